@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the system packages ordeal's quickstart, tests and examples need, and nothing else.
+# Idempotent: packages already present are skipped. As root it uses apt-get; otherwise it
+# prints the exact command to run and fails, so nothing half-works silently.
+set -euo pipefail
+
+packages=(
+  procps        # ps/pgrep for attach-mode tests
+  util-linux    # fallocate for disk-fill
+  stress-ng     # reference stressor used to cross-check cpu-stress
+  postgresql    # real PostgreSQL for the sql probe tests
+  mariadb-server # real MariaDB for the sql probe tests
+  prometheus    # real Prometheus for the prometheus probe tests
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ordeal needs these system packages: ${missing[*]}" >&2
+  echo "run: sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "installing system packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Debian's postinst scripts try to start services; nothing here should run as a daemon.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

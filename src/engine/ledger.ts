@@ -1,0 +1,116 @@
+/**
+ * The rollback ledger (safety invariant 1): before a fault acts, its exact undo is appended
+ * and fsynced here. Entries are plain data, so `ordeal recover` (or a watchdog) can undo from
+ * the file alone, without the runner's memory.
+ * @module
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+
+/** What undoing one fault action means, as data. */
+export type UndoAction =
+  /** Send `signal` (e.g. SIGCONT after a pause) to the process, or its group, if still the same process. */
+  | { kind: 'signal'; pid: number; startTime?: number; signal: NodeJS.Signals; group: boolean; label: string }
+  /** End a helper process ordeal started (stress workers): SIGKILL to its group. */
+  | { kind: 'terminate'; pid: number; startTime?: number; label: string }
+  /** Remove a file ordeal created (disk-fill). */
+  | { kind: 'remove-file'; path: string; label: string }
+  /** Nothing to undo (a kill is healed by the supervisor); recorded so the ledger is complete. */
+  | { kind: 'none'; label: string }
+
+export interface LedgerEntry {
+  id: string
+  runId: string
+  faultId: string
+  undo: UndoAction
+  /** When the fault must be undone at the latest (ms since epoch), for an outside watchdog. */
+  deadline: number
+  t: number
+}
+
+type LedgerLine = ({ op: 'record' } & LedgerEntry) | { op: 'undone'; id: string; t: number }
+
+/** Where ordeal keeps ledgers and run state: $ORDEAL_STATE_DIR, else ~/.ordeal. */
+export function stateDir(): string {
+  return process.env['ORDEAL_STATE_DIR'] ?? path.join(os.homedir(), '.ordeal')
+}
+
+export class Ledger {
+  readonly file: string
+  readonly runId: string
+
+  constructor(runId: string, dir = path.join(stateDir(), 'ledgers')) {
+    mkdirSync(dir, { recursive: true })
+    this.runId = runId
+    this.file = path.join(dir, `${runId}.ndjson`)
+  }
+
+  /** Appends and fsyncs the undo; only after this returns may the fault act. */
+  record(faultId: string, undo: UndoAction, deadline: number): LedgerEntry {
+    const entry: LedgerEntry = { id: randomUUID(), runId: this.runId, faultId, undo, deadline, t: Date.now() }
+    this.#append({ op: 'record', ...entry })
+    return entry
+  }
+
+  /** Marks an entry undone. Harmless to call twice. */
+  markUndone(entryId: string): void {
+    this.#append({ op: 'undone', id: entryId, t: Date.now() })
+  }
+
+  /** Entries recorded and not yet undone. */
+  pending(): LedgerEntry[] {
+    return pendingEntries(this.file)
+  }
+
+  #append(line: LedgerLine): void {
+    const fd = openSync(this.file, 'a', 0o600)
+    try {
+      writeSync(fd, `${JSON.stringify(line)}\n`)
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
+  }
+}
+
+/** Reads a ledger file and returns what is still to be undone; a torn last line is ignored. */
+export function pendingEntries(file: string): LedgerEntry[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return []
+  }
+  const recorded = new Map<string, LedgerEntry>()
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) {
+      continue
+    }
+    let line: LedgerLine
+    try {
+      line = JSON.parse(raw) as LedgerLine
+    } catch {
+      continue // the runner died mid-write; the entry before it is intact
+    }
+    if (line.op === 'record') {
+      const { op: _op, ...entry } = line
+      recorded.set(entry.id, entry)
+    } else {
+      recorded.delete(line.id)
+    }
+  }
+  return [...recorded.values()]
+}
+
+/** Every ledger file in the state directory (for `ordeal recover`). */
+export function ledgerFiles(dir = path.join(stateDir(), 'ledgers')): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.ndjson'))
+      .map((f) => path.join(dir, f))
+  } catch {
+    return []
+  }
+}

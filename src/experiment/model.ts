@@ -1,0 +1,112 @@
+/**
+ * The resolved experiment: every default applied, durations in milliseconds, ids assigned.
+ * This is what the engine runs and what the TypeScript API produces after validation.
+ * @module
+ */
+import type { FaultInput, ProbeInput } from './schema.js'
+import type { ProbeMode } from '../probes/common-schema.js'
+
+export interface Experiment {
+  name: string
+  description?: string
+  hypothesis: string
+  /** The manifest file, when loaded from one. */
+  file?: string
+  /** Relative paths (service cwd, disk-fill path) resolve against this directory. */
+  baseDir: string
+  deadlineMs: number
+  system: SystemSpec
+  /** The top-level serial group; its probes are the manifest's `spec.probes`. */
+  root: Step
+}
+
+export interface SystemSpec {
+  services: ServiceSpec[]
+  attach: AttachSpec[]
+}
+
+export type RestartPolicy = 'always' | 'on-failure' | 'never'
+
+export interface ServiceSpec {
+  name: string
+  command: string
+  /** Templates: `{{replica}}`, `{{ports.NAME}}`, `{{dataDir}}`, `{{name}}`. */
+  args: string[]
+  env: Record<string, string>
+  cwd: string
+  replicas: number
+  /** Base port per name; 0 means a free port is picked for each replica at launch. */
+  ports: Record<string, number>
+  readiness?: Readiness
+  restart: RestartPolicy
+  backoff: { initialMs: number; maxMs: number }
+  gracePeriodMs: number
+}
+
+export interface Readiness {
+  kind: 'http' | 'tcp' | 'cmd'
+  /** URL, `host:port` or shell command; may hold the same templates as args. */
+  target: string
+  timeoutMs: number
+}
+
+export interface AttachSpec {
+  name: string
+  pid?: number
+  match?: string
+  port?: number
+}
+
+export interface RunProperties {
+  timeoutMs: number
+  intervalMs: number
+  attempts: number
+  pollingIntervalMs: number
+  initialDelayMs: number
+  stopOnFailure: boolean
+}
+
+export interface Probe {
+  /** Unique in the run: `<stepId>/<name>`. */
+  id: string
+  name: string
+  type: string
+  mode: ProbeMode
+  run: RunProperties
+  /** The validated manifest object, passed to the driver as is. */
+  params: ProbeInput
+}
+
+export interface Fault {
+  /** Unique in the run; the step's id. */
+  id: string
+  type: string
+  afterMs: number
+  durationMs: number
+  params: FaultInput
+}
+
+interface StepBase {
+  /** `run`, `run.0`, `run.1.2`: stable, derived from position. */
+  id: string
+  name: string
+  /** Where it came from in the manifest, e.g. `spec.steps[1]`. */
+  path: string
+  weight: number
+  probes: Probe[]
+}
+
+export type Step =
+  | (StepBase & { kind: 'fault'; fault: Fault })
+  | (StepBase & { kind: 'wait'; ms: number })
+  | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
+
+/** Visits a step and all its descendants, parents first. */
+export function* walkSteps(step: Step): Generator<Step> {
+  yield step
+  if (step.kind === 'serial' || step.kind === 'parallel') {
+    for (const child of step.children) {
+      yield* walkSteps(child)
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The one resolver from manifest input to the runnable model (STYLE.md §12): every default
+ * lives here, nowhere else.
+ * @module
+ */
+import path from 'node:path'
+import { parseDuration } from '../shared/duration.js'
+import type { ExperimentInput, ProbeInput, ServiceInput, StepInputType } from './schema.js'
+import type { Experiment, Probe, ServiceSpec, Step } from './model.js'
+
+export const DEFAULTS = {
+  deadline: '10m',
+  weight: 10,
+  replicas: 1,
+  restart: 'always',
+  backoffInitial: '100ms',
+  backoffMax: '5s',
+  gracePeriod: '5s',
+  readinessTimeout: '30s',
+  probeTimeout: '5s',
+  probeInterval: '1s',
+  probeAttempts: 1,
+  pollingInterval: '1s',
+  initialDelay: '0s',
+} as const
+
+const ms = (text: string | undefined, fallback: string): number => parseDuration(text ?? fallback) ?? 0
+
+export interface ResolveOptions {
+  baseDir: string
+  file?: string
+}
+
+export function resolveExperiment(input: ExperimentInput, options: ResolveOptions): Experiment {
+  const { spec, metadata } = input
+  const root: Step = {
+    id: 'run',
+    name: metadata.name,
+    path: 'spec',
+    kind: 'serial',
+    weight: DEFAULTS.weight,
+    probes: (spec.probes ?? []).map((p) => resolveProbe(p, 'run')),
+    children: spec.steps.map((s, i) => resolveStep(s, `run.${i}`, `spec.steps[${i}]`)),
+  }
+  return {
+    name: metadata.name,
+    ...(metadata.description === undefined ? {} : { description: metadata.description }),
+    hypothesis: spec.hypothesis,
+    ...(options.file === undefined ? {} : { file: options.file }),
+    baseDir: options.baseDir,
+    deadlineMs: ms(spec.deadline, DEFAULTS.deadline),
+    system: {
+      services: (spec.system?.services ?? []).map((s) => resolveService(s, options.baseDir)),
+      attach: (spec.system?.attach ?? []).map((a) => ({ ...a })),
+    },
+    root,
+  }
+}
+
+function resolveStep(input: StepInputType, id: string, manifestPath: string): Step {
+  const base = {
+    id,
+    name: input.name ?? defaultStepName(input, id),
+    path: manifestPath,
+    weight: input.weight ?? DEFAULTS.weight,
+    probes: (input.probes ?? []).map((p) => resolveProbe(p, id)),
+  }
+  if (input.fault) {
+    return {
+      ...base,
+      kind: 'fault',
+      fault: {
+        id,
+        type: input.fault.type,
+        afterMs: ms(input.fault.after, '0s'),
+        durationMs: ms(input.fault.duration, '0s'),
+        params: input.fault,
+      },
+    }
+  }
+  if (input.wait !== undefined) {
+    return { ...base, kind: 'wait', ms: ms(input.wait, '0s') }
+  }
+  const kind = input.parallel ? 'parallel' : 'serial'
+  const children = (input.parallel ?? input.serial ?? []).map((c, i) =>
+    resolveStep(c, `${id}.${i}`, `${manifestPath}.${kind}[${i}]`)
+  )
+  return { ...base, kind, children }
+}
+
+function defaultStepName(input: StepInputType, id: string): string {
+  if (input.fault) {
+    return input.fault.type
+  }
+  if (input.wait !== undefined) {
+    return `wait ${input.wait}`
+  }
+  return `${input.parallel ? 'parallel' : 'serial'} ${id.slice(4)}`
+}
+
+function resolveProbe(input: ProbeInput, stepId: string): Probe {
+  const rp = input.runProperties ?? {}
+  return {
+    id: `${stepId}/${input.name}`,
+    name: input.name,
+    type: input.type,
+    mode: input.mode,
+    params: input,
+    run: {
+      timeoutMs: ms(rp.timeout, DEFAULTS.probeTimeout),
+      intervalMs: ms(rp.interval, DEFAULTS.probeInterval),
+      attempts: rp.attempts ?? DEFAULTS.probeAttempts,
+      pollingIntervalMs: ms(rp.pollingInterval, DEFAULTS.pollingInterval),
+      initialDelayMs: ms(rp.initialDelay, DEFAULTS.initialDelay),
+      stopOnFailure: rp.stopOnFailure ?? false,
+    },
+  }
+}
+
+function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
+  const readiness = input.readiness
+  return {
+    name: input.name,
+    command: input.command,
+    args: (input.args ?? []).map(String),
+    env: Object.fromEntries(Object.entries(input.env ?? {}).map(([k, v]) => [k, String(v)])),
+    cwd: path.resolve(baseDir, input.cwd ?? '.'),
+    replicas: input.replicas ?? DEFAULTS.replicas,
+    ports: { ...input.ports },
+    ...(readiness
+      ? {
+          readiness: {
+            kind: readiness.http !== undefined ? 'http' : readiness.tcp !== undefined ? 'tcp' : 'cmd',
+            target: String(readiness.http ?? readiness.tcp ?? readiness.cmd),
+            timeoutMs: ms(readiness.timeout, DEFAULTS.readinessTimeout),
+          },
+        }
+      : {}),
+    restart: input.restart ?? DEFAULTS.restart,
+    backoff: {
+      initialMs: ms(input.backoff?.initial, DEFAULTS.backoffInitial),
+      maxMs: ms(input.backoff?.max, DEFAULTS.backoffMax),
+    },
+    gracePeriodMs: ms(input.gracePeriod, DEFAULTS.gracePeriod),
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Building blocks shared by the experiment schema and every driver's params schema, so
+ * messages read the same everywhere ("must be a duration like 30s", did-you-mean hints).
+ * @module
+ */
+import { z } from 'zod'
+import { DURATION_PATTERN } from '../shared/duration.js'
+import { didYouMean } from './did-you-mean.js'
+
+/** A Go-style duration string such as `30s`, `500ms` or `1m30s`. */
+export const duration = () =>
+  z.string({ error: 'must be a duration like 30s' }).regex(new RegExp(DURATION_PATTERN), {
+    error: 'must be a duration like 30s',
+  })
+
+/** A byte size such as `256Mi`, `1G`, `512KiB` or a plain number of bytes. */
+export const SIZE_PATTERN = '^\\d+(\\.\\d+)?\\s*(B|K|KB|Ki|KiB|M|MB|Mi|MiB|G|GB|Gi|GiB)?$'
+export const size = () =>
+  z
+    .union([z.number().int().nonnegative(), z.string().regex(new RegExp(SIZE_PATTERN, 'i'))], {
+      error: 'must be a size like 256Mi or 1G',
+    })
+
+/** A strict object: unknown keys are errors, with a did-you-mean when one is close. */
+export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  const known = Object.keys(shape)
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys
+          .map((key) => `unknown field '${key}'${didYouMean(key, known)}`)
+          .join('; ')
+      }
+      if (issue.code === 'invalid_type') {
+        return issue.input === undefined ? 'is required' : `must be an object`
+      }
+      return undefined
+    },
+  })
+}
+
+/** Litmus comparator: int and float use numeric criteria, string uses text criteria. */
+export const NUMERIC_CRITERIA = ['>=', '<=', '>', '<', '==', '!=', 'oneOf', 'between'] as const
+export const STRING_CRITERIA = ['equal', 'notEqual', 'contains', 'matches', 'notMatches', 'oneOf'] as const
+export const comparator = () =>
+  strictObject({
+    type: z.enum(['int', 'float', 'string'], { error: "must be one of 'int', 'float', 'string'" }),
+    criteria: z.string({ error: 'must be a comparator criteria such as >=, ==, contains' }),
+    value: z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))], {
+      error: 'must be a value, or a list for oneOf/between',
+    }),
+  }).superRefine((c, ctx) => {
+    const allowed: readonly string[] =
+      c.type === 'string'
+        ? [...STRING_CRITERIA, ...STRING_CRITERIA.map((s) => s[0]!.toUpperCase() + s.slice(1))]
+        : NUMERIC_CRITERIA
+    if (!allowed.includes(c.criteria)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['criteria'],
+        message: `must be one of ${(c.type === 'string' ? STRING_CRITERIA : NUMERIC_CRITERIA).join(', ')} for type ${c.type}`,
+      })
+    }
+    const wantsList = c.criteria === 'oneOf' || c.criteria === 'between'
+    if (wantsList !== Array.isArray(c.value)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['value'],
+        message: wantsList ? `must be a list for ${c.criteria}` : 'must be a single value',
+      })
+    }
+    if (c.criteria === 'between' && Array.isArray(c.value) && c.value.length !== 2) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be [low, high] for between' })
+    }
+  })
+export type ComparatorInput = z.input<ReturnType<typeof comparator>>
+
+/** Litmus/Chaos Mesh selection modes for picking targets among matches. */
+export const SELECTION_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const
+
+/** Which processes a fault acts on: replicas of a launched service, or a declared attach entry. */
+export const targetSelector = () =>
+  strictObject({
+    service: z.string().optional(),
+    attach: z.string().optional(),
+    mode: z
+      .enum(SELECTION_MODES, { error: `must be one of ${SELECTION_MODES.join(', ')}` })
+      .optional(),
+    value: z.number({ error: 'must be a number' }).positive({ error: 'must be positive' }).optional(),
+  }).superRefine((t, ctx) => {
+    if ((t.service === undefined) === (t.attach === undefined)) {
+      ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })
+    }
+    const needsValue = t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
+    if (needsValue && t.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
+    }
+    if ((t.mode === 'fixed-percent' || t.mode === 'random-max-percent') && (t.value ?? 0) > 100) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a percentage (1-100)' })
+    }
+  })
+export type TargetSelectorInput = z.input<ReturnType<typeof targetSelector>>
+
+/** Fields every fault carries: when it starts within its step and how long it lasts. */
+export const faultTiming = {
+  after: duration().optional(),
+  duration: duration(),
+}

@@ -1,0 +1,158 @@
+/**
+ * The experiment manifest schema: one source for validation, TypeScript input types and the
+ * JSON Schema that `ordeal schema` prints for editors.
+ * @module
+ */
+import { z } from 'zod'
+import { duration, strictObject } from './schema-parts.js'
+import { faultSchemas, FAULT_TYPES } from '../faults/schemas.js'
+import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
+import { didYouMean } from './did-you-mean.js'
+
+export const API_VERSION = 'ordeal.dev/v1'
+
+const name = () =>
+  z.string({ error: 'must be a name' }).regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+    error: 'must be lowercase letters, digits and dashes (like a Kubernetes name)',
+  })
+
+/** A fault: `type` picks the driver; each driver validates its own params. */
+export const faultSchema = z.discriminatedUnion('type', faultSchemas, {
+  error: (issue) =>
+    issue.code === 'invalid_union' && issue.input && typeof issue.input === 'object'
+      ? unknownType('fault', (issue.input as { type?: unknown }).type, FAULT_TYPES)
+      : 'must be a fault with a type',
+})
+
+export const probeSchemaUnion = z.discriminatedUnion('type', probeSchemas, {
+  error: (issue) =>
+    issue.code === 'invalid_union' && issue.input && typeof issue.input === 'object'
+      ? unknownType('probe', (issue.input as { type?: unknown }).type, PROBE_TYPES)
+      : 'must be a probe with a type',
+})
+
+function unknownType(kind: string, type: unknown, known: readonly string[]): string {
+  if (type === undefined) {
+    return `needs a 'type' (one of ${known.join(', ')})`
+  }
+  return `unknown ${kind} type '${String(type)}'${didYouMean(String(type), known)}; known: ${known.join(', ')}`
+}
+
+const readinessSchema = strictObject({
+  /** An HTTP URL that must answer 2xx/3xx. */
+  http: z.string().optional(),
+  /** `host:port` (or a port) that must accept a TCP connection. */
+  tcp: z.union([z.string(), z.number().int()]).optional(),
+  /** A shell command that must exit 0. */
+  cmd: z.string().optional(),
+  /** @default '30s' */
+  timeout: duration().optional(),
+}).superRefine((r, ctx) => {
+  const kinds = [r.http, r.tcp, r.cmd].filter((v) => v !== undefined).length
+  if (kinds !== 1) {
+    ctx.addIssue({ code: 'custom', message: "needs exactly one of 'http', 'tcp' or 'cmd'" })
+  }
+})
+
+export const serviceSchema = strictObject({
+  name: name(),
+  command: z.string({ error: 'must be the program to run' }).min(1),
+  args: z.array(z.union([z.string(), z.number()]), { error: 'must be a list of arguments' }).optional(),
+  env: z.record(z.string(), z.union([z.string(), z.number()]), { error: 'must be a map of strings' }).optional(),
+  cwd: z.string().optional(),
+  /** @default 1 */
+  replicas: z.number({ error: 'must be a number' }).int().min(1, { error: 'must be at least 1' }).max(64, { error: 'must be at most 64' }).optional(),
+  /** Named ports; replica i gets `base + i`, or a free port each when the base is 0. */
+  ports: z.record(z.string(), z.number().int().min(0).max(65535), { error: 'must be a map of names to port numbers' }).optional(),
+  readiness: readinessSchema.optional(),
+  /** @default 'always' */
+  restart: z.enum(['always', 'on-failure', 'never'], { error: "must be one of 'always', 'on-failure', 'never'" }).optional(),
+  backoff: strictObject({
+    /** @default '100ms' */
+    initial: duration().optional(),
+    /** @default '5s' */
+    max: duration().optional(),
+  }).optional(),
+  /** Time between SIGTERM and SIGKILL at teardown. @default '5s' */
+  gracePeriod: duration().optional(),
+})
+
+/** A process ordeal did not start; faults reach it only when a step names it explicitly. */
+export const attachSchema = strictObject({
+  name: name(),
+  pid: z.number().int().positive().optional(),
+  /** A regular expression matched against the full command line. */
+  match: z.string().optional(),
+  /** The TCP port the process listens on. */
+  port: z.number().int().min(1).max(65535).optional(),
+}).superRefine((a, ctx) => {
+  const kinds = [a.pid, a.match, a.port].filter((v) => v !== undefined).length
+  if (kinds !== 1) {
+    ctx.addIssue({ code: 'custom', message: "needs exactly one of 'pid', 'match' or 'port'" })
+  }
+})
+
+type StepInput = {
+  name?: string
+  fault?: z.input<typeof faultSchema>
+  wait?: string
+  serial?: StepInput[]
+  parallel?: StepInput[]
+  probes?: z.input<typeof probeSchemaUnion>[]
+  weight?: number
+}
+
+/** A step: exactly one of fault / wait / serial / parallel, with optional probes and weight. */
+export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
+  strictObject({
+    name: name().optional(),
+    fault: faultSchema.optional(),
+    wait: duration().optional(),
+    serial: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
+    parallel: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
+    probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
+    /** @default 10 */
+    weight: z.number({ error: 'must be a number' }).min(0, { error: 'must be 0 or more' }).optional(),
+  }).superRefine((s, ctx) => {
+    const kinds = (['fault', 'wait', 'serial', 'parallel'] as const).filter((k) => s[k] !== undefined)
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          kinds.length === 0
+            ? "needs one of 'fault', 'wait', 'serial' or 'parallel'"
+            : `has both '${kinds[0]}' and '${kinds[1]}'; a step is exactly one kind`,
+      })
+    }
+  })
+)
+
+export const experimentSchema = strictObject({
+  apiVersion: z.literal(API_VERSION, { error: `must be '${API_VERSION}'` }),
+  kind: z.literal('Experiment', { error: "must be 'Experiment'" }),
+  metadata: strictObject({
+    name: name(),
+    description: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: strictObject({
+    /** The steady-state claim this experiment tries to disprove. */
+    hypothesis: z.string({ error: 'must be a sentence stating the hypothesis' }).min(1),
+    /** The whole run is aborted (and rolled back) past this. @default '10m' */
+    deadline: duration().optional(),
+    system: strictObject({
+      services: z.array(serviceSchema, { error: 'must be a list of services' }).optional(),
+      attach: z.array(attachSchema, { error: 'must be a list of attach targets' }).optional(),
+    }).optional(),
+    /** Probes over the whole run (Pre = before the first step, Post = after the last). */
+    probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
+    steps: z.array(stepSchema, { error: 'must be a list of steps' }).min(1, { error: 'needs at least one step' }),
+  }),
+})
+
+export type ExperimentInput = z.input<typeof experimentSchema>
+export type StepInputType = StepInput
+export type FaultInput = z.input<typeof faultSchema>
+export type ProbeInput = z.input<typeof probeSchemaUnion>
+export type ServiceInput = z.input<typeof serviceSchema>
+export type AttachInput = z.input<typeof attachSchema>

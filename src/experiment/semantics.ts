@@ -1,0 +1,82 @@
+/**
+ * Checks that need the whole manifest: unique names, references between sections, and
+ * limits that a per-field schema cannot see.
+ * @module
+ */
+import type { ExperimentInput, StepInputType } from './schema.js'
+import { didYouMean } from './did-you-mean.js'
+import { parseDuration } from '../shared/duration.js'
+
+export interface SemanticIssue {
+  path: (string | number)[]
+  message: string
+}
+
+const kMaxFaultDurationMs = 24 * 3_600_000
+
+export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
+  const issues: SemanticIssue[] = []
+  const services = input.spec.system?.services ?? []
+  const attach = input.spec.system?.attach ?? []
+  const serviceNames = services.map((s) => s.name)
+  const attachNames = attach.map((a) => a.name)
+
+  duplicates(serviceNames, (name, i) =>
+    issues.push({ path: ['spec', 'system', 'services', i, 'name'], message: `duplicate service name '${name}'` })
+  )
+  duplicates(attachNames, (name, i) =>
+    issues.push({ path: ['spec', 'system', 'attach', i, 'name'], message: `duplicate attach name '${name}'` })
+  )
+  const probeNames = new Map<string, string>()
+  const checkProbes = (probes: { name: string; mode: string }[] | undefined, base: (string | number)[]) =>
+    probes?.forEach((p, i) => {
+      const key = `${p.name}`
+      if (probeNames.has(key)) {
+        issues.push({ path: [...base, 'probes', i, 'name'], message: `duplicate probe name '${p.name}' (first used at ${probeNames.get(key)}); probe names are unique in an experiment` })
+      } else {
+        probeNames.set(key, [...base, 'probes', i].join('.'))
+      }
+    })
+  checkProbes(input.spec.probes, ['spec'])
+
+  const visit = (step: StepInputType, p: (string | number)[]) => {
+    checkProbes(step.probes, p)
+    const fault = step.fault
+    if (fault) {
+      if ('target' in fault && fault.target) {
+        const t = fault.target
+        if (t.service !== undefined && !serviceNames.includes(t.service)) {
+          issues.push({ path: [...p, 'fault', 'target', 'service'], message: `no service named '${t.service}' in spec.system.services${didYouMean(t.service, serviceNames)}` })
+        }
+        if (t.attach !== undefined && !attachNames.includes(t.attach)) {
+          issues.push({ path: [...p, 'fault', 'target', 'attach'], message: `no attach target named '${t.attach}' in spec.system.attach${didYouMean(t.attach, attachNames)}` })
+        }
+        if (fault.type === 'process-restart' && t.attach !== undefined) {
+          issues.push({ path: [...p, 'fault', 'target', 'attach'], message: 'process-restart needs a service ordeal launched (it cannot restart an attached process)' })
+        }
+      }
+      const durationMs = parseDuration(fault.duration)
+      if (durationMs !== undefined && durationMs <= 0) {
+        issues.push({ path: [...p, 'fault', 'duration'], message: 'must be longer than 0s; every fault needs a finite, positive duration' })
+      }
+      if (durationMs !== undefined && durationMs > kMaxFaultDurationMs) {
+        issues.push({ path: [...p, 'fault', 'duration'], message: 'must be at most 24h' })
+      }
+      if (fault.type === 'process-kill' && fault.interval !== undefined) {
+        const iv = parseDuration(fault.interval)
+        if (iv !== undefined && iv <= 0) {
+          issues.push({ path: [...p, 'fault', 'interval'], message: 'must be longer than 0s' })
+        }
+      }
+    }
+    step.serial?.forEach((c, i) => visit(c, [...p, 'serial', i]))
+    step.parallel?.forEach((c, i) => visit(c, [...p, 'parallel', i]))
+  }
+  input.spec.steps.forEach((s, i) => visit(s, ['spec', 'steps', i]))
+  return issues
+}
+
+function duplicates(names: string[], report: (name: string, index: number) => void) {
+  const seen = new Set<string>()
+  names.forEach((n, i) => (seen.has(n) ? report(n, i) : seen.add(n)))
+}

@@ -1,0 +1,66 @@
+/**
+ * The fault driver contract. A driver is a small object with a name; the engine owns the
+ * clock (when to inject, how long to hold) and the driver only acts and reverts.
+ * @module
+ */
+import type { Ledger } from '../engine/ledger.js'
+import type { Fault } from '../experiment/model.js'
+import type { FaultInput } from '../experiment/schema.js'
+import type { TargetSelectorInput } from '../experiment/schema-parts.js'
+import type { ProcessTarget } from '../system/targets.js'
+import type { Supervisor } from '../system/supervisor.js'
+
+/** The params type of the fault whose `type` is T. */
+export type FaultParamsOf<T extends FaultInput['type']> = Extract<FaultInput, { type: T }>
+
+export interface FaultContext<P extends FaultInput = FaultInput> {
+  runId: string
+  fault: Fault
+  params: P
+  /** Relative paths in params resolve against the manifest's directory. */
+  baseDir: string
+  /** Write an undo here *before* acting (safety invariant 1). */
+  ledger: Ledger
+  /** Latest time (ms since epoch) by which the fault must be undone; store it with each entry. */
+  deadline: number
+  /** Resolves a selector to concrete processes, applying the selection mode. */
+  selectTargets(selector: TargetSelectorInput): Promise<ProcessTarget[]>
+  supervisor: Supervisor
+  /** Aborted when the fault's duration ends or the run aborts: stop repeating actions now. */
+  signal: AbortSignal
+  /** Records a notable action in the journal (each kill, each restart). */
+  action(detail: string): void
+}
+
+/** What an active fault hands back: its targets for the journal, and its revert. */
+export interface Injection {
+  /** Human-readable labels of what was touched: `api-1 (pid 4242)`, `/tmp/x/.ordeal-fill-…`. */
+  targets: string[]
+  /** Undo everything this injection did and mark its ledger entries undone. Idempotent. */
+  revert(): Promise<void>
+}
+
+export interface FaultDriver<P extends FaultInput = FaultInput> {
+  type: P['type']
+  /** For `--dry-run`: one line per thing the fault would touch, without touching it. */
+  describe(params: P, context: { baseDir: string }): string[]
+  /**
+   * Act. Must record every undo in `ctx.ledger` before the action it reverses. If it throws,
+   * whatever it already recorded is undone by the engine from the ledger.
+   */
+  inject(ctx: FaultContext<P>): Promise<Injection>
+}
+
+/** Identity helper that keeps the params type of a driver precise. */
+export function defineFault<T extends FaultInput['type']>(driver: FaultDriver<FaultParamsOf<T>> & { type: T }) {
+  return driver
+}
+
+/** Raised when a fault cannot be injected; the run ends with verdict `error` (exit 3). */
+export class FaultInjectionError extends Error {
+  readonly code = 'ORDEAL_FAULT_INJECTION'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'FaultInjectionError'
+  }
+}

@@ -1,0 +1,18 @@
+/** Params schemas of the built-in faults, in one tuple the experiment schema can union over. */
+import { processKillSchema } from './process-kill/schema.js'
+import { processPauseSchema } from './process-pause/schema.js'
+import { processRestartSchema } from './process-restart/schema.js'
+import { cpuStressSchema } from './cpu-stress/schema.js'
+import { memoryStressSchema } from './memory-stress/schema.js'
+import { diskFillSchema } from './disk-fill/schema.js'
+
+export const faultSchemas = [
+  processKillSchema,
+  processPauseSchema,
+  processRestartSchema,
+  cpuStressSchema,
+  memoryStressSchema,
+  diskFillSchema,
+] as const
+
+export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)
