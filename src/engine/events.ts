@@ -23,7 +23,7 @@ export interface PlannedStep {
 }
 
 export type ProbeVerdict = 'Passed' | 'Failed' | 'N/A'
-export type AbortKind = 'signal' | 'probe' | 'deadline' | 'system'
+export type AbortKind = 'signal' | 'probe' | 'deadline' | 'error'
 
 export type JournalEventBody =
   | { type: 'run.started'; runId: string; experiment: string; hypothesis: string; file?: string; plan: PlannedStep[] }

@@ -3,9 +3,25 @@
  * to `schemas.ts`) and `index.ts` (the driver, added here).
  * @module
  */
-import type { FaultDriver } from './contract.js'
+import type { FaultDriver, FaultParamsOf } from './contract.js'
+import type { FaultInput } from '../experiment/schema.js'
+import { cpuStressFault } from './cpu-stress/index.js'
+import { diskFillFault } from './disk-fill/index.js'
+import { memoryStressFault } from './memory-stress/index.js'
+import { processKillFault } from './process-kill/index.js'
+import { processPauseFault } from './process-pause/index.js'
+import { processRestartFault } from './process-restart/index.js'
 
-export const faultDrivers: Record<string, FaultDriver<never>> = {}
+export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
+  [
+    erase(processKillFault),
+    erase(processPauseFault),
+    erase(processRestartFault),
+    erase(cpuStressFault),
+    erase(memoryStressFault),
+    erase(diskFillFault),
+  ].map((driver) => [driver.type as string, driver])
+)
 
 export function faultDriver(type: string): FaultDriver<never> {
   const driver = faultDrivers[type]
@@ -13,4 +29,15 @@ export function faultDriver(type: string): FaultDriver<never> {
     throw new Error(`no driver for fault type '${type}'`)
   }
   return driver
+}
+
+/**
+ * Forgets a driver's params type for the map: `FaultDriver<never>` has `type: never`, which no
+ * real driver is assignable to. Sound because the engine hands each driver only params that
+ * passed the schema of its `type`.
+ */
+function erase<T extends FaultInput['type']>(
+  driver: FaultDriver<FaultParamsOf<T>>
+): FaultDriver<never> {
+  return driver as unknown as FaultDriver<never>
 }

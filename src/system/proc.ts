@@ -38,7 +38,12 @@ function readStat(pid: number): { fields: string[] } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    return { fields: text.slice(text.lastIndexOf(')') + 2).trim().split(' ') }
+    return {
+      fields: text
+        .slice(text.lastIndexOf(')') + 2)
+        .trim()
+        .split(' '),
+    }
   } catch {
     return undefined
   }

@@ -37,7 +37,12 @@ export interface Supervisor {
   /** Graceful stop (SIGTERM to the group, SIGKILL after `graceMs`) then a fresh start. */
   restartReplica(service: string, index: number, graceMs: number): Promise<void>
   /** Resolves when the replica is running with a generation above `afterGeneration`. */
-  waitForRestart(service: string, index: number, afterGeneration: number, signal?: AbortSignal): Promise<void>
+  waitForRestart(
+    service: string,
+    index: number,
+    afterGeneration: number,
+    signal?: AbortSignal
+  ): Promise<void>
   /** Tears everything down by process group: SIGTERM, then SIGKILL after each grace period. */
   stop(): Promise<void>
   /** Every pid ever launched (for leak checks in tests). */

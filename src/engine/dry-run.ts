@@ -1,0 +1,61 @@
+/**
+ * `ordeal run --dry-run`: the resolved timeline and every process, file and target the run
+ * would touch, computed without starting or changing anything (attach targets are looked up
+ * read-only, so the listing names real pids).
+ * @module
+ */
+import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
+import { faultDriver } from '../faults/registry.js'
+import { probeDriver } from '../probes/registry.js'
+import { describeServices } from '../system/local-supervisor.js'
+import { describeAttach } from '../system/attach.js'
+import { formatDuration } from '../shared/duration.js'
+import { planSteps } from './plan.js'
+
+export async function dryRunLines(experiment: Experiment): Promise<string[]> {
+  const lines: string[] = []
+  const plan = new Map(planSteps(experiment).map((p) => [p.id, p]))
+  lines.push(`experiment ${experiment.name}: ${experiment.hypothesis}`)
+  lines.push(`deadline ${formatDuration(experiment.deadlineMs)}; planned length ~${formatDuration(plan.get('run')?.plannedDurationMs ?? 0)} plus probe time`)
+  lines.push('', 'timeline:')
+  const visit = (step: Step, depth: number) => {
+    const p = plan.get(step.id)
+    const at = `+${formatDuration(p?.plannedStartMs ?? 0)}`.padEnd(8)
+    const pad = '  '.repeat(depth)
+    const weight = p?.scored ? `  [weight ${step.weight}]` : ''
+    if (step.id !== 'run') {
+      const what =
+        step.kind === 'fault'
+          ? `fault ${step.fault.type}${step.fault.afterMs ? ` after ${formatDuration(step.fault.afterMs)}` : ""} for ${formatDuration(step.fault.durationMs)}`
+          : step.kind === 'wait'
+            ? `wait ${formatDuration(step.ms)}`
+            : `${step.kind} group`
+      lines.push(`  ${at}${pad}${step.name}: ${what}${weight}`)
+    }
+    for (const probe of step.probes) {
+      lines.push(`  ${' '.repeat(8)}${pad}  probe ${probe.name} [${probe.mode}] ${probeDriver(probe.type).describe(probe.params as never)}`)
+    }
+    if (step.kind === 'serial' || step.kind === 'parallel') {
+      step.children.forEach((c) => visit(c, step.id === 'run' ? depth : depth + 1))
+    }
+  }
+  visit(experiment.root, 0)
+
+  lines.push('', 'would touch:')
+  for (const line of describeServices(experiment.system.services)) {
+    lines.push(`  launch ${line}`)
+  }
+  for (const attach of experiment.system.attach) {
+    lines.push(`  attach ${attach.name}: ${(await describeAttach(attach)).join('; ')}`)
+  }
+  const faults = [...walkSteps(experiment.root)].filter((s): s is Extract<Step, { kind: 'fault' }> => s.kind === 'fault')
+  for (const step of faults) {
+    for (const line of faultDriver(step.fault.type).describe(step.fault.params as never, { baseDir: experiment.baseDir })) {
+      lines.push(`  ${step.name}: ${line}`)
+    }
+  }
+  if (experiment.system.services.length === 0 && experiment.system.attach.length === 0 && faults.length === 0) {
+    lines.push('  nothing')
+  }
+  return lines
+}

@@ -1,0 +1,98 @@
+/**
+ * One fault's life: wait `after`, record-then-inject through its driver, hold for `duration`
+ * (or until the run aborts), revert. Revert runs in `finally`, and anything the driver
+ * recorded in the ledger but did not revert is undone from the ledger as a safety net.
+ * @module
+ */
+import type { Fault } from '../experiment/model.js'
+import type { TargetSelectorInput } from '../experiment/schema-parts.js'
+import { faultDriver } from '../faults/registry.js'
+import type { FaultContext, Injection } from '../faults/contract.js'
+import { sleep } from '../shared/duration.js'
+import type { Supervisor } from '../system/supervisor.js'
+import type { ProcessTarget } from '../system/targets.js'
+import type { Journal } from './journal.js'
+import type { Ledger } from './ledger.js'
+import { undoEntry } from './undo.js'
+
+export interface FaultStepEnv {
+  runId: string
+  baseDir: string
+  journal: Journal
+  ledger: Ledger
+  supervisor: Supervisor
+  selectTargets(selector: TargetSelectorInput): Promise<ProcessTarget[]>
+  signal: AbortSignal
+  /** Extra time past the fault's duration before an outside watchdog reverts it. */
+  deadlineSlackMs: number
+}
+
+export interface FaultHooks {
+  injected(windowMs: number): void
+  reverted(): void
+}
+
+/** Returns false when the fault could not be injected or reverted (the run must end in error). */
+export async function runFaultStep(stepId: string, fault: Fault, env: FaultStepEnv, hooks: FaultHooks): Promise<boolean> {
+  await sleep(fault.afterMs, env.signal)
+  if (env.signal.aborted) {
+    return true
+  }
+  const active = new AbortController()
+  const stopActive = () => active.abort()
+  env.signal.addEventListener('abort', stopActive, { once: true })
+  const ctx: FaultContext = {
+    runId: env.runId,
+    fault,
+    params: fault.params,
+    baseDir: env.baseDir,
+    ledger: env.ledger,
+    deadline: Date.now() + fault.durationMs + env.deadlineSlackMs,
+    selectTargets: env.selectTargets,
+    supervisor: env.supervisor,
+    signal: active.signal,
+    action: (detail) => env.journal.emit({ type: 'fault.action', faultId: fault.id, detail }),
+  }
+
+  let injection: Injection
+  try {
+    injection = await faultDriver(fault.type).inject(ctx as never)
+  } catch (error) {
+    active.abort()
+    env.signal.removeEventListener('abort', stopActive)
+    env.journal.emit({ type: 'fault.failed', faultId: fault.id, stepId, phase: 'inject', error: message(error) })
+    await undoLeftovers(fault.id, env)
+    return false
+  }
+  env.journal.emit({ type: 'fault.injected', faultId: fault.id, stepId, faultType: fault.type, targets: injection.targets })
+  hooks.injected(fault.durationMs)
+  let ok = true
+  try {
+    await sleep(fault.durationMs, env.signal)
+  } finally {
+    active.abort()
+    env.signal.removeEventListener('abort', stopActive)
+    try {
+      await injection.revert()
+      await undoLeftovers(fault.id, env)
+      env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
+    } catch (error) {
+      ok = false
+      env.journal.emit({ type: 'fault.failed', faultId: fault.id, stepId, phase: 'revert', error: message(error) })
+      await undoLeftovers(fault.id, env).catch(() => undefined)
+    }
+    hooks.reverted()
+  }
+  return ok
+}
+
+/** Undoes whatever this fault still has pending in the ledger. */
+async function undoLeftovers(faultId: string, env: FaultStepEnv): Promise<void> {
+  for (const entry of env.ledger.pending().filter((e) => e.faultId === faultId)) {
+    await undoEntry(env.ledger, entry)
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

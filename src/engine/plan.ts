@@ -1,0 +1,51 @@
+/**
+ * The static plan of a run: every step with its id, weight, probes and planned offsets, as
+ * `--dry-run` prints it and as `run.started` records it.
+ * @module
+ */
+import type { Experiment, Step } from '../experiment/model.js'
+import type { PlannedStep } from './events.js'
+
+export function planSteps(experiment: Experiment): PlannedStep[] {
+  const out: PlannedStep[] = []
+  visit(experiment.root, 0, undefined)
+  return out
+
+  function visit(step: Step, startMs: number, parent: string | undefined): number {
+    const entry: PlannedStep = {
+      id: step.id,
+      name: step.name,
+      kind: step.kind,
+      path: step.path,
+      weight: step.weight,
+      scored: step.kind === 'fault' || step.probes.length > 0,
+      ...(step.kind === 'fault' ? { faultType: step.fault.type } : {}),
+      probes: step.probes.map((p) => ({ id: p.id, name: p.name, type: p.type, mode: p.mode })),
+      plannedStartMs: startMs,
+      plannedDurationMs: 0,
+      ...(parent === undefined ? {} : { parent }),
+    }
+    out.push(entry)
+    let length = 0
+    switch (step.kind) {
+      case 'fault':
+        length = step.fault.afterMs + step.fault.durationMs
+        break
+      case 'wait':
+        length = step.ms
+        break
+      case 'serial':
+        for (const child of step.children) {
+          length += visit(child, startMs + length, step.id)
+        }
+        break
+      case 'parallel':
+        for (const child of step.children) {
+          length = Math.max(length, visit(child, startMs, step.id))
+        }
+        break
+    }
+    entry.plannedDurationMs = length
+    return length
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * Derives the run result from the journal alone (DESIGN.md: "the result is derived from the
+ * journal"), so a replayed journal yields exactly the same verdict and score.
+ * @module
+ */
+import type { AbortKind, JournalEvent, PlannedStep, ProbeVerdict } from './events.js'
+import { runScore, stepScore } from './score.js'
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
+
+export interface StepResult {
+  id: string
+  name: string
+  kind: PlannedStep['kind']
+  path: string
+  weight: number
+  scored: boolean
+  /** Per-step score term (null for unscored steps). */
+  score: number | null
+  status: 'ok' | 'error' | 'aborted' | 'not-run'
+  startedAt?: string
+  endedAt?: string
+  error?: string
+}
+
+export interface ProbeResult {
+  id: string
+  name: string
+  type: string
+  mode: string
+  stepId: string
+  verdict: ProbeVerdict
+  message: string
+  attempts: number
+  failedAttempts: number
+}
+
+export interface FaultResult {
+  id: string
+  stepId: string
+  type: string
+  targets: string[]
+  injectedAt?: string
+  revertedAt?: string
+  actions: { at: string; detail: string }[]
+  error?: string
+}
+
+export interface RunResult {
+  runId: string
+  experiment: string
+  hypothesis: string
+  verdict: Verdict
+  /** Why the verdict is not `pass`, in one line. */
+  reason?: string
+  resilienceScore: number
+  startedAt: string
+  endedAt: string
+  steps: StepResult[]
+  probes: ProbeResult[]
+  checks: unknown[]
+  faults: FaultResult[]
+}
+
+/** Exit codes (DESIGN.md "Contracts"). */
+export const EXIT_CODES: Record<Verdict, number> = { pass: 0, fail: 1, error: 3, interrupted: 130 }
+
+const iso = (t: number) => new Date(t).toISOString()
+
+export function deriveResult(events: readonly JournalEvent[]): RunResult {
+  const started = events.find((e) => e.type === 'run.started')
+  if (!started || started.type !== 'run.started') {
+    throw new Error('journal has no run.started event')
+  }
+  const last = events[events.length - 1] ?? started
+  const steps = new Map<string, StepResult>()
+  for (const p of started.plan) {
+    steps.set(p.id, {
+      id: p.id,
+      name: p.name,
+      kind: p.kind,
+      path: p.path,
+      weight: p.weight,
+      scored: p.scored,
+      score: null,
+      status: 'not-run',
+    })
+  }
+  const probes = new Map<string, ProbeResult>()
+  for (const p of started.plan) {
+    for (const probe of p.probes) {
+      probes.set(probe.id, { ...probe, stepId: p.id, verdict: 'N/A', message: 'not evaluated', attempts: 0, failedAttempts: 0 })
+    }
+  }
+  const faults = new Map<string, FaultResult>()
+  const failures: { kind: AbortKind | 'probe-failed' | 'system' | 'fault'; reason: string }[] = []
+
+  for (const e of events) {
+    switch (e.type) {
+      case 'step.started': {
+        const s = steps.get(e.stepId)
+        if (s) {
+          s.startedAt = iso(e.t)
+          s.status = 'ok'
+        }
+        break
+      }
+      case 'step.ended': {
+        const s = steps.get(e.stepId)
+        if (s) {
+          s.endedAt = iso(e.t)
+          s.status = e.status
+          if (e.error) {
+            s.error = e.error
+          }
+        }
+        break
+      }
+      case 'fault.injected':
+        faults.set(e.faultId, { ...faultOf(faults, e.faultId, e.stepId, e.faultType), targets: e.targets, injectedAt: iso(e.t) })
+        break
+      case 'fault.action':
+        faults.get(e.faultId)?.actions.push({ at: iso(e.t), detail: e.detail })
+        break
+      case 'fault.reverted': {
+        const f = faults.get(e.faultId)
+        if (f) {
+          f.revertedAt = iso(e.t)
+        }
+        break
+      }
+      case 'fault.failed': {
+        const f = faultOf(faults, e.faultId, e.stepId, started.plan.find((p) => p.id === e.stepId)?.faultType ?? 'unknown')
+        f.error = `${e.phase} failed: ${e.error}`
+        faults.set(e.faultId, f)
+        failures.push({ kind: 'fault', reason: `fault ${e.faultId} (${f.type}) ${e.phase} failed: ${e.error}` })
+        break
+      }
+      case 'probe.attempt': {
+        const p = probes.get(e.probeId)
+        if (p) {
+          p.attempts++
+          p.failedAttempts += e.passed ? 0 : 1
+        }
+        break
+      }
+      case 'probe.verdict': {
+        const p = probes.get(e.probeId)
+        if (p) {
+          p.verdict = e.verdict
+          p.message = e.message
+          if (e.verdict === 'Failed') {
+            failures.push({ kind: 'probe-failed', reason: `probe ${e.name} (${e.mode}) failed: ${e.message}` })
+          }
+        }
+        break
+      }
+      case 'system.failed':
+        failures.push({ kind: 'system', reason: `system failed to start: ${e.error}` })
+        break
+      case 'run.aborted':
+        failures.push({ kind: e.kind, reason: e.reason })
+        break
+      default:
+        break
+    }
+  }
+
+  const verdict = verdictOf(failures.map((f) => f.kind))
+  const reasonKinds: Record<Verdict, string[]> = {
+    pass: [],
+    interrupted: ['signal'],
+    error: ['system', 'fault', 'deadline', 'error'],
+    fail: ['probe', 'probe-failed'],
+  }
+  const reason = failures.find((f) => reasonKinds[verdict].includes(f.kind))?.reason
+
+  const scored: { weight: number; ran: boolean; probesTotal: number; probesPassed: number }[] = []
+  for (const s of steps.values()) {
+    if (!s.scored) {
+      continue
+    }
+    const own = [...probes.values()].filter((p) => p.stepId === s.id)
+    const fault = faults.get(s.id)
+    const input = {
+      weight: s.weight,
+      ran: s.status !== 'not-run' && !(fault?.error?.startsWith('inject') ?? false),
+      probesTotal: own.length,
+      probesPassed: own.filter((p) => p.verdict === 'Passed').length,
+    }
+    s.score = stepScore(input)
+    scored.push(input)
+  }
+
+  return {
+    runId: started.runId,
+    experiment: started.experiment,
+    hypothesis: started.hypothesis,
+    verdict,
+    ...(reason === undefined ? {} : { reason }),
+    resilienceScore: runScore(scored, verdict === 'pass' ? 100 : 0),
+    startedAt: iso(started.t),
+    endedAt: iso(last.t),
+    steps: [...steps.values()],
+    probes: [...probes.values()],
+    checks: [],
+    faults: [...faults.values()],
+  }
+}
+
+function faultOf(faults: Map<string, FaultResult>, id: string, stepId: string, type: string): FaultResult {
+  return faults.get(id) ?? { id, stepId, type, targets: [], actions: [] }
+}
+
+function verdictOf(kinds: string[]): Verdict {
+  if (kinds.includes('signal')) {
+    return 'interrupted'
+  }
+  if (kinds.some((k) => k === 'system' || k === 'fault' || k === 'deadline' || k === 'error')) {
+    return 'error'
+  }
+  if (kinds.some((k) => k === 'probe' || k === 'probe-failed')) {
+    return 'fail'
+  }
+  return 'pass'
+}

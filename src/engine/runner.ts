@@ -1,0 +1,227 @@
+/**
+ * The runner: owns the clock and the order of things. Teardown always happens in reverse of
+ * setup, whatever failed or aborted: faults are reverted (each in its own `finally`), the
+ * ledger is swept for anything left, then the system is torn down.
+ * @module
+ */
+import { mkdirSync, rmSync, createWriteStream } from 'node:fs'
+import path from 'node:path'
+import { randomBytes } from 'node:crypto'
+import type { Experiment, Step } from '../experiment/model.js'
+import type { TargetSelectorInput } from '../experiment/schema-parts.js'
+import { selectTargetsFor } from '../faults/select.js'
+import { resolveAttach } from '../system/attach.js'
+import { LocalSupervisor } from '../system/local-supervisor.js'
+import type { Supervisor } from '../system/supervisor.js'
+import { sleep } from '../shared/duration.js'
+import type { AbortKind } from './events.js'
+import { Journal, type JournalListener } from './journal.js'
+import { Ledger, stateDir } from './ledger.js'
+import { planSteps } from './plan.js'
+import { ProbeScheduler } from './probe-scheduler.js'
+import { runFaultStep } from './fault-step.js'
+import { deriveResult, type RunResult } from './result.js'
+import { undoEntry } from './undo.js'
+
+export interface RunOptions {
+  /** Also write the journal as NDJSON here, as it happens. */
+  journalFile?: string
+  /** Receives every journal event (terminal progress, server streaming). */
+  onEvent?: JournalListener
+  /** Receives service output lines, already prefixed with `[service-i]`. */
+  onLog?: (line: string) => void
+}
+
+export interface RunHandle {
+  runId: string
+  runDir: string
+  journal: Journal
+  ledger: Ledger
+  /** Stops the run: faults are reverted, the system torn down, the verdict reflects `kind`. */
+  abort(kind: AbortKind, reason: string): void
+  /** Best-effort immediate undo of everything in the ledger (second Ctrl+C). */
+  undoNow(): Promise<void>
+  result: Promise<RunResult>
+}
+
+export function startRun(experiment: Experiment, options: RunOptions = {}): RunHandle {
+  const runId = `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
+  const runDir = path.join(stateDir(), 'runs', runId)
+  mkdirSync(runDir, { recursive: true })
+  const journal = new Journal(options.journalFile ? { file: options.journalFile } : {})
+  if (options.onEvent) {
+    journal.subscribe(options.onEvent)
+  }
+  const ledger = new Ledger(runId)
+  const controller = new AbortController()
+  let aborted: { kind: AbortKind; reason: string } | undefined
+  const abort = (kind: AbortKind, reason: string) => {
+    if (aborted) {
+      return
+    }
+    aborted = { kind, reason }
+    journal.emit({ type: 'run.aborted', kind, reason })
+    controller.abort()
+  }
+  const undoNow = async () => {
+    for (const entry of ledger.pending()) {
+      await undoEntry(ledger, entry).catch(() => undefined)
+    }
+  }
+  const result = execute(experiment, { runId, runDir, journal, ledger, signal: controller.signal, abort, options })
+  return { runId, runDir, journal, ledger, abort, undoNow, result }
+}
+
+/** Runs an experiment to its verdict. */
+export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
+  return startRun(experiment, options).result
+}
+
+interface Ctx {
+  runId: string
+  runDir: string
+  journal: Journal
+  ledger: Ledger
+  signal: AbortSignal
+  abort: (kind: AbortKind, reason: string) => void
+  options: RunOptions
+}
+
+async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
+  const { journal, ledger } = ctx
+  journal.emit({
+    type: 'run.started',
+    runId: ctx.runId,
+    experiment: experiment.name,
+    hypothesis: experiment.hypothesis,
+    ...(experiment.file === undefined ? {} : { file: experiment.file }),
+    plan: planSteps(experiment),
+  })
+  const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
+  const supervisor: Supervisor = new LocalSupervisor({
+    services: experiment.system.services,
+    runDir: ctx.runDir,
+    journal,
+    log: (line: string) => {
+      logFile.write(`${line}\n`)
+      ctx.options.onLog?.(line)
+    },
+  })
+  const deadline = setTimeout(
+    () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
+    experiment.deadlineMs
+  )
+  try {
+    journal.emit({ type: 'system.starting', services: experiment.system.services.map((s) => s.name) })
+    try {
+      await supervisor.start()
+      journal.emit({ type: 'system.ready' })
+    } catch (error) {
+      journal.emit({ type: 'system.failed', error: error instanceof Error ? error.message : String(error) })
+      return finish()
+    }
+    if (!ctx.signal.aborted) {
+      const select = async (selector: TargetSelectorInput) => {
+        const candidates =
+          selector.service !== undefined
+            ? supervisor.targets(selector.service)
+            : await resolveAttach(experiment.system.attach.find((a) => a.name === selector.attach)!)
+        return selectTargetsFor(selector, candidates)
+      }
+      const runStep = stepRunner({ ...ctx, supervisor, experiment, select })
+      await runStep(experiment.root, [])
+    }
+  } finally {
+    clearTimeout(deadline)
+    // Safety net: anything a driver recorded but did not revert is undone from the ledger.
+    for (const entry of ledger.pending()) {
+      await undoEntry(ledger, entry).catch((error: unknown) =>
+        journal.emit({ type: 'run.warning', message: `could not undo ${entry.undo.label}: ${String(error)}` })
+      )
+    }
+    await supervisor.stop()
+    rmSync(path.join(ctx.runDir, 'data'), { recursive: true, force: true })
+    journal.emit({ type: 'system.stopped' })
+    await new Promise<void>((resolve) => logFile.end(resolve))
+  }
+  return finish()
+
+  async function finish(): Promise<RunResult> {
+    journal.emit({ type: 'run.ended' })
+    await journal.close()
+    return deriveResult(journal.events)
+  }
+}
+
+interface StepCtx extends Ctx {
+  supervisor: Supervisor
+  experiment: Experiment
+  select: (selector: TargetSelectorInput) => Promise<import('../system/targets.js').ProcessTarget[]>
+}
+
+/** Returns the recursive step executor; `scopes` are the probe schedulers of ancestors. */
+function stepRunner(ctx: StepCtx) {
+  const { journal } = ctx
+  return async function runStep(step: Step, ancestors: ProbeScheduler[]): Promise<void> {
+    if (ctx.signal.aborted) {
+      return
+    }
+    journal.emit({ type: 'step.started', stepId: step.id })
+    const scheduler = new ProbeScheduler(step.probes, {
+      vars: () => ctx.supervisor.templateVars(),
+      baseDir: ctx.experiment.baseDir,
+      signal: ctx.signal,
+      attempt: (probe, phase, outcome) =>
+        journal.emit({ type: 'probe.attempt', probeId: probe.id, phase, passed: outcome.passed, message: outcome.message }),
+      verdict: (probe, verdict, message) =>
+        journal.emit({ type: 'probe.verdict', probeId: probe.id, stepId: step.id, name: probe.name, probeType: probe.type, mode: probe.mode, verdict, message }),
+      stop: (probe, message) => ctx.abort('probe', `probe ${probe.name} failed with stopOnFailure: ${message}`),
+    })
+    const scopes = [...ancestors, scheduler]
+    let status: 'ok' | 'error' | 'aborted' = 'ok'
+    let error: string | undefined
+    try {
+      await scheduler.pre()
+      switch (step.kind) {
+        case 'fault': {
+          const ok = await runFaultStep(step.id, step.fault, {
+            runId: ctx.runId,
+            baseDir: ctx.experiment.baseDir,
+            journal,
+            ledger: ctx.ledger,
+            supervisor: ctx.supervisor,
+            selectTargets: ctx.select,
+            signal: ctx.signal,
+            deadlineSlackMs: 5_000,
+          }, {
+            injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
+            reverted: () => scopes.forEach((s) => s.chaosEnded()),
+          })
+          if (!ok) {
+            status = 'error'
+            error = 'fault failed; see fault.failed'
+            ctx.abort('error', `fault ${step.name} could not be carried out`)
+          }
+          break
+        }
+        case 'wait':
+          await sleep(step.ms, ctx.signal)
+          break
+        case 'serial':
+          for (const child of step.children) {
+            await runStep(child, scopes)
+          }
+          break
+        case 'parallel':
+          await Promise.all(step.children.map((child) => runStep(child, scopes)))
+          break
+      }
+    } finally {
+      if (status === 'ok' && ctx.signal.aborted) {
+        status = 'aborted'
+      }
+      await scheduler.post({ aborted: ctx.signal.aborted })
+      journal.emit({ type: 'step.ended', stepId: step.id, status, ...(error === undefined ? {} : { error }) })
+    }
+  }
+}

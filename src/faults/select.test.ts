@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import fc from 'fast-check'
+import type { ProcessTarget } from '../system/targets.js'
+import { FaultInjectionError } from './contract.js'
+import {
+  describeSelector,
+  selectTargets,
+  selectTargetsFor,
+  selectionCount,
+  type SelectionMode,
+} from './select.js'
+
+function replicas(n: number): ProcessTarget[] {
+  return Array.from({ length: n }, (_, i) => ({
+    label: `api-${i + 1}`,
+    pid: 1000 + i,
+    groupLeader: true,
+    service: 'api',
+    replica: i + 1,
+  }))
+}
+
+const labels = (targets: ProcessTarget[]) => targets.map((t) => t.label)
+
+describe('selectTargets', () => {
+  test('no candidates is a FaultInjectionError', () => {
+    assert.throws(() => selectTargets([], 'all'), FaultInjectionError)
+    assert.throws(
+      () => selectTargetsFor({ service: 'api', mode: 'all' }, []),
+      (error: unknown) =>
+        error instanceof FaultInjectionError &&
+        error.message === "no running targets for service 'api'"
+    )
+  })
+
+  test('one picks a single random candidate (default mode)', () => {
+    assert.deepEqual(labels(selectTargets(replicas(3), undefined, undefined, () => 0)), ['api-1'])
+    assert.deepEqual(labels(selectTargets(replicas(3), 'one', undefined, () => 0.99)), ['api-3'])
+    assert.deepEqual(labels(selectTargets(replicas(3), 'one', undefined, () => 0.5)), ['api-2'])
+  })
+
+  test('all picks every candidate', () => {
+    assert.deepEqual(labels(selectTargets(replicas(3), 'all')), ['api-1', 'api-2', 'api-3'])
+  })
+
+  test('fixed picks min(value, n) distinct candidates', () => {
+    assert.equal(selectTargets(replicas(5), 'fixed', 2).length, 2)
+    assert.equal(selectTargets(replicas(2), 'fixed', 5).length, 2)
+    assert.equal(selectTargets(replicas(5), 'fixed', 2.7).length, 2)
+    assert.throws(() => selectTargets(replicas(5), 'fixed', 0.5), FaultInjectionError)
+    assert.throws(() => selectTargets(replicas(5), 'fixed'), FaultInjectionError)
+  })
+
+  test('fixed-percent rounds up like Chaos Mesh: any percentage above 0 picks at least one', () => {
+    assert.equal(selectionCount(3, 'fixed-percent', 50), 2)
+    assert.equal(selectionCount(10, 'fixed-percent', 10), 1)
+    assert.equal(selectionCount(10, 'fixed-percent', 1), 1)
+    assert.equal(selectionCount(10, 'fixed-percent', 25), 3)
+    assert.equal(selectionCount(4, 'fixed-percent', 100), 4)
+    assert.equal(selectionCount(3, 'fixed-percent', 100 / 3), 1)
+    assert.throws(() => selectionCount(3, 'fixed-percent', 150), FaultInjectionError)
+  })
+
+  test('random-max-percent draws a whole percentage in [0, value], then picks at least one', () => {
+    assert.equal(
+      selectionCount(10, 'random-max-percent', 50, () => 0),
+      1
+    )
+    // floor(0.5 × 51) = 25% of 10 → 2.5 → 3
+    assert.equal(
+      selectionCount(10, 'random-max-percent', 50, () => 0.5),
+      3
+    )
+    assert.equal(
+      selectionCount(10, 'random-max-percent', 50, () => 0.9999),
+      5
+    )
+    assert.equal(
+      selectionCount(4, 'random-max-percent', 100, () => 0.9999),
+      4
+    )
+  })
+
+  test('picks are distinct members of the candidates, in candidate order, within bounds', () => {
+    const modes: SelectionMode[] = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent']
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 30 }),
+        fc.constantFrom(...modes),
+        fc.integer({ min: 1, max: 100 }),
+        fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { minLength: 1 }),
+        (n, mode, value, draws) => {
+          let i = 0
+          const random = () => draws[i++ % draws.length]!
+          const candidates = replicas(n)
+          const picked = selectTargets(candidates, mode, value, random)
+          assert.ok(picked.length >= 1 && picked.length <= n)
+          assert.equal(new Set(picked).size, picked.length)
+          const positions = picked.map((t) => candidates.indexOf(t))
+          assert.ok(positions.every((p, k) => p >= 0 && (k === 0 || p > positions[k - 1]!)))
+          if (mode === 'one') {
+            assert.equal(picked.length, 1)
+          }
+          if (mode === 'all') {
+            assert.equal(picked.length, n)
+          }
+          if (mode === 'fixed') {
+            assert.equal(picked.length, Math.min(value, n))
+          }
+          if (mode === 'random-max-percent') {
+            assert.ok(picked.length <= Math.max(1, Math.ceil((n * value) / 100)))
+          }
+        }
+      )
+    )
+  })
+
+  test('every candidate gets picked by one over many draws', () => {
+    const seen = new Set<string>()
+    for (let i = 0; i < 200; i++) {
+      seen.add(selectTargets(replicas(4), 'one')[0]!.label)
+    }
+    assert.equal(seen.size, 4)
+  })
+})
+
+describe('describeSelector', () => {
+  test('reads as a sentence for dry runs', () => {
+    assert.equal(
+      describeSelector({ service: 'api' }),
+      "1 of the replicas of service 'api' (mode one)"
+    )
+    assert.equal(
+      describeSelector({ service: 'api', mode: 'all' }),
+      "all the replicas of service 'api' (mode all)"
+    )
+    assert.equal(
+      describeSelector({ service: 'api', mode: 'fixed', value: 2 }),
+      "2 of the replicas of service 'api' (mode fixed)"
+    )
+    assert.equal(
+      describeSelector({ service: 'api', mode: 'fixed-percent', value: 50 }),
+      "50% of the replicas of service 'api' (mode fixed-percent)"
+    )
+    assert.equal(
+      describeSelector({ service: 'api', mode: 'random-max-percent', value: 50 }),
+      "up to 50% of the replicas of service 'api' (mode random-max-percent)"
+    )
+    assert.equal(describeSelector({ attach: 'legacy' }), "attached process 'legacy'")
+  })
+})

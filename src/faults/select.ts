@@ -1,0 +1,143 @@
+/**
+ * Target selection modes, as in Chaos Mesh (`pkg/selector/generic/mode.go`) and Litmus:
+ *
+ * | mode | picks |
+ * |---|---|
+ * | `one` | one random candidate |
+ * | `all` | every candidate |
+ * | `fixed` | `min(value, n)` distinct random candidates (`value` is a whole count, at least 1) |
+ * | `fixed-percent` | `ceil(n × value / 100)` distinct random candidates |
+ * | `random-max-percent` | a random whole percentage p in [0, value], then `max(1, ceil(n × p / 100))` |
+ *
+ * Rounding follows current Chaos Mesh, which rounds up so that any percentage above 0 picks
+ * at least one candidate (older releases used floor and could pick none). For
+ * `random-max-percent` Chaos Mesh can still pick none when it draws p = 0; ordeal picks at
+ * least one, because a fault that silently touches nothing makes a passing run meaningless.
+ * @module
+ */
+import type { SELECTION_MODES, TargetSelectorInput } from '../experiment/schema-parts.js'
+import type { ProcessTarget } from '../system/targets.js'
+import { FaultInjectionError } from './contract.js'
+
+export type SelectionMode = (typeof SELECTION_MODES)[number]
+
+/**
+ * Picks targets among `candidates` according to `mode` and `value`.
+ * @param random source of randomness in [0, 1); injectable for tests
+ * @returns the picked targets, in candidate order
+ * @throws FaultInjectionError when there is no candidate, or `value` is missing or unusable
+ */
+export function selectTargets(
+  candidates: ProcessTarget[],
+  mode: SelectionMode = 'one',
+  value?: number,
+  random: () => number = Math.random
+): ProcessTarget[] {
+  if (candidates.length === 0) {
+    throw new FaultInjectionError(`no running targets for selection mode ${mode}`)
+  }
+  return pick(candidates, selectionCount(candidates.length, mode, value, random), random)
+}
+
+/** {@link selectTargets} for a manifest selector, with errors that name the service. */
+export function selectTargetsFor(
+  selector: TargetSelectorInput,
+  candidates: ProcessTarget[],
+  random: () => number = Math.random
+): ProcessTarget[] {
+  if (candidates.length === 0) {
+    throw new FaultInjectionError(`no running targets for ${selectorSubject(selector)}`)
+  }
+  return selectTargets(candidates, selector.mode, selector.value, random)
+}
+
+/** How many of `n` candidates a mode picks. */
+export function selectionCount(
+  n: number,
+  mode: SelectionMode,
+  value: number | undefined,
+  random: () => number = Math.random
+): number {
+  switch (mode) {
+    case 'one':
+      return Math.min(1, n)
+    case 'all':
+      return n
+    case 'fixed': {
+      const count = Math.floor(requireValue(mode, value))
+      if (count < 1) {
+        throw new FaultInjectionError(`mode fixed needs a value of at least 1, got ${value}`)
+      }
+      return Math.min(count, n)
+    }
+    case 'fixed-percent':
+      return percentOf(n, requirePercent(mode, value))
+    case 'random-max-percent': {
+      const max = Math.floor(requirePercent(mode, value))
+      // [0, max] inclusive, like Chaos Mesh's rand.Int(max + 1).
+      const percent = Math.min(max, Math.floor(random() * (max + 1)))
+      return Math.max(1, percentOf(n, percent))
+    }
+  }
+}
+
+/** `service 'api'` or `attached process 'legacy'`. */
+export function selectorSubject(selector: TargetSelectorInput): string {
+  return selector.service !== undefined
+    ? `service '${selector.service}'`
+    : `attached process '${selector.attach}'`
+}
+
+/** For dry runs: `1 of the replicas of service 'api' (mode one)`. */
+export function describeSelector(selector: TargetSelectorInput): string {
+  if (selector.service === undefined) {
+    return selectorSubject(selector)
+  }
+  const of = `the replicas of ${selectorSubject(selector)}`
+  const mode = selector.mode ?? 'one'
+  switch (mode) {
+    case 'one':
+      return `1 of ${of} (mode one)`
+    case 'all':
+      return `all ${of} (mode all)`
+    case 'fixed':
+      return `${selector.value} of ${of} (mode fixed)`
+    case 'fixed-percent':
+      return `${selector.value}% of ${of} (mode fixed-percent)`
+    case 'random-max-percent':
+      return `up to ${selector.value}% of ${of} (mode random-max-percent)`
+  }
+}
+
+function percentOf(n: number, percent: number): number {
+  // The epsilon keeps 3 × 33.3333…% from rounding up to 2 through float error.
+  return Math.min(n, Math.ceil((n * percent) / 100 - 1e-9))
+}
+
+function requireValue(mode: SelectionMode, value: number | undefined): number {
+  if (value === undefined || !Number.isFinite(value) || value <= 0) {
+    throw new FaultInjectionError(`mode ${mode} needs a positive value, got ${value}`)
+  }
+  return value
+}
+
+function requirePercent(mode: SelectionMode, value: number | undefined): number {
+  const percent = requireValue(mode, value)
+  if (percent > 100) {
+    throw new FaultInjectionError(`mode ${mode} needs a percentage (1-100), got ${value}`)
+  }
+  return percent
+}
+
+/** `count` distinct random candidates (partial Fisher-Yates), returned in candidate order. */
+function pick(candidates: ProcessTarget[], count: number, random: () => number): ProcessTarget[] {
+  const indexes = candidates.map((_, i) => i)
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.min(indexes.length - i - 1, Math.floor(random() * (indexes.length - i)))
+    ;[indexes[i], indexes[j]] = [indexes[j]!, indexes[i]!]
+  }
+  return indexes
+    .slice(0, count)
+    .sort((a, b) => a - b)
+    .map((i) => candidates[i]!)
+}

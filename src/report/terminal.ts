@@ -1,0 +1,181 @@
+/**
+ * The terminal reporter: a live status line on a TTY (current step, elapsed / planned, probe
+ * states), plain timestamped lines otherwise, and a final summary table either way.
+ * @module
+ */
+import pc from 'picocolors'
+import type { JournalEvent, PlannedStep } from '../engine/events.js'
+import type { RunResult } from '../engine/result.js'
+import { formatDuration } from '../shared/duration.js'
+
+export interface TerminalReporterOptions {
+  stream: NodeJS.WriteStream
+  /** Rewrite one status line in place (a TTY); otherwise print one line per event. */
+  live: boolean
+}
+
+export class TerminalReporter {
+  readonly #out: NodeJS.WriteStream
+  readonly #live: boolean
+  #startedAt = 0
+  #plan: PlannedStep[] = []
+  #totalMs = 0
+  #current = new Map<string, string>()
+  #probes = new Map<string, string>()
+  #timer: NodeJS.Timeout | undefined
+  #statusShown = false
+
+  constructor(options: TerminalReporterOptions) {
+    this.#out = options.stream
+    this.#live = options.live
+  }
+
+  /** The journal listener. */
+  readonly onEvent = (event: JournalEvent): void => {
+    const line = this.#describe(event)
+    if (line) {
+      this.#print(`${pc.dim(this.#clock(event.t))} ${line}`)
+    }
+  }
+
+  /** Service output, shown only when asked for (`--verbose`). */
+  readonly onLog = (line: string): void => this.#print(pc.dim(line))
+
+  #describe(e: JournalEvent): string | undefined {
+    switch (e.type) {
+      case 'run.started':
+        this.#startedAt = e.t
+        this.#plan = e.plan
+        this.#totalMs = e.plan[0]?.plannedDurationMs ?? 0
+        if (this.#live) {
+          this.#timer = setInterval(() => this.#status(), 250)
+          this.#timer.unref()
+        }
+        return `${pc.bold('run')} ${e.runId}\n  hypothesis: ${e.hypothesis}`
+      case 'system.starting':
+        return e.services.length ? `starting system: ${e.services.join(', ')}` : undefined
+      case 'system.ready':
+        return 'system ready'
+      case 'system.failed':
+        return pc.red(`system failed: ${e.error}`)
+      case 'service.exited':
+        return e.expected ? undefined : pc.yellow(`${e.service}-${e.replica} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`)
+      case 'service.restarting':
+        return `${e.service}-${e.replica} restarting in ${formatDuration(e.delayMs)}`
+      case 'service.started':
+        return this.#startedAt && this.#current.size > 0 ? `${e.service}-${e.replica} started (pid ${e.pid})` : undefined
+      case 'step.started': {
+        const step = this.#step(e.stepId)
+        if (!step || step.id === 'run') {
+          return undefined
+        }
+        this.#current.set(step.id, step.name)
+        return `${pc.cyan('▶')} ${step.name}${step.faultType ? pc.dim(` (${step.faultType})`) : ''}`
+      }
+      case 'step.ended': {
+        this.#current.delete(e.stepId)
+        const step = this.#step(e.stepId)
+        if (!step || step.id === 'run') {
+          return undefined
+        }
+        return e.status === 'ok' ? undefined : pc.yellow(`■ ${step.name}: ${e.status}${e.error ? ` (${e.error})` : ''}`)
+      }
+      case 'fault.injected':
+        return `${pc.magenta('⚡')} ${e.faultType} injected on ${e.targets.join(', ') || 'nothing'}`
+      case 'fault.action':
+        return `${pc.magenta('⚡')} ${e.detail}`
+      case 'fault.reverted':
+        return `${pc.green('↺')} ${e.faultId} reverted`
+      case 'fault.failed':
+        return pc.red(`✗ fault ${e.faultId} ${e.phase} failed: ${e.error}`)
+      case 'probe.attempt':
+        this.#probes.set(e.probeId, e.passed ? pc.green('✓') : pc.red('✗'))
+        return undefined
+      case 'probe.verdict': {
+        this.#probes.set(e.probeId, verdictMark(e.verdict))
+        return `${verdictMark(e.verdict)} probe ${e.name} ${pc.dim(`(${e.probeType}, ${e.mode})`)}: ${e.verdict} ${pc.dim(`- ${e.message}`)}`
+      }
+      case 'run.aborted':
+        return pc.yellow(`aborting (${e.kind}): ${e.reason}; rolling back`)
+      case 'run.warning':
+        return pc.yellow(`warning: ${e.message}`)
+      case 'run.ended':
+        clearInterval(this.#timer)
+        this.#clearStatus()
+        return undefined
+      default:
+        return undefined
+    }
+  }
+
+  #step(id: string): PlannedStep | undefined {
+    return this.#plan.find((s) => s.id === id)
+  }
+
+  #clock(t: number): string {
+    return this.#startedAt ? `[${((t - this.#startedAt) / 1000).toFixed(1).padStart(6)}s]` : '[      ]'
+  }
+
+  #print(text: string): void {
+    this.#clearStatus()
+    this.#out.write(`${text}\n`)
+    this.#status()
+  }
+
+  #status(): void {
+    if (!this.#live || !this.#startedAt) {
+      return
+    }
+    const elapsed = Date.now() - this.#startedAt
+    const steps = [...this.#current.values()].slice(-2).join(' + ') || '…'
+    const probes = [...this.#probes.values()].join('')
+    const line = `${pc.bold('●')} ${steps}  ${formatDuration(elapsed)} / ~${formatDuration(this.#totalMs)}  ${probes ? `probes ${probes}` : ''}`
+    this.#out.write(`\r\x1b[2K${line.slice(0, (this.#out.columns || 120) + 40)}`)
+    this.#statusShown = true
+  }
+
+  #clearStatus(): void {
+    if (this.#statusShown) {
+      this.#out.write('\r\x1b[2K')
+      this.#statusShown = false
+    }
+  }
+}
+
+function verdictMark(verdict: string): string {
+  return verdict === 'Passed' ? pc.green('✓') : verdict === 'Failed' ? pc.red('✗') : pc.dim('–')
+}
+
+/** The final summary: verdict, score, per-step terms, probes and faults. */
+export function formatSummary(result: RunResult): string {
+  const lines: string[] = []
+  const verdictColor = { pass: pc.green, fail: pc.red, error: pc.red, interrupted: pc.yellow }[result.verdict]
+  lines.push('')
+  lines.push(pc.bold(`${result.experiment}: ${verdictColor(result.verdict.toUpperCase())}   resilience score ${result.resilienceScore}`))
+  lines.push(`  hypothesis: ${result.hypothesis}`)
+  if (result.reason) {
+    lines.push(`  reason: ${result.reason}`)
+  }
+  const scored = result.steps.filter((s) => s.scored)
+  if (scored.length) {
+    lines.push('', pc.bold('  steps                         weight  score  status'))
+    for (const s of scored) {
+      lines.push(`  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}`)
+    }
+  }
+  if (result.probes.length) {
+    lines.push('', pc.bold('  probes                        mode        verdict  detail'))
+    for (const p of result.probes) {
+      lines.push(`  ${p.name.padEnd(30).slice(0, 30)} ${p.mode.padEnd(11)} ${verdictMark(p.verdict)} ${p.verdict.padEnd(6)} ${pc.dim(p.message.slice(0, 100))}`)
+    }
+  }
+  if (result.faults.length) {
+    lines.push('', pc.bold('  faults'))
+    for (const f of result.faults) {
+      const window = f.injectedAt ? `${f.injectedAt.slice(11, 23)} → ${f.revertedAt?.slice(11, 23) ?? 'not reverted'}` : 'not injected'
+      lines.push(`  ${f.type.padEnd(16)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`)
+    }
+  }
+  lines.push('')
+  return lines.join('\n')
+}

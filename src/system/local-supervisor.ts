@@ -1,0 +1,365 @@
+/**
+ * Runs services as local processes: replicas with their own ports and data dirs, readiness,
+ * restart policies with backoff, and teardown by process group. A supervisor is single-use:
+ * prepare → start → (faults) → stop.
+ * @module
+ */
+import { EventEmitter } from 'node:events'
+import { mkdir } from 'node:fs/promises'
+import type { Journal } from '../engine/journal.js'
+import type { ServiceSpec } from '../experiment/model.js'
+import type { TemplateVars } from '../shared/template.js'
+import { killGroup, terminateGroup } from './process-group.js'
+import { assignPorts, portsInUse } from './ports.js'
+import { waitUntilReady } from './readiness.js'
+import { ReplicaProcess } from './replica.js'
+import * as slots from './replica-slot.js'
+import { LaunchError, type ReplicaSlot } from './replica-slot.js'
+import { nextRestartDelay, shouldRestart, type ExitInfo } from './restart-policy.js'
+import {
+  dataDirFor,
+  renderLaunch,
+  replicaTemplateVars,
+  servicesTemplateVars,
+} from './service-vars.js'
+import { SystemStartError, type ReplicaInfo, type Supervisor } from './supervisor.js'
+import type { ProcessTarget } from './targets.js'
+import { settleWithin } from './timing.js'
+
+export { describeServices } from './describe-services.js'
+
+export interface LocalSupervisorOptions {
+  services: ServiceSpec[]
+  /** Replica data dirs are created under `<runDir>/data/`. */
+  runDir: string
+  journal: Journal
+  /** Receives every output line of every replica, prefixed `[api-0] `. */
+  log: (line: string) => void
+}
+
+/** How long to wait for an exit event or the last output after a group is known to be gone. */
+const kSettleMs = 2000
+
+export class LocalSupervisor implements Supervisor {
+  readonly #services: ServiceSpec[]
+  readonly #journal: Journal
+  readonly #log: (line: string) => void
+  readonly #slots = new Map<string, ReplicaSlot[]>()
+  /** Every process group ever launched → its grace period; stop() sweeps them all. */
+  readonly #groups = new Map<number, number>()
+  readonly #pids: number[] = []
+  readonly #changes = new EventEmitter().setMaxListeners(0)
+  readonly #stopSignal = new AbortController()
+  #prepared: Promise<void> | undefined
+  #stopped: Promise<void> | undefined
+  /** Set before anything is signalled: no launch or restart may begin after it. */
+  #stopping = false
+  #startCalled = false
+
+  constructor(options: LocalSupervisorOptions) {
+    this.#services = options.services
+    this.#journal = options.journal
+    this.#log = options.log
+    for (const spec of options.services) {
+      const replicas = Array.from({ length: spec.replicas }, (_, i) =>
+        slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
+      )
+      this.#slots.set(spec.name, replicas)
+    }
+  }
+
+  prepare(): Promise<void> {
+    this.#prepared ??= this.#prepare()
+    return this.#prepared
+  }
+
+  async start(): Promise<void> {
+    if (this.#startCalled) {
+      throw new Error('LocalSupervisor.start() can be called only once')
+    }
+    this.#startCalled = true
+    try {
+      await this.prepare()
+      // Services in order (a later one may need an earlier one), replicas of one in parallel.
+      for (const spec of this.#services) {
+        const launches = this.#replicasOf(spec.name).map((slot) => this.#startReplica(slot))
+        const failure = (await Promise.allSettled(launches)).find((r) => r.status === 'rejected')
+        if (failure) {
+          throw failure.reason
+        }
+      }
+    } catch (error) {
+      // Tear down first: the failed replica's last output lines arrive while it is stopped.
+      await this.stop()
+      throw slots.toStartError(error)
+    }
+  }
+
+  templateVars(): TemplateVars {
+    return { services: this.#servicesVars() }
+  }
+
+  replicas(service: string): ReplicaInfo[] {
+    return this.#replicasOf(service).map(slots.slotInfo)
+  }
+
+  targets(service: string): ProcessTarget[] {
+    return this.#replicasOf(service).flatMap((slot) => slots.slotTarget(slot) ?? [])
+  }
+
+  restartReplica(service: string, index: number, graceMs: number): Promise<void> {
+    const slot = this.#slot(service, index)
+    const run = slot.queue.then(() => this.#restartNow(slot, graceMs))
+    slot.queue = run.catch(() => undefined)
+    return run
+  }
+
+  waitForRestart(
+    service: string,
+    index: number,
+    afterGeneration: number,
+    signal?: AbortSignal
+  ): Promise<void> {
+    const slot = this.#slot(service, index)
+    const stopping = () => this.#stopping
+    return slots.waitForGeneration(slot, afterGeneration, {
+      changes: this.#changes,
+      stopping,
+      signal,
+    })
+  }
+
+  stop(): Promise<void> {
+    this.#stopping = true
+    this.#stopped ??= this.#stopAll()
+    return this.#stopped
+  }
+
+  launchedPids(): number[] {
+    return [...this.#pids]
+  }
+
+  async #prepare(): Promise<void> {
+    const all = [...this.#slots.values()].flat()
+    try {
+      await assignPorts(all)
+    } catch (error) {
+      throw new SystemStartError((error as Error).message, { cause: error })
+    }
+    await Promise.all(all.map((slot) => mkdir(slot.dataDir, { recursive: true })))
+  }
+
+  async #startReplica(slot: ReplicaSlot): Promise<void> {
+    const busy = await portsInUse(slot.ports)
+    if (busy) {
+      throw new LaunchError(slot, busy)
+    }
+    await this.#launch(slot)
+  }
+
+  /** Spawns a new generation of `slot` and waits for its readiness. */
+  async #launch(slot: ReplicaSlot): Promise<void> {
+    if (this.#stopping) {
+      throw new LaunchError(slot, 'ordeal is stopping')
+    }
+    let launch: ReturnType<typeof renderLaunch>
+    let proc: ReplicaProcess
+    try {
+      launch = renderLaunch(slot.spec, this.#replicaVars(slot))
+      // Synchronous from here to `slot.proc = proc`, so no other launch can interleave.
+      proc = ReplicaProcess.spawn(launch, (line) => this.#onLine(slot, line))
+    } catch (error) {
+      slot.state = 'exited'
+      this.#changed()
+      throw new LaunchError(slot, (error as Error).message)
+    }
+    slot.proc = proc
+    slot.generation++
+    slot.state = 'starting'
+    this.#pids.push(proc.pid)
+    this.#groups.set(proc.pid, slot.spec.gracePeriodMs)
+    this.#emit({
+      type: 'service.started',
+      service: slot.spec.name,
+      replica: slot.index,
+      pid: proc.pid,
+    })
+    void proc.exited.then((exit) => this.#onExit(slot, proc, exit))
+    this.#changed()
+    if (launch.readiness) {
+      const env = { ...process.env, ...launch.env }
+      const signal = this.#stopSignal.signal
+      const outcome = await waitUntilReady({
+        readiness: launch.readiness,
+        cwd: launch.cwd,
+        env,
+        exited: proc.exited,
+        signal,
+      })
+      if (!outcome.ready) {
+        throw new LaunchError(slot, outcome.reason, outcome.exited)
+      }
+    }
+    if (slot.proc === proc && proc.alive) {
+      slot.state = 'running'
+      slot.supervised = true
+      this.#emit({
+        type: 'service.ready',
+        service: slot.spec.name,
+        replica: slot.index,
+        pid: proc.pid,
+      })
+      this.#changed()
+    }
+  }
+
+  async #onExit(slot: ReplicaSlot, proc: ReplicaProcess, exit: ExitInfo): Promise<void> {
+    const expected = proc.stopReason !== undefined || this.#stopping
+    const { name: service } = slot.spec
+    this.#emit({
+      type: 'service.exited',
+      service,
+      replica: slot.index,
+      pid: proc.pid,
+      ...exit,
+      expected,
+    })
+    if (slot.proc !== proc) {
+      return
+    }
+    slot.proc = undefined
+    const restart = !expected && slot.supervised && shouldRestart(slot.spec.restart, exit)
+    const delayMs = restart
+      ? nextRestartDelay(slot.lastDelayMs, Date.now() - proc.startedAt, slot.spec.backoff)
+      : 0
+    slot.state =
+      restart || proc.stopReason === 'restart' ? 'restarting' : expected ? 'stopped' : 'exited'
+    if (restart) {
+      slot.lastDelayMs = delayMs
+      this.#emit({ type: 'service.restarting', service, replica: slot.index, delayMs })
+    }
+    this.#changed()
+    if (expected) {
+      return // whoever stops it (stop, restartReplica) sweeps the group
+    }
+    // Orphans of the dead leader would hold its port and files: clear the whole group first,
+    // as a container runtime does when a container's main process dies.
+    const clearedAt = Date.now()
+    await killGroup(proc.pid)
+    if (restart && !this.#stopping && slot.proc === undefined) {
+      const remaining = Math.max(0, delayMs - (Date.now() - clearedAt))
+      slot.restartTimer = setTimeout(() => {
+        slot.restartTimer = undefined
+        void this.#autoRestart(slot)
+      }, remaining)
+    }
+  }
+
+  async #autoRestart(slot: ReplicaSlot): Promise<void> {
+    try {
+      await this.#launch(slot)
+    } catch (error) {
+      // An exit is handled by #onExit (policy and backoff again); anything else is reported
+      // without ending the run: the replica stays as it is.
+      if (error instanceof LaunchError && !error.exited && !this.#stopping) {
+        this.#emit({
+          type: 'run.warning',
+          message: `${slot.label} was restarted but ${error.message}`,
+        })
+      }
+    }
+  }
+
+  async #restartNow(slot: ReplicaSlot, graceMs: number): Promise<void> {
+    clearTimeout(slot.restartTimer)
+    slot.restartTimer = undefined
+    const proc = slot.proc
+    if (proc) {
+      proc.stopReason = 'restart'
+      await terminateGroup(proc.pid, graceMs, proc.exited)
+      await settleWithin(proc.exited, kSettleMs)
+    }
+    slot.lastDelayMs = undefined
+    try {
+      await this.#launch(slot)
+    } catch (error) {
+      throw new Error(`restart of ${slot.label} failed: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  async #stopAll(): Promise<void> {
+    this.#stopSignal.abort()
+    const all = [...this.#slots.values()].flat()
+    const live = new Map<number, ReplicaProcess>()
+    for (const slot of all) {
+      clearTimeout(slot.restartTimer)
+      slot.restartTimer = undefined
+      if (slot.proc) {
+        slot.proc.stopReason ??= 'stop'
+        live.set(slot.proc.pid, slot.proc)
+      }
+    }
+    // Every group ever launched, not only live leaders: grandchildren outlive their leader.
+    const sweeps = [...this.#groups].map(async ([pgid, graceMs]) => {
+      const proc = live.get(pgid)
+      await terminateGroup(pgid, graceMs, proc?.exited)
+      if (proc) {
+        await settleWithin(proc.exited, kSettleMs)
+        await settleWithin(proc.outputClosed, kSettleMs)
+      }
+    })
+    await Promise.all(sweeps)
+    for (const slot of all) {
+      slot.state = 'stopped'
+    }
+    this.#changed()
+  }
+
+  #onLine(slot: ReplicaSlot, line: string): void {
+    const prefixed = `[${slot.label}] ${line}`
+    slots.rememberLine(slot, prefixed)
+    try {
+      this.#log(prefixed)
+    } catch {
+      // A broken log sink (closed terminal) must not take the supervisor down.
+    }
+  }
+
+  #servicesVars(): TemplateVars {
+    return servicesTemplateVars(
+      new Map([...this.#slots].map(([name, list]) => [name, list.map(slots.slotLayout)]))
+    )
+  }
+
+  #replicaVars(slot: ReplicaSlot): TemplateVars {
+    return replicaTemplateVars(slot.spec.name, slots.slotLayout(slot), this.#servicesVars())
+  }
+
+  #replicasOf(service: string): ReplicaSlot[] {
+    const list = this.#slots.get(service)
+    if (!list) {
+      throw new Error(
+        `unknown service '${service}' (known: ${[...this.#slots.keys()].join(', ') || 'none'})`
+      )
+    }
+    return list
+  }
+
+  #slot(service: string, index: number): ReplicaSlot {
+    const slot = this.#replicasOf(service)[index]
+    if (!slot) {
+      throw new Error(`service '${service}' has no replica ${index}`)
+    }
+    return slot
+  }
+
+  #emit(body: Parameters<Journal['emit']>[0]): void {
+    this.#journal.emit(body)
+  }
+
+  #changed(): void {
+    this.#changes.emit('change')
+  }
+}

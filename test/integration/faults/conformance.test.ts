@@ -1,0 +1,236 @@
+/**
+ * The conformance suite every fault driver passes, against real processes and files:
+ * inject → observable effect → revert → revert again (idempotent) → inject again.
+ * It also checks safety invariant 1: each ledger entry is written while the effect it undoes
+ * is not yet there, and nothing of the fault is left pending after revert.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import type { LedgerEntry } from '../../../src/engine/ledger.js'
+import type { FaultDriver, FaultParamsOf, Injection } from '../../../src/faults/contract.js'
+import { faultDrivers } from '../../../src/faults/registry.js'
+import { FAULT_TYPES } from '../../../src/faults/schemas.js'
+import { cpuStressFault } from '../../../src/faults/cpu-stress/index.js'
+import { diskFillFault } from '../../../src/faults/disk-fill/index.js'
+import { memoryStressFault } from '../../../src/faults/memory-stress/index.js'
+import { processKillFault } from '../../../src/faults/process-kill/index.js'
+import { processPauseFault } from '../../../src/faults/process-pause/index.js'
+import { processRestartFault } from '../../../src/faults/process-restart/index.js'
+import { processState } from '../../../src/system/proc.js'
+import type { FaultInput } from '../../../src/experiment/schema.js'
+import { FaultHarness, type SpawnedTarget } from '../../support/fault-context.js'
+import { cpuTicks, isGone, rssBytes, waitUntil } from '../../support/fault-proc.js'
+
+type Type = FaultInput['type']
+
+interface Case<T extends Type, S> {
+  driver: FaultDriver<FaultParamsOf<T>>
+  /** Runs before each injection; what it returns is passed to the other hooks. */
+  setup(h: FaultHarness): Promise<S>
+  params(state: S, h: FaultHarness): FaultParamsOf<T>
+  /** Called as each undo is recorded: the effect it undoes must not exist yet. */
+  atRecord(entry: LedgerEntry, state: S, h: FaultHarness): void
+  /** Waits for the fault's effect to be observable. */
+  effect(state: S, entries: LedgerEntry[], h: FaultHarness): Promise<unknown>
+  /** Waits for the effect to be gone (or checks what a revert leaves, for faults with no undo). */
+  reverted(state: S, entries: LedgerEntry[], h: FaultHarness): Promise<unknown>
+}
+
+const pidOf = (entry: LedgerEntry) => (entry.undo.kind === 'terminate' ? entry.undo.pid : -1)
+
+/** Keeps each case's state type precise while the table holds them side by side. */
+function defineCase<T extends Type, S>(c: Case<T, S>): Case<T, unknown> {
+  return c as unknown as Case<T, unknown>
+}
+
+const cases: { [T in Type]: Case<T, unknown> } = {
+  'process-kill': defineCase({
+    driver: processKillFault,
+    setup: (h) => h.spawnTarget({ service: 'api' }),
+    params: () => ({
+      type: 'process-kill',
+      target: { service: 'api', mode: 'all' },
+      duration: '30s',
+    }),
+    atRecord: (entry, target: SpawnedTarget) => {
+      assert.equal(entry.undo.kind, 'none')
+      assert.ok(
+        !isGone(target.pid, target.startTime),
+        'target killed before its entry was recorded'
+      )
+    },
+    effect: (target: SpawnedTarget) =>
+      waitUntil('the target to die', () => isGone(target.pid, target.startTime)),
+    reverted: async (target: SpawnedTarget) => {
+      assert.ok(isGone(target.pid, target.startTime), 'a kill is not undone by ordeal')
+    },
+  }),
+  'process-pause': defineCase({
+    driver: processPauseFault,
+    setup: async (h) => h.liveTargets()[0] ?? h.spawnTarget({ service: 'api' }),
+    params: () => ({ type: 'process-pause', target: { service: 'api' }, duration: '30s' }),
+    atRecord: (entry, target: SpawnedTarget) => {
+      assert.equal(entry.undo.kind, 'signal')
+      assert.notEqual(processState(target.pid), 'T', 'stopped before its SIGCONT was recorded')
+    },
+    effect: (target: SpawnedTarget) => waitUntil('state T', () => processState(target.pid) === 'T'),
+    reverted: (target: SpawnedTarget) =>
+      waitUntil('state S or R', () => ['S', 'R'].includes(processState(target.pid) ?? '')),
+  }),
+  'process-restart': defineCase({
+    driver: processRestartFault,
+    setup: async (h) => ({
+      target: h.liveTargets()[0] ?? (await h.spawnTarget({ service: 'api' })),
+      restartsBefore: h.supervisor.restarts.length,
+    }),
+    params: () => ({ type: 'process-restart', target: { service: 'api' }, duration: '30s' }),
+    atRecord: (entry, { restartsBefore }, h) => {
+      assert.equal(entry.undo.kind, 'none')
+      assert.equal(h.supervisor.restarts.length, restartsBefore, 'restarted before recording')
+    },
+    effect: async ({ target }, _entries, h) => {
+      assert.deepEqual(h.supervisor.restarts.at(-1), {
+        service: 'api',
+        index: target.replica,
+        graceMs: 5000,
+      })
+    },
+    reverted: async ({ target }) => {
+      assert.ok(!isGone(target.pid, target.startTime), 'revert of a restart touches nothing')
+    },
+  }),
+  'cpu-stress': defineCase({
+    driver: cpuStressFault,
+    setup: async () => undefined,
+    params: () => ({ type: 'cpu-stress', workers: 2, load: 100, duration: '30s' }),
+    atRecord: (entry) => {
+      assert.equal(entry.undo.kind, 'terminate')
+      assert.ok(!isGone(pidOf(entry), entry.undo.kind === 'terminate' ? entry.undo.startTime : 0))
+    },
+    effect: async (_state, entries) => {
+      for (const pid of entries.map(pidOf)) {
+        const start = cpuTicks(pid)!
+        // 20 ticks = 200 ms of CPU: a worker at 100% gets there in ~0.2 s on an idle core.
+        await waitUntil(`worker ${pid} to burn CPU`, () => cpuTicks(pid)! - start >= 20, {
+          timeoutMs: 10_000,
+        })
+      }
+    },
+    reverted: async (_state, entries, h) => {
+      for (const entry of entries) {
+        assert.ok(isGone(pidOf(entry)), `worker ${pidOf(entry)} still running`)
+      }
+      assert.deepEqual(h.stressWorkers(), [])
+    },
+  }),
+  'memory-stress': defineCase({
+    driver: memoryStressFault,
+    setup: async () => undefined,
+    params: () => ({ type: 'memory-stress', size: '64Mi', duration: '30s' }),
+    atRecord: (entry) => {
+      assert.equal(entry.undo.kind, 'terminate')
+      assert.ok((rssBytes(pidOf(entry)) ?? 0) < 64 * 1024 ** 2, 'memory held before recording')
+    },
+    effect: async (_state, entries) => {
+      const pid = pidOf(entries[0]!)
+      await waitUntil('RSS above 64 MiB', () => (rssBytes(pid) ?? 0) >= 64 * 1024 ** 2)
+    },
+    reverted: async (_state, entries, h) => {
+      assert.ok(isGone(pidOf(entries[0]!)))
+      assert.deepEqual(h.stressWorkers(), [])
+    },
+  }),
+  'disk-fill': defineCase({
+    driver: diskFillFault,
+    setup: async () => undefined,
+    params: () => ({ type: 'disk-fill', path: '.', size: '1Mi', duration: '30s' }),
+    atRecord: (entry) => {
+      assert.equal(entry.undo.kind, 'remove-file')
+      assert.ok(
+        entry.undo.kind === 'remove-file' && !existsSync(entry.undo.path),
+        'file before record'
+      )
+    },
+    effect: async (_state, entries, h) => {
+      const file = fileOf(entries[0]!)
+      assert.equal(path.dirname(file), h.baseDir)
+      assert.equal(statSync(file).size, 1024 * 1024)
+    },
+    reverted: async (_state, entries) => {
+      assert.ok(!existsSync(fileOf(entries[0]!)))
+    },
+  }),
+}
+
+function fileOf(entry: LedgerEntry): string {
+  assert.equal(entry.undo.kind, 'remove-file')
+  return entry.undo.kind === 'remove-file' ? entry.undo.path : ''
+}
+
+test('every fault type has a registered driver and a conformance case', () => {
+  assert.deepEqual(Object.keys(faultDrivers).sort(), [...FAULT_TYPES].sort())
+  assert.deepEqual(Object.keys(cases).sort(), [...FAULT_TYPES].sort())
+  for (const type of FAULT_TYPES) {
+    assert.equal(faultDrivers[type], cases[type].driver)
+  }
+})
+
+for (const type of FAULT_TYPES) {
+  // The table is keyed by type, so each case's driver and params agree; the loop forgets which.
+  const c = cases[type] as Case<Type, unknown>
+  describe(`conformance: ${type}`, () => {
+    let h: FaultHarness
+    before(async () => {
+      h = await FaultHarness.create()
+    })
+    after(() => h.cleanup())
+
+    test('inject → effect → revert → revert again → inject again after revert', async () => {
+      for (const round of [1, 2]) {
+        const state = await c.setup(h)
+        const ctx = h.context(c.params(state, h))
+        const entries: LedgerEntry[] = []
+        h.ledger.onRecord = (entry) => {
+          c.atRecord(entry, state, h)
+          entries.push(entry)
+        }
+        let injection: Injection
+        try {
+          injection = await c.driver.inject(ctx)
+        } finally {
+          h.ledger.onRecord = undefined
+        }
+        assert.ok(entries.length > 0, `round ${round}: nothing recorded in the ledger`)
+        assert.ok(injection.targets.length > 0, `round ${round}: no targets reported`)
+        assert.ok(h.actions.length > 0, `round ${round}: no action journaled`)
+        const pendingIds = () =>
+          h.ledger
+            .pending()
+            .filter((e) => e.faultId === ctx.fault.id)
+            .map((e) => e.id)
+        assert.deepEqual(pendingIds().sort(), entries.map((e) => e.id).sort())
+        for (const entry of entries) {
+          assert.equal(entry.deadline, ctx.deadline)
+        }
+
+        await c.effect(state, entries, h)
+        await injection.revert()
+        await c.reverted(state, entries, h)
+        assert.deepEqual(pendingIds(), [], `round ${round}: ledger entries left after revert`)
+
+        await injection.revert()
+        await c.reverted(state, entries, h)
+        assert.deepEqual(pendingIds(), [])
+      }
+    })
+
+    test('describe gives dry-run lines and touches nothing', () => {
+      const recordedBefore = h.ledger.pending().length
+      const lines = c.driver.describe(c.params(undefined, h), { baseDir: h.baseDir })
+      assert.ok(lines.length > 0 && lines.every((l) => l.length > 0))
+      assert.equal(h.ledger.pending().length, recordedBefore)
+    })
+  })
+}
