@@ -20,10 +20,10 @@ process.env['ORDEAL_STATE_DIR'] = path.join(dir, 'state')
 
 // The target records when each SIGUSR2 arrives, on the same clock as ours.
 writeFileSync(
-  path.join(dir, 'target.mjs'),
+  path.join(dir, 'target.cjs'),
   `process.on('SIGUSR2', () => console.log('got ' + (performance.timeOrigin + performance.now())))
-setInterval(() => {}, 1000)
-console.log('ready')
+// Listening doubles as readiness: the handler is installed before the port opens.
+require('node:net').createServer().listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => console.log('ready'))
 `
 )
 
@@ -43,7 +43,7 @@ async function faultLag(): Promise<number[]> {
       spec: {
         hypothesis: 'signals arrive on time',
         deadline: '30m',
-        system: { services: [{ name: 'target', command: process.execPath, args: ['target.mjs'], restart: 'never' }] },
+        system: { services: [{ name: 'target', command: process.execPath, args: ['target.cjs'], env: { PORT: '{{ports.p}}' }, ports: { p: 0 }, readiness: { tcp: '{{ports.p}}' }, restart: 'never' }] },
         steps: Array.from({ length: events }, (_, i) => ({
           name: `kill-${i}`,
           fault: { type: 'process-kill' as const, target: { service: 'target', mode: 'all' as const }, signal: 'SIGUSR2', after: `${afterMs}ms`, duration: '1ms' },
@@ -77,7 +77,7 @@ async function faultLag(): Promise<number[]> {
 
 async function baselineLag(): Promise<number[]> {
   const { spawn } = await import('node:child_process')
-  const child = spawn(process.execPath, [path.join(dir, 'target.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [path.join(dir, 'target.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
   const arrived: number[] = []
   let buffer = ''
   await new Promise<void>((ready) =>

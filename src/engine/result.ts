@@ -170,10 +170,11 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const reasonKinds: Record<Verdict, string[]> = {
     pass: [],
     interrupted: ['signal'],
-    error: ['system', 'fault', 'deadline', 'error'],
+    error: ['system', 'deadline', 'fault', 'error'],
     fail: ['probe', 'probe-failed'],
   }
-  const reason = failures.find((f) => reasonKinds[verdict].includes(f.kind))?.reason
+  // The most telling reason first: an abort says why the run stopped, then the first failure.
+  const reason = reasonKinds[verdict].map((k) => failures.find((f) => f.kind === k)).find(Boolean)?.reason
 
   const scored: { weight: number; ran: boolean; probesTotal: number; probesPassed: number }[] = []
   for (const s of steps.values()) {

@@ -13,6 +13,7 @@ import { selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../system/attach.js'
 import { LocalSupervisor } from '../system/local-supervisor.js'
 import type { Supervisor } from '../system/supervisor.js'
+import type { ProcessTarget } from '../system/targets.js'
 import { sleep } from '../shared/duration.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
@@ -156,7 +157,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
 interface StepCtx extends Ctx {
   supervisor: Supervisor
   experiment: Experiment
-  select: (selector: TargetSelectorInput) => Promise<import('../system/targets.js').ProcessTarget[]>
+  select: (selector: TargetSelectorInput) => Promise<ProcessTarget[]>
 }
 
 /** Returns the recursive step executor; `scopes` are the probe schedulers of ancestors. */

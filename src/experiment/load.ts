@@ -101,17 +101,15 @@ function flatten(issues: readonly z.core.$ZodIssue[]): FlatIssue[] {
 }
 
 function lineOfPath(doc: Document, p: readonly PropertyKey[], lineOf: (o?: number) => number): number {
-  // Walk down as far as the document goes; a missing field points at its parent.
-  for (let depth = p.length; depth >= 0; depth--) {
+  // Walk down as far as the document goes. A missing field points at the key that holds its
+  // parent (`fault:` for a missing `fault.duration`), where a reader looks for it.
+  for (let depth = p.length; depth >= 1; depth--) {
     const node = doc.getIn(p.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined
     if (node && typeof node === 'object' && node.range) {
-      if (depth < p.length && depth > 0) {
-        const parent = doc.getIn(p.slice(0, depth) as unknown[], true)
-        if (isMap(parent) || isSeq(parent)) {
-          return lineOf(parent.range?.[0])
-        }
+      if (depth === p.length) {
+        return lineOf(node.range[0])
       }
-      return lineOf(node.range[0])
+      return lineOfKey(doc, p.slice(0, depth - 1), String(p[depth - 1]), lineOf)
     }
   }
   return 1
@@ -119,6 +117,10 @@ function lineOfPath(doc: Document, p: readonly PropertyKey[], lineOf: (o?: numbe
 
 function lineOfKey(doc: Document, p: readonly PropertyKey[], key: string, lineOf: (o?: number) => number): number {
   const parent = p.length === 0 ? doc.contents : doc.getIn(p as unknown[], true)
+  if (isSeq(parent)) {
+    const item = parent.items[Number(key)] as { range?: [number, number, number] } | undefined
+    return lineOf(item?.range?.[0] ?? parent.range?.[0])
+  }
   if (isMap(parent)) {
     for (const pair of parent.items) {
       const k = pair.key as { value?: unknown; range?: [number, number, number] }
@@ -127,7 +129,7 @@ function lineOfKey(doc: Document, p: readonly PropertyKey[], key: string, lineOf
       }
     }
   }
-  return lineOfPath(doc, p, lineOf)
+  return p.length === 0 ? 1 : lineOfPath(doc, p, lineOf)
 }
 
 function dedupe(issues: ManifestIssue[]): ManifestIssue[] {
