@@ -43,10 +43,28 @@ async function faultLag(): Promise<number[]> {
       spec: {
         hypothesis: 'signals arrive on time',
         deadline: '30m',
-        system: { services: [{ name: 'target', command: process.execPath, args: ['target.cjs'], env: { PORT: '{{ports.p}}' }, ports: { p: 0 }, readiness: { tcp: '{{ports.p}}' }, restart: 'never' }] },
+        system: {
+          services: [
+            {
+              name: 'target',
+              command: process.execPath,
+              args: ['target.cjs'],
+              env: { PORT: '{{ports.p}}' },
+              ports: { p: 0 },
+              readiness: { tcp: '{{ports.p}}' },
+              restart: 'never',
+            },
+          ],
+        },
         steps: Array.from({ length: events }, (_, i) => ({
           name: `kill-${i}`,
-          fault: { type: 'process-kill' as const, target: { service: 'target', mode: 'all' as const }, signal: 'SIGUSR2', after: `${afterMs}ms`, duration: '1ms' },
+          fault: {
+            type: 'process-kill' as const,
+            target: { service: 'target', mode: 'all' as const },
+            signal: 'SIGUSR2',
+            after: `${afterMs}ms`,
+            duration: '1ms',
+          },
         })),
       },
     },
@@ -77,7 +95,9 @@ async function faultLag(): Promise<number[]> {
 
 async function baselineLag(): Promise<number[]> {
   const { spawn } = await import('node:child_process')
-  const child = spawn(process.execPath, [path.join(dir, 'target.cjs')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, [path.join(dir, 'target.cjs')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const arrived: number[] = []
   let buffer = ''
   await new Promise<void>((ready) =>
@@ -129,7 +149,15 @@ async function probeJitter(): Promise<number[]> {
           steps: [
             {
               wait: `${Math.ceil((events * (polling + 1.5)) / 1000)}s`,
-              probes: [{ name: 'tick', type: 'tcp', mode: 'Continuous', port, runProperties: { pollingInterval: `${polling}ms` } }],
+              probes: [
+                {
+                  name: 'tick',
+                  type: 'tcp',
+                  mode: 'Continuous',
+                  port,
+                  runProperties: { pollingInterval: `${polling}ms` },
+                },
+              ],
             },
           ],
         },
@@ -137,10 +165,16 @@ async function probeJitter(): Promise<number[]> {
       { baseDir: dir }
     )
     const ends: number[] = []
-    const run = startRun(experiment, { onEvent: (e) => e.type === 'probe.attempt' && ends.push(now()) })
+    const run = startRun(experiment, {
+      onEvent: (e) => e.type === 'probe.attempt' && ends.push(now()),
+    })
     await run.result
     // Jitter: how late iteration k+1 connects, relative to (end of iteration k + polling).
-    return ends.slice(0, events).flatMap((end, k) => (accepts[k + 1] === undefined ? [] : [accepts[k + 1]! - (end + polling)]))
+    return ends
+      .slice(0, events)
+      .flatMap((end, k) =>
+        accepts[k + 1] === undefined ? [] : [accepts[k + 1]! - (end + polling)]
+      )
   })
 }
 
@@ -148,14 +182,18 @@ async function baselineJitter(): Promise<number[]> {
   return withListener(async (port, accepts) => {
     const ends: number[] = []
     for (let i = 0; i <= events; i++) {
-      await new Promise<void>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) {
-        this.destroy()
-        r()
-      }))
+      await new Promise<void>((r) =>
+        net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) {
+          this.destroy()
+          r()
+        })
+      )
       ends.push(now())
       await sleep(10)
     }
-    return ends.slice(0, events).flatMap((end, k) => (accepts[k + 1] === undefined ? [] : [accepts[k + 1]! - (end + 10)]))
+    return ends
+      .slice(0, events)
+      .flatMap((end, k) => (accepts[k + 1] === undefined ? [] : [accepts[k + 1]! - (end + 10)]))
   })
 }
 
@@ -163,13 +201,23 @@ const fmt = (x: number) => x.toFixed(2)
 try {
   const rows: [string, ReturnType<typeof quantiles>, ReturnType<typeof quantiles>][] = [
     ['fault activation lag (ms)', quantiles(await faultLag()), quantiles(await baselineLag())],
-    ['probe scheduling jitter (ms)', quantiles(await probeJitter()), quantiles(await baselineJitter())],
+    [
+      'probe scheduling jitter (ms)',
+      quantiles(await probeJitter()),
+      quantiles(await baselineJitter()),
+    ],
   ]
-  console.log(`\n${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · node ${process.version}`)
-  console.log('| measure | events | ordeal p50 | ordeal p99 | ordeal max | baseline p50 | baseline p99 | p99 ratio |')
+  console.log(
+    `\n${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length} · node ${process.version}`
+  )
+  console.log(
+    '| measure | events | ordeal p50 | ordeal p99 | ordeal max | baseline p50 | baseline p99 | p99 ratio |'
+  )
   console.log('|---|---|---|---|---|---|---|---|')
   for (const [name, o, b] of rows) {
-    console.log(`| ${name} | ${o.n} | ${fmt(o.p50)} | ${fmt(o.p99)} | ${fmt(o.max)} | ${fmt(b.p50)} | ${fmt(b.p99)} | ${fmt(o.p99 / b.p99)} |`)
+    console.log(
+      `| ${name} | ${o.n} | ${fmt(o.p50)} | ${fmt(o.p99)} | ${fmt(o.max)} | ${fmt(b.p50)} | ${fmt(b.p99)} | ${fmt(o.p99 / b.p99)} |`
+    )
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })

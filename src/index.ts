@@ -13,7 +13,13 @@
 export { defineExperiment, resolve } from './experiment/define.js'
 export { loadExperimentFile, loadExperimentText } from './experiment/load.js'
 export { ManifestError, formatIssue, type ManifestIssue } from './experiment/errors.js'
-export type { ExperimentInput, StepInputType as StepInput, FaultInput, ProbeInput, ServiceInput } from './experiment/schema.js'
+export type {
+  ExperimentInput,
+  StepInputType as StepInput,
+  FaultInput,
+  ProbeInput,
+  ServiceInput,
+} from './experiment/schema.js'
 export type { Experiment, Step, Probe, Fault, ServiceSpec } from './experiment/model.js'
 export { runExperiment, startRun, type RunOptions, type RunHandle } from './engine/runner.js'
 export { deriveResult, EXIT_CODES, type RunResult, type Verdict } from './engine/result.js'

@@ -12,7 +12,9 @@ export async function exit(code: number): Promise<never> {
 }
 
 function flush(stream: NodeJS.WriteStream): Promise<void> {
-  return new Promise((resolve) => (stream.writableNeedDrain ? stream.once('drain', resolve) : resolve()))
+  return new Promise((resolve) =>
+    stream.writableNeedDrain ? stream.once('drain', resolve) : resolve()
+  )
 }
 
 /** A usage problem that should print one line and exit 2. */

@@ -16,7 +16,9 @@ const { version } = createRequire(import.meta.url)('../../package.json') as { ve
 
 const program = new Command()
   .name('ordeal')
-  .description('Chaos engineering for real systems: state a hypothesis, inject real faults, get a verdict.')
+  .description(
+    'Chaos engineering for real systems: state a hypothesis, inject real faults, get a verdict.'
+  )
   .version(version)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
@@ -24,7 +26,9 @@ const program = new Command()
 
 program
   .command('run')
-  .description('run an experiment; exit 0 held, 1 disproved, 2 invalid, 3 could not run, 130 interrupted')
+  .description(
+    'run an experiment; exit 0 held, 1 disproved, 2 invalid, 3 could not run, 130 interrupted'
+  )
   .argument('<file>', 'experiment manifest (YAML)')
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
   .option('--json <file>', 'write the result as JSON')
@@ -61,6 +65,8 @@ try {
     process.stderr.write(`${error.message}\n`)
     await exit(EXIT_USAGE)
   }
-  process.stderr.write(`ordeal: internal error: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.stderr.write(
+    `ordeal: internal error: ${error instanceof Error ? error.stack : String(error)}\n`
+  )
   await exit(3)
 }

@@ -16,7 +16,9 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   const lines: string[] = []
   const plan = new Map(planSteps(experiment).map((p) => [p.id, p]))
   lines.push(`experiment ${experiment.name}: ${experiment.hypothesis}`)
-  lines.push(`deadline ${formatDuration(experiment.deadlineMs)}; planned length ~${formatDuration(plan.get('run')?.plannedDurationMs ?? 0)} plus probe time`)
+  lines.push(
+    `deadline ${formatDuration(experiment.deadlineMs)}; planned length ~${formatDuration(plan.get('run')?.plannedDurationMs ?? 0)} plus probe time`
+  )
   lines.push('', 'timeline:')
   const visit = (step: Step, depth: number) => {
     const p = plan.get(step.id)
@@ -26,14 +28,16 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
     if (step.id !== 'run') {
       const what =
         step.kind === 'fault'
-          ? `fault ${step.fault.type}${step.fault.afterMs ? ` after ${formatDuration(step.fault.afterMs)}` : ""} for ${formatDuration(step.fault.durationMs)}`
+          ? `fault ${step.fault.type}${step.fault.afterMs ? ` after ${formatDuration(step.fault.afterMs)}` : ''} for ${formatDuration(step.fault.durationMs)}`
           : step.kind === 'wait'
             ? `wait ${formatDuration(step.ms)}`
             : `${step.kind} group`
       lines.push(`  ${at}${pad}${step.name}: ${what}${weight}`)
     }
     for (const probe of step.probes) {
-      lines.push(`  ${' '.repeat(8)}${pad}  probe ${probe.name} [${probe.mode}] ${probeDriver(probe.type).describe(probe.params as never)}`)
+      lines.push(
+        `  ${' '.repeat(8)}${pad}  probe ${probe.name} [${probe.mode}] ${probeDriver(probe.type).describe(probe.params as never)}`
+      )
     }
     if (step.kind === 'serial' || step.kind === 'parallel') {
       step.children.forEach((c) => visit(c, step.id === 'run' ? depth : depth + 1))
@@ -48,13 +52,21 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   for (const attach of experiment.system.attach) {
     lines.push(`  attach ${attach.name}: ${(await describeAttach(attach)).join('; ')}`)
   }
-  const faults = [...walkSteps(experiment.root)].filter((s): s is Extract<Step, { kind: 'fault' }> => s.kind === 'fault')
+  const faults = [...walkSteps(experiment.root)].filter(
+    (s): s is Extract<Step, { kind: 'fault' }> => s.kind === 'fault'
+  )
   for (const step of faults) {
-    for (const line of faultDriver(step.fault.type).describe(step.fault.params as never, { baseDir: experiment.baseDir })) {
+    for (const line of faultDriver(step.fault.type).describe(step.fault.params as never, {
+      baseDir: experiment.baseDir,
+    })) {
       lines.push(`  ${step.name}: ${line}`)
     }
   }
-  if (experiment.system.services.length === 0 && experiment.system.attach.length === 0 && faults.length === 0) {
+  if (
+    experiment.system.services.length === 0 &&
+    experiment.system.attach.length === 0 &&
+    faults.length === 0
+  ) {
     lines.push('  nothing')
   }
   return lines

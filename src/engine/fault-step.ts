@@ -33,7 +33,12 @@ export interface FaultHooks {
 }
 
 /** Returns false when the fault could not be injected or reverted (the run must end in error). */
-export async function runFaultStep(stepId: string, fault: Fault, env: FaultStepEnv, hooks: FaultHooks): Promise<boolean> {
+export async function runFaultStep(
+  stepId: string,
+  fault: Fault,
+  env: FaultStepEnv,
+  hooks: FaultHooks
+): Promise<boolean> {
   await sleep(fault.afterMs, env.signal)
   if (env.signal.aborted) {
     return true
@@ -60,11 +65,23 @@ export async function runFaultStep(stepId: string, fault: Fault, env: FaultStepE
   } catch (error) {
     active.abort()
     env.signal.removeEventListener('abort', stopActive)
-    env.journal.emit({ type: 'fault.failed', faultId: fault.id, stepId, phase: 'inject', error: message(error) })
+    env.journal.emit({
+      type: 'fault.failed',
+      faultId: fault.id,
+      stepId,
+      phase: 'inject',
+      error: message(error),
+    })
     await undoLeftovers(fault.id, env)
     return false
   }
-  env.journal.emit({ type: 'fault.injected', faultId: fault.id, stepId, faultType: fault.type, targets: injection.targets })
+  env.journal.emit({
+    type: 'fault.injected',
+    faultId: fault.id,
+    stepId,
+    faultType: fault.type,
+    targets: injection.targets,
+  })
   hooks.injected(fault.durationMs)
   let ok = true
   try {
@@ -78,7 +95,13 @@ export async function runFaultStep(stepId: string, fault: Fault, env: FaultStepE
       env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
     } catch (error) {
       ok = false
-      env.journal.emit({ type: 'fault.failed', faultId: fault.id, stepId, phase: 'revert', error: message(error) })
+      env.journal.emit({
+        type: 'fault.failed',
+        faultId: fault.id,
+        stepId,
+        phase: 'revert',
+        error: message(error),
+      })
       await undoLeftovers(fault.id, env).catch(() => undefined)
     }
     hooks.reverted()

@@ -21,7 +21,9 @@ export class Journal {
   }
 
   emit(body: JournalEventBody): JournalEvent {
-    const event = { ...body, seq: this.#seq++, t: Date.now() } as JournalEvent
+    // A copy: drivers may keep mutating what they passed (a target list that grows), and the
+    // journal must hold what was true when the event happened, as the NDJSON file does.
+    const event = { ...structuredClone(body), seq: this.#seq++, t: Date.now() } as JournalEvent
     this.events.push(event)
     this.#file?.write(`${JSON.stringify(event)}\n`)
     for (const listener of this.#listeners) {

@@ -4,7 +4,15 @@
  * the file alone, without the runner's memory.
  * @module
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs'
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
@@ -12,7 +20,14 @@ import { randomUUID } from 'node:crypto'
 /** What undoing one fault action means, as data. */
 export type UndoAction =
   /** Send `signal` (e.g. SIGCONT after a pause) to the process, or its group, if still the same process. */
-  | { kind: 'signal'; pid: number; startTime?: number; signal: NodeJS.Signals; group: boolean; label: string }
+  | {
+      kind: 'signal'
+      pid: number
+      startTime?: number
+      signal: NodeJS.Signals
+      group: boolean
+      label: string
+    }
   /** End a helper process ordeal started (stress workers): SIGKILL to its group. */
   | { kind: 'terminate'; pid: number; startTime?: number; label: string }
   /** Remove a file ordeal created (disk-fill). */
@@ -49,7 +64,14 @@ export class Ledger {
 
   /** Appends and fsyncs the undo; only after this returns may the fault act. */
   record(faultId: string, undo: UndoAction, deadline: number): LedgerEntry {
-    const entry: LedgerEntry = { id: randomUUID(), runId: this.runId, faultId, undo, deadline, t: Date.now() }
+    const entry: LedgerEntry = {
+      id: randomUUID(),
+      runId: this.runId,
+      faultId,
+      undo,
+      deadline,
+      t: Date.now(),
+    }
     this.#append({ op: 'record', ...entry })
     return entry
   }

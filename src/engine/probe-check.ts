@@ -51,8 +51,16 @@ async function checkOnce(probe: Probe, env: CheckEnv): Promise<ProbeOutcome> {
   try {
     const driver = probeDriver(probe.type)
     const check = driver
-      .check(probe.params as never, { signal, timeoutMs: probe.run.timeoutMs, vars: env.vars(), baseDir: env.baseDir })
-      .catch((error: unknown): ProbeOutcome => ({ passed: false, message: `probe error: ${errorMessage(error)}` }))
+      .check(probe.params as never, {
+        signal,
+        timeoutMs: probe.run.timeoutMs,
+        vars: env.vars(),
+        baseDir: env.baseDir,
+      })
+      .catch((error: unknown): ProbeOutcome => ({
+        passed: false,
+        message: `probe error: ${errorMessage(error)}`,
+      }))
     return await Promise.race([check, expired])
   } catch (error) {
     return { passed: false, message: `probe error: ${errorMessage(error)}` }

@@ -28,7 +28,12 @@ const scripted: ProbeDriver = {
 }
 ;(probeDrivers as Record<string, ProbeDriver<never>>)['scripted'] = scripted as ProbeDriver<never>
 
-function probe(name: string, mode: Probe['mode'], answers: (boolean | 'hang')[], run: Partial<Probe['run']> = {}): Probe {
+function probe(
+  name: string,
+  mode: Probe['mode'],
+  answers: (boolean | 'hang')[],
+  run: Partial<Probe['run']> = {}
+): Probe {
   scripts.set(name, { answers, calls: [] })
   return {
     id: `s/${name}`,
@@ -36,7 +41,15 @@ function probe(name: string, mode: Probe['mode'], answers: (boolean | 'hang')[],
     type: 'scripted',
     mode,
     params: { name } as never,
-    run: { timeoutMs: 1000, intervalMs: 10, attempts: 1, pollingIntervalMs: 20, initialDelayMs: 0, stopOnFailure: false, ...run },
+    run: {
+      timeoutMs: 1000,
+      intervalMs: 10,
+      attempts: 1,
+      pollingIntervalMs: 20,
+      initialDelayMs: 0,
+      stopOnFailure: false,
+      ...run,
+    },
   }
 }
 
@@ -92,7 +105,11 @@ test('Continuous that never fails passes, and runs until post', async () => {
 })
 
 test('Edge needs both ends', async () => {
-  const h = harness([probe('both', 'Edge', [true, true]), probe('after-bad', 'Edge', [true, false]), probe('before-bad', 'Edge', [false, true])])
+  const h = harness([
+    probe('both', 'Edge', [true, true]),
+    probe('after-bad', 'Edge', [true, false]),
+    probe('before-bad', 'Edge', [false, true]),
+  ])
   await h.scheduler.pre()
   await h.scheduler.post({ aborted: false })
   assert.equal(h.verdicts.get('both')!.verdict, 'Passed')
@@ -100,7 +117,11 @@ test('Edge needs both ends', async () => {
   assert.match(h.verdicts.get('after-bad')!.message, /after chaos/)
   assert.equal(h.verdicts.get('before-bad')!.verdict, 'Failed')
   assert.match(h.verdicts.get('before-bad')!.message, /before chaos/)
-  assert.equal(scripts.get('before-bad')!.calls.length, 1, 'not evaluated again after a failed start')
+  assert.equal(
+    scripts.get('before-bad')!.calls.length,
+    1,
+    'not evaluated again after a failed start'
+  )
 })
 
 test('OnChaos runs only inside the fault window, bounded by duration minus initialDelay', async () => {
@@ -115,7 +136,10 @@ test('OnChaos runs only inside the fault window, bounded by duration minus initi
   const calls = scripts.get('onchaos')!.calls
   assert.ok(calls.length >= 3, `iterated during chaos (${calls.length})`)
   assert.ok(calls[0]! - start >= 90, 'initialDelay honoured')
-  assert.ok(calls[calls.length - 1]! - start <= 450, `stopped at the window's end (${calls[calls.length - 1]! - start} ms)`)
+  assert.ok(
+    calls[calls.length - 1]! - start <= 450,
+    `stopped at the window's end (${calls[calls.length - 1]! - start} ms)`
+  )
   h.scheduler.chaosEnded()
   await h.scheduler.post({ aborted: false })
   assert.equal(h.verdicts.get('onchaos')!.verdict, 'Passed')
@@ -141,7 +165,10 @@ test('OnChaos ends when the fault is reverted, and is N/A without chaos', async 
 })
 
 test('attempts: the first passing attempt wins; all failing fails', async () => {
-  const h = harness([probe('third-time', 'SOT', [false, false, true], { attempts: 3 }), probe('never', 'SOT', [false], { attempts: 2 })])
+  const h = harness([
+    probe('third-time', 'SOT', [false, false, true], { attempts: 3 }),
+    probe('never', 'SOT', [false], { attempts: 2 }),
+  ])
   await h.scheduler.pre()
   assert.equal(h.verdicts.get('third-time')!.verdict, 'Passed')
   assert.equal(scripts.get('third-time')!.calls.length, 3)
@@ -159,7 +186,10 @@ test('a probe that hangs fails at its timeout', async () => {
 })
 
 test('stopOnFailure asks the run to stop', async () => {
-  const h = harness([probe('stopper', 'SOT', [false], { stopOnFailure: true }), probe('calm', 'SOT', [false])])
+  const h = harness([
+    probe('stopper', 'SOT', [false], { stopOnFailure: true }),
+    probe('calm', 'SOT', [false]),
+  ])
   await h.scheduler.pre()
   assert.deepEqual(h.stops, ['stopper'])
 })

@@ -90,11 +90,22 @@ export class ProbeScheduler {
         continue // already decided at the failure
       }
       if (loop.iterations === 0) {
-        this.#decide(loop.probe, undefined, 'never ran: the chaos window closed before its first iteration')
+        this.#decide(
+          loop.probe,
+          undefined,
+          'never ran: the chaos window closed before its first iteration'
+        )
       } else if (options.aborted) {
-        this.#decide(loop.probe, undefined, `run stopped after ${loop.iterations} passing iterations`)
+        this.#decide(
+          loop.probe,
+          undefined,
+          `run stopped after ${loop.iterations} passing iterations`
+        )
       } else {
-        this.#decide(loop.probe, { passed: true, message: `${loop.iterations} iterations passed; last: ${loop.lastMessage}` })
+        this.#decide(loop.probe, {
+          passed: true,
+          message: `${loop.iterations} iterations passed; last: ${loop.lastMessage}`,
+        })
       }
     }
     if (options.aborted) {
@@ -107,7 +118,12 @@ export class ProbeScheduler {
         .filter((p) => !this.#decided.has(p.id))
         .map(async (probe) => {
           const outcome = await this.#eval(probe, 'post')
-          this.#decide(probe, outcome.passed ? { passed: true, message: `before and after chaos: ${outcome.message}` } : { passed: false, message: `after chaos: ${outcome.message}` })
+          this.#decide(
+            probe,
+            outcome.passed
+              ? { passed: true, message: `before and after chaos: ${outcome.message}` }
+              : { passed: false, message: `after chaos: ${outcome.message}` }
+          )
         }),
     ])
     this.#finishUndecided('never ran: no fault became active in this step')
@@ -117,7 +133,11 @@ export class ProbeScheduler {
     return this.#probes.filter((p) => p.mode === mode)
   }
 
-  async #eval(probe: Probe, phase: 'pre' | 'during' | 'post', signal?: AbortSignal): Promise<ProbeOutcome> {
+  async #eval(
+    probe: Probe,
+    phase: 'pre' | 'during' | 'post',
+    signal?: AbortSignal
+  ): Promise<ProbeOutcome> {
     if (phase !== 'during' && probe.mode !== 'Continuous' && probe.run.initialDelayMs > 0) {
       await sleep(probe.run.initialDelayMs, this.#env.signal)
     }
@@ -130,7 +150,13 @@ export class ProbeScheduler {
 
   #loop(probe: Probe, phase: 'pre' | 'during', windowMs: number | undefined): Loop {
     const controller = new AbortController()
-    const loop: Loop = { probe, controller, done: Promise.resolve(), iterations: 0, lastMessage: '' }
+    const loop: Loop = {
+      probe,
+      controller,
+      done: Promise.resolve(),
+      iterations: 0,
+      lastMessage: '',
+    }
     const stopSignal = AbortSignal.any([controller.signal, this.#env.signal])
     let windowTimer: NodeJS.Timeout | undefined
     loop.done = (async () => {
@@ -149,7 +175,10 @@ export class ProbeScheduler {
         loop.lastMessage = outcome.message
         if (!outcome.passed) {
           loop.failure = outcome.message
-          this.#decide(probe, { passed: false, message: `iteration ${loop.iterations}: ${outcome.message}` })
+          this.#decide(probe, {
+            passed: false,
+            message: `iteration ${loop.iterations}: ${outcome.message}`,
+          })
           break
         }
         await sleep(probe.run.pollingIntervalMs, stopSignal)

@@ -4,66 +4,166 @@ import type { JournalEvent, JournalEventBody, PlannedStep } from './events.js'
 import { deriveResult } from './result.js'
 
 const plan: PlannedStep[] = [
-  { id: 'run', name: 'demo', kind: 'serial', path: 'spec', weight: 10, scored: false, probes: [], plannedStartMs: 0, plannedDurationMs: 20_000 },
-  { id: 'run.0', name: 'kill', kind: 'fault', faultType: 'process-kill', path: 'spec.steps[0]', weight: 10, scored: true, probes: [{ id: 'run.0/up', name: 'up', type: 'http', mode: 'Continuous' }], plannedStartMs: 0, plannedDurationMs: 10_000, parent: 'run' },
-  { id: 'run.1', name: 'pause', kind: 'fault', faultType: 'process-pause', path: 'spec.steps[1]', weight: 10, scored: true, probes: [{ id: 'run.1/up2', name: 'up2', type: 'http', mode: 'OnChaos' }], plannedStartMs: 10_000, plannedDurationMs: 10_000, parent: 'run' },
+  {
+    id: 'run',
+    name: 'demo',
+    kind: 'serial',
+    path: 'spec',
+    weight: 10,
+    scored: false,
+    probes: [],
+    plannedStartMs: 0,
+    plannedDurationMs: 20_000,
+  },
+  {
+    id: 'run.0',
+    name: 'kill',
+    kind: 'fault',
+    faultType: 'process-kill',
+    path: 'spec.steps[0]',
+    weight: 10,
+    scored: true,
+    probes: [{ id: 'run.0/up', name: 'up', type: 'http', mode: 'Continuous' }],
+    plannedStartMs: 0,
+    plannedDurationMs: 10_000,
+    parent: 'run',
+  },
+  {
+    id: 'run.1',
+    name: 'pause',
+    kind: 'fault',
+    faultType: 'process-pause',
+    path: 'spec.steps[1]',
+    weight: 10,
+    scored: true,
+    probes: [{ id: 'run.1/up2', name: 'up2', type: 'http', mode: 'OnChaos' }],
+    plannedStartMs: 10_000,
+    plannedDurationMs: 10_000,
+    parent: 'run',
+  },
 ]
 
 function journal(bodies: JournalEventBody[]): JournalEvent[] {
   return bodies.map((b, i) => ({ ...b, seq: i, t: 1_700_000_000_000 + i * 1000 }) as JournalEvent)
 }
 
-const start: JournalEventBody = { type: 'run.started', runId: 'r1', experiment: 'demo', hypothesis: 'h', plan }
+const start: JournalEventBody = {
+  type: 'run.started',
+  runId: 'r1',
+  experiment: 'demo',
+  hypothesis: 'h',
+  plan,
+}
 
 test('all probes pass: verdict pass, score 100, fault windows recorded', () => {
-  const r = deriveResult(journal([
-    start,
-    { type: 'step.started', stepId: 'run' },
-    { type: 'step.started', stepId: 'run.0' },
-    { type: 'fault.injected', faultId: 'run.0', stepId: 'run.0', faultType: 'process-kill', targets: ['api-0 (pid 1)'] },
-    { type: 'fault.action', faultId: 'run.0', detail: 'SIGKILL api-0 (pid 1)' },
-    { type: 'fault.reverted', faultId: 'run.0' },
-    { type: 'probe.verdict', probeId: 'run.0/up', stepId: 'run.0', name: 'up', probeType: 'http', mode: 'Continuous', verdict: 'Passed', message: 'ok' },
-    { type: 'step.ended', stepId: 'run.0', status: 'ok' },
-    { type: 'step.started', stepId: 'run.1' },
-    { type: 'probe.verdict', probeId: 'run.1/up2', stepId: 'run.1', name: 'up2', probeType: 'http', mode: 'OnChaos', verdict: 'Passed', message: 'ok' },
-    { type: 'step.ended', stepId: 'run.1', status: 'ok' },
-    { type: 'step.ended', stepId: 'run', status: 'ok' },
-    { type: 'run.ended' },
-  ]))
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run' },
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'fault.injected',
+        faultId: 'run.0',
+        stepId: 'run.0',
+        faultType: 'process-kill',
+        targets: ['api-0 (pid 1)'],
+      },
+      { type: 'fault.action', faultId: 'run.0', detail: 'SIGKILL api-0 (pid 1)' },
+      { type: 'fault.reverted', faultId: 'run.0' },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.0/up',
+        stepId: 'run.0',
+        name: 'up',
+        probeType: 'http',
+        mode: 'Continuous',
+        verdict: 'Passed',
+        message: 'ok',
+      },
+      { type: 'step.ended', stepId: 'run.0', status: 'ok' },
+      { type: 'step.started', stepId: 'run.1' },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.1/up2',
+        stepId: 'run.1',
+        name: 'up2',
+        probeType: 'http',
+        mode: 'OnChaos',
+        verdict: 'Passed',
+        message: 'ok',
+      },
+      { type: 'step.ended', stepId: 'run.1', status: 'ok' },
+      { type: 'step.ended', stepId: 'run', status: 'ok' },
+      { type: 'run.ended' },
+    ])
+  )
   assert.equal(r.verdict, 'pass')
   assert.equal(r.resilienceScore, 100)
   assert.equal(r.reason, undefined)
   assert.equal(r.faults[0]!.actions[0]!.detail, 'SIGKILL api-0 (pid 1)')
   assert.ok(r.faults[0]!.injectedAt! < r.faults[0]!.revertedAt!)
-  assert.deepEqual(r.steps.filter((s) => s.scored).map((s) => s.score), [100, 100])
+  assert.deepEqual(
+    r.steps.filter((s) => s.scored).map((s) => s.score),
+    [100, 100]
+  )
 })
 
 test('one failing probe out of two steps: fail, score 50, reason names the probe', () => {
-  const r = deriveResult(journal([
-    start,
-    { type: 'step.started', stepId: 'run.0' },
-    { type: 'probe.verdict', probeId: 'run.0/up', stepId: 'run.0', name: 'up', probeType: 'http', mode: 'Continuous', verdict: 'Failed', message: 'status 502' },
-    { type: 'step.ended', stepId: 'run.0', status: 'ok' },
-    { type: 'step.started', stepId: 'run.1' },
-    { type: 'probe.verdict', probeId: 'run.1/up2', stepId: 'run.1', name: 'up2', probeType: 'http', mode: 'OnChaos', verdict: 'Passed', message: 'ok' },
-    { type: 'step.ended', stepId: 'run.1', status: 'ok' },
-    { type: 'run.ended' },
-  ]))
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.0/up',
+        stepId: 'run.0',
+        name: 'up',
+        probeType: 'http',
+        mode: 'Continuous',
+        verdict: 'Failed',
+        message: 'status 502',
+      },
+      { type: 'step.ended', stepId: 'run.0', status: 'ok' },
+      { type: 'step.started', stepId: 'run.1' },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.1/up2',
+        stepId: 'run.1',
+        name: 'up2',
+        probeType: 'http',
+        mode: 'OnChaos',
+        verdict: 'Passed',
+        message: 'ok',
+      },
+      { type: 'step.ended', stepId: 'run.1', status: 'ok' },
+      { type: 'run.ended' },
+    ])
+  )
   assert.equal(r.verdict, 'fail')
   assert.equal(r.resilienceScore, 50)
   assert.match(r.reason!, /probe up \(Continuous\) failed: status 502/)
 })
 
 test('interrupted beats everything; steps never run score 0', () => {
-  const r = deriveResult(journal([
-    start,
-    { type: 'step.started', stepId: 'run.0' },
-    { type: 'run.aborted', kind: 'signal', reason: 'interrupted by SIGINT' },
-    { type: 'probe.verdict', probeId: 'run.0/up', stepId: 'run.0', name: 'up', probeType: 'http', mode: 'Continuous', verdict: 'N/A', message: 'stopped' },
-    { type: 'step.ended', stepId: 'run.0', status: 'aborted' },
-    { type: 'run.ended' },
-  ]))
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.0' },
+      { type: 'run.aborted', kind: 'signal', reason: 'interrupted by SIGINT' },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.0/up',
+        stepId: 'run.0',
+        name: 'up',
+        probeType: 'http',
+        mode: 'Continuous',
+        verdict: 'N/A',
+        message: 'stopped',
+      },
+      { type: 'step.ended', stepId: 'run.0', status: 'aborted' },
+      { type: 'run.ended' },
+    ])
+  )
   assert.equal(r.verdict, 'interrupted')
   assert.equal(r.reason, 'interrupted by SIGINT')
   assert.equal(r.resilienceScore, 0)
@@ -71,22 +171,45 @@ test('interrupted beats everything; steps never run score 0', () => {
 })
 
 test('a fault that could not be injected is an error and its step scores 0', () => {
-  const r = deriveResult(journal([
-    start,
-    { type: 'step.started', stepId: 'run.0' },
-    { type: 'fault.failed', faultId: 'run.0', stepId: 'run.0', phase: 'inject', error: 'no running targets' },
-    { type: 'probe.verdict', probeId: 'run.0/up', stepId: 'run.0', name: 'up', probeType: 'http', mode: 'Continuous', verdict: 'Passed', message: 'ok' },
-    { type: 'step.ended', stepId: 'run.0', status: 'error' },
-    { type: 'run.aborted', kind: 'error', reason: 'fault kill could not be carried out' },
-    { type: 'run.ended' },
-  ]))
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'fault.failed',
+        faultId: 'run.0',
+        stepId: 'run.0',
+        phase: 'inject',
+        error: 'no running targets',
+      },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.0/up',
+        stepId: 'run.0',
+        name: 'up',
+        probeType: 'http',
+        mode: 'Continuous',
+        verdict: 'Passed',
+        message: 'ok',
+      },
+      { type: 'step.ended', stepId: 'run.0', status: 'error' },
+      { type: 'run.aborted', kind: 'error', reason: 'fault kill could not be carried out' },
+      { type: 'run.ended' },
+    ])
+  )
   assert.equal(r.verdict, 'error')
   assert.match(r.reason!, /inject failed: no running targets/)
   assert.equal(r.steps.find((s) => s.id === 'run.0')!.score, 0)
 })
 
 test('a system that fails to start is an error', () => {
-  const r = deriveResult(journal([start, { type: 'system.failed', error: 'api-0 never became ready' }, { type: 'run.ended' }]))
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'system.failed', error: 'api-0 never became ready' },
+      { type: 'run.ended' },
+    ])
+  )
   assert.equal(r.verdict, 'error')
   assert.match(r.reason!, /never became ready/)
 })

@@ -89,7 +89,14 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const probes = new Map<string, ProbeResult>()
   for (const p of started.plan) {
     for (const probe of p.probes) {
-      probes.set(probe.id, { ...probe, stepId: p.id, verdict: 'N/A', message: 'not evaluated', attempts: 0, failedAttempts: 0 })
+      probes.set(probe.id, {
+        ...probe,
+        stepId: p.id,
+        verdict: 'N/A',
+        message: 'not evaluated',
+        attempts: 0,
+        failedAttempts: 0,
+      })
     }
   }
   const faults = new Map<string, FaultResult>()
@@ -117,7 +124,11 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         break
       }
       case 'fault.injected':
-        faults.set(e.faultId, { ...faultOf(faults, e.faultId, e.stepId, e.faultType), targets: e.targets, injectedAt: iso(e.t) })
+        faults.set(e.faultId, {
+          ...faultOf(faults, e.faultId, e.stepId, e.faultType),
+          targets: e.targets,
+          injectedAt: iso(e.t),
+        })
         break
       case 'fault.action':
         faults.get(e.faultId)?.actions.push({ at: iso(e.t), detail: e.detail })
@@ -130,10 +141,18 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         break
       }
       case 'fault.failed': {
-        const f = faultOf(faults, e.faultId, e.stepId, started.plan.find((p) => p.id === e.stepId)?.faultType ?? 'unknown')
+        const f = faultOf(
+          faults,
+          e.faultId,
+          e.stepId,
+          started.plan.find((p) => p.id === e.stepId)?.faultType ?? 'unknown'
+        )
         f.error = `${e.phase} failed: ${e.error}`
         faults.set(e.faultId, f)
-        failures.push({ kind: 'fault', reason: `fault ${e.faultId} (${f.type}) ${e.phase} failed: ${e.error}` })
+        failures.push({
+          kind: 'fault',
+          reason: `fault ${e.faultId} (${f.type}) ${e.phase} failed: ${e.error}`,
+        })
         break
       }
       case 'probe.attempt': {
@@ -150,7 +169,10 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
           p.verdict = e.verdict
           p.message = e.message
           if (e.verdict === 'Failed') {
-            failures.push({ kind: 'probe-failed', reason: `probe ${e.name} (${e.mode}) failed: ${e.message}` })
+            failures.push({
+              kind: 'probe-failed',
+              reason: `probe ${e.name} (${e.mode}) failed: ${e.message}`,
+            })
           }
         }
         break
@@ -174,7 +196,9 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     fail: ['probe', 'probe-failed'],
   }
   // The most telling reason first: an abort says why the run stopped, then the first failure.
-  const reason = reasonKinds[verdict].map((k) => failures.find((f) => f.kind === k)).find(Boolean)?.reason
+  const reason = reasonKinds[verdict]
+    .map((k) => failures.find((f) => f.kind === k))
+    .find(Boolean)?.reason
 
   const scored: { weight: number; ran: boolean; probesTotal: number; probesPassed: number }[] = []
   for (const s of steps.values()) {
@@ -209,7 +233,12 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   }
 }
 
-function faultOf(faults: Map<string, FaultResult>, id: string, stepId: string, type: string): FaultResult {
+function faultOf(
+  faults: Map<string, FaultResult>,
+  id: string,
+  stepId: string,
+  type: string
+): FaultResult {
   return faults.get(id) ?? { id, stepId, type, targets: [], actions: [] }
 }
 

@@ -69,12 +69,23 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
       await undoEntry(ledger, entry).catch(() => undefined)
     }
   }
-  const result = execute(experiment, { runId, runDir, journal, ledger, signal: controller.signal, abort, options })
+  const result = execute(experiment, {
+    runId,
+    runDir,
+    journal,
+    ledger,
+    signal: controller.signal,
+    abort,
+    options,
+  })
   return { runId, runDir, journal, ledger, abort, undoNow, result }
 }
 
 /** Runs an experiment to its verdict. */
-export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
+export async function runExperiment(
+  experiment: Experiment,
+  options: RunOptions = {}
+): Promise<RunResult> {
   return startRun(experiment, options).result
 }
 
@@ -113,12 +124,18 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     experiment.deadlineMs
   )
   try {
-    journal.emit({ type: 'system.starting', services: experiment.system.services.map((s) => s.name) })
+    journal.emit({
+      type: 'system.starting',
+      services: experiment.system.services.map((s) => s.name),
+    })
     try {
       await supervisor.start()
       journal.emit({ type: 'system.ready' })
     } catch (error) {
-      journal.emit({ type: 'system.failed', error: error instanceof Error ? error.message : String(error) })
+      journal.emit({
+        type: 'system.failed',
+        error: error instanceof Error ? error.message : String(error),
+      })
       return finish()
     }
     if (!ctx.signal.aborted) {
@@ -137,7 +154,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     // Safety net: anything a driver recorded but did not revert is undone from the ledger.
     for (const entry of ledger.pending()) {
       await undoEntry(ledger, entry).catch((error: unknown) =>
-        journal.emit({ type: 'run.warning', message: `could not undo ${entry.undo.label}: ${String(error)}` })
+        journal.emit({
+          type: 'run.warning',
+          message: `could not undo ${entry.undo.label}: ${String(error)}`,
+        })
       )
     }
     await supervisor.stop()
@@ -173,10 +193,26 @@ function stepRunner(ctx: StepCtx) {
       baseDir: ctx.experiment.baseDir,
       signal: ctx.signal,
       attempt: (probe, phase, outcome) =>
-        journal.emit({ type: 'probe.attempt', probeId: probe.id, phase, passed: outcome.passed, message: outcome.message }),
+        journal.emit({
+          type: 'probe.attempt',
+          probeId: probe.id,
+          phase,
+          passed: outcome.passed,
+          message: outcome.message,
+        }),
       verdict: (probe, verdict, message) =>
-        journal.emit({ type: 'probe.verdict', probeId: probe.id, stepId: step.id, name: probe.name, probeType: probe.type, mode: probe.mode, verdict, message }),
-      stop: (probe, message) => ctx.abort('probe', `probe ${probe.name} failed with stopOnFailure: ${message}`),
+        journal.emit({
+          type: 'probe.verdict',
+          probeId: probe.id,
+          stepId: step.id,
+          name: probe.name,
+          probeType: probe.type,
+          mode: probe.mode,
+          verdict,
+          message,
+        }),
+      stop: (probe, message) =>
+        ctx.abort('probe', `probe ${probe.name} failed with stopOnFailure: ${message}`),
     })
     const scopes = [...ancestors, scheduler]
     let status: 'ok' | 'error' | 'aborted' = 'ok'
@@ -185,19 +221,24 @@ function stepRunner(ctx: StepCtx) {
       await scheduler.pre()
       switch (step.kind) {
         case 'fault': {
-          const ok = await runFaultStep(step.id, step.fault, {
-            runId: ctx.runId,
-            baseDir: ctx.experiment.baseDir,
-            journal,
-            ledger: ctx.ledger,
-            supervisor: ctx.supervisor,
-            selectTargets: ctx.select,
-            signal: ctx.signal,
-            deadlineSlackMs: 5_000,
-          }, {
-            injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
-            reverted: () => scopes.forEach((s) => s.chaosEnded()),
-          })
+          const ok = await runFaultStep(
+            step.id,
+            step.fault,
+            {
+              runId: ctx.runId,
+              baseDir: ctx.experiment.baseDir,
+              journal,
+              ledger: ctx.ledger,
+              supervisor: ctx.supervisor,
+              selectTargets: ctx.select,
+              signal: ctx.signal,
+              deadlineSlackMs: 5_000,
+            },
+            {
+              injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
+              reverted: () => scopes.forEach((s) => s.chaosEnded()),
+            }
+          )
           if (!ok) {
             status = 'error'
             error = 'fault failed; see fault.failed'
@@ -222,7 +263,12 @@ function stepRunner(ctx: StepCtx) {
         status = 'aborted'
       }
       await scheduler.post({ aborted: ctx.signal.aborted })
-      journal.emit({ type: 'step.ended', stepId: step.id, status, ...(error === undefined ? {} : { error }) })
+      journal.emit({
+        type: 'step.ended',
+        stepId: step.id,
+        status,
+        ...(error === undefined ? {} : { error }),
+      })
     }
   }
 }

@@ -2,7 +2,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { runScore, stepScore } from './score.js'
 
-const step = (weight: number, passed: number, total: number, ran = true) => ({ weight, ran, probesPassed: passed, probesTotal: total })
+const step = (weight: number, passed: number, total: number, ran = true) => ({
+  weight,
+  ran,
+  probesPassed: passed,
+  probesTotal: total,
+})
 
 test('a step scores 100 when every probe passed, else floor(passed × 100 / total)', () => {
   assert.equal(stepScore(step(10, 2, 2)), 100)

@@ -28,12 +28,23 @@ test('the TypeScript API produces the same model as YAML', () => {
     metadata: { name: 'same' },
     spec: {
       hypothesis: 'both paths agree',
-      system: { services: [{ name: 'api', command: 'node', args: ['server.js'], ports: { http: 0 }, replicas: 2 }] },
+      system: {
+        services: [
+          { name: 'api', command: 'node', args: ['server.js'], ports: { http: 0 }, replicas: 2 },
+        ],
+      },
       steps: [
         {
           name: 'pause-api',
-          fault: { type: 'process-pause', target: { service: 'api', mode: 'one' }, after: '1s', duration: '5s' },
-          probes: [{ name: 'up', type: 'tcp', mode: 'Continuous', port: '{{services.api.ports.http}}' }],
+          fault: {
+            type: 'process-pause',
+            target: { service: 'api', mode: 'one' },
+            after: '1s',
+            duration: '5s',
+          },
+          probes: [
+            { name: 'up', type: 'tcp', mode: 'Continuous', port: '{{services.api.ports.http}}' },
+          ],
         },
         { wait: '2s' },
       ],
@@ -47,7 +58,15 @@ test('the TypeScript API produces the same model as YAML', () => {
 
 test('the TypeScript API validates with the same messages', () => {
   assert.throws(
-    () => resolve({ apiVersion: 'ordeal.dev/v1', kind: 'Experiment', metadata: { name: 'x' }, spec: { hypothesis: 'h', steps: [{ wait: '5 sec' }] } }),
-    (error: unknown) => error instanceof ManifestError && /spec\.steps\[0\]\.wait: must be a duration like 30s/.test(error.message)
+    () =>
+      resolve({
+        apiVersion: 'ordeal.dev/v1',
+        kind: 'Experiment',
+        metadata: { name: 'x' },
+        spec: { hypothesis: 'h', steps: [{ wait: '5 sec' }] },
+      }),
+    (error: unknown) =>
+      error instanceof ManifestError &&
+      /spec\.steps\[0\]\.wait: must be a duration like 30s/.test(error.message)
   )
 })

@@ -19,12 +19,25 @@ export function defineExperiment(experiment: ExperimentInput): ExperimentInput {
  * Validates and resolves an experiment object. Errors name `source` (default: the caller's
  * description) and line 0, since objects have no lines.
  */
-export function resolve(input: ExperimentInput, options: { baseDir?: string; source?: string } = {}): Experiment {
+export function resolve(
+  input: ExperimentInput,
+  options: { baseDir?: string; source?: string } = {}
+): Experiment {
   const source = options.source ?? '<typescript>'
   const parsed = experimentSchema.safeParse(input)
   const issues: ManifestIssue[] = parsed.success
-    ? semanticIssues(parsed.data).map((i) => ({ file: source, line: 0, path: formatPath(i.path), message: i.message }))
-    : parsed.error.issues.map((i) => ({ file: source, line: 0, path: formatPath(i.path), message: i.message }))
+    ? semanticIssues(parsed.data).map((i) => ({
+        file: source,
+        line: 0,
+        path: formatPath(i.path),
+        message: i.message,
+      }))
+    : parsed.error.issues.map((i) => ({
+        file: source,
+        line: 0,
+        path: formatPath(i.path),
+        message: i.message,
+      }))
   if (issues.length > 0) {
     throw new ManifestError(issues)
   }

@@ -20,7 +20,10 @@ export async function loadExperimentFile(file: string): Promise<Experiment> {
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String((error as Error).message)
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found'
+        : String((error as Error).message)
     throw new ManifestError([{ file, line: 0, path: '', message: reason }])
   }
   return loadExperimentText(text, file)
@@ -36,7 +39,8 @@ export function loadExperimentText(text: string, file: string): Experiment {
 export function parseManifest(text: string, file: string): ExperimentInput {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  const lineOf = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line)
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? 1 : lineCounter.linePos(offset).line
 
   if (doc.errors.length > 0) {
     throw new ManifestError(
@@ -50,16 +54,30 @@ export function parseManifest(text: string, file: string): ExperimentInput {
   }
   const data: unknown = doc.toJS({ maxAliasCount: 100 })
   if (data === null || data === undefined) {
-    throw new ManifestError([{ file, line: 1, path: '', message: 'the file is empty; expected an Experiment manifest' }])
+    throw new ManifestError([
+      { file, line: 1, path: '', message: 'the file is empty; expected an Experiment manifest' },
+    ])
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ManifestError([{ file, line: 1, path: '', message: 'expected a mapping with apiVersion, kind, metadata and spec' }])
+    throw new ManifestError([
+      {
+        file,
+        line: 1,
+        path: '',
+        message: 'expected a mapping with apiVersion, kind, metadata and spec',
+      },
+    ])
   }
   const parsed = experimentSchema.safeParse(data)
   const issues: ManifestIssue[] = parsed.success ? [] : zodIssues(parsed.error, doc, file, lineOf)
   if (parsed.success) {
     for (const issue of semanticIssues(parsed.data)) {
-      issues.push({ file, line: lineOfPath(doc, issue.path, lineOf), path: formatPath(issue.path), message: issue.message })
+      issues.push({
+        file,
+        line: lineOfPath(doc, issue.path, lineOf),
+        path: formatPath(issue.path),
+        message: issue.message,
+      })
     }
   }
   if (issues.length > 0) {
@@ -69,18 +87,33 @@ export function parseManifest(text: string, file: string): ExperimentInput {
   return data as ExperimentInput
 }
 
-function zodIssues(error: z.ZodError, doc: Document, file: string, lineOf: (o?: number) => number): ManifestIssue[] {
+function zodIssues(
+  error: z.ZodError,
+  doc: Document,
+  file: string,
+  lineOf: (o?: number) => number
+): ManifestIssue[] {
   const out: ManifestIssue[] = []
   for (const issue of flatten(error.issues)) {
     if (issue.code === 'unrecognized_keys') {
       // One line per unknown key, pointing at the key itself.
       for (const message of issue.message.split('; ')) {
         const key = /unknown field '([^']+)'/.exec(message)?.[1] ?? ''
-        out.push({ file, line: lineOfKey(doc, issue.path, key, lineOf), path: formatPath([...issue.path, key]), message: message.replace(/^unknown field '[^']+'/, 'unknown field') })
+        out.push({
+          file,
+          line: lineOfKey(doc, issue.path, key, lineOf),
+          path: formatPath([...issue.path, key]),
+          message: message.replace(/^unknown field '[^']+'/, 'unknown field'),
+        })
       }
       continue
     }
-    out.push({ file, line: lineOfPath(doc, issue.path, lineOf), path: formatPath(issue.path), message: issue.message })
+    out.push({
+      file,
+      line: lineOfPath(doc, issue.path, lineOf),
+      path: formatPath(issue.path),
+      message: issue.message,
+    })
   }
   return out
 }
@@ -92,7 +125,9 @@ function flatten(issues: readonly z.core.$ZodIssue[]): FlatIssue[] {
   const out: FlatIssue[] = []
   for (const issue of issues) {
     if (issue.code === 'invalid_union' && issue.errors.length > 0 && issue.errors.length <= 1) {
-      out.push(...flatten(issue.errors[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))))
+      out.push(
+        ...flatten(issue.errors[0]!.map((i) => ({ ...i, path: [...issue.path, ...i.path] })))
+      )
       continue
     }
     out.push({ code: issue.code, path: [...issue.path], message: issue.message })
@@ -100,11 +135,16 @@ function flatten(issues: readonly z.core.$ZodIssue[]): FlatIssue[] {
   return out
 }
 
-function lineOfPath(doc: Document, p: readonly PropertyKey[], lineOf: (o?: number) => number): number {
+function lineOfPath(
+  doc: Document,
+  p: readonly PropertyKey[],
+  lineOf: (o?: number) => number
+): number {
   // Walk down as far as the document goes. A missing field points at the key that holds its
   // parent (`fault:` for a missing `fault.duration`), where a reader looks for it.
   for (let depth = p.length; depth >= 1; depth--) {
-    const node = doc.getIn(p.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined
+    const node = doc.getIn(p.slice(0, depth) as unknown[], true) as
+      { range?: [number, number, number] } | undefined
     if (node && typeof node === 'object' && node.range) {
       if (depth === p.length) {
         return lineOf(node.range[0])
@@ -115,7 +155,12 @@ function lineOfPath(doc: Document, p: readonly PropertyKey[], lineOf: (o?: numbe
   return 1
 }
 
-function lineOfKey(doc: Document, p: readonly PropertyKey[], key: string, lineOf: (o?: number) => number): number {
+function lineOfKey(
+  doc: Document,
+  p: readonly PropertyKey[],
+  key: string,
+  lineOf: (o?: number) => number
+): number {
   const parent = p.length === 0 ? doc.contents : doc.getIn(p as unknown[], true)
   if (isSeq(parent)) {
     const item = parent.items[Number(key)] as { range?: [number, number, number] } | undefined

@@ -24,7 +24,8 @@ export const DEFAULTS = {
   initialDelay: '0s',
 } as const
 
-const ms = (text: string | undefined, fallback: string): number => parseDuration(text ?? fallback) ?? 0
+const ms = (text: string | undefined, fallback: string): number =>
+  parseDuration(text ?? fallback) ?? 0
 
 export interface ResolveOptions {
   baseDir: string
@@ -130,7 +131,8 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
     ...(readiness
       ? {
           readiness: {
-            kind: readiness.http !== undefined ? 'http' : readiness.tcp !== undefined ? 'tcp' : 'cmd',
+            kind:
+              readiness.http !== undefined ? 'http' : readiness.tcp !== undefined ? 'tcp' : 'cmd',
             target: String(readiness.http ?? readiness.tcp ?? readiness.cmd),
             timeoutMs: ms(readiness.timeout, DEFAULTS.readinessTimeout),
           },

@@ -16,10 +16,9 @@ export const duration = () =>
 /** A byte size such as `256Mi`, `1G`, `512KiB` or a plain number of bytes. */
 export const SIZE_PATTERN = '^\\d+(\\.\\d+)?\\s*(B|K|KB|Ki|KiB|M|MB|Mi|MiB|G|GB|Gi|GiB)?$'
 export const size = () =>
-  z
-    .union([z.number().int().nonnegative(), z.string().regex(new RegExp(SIZE_PATTERN, 'i'))], {
-      error: 'must be a size like 256Mi or 1G',
-    })
+  z.union([z.number().int().nonnegative(), z.string().regex(new RegExp(SIZE_PATTERN, 'i'))], {
+    error: 'must be a size like 256Mi or 1G',
+  })
 
 /** A strict object: unknown keys are errors, with a did-you-mean when one is close. */
 export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -27,9 +26,7 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys
-          .map((key) => `unknown field '${key}'${didYouMean(key, known)}`)
-          .join('; ')
+        return issue.keys.map((key) => `unknown field '${key}'${didYouMean(key, known)}`).join('; ')
       }
       if (issue.code === 'invalid_type') {
         return issue.input === undefined ? 'is required' : `must be an object`
@@ -41,7 +38,14 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
 
 /** Litmus comparator: int and float use numeric criteria, string uses text criteria. */
 export const NUMERIC_CRITERIA = ['>=', '<=', '>', '<', '==', '!=', 'oneOf', 'between'] as const
-export const STRING_CRITERIA = ['equal', 'notEqual', 'contains', 'matches', 'notMatches', 'oneOf'] as const
+export const STRING_CRITERIA = [
+  'equal',
+  'notEqual',
+  'contains',
+  'matches',
+  'notMatches',
+  'oneOf',
+] as const
 export const comparator = () =>
   strictObject({
     type: z.enum(['int', 'float', 'string'], { error: "must be one of 'int', 'float', 'string'" }),
@@ -76,7 +80,13 @@ export const comparator = () =>
 export type ComparatorInput = z.input<ReturnType<typeof comparator>>
 
 /** Litmus/Chaos Mesh selection modes for picking targets among matches. */
-export const SELECTION_MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const
+export const SELECTION_MODES = [
+  'one',
+  'all',
+  'fixed',
+  'fixed-percent',
+  'random-max-percent',
+] as const
 
 /** Which processes a fault acts on: replicas of a launched service, or a declared attach entry. */
 export const targetSelector = () =>
@@ -86,12 +96,16 @@ export const targetSelector = () =>
     mode: z
       .enum(SELECTION_MODES, { error: `must be one of ${SELECTION_MODES.join(', ')}` })
       .optional(),
-    value: z.number({ error: 'must be a number' }).positive({ error: 'must be positive' }).optional(),
+    value: z
+      .number({ error: 'must be a number' })
+      .positive({ error: 'must be positive' })
+      .optional(),
   }).superRefine((t, ctx) => {
     if ((t.service === undefined) === (t.attach === undefined)) {
       ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })
     }
-    const needsValue = t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
+    const needsValue =
+      t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
     if (needsValue && t.value === undefined) {
       ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
     }

@@ -57,16 +57,33 @@ const readinessSchema = strictObject({
 export const serviceSchema = strictObject({
   name: name(),
   command: z.string({ error: 'must be the program to run' }).min(1),
-  args: z.array(z.union([z.string(), z.number()]), { error: 'must be a list of arguments' }).optional(),
-  env: z.record(z.string(), z.union([z.string(), z.number()]), { error: 'must be a map of strings' }).optional(),
+  args: z
+    .array(z.union([z.string(), z.number()]), { error: 'must be a list of arguments' })
+    .optional(),
+  env: z
+    .record(z.string(), z.union([z.string(), z.number()]), { error: 'must be a map of strings' })
+    .optional(),
   cwd: z.string().optional(),
   /** @default 1 */
-  replicas: z.number({ error: 'must be a number' }).int().min(1, { error: 'must be at least 1' }).max(64, { error: 'must be at most 64' }).optional(),
+  replicas: z
+    .number({ error: 'must be a number' })
+    .int()
+    .min(1, { error: 'must be at least 1' })
+    .max(64, { error: 'must be at most 64' })
+    .optional(),
   /** Named ports; replica i gets `base + i`, or a free port each when the base is 0. */
-  ports: z.record(z.string(), z.number().int().min(0).max(65535), { error: 'must be a map of names to port numbers' }).optional(),
+  ports: z
+    .record(z.string(), z.number().int().min(0).max(65535), {
+      error: 'must be a map of names to port numbers',
+    })
+    .optional(),
   readiness: readinessSchema.optional(),
   /** @default 'always' */
-  restart: z.enum(['always', 'on-failure', 'never'], { error: "must be one of 'always', 'on-failure', 'never'" }).optional(),
+  restart: z
+    .enum(['always', 'on-failure', 'never'], {
+      error: "must be one of 'always', 'on-failure', 'never'",
+    })
+    .optional(),
   backoff: strictObject({
     /** @default '100ms' */
     initial: duration().optional(),
@@ -112,9 +129,14 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
     parallel: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
     probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
     /** @default 10 */
-    weight: z.number({ error: 'must be a number' }).min(0, { error: 'must be 0 or more' }).optional(),
+    weight: z
+      .number({ error: 'must be a number' })
+      .min(0, { error: 'must be 0 or more' })
+      .optional(),
   }).superRefine((s, ctx) => {
-    const kinds = (['fault', 'wait', 'serial', 'parallel'] as const).filter((k) => s[k] !== undefined)
+    const kinds = (['fault', 'wait', 'serial', 'parallel'] as const).filter(
+      (k) => s[k] !== undefined
+    )
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: 'custom',
@@ -146,7 +168,9 @@ export const experimentSchema = strictObject({
     }).optional(),
     /** Probes over the whole run (Pre = before the first step, Post = after the last). */
     probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
-    steps: z.array(stepSchema, { error: 'must be a list of steps' }).min(1, { error: 'needs at least one step' }),
+    steps: z
+      .array(stepSchema, { error: 'must be a list of steps' })
+      .min(1, { error: 'needs at least one step' }),
   }),
 })
 

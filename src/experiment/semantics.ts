@@ -22,17 +22,29 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
   const attachNames = attach.map((a) => a.name)
 
   duplicates(serviceNames, (name, i) =>
-    issues.push({ path: ['spec', 'system', 'services', i, 'name'], message: `duplicate service name '${name}'` })
+    issues.push({
+      path: ['spec', 'system', 'services', i, 'name'],
+      message: `duplicate service name '${name}'`,
+    })
   )
   duplicates(attachNames, (name, i) =>
-    issues.push({ path: ['spec', 'system', 'attach', i, 'name'], message: `duplicate attach name '${name}'` })
+    issues.push({
+      path: ['spec', 'system', 'attach', i, 'name'],
+      message: `duplicate attach name '${name}'`,
+    })
   )
   const probeNames = new Map<string, string>()
-  const checkProbes = (probes: { name: string; mode: string }[] | undefined, base: (string | number)[]) =>
+  const checkProbes = (
+    probes: { name: string; mode: string }[] | undefined,
+    base: (string | number)[]
+  ) =>
     probes?.forEach((p, i) => {
       const key = `${p.name}`
       if (probeNames.has(key)) {
-        issues.push({ path: [...base, 'probes', i, 'name'], message: `duplicate probe name '${p.name}' (first used at ${probeNames.get(key)}); probe names are unique in an experiment` })
+        issues.push({
+          path: [...base, 'probes', i, 'name'],
+          message: `duplicate probe name '${p.name}' (first used at ${probeNames.get(key)}); probe names are unique in an experiment`,
+        })
       } else {
         probeNames.set(key, [...base, 'probes', i].join('.'))
       }
@@ -46,18 +58,31 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       if ('target' in fault && fault.target) {
         const t = fault.target
         if (t.service !== undefined && !serviceNames.includes(t.service)) {
-          issues.push({ path: [...p, 'fault', 'target', 'service'], message: `no service named '${t.service}' in spec.system.services${didYouMean(t.service, serviceNames)}` })
+          issues.push({
+            path: [...p, 'fault', 'target', 'service'],
+            message: `no service named '${t.service}' in spec.system.services${didYouMean(t.service, serviceNames)}`,
+          })
         }
         if (t.attach !== undefined && !attachNames.includes(t.attach)) {
-          issues.push({ path: [...p, 'fault', 'target', 'attach'], message: `no attach target named '${t.attach}' in spec.system.attach${didYouMean(t.attach, attachNames)}` })
+          issues.push({
+            path: [...p, 'fault', 'target', 'attach'],
+            message: `no attach target named '${t.attach}' in spec.system.attach${didYouMean(t.attach, attachNames)}`,
+          })
         }
         if (fault.type === 'process-restart' && t.attach !== undefined) {
-          issues.push({ path: [...p, 'fault', 'target', 'attach'], message: 'process-restart needs a service ordeal launched (it cannot restart an attached process)' })
+          issues.push({
+            path: [...p, 'fault', 'target', 'attach'],
+            message:
+              'process-restart needs a service ordeal launched (it cannot restart an attached process)',
+          })
         }
       }
       const durationMs = parseDuration(fault.duration)
       if (durationMs !== undefined && durationMs <= 0) {
-        issues.push({ path: [...p, 'fault', 'duration'], message: 'must be longer than 0s; every fault needs a finite, positive duration' })
+        issues.push({
+          path: [...p, 'fault', 'duration'],
+          message: 'must be longer than 0s; every fault needs a finite, positive duration',
+        })
       }
       if (durationMs !== undefined && durationMs > kMaxFaultDurationMs) {
         issues.push({ path: [...p, 'fault', 'duration'], message: 'must be at most 24h' })

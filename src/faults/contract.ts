@@ -52,7 +52,9 @@ export interface FaultDriver<P extends FaultInput = FaultInput> {
 }
 
 /** Identity helper that keeps the params type of a driver precise. */
-export function defineFault<T extends FaultInput['type']>(driver: FaultDriver<FaultParamsOf<T>> & { type: T }) {
+export function defineFault<T extends FaultInput['type']>(
+  driver: FaultDriver<FaultParamsOf<T>> & { type: T }
+) {
   return driver
 }
 

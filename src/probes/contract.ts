@@ -33,6 +33,8 @@ export interface ProbeDriver<P extends ProbeInput = ProbeInput> {
   check(params: P, ctx: ProbeContext): Promise<ProbeOutcome>
 }
 
-export function defineProbe<T extends ProbeInput['type']>(driver: ProbeDriver<ProbeParamsOf<T>> & { type: T }) {
+export function defineProbe<T extends ProbeInput['type']>(
+  driver: ProbeDriver<ProbeParamsOf<T>> & { type: T }
+) {
   return driver
 }

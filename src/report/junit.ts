@@ -30,8 +30,10 @@ export function junitXml(result: RunResult): string {
   })
   suite
     .ele('properties')
-    .ele('property', { name: 'verdict', value: result.verdict }).up()
-    .ele('property', { name: 'resilienceScore', value: String(result.resilienceScore) }).up()
+    .ele('property', { name: 'verdict', value: result.verdict })
+    .up()
+    .ele('property', { name: 'resilienceScore', value: String(result.resilienceScore) })
+    .up()
     .ele('property', { name: 'hypothesis', value: result.hypothesis })
   for (const probe of result.probes) {
     const testcase = suite.ele('testcase', {

@@ -59,11 +59,17 @@ export class TerminalReporter {
       case 'system.failed':
         return pc.red(`system failed: ${e.error}`)
       case 'service.exited':
-        return e.expected ? undefined : pc.yellow(`${e.service}-${e.replica} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`)
+        return e.expected
+          ? undefined
+          : pc.yellow(
+              `${e.service}-${e.replica} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`
+            )
       case 'service.restarting':
         return `${e.service}-${e.replica} restarting in ${formatDuration(e.delayMs)}`
       case 'service.started':
-        return this.#startedAt && this.#current.size > 0 ? `${e.service}-${e.replica} started (pid ${e.pid})` : undefined
+        return this.#startedAt && this.#current.size > 0
+          ? `${e.service}-${e.replica} started (pid ${e.pid})`
+          : undefined
       case 'step.started': {
         const step = this.#step(e.stepId)
         if (!step || step.id === 'run') {
@@ -78,7 +84,9 @@ export class TerminalReporter {
         if (!step || step.id === 'run') {
           return undefined
         }
-        return e.status === 'ok' ? undefined : pc.yellow(`■ ${step.name}: ${e.status}${e.error ? ` (${e.error})` : ''}`)
+        return e.status === 'ok'
+          ? undefined
+          : pc.yellow(`■ ${step.name}: ${e.status}${e.error ? ` (${e.error})` : ''}`)
       }
       case 'fault.injected':
         return `${pc.magenta('⚡')} ${e.faultType} injected on ${e.targets.join(', ') || 'nothing'}`
@@ -113,7 +121,9 @@ export class TerminalReporter {
   }
 
   #clock(t: number): string {
-    return this.#startedAt ? `[${((t - this.#startedAt) / 1000).toFixed(1).padStart(6)}s]` : '[      ]'
+    return this.#startedAt
+      ? `[${((t - this.#startedAt) / 1000).toFixed(1).padStart(6)}s]`
+      : '[      ]'
   }
 
   #print(text: string): void {
@@ -149,9 +159,15 @@ function verdictMark(verdict: string): string {
 /** The final summary: verdict, score, per-step terms, probes and faults. */
 export function formatSummary(result: RunResult): string {
   const lines: string[] = []
-  const verdictColor = { pass: pc.green, fail: pc.red, error: pc.red, interrupted: pc.yellow }[result.verdict]
+  const verdictColor = { pass: pc.green, fail: pc.red, error: pc.red, interrupted: pc.yellow }[
+    result.verdict
+  ]
   lines.push('')
-  lines.push(pc.bold(`${result.experiment}: ${verdictColor(result.verdict.toUpperCase())}   resilience score ${result.resilienceScore}`))
+  lines.push(
+    pc.bold(
+      `${result.experiment}: ${verdictColor(result.verdict.toUpperCase())}   resilience score ${result.resilienceScore}`
+    )
+  )
   lines.push(`  hypothesis: ${result.hypothesis}`)
   if (result.reason) {
     lines.push(`  reason: ${result.reason}`)
@@ -160,20 +176,28 @@ export function formatSummary(result: RunResult): string {
   if (scored.length) {
     lines.push('', pc.bold('  steps                         weight  score  status'))
     for (const s of scored) {
-      lines.push(`  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}`)
+      lines.push(
+        `  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}`
+      )
     }
   }
   if (result.probes.length) {
     lines.push('', pc.bold('  probes                        mode        verdict  detail'))
     for (const p of result.probes) {
-      lines.push(`  ${p.name.padEnd(30).slice(0, 30)} ${p.mode.padEnd(11)} ${verdictMark(p.verdict)} ${p.verdict.padEnd(6)} ${pc.dim(p.message.slice(0, 100))}`)
+      lines.push(
+        `  ${p.name.padEnd(30).slice(0, 30)} ${p.mode.padEnd(11)} ${verdictMark(p.verdict)} ${p.verdict.padEnd(6)} ${pc.dim(p.message.slice(0, 100))}`
+      )
     }
   }
   if (result.faults.length) {
     lines.push('', pc.bold('  faults'))
     for (const f of result.faults) {
-      const window = f.injectedAt ? `${f.injectedAt.slice(11, 23)} → ${f.revertedAt?.slice(11, 23) ?? 'not reverted'}` : 'not injected'
-      lines.push(`  ${f.type.padEnd(16)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`)
+      const window = f.injectedAt
+        ? `${f.injectedAt.slice(11, 23)} → ${f.revertedAt?.slice(11, 23) ?? 'not reverted'}`
+        : 'not injected'
+      lines.push(
+        `  ${f.type.padEnd(16)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`
+      )
     }
   }
   lines.push('')

@@ -34,32 +34,148 @@ interface Case {
 const cases: Case[] = [
   { name: 'empty file', yaml: '', expect: [[1, '', /empty/]] },
   { name: 'only a comment', yaml: '# nothing here\n', expect: [[1, '', /empty/]] },
-  { name: 'YAML syntax error', yaml: `${header}  steps: [\n    - wait: 1s\n`, expect: [[8, '', /YAML syntax error/]], moreLines: true },
-  { name: 'tabs / bad indentation', yaml: `apiVersion: ordeal.dev/v1\nkind: Experiment\n metadata: x\n`, expect: [[2, '', /YAML syntax error/]], moreLines: true },
+  {
+    name: 'YAML syntax error',
+    yaml: `${header}  steps: [\n    - wait: 1s\n`,
+    expect: [[8, '', /YAML syntax error/]],
+    moreLines: true,
+  },
+  {
+    name: 'tabs / bad indentation',
+    yaml: `apiVersion: ordeal.dev/v1\nkind: Experiment\n metadata: x\n`,
+    expect: [[2, '', /YAML syntax error/]],
+    moreLines: true,
+  },
   { name: 'a list, not a mapping', yaml: '- a\n- b\n', expect: [[1, '', /expected a mapping/]] },
-  { name: 'wrong apiVersion', yaml: header.replace('ordeal.dev/v1', 'v2') + '  steps: [{ wait: 1s }]\n', expect: [[1, 'apiVersion', /must be 'ordeal.dev\/v1'/]] },
-  { name: 'wrong kind', yaml: header.replace('kind: Experiment', 'kind: Experimnt') + '  steps: [{ wait: 1s }]\n', expect: [[2, 'kind', /must be 'Experiment'/]] },
-  { name: 'missing spec.steps', yaml: header, expect: [[5, 'spec.steps', /required|list of steps/]] },
-  { name: 'empty steps', yaml: `${header}  steps: []\n`, expect: [[7, 'spec.steps', /at least one step/]] },
-  { name: 'unknown top-level field with did-you-mean', yaml: `${header}  stpes: []\n  steps: [{ wait: 1s }]\n`, expect: [[7, 'spec.stpes', /unknown field.*did you mean 'steps'/]] },
-  { name: 'unknown fault type', yaml: `${header}  steps:\n    - fault: { type: process-kil, duration: 10s }\n`, expect: [[8, 'spec.steps[0].fault.type', /unknown fault type 'process-kil'.*did you mean 'process-kill'/]] },
-  { name: 'bad duration', yaml: `${header}${okSystem}  steps:\n    - wait: 1s\n    - fault:\n        type: process-pause\n        target: { service: api }\n        duration: 10 seconds\n`, expect: [[17, 'spec.steps[1].fault.duration', /must be a duration like 30s/]] },
-  { name: 'missing fault duration', yaml: `${header}${okSystem}  steps:\n    - fault:\n        type: process-pause\n        target: { service: api }\n`, expect: [[13, 'spec.steps[0].fault.duration', /must be a duration like 30s/]] },
-  { name: 'zero fault duration', yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-pause, target: { service: api }, duration: 0s }\n`, expect: [[13, 'spec.steps[0].fault.duration', /longer than 0s/]] },
-  { name: 'number where a duration is expected', yaml: `${header}  steps:\n    - wait: 5\n`, expect: [[8, 'spec.steps[0].wait', /must be a duration like 30s/]] },
-  { name: 'unknown probe mode', yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: tcp, port: 80, mode: Sometimes }\n`, expect: [[10, 'spec.steps[0].probes[0].mode', /must be one of SOT, EOT, Edge, Continuous, OnChaos/]] },
-  { name: 'unknown probe type', yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: htp, mode: SOT, url: x }\n`, expect: [[10, 'spec.steps[0].probes[0].type', /unknown probe type 'htp'.*did you mean 'http'/]] },
-  { name: 'unknown probe field', yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - name: p\n          type: http\n          mode: SOT\n          url: http://127.0.0.1:1/\n          methd: GET\n`, expect: [[14, 'spec.steps[0].probes[0].methd', /unknown field.*did you mean 'method'/]] },
-  { name: 'bad comparator criteria', yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - name: p\n          type: cmd\n          mode: EOT\n          command: echo 1\n          comparator: { type: int, criteria: contains, value: 1 }\n`, expect: [[14, 'spec.steps[0].probes[0].comparator.criteria', /must be one of >=/]] },
-  { name: 'step with two kinds', yaml: `${header}  steps:\n    - wait: 1s\n      serial: []\n`, expect: [[8, 'spec.steps[0]', /has both 'wait' and 'serial'/]] },
-  { name: 'step with no kind', yaml: `${header}  steps:\n    - name: nothing\n`, expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'wait', 'serial' or 'parallel'/]] },
-  { name: 'target names an unknown service', yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: apj }, duration: 5s }\n`, expect: [[13, 'spec.steps[0].fault.target.service', /no service named 'apj'.*did you mean 'api'/]] },
-  { name: 'fixed mode without value', yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: api, mode: fixed }, duration: 5s }\n`, expect: [[13, 'spec.steps[0].fault.target.value', /required for mode fixed/]] },
-  { name: 'replicas not a number', yaml: `${header}  system:\n    services:\n      - name: api\n        command: node\n        replicas: two\n  steps: [{ wait: 1s }]\n`, expect: [[11, 'spec.system.services[0].replicas', /must be a number/]] },
-  { name: 'duplicate service names', yaml: `${header}  system:\n    services:\n      - { name: api, command: node }\n      - { name: api, command: node }\n  steps: [{ wait: 1s }]\n`, expect: [[10, 'spec.system.services[1].name', /duplicate service name 'api'/]] },
-  { name: 'duplicate probe names', yaml: `${header}  probes:\n    - { name: p, type: tcp, port: 80, mode: SOT }\n  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: tcp, port: 80, mode: EOT }\n`, expect: [[12, 'spec.steps[0].probes[0].name', /duplicate probe name 'p'/]] },
-  { name: 'disk-fill with size and percent', yaml: `${header}  steps:\n    - fault: { type: disk-fill, path: /tmp, size: 1Mi, percent: 50, duration: 5s }\n`, expect: [[8, 'spec.steps[0].fault', /exactly one of 'size' or 'percent'/]] },
-  { name: 'several errors at once', yaml: `${header}  deadline: soon\n  steps:\n    - wait: forever\n    - fault: { type: cpu-stress, load: 150, duration: 5s }\n`, expect: [[7, 'spec.deadline', /duration/], [9, 'spec.steps[0].wait', /duration/], [10, 'spec.steps[1].fault.load', /1-100/]] },
+  {
+    name: 'wrong apiVersion',
+    yaml: header.replace('ordeal.dev/v1', 'v2') + '  steps: [{ wait: 1s }]\n',
+    expect: [[1, 'apiVersion', /must be 'ordeal.dev\/v1'/]],
+  },
+  {
+    name: 'wrong kind',
+    yaml: header.replace('kind: Experiment', 'kind: Experimnt') + '  steps: [{ wait: 1s }]\n',
+    expect: [[2, 'kind', /must be 'Experiment'/]],
+  },
+  {
+    name: 'missing spec.steps',
+    yaml: header,
+    expect: [[5, 'spec.steps', /required|list of steps/]],
+  },
+  {
+    name: 'empty steps',
+    yaml: `${header}  steps: []\n`,
+    expect: [[7, 'spec.steps', /at least one step/]],
+  },
+  {
+    name: 'unknown top-level field with did-you-mean',
+    yaml: `${header}  stpes: []\n  steps: [{ wait: 1s }]\n`,
+    expect: [[7, 'spec.stpes', /unknown field.*did you mean 'steps'/]],
+  },
+  {
+    name: 'unknown fault type',
+    yaml: `${header}  steps:\n    - fault: { type: process-kil, duration: 10s }\n`,
+    expect: [
+      [
+        8,
+        'spec.steps[0].fault.type',
+        /unknown fault type 'process-kil'.*did you mean 'process-kill'/,
+      ],
+    ],
+  },
+  {
+    name: 'bad duration',
+    yaml: `${header}${okSystem}  steps:\n    - wait: 1s\n    - fault:\n        type: process-pause\n        target: { service: api }\n        duration: 10 seconds\n`,
+    expect: [[17, 'spec.steps[1].fault.duration', /must be a duration like 30s/]],
+  },
+  {
+    name: 'missing fault duration',
+    yaml: `${header}${okSystem}  steps:\n    - fault:\n        type: process-pause\n        target: { service: api }\n`,
+    expect: [[13, 'spec.steps[0].fault.duration', /must be a duration like 30s/]],
+  },
+  {
+    name: 'zero fault duration',
+    yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-pause, target: { service: api }, duration: 0s }\n`,
+    expect: [[13, 'spec.steps[0].fault.duration', /longer than 0s/]],
+  },
+  {
+    name: 'number where a duration is expected',
+    yaml: `${header}  steps:\n    - wait: 5\n`,
+    expect: [[8, 'spec.steps[0].wait', /must be a duration like 30s/]],
+  },
+  {
+    name: 'unknown probe mode',
+    yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: tcp, port: 80, mode: Sometimes }\n`,
+    expect: [
+      [10, 'spec.steps[0].probes[0].mode', /must be one of SOT, EOT, Edge, Continuous, OnChaos/],
+    ],
+  },
+  {
+    name: 'unknown probe type',
+    yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: htp, mode: SOT, url: x }\n`,
+    expect: [[10, 'spec.steps[0].probes[0].type', /unknown probe type 'htp'.*did you mean 'http'/]],
+  },
+  {
+    name: 'unknown probe field',
+    yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - name: p\n          type: http\n          mode: SOT\n          url: http://127.0.0.1:1/\n          methd: GET\n`,
+    expect: [[14, 'spec.steps[0].probes[0].methd', /unknown field.*did you mean 'method'/]],
+  },
+  {
+    name: 'bad comparator criteria',
+    yaml: `${header}  steps:\n    - wait: 1s\n      probes:\n        - name: p\n          type: cmd\n          mode: EOT\n          command: echo 1\n          comparator: { type: int, criteria: contains, value: 1 }\n`,
+    expect: [[14, 'spec.steps[0].probes[0].comparator.criteria', /must be one of >=/]],
+  },
+  {
+    name: 'step with two kinds',
+    yaml: `${header}  steps:\n    - wait: 1s\n      serial: []\n`,
+    expect: [[8, 'spec.steps[0]', /has both 'wait' and 'serial'/]],
+  },
+  {
+    name: 'step with no kind',
+    yaml: `${header}  steps:\n    - name: nothing\n`,
+    expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'wait', 'serial' or 'parallel'/]],
+  },
+  {
+    name: 'target names an unknown service',
+    yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: apj }, duration: 5s }\n`,
+    expect: [
+      [13, 'spec.steps[0].fault.target.service', /no service named 'apj'.*did you mean 'api'/],
+    ],
+  },
+  {
+    name: 'fixed mode without value',
+    yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: api, mode: fixed }, duration: 5s }\n`,
+    expect: [[13, 'spec.steps[0].fault.target.value', /required for mode fixed/]],
+  },
+  {
+    name: 'replicas not a number',
+    yaml: `${header}  system:\n    services:\n      - name: api\n        command: node\n        replicas: two\n  steps: [{ wait: 1s }]\n`,
+    expect: [[11, 'spec.system.services[0].replicas', /must be a number/]],
+  },
+  {
+    name: 'duplicate service names',
+    yaml: `${header}  system:\n    services:\n      - { name: api, command: node }\n      - { name: api, command: node }\n  steps: [{ wait: 1s }]\n`,
+    expect: [[10, 'spec.system.services[1].name', /duplicate service name 'api'/]],
+  },
+  {
+    name: 'duplicate probe names',
+    yaml: `${header}  probes:\n    - { name: p, type: tcp, port: 80, mode: SOT }\n  steps:\n    - wait: 1s\n      probes:\n        - { name: p, type: tcp, port: 80, mode: EOT }\n`,
+    expect: [[12, 'spec.steps[0].probes[0].name', /duplicate probe name 'p'/]],
+  },
+  {
+    name: 'disk-fill with size and percent',
+    yaml: `${header}  steps:\n    - fault: { type: disk-fill, path: /tmp, size: 1Mi, percent: 50, duration: 5s }\n`,
+    expect: [[8, 'spec.steps[0].fault', /exactly one of 'size' or 'percent'/]],
+  },
+  {
+    name: 'several errors at once',
+    yaml: `${header}  deadline: soon\n  steps:\n    - wait: forever\n    - fault: { type: cpu-stress, load: 150, duration: 5s }\n`,
+    expect: [
+      [7, 'spec.deadline', /duration/],
+      [9, 'spec.steps[0].wait', /duration/],
+      [10, 'spec.steps[1].fault.load', /1-100/],
+    ],
+  },
 ]
 
 let ws: Workspace
@@ -81,7 +197,10 @@ describe('malformed manifests', () => {
         assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace')
         const lines = stderr.trimEnd().split('\n')
         if (c.moreLines) {
-          assert.ok(lines.every((l) => l.startsWith(`${file}:`)), `every line names the file:\n${stderr}`)
+          assert.ok(
+            lines.every((l) => l.startsWith(`${file}:`)),
+            `every line names the file:\n${stderr}`
+          )
         } else {
           assert.equal(lines.length, c.expect.length, `one line per problem:\n${stderr}`)
         }

@@ -21,19 +21,34 @@ test('quickstart holds: exit 0, score 100, reports written, nothing left running
   const json = path.join(ws.dir, 'result.json')
   const junit = path.join(ws.dir, 'junit.xml')
   const journal = path.join(ws.dir, 'journal.ndjson')
-  const r = await ws.run(['run', path.join(repoRoot, 'examples/quickstart/experiment.yaml'), '--json', json, '--junit', junit, '--journal', journal])
+  const r = await ws.run([
+    'run',
+    path.join(repoRoot, 'examples/quickstart/experiment.yaml'),
+    '--json',
+    json,
+    '--junit',
+    junit,
+    '--journal',
+    journal,
+  ])
   assert.equal(r.exitCode, 0, r.stdout + r.stderr)
   const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult
   assert.equal(result.verdict, 'pass')
   assert.equal(result.resilienceScore, 100)
   assert.ok(result.faults[0]!.actions.length >= 2, 'killed repeatedly')
-  assert.ok(result.probes.every((p) => p.verdict === 'Passed'), JSON.stringify(result.probes))
+  assert.ok(
+    result.probes.every((p) => p.verdict === 'Passed'),
+    JSON.stringify(result.probes)
+  )
   const events = parseJournal(readFileSync(journal, 'utf8'))
   assert.deepEqual(deriveResult(events), result, 'the result is derived from the journal alone')
   const restarts = events.filter((e) => e.type === 'service.started' && e.service === 'api').length
   assert.ok(restarts >= 4, `killed replicas were re-created (${restarts} api starts)`)
   const xml = readFileSync(junit, 'utf8')
-  assert.match(xml, /<testcase classname="quickstart.kill-api-replicas" name="users-get-items \(http, Continuous\)"\/>/)
+  assert.match(
+    xml,
+    /<testcase classname="quickstart.kill-api-replicas" name="users-get-items \(http, Continuous\)"\/>/
+  )
   assertAllGone(launchedPids(events))
   assert.match(r.stdout, /quickstart: PASS\s+resilience score 100/)
 })
@@ -41,7 +56,14 @@ test('quickstart holds: exit 0, score 100, reports written, nothing left running
 test('the no-retries variant is disproved: exit 1 naming the failed probe', async () => {
   const json = path.join(ws.dir, 'variant.json')
   const journal = path.join(ws.dir, 'variant.ndjson')
-  const r = await ws.run(['run', path.join(repoRoot, 'examples/quickstart/experiment-no-retries.yaml'), '--json', json, '--journal', journal])
+  const r = await ws.run([
+    'run',
+    path.join(repoRoot, 'examples/quickstart/experiment-no-retries.yaml'),
+    '--json',
+    json,
+    '--journal',
+    journal,
+  ])
   assert.equal(r.exitCode, 1, r.stdout + r.stderr)
   const result = JSON.parse(readFileSync(json, 'utf8')) as RunResult
   assert.equal(result.verdict, 'fail')

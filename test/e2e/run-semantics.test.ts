@@ -54,7 +54,9 @@ async function run(name: string, yaml: string, extraArgs: string[] = []) {
   const json = path.join(ws.dir, `${name}.json`)
   const journal = path.join(ws.dir, `${name}.ndjson`)
   const r = await ws.run(['run', file, '--json', json, '--journal', journal, ...extraArgs])
-  const result = existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult) : undefined
+  const result = existsSync(json)
+    ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult)
+    : undefined
   const events = existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : []
   return { ...r, result, events, file }
 }
@@ -75,14 +77,19 @@ describe('ordeal run', () => {
           url: '${apiUrl}'
           runProperties: { attempts: 20, interval: 250ms }
 `,
-        apiService("        restart: always\n        backoff: { initial: 200ms }\n")
+        apiService('        restart: always\n        backoff: { initial: 200ms }\n')
       )
     )
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
     const starts = r.events.filter((e) => e.type === 'service.started')
     assert.equal(starts.length, 2, 'started, killed, started again')
-    assert.notEqual(starts[0]!.type === 'service.started' && starts[0]!.pid, starts[1]!.type === 'service.started' && starts[1]!.pid)
-    assert.ok(r.events.some((e) => e.type === 'service.exited' && e.signal === 'SIGKILL' && !e.expected))
+    assert.notEqual(
+      starts[0]!.type === 'service.started' && starts[0]!.pid,
+      starts[1]!.type === 'service.started' && starts[1]!.pid
+    )
+    assert.ok(
+      r.events.some((e) => e.type === 'service.exited' && e.signal === 'SIGKILL' && !e.expected)
+    )
     assert.equal(r.result!.probes[0]!.verdict, 'Passed')
     assertAllGone(launchedPids(r.events))
   })
@@ -134,7 +141,10 @@ describe('ordeal run', () => {
     )
     assert.equal(r.exitCode, 1, r.stdout + r.stderr)
     assert.equal(r.result!.resilienceScore, 50)
-    assert.deepEqual(r.result!.steps.filter((s) => s.scored).map((s) => s.score), [100, 0])
+    assert.deepEqual(
+      r.result!.steps.filter((s) => s.scored).map((s) => s.score),
+      [100, 0]
+    )
     assert.match(r.stdout, /resilience score 50/)
   })
 
@@ -151,11 +161,15 @@ describe('ordeal run', () => {
     )
     const json = path.join(ws.dir, 'sigint.json')
     const journal = path.join(ws.dir, 'sigint.ndjson')
-    const child = spawn(process.execPath, [cliPath, 'run', file, '--json', json, '--journal', journal], {
-      cwd: ws.dir,
-      env: { ...process.env, ORDEAL_STATE_DIR: ws.stateDir, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'run', file, '--json', json, '--journal', journal],
+      {
+        cwd: ws.dir,
+        env: { ...process.env, ORDEAL_STATE_DIR: ws.stateDir, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }
+    )
     const done = collect(child, 60_000)
     // Wait for the event, not for a guessed time: the fault is active once it is reported.
     const pausedPid = await new Promise<number>((resolve) => {
@@ -176,7 +190,11 @@ describe('ordeal run', () => {
     assert.equal(result.verdict, 'interrupted')
     assert.ok(result.faults[0]!.revertedAt, 'the pause was reverted before teardown')
     assertAllGone(launchedPids(parseJournal(readFileSync(journal, 'utf8'))))
-    assert.deepEqual(ledgerFiles(path.join(ws.stateDir, 'ledgers')).flatMap(pendingEntries), [], 'nothing left in the ledger')
+    assert.deepEqual(
+      ledgerFiles(path.join(ws.stateDir, 'ledgers')).flatMap(pendingEntries),
+      [],
+      'nothing left in the ledger'
+    )
   })
 
   test('a stopOnFailure probe aborts the run and rolls the fault back', async () => {
@@ -252,7 +270,10 @@ describe('ordeal run', () => {
   })
 
   test('ordeal recover resumes a process a dead run left paused, and is idempotent', async () => {
-    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' })
+    const sleeper = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      detached: true,
+      stdio: 'ignore',
+    })
     after(() => {
       try {
         process.kill(-sleeper.pid!, 'SIGKILL')
@@ -262,7 +283,18 @@ describe('ordeal run', () => {
     })
     const { processStartTime } = await import('../../src/system/proc.js')
     const ledger = new Ledger('dead-run', path.join(ws.stateDir, 'ledgers'))
-    ledger.record('run.0', { kind: 'signal', pid: sleeper.pid!, startTime: processStartTime(sleeper.pid!), signal: 'SIGCONT', group: true, label: `resume pid ${sleeper.pid}` }, Date.now())
+    ledger.record(
+      'run.0',
+      {
+        kind: 'signal',
+        pid: sleeper.pid!,
+        startTime: processStartTime(sleeper.pid!),
+        signal: 'SIGCONT',
+        group: true,
+        label: `resume pid ${sleeper.pid}`,
+      },
+      Date.now()
+    )
     process.kill(-sleeper.pid!, 'SIGSTOP')
     await waitFor(() => state(sleeper.pid!) === 'T')
     const first = await ws.run(['recover'])

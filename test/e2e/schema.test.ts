@@ -8,12 +8,21 @@ test('ordeal schema prints the JSON Schema, and the committed copy is fresh', as
   const r = await runCli(['schema'])
   assert.equal(r.exitCode, 0, r.stderr)
   const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown>; required: string[] }
-  assert.deepEqual(Object.keys(schema.properties).sort(), ['apiVersion', 'kind', 'metadata', 'spec'])
+  assert.deepEqual(Object.keys(schema.properties).sort(), [
+    'apiVersion',
+    'kind',
+    'metadata',
+    'spec',
+  ])
   const committed = readFileSync(path.join(repoRoot, 'schema/experiment-v1.json'), 'utf8')
   assert.equal(r.stdout, committed, 'run `npm run schema` and commit schema/experiment-v1.json')
 })
 
 test('every example manifest validates', async () => {
-  const r = await runCli(['validate', 'examples/quickstart/experiment.yaml', 'examples/quickstart/experiment-no-retries.yaml'])
+  const r = await runCli([
+    'validate',
+    'examples/quickstart/experiment.yaml',
+    'examples/quickstart/experiment-no-retries.yaml',
+  ])
   assert.equal(r.exitCode, 0, r.stderr)
 })

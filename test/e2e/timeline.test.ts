@@ -32,7 +32,10 @@ before(() => {
 after(() => ws.cleanup())
 
 async function run(name: string, spec: string) {
-  const file = ws.write(`${name}.yaml`, `apiVersion: ordeal.dev/v1\nkind: Experiment\nmetadata:\n  name: ${name}\nspec:\n  hypothesis: h\n${spec}`)
+  const file = ws.write(
+    `${name}.yaml`,
+    `apiVersion: ordeal.dev/v1\nkind: Experiment\nmetadata:\n  name: ${name}\nspec:\n  hypothesis: h\n${spec}`
+  )
   const json = path.join(ws.dir, `${name}.json`)
   const journal = path.join(ws.dir, `${name}.ndjson`)
   const r = await ws.run(['run', file, '--json', json, '--journal', journal])
@@ -68,10 +71,16 @@ ${service('a')}${service('b')}
     assert.ok(t(fb.injectedAt) < t(fa.revertedAt), 'b was injected while a was still paused')
     assert.ok(t(fb.injectedAt) - t(fa.injectedAt) >= 250, "b's `after` was honoured")
     const afterStep = r.result!.steps.find((s) => s.name === 'after')!
-    assert.ok(Date.parse(afterStep.startedAt!) >= t(fb.revertedAt), 'the next serial step starts after the group')
+    assert.ok(
+      Date.parse(afterStep.startedAt!) >= t(fb.revertedAt),
+      'the next serial step starts after the group'
+    )
     const onChaos = r.events.filter((e) => e.type === 'probe.attempt')
     assert.ok(onChaos.length >= 3, 'OnChaos iterated while the faults were active')
-    assert.ok(onChaos.every((e) => e.t >= t(fa.injectedAt) && e.t <= t(fb.revertedAt) + 500), 'only inside the chaos window')
+    assert.ok(
+      onChaos.every((e) => e.t >= t(fa.injectedAt) && e.t <= t(fb.revertedAt) + 500),
+      'only inside the chaos window'
+    )
     assertAllGone(launchedPids(r.events))
   })
 
@@ -109,7 +118,11 @@ ${service('a')}
       }
     })
     await new Promise((resolve) => external.stdout.once('data', resolve))
-    const bystander = spawn(process.execPath, [path.join(ws.dir, 'server.mjs')], { env: { ...process.env, PORT: '0' }, stdio: 'ignore', detached: true })
+    const bystander = spawn(process.execPath, [path.join(ws.dir, 'server.mjs')], {
+      env: { ...process.env, PORT: '0' },
+      stdio: 'ignore',
+      detached: true,
+    })
     after(() => {
       try {
         process.kill(-bystander.pid!, 'SIGKILL')
@@ -131,6 +144,9 @@ ${service('a')}
     assert.deepEqual(r.result!.faults[0]!.targets, [`legacy (pid ${external.pid})`])
     assert.ok(alive(external.pid!), 'an attached process is never torn down')
     assert.notEqual(state(external.pid!), 'T', 'and it was resumed')
-    assert.ok(alive(bystander.pid!) && state(bystander.pid!) !== 'T', 'a process not named is untouched')
+    assert.ok(
+      alive(bystander.pid!) && state(bystander.pid!) !== 'T',
+      'a process not named is untouched'
+    )
   })
 })

@@ -22,7 +22,10 @@ export interface Workspace {
   dir: string
   stateDir: string
   write(name: string, content: string): string
-  run(args: string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>
+  run(
+    args: string[],
+    options?: { env?: Record<string, string>; timeoutMs?: number }
+  ): Promise<CliResult>
   cleanup(): void
 }
 
@@ -40,7 +43,11 @@ export function workspace(): Workspace {
       return file
     },
     run(args, options = {}) {
-      return runCli(args, { cwd: dir, env: { ORDEAL_STATE_DIR: stateDir, ...options.env }, timeoutMs: options.timeoutMs })
+      return runCli(args, {
+        cwd: dir,
+        env: { ORDEAL_STATE_DIR: stateDir, ...options.env },
+        timeoutMs: options.timeoutMs,
+      })
     },
     cleanup() {
       rmSync(dir, { recursive: true, force: true })
@@ -68,7 +75,9 @@ export function collect(child: ReturnType<typeof spawn>, timeoutMs: number): Pro
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`CLI timed out after ${timeoutMs}ms\nstdout:\n${stdout}\nstderr:\n${stderr}`))
+      reject(
+        new Error(`CLI timed out after ${timeoutMs}ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)
+      )
     }, timeoutMs)
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer)

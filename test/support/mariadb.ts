@@ -59,7 +59,7 @@ export async function startMariadb(): Promise<MariadbServer> {
         '--innodb-flush-log-at-trx-commit=0',
         '--skip-log-bin',
       ],
-      { logFile: path.join(dir, 'server.log') }
+      { logFile: path.join(dir, 'server.log'), tempDir: dir }
     )
     const stop = async () => {
       await server.stop('SIGTERM')

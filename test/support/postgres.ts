@@ -78,7 +78,7 @@ export async function startPostgres(): Promise<PostgresServer> {
         '-c',
         'full_page_writes=off',
       ],
-      { logFile: path.join(dir, 'server.log') }
+      { logFile: path.join(dir, 'server.log'), tempDir: dir }
     )
     // SIGINT is PostgreSQL's fast shutdown: it does not wait for clients to disconnect.
     const stop = async () => {

@@ -43,7 +43,7 @@ export async function startPrometheus(): Promise<PrometheusServer> {
         `--storage.tsdb.path=${path.join(dir, 'data')}`,
         `--web.listen-address=${address}`,
       ],
-      { logFile: path.join(dir, 'server.log'), cwd: dir }
+      { logFile: path.join(dir, 'server.log'), tempDir: dir, cwd: dir }
     )
     const stop = async () => {
       await server.stop('SIGTERM')

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { closeSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ServerProcess {
@@ -22,7 +22,13 @@ export interface ServerProcess {
 export function spawnServer(
   command: string,
   args: string[],
-  options: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv }
+  options: {
+    logFile: string
+    cwd?: string
+    env?: NodeJS.ProcessEnv
+    /** Removed if the test process exits without stop() (stop() callers remove it themselves). */
+    tempDir?: string
+  }
 ): ServerProcess {
   const log = openSync(options.logFile, 'a')
   let child: ChildProcess
@@ -63,7 +69,12 @@ export function spawnServer(
 
   // If the test process ends without calling stop() (a crash, an uncaught error), do not leave
   // the server running: 'exit' handlers must be synchronous, so SIGKILL is all we can do here.
-  const onProcessExit = () => killGroup('SIGKILL')
+  const onProcessExit = () => {
+    killGroup('SIGKILL')
+    if (options.tempDir) {
+      rmSync(options.tempDir, { recursive: true, force: true })
+    }
+  }
   process.once('exit', onProcessExit)
   void exit.then(() => {
     if (!killGroup(0)) {

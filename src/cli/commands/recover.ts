@@ -19,6 +19,8 @@ export async function recoverCommand(): Promise<number> {
       }
     }
   }
-  process.stdout.write(undone + failed === 0 ? 'nothing to recover\n' : `recovered ${undone}, failed ${failed}\n`)
+  process.stdout.write(
+    undone + failed === 0 ? 'nothing to recover\n' : `recovered ${undone}, failed ${failed}\n`
+  )
   return failed > 0 ? 1 : 0
 }

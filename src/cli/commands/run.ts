@@ -30,9 +30,14 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   }
   const leftovers = ledgerFiles().reduce((n, f) => n + pendingEntries(f).length, 0)
   if (leftovers > 0) {
-    process.stderr.write(`warning: ${leftovers} fault(s) from earlier runs are not undone; run 'ordeal recover'\n`)
+    process.stderr.write(
+      `warning: ${leftovers} fault(s) from earlier runs are not undone; run 'ordeal recover'\n`
+    )
   }
-  const reporter = new TerminalReporter({ stream: process.stdout, live: Boolean(process.stdout.isTTY) && options.progress !== false })
+  const reporter = new TerminalReporter({
+    stream: process.stdout,
+    live: Boolean(process.stdout.isTTY) && options.progress !== false,
+  })
   const run = startRun(experiment, {
     ...(options.journal ? { journalFile: options.journal } : {}),
     onEvent: reporter.onEvent,
@@ -66,7 +71,9 @@ function installSignalHandlers(run: ReturnType<typeof startRun>): () => void {
     const now = Date.now()
     if (first === 0) {
       first = now
-      process.stderr.write(`\n${signal}: rolling back faults and stopping the system (again to force)\n`)
+      process.stderr.write(
+        `\n${signal}: rolling back faults and stopping the system (again to force)\n`
+      )
       run.abort('signal', `interrupted by ${signal}`)
       return
     }

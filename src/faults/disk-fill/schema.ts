@@ -6,7 +6,11 @@ export const diskFillSchema = strictObject({
   type: z.literal('disk-fill'),
   path: z.string({ error: 'must be a directory path' }).min(1),
   size: size().optional(),
-  percent: z.number().min(1, { error: 'must be 1-99' }).max(99, { error: 'must be 1-99' }).optional(),
+  percent: z
+    .number()
+    .min(1, { error: 'must be 1-99' })
+    .max(99, { error: 'must be 1-99' })
+    .optional(),
   ...faultTiming,
 }).superRefine((f, ctx) => {
   if ((f.size === undefined) === (f.percent === undefined)) {

@@ -1,4 +1,0 @@
-import { startPostgres } from './postgres.js'
-const s = await startPostgres()
-console.log('started', s.url)
-process.exitCode = 0
