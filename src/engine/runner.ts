@@ -162,6 +162,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     }
     await supervisor.stop()
     rmSync(path.join(ctx.runDir, 'data'), { recursive: true, force: true })
+    if (ledger.pending().length === 0) {
+      // Fully undone: nothing for `ordeal recover` to do, so do not make it read this again.
+      rmSync(ledger.file, { force: true })
+    }
     journal.emit({ type: 'system.stopped' })
     await new Promise<void>((resolve) => logFile.end(resolve))
   }
