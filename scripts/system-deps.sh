@@ -11,6 +11,7 @@ packages=(
   postgresql    # real PostgreSQL for the sql probe tests
   mariadb-server # real MariaDB for the sql probe tests
   prometheus    # real Prometheus for the prometheus probe tests
+  rabbitmq-server # real RabbitMQ nodes for the order/delivery demo (issue 4)
 )
 
 missing=()

@@ -11,8 +11,18 @@ import { runCommand } from './commands/run.js'
 import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
+import { loadCommand } from './commands/load.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+
+/** `--set NAME=value`, repeatable, into a record; a malformed one is a usage error. */
+function collectSet(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(pair)
+  if (!m) {
+    throw new UsageError(`ordeal: --set '${pair}' must look like NAME=value`)
+  }
+  return { ...previous, [m[1]!]: m[2]! }
+}
 
 const program = new Command()
   .name('ordeal')
@@ -31,6 +41,11 @@ program
   )
   .argument('<file>', 'experiment manifest (YAML)')
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
+  .option(
+    '--set <name=value>',
+    'value for a ${NAME} variable in the manifest (repeatable)',
+    collectSet
+  )
   .option('--json <file>', 'write the result as JSON')
   .option('--junit <file>', 'write JUnit XML (one test case per probe)')
   .option('--journal <file>', 'write every event as NDJSON while the run goes')
@@ -38,11 +53,41 @@ program
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .action(async (file: string, options) => exit(await runCommand(file, options)))
 
+const collect = (value: string, previous: string[]) => [...previous, value]
+
+program
+  .command('load')
+  .description(
+    'send an open-model HTTP load; exit 0 thresholds held, 1 a threshold failed, 2 bad input'
+  )
+  .argument('<url>', 'target URL ({{seq}}, {{uuid}}, {{now}} are filled in per request)')
+  .option('--rate <n>', 'requests per second (constant arrival rate)')
+  .option('--duration <d>', 'how long to send, e.g. 30s')
+  .option('--method <m>', 'GET, POST, PUT, PATCH or DELETE', 'GET')
+  .option('--body <text>', 'request body (templated per request)')
+  .option('--header <h>', "a header 'Name: value' (repeatable)", collect, [])
+  .option('--max-in-flight <n>', 'outstanding requests before due ones are dropped', '1000')
+  .option('--connections <n>', 'keep-alive connections (default: max in flight)')
+  .option('--timeout <d>', 'per-request timeout', '10s')
+  .option('--expected-status <list>', "statuses that count as success, e.g. '200-399'")
+  .option('--threshold <t>', "k6 threshold 'metric=expression' (repeatable)", collect, [])
+  .option('--json <file>', 'write the summary as JSON')
+  .option('--workers <n>', "generator threads, or 'auto'", 'auto')
+  .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
+  .action(async (url: string, options) => exit(await loadCommand(url, options)))
+
 program
   .command('validate')
   .description('check manifests and print every error as file:line: field: message')
   .argument('<files...>', 'experiment manifests')
-  .action(async (files: string[]) => exit(await validateCommand(files)))
+  .option(
+    '--set <name=value>',
+    'value for a ${NAME} variable in the manifest (repeatable)',
+    collectSet
+  )
+  .action(async (files: string[], options: { set?: Record<string, string> }) =>
+    exit(await validateCommand(files, options.set ?? {}))
+  )
 
 program
   .command('schema')

@@ -11,6 +11,15 @@ import { describeServices } from '../system/local-supervisor.js'
 import { describeAttach } from '../system/attach.js'
 import { formatDuration } from '../shared/duration.js'
 import { planSteps } from './plan.js'
+import type { LoadSpec } from '../load/contract.js'
+
+function describeLoad(load: LoadSpec): string {
+  const rate =
+    load.rate !== undefined
+      ? `${load.rate}/s`
+      : `ramping ${load.startRate}→${load.stages?.map((s) => s.target).join('→')}/s`
+  return `${load.method} ${load.url} at ${rate} for ${formatDuration(load.durationMs)} (max ${load.maxInFlight} in flight)`
+}
 
 export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   const lines: string[] = []
@@ -31,8 +40,17 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
           ? `fault ${step.fault.type}${step.fault.afterMs ? ` after ${formatDuration(step.fault.afterMs)}` : ''} for ${formatDuration(step.fault.durationMs)}`
           : step.kind === 'wait'
             ? `wait ${formatDuration(step.ms)}`
-            : `${step.kind} group`
+            : step.kind === 'load'
+              ? `load ${describeLoad(step.load)}`
+              : `${step.kind} group`
       lines.push(`  ${at}${pad}${step.name}: ${what}${weight}`)
+    }
+    if (step.kind === 'load') {
+      for (const t of step.load.thresholds) {
+        lines.push(
+          `  ${' '.repeat(8)}${pad}  threshold ${t.metric}: ${t.expression}${t.abortOnFail ? ' (abortOnFail)' : ''}`
+        )
+      }
     }
     for (const probe of step.probes) {
       lines.push(
@@ -44,6 +62,12 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
     }
   }
   visit(experiment.root, 0)
+
+  for (const check of experiment.checks) {
+    lines.push(
+      `  after the steps: check ${check.name} [${check.type}] over ${check.loadStepId ?? 'every load'}`
+    )
+  }
 
   lines.push('', 'would touch:')
   for (const line of describeServices(experiment.system.services)) {

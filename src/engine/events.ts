@@ -4,12 +4,14 @@
  * @module
  */
 import type { ProbeMode } from '../probes/common-schema.js'
+import type { HistoryOp, LoadSummary, LoadTick } from '../load/contract.js'
+import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 
 /** A step as planned, carried in `run.started` so the journal alone can rebuild the result. */
 export interface PlannedStep {
   id: string
   name: string
-  kind: 'fault' | 'wait' | 'serial' | 'parallel'
+  kind: 'fault' | 'load' | 'wait' | 'serial' | 'parallel'
   path: string
   weight: number
   /** Scored steps count in the resilience score: fault steps and steps with probes. */
@@ -17,13 +19,26 @@ export interface PlannedStep {
   faultType?: string
   probes: { id: string; name: string; type: string; mode: ProbeMode }[]
   /** Planned offset from the run start and length, when knowable statically. */
+  /** Load steps: their thresholds, which score like probes of the step. */
+  thresholds?: { metric: string; expression: string }[]
   plannedStartMs: number
   plannedDurationMs: number
   parent?: string
 }
 
 export type ProbeVerdict = 'Passed' | 'Failed' | 'N/A'
-export type AbortKind = 'signal' | 'probe' | 'deadline' | 'error'
+export type AbortKind = 'signal' | 'probe' | 'threshold' | 'deadline' | 'error'
+
+/**
+ * A check as planned. It scores like a probe of the load step whose history it checks (the
+ * seed demo's load step carries the "all delivered" assertion), or of the run's root step.
+ */
+export interface PlannedCheck {
+  id: string
+  name: string
+  type: string
+  stepId: string
+}
 
 export type JournalEventBody =
   | {
@@ -33,6 +48,7 @@ export type JournalEventBody =
       hypothesis: string
       file?: string
       plan: PlannedStep[]
+      checks?: PlannedCheck[]
     }
   | { type: 'system.starting'; services: string[] }
   | { type: 'system.ready' }
@@ -84,6 +100,27 @@ export type JournalEventBody =
       mode: ProbeMode
       verdict: ProbeVerdict
       message: string
+    }
+  | {
+      type: 'load.started'
+      stepId: string
+      method: string
+      url: string
+      targetRate: number
+      durationMs: number
+    }
+  /** One history operation (Jepsen model: invoke, then ok / fail / info). */
+  | { type: 'op'; stepId: string; op: HistoryOp }
+  | { type: 'load.tick'; stepId: string; tick: LoadTick }
+  | { type: 'load.ended'; stepId: string; summary: LoadSummary }
+  | { type: 'check.started'; checkId: string; name: string }
+  | {
+      type: 'check.result'
+      checkId: string
+      name: string
+      checkType: string
+      result?: QueueCheckResult | SetCheckResult
+      error?: string
     }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }
   | { type: 'run.warning'; message: string }

@@ -18,8 +18,20 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
       kind: step.kind,
       path: step.path,
       weight: step.weight,
-      scored: step.kind === 'fault' || step.probes.length > 0,
+      scored:
+        step.kind === 'fault' ||
+        step.probes.length > 0 ||
+        (step.kind === 'load' && step.load.thresholds.length > 0) ||
+        experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id),
       ...(step.kind === 'fault' ? { faultType: step.fault.type } : {}),
+      ...(step.kind === 'load' && step.load.thresholds.length > 0
+        ? {
+            thresholds: step.load.thresholds.map((t) => ({
+              metric: t.metric,
+              expression: t.expression,
+            })),
+          }
+        : {}),
       probes: step.probes.map((p) => ({ id: p.id, name: p.name, type: p.type, mode: p.mode })),
       plannedStartMs: startMs,
       plannedDurationMs: 0,
@@ -33,6 +45,9 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
         break
       case 'wait':
         length = step.ms
+        break
+      case 'load':
+        length = step.load.durationMs
         break
       case 'serial':
         for (const child of step.children) {

@@ -5,6 +5,8 @@
  */
 import type { AbortKind, JournalEvent, PlannedStep, ProbeVerdict } from './events.js'
 import { runScore, stepScore } from './score.js'
+import type { LoadSummary } from '../load/contract.js'
+import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
 
@@ -46,6 +48,28 @@ export interface FaultResult {
   error?: string
 }
 
+export interface LoadResult {
+  stepId: string
+  name: string
+  method: string
+  url: string
+  summary?: LoadSummary
+}
+
+export interface CheckResult {
+  id: string
+  name: string
+  type: string
+  verdict: ProbeVerdict
+  message: string
+  /** Counts every checker reports (0 when not applicable), for CI and side-by-side views. */
+  lost: number
+  duplicated: number
+  unexpected: number
+  details?: QueueCheckResult | SetCheckResult
+  error?: string
+}
+
 export interface RunResult {
   runId: string
   experiment: string
@@ -58,8 +82,9 @@ export interface RunResult {
   endedAt: string
   steps: StepResult[]
   probes: ProbeResult[]
-  checks: unknown[]
+  checks: CheckResult[]
   faults: FaultResult[]
+  loads: LoadResult[]
 }
 
 /** Exit codes (DESIGN.md "Contracts"). */
@@ -100,6 +125,20 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     }
   }
   const faults = new Map<string, FaultResult>()
+  const loads = new Map<string, LoadResult>()
+  const checks = new Map<string, CheckResult>()
+  for (const c of started.checks ?? []) {
+    checks.set(c.id, {
+      id: c.id,
+      name: c.name,
+      type: c.type,
+      verdict: 'N/A',
+      message: 'not evaluated',
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+    })
+  }
   const failures: { kind: AbortKind | 'probe-failed' | 'system' | 'fault'; reason: string }[] = []
 
   for (const e of events) {
@@ -177,6 +216,40 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
+      case 'load.started':
+        loads.set(e.stepId, {
+          stepId: e.stepId,
+          name: steps.get(e.stepId)?.name ?? e.stepId,
+          method: e.method,
+          url: e.url,
+        })
+        break
+      case 'load.ended': {
+        const l = loads.get(e.stepId)
+        if (l) {
+          l.summary = e.summary
+        }
+        for (const t of e.summary.thresholds.filter((t) => !t.ok)) {
+          failures.push({
+            kind: 'probe-failed',
+            reason: `threshold ${t.metric} '${t.expression}' failed (observed ${t.observed})`,
+          })
+        }
+        break
+      }
+      case 'check.result': {
+        const c = checks.get(e.checkId)
+        if (c) {
+          Object.assign(c, checkVerdict(e.result, e.error))
+          if (c.verdict === 'Failed') {
+            failures.push({
+              kind: 'probe-failed',
+              reason: `check ${c.name} (${c.type}) failed: ${c.message}`,
+            })
+          }
+        }
+        break
+      }
       case 'system.failed':
         failures.push({ kind: 'system', reason: `system failed to start: ${e.error}` })
         break
@@ -193,7 +266,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     pass: [],
     interrupted: ['signal'],
     error: ['system', 'deadline', 'fault', 'error'],
-    fail: ['probe', 'probe-failed'],
+    fail: ['probe', 'threshold', 'probe-failed'],
   }
   // The most telling reason first: an abort says why the run stopped, then the first failure.
   const reason = reasonKinds[verdict]
@@ -207,11 +280,20 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     }
     const own = [...probes.values()].filter((p) => p.stepId === s.id)
     const fault = faults.get(s.id)
+    // Thresholds score like probes of their load step, checks like probes of the run.
+    const thresholds = started.plan.find((p) => p.id === s.id)?.thresholds?.length ?? 0
+    const thresholdsPassed = loads.get(s.id)?.summary?.thresholds.filter((t) => t.ok).length ?? 0
+    const ownChecks = (started.checks ?? [])
+      .filter((c) => c.stepId === s.id)
+      .map((c) => checks.get(c.id)!)
     const input = {
       weight: s.weight,
       ran: s.status !== 'not-run' && !(fault?.error?.startsWith('inject') ?? false),
-      probesTotal: own.length,
-      probesPassed: own.filter((p) => p.verdict === 'Passed').length,
+      probesTotal: own.length + thresholds + ownChecks.length,
+      probesPassed:
+        own.filter((p) => p.verdict === 'Passed').length +
+        thresholdsPassed +
+        ownChecks.filter((c) => c.verdict === 'Passed').length,
     }
     s.score = stepScore(input)
     scored.push(input)
@@ -228,8 +310,42 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     endedAt: iso(last.t),
     steps: [...steps.values()],
     probes: [...probes.values()],
-    checks: [],
+    checks: [...checks.values()],
     faults: [...faults.values()],
+    loads: [...loads.values()],
+  }
+}
+
+function checkVerdict(
+  result: QueueCheckResult | SetCheckResult | undefined,
+  error: string | undefined
+): Partial<CheckResult> {
+  if (!result) {
+    return {
+      verdict: 'Failed',
+      message: `could not be evaluated: ${error ?? 'unknown error'}`,
+      ...(error ? { error } : {}),
+    }
+  }
+  const lost = result.lost.length
+  const duplicated = result.duplicated.length
+  const unexpected = result.type === 'queue' ? result.unexpected.length : 0
+  const counts =
+    result.type === 'queue'
+      ? `attempted ${result.attempted}, acknowledged ${result.acknowledged}, delivered ${result.delivered}, lost ${lost}, duplicated ${duplicated}, unexpected ${unexpected}, recovered ${result.recovered.length}`
+      : `attempted ${result.attempted}, stable ${result.stable}, lost ${lost}, never read ${result.neverRead.length}, duplicated ${duplicated}`
+  const verdict: ProbeVerdict =
+    result.valid === true ? 'Passed' : result.valid === false ? 'Failed' : 'N/A'
+  const firstLost = result.lost[0]
+    ? `; first lost: ${result.lost[0].id} at +${Math.round(result.lost[0].at)}ms (${result.lost[0].window})`
+    : ''
+  return {
+    verdict,
+    message: `${counts}${firstLost}`,
+    lost,
+    duplicated,
+    unexpected,
+    details: result,
   }
 }
 
@@ -249,7 +365,7 @@ function verdictOf(kinds: string[]): Verdict {
   if (kinds.some((k) => k === 'system' || k === 'fault' || k === 'deadline' || k === 'error')) {
     return 'error'
   }
-  if (kinds.some((k) => k === 'probe' || k === 'probe-failed')) {
+  if (kinds.some((k) => k === 'probe' || k === 'threshold' || k === 'probe-failed')) {
     return 'fail'
   }
   return 'pass'

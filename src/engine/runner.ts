@@ -21,6 +21,8 @@ import { Ledger, stateDir } from './ledger.js'
 import { planSteps } from './plan.js'
 import { ProbeScheduler } from './probe-scheduler.js'
 import { runFaultStep } from './fault-step.js'
+import { runLoadStep } from './load-step.js'
+import { CheckRunner } from './check-runner.js'
 import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from './undo.js'
 
@@ -55,8 +57,14 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
   }
   const ledger = new Ledger(runId)
   const controller = new AbortController()
+  // Checks run after the steps even when a probe or threshold stopped them; only an interrupt
+  // or the deadline cuts their drain short.
+  const checksController = new AbortController()
   let aborted: { kind: AbortKind; reason: string } | undefined
   const abort = (kind: AbortKind, reason: string) => {
+    if (kind === 'signal' || kind === 'deadline') {
+      checksController.abort()
+    }
     if (aborted) {
       return
     }
@@ -75,6 +83,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     journal,
     ledger,
     signal: controller.signal,
+    checksSignal: checksController.signal,
     abort,
     options,
   })
@@ -95,6 +104,7 @@ interface Ctx {
   journal: Journal
   ledger: Ledger
   signal: AbortSignal
+  checksSignal: AbortSignal
   abort: (kind: AbortKind, reason: string) => void
   options: RunOptions
 }
@@ -108,6 +118,12 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     hypothesis: experiment.hypothesis,
     ...(experiment.file === undefined ? {} : { file: experiment.file }),
     plan: planSteps(experiment),
+    checks: experiment.checks.map((c) => ({
+      id: c.id,
+      name: c.name,
+      type: c.type,
+      stepId: c.loadStepId ?? 'run',
+    })),
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const supervisor: Supervisor = new LocalSupervisor({
@@ -146,8 +162,15 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
             : await resolveAttach(experiment.system.attach.find((a) => a.name === selector.attach)!)
         return selectTargetsFor(selector, candidates)
       }
+      const checks = new CheckRunner(experiment, journal, () => supervisor.templateVars())
+      checks.startReaders()
       const runStep = stepRunner({ ...ctx, supervisor, experiment, select })
       await runStep(experiment.root, [])
+      if (ctx.checksSignal.aborted) {
+        await checks.cancel() // interrupted: checks stay not evaluated rather than half-drained
+      } else {
+        await checks.finish(ctx.checksSignal)
+      }
     }
   } finally {
     clearTimeout(deadline)
@@ -252,6 +275,14 @@ function stepRunner(ctx: StepCtx) {
         }
         case 'wait':
           await sleep(step.ms, ctx.signal)
+          break
+        case 'load':
+          await runLoadStep(step.id, step.load, {
+            journal,
+            signal: ctx.signal,
+            vars: () => ctx.supervisor.templateVars(),
+            abort: ctx.abort,
+          })
           break
         case 'serial':
           for (const child of step.children) {

@@ -12,10 +12,19 @@ import { experimentSchema, type ExperimentInput } from './schema.js'
 import { ManifestError, formatPath, type ManifestIssue } from './errors.js'
 import { semanticIssues } from './semantics.js'
 import { resolveExperiment } from './resolve.js'
+import { interpolate } from './interpolate.js'
 import type { Experiment } from './model.js'
 
 /** Reads, validates and resolves a manifest file. Throws ManifestError listing every issue. */
-export async function loadExperimentFile(file: string): Promise<Experiment> {
+export interface LoadOptions {
+  /** Values for `${NAME}` variables (`--set NAME=value`). */
+  set?: Record<string, string>
+}
+
+export async function loadExperimentFile(
+  file: string,
+  options: LoadOptions = {}
+): Promise<Experiment> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
@@ -26,12 +35,20 @@ export async function loadExperimentFile(file: string): Promise<Experiment> {
         : String((error as Error).message)
     throw new ManifestError([{ file, line: 0, path: '', message: reason }])
   }
-  return loadExperimentText(text, file)
+  return loadExperimentText(text, file, options)
 }
 
 /** Validates and resolves manifest text; `file` is used in messages and as the base directory. */
-export function loadExperimentText(text: string, file: string): Experiment {
-  const input = parseManifest(text, file)
+export function loadExperimentText(
+  text: string,
+  file: string,
+  options: LoadOptions = {}
+): Experiment {
+  const interpolated = interpolate(text, file, options.set ?? {})
+  if (interpolated.issues.length > 0) {
+    throw new ManifestError(interpolated.issues)
+  }
+  const input = parseManifest(interpolated.text, file)
   return resolveExperiment(input, { baseDir: path.dirname(path.resolve(file)), file })
 }
 

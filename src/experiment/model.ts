@@ -3,7 +3,8 @@
  * This is what the engine runs and what the TypeScript API produces after validation.
  * @module
  */
-import type { FaultInput, ProbeInput } from './schema.js'
+import type { FaultInput, ProbeInput, CheckInputType } from './schema.js'
+import type { LoadSpec } from '../load/contract.js'
 import type { ProbeMode } from '../probes/common-schema.js'
 
 export interface Experiment {
@@ -18,6 +19,22 @@ export interface Experiment {
   system: SystemSpec
   /** The top-level serial group; its probes are the manifest's `spec.probes`. */
   root: Step
+  /** Checks over the history, evaluated after the steps while the system still runs. */
+  checks: Check[]
+}
+
+export interface Check {
+  /** Unique in the run: `check/<name>`. */
+  id: string
+  name: string
+  type: CheckInputType['type']
+  /** The load step id whose history is checked; undefined = every load. */
+  loadStepId?: string
+  params: CheckInputType
+  drainTimeoutMs: number
+  drainIntervalMs: number
+  readIntervalMs: number
+  settleMs: number
 }
 
 export interface SystemSpec {
@@ -99,6 +116,7 @@ interface StepBase {
 export type Step =
   | (StepBase & { kind: 'fault'; fault: Fault })
   | (StepBase & { kind: 'wait'; ms: number })
+  | (StepBase & { kind: 'load'; load: LoadSpec })
   | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
 
 /** Visits a step and all its descendants, parents first. */

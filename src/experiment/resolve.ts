@@ -5,8 +5,16 @@
  */
 import path from 'node:path'
 import { parseDuration } from '../shared/duration.js'
-import type { ExperimentInput, ProbeInput, ServiceInput, StepInputType } from './schema.js'
-import type { Experiment, Probe, ServiceSpec, Step } from './model.js'
+import type {
+  CheckInputType,
+  ExperimentInput,
+  ProbeInput,
+  ServiceInput,
+  StepInputType,
+} from './schema.js'
+import { walkSteps } from './model.js'
+import type { Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
+import { resolveLoad } from '../load/resolve.js'
 
 export const DEFAULTS = {
   deadline: '10m',
@@ -22,6 +30,10 @@ export const DEFAULTS = {
   probeAttempts: 1,
   pollingInterval: '1s',
   initialDelay: '0s',
+  drainTimeout: '30s',
+  drainInterval: '500ms',
+  readInterval: '1s',
+  settle: '5s',
 } as const
 
 const ms = (text: string | undefined, fallback: string): number =>
@@ -43,6 +55,7 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     probes: (spec.probes ?? []).map((p) => resolveProbe(p, 'run')),
     children: spec.steps.map((s, i) => resolveStep(s, `run.${i}`, `spec.steps[${i}]`)),
   }
+  const loadSteps = [...walkSteps(root)].filter((s) => s.kind === 'load')
   return {
     name: metadata.name,
     ...(metadata.description === undefined ? {} : { description: metadata.description }),
@@ -55,6 +68,32 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
       attach: (spec.system?.attach ?? []).map((a) => ({ ...a })),
     },
     root,
+    checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
+  }
+}
+
+function resolveCheck(input: CheckInputType, loadSteps: Step[]): Check {
+  return {
+    id: `check/${input.name}`,
+    name: input.name,
+    type: input.type,
+    ...(input.load === undefined
+      ? {}
+      : { loadStepId: loadSteps.find((s) => s.name === input.load)?.id ?? input.load }),
+    params: input,
+    drainTimeoutMs: ms(
+      input.type === 'queue' ? input.drain?.timeout : undefined,
+      DEFAULTS.drainTimeout
+    ),
+    drainIntervalMs: ms(
+      input.type === 'queue' ? input.drain?.interval : undefined,
+      DEFAULTS.drainInterval
+    ),
+    readIntervalMs: ms(
+      input.type === 'set' ? input.readInterval : undefined,
+      DEFAULTS.readInterval
+    ),
+    settleMs: ms(input.type === 'set' ? input.settle : undefined, DEFAULTS.settle),
   }
 }
 
@@ -82,6 +121,9 @@ function resolveStep(input: StepInputType, id: string, manifestPath: string): St
   if (input.wait !== undefined) {
     return { ...base, kind: 'wait', ms: ms(input.wait, '0s') }
   }
+  if (input.load) {
+    return { ...base, kind: 'load', load: resolveLoad(input.load) }
+  }
   const kind = input.parallel ? 'parallel' : 'serial'
   const children = (input.parallel ?? input.serial ?? []).map((c, i) =>
     resolveStep(c, `${id}.${i}`, `${manifestPath}.${kind}[${i}]`)
@@ -95,6 +137,9 @@ function defaultStepName(input: StepInputType, id: string): string {
   }
   if (input.wait !== undefined) {
     return `wait ${input.wait}`
+  }
+  if (input.load) {
+    return `load ${input.load.method ?? 'GET'} ${input.load.rate ?? 'ramp'}/s`
   }
   return `${input.parallel ? 'parallel' : 'serial'} ${id.slice(4)}`
 }

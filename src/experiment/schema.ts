@@ -8,6 +8,8 @@ import { duration, strictObject } from './schema-parts.js'
 import { faultSchemas, FAULT_TYPES } from '../faults/schemas.js'
 import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
+import { loadSchema, type LoadInput } from '../load/schema.js'
+import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -109,9 +111,17 @@ export const attachSchema = strictObject({
   }
 })
 
+export const checkSchemaUnion = z.discriminatedUnion('type', checkSchemas, {
+  error: (issue) =>
+    issue.code === 'invalid_union' && issue.input && typeof issue.input === 'object'
+      ? unknownType('check', (issue.input as { type?: unknown }).type, CHECK_TYPES)
+      : 'must be a check with a type',
+})
+
 type StepInput = {
   name?: string
   fault?: z.input<typeof faultSchema>
+  load?: LoadInput
   wait?: string
   serial?: StepInput[]
   parallel?: StepInput[]
@@ -124,6 +134,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
   strictObject({
     name: name().optional(),
     fault: faultSchema.optional(),
+    load: loadSchema.optional(),
     wait: duration().optional(),
     serial: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
     parallel: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
@@ -134,7 +145,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
       .min(0, { error: 'must be 0 or more' })
       .optional(),
   }).superRefine((s, ctx) => {
-    const kinds = (['fault', 'wait', 'serial', 'parallel'] as const).filter(
+    const kinds = (['fault', 'load', 'wait', 'serial', 'parallel'] as const).filter(
       (k) => s[k] !== undefined
     )
     if (kinds.length !== 1) {
@@ -142,7 +153,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
         code: 'custom',
         message:
           kinds.length === 0
-            ? "needs one of 'fault', 'wait', 'serial' or 'parallel'"
+            ? "needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'"
             : `has both '${kinds[0]}' and '${kinds[1]}'; a step is exactly one kind`,
       })
     }
@@ -171,6 +182,8 @@ export const experimentSchema = strictObject({
     steps: z
       .array(stepSchema, { error: 'must be a list of steps' })
       .min(1, { error: 'needs at least one step' }),
+    /** Verdicts over the recorded history, evaluated after the steps (e.g. nothing lost). */
+    checks: z.array(checkSchemaUnion, { error: 'must be a list of checks' }).optional(),
   }),
 })
 
@@ -178,5 +191,6 @@ export type ExperimentInput = z.input<typeof experimentSchema>
 export type StepInputType = StepInput
 export type FaultInput = z.input<typeof faultSchema>
 export type ProbeInput = z.input<typeof probeSchemaUnion>
+export type CheckInputType = z.input<typeof checkSchemaUnion>
 export type ServiceInput = z.input<typeof serviceSchema>
 export type AttachInput = z.input<typeof attachSchema>

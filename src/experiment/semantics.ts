@@ -6,6 +6,7 @@
 import type { ExperimentInput, StepInputType } from './schema.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from '../shared/duration.js'
+import { loadIssues } from '../load/resolve.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -51,8 +52,17 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     })
   checkProbes(input.spec.probes, ['spec'])
 
+  const loadNames: string[] = []
   const visit = (step: StepInputType, p: (string | number)[]) => {
     checkProbes(step.probes, p)
+    if (step.load) {
+      if (step.name !== undefined) {
+        loadNames.push(step.name)
+      }
+      for (const issue of loadIssues(step.load)) {
+        issues.push({ path: [...p, 'load', ...issue.path], message: issue.message })
+      }
+    }
     const fault = step.fault
     if (fault) {
       if ('target' in fault && fault.target) {
@@ -98,7 +108,36 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     step.parallel?.forEach((c, i) => visit(c, [...p, 'parallel', i]))
   }
   input.spec.steps.forEach((s, i) => visit(s, ['spec', 'steps', i]))
+
+  const checkNames = new Set<string>()
+  input.spec.checks?.forEach((check, i) => {
+    if (checkNames.has(check.name)) {
+      issues.push({
+        path: ['spec', 'checks', i, 'name'],
+        message: `duplicate check name '${check.name}'`,
+      })
+    }
+    checkNames.add(check.name)
+    if (check.load !== undefined && !loadNames.includes(check.load)) {
+      issues.push({
+        path: ['spec', 'checks', i, 'load'],
+        message: `no load step named '${check.load}'${didYouMean(check.load, loadNames)}${loadNames.length ? '' : ' (give the load step a name)'}`,
+      })
+    }
+    if (check.load === undefined && loadNames.length === 0 && !hasLoad(input.spec.steps)) {
+      issues.push({
+        path: ['spec', 'checks', i],
+        message: 'a check needs a load step whose history it checks',
+      })
+    }
+  })
   return issues
+}
+
+function hasLoad(steps: StepInputType[]): boolean {
+  return steps.some(
+    (s) => s.load !== undefined || hasLoad(s.serial ?? []) || hasLoad(s.parallel ?? [])
+  )
 }
 
 function duplicates(names: string[], report: (name: string, index: number) => void) {

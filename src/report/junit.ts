@@ -9,19 +9,26 @@ import type { RunResult } from '../engine/result.js'
 
 export function junitXml(result: RunResult): string {
   const stepName = new Map(result.steps.map((s) => [s.id, s.name]))
-  const failures = result.probes.filter((p) => p.verdict === 'Failed').length
-  const skipped = result.probes.filter((p) => p.verdict === 'N/A').length
+  const thresholds = result.loads.flatMap((l) => l.summary?.thresholds ?? [])
+  const verdicts = [
+    ...result.probes.map((p) => p.verdict),
+    ...result.checks.map((c) => c.verdict),
+    ...thresholds.map((t) => (t.ok ? 'Passed' : 'Failed')),
+  ]
+  const tests = verdicts.length
+  const failures = verdicts.filter((v) => v === 'Failed').length
+  const skipped = verdicts.filter((v) => v === 'N/A').length
   const seconds = (Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000
   const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
     name: 'ordeal',
-    tests: result.probes.length,
+    tests,
     failures,
     errors: result.verdict === 'error' ? 1 : 0,
     time: seconds.toFixed(3),
   })
   const suite = root.ele('testsuite', {
     name: result.experiment,
-    tests: result.probes.length,
+    tests,
     failures,
     errors: result.verdict === 'error' ? 1 : 0,
     skipped,
@@ -44,6 +51,36 @@ export function junitXml(result: RunResult): string {
       testcase.ele('failure', { message: probe.message, type: 'ProbeFailed' }).txt(probe.message)
     } else if (probe.verdict === 'N/A') {
       testcase.ele('skipped', { message: probe.message })
+    }
+  }
+  for (const load of result.loads) {
+    for (const t of load.summary?.thresholds ?? []) {
+      const testcase = suite.ele('testcase', {
+        classname: `${result.experiment}.${load.name}`,
+        name: `threshold ${t.metric}: ${t.expression}`,
+      })
+      if (!t.ok) {
+        testcase
+          .ele('failure', { message: `observed ${t.observed}`, type: 'ThresholdFailed' })
+          .txt(`observed ${t.observed}`)
+      }
+    }
+  }
+  for (const check of result.checks) {
+    const testcase = suite.ele('testcase', {
+      classname: `${result.experiment}.checks`,
+      name: `${check.name} (${check.type})`,
+    })
+    if (check.verdict === 'Failed') {
+      const lost =
+        check.details?.lost
+          .map((f) => `${f.id} at +${Math.round(f.at)}ms (${f.window})`)
+          .join('\n') ?? ''
+      testcase
+        .ele('failure', { message: check.message, type: 'CheckFailed' })
+        .txt(`${check.message}${lost ? `\nlost:\n${lost}` : ''}`)
+    } else if (check.verdict === 'N/A') {
+      testcase.ele('skipped', { message: check.message })
     }
   }
   if (result.verdict === 'error' || result.verdict === 'interrupted') {

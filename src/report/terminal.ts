@@ -24,6 +24,7 @@ export class TerminalReporter {
   #probes = new Map<string, string>()
   #timer: NodeJS.Timeout | undefined
   #statusShown = false
+  #load = ''
 
   constructor(options: TerminalReporterOptions) {
     this.#out = options.stream
@@ -103,6 +104,26 @@ export class TerminalReporter {
         this.#probes.set(e.probeId, verdictMark(e.verdict))
         return `${verdictMark(e.verdict)} probe ${e.name} ${pc.dim(`(${e.probeType}, ${e.mode})`)}: ${e.verdict} ${pc.dim(`- ${e.message}`)}`
       }
+      case 'load.started':
+        return `${pc.blue('⇶')} load ${e.method} ${e.url} at ${e.targetRate}/s for ${formatDuration(e.durationMs)}`
+      case 'load.tick': {
+        const t = e.tick
+        const errors = t.errors.http + t.errors.timeout + t.errors.connection
+        this.#load = `${t.sent}/s p99 ${t.p99.toFixed(1)}ms${errors ? pc.red(` ${errors} err`) : ''}${t.dropped ? pc.yellow(` ${t.dropped} dropped`) : ''}`
+        // On a terminal the status line shows it; in logs, one line every 5 s is enough.
+        return this.#live || t.second % 5 !== 4 ? undefined : pc.dim(`load: ${this.#load}`)
+      }
+      case 'load.ended': {
+        this.#load = ''
+        const s = e.summary
+        return `${pc.blue('⇶')} load done: ${s.requests} sent (${s.rate.achieved.toFixed(1)}/s of ${s.rate.target}/s), ${s.ok} ok, ${s.failed} failed, ${s.dropped} dropped; response p99 ${s.latency.response.p99.toFixed(1)}ms, service p99 ${s.latency.service.p99.toFixed(1)}ms${s.warnings.map((w) => pc.yellow(`\n  warning: ${w}`)).join('')}`
+      }
+      case 'check.started':
+        return `checking ${e.name}…`
+      case 'check.result':
+        return e.result
+          ? `${e.result.valid === true ? pc.green('✓') : e.result.valid === false ? pc.red('✗') : pc.dim('–')} check ${e.name} (${e.checkType}): lost ${e.result.lost.length}, duplicated ${e.result.duplicated.length}${e.result.type === 'queue' ? `, unexpected ${e.result.unexpected.length}` : ''}`
+          : pc.red(`✗ check ${e.name} could not be evaluated: ${e.error}`)
       case 'run.aborted':
         return pc.yellow(`aborting (${e.kind}): ${e.reason}; rolling back`)
       case 'run.warning':
@@ -139,7 +160,7 @@ export class TerminalReporter {
     const elapsed = Date.now() - this.#startedAt
     const steps = [...this.#current.values()].slice(-2).join(' + ') || '…'
     const probes = [...this.#probes.values()].join('')
-    const line = `${pc.bold('●')} ${steps}  ${formatDuration(elapsed)} / ~${formatDuration(this.#totalMs)}  ${probes ? `probes ${probes}` : ''}`
+    const line = `${pc.bold('●')} ${steps}  ${formatDuration(elapsed)} / ~${formatDuration(this.#totalMs)}  ${this.#load ? `load ${this.#load}  ` : ''}${probes ? `probes ${probes}` : ''}`
     this.#out.write(`\r\x1b[2K${line.slice(0, (this.#out.columns || 120) + 40)}`)
     this.#statusShown = true
   }
@@ -187,6 +208,46 @@ export function formatSummary(result: RunResult): string {
       lines.push(
         `  ${p.name.padEnd(30).slice(0, 30)} ${p.mode.padEnd(11)} ${verdictMark(p.verdict)} ${p.verdict.padEnd(6)} ${pc.dim(p.message.slice(0, 100))}`
       )
+    }
+  }
+  if (result.loads.length) {
+    lines.push(
+      '',
+      pc.bold(
+        '  load                          requests  ok       failed  dropped  response p50/p99      service p99'
+      )
+    )
+    for (const l of result.loads) {
+      const s = l.summary
+      if (!s) {
+        lines.push(`  ${l.name.padEnd(30).slice(0, 30)} not finished`)
+        continue
+      }
+      lines.push(
+        `  ${l.name.padEnd(30).slice(0, 30)} ${String(s.requests).padStart(8)}  ${String(s.ok).padEnd(8)} ${String(s.failed).padStart(6)}  ${String(s.dropped).padStart(7)}  ${`${s.latency.response.p50.toFixed(1)}/${s.latency.response.p99.toFixed(1)}ms`.padEnd(20)}  ${s.latency.service.p99.toFixed(1)}ms`
+      )
+      for (const t of s.thresholds) {
+        lines.push(
+          `    ${t.ok ? pc.green('✓') : pc.red('✗')} ${t.metric}: ${t.expression} ${pc.dim(`(observed ${Math.round(t.observed * 1000) / 1000})`)}`
+        )
+      }
+    }
+  }
+  if (result.checks.length) {
+    lines.push('', pc.bold('  checks'))
+    for (const c of result.checks) {
+      lines.push(
+        `  ${verdictMark(c.verdict)} ${c.name} (${c.type}) ${c.verdict}: ${pc.dim(c.message)}`
+      )
+      const details = c.details
+      if (details && details.lost.length > 0) {
+        const shown = details.lost
+          .slice(0, 10)
+          .map((f) => `${f.id} at +${(f.at / 1000).toFixed(1)}s ${f.window}`)
+        lines.push(
+          `      lost: ${shown.join('; ')}${details.lost.length > 10 ? ` … and ${details.lost.length - 10} more (see --json)` : ''}`
+        )
+      }
     }
   }
   if (result.faults.length) {

@@ -133,7 +133,7 @@ const cases: Case[] = [
   {
     name: 'step with no kind',
     yaml: `${header}  steps:\n    - name: nothing\n`,
-    expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'wait', 'serial' or 'parallel'/]],
+    expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'/]],
   },
   {
     name: 'target names an unknown service',
@@ -166,6 +166,35 @@ const cases: Case[] = [
     name: 'disk-fill with size and percent',
     yaml: `${header}  steps:\n    - fault: { type: disk-fill, path: /tmp, size: 1Mi, percent: 50, duration: 5s }\n`,
     expect: [[8, 'spec.steps[0].fault', /exactly one of 'size' or 'percent'/]],
+  },
+  {
+    name: 'bad threshold expression',
+    yaml: `${header}  steps:\n    - load:\n        url: http://127.0.0.1:1/\n        rate: 10\n        duration: 1s\n        thresholds: { http_req_duration: ['p95<200'] }\n`,
+    expect: [
+      [
+        12,
+        'spec.steps[0].load.thresholds.http_req_duration[0]',
+        /unknown aggregation 'p95'.*p\(95\)/,
+      ],
+    ],
+  },
+  {
+    name: 'load without duration and a zero rate',
+    yaml: `${header}  steps:\n    - load: { url: 'http://127.0.0.1:1/', rate: 0 }\n`,
+    expect: [
+      [8, 'spec.steps[0].load.rate', /must be above 0/],
+      [8, 'spec.steps[0].load.duration', /required with rate/],
+    ],
+  },
+  {
+    name: 'check naming a missing load step',
+    yaml: `${header}  steps:\n    - name: writes\n      load: { url: 'http://127.0.0.1:1/', rate: 5, duration: 1s }\n  checks:\n    - { name: c, type: queue, load: writse, source: { file: ids.txt } }\n`,
+    expect: [[11, 'spec.checks[0].load', /no load step named 'writse'.*did you mean 'writes'/]],
+  },
+  {
+    name: 'unset variable',
+    yaml: `${header}  steps:\n    - wait: \${PAUSE}\n`,
+    expect: [[8, '', /variable \$\{PAUSE\} is not set/]],
   },
   {
     name: 'several errors at once',

@@ -20,10 +20,11 @@ export interface RunCommandOptions {
   journal?: string
   verbose?: boolean
   progress?: boolean
+  set?: Record<string, string>
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const experiment = await loadExperimentFile(file)
+  const experiment = await loadExperimentFile(file, { set: options.set ?? {} })
   if (options.dryRun) {
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
     return 0

@@ -1,0 +1,396 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import type { HistoryOp } from '../load/contract.js'
+import type { FaultWindow, QueueCheckInput } from './contract.js'
+import { checkQueue } from './queue.js'
+import { windowOf } from './windows.js'
+
+const T0 = 1_700_000_000_000
+
+type Outcome = 'ok' | 'fail' | 'info' | 'none'
+
+interface OpSpec {
+  seq: number
+  /** Id at invoke; `undefined` for none. */
+  id?: string
+  outcome: Outcome
+  /** ms after T0 */
+  at: number
+  /** Id at completion (a capture); defaults to `id`. */
+  captured?: string
+  process?: number
+  f?: string
+}
+
+/** An invoke and (unless `none`) its completion 5 ms later. */
+function history(...specs: OpSpec[]): HistoryOp[] {
+  const ops: HistoryOp[] = []
+  for (const s of specs) {
+    const base = { seq: s.seq, process: s.process ?? 0, f: s.f ?? 'POST /orders' }
+    ops.push({ ...base, type: 'invoke', time: T0 + s.at, ...(s.id ? { value: s.id } : {}) })
+    if (s.outcome !== 'none') {
+      const value = s.captured ?? s.id
+      ops.push({ ...base, type: s.outcome, time: T0 + s.at + 5, ...(value ? { value } : {}) })
+    }
+  }
+  return ops
+}
+
+function input(
+  ops: HistoryOp[],
+  delivered: string[],
+  extra: Partial<QueueCheckInput> = {}
+): QueueCheckInput {
+  return { history: ops, delivered, faults: [], runStartedAt: T0, duplicates: 'allow', ...extra }
+}
+
+describe('checkQueue', () => {
+  it('passes when everything acknowledged was delivered', () => {
+    const ops = history(
+      { seq: 0, id: 'a', outcome: 'ok', at: 0 },
+      { seq: 1, id: 'b', outcome: 'ok', at: 10 },
+      { seq: 2, id: 'c', outcome: 'fail', at: 20 }
+    )
+    assert.deepEqual(checkQueue(input(ops, ['b', 'a'])), {
+      type: 'queue',
+      valid: true,
+      attempted: 3,
+      acknowledged: 2,
+      delivered: 2,
+      lost: [],
+      duplicated: [],
+      unexpected: [],
+      recovered: [],
+      duplicatesPolicy: 'allow',
+      unidentified: 0,
+    })
+  })
+
+  it('passes on an empty history with nothing delivered', () => {
+    const result = checkQueue(input([], []))
+    assert.equal(result.valid, true)
+    assert.deepEqual(
+      [result.attempted, result.acknowledged, result.delivered, result.unidentified],
+      [0, 0, 0, 0]
+    )
+  })
+
+  it('names every acknowledged op that was never delivered, in time order', () => {
+    const ops = history(
+      { seq: 0, id: 'a', outcome: 'ok', at: 300 },
+      { seq: 1, id: 'b', outcome: 'ok', at: 100 },
+      { seq: 2, id: 'c', outcome: 'ok', at: 200 }
+    )
+    const result = checkQueue(input(ops, ['c']))
+    assert.equal(result.valid, false)
+    assert.deepEqual(result.lost, [
+      { id: 'b', at: 100, window: 'before any fault' },
+      { id: 'a', at: 300, window: 'before any fault' },
+    ])
+  })
+
+  it('reports duplicates with their count; they fail only under the fail policy', () => {
+    const ops = history(
+      { seq: 0, id: 'a', outcome: 'ok', at: 0 },
+      { seq: 1, id: 'b', outcome: 'ok', at: 50 }
+    )
+    const delivered = ['a', 'b', 'b', 'a', 'b']
+    const allowed = checkQueue(input(ops, delivered))
+    assert.equal(allowed.valid, true)
+    assert.equal(allowed.delivered, 5)
+    assert.deepEqual(allowed.duplicated, [
+      { id: 'a', at: 0, window: 'before any fault', count: 2 },
+      { id: 'b', at: 50, window: 'before any fault', count: 3 },
+    ])
+    const strict = checkQueue(input(ops, delivered, { duplicates: 'fail' }))
+    assert.equal(strict.valid, false)
+    assert.equal(strict.duplicatesPolicy, 'fail')
+    assert.equal(checkQueue(input(ops, ['a', 'b'], { duplicates: 'fail' })).valid, true)
+  })
+
+  it('fails on deliveries that were never attempted, listed once each in source order', () => {
+    const ops = history({ seq: 0, id: 'a', outcome: 'ok', at: 0 })
+    const result = checkQueue(input(ops, ['z', 'a', 'y', 'z']))
+    assert.equal(result.valid, false)
+    assert.deepEqual(result.unexpected, ['z', 'y'])
+    assert.deepEqual(result.duplicated, [], 'an unexpected id is not also a duplicate')
+    assert.deepEqual(checkQueue(input([], ['q'])).unexpected, ['q'])
+  })
+
+  it('recovers fail/info/unfinished ops that were delivered anyway', () => {
+    const ops = history(
+      { seq: 0, id: 'a', outcome: 'info', at: 40 },
+      { seq: 1, id: 'b', outcome: 'fail', at: 10 },
+      { seq: 2, id: 'c', outcome: 'none', at: 30 },
+      { seq: 3, id: 'd', outcome: 'info', at: 20 }
+    )
+    const result = checkQueue(input(ops, ['a', 'b', 'c']))
+    assert.equal(result.valid, true)
+    assert.equal(result.attempted, 4)
+    assert.equal(result.acknowledged, 0)
+    assert.deepEqual(
+      result.recovered.map((r) => [r.id, r.at]),
+      [
+        ['b', 10],
+        ['c', 30],
+        ['a', 40],
+      ]
+    )
+    assert.deepEqual(result.lost, [], 'an unacknowledged op is never lost')
+  })
+
+  it('counts ops without an id but cannot match them', () => {
+    const ops = history(
+      { seq: 0, outcome: 'ok', at: 0 },
+      { seq: 1, outcome: 'ok', at: 10 },
+      { seq: 2, outcome: 'fail', at: 20 },
+      { seq: 3, id: 'd', outcome: 'ok', at: 30 }
+    )
+    const result = checkQueue(input(ops, ['d']))
+    assert.equal(result.valid, true)
+    assert.equal(result.attempted, 4)
+    assert.equal(result.acknowledged, 3)
+    assert.equal(result.unidentified, 2)
+    assert.deepEqual(result.lost, [])
+  })
+
+  it('uses the id captured at completion when the invoke had none (or a different one)', () => {
+    const ops = history(
+      { seq: 0, outcome: 'ok', at: 0, captured: 'srv-1' },
+      { seq: 1, id: 'tmp-2', outcome: 'ok', at: 10, captured: 'srv-2' },
+      { seq: 2, id: 'tmp-3', outcome: 'info', at: 20 }
+    )
+    const result = checkQueue(input(ops, ['srv-1']))
+    assert.equal(result.unidentified, 0)
+    assert.deepEqual(
+      result.lost.map((l) => l.id),
+      ['srv-2']
+    )
+    assert.deepEqual(result.unexpected, [])
+  })
+
+  it('treats an empty id as no id', () => {
+    const ops = history({ seq: 0, outcome: 'ok', at: 0, captured: '' })
+    assert.equal(checkQueue(input(ops, [])).unidentified, 1)
+  })
+
+  it('credits deliveries of a reused id to acknowledged ops first, earliest first', () => {
+    const ops = history(
+      { seq: 0, id: 'x', outcome: 'info', at: 0 },
+      { seq: 1, id: 'x', outcome: 'ok', at: 10 },
+      { seq: 2, id: 'x', outcome: 'ok', at: 20 }
+    )
+    const once = checkQueue(input(ops, ['x']))
+    assert.deepEqual(
+      once.lost.map((l) => l.at),
+      [20]
+    )
+    assert.deepEqual(once.recovered, [])
+    assert.deepEqual(once.duplicated, [], 'three attempts may be delivered up to three times')
+    const thrice = checkQueue(input(ops, ['x', 'x', 'x']))
+    assert.deepEqual(thrice.lost, [])
+    assert.deepEqual(
+      thrice.recovered.map((r) => r.at),
+      [0]
+    )
+    const four = checkQueue(input(ops, ['x', 'x', 'x', 'x']))
+    assert.deepEqual(four.duplicated, [{ id: 'x', at: 0, window: 'before any fault', count: 4 }])
+  })
+
+  it('pairs completions with invokes across concatenated loads and overlapping requests', () => {
+    const first = history(
+      { seq: 0, id: 'a', outcome: 'ok', at: 0, f: 'POST /a' },
+      { seq: 1, id: 'b', outcome: 'fail', at: 1, f: 'POST /a' }
+    )
+    const second = history(
+      { seq: 0, id: 'c', outcome: 'fail', at: 2, f: 'POST /b' },
+      { seq: 1, id: 'd', outcome: 'ok', at: 3, f: 'POST /b' }
+    )
+    // Interleave: every invoke first, then the completions in reverse order.
+    const invokes = [...first, ...second].filter((op) => op.type === 'invoke')
+    const completions = [...first, ...second].filter((op) => op.type !== 'invoke').reverse()
+    const result = checkQueue(input([...invokes, ...completions], []))
+    assert.equal(result.acknowledged, 2)
+    assert.deepEqual(
+      result.lost.map((l) => l.id),
+      ['a', 'd']
+    )
+  })
+
+  it('places findings before, during and after two faults', () => {
+    const faults: FaultWindow[] = [
+      { faultId: 'run.1', type: 'process-kill', start: T0 + 100, end: T0 + 200 },
+      { faultId: 'run.2', type: 'process-pause', start: T0 + 300, end: T0 + 400 },
+    ]
+    const ops = history(
+      { seq: 0, id: 'a', outcome: 'ok', at: 50 },
+      { seq: 1, id: 'b', outcome: 'ok', at: 150 },
+      { seq: 2, id: 'c', outcome: 'ok', at: 250 },
+      { seq: 3, id: 'd', outcome: 'ok', at: 350 },
+      { seq: 4, id: 'e', outcome: 'ok', at: 450 },
+      { seq: 5, id: 'f', outcome: 'info', at: 400 }
+    )
+    const result = checkQueue(input(ops, ['f'], { faults }))
+    assert.deepEqual(result.lost, [
+      { id: 'a', at: 50, window: 'before any fault' },
+      { id: 'b', at: 150, window: 'during run.1 (process-kill)' },
+      { id: 'c', at: 250, window: 'after run.1 (process-kill)' },
+      { id: 'd', at: 350, window: 'during run.2 (process-pause)' },
+      { id: 'e', at: 450, window: 'after run.2 (process-pause)' },
+    ])
+    assert.deepEqual(result.recovered, [
+      { id: 'f', at: 400, window: 'during run.2 (process-pause)' },
+    ])
+  })
+
+  it('measures `at` from the run start, rounded to the millisecond', () => {
+    const ops = history({ seq: 0, id: 'a', outcome: 'ok', at: 1234.6 })
+    const result = checkQueue(input(ops, [], { runStartedAt: T0 - 1000 }))
+    assert.equal(result.lost[0]?.at, 2235)
+  })
+})
+
+describe('windowOf', () => {
+  const kill: FaultWindow = { faultId: 'run.1', type: 'process-kill', start: 100, end: 200 }
+  const pause: FaultWindow = { faultId: 'run.2', type: 'process-pause', start: 150, end: 300 }
+
+  it('treats a window as closed at both ends', () => {
+    assert.equal(windowOf(99, [kill]), 'before any fault')
+    assert.equal(windowOf(100, [kill]), 'during run.1 (process-kill)')
+    assert.equal(windowOf(200, [kill]), 'during run.1 (process-kill)')
+    assert.equal(windowOf(201, [kill]), 'after run.1 (process-kill)')
+  })
+
+  it('lists every overlapping fault by start, and during wins over after', () => {
+    assert.equal(windowOf(160, [pause, kill]), 'during run.1 (process-kill), run.2 (process-pause)')
+    assert.equal(windowOf(250, [kill, pause]), 'during run.2 (process-pause)')
+    assert.equal(windowOf(301, [pause, kill]), 'after run.2 (process-pause)')
+  })
+
+  it('names the fault that ended last, and keeps a never-reverted fault open', () => {
+    const early: FaultWindow = { faultId: 'run.3', type: 'network-loss', start: 10, end: 20 }
+    assert.equal(windowOf(400, [kill, early, pause]), 'after run.2 (process-pause)')
+    assert.equal(windowOf(50, [kill, early]), 'after run.3 (network-loss)')
+    const stuck: FaultWindow = { faultId: 'run.4', type: 'cpu-stress', start: 500 }
+    assert.equal(windowOf(10_000, [kill, stuck]), 'during run.4 (cpu-stress)')
+    assert.equal(windowOf(400, [kill, stuck]), 'after run.1 (process-kill)')
+  })
+
+  it('says before any fault when there are none', () => {
+    assert.equal(windowOf(123, []), 'before any fault')
+  })
+})
+
+describe('checkQueue properties', () => {
+  const outcome = fc.constantFrom<Outcome>('ok', 'ok', 'ok', 'fail', 'info', 'none')
+
+  /** Ops with unique ids (the normal case: `{{uuid}}` or `{{seq}}`), and what was delivered. */
+  const uniqueCase = fc
+    .array(fc.record({ outcome, hasId: fc.boolean(), at: fc.nat(10_000) }), { maxLength: 60 })
+    .chain((raw) => {
+      const specs: OpSpec[] = raw.map((r, seq) => ({
+        seq,
+        outcome: r.outcome,
+        at: r.at,
+        ...(r.hasId || seq % 3 ? { id: `id-${seq}` } : {}),
+      }))
+      const times = fc.array(fc.nat(3), { minLength: specs.length, maxLength: specs.length })
+      const strangers = fc.array(fc.constantFrom('x-1', 'x-2', 'x-3'), { maxLength: 4 })
+      return fc.tuple(fc.constant(specs), times, strangers).chain(([s, counts, extra]) => {
+        const delivered = s.flatMap((spec, i) =>
+          spec.id ? Array<string>(counts[i] ?? 0).fill(spec.id) : []
+        )
+        return fc.tuple(
+          fc.constant(s),
+          fc.shuffledSubarray([...delivered, ...extra], {
+            minLength: delivered.length + extra.length,
+          })
+        )
+      })
+    })
+
+  it('never calls a delivered id lost, and keeps every list within its set', () => {
+    fc.assert(
+      fc.property(uniqueCase, fc.constantFrom('allow', 'fail'), ([specs, delivered], policy) => {
+        const result = checkQueue(
+          input(history(...specs), delivered, { duplicates: policy as 'allow' | 'fail' })
+        )
+        const deliveredSet = new Set(delivered)
+        const attempts = new Set(specs.flatMap((s) => (s.id ? [s.id] : [])))
+        const acked = new Set(specs.flatMap((s) => (s.id && s.outcome === 'ok' ? [s.id] : [])))
+        const lost = result.lost.map((l) => l.id)
+        const recovered = result.recovered.map((r) => r.id)
+
+        assert.ok(
+          lost.every((id) => !deliveredSet.has(id)),
+          'a delivered id is never lost'
+        )
+        assert.ok(
+          lost.every((id) => acked.has(id)),
+          'lost ⊆ acknowledged'
+        )
+        assert.ok(
+          result.unexpected.every((id) => !attempts.has(id)),
+          'unexpected ∩ attempts = ∅'
+        )
+        assert.ok(result.unexpected.every((id) => deliveredSet.has(id)))
+        assert.ok(
+          recovered.every((id) => !acked.has(id)),
+          'recovered ∩ acknowledged = ∅'
+        )
+        assert.ok(recovered.every((id) => deliveredSet.has(id) && attempts.has(id)))
+        assert.ok(result.duplicated.every((d) => d.count > 1 && attempts.has(d.id)))
+
+        const ackedDelivered = [...acked].filter((id) => deliveredSet.has(id)).length
+        const unidentified = specs.filter((s) => s.outcome === 'ok' && !s.id).length
+        assert.equal(result.attempted, specs.length)
+        assert.equal(result.acknowledged, specs.filter((s) => s.outcome === 'ok').length)
+        assert.equal(result.delivered, delivered.length)
+        assert.equal(result.unidentified, unidentified)
+        assert.equal(lost.length + ackedDelivered + unidentified, result.acknowledged)
+        assert.equal(new Set([...lost, ...recovered]).size, lost.length + recovered.length)
+        assert.equal(
+          result.valid,
+          lost.length === 0 &&
+            result.unexpected.length === 0 &&
+            (policy === 'allow' || result.duplicated.length === 0)
+        )
+      })
+    )
+  })
+
+  it('accounts for reused ids as multisets', () => {
+    const spec = fc.record({ id: fc.constantFrom('a', 'b', 'c'), outcome, at: fc.nat(1000) })
+    const delivered = fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 12 })
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 20 }), delivered, (raw, got) => {
+        const specs = raw.map((r, seq) => ({ ...r, seq }))
+        const result = checkQueue(input(history(...specs), got))
+        for (const id of ['a', 'b', 'c']) {
+          const mine = specs.filter((s) => s.id === id)
+          const acked = mine.filter((s) => s.outcome === 'ok').length
+          const times = got.filter((d) => d === id).length
+          const lost = result.lost.filter((l) => l.id === id).length
+          const recovered = result.recovered.filter((r) => r.id === id).length
+          assert.equal(lost, Math.max(0, acked - times), `lost ${id}`)
+          assert.equal(recovered, Math.min(mine.length - acked, Math.max(0, times - acked)))
+          const dup = result.duplicated.find((d) => d.id === id)
+          assert.equal(dup?.count, mine.length > 0 && times > mine.length ? times : undefined)
+          assert.equal(result.unexpected.includes(id), mine.length === 0 && times > 0)
+        }
+      })
+    )
+  })
+
+  it('keeps findings in time order', () => {
+    fc.assert(
+      fc.property(uniqueCase, ([specs, delivered]) => {
+        const result = checkQueue(input(history(...specs), delivered))
+        for (const list of [result.lost, result.recovered, result.duplicated]) {
+          assert.ok(list.every((f, i) => i === 0 || list[i - 1]!.at <= f.at))
+        }
+      })
+    )
+  })
+})

@@ -1,0 +1,239 @@
+/**
+ * The open-model loop of one generator thread. It owns every `stride`-th request of the
+ * schedule from `offset` (the whole schedule on a single thread). A request is sent when it is
+ * due, whatever happened to earlier ones; if `maxInFlight` requests are outstanding it is
+ * dropped and counted, never queued and never sent later (k6's dropped_iterations).
+ *
+ * Each in-flight slot is a Jepsen process: a request takes a free slot's process id, and a slot
+ * whose request ended `info` takes a fresh id (old + total slots), so an op of unknown outcome
+ * never overlaps a later op of the same process.
+ * @module
+ */
+import type { HistoryOp } from './contract.js'
+import { now } from './clock.js'
+import { parseExpectedStatus } from './expected-status.js'
+import type { StatusPredicate } from './expected-status.js'
+import type { PreparedLoad } from './prepare.js'
+import { HttpClient } from './request.js'
+import type { RequestResult } from './request.js'
+import { createSchedule } from './schedule.js'
+import type { Schedule } from './schedule.js'
+import { SecondBook } from './seconds.js'
+import type { SecondReport } from './seconds.js'
+import { captureValue } from './capture.js'
+import { render, requestValues } from './template.js'
+
+export interface SliceConfig {
+  load: PreparedLoad
+  offset: number
+  stride: number
+  /** This thread's share of maxInFlight and of the connections. */
+  maxInFlight: number
+  connections: number
+  /** Global process id of this thread's first slot, and the total slots over all threads. */
+  processBase: number
+  processStride: number
+  /** Epoch ms at which request 0 is due. */
+  t0: number
+}
+
+export interface SliceSink {
+  op(op: HistoryOp): void
+  seconds(reports: SecondReport[]): void
+}
+
+export interface SliceResult {
+  /** Epoch ms when the loop dealt with its last due request, or stopped. */
+  sendingEndedAt: number
+  stopped: boolean
+}
+
+// Past this many due requests in one turn of the event loop (the generator fell behind), let
+// responses and timers run before sending more.
+const kBatch = 256
+
+export class SliceRunner {
+  readonly #config: SliceConfig
+  readonly #sink: SliceSink
+  readonly #schedule: Schedule
+  readonly #client: HttpClient
+  readonly #expected: StatusPredicate
+  readonly #book: SecondBook
+  readonly #freeSlots: number[] = []
+  readonly #process: number[] = []
+  #next: number
+  #inFlight = 0
+  #sendingEndedAt = 0
+  #stopped = false
+  #finished = false
+  #dispatchTimer: NodeJS.Timeout | undefined
+  #flushTimer: NodeJS.Timeout | undefined
+  #resolve: (result: SliceResult) => void = () => undefined
+
+  constructor(config: SliceConfig, sink: SliceSink) {
+    this.#config = config
+    this.#sink = sink
+    this.#schedule = createSchedule(config.load.schedule)
+    const expected = parseExpectedStatus(config.load.expectedStatus)
+    this.#expected = typeof expected === 'string' ? () => false : expected
+    this.#client = new HttpClient({
+      connections: config.connections,
+      timeoutMs: config.load.timeoutMs,
+      expected: this.#expected,
+      readBody: config.load.capture !== undefined,
+    })
+    this.#book = new SecondBook(config.t0)
+    this.#next = config.offset
+    // Popped from the end: slot 0 is used first, keeping process ids small when load is light.
+    for (let slot = config.maxInFlight - 1; slot >= 0; slot--) {
+      this.#freeSlots.push(slot)
+      this.#process[slot] = config.processBase + slot
+    }
+  }
+
+  run(): Promise<SliceResult> {
+    const result = new Promise<SliceResult>((resolve) => (this.#resolve = resolve))
+    this.#dispatchTimer = setTimeout(this.#tick, Math.max(0, this.#config.t0 - now()))
+    this.#scheduleFlush()
+    return result
+  }
+
+  /** Sends nothing more; resolves run() once in-flight requests end (at most their timeout). */
+  stop(): void {
+    if (this.#stopped || this.#finished) {
+      return
+    }
+    this.#stopped = true
+    clearTimeout(this.#dispatchTimer)
+    if (this.#sendingEndedAt === 0) {
+      this.#sendingEndedAt = now()
+    }
+    this.#maybeFinish()
+  }
+
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  #tick = (): void => {
+    this.#dispatchTimer = undefined
+    const { t0, stride } = this.#config
+    const total = this.#schedule.total
+    let budget = kBatch
+    while (!this.#stopped && this.#next < total) {
+      const due = t0 + this.#schedule.dueAt(this.#next)
+      const t = now()
+      if (due > t) {
+        // Node rounds timers to whole ms, so a request may go out up to ~1 ms late; that lag
+        // is measured and counted in its response time.
+        this.#dispatchTimer = setTimeout(this.#tick, due - t)
+        return
+      }
+      if (budget-- === 0) {
+        this.#dispatchTimer = setTimeout(this.#tick, 0)
+        return
+      }
+      this.#dispatch(this.#next, due, t)
+      this.#next += stride
+    }
+    if (this.#sendingEndedAt === 0) {
+      this.#sendingEndedAt = now()
+    }
+    this.#maybeFinish()
+  }
+
+  #dispatch(seq: number, due: number, t: number): void {
+    const lag = t - due
+    if (this.#inFlight >= this.#config.maxInFlight) {
+      this.#book.dropped(due, lag)
+      return
+    }
+    const load = this.#config.load
+    const slot = this.#freeSlots.pop()!
+    const process = this.#process[slot]!
+    const values = requestValues(seq, load.needsUuid, load.needsNow)
+    const headers: Record<string, string> = {}
+    for (const [k, v] of load.headers) {
+      headers[render(k, values)] = render(v, values)
+    }
+    const id = load.id ? render(load.id, values) : undefined
+    const target = {
+      url: render(load.url, values),
+      method: load.method,
+      headers,
+      ...(load.body ? { body: render(load.body, values) } : {}),
+    }
+    this.#inFlight++
+    this.#book.sent(t, lag)
+    this.#sink.op({
+      seq,
+      process,
+      type: 'invoke',
+      f: load.f,
+      ...(id !== undefined ? { value: id } : {}),
+      time: t,
+    })
+    this.#client.send(target, (result) => this.#complete(seq, slot, process, due, t, id, result))
+  }
+
+  #complete(
+    seq: number,
+    slot: number,
+    process: number,
+    due: number,
+    issuedAt: number,
+    id: string | undefined,
+    r: RequestResult
+  ): void {
+    this.#inFlight--
+    const type =
+      r.outcome === 'ok' ? 'ok' : r.outcome === 'http-error' || r.definite ? 'fail' : 'info'
+    if (type === 'info') {
+      this.#process[slot] = process + this.#config.processStride
+    }
+    this.#freeSlots.push(slot)
+    const captured =
+      type === 'ok' && this.#config.load.capture && r.body !== undefined
+        ? captureValue(this.#config.load.capture, r.body)
+        : undefined
+    const value = captured ?? id
+    this.#book.completed(r.endAt, r.outcome, r.endAt - due, r.endAt - (r.sentAt ?? issuedAt))
+    this.#sink.op({
+      seq,
+      process,
+      type,
+      f: this.#config.load.f,
+      ...(value !== undefined ? { value } : {}),
+      time: r.endAt,
+      ...(r.error !== undefined ? { error: r.error } : {}),
+      ...(r.status !== undefined ? { status: r.status } : {}),
+    })
+    this.#maybeFinish()
+  }
+
+  #scheduleFlush(): void {
+    const { t0 } = this.#config
+    const t = now()
+    const nextBoundary = t0 + (Math.max(0, Math.floor((t - t0) / 1000)) + 1) * 1000
+    this.#flushTimer = setTimeout(() => {
+      const reports = this.#book.flush(now(), this.#inFlight)
+      if (reports.length > 0) {
+        this.#sink.seconds(reports)
+      }
+      this.#scheduleFlush()
+    }, nextBoundary - t)
+  }
+
+  #maybeFinish(): void {
+    const sendingOver = this.#stopped || this.#next >= this.#schedule.total
+    if (this.#finished || !sendingOver || this.#inFlight > 0) {
+      return
+    }
+    this.#finished = true
+    clearTimeout(this.#flushTimer)
+    clearTimeout(this.#dispatchTimer)
+    this.#client.close()
+    this.#sink.seconds(this.#book.flush(now(), 0, true))
+    this.#resolve({ sendingEndedAt: this.#sendingEndedAt || now(), stopped: this.#stopped })
+  }
+}
