@@ -149,4 +149,34 @@ describe('load step and queue check', () => {
     // The load step scores 2 of 3 (two thresholds pass, the check fails); the pause step 100.
     assert.equal(r.result!.resilienceScore, 83)
   })
+
+  test('a set check reads while the load runs: stable when kept, lost when dropped', async () => {
+    const setCheck = (name: string, loseEvery: number) =>
+      manifest(name, loseEvery).replace(
+        /  checks:[\s\S]*$/,
+        `  checks:
+    - name: items-visible
+      type: set
+      load: writes
+      source: { http: { url: 'http://127.0.0.1:{{services.store.ports.http}}/items' } }
+      readInterval: 200ms
+      settle: 500ms
+`
+      )
+    const kept = await run('set-kept', setCheck('set-kept', 0))
+    assert.equal(kept.exitCode, 0, kept.stdout + kept.stderr)
+    const keptDetails = kept.result!.checks[0]!.details!
+    assert.equal(keptDetails.type, 'set')
+    assert.equal(
+      keptDetails.type === 'set' && keptDetails.stable,
+      kept.result!.loads[0]!.summary!.ok
+    )
+    assert.ok(keptDetails.type === 'set' && keptDetails.stableLatencies !== null)
+
+    const lossy = await run('set-lossy', setCheck('set-lossy', 7))
+    assert.equal(lossy.exitCode, 1, lossy.stdout + lossy.stderr)
+    const check = lossy.result!.checks[0]!
+    assert.equal(check.verdict, 'Failed')
+    assert.equal(check.lost, Math.floor(lossy.result!.loads[0]!.summary!.ok / 7))
+  })
 })
