@@ -22,11 +22,9 @@ export const deliveredSourceSchema = strictObject({
 })
 
 const checkBase = {
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9][\w.-]*$/, {
-      error: 'must be a name of letters, digits, dot, dash or underscore',
-    }),
+  name: z.string().regex(/^[A-Za-z0-9][\w.-]*$/, {
+    error: 'must be a name of letters, digits, dot, dash or underscore',
+  }),
   /** The name of the load step whose history is checked (default: every load in the run). */
   load: z.string().optional(),
   source: deliveredSourceSchema,
@@ -46,6 +44,8 @@ export const queueCheckSchema = strictObject({
     timeout: duration().optional(),
     /** @default '500ms' */
     interval: duration().optional(),
+    /** Stop early when nothing new was delivered for this long: the system has settled. @default '5s' */
+    quiet: duration().optional(),
   }).optional(),
 })
 

@@ -12,6 +12,7 @@ import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
 import { loadCommand } from './commands/load.js'
+import { demoCommand } from './commands/demo.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -75,6 +76,17 @@ program
   .option('--workers <n>', "generator threads, or 'auto'", 'auto')
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .action(async (url: string, options) => exit(await loadCommand(url, options)))
+
+program
+  .command('demo')
+  .description('the order/delivery demo on real RabbitMQ: v1 loses orders, v2 does not')
+  .argument('[name]', 'which demo', 'order-delivery')
+  .option('--duration <d>', 'load duration per version (the broker dies a quarter in)', '60s')
+  .option('--json <file>', 'write { "v1": RESULT, "v2": RESULT }')
+  .option('--report <dir>', "write each version's result, JUnit and journal into DIR")
+  .option('--verbose', 'show service output')
+  .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
+  .action(async (name: string, options) => exit(await demoCommand(name, options)))
 
 program
   .command('validate')

@@ -92,11 +92,16 @@ export class CheckRunner {
     const deadline = Date.now() + check.drainTimeoutMs
     let delivered: string[] = []
     let lastError: unknown
+    let lastChange = Date.now()
     // Drain: a consumer may still be catching up after the faults were healed.
     for (;;) {
       try {
+        const previous = delivered.length
         delivered = await this.#read(check, signal)
         lastError = undefined
+        if (delivered.length !== previous) {
+          lastChange = Date.now()
+        }
         const seen = new Set(delivered)
         if ([...acknowledged].every((id) => seen.has(id))) {
           break
@@ -104,7 +109,8 @@ export class CheckRunner {
       } catch (error) {
         lastError = error
       }
-      if (Date.now() >= deadline || signal.aborted) {
+      const settled = lastError === undefined && Date.now() - lastChange >= check.drainQuietMs
+      if (Date.now() >= deadline || signal.aborted || settled) {
         break
       }
       await sleep(check.drainIntervalMs, signal)

@@ -169,9 +169,14 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
           injectedAt: iso(e.t),
         })
         break
-      case 'fault.action':
-        faults.get(e.faultId)?.actions.push({ at: iso(e.t), detail: e.detail })
+      case 'fault.action': {
+        // A driver may act (the first kill) before it reports the injection complete.
+        const type = started.plan.find((p) => p.id === e.faultId)?.faultType ?? 'unknown'
+        const f = faultOf(faults, e.faultId, e.faultId, type)
+        f.actions.push({ at: iso(e.t), detail: e.detail })
+        faults.set(e.faultId, f)
         break
+      }
       case 'fault.reverted': {
         const f = faults.get(e.faultId)
         if (f) {

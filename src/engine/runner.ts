@@ -11,7 +11,8 @@ import type { Experiment, Step } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../system/attach.js'
-import { LocalSupervisor } from '../system/local-supervisor.js'
+import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../system/local-supervisor.js'
+import { startWatchdog, type Lease } from './watchdog/lease.js'
 import type { Supervisor } from '../system/supervisor.js'
 import type { ProcessTarget } from '../system/targets.js'
 import { sleep } from '../shared/duration.js'
@@ -56,6 +57,11 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     journal.subscribe(options.onEvent)
   }
   const ledger = new Ledger(runId)
+  // Before anything can act: from here on, killing this process still ends in rollback.
+  const lease = startWatchdog({
+    ledgerFile: ledger.file,
+    logFile: path.join(runDir, 'watchdog.log'),
+  })
   const controller = new AbortController()
   // Checks run after the steps even when a probe or threshold stopped them; only an interrupt
   // or the deadline cuts their drain short.
@@ -86,6 +92,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     checksSignal: checksController.signal,
     abort,
     options,
+    lease,
   })
   return { runId, runDir, journal, ledger, abort, undoNow, result }
 }
@@ -107,6 +114,7 @@ interface Ctx {
   checksSignal: AbortSignal
   abort: (kind: AbortKind, reason: string) => void
   options: RunOptions
+  lease: Lease
 }
 
 async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
@@ -134,6 +142,9 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       logFile.write(`${line}\n`)
       ctx.options.onLog?.(line)
     },
+    ledger,
+    // Past this the watchdog ends the system even if the runner is alive but stuck.
+    deadline: Date.now() + experiment.deadlineMs + 60_000,
   })
   const deadline = setTimeout(
     () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
@@ -175,7 +186,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   } finally {
     clearTimeout(deadline)
     // Safety net: anything a driver recorded but did not revert is undone from the ledger.
-    for (const entry of ledger.pending()) {
+    for (const entry of ledger.pending().filter((e) => e.faultId !== SYSTEM_LEDGER_ID)) {
       await undoEntry(ledger, entry).catch((error: unknown) =>
         journal.emit({
           type: 'run.warning',
@@ -185,6 +196,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     }
     await supervisor.stop()
     rmSync(path.join(ctx.runDir, 'data'), { recursive: true, force: true })
+    await ctx.lease.release()
     if (ledger.pending().length === 0) {
       // Fully undone: nothing for `ordeal recover` to do, so do not make it read this again.
       rmSync(ledger.file, { force: true })

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 import { experimentSchema, type ExperimentInput } from './schema.js'
 import { ManifestError, formatPath, type ManifestIssue } from './errors.js'
@@ -14,6 +14,14 @@ import { semanticIssues } from './semantics.js'
 import { resolveExperiment } from './resolve.js'
 import { interpolate } from './interpolate.js'
 import type { Experiment } from './model.js'
+import { YamlPositions } from './yaml-positions.js'
+import {
+  aliasFailure,
+  checkStructure,
+  MAX_ALIAS_COUNT,
+  oneLine,
+  yamlErrorMessage,
+} from './load-guards.js'
 
 /** Reads, validates and resolves a manifest file. Throws ManifestError listing every issue. */
 export interface LoadOptions {
@@ -33,7 +41,7 @@ export async function loadExperimentFile(
       (error as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'file not found'
         : String((error as Error).message)
-    throw new ManifestError([{ file, line: 0, path: '', message: reason }])
+    throw manifestError([{ file, line: 0, path: '', message: reason }])
   }
   return loadExperimentText(text, file, options)
 }
@@ -46,7 +54,7 @@ export function loadExperimentText(
 ): Experiment {
   const interpolated = interpolate(text, file, options.set ?? {})
   if (interpolated.issues.length > 0) {
-    throw new ManifestError(interpolated.issues)
+    throw manifestError(interpolated.issues)
   }
   const input = parseManifest(interpolated.text, file)
   return resolveExperiment(input, { baseDir: path.dirname(path.resolve(file)), file })
@@ -55,28 +63,59 @@ export function loadExperimentText(
 /** Parses and validates, returning the typed input (defaults not yet applied). */
 export function parseManifest(text: string, file: string): ExperimentInput {
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  const lineOf = (offset: number | undefined) =>
-    offset === undefined ? 1 : lineCounter.linePos(offset).line
+  let doc: Document
+  try {
+    // Duplicate keys are found by checkStructure (linear, unlike the parser's check). logLevel
+    // error: the library must not print process warnings; problems become issues.
+    doc = parseDocument(text, {
+      lineCounter,
+      prettyErrors: false,
+      uniqueKeys: false,
+      logLevel: 'error',
+    })
+  } catch (error) {
+    // The parser reports its own failures in doc.errors; this is for a stack overflow it missed.
+    throw manifestError([{ file, line: 1, path: '', message: yamlErrorMessage(String(error)) }])
+  }
+  const positions = new YamlPositions(doc, lineCounter)
 
   if (doc.errors.length > 0) {
-    throw new ManifestError(
+    throw manifestError(
       doc.errors.map((e) => ({
         file,
-        line: lineOf(e.pos[0]),
+        line: positions.lineOf(e.pos[0]),
         path: '',
-        message: `YAML syntax error: ${e.message.split('\n')[0]}`,
+        message: yamlErrorMessage(e.message),
       }))
     )
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 })
+  const structure = checkStructure(doc)
+  if (structure.issues.length > 0) {
+    throw manifestError(
+      structure.issues.map((i) => ({
+        file,
+        line: positions.lineOf(i.offset),
+        path: formatPath(i.path),
+        message: i.message,
+      }))
+    )
+  }
+  let data: unknown
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (error) {
+    const failure = aliasFailure(error, structure.aliases)
+    throw manifestError([
+      { file, line: positions.lineOf(failure.offset), path: '', message: failure.message },
+    ])
+  }
   if (data === null || data === undefined) {
-    throw new ManifestError([
+    throw manifestError([
       { file, line: 1, path: '', message: 'the file is empty; expected an Experiment manifest' },
     ])
   }
   if (typeof data !== 'object' || Array.isArray(data)) {
-    throw new ManifestError([
+    throw manifestError([
       {
         file,
         line: 1,
@@ -86,12 +125,12 @@ export function parseManifest(text: string, file: string): ExperimentInput {
     ])
   }
   const parsed = experimentSchema.safeParse(data)
-  const issues: ManifestIssue[] = parsed.success ? [] : zodIssues(parsed.error, doc, file, lineOf)
+  const issues: ManifestIssue[] = parsed.success ? [] : zodIssues(parsed.error, positions, file)
   if (parsed.success) {
     for (const issue of semanticIssues(parsed.data)) {
       issues.push({
         file,
-        line: lineOfPath(doc, issue.path, lineOf),
+        line: positions.lineOfPath(issue.path),
         path: formatPath(issue.path),
         message: issue.message,
       })
@@ -99,35 +138,37 @@ export function parseManifest(text: string, file: string): ExperimentInput {
   }
   if (issues.length > 0) {
     issues.sort((a, b) => a.line - b.line)
-    throw new ManifestError(dedupe(issues))
+    throw manifestError(dedupe(issues))
   }
   return data as ExperimentInput
 }
 
-function zodIssues(
-  error: z.ZodError,
-  doc: Document,
-  file: string,
-  lineOf: (o?: number) => number
-): ManifestIssue[] {
+/** Every message one printable line, whatever keys and values the manifest echoes back. */
+function manifestError(issues: ManifestIssue[]): ManifestError {
+  return new ManifestError(
+    issues.map((i) => ({ ...i, path: oneLine(i.path), message: oneLine(i.message) }))
+  )
+}
+
+function zodIssues(error: z.ZodError, positions: YamlPositions, file: string): ManifestIssue[] {
   const out: ManifestIssue[] = []
   for (const issue of flatten(error.issues)) {
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.code === 'unrecognized_keys' && issue.keys) {
       // One line per unknown key, pointing at the key itself.
-      for (const message of issue.message.split('; ')) {
-        const key = /unknown field '([^']+)'/.exec(message)?.[1] ?? ''
+      const hints = keyHints(issue.message, issue.keys)
+      issue.keys.forEach((key, i) => {
         out.push({
           file,
-          line: lineOfKey(doc, issue.path, key, lineOf),
+          line: positions.lineOfKey(issue.path, key),
           path: formatPath([...issue.path, key]),
-          message: message.replace(/^unknown field '[^']+'/, 'unknown field'),
+          message: `unknown field${hints[i]}`,
         })
-      }
+      })
       continue
     }
     out.push({
       file,
-      line: lineOfPath(doc, issue.path, lineOf),
+      line: positions.lineOfPath(issue.path),
       path: formatPath(issue.path),
       message: issue.message,
     })
@@ -135,7 +176,27 @@ function zodIssues(
   return out
 }
 
-type FlatIssue = { code: string; path: PropertyKey[]; message: string }
+/**
+ * The did-you-mean after each `unknown field '<key>'` in strictObject's joined message. Cut by
+ * the known keys, not by splitting on '; ', which a key may itself contain; one pass, so that
+ * thousands of unknown keys stay linear.
+ */
+function keyHints(message: string, keys: readonly string[]): string[] {
+  const head = (key: string) => `unknown field '${key}'`
+  let cursor = 0
+  return keys.map((key, i) => {
+    const start = message.indexOf(head(key), cursor)
+    if (start < 0) {
+      return ''
+    }
+    const from = start + head(key).length
+    const next = i + 1 < keys.length ? message.indexOf(`; ${head(keys[i + 1]!)}`, from) : -1
+    cursor = next < 0 ? message.length : next
+    return message.slice(from, cursor)
+  })
+}
+
+type FlatIssue = { code: string; path: PropertyKey[]; message: string; keys?: string[] }
 
 /** Discriminated unions nest their branch errors; surface the branch that matched the type. */
 function flatten(issues: readonly z.core.$ZodIssue[]): FlatIssue[] {
@@ -147,51 +208,10 @@ function flatten(issues: readonly z.core.$ZodIssue[]): FlatIssue[] {
       )
       continue
     }
-    out.push({ code: issue.code, path: [...issue.path], message: issue.message })
+    const keys = issue.code === 'unrecognized_keys' ? { keys: issue.keys } : {}
+    out.push({ code: issue.code, path: [...issue.path], message: issue.message, ...keys })
   }
   return out
-}
-
-function lineOfPath(
-  doc: Document,
-  p: readonly PropertyKey[],
-  lineOf: (o?: number) => number
-): number {
-  // Walk down as far as the document goes. A missing field points at the key that holds its
-  // parent (`fault:` for a missing `fault.duration`), where a reader looks for it.
-  for (let depth = p.length; depth >= 1; depth--) {
-    const node = doc.getIn(p.slice(0, depth) as unknown[], true) as
-      { range?: [number, number, number] } | undefined
-    if (node && typeof node === 'object' && node.range) {
-      if (depth === p.length) {
-        return lineOf(node.range[0])
-      }
-      return lineOfKey(doc, p.slice(0, depth - 1), String(p[depth - 1]), lineOf)
-    }
-  }
-  return 1
-}
-
-function lineOfKey(
-  doc: Document,
-  p: readonly PropertyKey[],
-  key: string,
-  lineOf: (o?: number) => number
-): number {
-  const parent = p.length === 0 ? doc.contents : doc.getIn(p as unknown[], true)
-  if (isSeq(parent)) {
-    const item = parent.items[Number(key)] as { range?: [number, number, number] } | undefined
-    return lineOf(item?.range?.[0] ?? parent.range?.[0])
-  }
-  if (isMap(parent)) {
-    for (const pair of parent.items) {
-      const k = pair.key as { value?: unknown; range?: [number, number, number] }
-      if (k && String(k.value) === key && k.range) {
-        return lineOf(k.range[0])
-      }
-    }
-  }
-  return p.length === 0 ? 1 : lineOfPath(doc, p, lineOf)
 }
 
 function dedupe(issues: ManifestIssue[]): ManifestIssue[] {

@@ -33,6 +33,7 @@ export interface Check {
   params: CheckInputType
   drainTimeoutMs: number
   drainIntervalMs: number
+  drainQuietMs: number
   readIntervalMs: number
   settleMs: number
 }

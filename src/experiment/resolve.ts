@@ -32,6 +32,7 @@ export const DEFAULTS = {
   initialDelay: '0s',
   drainTimeout: '30s',
   drainInterval: '500ms',
+  drainQuiet: '5s',
   readInterval: '1s',
   settle: '5s',
 } as const
@@ -89,6 +90,7 @@ function resolveCheck(input: CheckInputType, loadSteps: Step[]): Check {
       input.type === 'queue' ? input.drain?.interval : undefined,
       DEFAULTS.drainInterval
     ),
+    drainQuietMs: ms(input.type === 'queue' ? input.drain?.quiet : undefined, DEFAULTS.drainQuiet),
     readIntervalMs: ms(
       input.type === 'set' ? input.readInterval : undefined,
       DEFAULTS.readInterval

@@ -100,6 +100,24 @@ export const targetSelector = () =>
       .number({ error: 'must be a number' })
       .positive({ error: 'must be positive' })
       .optional(),
+    /**
+     * Blast-radius cap: whatever the mode picks, never more than this many targets. A cap, not
+     * a request: `mode: all` on 5 replicas with `maxTargets: 2` hits 2.
+     */
+    maxTargets: z
+      .number({ error: 'must be a whole number of at least 1' })
+      .int({ error: 'must be a whole number of at least 1' })
+      .min(1, { error: 'must be a whole number of at least 1' })
+      .optional(),
+    /**
+     * Blast-radius cap: never more than this percentage of the candidates, rounded DOWN (a cap
+     * must hold: 50% of 3 replicas allows 1, not 2). When that allows none the fault fails.
+     */
+    maxPercent: z
+      .number({ error: 'must be a percentage (1-100)' })
+      .min(1, { error: 'must be a percentage (1-100)' })
+      .max(100, { error: 'must be a percentage (1-100)' })
+      .optional(),
   }).superRefine((t, ctx) => {
     if ((t.service === undefined) === (t.attach === undefined)) {
       ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })

@@ -7,6 +7,7 @@ import type { ExperimentInput, StepInputType } from './schema.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from '../shared/duration.js'
 import { loadIssues } from '../load/resolve.js'
+import { capConflict } from '../faults/select-caps.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -78,6 +79,13 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
             path: [...p, 'fault', 'target', 'attach'],
             message: `no attach target named '${t.attach}' in spec.system.attach${didYouMean(t.attach, attachNames)}`,
           })
+        }
+        // A launched service has exactly `replicas` candidates; an attach match is counted
+        // only at run time, where the caps clamp whatever the mode picks.
+        const service = services.find((s) => s.name === t.service)
+        const conflict = capConflict(t, service ? (service.replicas ?? 1) : undefined)
+        if (conflict !== undefined) {
+          issues.push({ path: [...p, 'fault', 'target'], message: conflict })
         }
         if (fault.type === 'process-restart' && t.attach !== undefined) {
           issues.push({

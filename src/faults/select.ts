@@ -13,11 +13,15 @@
  * at least one candidate (older releases used floor and could pick none). For
  * `random-max-percent` Chaos Mesh can still pick none when it draws p = 0; ordeal picks at
  * least one, because a fault that silently touches nothing makes a passing run meaningless.
+ *
+ * The blast-radius caps `maxTargets` and `maxPercent` (see `select-caps.ts`) then bound what
+ * any mode picked; {@link selectTargetsFor} applies them, so every driver gets them.
  * @module
  */
 import type { SELECTION_MODES, TargetSelectorInput } from '../experiment/schema-parts.js'
 import type { ProcessTarget } from '../system/targets.js'
 import { FaultInjectionError } from './contract.js'
+import { capLimit, describeCaps, noTargetReason } from './select-caps.js'
 
 export type SelectionMode = (typeof SELECTION_MODES)[number]
 
@@ -39,16 +43,28 @@ export function selectTargets(
   return pick(candidates, selectionCount(candidates.length, mode, value, random), random)
 }
 
-/** {@link selectTargets} for a manifest selector, with errors that name the service. */
+/**
+ * {@link selectTargets} for a manifest selector, with errors that name the service, bounded by
+ * the selector's caps: never more than `maxTargets`, never more than `maxPercent` of the
+ * candidates (rounded down).
+ * @throws FaultInjectionError also when the caps allow no target at all
+ */
 export function selectTargetsFor(
   selector: TargetSelectorInput,
   candidates: ProcessTarget[],
   random: () => number = Math.random
 ): ProcessTarget[] {
-  if (candidates.length === 0) {
+  const n = candidates.length
+  if (n === 0) {
     throw new FaultInjectionError(`no running targets for ${selectorSubject(selector)}`)
   }
-  return selectTargets(candidates, selector.mode, selector.value, random)
+  const limit = capLimit(n, selector)
+  if (limit < 1) {
+    const what = `${n} running ${n === 1 ? 'target' : 'targets'} of ${selectorSubject(selector)}`
+    throw new FaultInjectionError(`${noTargetReason(n, selector, what)}; nothing was injected`)
+  }
+  const count = selectionCount(n, selector.mode ?? 'one', selector.value, random)
+  return pick(candidates, Math.min(count, limit), random)
 }
 
 /** How many of `n` candidates a mode picks. */
@@ -88,24 +104,29 @@ export function selectorSubject(selector: TargetSelectorInput): string {
     : `attached process '${selector.attach}'`
 }
 
-/** For dry runs: `1 of the replicas of service 'api' (mode one)`. */
+/**
+ * For dry runs: `1 of the replicas of service 'api' (mode one)`, with the caps when set:
+ * `all the replicas of service 'api' (mode all, maxTargets 2, maxPercent 50)`.
+ */
 export function describeSelector(selector: TargetSelectorInput): string {
+  const caps = describeCaps(selector)
   if (selector.service === undefined) {
-    return selectorSubject(selector)
+    return `${selectorSubject(selector)}${caps ? ` (${caps})` : ''}`
   }
   const of = `the replicas of ${selectorSubject(selector)}`
   const mode = selector.mode ?? 'one'
+  const how = `(mode ${mode}${caps ? `, ${caps}` : ''})`
   switch (mode) {
     case 'one':
-      return `1 of ${of} (mode one)`
+      return `1 of ${of} ${how}`
     case 'all':
-      return `all ${of} (mode all)`
+      return `all ${of} ${how}`
     case 'fixed':
-      return `${selector.value} of ${of} (mode fixed)`
+      return `${selector.value} of ${of} ${how}`
     case 'fixed-percent':
-      return `${selector.value}% of ${of} (mode fixed-percent)`
+      return `${selector.value}% of ${of} ${how}`
     case 'random-max-percent':
-      return `up to ${selector.value}% of ${of} (mode random-max-percent)`
+      return `up to ${selector.value}% of ${of} ${how}`
   }
 }
 

@@ -25,6 +25,8 @@ import {
 import { SystemStartError, type ReplicaInfo, type Supervisor } from './supervisor.js'
 import type { ProcessTarget } from './targets.js'
 import { settleWithin } from './timing.js'
+import type { Ledger } from '../engine/ledger.js'
+import { processStartTime } from './proc.js'
 
 export { describeServices } from './describe-services.js'
 
@@ -35,7 +37,17 @@ export interface LocalSupervisorOptions {
   journal: Journal
   /** Receives every output line of every replica, prefixed `[api-0] `. */
   log: (line: string) => void
+  /**
+   * When given, each launched replica is listed here (fault id `system`) until it exits, so a
+   * watchdog or `ordeal recover` can end the system if the runner is killed.
+   */
+  ledger?: Ledger
+  /** Deadline to record with those entries (ms since epoch). */
+  deadline?: number
 }
+
+/** The ledger's fault id for processes of the system itself (not faults). */
+export const SYSTEM_LEDGER_ID = 'system'
 
 /** How long to wait for an exit event or the last output after a group is known to be gone. */
 const kSettleMs = 2000
@@ -44,6 +56,8 @@ export class LocalSupervisor implements Supervisor {
   readonly #services: ServiceSpec[]
   readonly #journal: Journal
   readonly #log: (line: string) => void
+  readonly #ledger: Ledger | undefined
+  readonly #deadline: number
   readonly #slots = new Map<string, ReplicaSlot[]>()
   /** Every process group ever launched → its grace period; stop() sweeps them all. */
   readonly #groups = new Map<number, number>()
@@ -60,6 +74,8 @@ export class LocalSupervisor implements Supervisor {
     this.#services = options.services
     this.#journal = options.journal
     this.#log = options.log
+    this.#ledger = options.ledger
+    this.#deadline = options.deadline ?? Number.MAX_SAFE_INTEGER
     for (const spec of options.services) {
       const replicas = Array.from({ length: spec.replicas }, (_, i) =>
         slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
@@ -154,7 +170,37 @@ export class LocalSupervisor implements Supervisor {
     if (busy) {
       throw new LaunchError(slot, busy)
     }
-    await this.#launch(slot)
+    // Like a Deployment's rollout: a replica that crashes while starting is started again (with
+    // backoff) until its readiness timeout, unless its policy is `never`. Clustered servers
+    // booting together (RabbitMQ's feature-flag sync) can fail once and succeed on a retry.
+    const deadline = Date.now() + (slot.spec.readiness?.timeoutMs ?? 30_000)
+    let delayMs = 0
+    for (;;) {
+      try {
+        await this.#launch(slot)
+        return
+      } catch (error) {
+        const retry =
+          error instanceof LaunchError &&
+          error.exited &&
+          slot.spec.restart !== 'never' &&
+          !this.#stopping
+        delayMs = Math.min(
+          slot.spec.backoff.maxMs,
+          Math.max(slot.spec.backoff.initialMs, delayMs * 2)
+        )
+        if (!retry || Date.now() + delayMs >= deadline) {
+          throw error
+        }
+        this.#emit({
+          type: 'service.restarting',
+          service: slot.spec.name,
+          replica: slot.index,
+          delayMs,
+        })
+        await new Promise((resolve) => setTimeout(resolve, delayMs))
+      }
+    }
   }
 
   /** Spawns a new generation of `slot` and waits for its readiness. */
@@ -172,6 +218,19 @@ export class LocalSupervisor implements Supervisor {
       slot.state = 'exited'
       this.#changed()
       throw new LaunchError(slot, (error as Error).message)
+    }
+    const entry = this.#ledger?.record(
+      SYSTEM_LEDGER_ID,
+      {
+        kind: 'terminate',
+        pid: proc.pid,
+        startTime: processStartTime(proc.pid),
+        label: `service ${slot.spec.name}-${slot.index} (pid ${proc.pid})`,
+      },
+      this.#deadline
+    )
+    if (entry) {
+      void proc.exited.then(() => this.#ledger?.markUndone(entry.id))
     }
     slot.proc = proc
     slot.generation++

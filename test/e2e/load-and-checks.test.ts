@@ -153,7 +153,7 @@ describe('load step and queue check', () => {
   test('a set check reads while the load runs: stable when kept, lost when dropped', async () => {
     const setCheck = (name: string, loseEvery: number) =>
       manifest(name, loseEvery).replace(
-        /  checks:[\s\S]*$/,
+        / {2}checks:[\s\S]*$/,
         `  checks:
     - name: items-visible
       type: set

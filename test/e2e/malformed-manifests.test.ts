@@ -205,6 +205,37 @@ const cases: Case[] = [
       [10, 'spec.steps[1].fault.load', /1-100/],
     ],
   },
+  {
+    name: 'mode fixed above maxTargets',
+    yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: api, mode: fixed, value: 5, maxTargets: 2 }, duration: 5s }\n`,
+    expect: [[13, 'spec.steps[0].fault.target', /: mode fixed value 5 exceeds maxTargets 2$/]],
+  },
+  {
+    name: 'mode all on 3 replicas above maxPercent 50',
+    yaml: `${header}${okSystem.replace('        args:', '        replicas: 3\n        args:')}  steps:\n    - fault:\n        type: process-pause\n        target: { service: api, mode: all, maxPercent: 50 }\n        duration: 5s\n`,
+    expect: [
+      [
+        16,
+        'spec.steps[0].fault.target',
+        /mode all picks 3 of the 3 replicas of service 'api', more than maxPercent 50 allows \(1: 50% of 3, rounded down\)/,
+      ],
+    ],
+  },
+  {
+    name: 'maxPercent that allows no replica',
+    yaml: `${header}${okSystem}  steps:\n    - fault: { type: process-kill, target: { service: api, maxPercent: 50 }, duration: 5s }\n`,
+    expect: [
+      [13, 'spec.steps[0].fault.target', /maxPercent 50 allows no target: 50% of the 1 replica/],
+    ],
+  },
+  {
+    name: 'blast-radius caps out of range',
+    yaml: `${header}${okSystem}  steps:\n    - fault:\n        type: process-kill\n        target:\n          service: api\n          maxTargets: 0\n          maxPercent: 150\n        duration: 5s\n`,
+    expect: [
+      [17, 'spec.steps[0].fault.target.maxTargets', /must be a whole number of at least 1/],
+      [18, 'spec.steps[0].fault.target.maxPercent', /must be a percentage \(1-100\)/],
+    ],
+  },
 ]
 
 let ws: Workspace

@@ -182,7 +182,7 @@ describe('ordeal run', () => {
         }
       })
     })
-    assert.equal(state(pausedPid), 'T', 'the process is really stopped')
+    await waitFor(() => state(pausedPid) === 'T') // the process is really stopped
     child.kill('SIGINT')
     const r = await done
     assert.equal(r.exitCode, 130, r.stdout + r.stderr)

@@ -5,9 +5,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { processStartTime } from '../../system/proc.js'
+import { childExecArgv, siblingScript } from '../../system/node-child.js'
 import { FaultInjectionError } from '../contract.js'
 import type { RecordedUndos } from '../recorded-undos.js'
 
@@ -15,9 +14,7 @@ import type { RecordedUndos } from '../recorded-undos.js'
  * The worker beside this module, with this module's extension: `.js` in the built package,
  * `.ts` when running from source under tsx (whose loader comes along in `execArgv`).
  */
-export const workerPath = fileURLToPath(
-  new URL(`./worker${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url)
-)
+export const workerPath = siblingScript(import.meta.url, 'worker')
 
 /** The argv marker that identifies ordeal's stress workers (for `ordeal recover` and `ps`). */
 export const STRESS_MARKER = 'ordeal-stress'
@@ -55,7 +52,7 @@ export async function startStressWorker(
     String(options.amount),
   ]
   // Detached: the worker leads its own group, so the undo kills it (and anything it spawns) by group.
-  const child = spawn(process.execPath, [...workerExecArgv(), workerPath, ...args], {
+  const child = spawn(process.execPath, [...childExecArgv(), workerPath, ...args], {
     detached: true,
     stdio: ['pipe', 'pipe', 'pipe'],
   })
@@ -150,23 +147,3 @@ export async function awaitExit(workers: StressWorker[], timeoutMs = 5000): Prom
  * would make it something else: code passed with -e/-p would run instead of the worker, and a
  * second inspector on the same port would fail to start.
  */
-function workerExecArgv(): string[] {
-  const out: string[] = []
-  const argv = process.execArgv
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '-e' || arg === '--eval' || arg === '-p' || arg === '--print') {
-      i++
-      continue
-    }
-    if (
-      /^--(eval|print)=/.test(arg) ||
-      /^--(inspect|debug)/.test(arg) ||
-      /^--test(=|$)/.test(arg)
-    ) {
-      continue
-    }
-    out.push(arg)
-  }
-  return out
-}

@@ -14,7 +14,7 @@
  * before `go`. This is the only file under src/ that calls process.exit: it is its own program.
  * @module
  */
-/* eslint-disable no-restricted-syntax -- the worker is its own program and must be able to exit */
+
 import { readFileSync } from 'node:fs'
 
 const kTickMs = 1000

@@ -178,10 +178,11 @@ describe('LocalSupervisor start', () => {
     )
   })
 
-  it('fails start when a replica exits before it is ready, naming the exit and its last output', async () => {
+  it('fails start when a replica with restart: never exits before it is ready, naming the exit and its last output', async () => {
     const supervisor = harness.supervisor([
       nodeSpec(fixture, 'crash', "console.error('fatal: no config'); process.exit(1)", {
         readiness: { kind: 'cmd', target: 'false', timeoutMs: 5000 },
+        restart: 'never',
       }),
     ])
     const error = await supervisor.start().then(
@@ -198,6 +199,25 @@ describe('LocalSupervisor start', () => {
       harness.events('service.restarting').filter((e) => e.service === 'crash'),
       []
     )
+  })
+
+  it('retries a replica that crashes while starting (restart: always) until its readiness timeout', async () => {
+    const supervisor = harness.supervisor([
+      nodeSpec(fixture, 'crash-loop', "console.error('fatal: no config'); process.exit(1)", {
+        readiness: { kind: 'cmd', target: 'false', timeoutMs: 1500 },
+        backoff: { initialMs: 100, maxMs: 400 },
+      }),
+    ])
+    const error = await supervisor.start().then(
+      () => assert.fail('start should fail'),
+      (e: unknown) => e as Error
+    )
+    assert.match(
+      error.message,
+      /service 'crash-loop' replica 0 failed to start: exited with code 1/
+    )
+    const restarts = harness.events('service.restarting').filter((e) => e.service === 'crash-loop')
+    assert.ok(restarts.length >= 2, `restarted with backoff (${restarts.length})`)
     assert.deepEqual(liveGroups(supervisor), [])
   })
 

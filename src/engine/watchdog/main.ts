@@ -1,0 +1,94 @@
+/**
+ * The watchdog process (safety invariant 2). Started detached by the runner, in its own
+ * session, so neither Ctrl+C nor `kill -9` of the runner's process group reaches it. It holds
+ * a lease: the runner writes a heartbeat line to its stdin. It undoes what the ledger lists
+ * when
+ * - stdin closes without `done` (the runner died: its end of the pipe closed),
+ * - no heartbeat came for `leaseMs` (the runner hung, or the machine was suspended),
+ * - or an entry's own deadline passed (a fault held past its duration plus slack),
+ * and it works from the ledger file alone. It exits once the runner is gone and nothing is left.
+ *
+ *   node main.js <ledgerFile> <leaseMs>
+ * @module
+ */
+import path from 'node:path'
+import { Ledger, pendingEntries, type LedgerEntry } from '../ledger.js'
+import { executeUndo } from '../undo.js'
+
+const [ledgerFile, leaseArg] = process.argv.slice(2)
+if (!ledgerFile || !leaseArg) {
+  process.stderr.write('usage: watchdog <ledgerFile> <leaseMs>\n')
+  process.exit(2)
+}
+const leaseMs = Number(leaseArg)
+const ledger = new Ledger(path.basename(ledgerFile, '.ndjson'), path.dirname(ledgerFile))
+const kTickMs = 100
+
+let lastBeat = Date.now()
+let runnerGone = false
+let cleanEnd = false
+let busy = false
+
+process.stdin.setEncoding('utf8')
+process.stdin.on('data', (chunk: string) => {
+  lastBeat = Date.now()
+  if (chunk.includes('done')) {
+    cleanEnd = true
+  }
+})
+process.stdin.on('end', () => {
+  runnerGone = true
+  log(cleanEnd ? 'runner finished' : 'runner gone without finishing: undoing the ledger')
+})
+process.stdin.on('error', () => {
+  runnerGone = true
+})
+// The terminal's signals are not ours to obey: only the lease ends this process.
+for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
+  process.on(signal, () => log(`ignored ${signal}`))
+}
+
+const timer = setInterval(() => {
+  if (busy) {
+    return
+  }
+  busy = true
+  void tick().finally(() => {
+    busy = false
+  })
+}, kTickMs)
+
+async function tick(): Promise<void> {
+  const now = Date.now()
+  const lapsed = !runnerGone && now - lastBeat > leaseMs
+  if (lapsed) {
+    log(`lease lapsed: no heartbeat for ${now - lastBeat} ms; undoing the ledger`)
+  }
+  // Newest first, as a stack unwinds: a fault's SIGCONT before the system it paused is ended.
+  const pending = pendingEntries(ledgerFile!).reverse()
+  const due = runnerGone || lapsed ? pending : pending.filter((e) => e.deadline <= now)
+  for (const entry of due) {
+    await undo(entry, runnerGone || lapsed ? 'runner gone' : 'deadline passed')
+  }
+  if (runnerGone || lapsed) {
+    const left = pendingEntries(ledgerFile!)
+    if (left.length === 0) {
+      clearInterval(timer)
+      process.exit(0)
+    }
+  }
+}
+
+async function undo(entry: LedgerEntry, why: string): Promise<void> {
+  try {
+    await executeUndo(entry.undo)
+    ledger.markUndone(entry.id)
+    log(`undone (${why}): ${entry.undo.label}`)
+  } catch (error) {
+    log(`could not undo ${entry.undo.label}: ${(error as Error).message}; will retry`)
+  }
+}
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} watchdog[${process.pid}] ${message}\n`)
+}

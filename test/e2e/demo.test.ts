@@ -1,0 +1,101 @@
+/**
+ * `ordeal demo` on real RabbitMQ (issue: the flagship scenario): v1 loses acknowledged orders
+ * and scores 50, v2 loses none and scores 100; nothing is left behind, and Ctrl+C at any
+ * point leaves nothing running.
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { workspace, type Workspace } from '../support/cli.js'
+import type { RunResult } from '../../src/engine/result.js'
+import { state } from '../support/processes.js'
+import { startRunner, until } from '../support/runner-process.js'
+
+let ws: Workspace
+before(() => {
+  ws = workspace()
+})
+after(() => ws.cleanup())
+
+/** Live processes whose command line mentions `text` (the run's state dir is in every node's args). */
+function processesMentioning(text: string): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
+      continue
+    }
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
+      if (cmdline.includes(text) && state(Number(entry)) !== 'Z') {
+        found.push(`${entry}: ${cmdline.slice(0, 120)}`)
+      }
+    } catch {
+      // gone while we looked
+    }
+  }
+  return found
+}
+
+function assertNothingLeft(stateDir: string): void {
+  assert.deepEqual(processesMentioning(stateDir), [], 'no RabbitMQ node, epmd or service left')
+  const runs = path.join(stateDir, 'runs')
+  for (const run of existsSync(runs) ? readdirSync(runs) : []) {
+    assert.equal(existsSync(path.join(runs, run, 'data')), false, `data dir of ${run} removed`)
+  }
+}
+
+describe('ordeal demo order-delivery', () => {
+  test(
+    'v1 loses acknowledged orders (score 50), v2 loses none (score 100)',
+    { timeout: 600_000 },
+    async () => {
+      const stateDir = path.join(ws.dir, 'demo-state')
+      const json = path.join(ws.dir, 'demo.json')
+      const r = await ws.run(
+        ['demo', 'order-delivery', '--duration', '20s', '--json', json, '--no-progress'],
+        {
+          env: { ORDEAL_STATE_DIR: stateDir },
+          timeoutMs: 540_000,
+        }
+      )
+      assert.equal(r.exitCode, 0, r.stdout.slice(-3000) + r.stderr)
+      const { v1, v2 } = JSON.parse(readFileSync(json, 'utf8')) as { v1: RunResult; v2: RunResult }
+      const [c1, c2] = [v1.checks[0]!, v2.checks[0]!]
+      assert.equal(v1.verdict, 'fail')
+      assert.equal(v1.resilienceScore, 50)
+      assert.ok(c1.lost > 0, `v1 lost acknowledged orders (${c1.lost})`)
+      assert.equal(v2.verdict, 'pass')
+      assert.equal(v2.resilienceScore, 100)
+      assert.equal(c2.lost, 0)
+      for (const c of [c1, c2]) {
+        assert.equal(typeof c.duplicated, 'number', 'duplicates are reported')
+        assert.equal(typeof c.unexpected, 'number')
+      }
+      assert.match(r.stdout, /lost \(acknowledged, never delivered\)\s+[1-9]\d*\s+0/)
+      assertNothingLeft(stateDir)
+    }
+  )
+
+  for (const [moment, pattern] of [
+    ['while the broker boots', /starting system/],
+    ['under load, around the kill', /process-kill injected/],
+  ] as const) {
+    test(`Ctrl+C ${moment} leaves nothing running`, { timeout: 300_000 }, async () => {
+      const stateDir = path.join(ws.dir, `sigint-${moment.replace(/\W+/g, '-')}`)
+      const runner = startRunner(['demo', '--duration', '20s', '--no-progress'], {
+        cwd: ws.dir,
+        env: { ORDEAL_STATE_DIR: stateDir },
+      })
+      await runner.waitFor(pattern, 120_000)
+      runner.child.kill('SIGINT')
+      const exitCode = await new Promise<number | null>((resolve) =>
+        runner.child.once('exit', (code) => resolve(code))
+      )
+      assert.equal(exitCode, 130, runner.output().slice(-2000))
+      // Teardown happened before exit; allow the kernel a moment to reap the last children.
+      await until(() => processesMentioning(stateDir).length === 0, 5000)
+      assertNothingLeft(stateDir)
+    })
+  }
+})

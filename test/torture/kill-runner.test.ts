@@ -1,0 +1,151 @@
+/**
+ * The torture test (safety invariant 2): 50 runs, each killed with SIGKILL (runner and its
+ * process group) at a random moment while a fault is active. After each, within the lease
+ * + 2 s, nothing may remain, checked independently of ordeal: process states and command
+ * lines in /proc, and the filesystem. Prints the tally and the time from death to clean.
+ */
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
+import path from 'node:path'
+import { workspace, type Workspace } from '../support/cli.js'
+import { alive, state } from '../support/processes.js'
+import { startRunner, until } from '../support/runner-process.js'
+
+const kRuns = Number(process.env['ORDEAL_TORTURE_RUNS'] ?? 50)
+const kLeaseMs = 1000
+
+let ws: Workspace
+let external: ReturnType<typeof spawn>
+before(() => {
+  ws = workspace()
+  // A process ordeal did not start: paused through attach, it must be resumed, never ended.
+  external = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'torture-external'], {
+    stdio: 'ignore',
+    detached: true,
+  })
+})
+after(() => {
+  try {
+    process.kill(-external.pid!, 'SIGKILL')
+  } catch {
+    // gone
+  }
+  ws.cleanup()
+})
+
+type Scenario = { name: string; step: string; injected: RegExp }
+const scenarios: Scenario[] = [
+  {
+    name: 'pause a launched service',
+    step: 'fault: { type: process-pause, target: { service: app }, duration: 10m }',
+    injected: /process-pause injected/,
+  },
+  {
+    name: 'pause an attached process',
+    step: 'fault: { type: process-pause, target: { attach: outsider }, duration: 10m }',
+    injected: /process-pause injected/,
+  },
+  {
+    name: 'disk-fill',
+    step: 'fault: { type: disk-fill, path: fill, size: 64Mi, duration: 10m }',
+    injected: /disk-fill injected/,
+  },
+  {
+    name: 'cpu-stress',
+    step: 'fault: { type: cpu-stress, workers: 1, load: 50, duration: 10m }',
+    injected: /cpu-stress injected/,
+  },
+  {
+    name: 'pause + disk-fill + cpu-stress at once',
+    step: `parallel:
+        - fault: { type: process-pause, target: { service: app }, duration: 10m }
+        - fault: { type: disk-fill, path: fill, size: 16Mi, duration: 10m }
+        - fault: { type: cpu-stress, workers: 1, load: 20, duration: 10m }`,
+    injected: /(injected[\s\S]*){3}/,
+  },
+]
+
+/** Live processes whose command line contains `token`. */
+function processesWith(token: string): number[] {
+  const found: number[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) {
+      continue
+    }
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
+      if (cmdline.includes(token) && state(Number(entry)) !== 'Z') {
+        found.push(Number(entry))
+      }
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found
+}
+
+test(
+  `${kRuns} runs killed with SIGKILL mid-fault leave nothing behind`,
+  { timeout: kRuns * 20_000 },
+  async () => {
+    const fillDir = path.join(ws.dir, 'fill')
+    mkdirSync(fillDir)
+    const times: number[] = []
+    const dirty: string[] = []
+    for (let i = 0; i < kRuns; i++) {
+      const scenario = scenarios[i % scenarios.length]!
+      const token = `torture-run-${i}-${process.pid}`
+      const file = ws.write(
+        `torture-${i}.yaml`,
+        `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: torture-${i} }
+spec:
+  hypothesis: rollback survives the runner's death
+  system:
+    services:
+      - { name: app, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never }
+    attach: [{ name: outsider, pid: ${external.pid} }]
+  steps:
+    - ${scenario.step}
+`
+      )
+      const runner = startRunner(['run', file], {
+        cwd: ws.dir,
+        env: { ORDEAL_STATE_DIR: ws.stateDir, ORDEAL_LEASE_MS: String(kLeaseMs) },
+      })
+      await runner.waitFor(scenario.injected)
+      await new Promise((r) => setTimeout(r, Math.random() * 300)) // a random moment while active
+      const runnerPid = runner.child.pid!
+      runner.killGroup()
+      const clean = () =>
+        processesWith(token).length === 0 &&
+        processesWith(`ordeal-stress`).filter((pid) =>
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0${runnerPid}\0`)
+        ).length === 0 &&
+        state(external.pid!) !== 'T' &&
+        readdirSync(fillDir).length === 0
+      try {
+        times.push(await until(clean, kLeaseMs + 2000))
+      } catch {
+        dirty.push(
+          `run ${i} (${scenario.name}): services ${processesWith(token).join(',') || 'none'}, external ${state(external.pid!)}, fill ${readdirSync(fillDir).join(',') || 'none'}`
+        )
+      }
+      await runner.exited
+    }
+    assert.ok(alive(external.pid!), 'the attached process was never ended')
+    times.sort((a, b) => a - b)
+    const p50 = times[Math.floor(times.length / 2)] ?? NaN
+    const max = times[times.length - 1] ?? NaN
+    console.log(
+      `torture: ${kRuns - dirty.length}/${kRuns} clean; runner death → clean: p50 ${p50} ms, max ${max} ms (lease ${kLeaseMs} ms)`
+    )
+    assert.deepEqual(dirty, [], `not clean within lease + 2 s:\n${dirty.join('\n')}`)
+    const left = ledgerFiles(path.join(ws.stateDir, 'ledgers')).flatMap(pendingEntries)
+    assert.deepEqual(left, [], 'every ledger entry was marked undone by the watchdog')
+  }
+)
