@@ -270,8 +270,8 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const reasonKinds: Record<Verdict, string[]> = {
     pass: [],
     interrupted: ['signal'],
-    error: ['system', 'deadline', 'fault', 'error'],
-    fail: ['probe', 'threshold', 'probe-failed'],
+    error: ['system', 'fault', 'error'],
+    fail: ['deadline', 'probe', 'threshold', 'probe-failed'],
   }
   // The most telling reason first: an abort says why the run stopped, then the first failure.
   const reason = reasonKinds[verdict]
@@ -367,10 +367,11 @@ function verdictOf(kinds: string[]): Verdict {
   if (kinds.includes('signal')) {
     return 'interrupted'
   }
-  if (kinds.some((k) => k === 'system' || k === 'fault' || k === 'deadline' || k === 'error')) {
+  if (kinds.some((k) => k === 'system' || k === 'fault' || k === 'error')) {
     return 'error'
   }
-  if (kinds.some((k) => k === 'probe' || k === 'threshold' || k === 'probe-failed')) {
+  // An abort (deadline, stop condition, stopOnFailure) rolls back and reports `fail` with why.
+  if (kinds.some((k) => k === 'deadline' || k === 'probe' || k === 'threshold' || k === 'probe-failed')) {
     return 'fail'
   }
   return 'pass'

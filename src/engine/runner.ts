@@ -24,6 +24,7 @@ import { ProbeScheduler } from './probe-scheduler.js'
 import { runFaultStep } from './fault-step.js'
 import { runLoadStep } from './load-step.js'
 import { CheckRunner } from './check-runner.js'
+import { AbortMonitor } from './abort-monitor.js'
 import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from './undo.js'
 
@@ -83,6 +84,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
       await undoEntry(ledger, entry).catch(() => undefined)
     }
   }
+  journal.subscribe(new AbortMonitor(experiment.abort, abort).onEvent)
   const result = execute(experiment, {
     runId,
     runDir,

@@ -21,7 +21,21 @@ export interface Experiment {
   root: Step
   /** Checks over the history, evaluated after the steps while the system still runs. */
   checks: Check[]
+  abort: AbortCondition[]
 }
+
+export type AbortCondition =
+  | {
+      kind: 'load'
+      /** Load step id; undefined = any load. */
+      stepId?: string
+      metric: string
+      threshold: string
+      forSeconds: number
+      /** `spec.abort[0]`, for messages. */
+      path: string
+    }
+  | { kind: 'probe'; probe: string; path: string }
 
 export interface Check {
   /** Unique in the run: `check/<name>`. */

@@ -13,7 +13,7 @@ import type {
   StepInputType,
 } from './schema.js'
 import { walkSteps } from './model.js'
-import type { Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
+import type { AbortCondition, Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
 import { resolveLoad } from '../load/resolve.js'
 
 export const DEFAULTS = {
@@ -70,6 +70,20 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     },
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
+    abort: (spec.abort ?? []).map((a, i): AbortCondition => {
+      const path = `spec.abort[${i}]`
+      if (a.probe !== undefined) {
+        return { kind: 'probe', probe: a.probe, path }
+      }
+      return {
+        kind: 'load',
+        ...(a.load === undefined ? {} : { stepId: loadSteps.find((s) => s.name === a.load)?.id ?? a.load }),
+        metric: a.metric ?? '',
+        threshold: a.threshold ?? '',
+        forSeconds: Math.max(1, Math.round(ms(a.for, '1s') / 1000)),
+        path,
+      }
+    }),
   }
 }
 

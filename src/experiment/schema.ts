@@ -160,6 +160,30 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
   })
 )
 
+/**
+ * One abort condition: a k6 threshold over a load's per-second metrics that fails in every
+ * second for `for` (`http_req_failed: rate<0.5` for 10 s = more than half failing for 10 s),
+ * or a probe that fails.
+ */
+export const abortConditionSchema = strictObject({
+  /** The load step (by name) whose metrics are watched; default: any load. */
+  load: z.string().optional(),
+  metric: z.string().optional(),
+  /** What must hold, in k6 grammar, e.g. `rate<0.5`; the run aborts when it does not. */
+  threshold: z.string().optional(),
+  /** How long it must keep failing, in whole seconds of load. @default '1s' */
+  for: duration().optional(),
+  /** Abort as soon as the probe with this name fails. */
+  probe: z.string().optional(),
+}).superRefine((a, ctx) => {
+  const onLoad = a.metric !== undefined || a.threshold !== undefined
+  if (onLoad === (a.probe !== undefined)) {
+    ctx.addIssue({ code: 'custom', message: "needs either 'metric' and 'threshold' (a load condition) or 'probe'" })
+  } else if (onLoad && (a.metric === undefined || a.threshold === undefined)) {
+    ctx.addIssue({ code: 'custom', message: "a load condition needs both 'metric' and 'threshold'" })
+  }
+})
+
 export const experimentSchema = strictObject({
   apiVersion: z.literal(API_VERSION, { error: `must be '${API_VERSION}'` }),
   kind: z.literal('Experiment', { error: "must be 'Experiment'" }),
@@ -184,6 +208,11 @@ export const experimentSchema = strictObject({
       .min(1, { error: 'needs at least one step' }),
     /** Verdicts over the recorded history, evaluated after the steps (e.g. nothing lost). */
     checks: z.array(checkSchemaUnion, { error: 'must be a list of checks' }).optional(),
+    /**
+     * Stop conditions: when one trips, every fault is rolled back and the run ends `fail`
+     * with the condition as its reason (like AWS FIS stop conditions).
+     */
+    abort: z.array(abortConditionSchema, { error: 'must be a list of abort conditions' }).optional(),
   }),
 })
 
@@ -192,5 +221,6 @@ export type StepInputType = StepInput
 export type FaultInput = z.input<typeof faultSchema>
 export type ProbeInput = z.input<typeof probeSchemaUnion>
 export type CheckInputType = z.input<typeof checkSchemaUnion>
+export type AbortConditionInput = z.input<typeof abortConditionSchema>
 export type ServiceInput = z.input<typeof serviceSchema>
 export type AttachInput = z.input<typeof attachSchema>

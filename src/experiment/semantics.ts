@@ -7,6 +7,7 @@ import type { ExperimentInput, StepInputType } from './schema.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from '../shared/duration.js'
 import { loadIssues } from '../load/resolve.js'
+import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import { capConflict } from '../faults/select-caps.js'
 
 export interface SemanticIssue {
@@ -139,7 +140,37 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       })
     }
   })
+  input.spec.abort?.forEach((a, i) => {
+    if (a.load !== undefined && !loadNames.includes(a.load)) {
+      issues.push({ path: ['spec', 'abort', i, 'load'], message: `no load step named '${a.load}'${didYouMean(a.load, loadNames)}` })
+    }
+    if (a.metric !== undefined && a.threshold !== undefined) {
+      const parsed = parseThreshold(a.metric, a.threshold)
+      if (!parsed.ok) {
+        issues.push({ path: ['spec', 'abort', i, 'threshold'], message: parsed.message })
+      } else if (!perSecond(parsed.threshold.metric, parsed.threshold.aggregation)) {
+        issues.push({
+          path: ['spec', 'abort', i, 'threshold'],
+          message: 'abort conditions are judged per second: use rate or count, or med, p(50), p(95), p(99) of http_req_duration',
+        })
+      }
+    }
+    if (a.probe !== undefined && !probeNames.has(a.probe)) {
+      issues.push({ path: ['spec', 'abort', i, 'probe'], message: `no probe named '${a.probe}'${didYouMean(a.probe, [...probeNames.keys()])}` })
+    }
+  })
   return issues
+}
+
+/** What one second of load can answer (see engine/abort-monitor.ts). */
+function perSecond(metric: string, aggregation: Aggregation): boolean {
+  if (metric === 'http_req_service_duration') {
+    return false
+  }
+  if (metric !== 'http_req_duration') {
+    return true
+  }
+  return aggregation.kind === 'med' || (aggregation.kind === 'p' && [50, 95, 99].includes(aggregation.percentile))
 }
 
 function hasLoad(steps: StepInputType[]): boolean {

@@ -24,6 +24,7 @@ http.createServer((req, res) => {
   req.on('end', () => {
     const { id } = JSON.parse(body)
     n++
+    if (process.env.FAIL_FROM && n >= Number(process.env.FAIL_FROM)) { res.statusCode = 503; res.end('overloaded'); return }
     if (!(loseEvery && n % loseEvery === 0)) kept.push(id)
     res.statusCode = 201
     res.end(JSON.stringify({ id }))
@@ -178,5 +179,23 @@ describe('load step and queue check', () => {
     const check = lossy.result!.checks[0]!
     assert.equal(check.verdict, 'Failed')
     assert.equal(check.lost, Math.floor(lossy.result!.loads[0]!.summary!.ok / 7))
+  })
+
+  test('an abort condition on the error rate stops the run, rolls back and names the condition', async () => {
+    const started = Date.now()
+    const yaml = manifest('abort', 0)
+      .replace("LOSE_EVERY: '0' }", "LOSE_EVERY: '0', FAIL_FROM: '40' }")
+      .replace('duration: 2s', 'duration: 60s')
+      .replace(
+        /  checks:[\s\S]*$/,
+        `  abort:
+    - { load: writes, metric: http_req_failed, threshold: 'rate<0.5', for: 2s }
+`
+      )
+    const r = await run('abort', yaml)
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr)
+    assert.ok(Date.now() - started < 30_000, 'did not run the whole 60 s load')
+    assert.match(r.result!.reason!, /abort condition spec\.abort\[0\]: http_req_failed 'rate<0\.5' failed for 2 s/)
+    assertAllGone(launchedPids(r.events))
   })
 })

@@ -192,6 +192,14 @@ const cases: Case[] = [
     expect: [[11, 'spec.checks[0].load', /no load step named 'writse'.*did you mean 'writes'/]],
   },
   {
+    name: 'abort condition naming a missing probe and a bad threshold',
+    yaml: `${header}  steps:\n    - wait: 1s\n      probes: [{ name: up, type: tcp, mode: SOT, port: 1 }]\n  abort:\n    - { probe: upp }\n    - { metric: http_req_failed, threshold: 'rate<<0.5' }\n`,
+    expect: [
+      [11, 'spec.abort[0].probe', /no probe named 'upp'.*did you mean 'up'/],
+      [12, 'spec.abort[1].threshold', /./],
+    ],
+  },
+  {
     name: 'unset variable',
     yaml: `${header}  steps:\n    - wait: \${PAUSE}\n`,
     expect: [[8, '', /variable \$\{PAUSE\} is not set/]],

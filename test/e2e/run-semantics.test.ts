@@ -222,6 +222,33 @@ describe('ordeal run', () => {
     assertAllGone(launchedPids(r.events))
   })
 
+  test('an abort condition on a probe stops the run and rolls the fault back', async () => {
+    const started = Date.now()
+    const r = await run(
+      'abort-probe',
+      manifest(
+        'abort-probe',
+        `  abort:
+    - probe: api-answers
+  steps:
+    - name: long-pause
+      fault: { type: process-pause, target: { service: api }, after: 300ms, duration: 10m }
+      probes:
+        - name: api-answers
+          type: http
+          mode: Continuous
+          url: '${apiUrl}'
+          runProperties: { pollingInterval: 100ms, timeout: 300ms }
+`
+      )
+    )
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr)
+    assert.ok(Date.now() - started < 30_000, 'did not wait for the 10m fault')
+    assert.match(r.result!.reason!, /abort condition spec\.abort\[0\]: probe api-answers failed/)
+    assert.ok(r.result!.faults[0]!.revertedAt)
+    assertAllGone(launchedPids(r.events))
+  })
+
   test('a system that cannot start: exit 3, verdict error, nothing left', async () => {
     const r = await run(
       'nostart',

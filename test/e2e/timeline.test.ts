@@ -84,7 +84,7 @@ ${service('a')}${service('b')}
     assertAllGone(launchedPids(r.events))
   })
 
-  test('the run deadline aborts, rolls back, and ends in error (exit 3)', async () => {
+  test('the run deadline aborts, rolls back, and ends in fail with the reason (exit 1)', async () => {
     const started = Date.now()
     const r = await run(
       'deadline',
@@ -96,9 +96,9 @@ ${service('a')}
     - fault: { type: process-pause, target: { service: a }, duration: 1m }
 `
     )
-    assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr)
     assert.ok(Date.now() - started < 20_000)
-    assert.equal(r.result!.verdict, 'error')
+    assert.equal(r.result!.verdict, 'fail')
     assert.match(r.result!.reason!, /deadline/)
     assert.ok(r.result!.faults[0]!.revertedAt)
     assertAllGone(launchedPids(r.events))

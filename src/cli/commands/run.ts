@@ -6,7 +6,9 @@
 import { loadExperimentFile } from '../../experiment/load.js'
 import { startRun } from '../../engine/runner.js'
 import { EXIT_CODES } from '../../engine/result.js'
-import { ledgerFiles, pendingEntries } from '../../engine/ledger.js'
+import { findLeftovers } from '../../engine/leftovers.js'
+import { createInterface } from 'node:readline/promises'
+import { recoverCommand } from './recover.js'
 import { dryRunLines } from '../../engine/dry-run.js'
 import { TerminalReporter, formatSummary } from '../../report/terminal.js'
 import { writeJsonResult } from '../../report/json.js'
@@ -29,12 +31,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
     return 0
   }
-  const leftovers = ledgerFiles().reduce((n, f) => n + pendingEntries(f).length, 0)
-  if (leftovers > 0) {
-    process.stderr.write(
-      `warning: ${leftovers} fault(s) from earlier runs are not undone; run 'ordeal recover'\n`
-    )
-  }
+  await offerRecover()
   const reporter = new TerminalReporter({
     stream: process.stdout,
     live: Boolean(process.stdout.isTTY) && options.progress !== false,
@@ -57,5 +54,29 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * Safety: a killed run's watchdog normally cleans up, but a machine reboot or a killed watchdog
+ * can leave faults behind. Say so before starting, and on a terminal offer to recover now.
+ */
+async function offerRecover(): Promise<void> {
+  const leftovers = findLeftovers()
+  if (leftovers.length === 0) {
+    return
+  }
+  process.stderr.write(
+    `warning: ${leftovers.length} leftover(s) from earlier runs (faults not undone, stray stress workers; a run still in progress also counts)\n`
+  )
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    process.stderr.write("run 'ordeal recover' to undo them\n")
+    return
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  const answer = await rl.question('undo them now with ordeal recover? [y/N] ')
+  rl.close()
+  if (/^y(es)?$/i.test(answer.trim())) {
+    await recoverCommand()
   }
 }

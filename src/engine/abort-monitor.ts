@@ -1,0 +1,75 @@
+/**
+ * Watches the journal for the experiment's abort conditions. A load condition is a k6
+ * threshold evaluated on each second of a load (`http_req_failed: rate<0.5`); the run aborts
+ * when it fails in `for` consecutive seconds. A probe condition aborts at the probe's failure.
+ * @module
+ */
+import type { AbortCondition } from '../experiment/model.js'
+import type { LoadTick } from '../load/contract.js'
+import { evaluateThreshold, parseThreshold, type MetricSource } from '../load/thresholds.js'
+import type { AbortKind, JournalEvent } from './events.js'
+
+export class AbortMonitor {
+  readonly #conditions: AbortCondition[]
+  readonly #abort: (kind: AbortKind, reason: string) => void
+  /** Consecutive failing seconds per condition index and load step. */
+  readonly #streaks = new Map<string, number>()
+
+  constructor(conditions: AbortCondition[], abort: (kind: AbortKind, reason: string) => void) {
+    this.#conditions = conditions
+    this.#abort = abort
+  }
+
+  /** The journal listener. */
+  readonly onEvent = (event: JournalEvent): void => {
+    if (event.type === 'load.tick') {
+      this.#conditions.forEach((c, i) => c.kind === 'load' && this.#onTick(c, i, event.stepId, event.tick))
+    } else if (event.type === 'probe.verdict' && event.verdict === 'Failed') {
+      for (const c of this.#conditions) {
+        if (c.kind === 'probe' && c.probe === event.name) {
+          this.#abort('probe', `abort condition ${c.path}: probe ${c.probe} failed: ${event.message}`)
+        }
+      }
+    }
+  }
+
+  #onTick(c: Extract<AbortCondition, { kind: 'load' }>, index: number, stepId: string, tick: LoadTick): void {
+    if (c.stepId !== undefined && c.stepId !== stepId) {
+      return
+    }
+    const parsed = parseThreshold(c.metric, c.threshold)
+    if (!parsed.ok) {
+      return // validated when the manifest was loaded
+    }
+    const result = evaluateThreshold(parsed.threshold, tickSource(tick))
+    const key = `${index}:${stepId}`
+    const streak = result.ok ? 0 : (this.#streaks.get(key) ?? 0) + 1
+    this.#streaks.set(key, streak)
+    if (streak >= c.forSeconds) {
+      this.#abort(
+        'threshold',
+        `abort condition ${c.path}: ${c.metric} '${c.threshold}' failed for ${streak} s (observed ${Math.round(result.observed * 1000) / 1000} in the last second)`
+      )
+    }
+  }
+}
+
+/** One second of load as a metric source: its percentiles, completions and failures. */
+function tickSource(tick: LoadTick): MetricSource {
+  const failed = tick.errors.http + tick.errors.timeout + tick.errors.connection
+  return {
+    trend: (metric, a) => {
+      if (metric !== 'http_req_duration' || tick.ok + failed === 0) {
+        return undefined
+      }
+      // A second only carries these percentiles; other aggregations have no sample (pass).
+      const percentile = a.kind === 'med' ? 50 : a.kind === 'p' ? a.percentile : undefined
+      return percentile === 50 ? tick.p50 : percentile === 95 ? tick.p95 : percentile === 99 ? tick.p99 : undefined
+    },
+    completed: tick.ok + failed,
+    failed,
+    sent: tick.sent,
+    dropped: tick.dropped,
+    elapsedSeconds: 1,
+  }
+}
