@@ -23,17 +23,27 @@ export class AbortMonitor {
   /** The journal listener. */
   readonly onEvent = (event: JournalEvent): void => {
     if (event.type === 'load.tick') {
-      this.#conditions.forEach((c, i) => c.kind === 'load' && this.#onTick(c, i, event.stepId, event.tick))
+      this.#conditions.forEach(
+        (c, i) => c.kind === 'load' && this.#onTick(c, i, event.stepId, event.tick)
+      )
     } else if (event.type === 'probe.verdict' && event.verdict === 'Failed') {
       for (const c of this.#conditions) {
         if (c.kind === 'probe' && c.probe === event.name) {
-          this.#abort('probe', `abort condition ${c.path}: probe ${c.probe} failed: ${event.message}`)
+          this.#abort(
+            'probe',
+            `abort condition ${c.path}: probe ${c.probe} failed: ${event.message}`
+          )
         }
       }
     }
   }
 
-  #onTick(c: Extract<AbortCondition, { kind: 'load' }>, index: number, stepId: string, tick: LoadTick): void {
+  #onTick(
+    c: Extract<AbortCondition, { kind: 'load' }>,
+    index: number,
+    stepId: string,
+    tick: LoadTick
+  ): void {
     if (c.stepId !== undefined && c.stepId !== stepId) {
       return
     }
@@ -64,7 +74,13 @@ function tickSource(tick: LoadTick): MetricSource {
       }
       // A second only carries these percentiles; other aggregations have no sample (pass).
       const percentile = a.kind === 'med' ? 50 : a.kind === 'p' ? a.percentile : undefined
-      return percentile === 50 ? tick.p50 : percentile === 95 ? tick.p95 : percentile === 99 ? tick.p99 : undefined
+      return percentile === 50
+        ? tick.p50
+        : percentile === 95
+          ? tick.p95
+          : percentile === 99
+            ? tick.p99
+            : undefined
     },
     completed: tick.ok + failed,
     failed,

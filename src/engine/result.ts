@@ -371,7 +371,11 @@ function verdictOf(kinds: string[]): Verdict {
     return 'error'
   }
   // An abort (deadline, stop condition, stopOnFailure) rolls back and reports `fail` with why.
-  if (kinds.some((k) => k === 'deadline' || k === 'probe' || k === 'threshold' || k === 'probe-failed')) {
+  if (
+    kinds.some(
+      (k) => k === 'deadline' || k === 'probe' || k === 'threshold' || k === 'probe-failed'
+    )
+  ) {
     return 'fail'
   }
   return 'pass'

@@ -77,7 +77,9 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
       }
       return {
         kind: 'load',
-        ...(a.load === undefined ? {} : { stepId: loadSteps.find((s) => s.name === a.load)?.id ?? a.load }),
+        ...(a.load === undefined
+          ? {}
+          : { stepId: loadSteps.find((s) => s.name === a.load)?.id ?? a.load }),
         metric: a.metric ?? '',
         threshold: a.threshold ?? '',
         forSeconds: Math.max(1, Math.round(ms(a.for, '1s') / 1000)),

@@ -178,9 +178,15 @@ export const abortConditionSchema = strictObject({
 }).superRefine((a, ctx) => {
   const onLoad = a.metric !== undefined || a.threshold !== undefined
   if (onLoad === (a.probe !== undefined)) {
-    ctx.addIssue({ code: 'custom', message: "needs either 'metric' and 'threshold' (a load condition) or 'probe'" })
+    ctx.addIssue({
+      code: 'custom',
+      message: "needs either 'metric' and 'threshold' (a load condition) or 'probe'",
+    })
   } else if (onLoad && (a.metric === undefined || a.threshold === undefined)) {
-    ctx.addIssue({ code: 'custom', message: "a load condition needs both 'metric' and 'threshold'" })
+    ctx.addIssue({
+      code: 'custom',
+      message: "a load condition needs both 'metric' and 'threshold'",
+    })
   }
 })
 
@@ -212,7 +218,9 @@ export const experimentSchema = strictObject({
      * Stop conditions: when one trips, every fault is rolled back and the run ends `fail`
      * with the condition as its reason (like AWS FIS stop conditions).
      */
-    abort: z.array(abortConditionSchema, { error: 'must be a list of abort conditions' }).optional(),
+    abort: z
+      .array(abortConditionSchema, { error: 'must be a list of abort conditions' })
+      .optional(),
   }),
 })
 

@@ -142,7 +142,10 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
   })
   input.spec.abort?.forEach((a, i) => {
     if (a.load !== undefined && !loadNames.includes(a.load)) {
-      issues.push({ path: ['spec', 'abort', i, 'load'], message: `no load step named '${a.load}'${didYouMean(a.load, loadNames)}` })
+      issues.push({
+        path: ['spec', 'abort', i, 'load'],
+        message: `no load step named '${a.load}'${didYouMean(a.load, loadNames)}`,
+      })
     }
     if (a.metric !== undefined && a.threshold !== undefined) {
       const parsed = parseThreshold(a.metric, a.threshold)
@@ -151,12 +154,16 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       } else if (!perSecond(parsed.threshold.metric, parsed.threshold.aggregation)) {
         issues.push({
           path: ['spec', 'abort', i, 'threshold'],
-          message: 'abort conditions are judged per second: use rate or count, or med, p(50), p(95), p(99) of http_req_duration',
+          message:
+            'abort conditions are judged per second: use rate or count, or med, p(50), p(95), p(99) of http_req_duration',
         })
       }
     }
     if (a.probe !== undefined && !probeNames.has(a.probe)) {
-      issues.push({ path: ['spec', 'abort', i, 'probe'], message: `no probe named '${a.probe}'${didYouMean(a.probe, [...probeNames.keys()])}` })
+      issues.push({
+        path: ['spec', 'abort', i, 'probe'],
+        message: `no probe named '${a.probe}'${didYouMean(a.probe, [...probeNames.keys()])}`,
+      })
     }
   })
   return issues
@@ -170,7 +177,10 @@ function perSecond(metric: string, aggregation: Aggregation): boolean {
   if (metric !== 'http_req_duration') {
     return true
   }
-  return aggregation.kind === 'med' || (aggregation.kind === 'p' && [50, 95, 99].includes(aggregation.percentile))
+  return (
+    aggregation.kind === 'med' ||
+    (aggregation.kind === 'p' && [50, 95, 99].includes(aggregation.percentile))
+  )
 }
 
 function hasLoad(steps: StepInputType[]): boolean {

@@ -187,7 +187,7 @@ describe('load step and queue check', () => {
       .replace("LOSE_EVERY: '0' }", "LOSE_EVERY: '0', FAIL_FROM: '40' }")
       .replace('duration: 2s', 'duration: 60s')
       .replace(
-        /  checks:[\s\S]*$/,
+        / {2}checks:[\s\S]*$/,
         `  abort:
     - { load: writes, metric: http_req_failed, threshold: 'rate<0.5', for: 2s }
 `
@@ -195,7 +195,10 @@ describe('load step and queue check', () => {
     const r = await run('abort', yaml)
     assert.equal(r.exitCode, 1, r.stdout + r.stderr)
     assert.ok(Date.now() - started < 30_000, 'did not run the whole 60 s load')
-    assert.match(r.result!.reason!, /abort condition spec\.abort\[0\]: http_req_failed 'rate<0\.5' failed for 2 s/)
+    assert.match(
+      r.result!.reason!,
+      /abort condition spec\.abort\[0\]: http_req_failed 'rate<0\.5' failed for 2 s/
+    )
     assertAllGone(launchedPids(r.events))
   })
 })
