@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
 import type { RunResult } from '../../src/engine/result.js'
-import { state } from '../support/processes.js'
+import { processesMentioning } from '../support/processes.js'
 import { startRunner, until } from '../support/runner-process.js'
 
 let ws: Workspace
@@ -17,25 +17,6 @@ before(() => {
   ws = workspace()
 })
 after(() => ws.cleanup())
-
-/** Live processes whose command line mentions `text` (the run's state dir is in every node's args). */
-function processesMentioning(text: string): string[] {
-  const found: string[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
-      continue
-    }
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
-      if (cmdline.includes(text) && state(Number(entry)) !== 'Z') {
-        found.push(`${entry}: ${cmdline.slice(0, 120)}`)
-      }
-    } catch {
-      // gone while we looked
-    }
-  }
-  return found
-}
 
 function assertNothingLeft(stateDir: string): void {
   assert.deepEqual(processesMentioning(stateDir), [], 'no RabbitMQ node, epmd or service left')

@@ -4,11 +4,8 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
-import { parseJournal } from '../../src/engine/journal.js'
-import { deriveResult, type RunResult } from '../../src/engine/result.js'
+import { deriveResult } from '../../src/engine/result.js'
 import { assertAllGone, launchedPids } from '../support/processes.js'
 
 // A store that acknowledges every item; with LOSE_EVERY=n it silently drops every n-th one,
@@ -77,16 +74,8 @@ before(() => {
 })
 after(() => ws.cleanup())
 
-async function run(name: string, yaml: string) {
-  const file = ws.write(`${name}.yaml`, yaml)
-  const json = path.join(ws.dir, `${name}.json`)
-  const journal = path.join(ws.dir, `${name}.ndjson`)
-  const r = await ws.run(['run', file, '--json', json, '--journal', journal])
-  return {
-    ...r,
-    result: existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult) : undefined,
-    events: existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : [],
-  }
+function run(name: string, yaml: string) {
+  return ws.runManifest(name, yaml)
 }
 
 describe('load step and queue check', () => {

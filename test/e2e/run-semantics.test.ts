@@ -49,16 +49,8 @@ before(() => {
 })
 after(() => ws.cleanup())
 
-async function run(name: string, yaml: string, extraArgs: string[] = []) {
-  const file = ws.write(`${name}.yaml`, yaml)
-  const json = path.join(ws.dir, `${name}.json`)
-  const journal = path.join(ws.dir, `${name}.ndjson`)
-  const r = await ws.run(['run', file, '--json', json, '--journal', journal, ...extraArgs])
-  const result = existsSync(json)
-    ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult)
-    : undefined
-  const events = existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : []
-  return { ...r, result, events, file }
+function run(name: string, yaml: string, extraArgs: string[] = []) {
+  return ws.runManifest(name, yaml, extraArgs)
 }
 
 describe('ordeal run', () => {

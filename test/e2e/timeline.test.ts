@@ -5,11 +5,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
-import { parseJournal } from '../../src/engine/journal.js'
-import type { RunResult } from '../../src/engine/result.js'
 import { alive, assertAllGone, launchedPids, state } from '../support/processes.js'
 
 const server = `import http from 'node:http'
@@ -31,19 +28,11 @@ before(() => {
 })
 after(() => ws.cleanup())
 
-async function run(name: string, spec: string) {
-  const file = ws.write(
-    `${name}.yaml`,
+function run(name: string, spec: string) {
+  return ws.runManifest(
+    name,
     `apiVersion: ordeal.dev/v1\nkind: Experiment\nmetadata:\n  name: ${name}\nspec:\n  hypothesis: h\n${spec}`
   )
-  const json = path.join(ws.dir, `${name}.json`)
-  const journal = path.join(ws.dir, `${name}.ndjson`)
-  const r = await ws.run(['run', file, '--json', json, '--journal', journal])
-  return {
-    ...r,
-    result: existsSync(json) ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult) : undefined,
-    events: existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : [],
-  }
 }
 
 describe('timeline', () => {

@@ -3,7 +3,10 @@
  * gets its own directory and its own ORDEAL_STATE_DIR, so runs never see each other's ledgers.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { parseJournal } from '../../src/engine/journal.js'
+import type { JournalEvent } from '../../src/engine/events.js'
+import type { RunResult } from '../../src/engine/result.js'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -18,10 +21,20 @@ export interface CliResult {
   stderr: string
 }
 
+export interface ManifestRun extends CliResult {
+  file: string
+  /** The `--json` result, if one was written. */
+  result: RunResult | undefined
+  /** The `--journal` events, if any were written. */
+  events: JournalEvent[]
+}
+
 export interface Workspace {
   dir: string
   stateDir: string
   write(name: string, content: string): string
+  /** Writes `<name>.yaml` and runs it with `--json` and `--journal` beside it. */
+  runManifest(name: string, yaml: string, extraArgs?: string[]): Promise<ManifestRun>
   run(
     args: string[],
     options?: { env?: Record<string, string>; timeoutMs?: number }
@@ -41,6 +54,20 @@ export function workspace(): Workspace {
       mkdirSync(path.dirname(file), { recursive: true })
       writeFileSync(file, content)
       return file
+    },
+    async runManifest(name, yaml, extraArgs = []) {
+      const file = this.write(`${name}.yaml`, yaml)
+      const json = path.join(dir, `${name}.json`)
+      const journal = path.join(dir, `${name}.ndjson`)
+      const r = await this.run(['run', file, '--json', json, '--journal', journal, ...extraArgs])
+      return {
+        ...r,
+        file,
+        result: existsSync(json)
+          ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult)
+          : undefined,
+        events: existsSync(journal) ? parseJournal(readFileSync(journal, 'utf8')) : [],
+      }
     },
     run(args, options = {}) {
       return runCli(args, {

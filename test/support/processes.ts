@@ -56,3 +56,22 @@ export function groupMembers(pgids: number[]): number[] {
   }
   return found
 }
+
+/** Live (non-zombie) processes whose command line contains `text`, as `pid: cmdline`. */
+export function processesMentioning(text: string): string[] {
+  const found: string[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) {
+      continue
+    }
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
+      if (cmdline.includes(text) && state(Number(entry)) !== 'Z') {
+        found.push(`${entry}: ${cmdline.slice(0, 120)}`)
+      }
+    } catch {
+      // ended while we looked
+    }
+  }
+  return found
+}

@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
-import { alive, state } from '../support/processes.js'
+import { alive, processesMentioning, state } from '../support/processes.js'
 import { startRunner, until } from '../support/runner-process.js'
 
 const kRuns = Number(process.env['ORDEAL_TORTURE_RUNS'] ?? 50)
@@ -68,23 +68,9 @@ const scenarios: Scenario[] = [
   },
 ]
 
-/** Live processes whose command line contains `token`. */
+/** Pids of live processes whose command line contains `token`. */
 function processesWith(token: string): number[] {
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) {
-      continue
-    }
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ')
-      if (cmdline.includes(token) && state(Number(entry)) !== 'Z') {
-        found.push(Number(entry))
-      }
-    } catch {
-      // ended while we looked
-    }
-  }
-  return found
+  return processesMentioning(token).map((line) => Number(line.split(':')[0]))
 }
 
 test(
