@@ -12,6 +12,7 @@ packages=(
   mariadb-server # real MariaDB for the sql probe tests
   prometheus    # real Prometheus for the prometheus probe tests
   rabbitmq-server # real RabbitMQ nodes for the order/delivery demo (issue 4)
+  socat         # reference TCP relay the proxy benchmark compares against
 )
 
 missing=()

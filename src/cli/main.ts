@@ -13,6 +13,7 @@ import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
 import { loadCommand } from './commands/load.js'
 import { demoCommand } from './commands/demo.js'
+import { proxyCommand } from './commands/proxy.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -87,6 +88,20 @@ program
   .option('--verbose', 'show service output')
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .action(async (name: string, options) => exit(await demoCommand(name, options)))
+
+program
+  .command('proxy')
+  .description('run the Toxiproxy-compatible TCP proxy (HTTP API on --port) until Ctrl+C')
+  .option('--host <host>', 'address of the HTTP API', '127.0.0.1')
+  .option('--port <port>', 'port of the HTTP API', '8474')
+  .option('--config <file>', 'proxies to create at start (same JSON array as POST /populate)')
+  .option(
+    '--seed <n>',
+    'seed for toxicity rolls, jitter and slicer offsets (default: random, logged)'
+  )
+  .action(async (options: { host: string; port: string; config?: string; seed?: string }) =>
+    exit(await proxyCommand(options))
+  )
 
 program
   .command('validate')
