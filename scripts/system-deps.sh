@@ -12,6 +12,7 @@ packages=(
   mariadb-server # real MariaDB for the sql probe tests
   prometheus    # real Prometheus for the prometheus probe tests
   rabbitmq-server # real RabbitMQ nodes for the order/delivery demo (issue 4)
+  iptables      # network faults inside ordeal's own namespaces (iproute2 is already there)
   socat         # reference TCP relay the proxy benchmark compares against
 )
 

@@ -70,6 +70,15 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   }
 
   lines.push('', 'would touch:')
+  for (const network of experiment.system.networks) {
+    lines.push(
+      `  network ${network.name}: bridge ord-<id>-b…, a /24 from 198.18.0.0/15 (gateway .254 for ordeal's own probes; nothing routed out)`
+    )
+  }
+  for (const host of experiment.system.hosts) {
+    const links = host.networks.map((n, i) => `eth${i} on ${n}`).join(', ')
+    lines.push(`  host ${host.name}: namespace ord-<id>-${host.name}, lo up, ${links} (veth)`)
+  }
   for (const line of describeServices(experiment.system.services)) {
     lines.push(`  launch ${line}`)
   }
@@ -88,6 +97,7 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   }
   if (
     experiment.system.services.length === 0 &&
+    experiment.system.hosts.length === 0 &&
     experiment.system.attach.length === 0 &&
     faults.length === 0
   ) {

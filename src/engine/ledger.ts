@@ -32,6 +32,11 @@ export type UndoAction =
   | { kind: 'terminate'; pid: number; startTime?: number; label: string }
   /** Remove a file ordeal created (disk-fill). */
   | { kind: 'remove-file'; path: string; label: string }
+  /**
+   * Run argv (no shell); success also when it fails because the thing is already gone (a
+   * missing rule, namespace, link or qdisc), so the undo is idempotent. Network faults, hosts.
+   */
+  | { kind: 'command'; argv: string[]; label: string }
   /** Nothing to undo (a kill is healed by the supervisor); recorded so the ledger is complete. */
   | { kind: 'none'; label: string }
 
@@ -76,6 +81,27 @@ export class Ledger {
     return entry
   }
 
+  /** Like {@link record} for many undos at once: one write and one fsync (network rule sets). */
+  recordAll(faultId: string, undos: UndoAction[], deadline: number): LedgerEntry[] {
+    const t = Date.now()
+    const entries = undos.map((undo) => ({
+      id: randomUUID(),
+      runId: this.runId,
+      faultId,
+      undo,
+      deadline,
+      t,
+    }))
+    this.#appendAll(entries.map((entry): LedgerLine => ({ op: 'record', ...entry })))
+    return entries
+  }
+
+  /** Marks many entries undone with one fsync. */
+  markAllUndone(entryIds: string[]): void {
+    const t = Date.now()
+    this.#appendAll(entryIds.map((id): LedgerLine => ({ op: 'undone', id, t })))
+  }
+
   /** Marks an entry undone. Harmless to call twice. */
   markUndone(entryId: string): void {
     this.#append({ op: 'undone', id: entryId, t: Date.now() })
@@ -87,9 +113,16 @@ export class Ledger {
   }
 
   #append(line: LedgerLine): void {
+    this.#appendAll([line])
+  }
+
+  #appendAll(lines: LedgerLine[]): void {
+    if (lines.length === 0) {
+      return
+    }
     const fd = openSync(this.file, 'a', 0o600)
     try {
-      writeSync(fd, `${JSON.stringify(line)}\n`)
+      writeSync(fd, lines.map((line) => `${JSON.stringify(line)}\n`).join(''))
       fsyncSync(fd)
     } finally {
       closeSync(fd)

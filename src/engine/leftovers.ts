@@ -9,6 +9,9 @@
  *   parent is gone. A worker whose parent is still its parent belongs to a live run, which
  *   ends it itself; it is not a leftover.
  *
+ * - namespaces and links named `ord-…` (hosts, veths, bridges) that no pending ledger entry
+ *   lists: a run whose ledger is gone. Those a ledger lists are removed through it.
+ *
  * Fill files cannot be found without a ledger: they live in whatever directory a manifest
  * named, and a filesystem-wide search for `.ordeal-fill-*` would be slow and could remove a
  * live run's file. Stopped processes cannot be found by name either: nothing marks them as
@@ -23,7 +26,9 @@ import { ancestors, listPids, statSummary } from '../system/proc-scan.js'
 import { waitGroupGone } from '../system/process-group.js'
 import { sleep } from '../shared/duration.js'
 import { Ledger, ledgerFiles, pendingEntries, type LedgerEntry } from './ledger.js'
-import { undoEntry } from './undo.js'
+import { executeUndo, undoEntry } from './undo.js'
+import { ordealNetworkObjects } from '../system/network/stray.js'
+import { linkDel, netnsDel } from '../system/network/commands.js'
 
 export type Leftover =
   /** An undo still pending in a ledger (its run may have died, or may still be running). */
@@ -35,6 +40,8 @@ export type Leftover =
       startTime: number | undefined
       description: string
     }
+  /** An `ord-` namespace or link no ledger lists. */
+  | { kind: 'network-object'; object: 'namespace' | 'link'; name: string; description: string }
 
 /** A worker past its own deadline by this much should have exited by itself long ago. */
 const kDeadlineGraceMs = 5000
@@ -60,6 +67,20 @@ export function findLeftovers(ledgersDir?: string): Leftover[] {
     }
   }
   leftovers.push(...findStrayStressWorkers())
+  const listed = new Set(
+    leftovers.flatMap((l) =>
+      l.kind === 'ledger-entry' && l.entry.undo.kind === 'command' ? [l.entry.undo.argv.at(-1)] : []
+    )
+  )
+  for (const o of ordealNetworkObjects()) {
+    if (!listed.has(o.name)) {
+      leftovers.push({
+        kind: 'network-object',
+        ...o,
+        description: `stray ${o.object} ${o.name} (no ledger lists it)`,
+      })
+    }
+  }
   return leftovers
 }
 
@@ -105,6 +126,11 @@ export async function removeLeftover(leftover: Leftover): Promise<'undone' | 'go
       new Ledger(path.basename(ledgerFile, '.ndjson'), path.dirname(ledgerFile)),
       entry
     )
+    return 'undone'
+  }
+  if (leftover.kind === 'network-object') {
+    const argv = leftover.object === 'namespace' ? netnsDel(leftover.name) : linkDel(leftover.name)
+    await executeUndo({ kind: 'command', argv, label: leftover.description })
     return 'undone'
   }
   const { pid, startTime } = leftover

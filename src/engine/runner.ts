@@ -27,6 +27,8 @@ import { CheckRunner } from './check-runner.js'
 import { AbortMonitor } from './abort-monitor.js'
 import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from './undo.js'
+import { LocalNetwork } from '../system/network/local-network.js'
+import type { PreflightChecks } from '../system/network/preflight.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -35,6 +37,8 @@ export interface RunOptions {
   onEvent?: JournalListener
   /** Receives service output lines, already prefixed with `[service-i]`. */
   onLog?: (line: string) => void
+  /** Overrides of the root / netem checks for hosts and network faults (tests). */
+  networkChecks?: PreflightChecks
 }
 
 export interface RunHandle {
@@ -136,6 +140,13 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     })),
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
+  const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
+  const network = new LocalNetwork(experiment.system, {
+    runId: ctx.runId,
+    ledger,
+    deadline: systemDeadline,
+    ...(ctx.options.networkChecks ? { checks: ctx.options.networkChecks } : {}),
+  })
   const supervisor: Supervisor = new LocalSupervisor({
     services: experiment.system.services,
     runDir: ctx.runDir,
@@ -146,7 +157,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     },
     ledger,
     // Past this the watchdog ends the system even if the runner is alive but stuck.
-    deadline: Date.now() + experiment.deadlineMs + 60_000,
+    deadline: systemDeadline,
+    topology: () => network.topology,
   })
   const deadline = setTimeout(
     () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
@@ -157,7 +169,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       type: 'system.starting',
       services: experiment.system.services.map((s) => s.name),
     })
+    let started = true
     try {
+      // Hosts before the services placed on them; preconditions fail before anything exists.
+      await network.create(experiment)
       await supervisor.start()
       journal.emit({ type: 'system.ready' })
     } catch (error) {
@@ -165,9 +180,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         type: 'system.failed',
         error: error instanceof Error ? error.message : String(error),
       })
-      return finish()
+      started = false
     }
-    if (!ctx.signal.aborted) {
+    // A failed start still falls through to the teardown below, so that run.ended comes last.
+    if (started && !ctx.signal.aborted) {
       const select = async (selector: TargetSelectorInput) => {
         const candidates =
           selector.service !== undefined
@@ -197,6 +213,12 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       )
     }
     await supervisor.stop()
+    await network.remove().catch((error: unknown) =>
+      journal.emit({
+        type: 'run.warning',
+        message: `could not remove hosts and networks: ${String(error)}`,
+      })
+    )
     rmSync(path.join(ctx.runDir, 'data'), { recursive: true, force: true })
     await ctx.lease.release()
     if (ledger.pending().length === 0) {

@@ -5,6 +5,7 @@
  */
 import { rm } from 'node:fs/promises'
 import { isSameProcess } from '../system/proc.js'
+import { isAlreadyGone, runArgv } from '../system/network/exec.js'
 import type { Ledger, LedgerEntry, UndoAction } from './ledger.js'
 
 export async function executeUndo(action: UndoAction): Promise<void> {
@@ -24,6 +25,15 @@ export async function executeUndo(action: UndoAction): Promise<void> {
     case 'remove-file':
       await rm(action.path, { force: true })
       return
+    case 'command': {
+      const result = await runArgv(action.argv)
+      if (result.code !== 0 && !isAlreadyGone(result.stderr)) {
+        throw new Error(
+          `${action.label}: ${action.argv.join(' ')} exited ${result.code}: ${result.stderr.trim()}`
+        )
+      }
+      return
+    }
     case 'none':
       return
   }

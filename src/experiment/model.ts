@@ -55,6 +55,20 @@ export interface Check {
 export interface SystemSpec {
   services: ServiceSpec[]
   attach: AttachSpec[]
+  /** Bridges joining hosts; empty when the system has no hosts. */
+  networks: NetworkSpec[]
+  /** Network namespaces services may be placed on. */
+  hosts: HostSpec[]
+}
+
+export interface NetworkSpec {
+  name: string
+}
+
+export interface HostSpec {
+  name: string
+  /** Names of the networks it joins, in order: its interfaces are eth0, eth1, ... */
+  networks: string[]
 }
 
 export type RestartPolicy = 'always' | 'on-failure' | 'never'
@@ -73,6 +87,8 @@ export interface ServiceSpec {
   restart: RestartPolicy
   backoff: { initialMs: number; maxMs: number }
   gracePeriodMs: number
+  /** Host of each replica (index i → hosts[i]); empty = the root namespace, as before. */
+  hosts?: string[]
 }
 
 export interface Readiness {

@@ -67,6 +67,8 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     system: {
       services: (spec.system?.services ?? []).map((s) => resolveService(s, options.baseDir)),
       attach: (spec.system?.attach ?? []).map((a) => ({ ...a })),
+      networks: (spec.system?.networks ?? []).map((n) => ({ name: n.name })),
+      hosts: (spec.system?.hosts ?? []).map((h) => ({ name: h.name, networks: [...h.networks] })),
     },
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
@@ -183,13 +185,16 @@ function resolveProbe(input: ProbeInput, stepId: string): Probe {
 
 function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
   const readiness = input.readiness
+  const replicas = input.replicas ?? input.hosts?.length ?? DEFAULTS.replicas
+  const hosts =
+    input.hosts ?? (input.host === undefined ? undefined : Array(replicas).fill(input.host))
   return {
     name: input.name,
     command: input.command,
     args: (input.args ?? []).map(String),
     env: Object.fromEntries(Object.entries(input.env ?? {}).map(([k, v]) => [k, String(v)])),
     cwd: path.resolve(baseDir, input.cwd ?? '.'),
-    replicas: input.replicas ?? DEFAULTS.replicas,
+    replicas,
     ports: { ...input.ports },
     ...(readiness
       ? {
@@ -207,5 +212,6 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
       maxMs: ms(input.backoff?.max, DEFAULTS.backoffMax),
     },
     gracePeriodMs: ms(input.gracePeriod, DEFAULTS.gracePeriod),
+    ...(hosts === undefined ? {} : { hosts: [...hosts] }),
   }
 }

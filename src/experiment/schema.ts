@@ -94,6 +94,25 @@ export const serviceSchema = strictObject({
   }).optional(),
   /** Time between SIGTERM and SIGKILL at teardown. @default '5s' */
   gracePeriod: duration().optional(),
+  /** Run every replica on this host (a network namespace from spec.system.hosts). */
+  host: name().optional(),
+  /** Replica i runs on hosts[i]; `replicas` defaults to the number of hosts. */
+  hosts: z.array(name(), { error: 'must be a list of host names' }).min(1).optional(),
+}).superRefine((s, ctx) => {
+  if (s.host !== undefined && s.hosts !== undefined) {
+    ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
+  }
+})
+
+/** A network: one bridge, with a /24 from 198.18.0.0/15 picked per run. */
+export const networkSchema = strictObject({ name: name() })
+
+/** A host: a network namespace of its own, with one address on each network it joins. */
+export const hostSchema = strictObject({
+  name: name(),
+  networks: z
+    .array(name(), { error: 'must be a list of network names' })
+    .min(1, { error: 'needs at least one network' }),
 })
 
 /** A process ordeal did not start; faults reach it only when a step names it explicitly. */
@@ -206,6 +225,10 @@ export const experimentSchema = strictObject({
     system: strictObject({
       services: z.array(serviceSchema, { error: 'must be a list of services' }).optional(),
       attach: z.array(attachSchema, { error: 'must be a list of attach targets' }).optional(),
+      /** Networks joining hosts (Linux bridges; needs root). */
+      networks: z.array(networkSchema, { error: 'must be a list of networks' }).optional(),
+      /** Hosts services run on (network namespaces; needs root). */
+      hosts: z.array(hostSchema, { error: 'must be a list of hosts' }).optional(),
     }).optional(),
     /** Probes over the whole run (Pre = before the first step, Post = after the last). */
     probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
@@ -232,3 +255,5 @@ export type CheckInputType = z.input<typeof checkSchemaUnion>
 export type AbortConditionInput = z.input<typeof abortConditionSchema>
 export type ServiceInput = z.input<typeof serviceSchema>
 export type AttachInput = z.input<typeof attachSchema>
+export type NetworkInput = z.input<typeof networkSchema>
+export type HostInput = z.input<typeof hostSchema>

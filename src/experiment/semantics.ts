@@ -9,6 +9,7 @@ import { parseDuration } from '../shared/duration.js'
 import { loadIssues } from '../load/resolve.js'
 import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import { capConflict } from '../faults/select-caps.js'
+import { faultNetworkIssues, networkIssues } from './network-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -18,7 +19,7 @@ export interface SemanticIssue {
 const kMaxFaultDurationMs = 24 * 3_600_000
 
 export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
-  const issues: SemanticIssue[] = []
+  const issues: SemanticIssue[] = networkIssues(input)
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
   const serviceNames = services.map((s) => s.name)
@@ -67,6 +68,9 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     }
     const fault = step.fault
     if (fault) {
+      if (fault.type.startsWith('network-') || fault.type === 'port-blackhole') {
+        issues.push(...faultNetworkIssues(input, fault, p))
+      }
       if ('target' in fault && fault.target) {
         const t = fault.target
         if (t.service !== undefined && !serviceNames.includes(t.service)) {
@@ -84,7 +88,10 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
         // A launched service has exactly `replicas` candidates; an attach match is counted
         // only at run time, where the caps clamp whatever the mode picks.
         const service = services.find((s) => s.name === t.service)
-        const conflict = capConflict(t, service ? (service.replicas ?? 1) : undefined)
+        const conflict = capConflict(
+          t,
+          service ? (service.replicas ?? service.hosts?.length ?? 1) : undefined
+        )
         if (conflict !== undefined) {
           issues.push({ path: [...p, 'fault', 'target'], message: conflict })
         }

@@ -11,6 +11,11 @@ import { memoryStressFault } from './memory-stress/index.js'
 import { processKillFault } from './process-kill/index.js'
 import { processPauseFault } from './process-pause/index.js'
 import { processRestartFault } from './process-restart/index.js'
+import { networkPartitionFault } from './network-partition/index.js'
+import { networkLossFault } from './network-loss/index.js'
+import { networkBandwidthFault } from './network-bandwidth/index.js'
+import { networkLatencyFault } from './network-latency/index.js'
+import { portBlackholeFault } from './port-blackhole/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -20,6 +25,11 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(cpuStressFault),
     erase(memoryStressFault),
     erase(diskFillFault),
+    erase(networkPartitionFault),
+    erase(networkLossFault),
+    erase(networkBandwidthFault),
+    erase(networkLatencyFault),
+    erase(portBlackholeFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

@@ -5,6 +5,11 @@ import { processRestartSchema } from './process-restart/schema.js'
 import { cpuStressSchema } from './cpu-stress/schema.js'
 import { memoryStressSchema } from './memory-stress/schema.js'
 import { diskFillSchema } from './disk-fill/schema.js'
+import { networkPartitionSchema } from './network-partition/schema.js'
+import { networkLossSchema } from './network-loss/schema.js'
+import { networkBandwidthSchema } from './network-bandwidth/schema.js'
+import { networkLatencySchema } from './network-latency/schema.js'
+import { portBlackholeSchema } from './port-blackhole/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -13,6 +18,11 @@ export const faultSchemas = [
   cpuStressSchema,
   memoryStressSchema,
   diskFillSchema,
+  networkPartitionSchema,
+  networkLossSchema,
+  networkBandwidthSchema,
+  networkLatencySchema,
+  portBlackholeSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)

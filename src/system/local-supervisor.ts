@@ -27,6 +27,8 @@ import type { ProcessTarget } from './targets.js'
 import { settleWithin } from './timing.js'
 import type { Ledger } from '../engine/ledger.js'
 import { processStartTime } from './proc.js'
+import { hostPlan, hostsTemplateVars, hostVars, type Topology } from './network/topology.js'
+import { nsExec } from './network/commands.js'
 
 export { describeServices } from './describe-services.js'
 
@@ -44,6 +46,8 @@ export interface LocalSupervisorOptions {
   ledger?: Ledger
   /** Deadline to record with those entries (ms since epoch). */
   deadline?: number
+  /** The run's hosts, once created: replicas placed on a host are spawned in its namespace. */
+  topology?: () => Topology | undefined
 }
 
 /** The ledger's fault id for processes of the system itself (not faults). */
@@ -58,6 +62,7 @@ export class LocalSupervisor implements Supervisor {
   readonly #log: (line: string) => void
   readonly #ledger: Ledger | undefined
   readonly #deadline: number
+  readonly #topology: () => Topology | undefined
   readonly #slots = new Map<string, ReplicaSlot[]>()
   /** Every process group ever launched → its grace period; stop() sweeps them all. */
   readonly #groups = new Map<number, number>()
@@ -76,6 +81,7 @@ export class LocalSupervisor implements Supervisor {
     this.#log = options.log
     this.#ledger = options.ledger
     this.#deadline = options.deadline ?? Number.MAX_SAFE_INTEGER
+    this.#topology = options.topology ?? (() => undefined)
     for (const spec of options.services) {
       const replicas = Array.from({ length: spec.replicas }, (_, i) =>
         slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
@@ -112,7 +118,11 @@ export class LocalSupervisor implements Supervisor {
   }
 
   templateVars(): TemplateVars {
-    return { services: this.#servicesVars() }
+    const topology = this.#topology()
+    return {
+      services: this.#servicesVars(),
+      ...(topology ? { hosts: hostsTemplateVars(topology) } : {}),
+    }
   }
 
   replicas(service: string): ReplicaInfo[] {
@@ -211,7 +221,7 @@ export class LocalSupervisor implements Supervisor {
     let launch: ReturnType<typeof renderLaunch>
     let proc: ReplicaProcess
     try {
-      launch = renderLaunch(slot.spec, this.#replicaVars(slot))
+      launch = this.#placed(slot, renderLaunch(slot.spec, this.#replicaVars(slot)))
       // Synchronous from here to `slot.proc = proc`, so no other launch can interleave.
       proc = ReplicaProcess.spawn(launch, (line) => this.#onLine(slot, line))
     } catch (error) {
@@ -393,7 +403,33 @@ export class LocalSupervisor implements Supervisor {
   }
 
   #replicaVars(slot: ReplicaSlot): TemplateVars {
-    return replicaTemplateVars(slot.spec.name, slots.slotLayout(slot), this.#servicesVars())
+    const vars = replicaTemplateVars(slot.spec.name, slots.slotLayout(slot), this.#servicesVars())
+    const topology = this.#topology()
+    const host = slot.spec.hosts?.[slot.index]
+    if (topology) {
+      vars['hosts'] = hostsTemplateVars(topology)
+      if (host !== undefined) {
+        vars['host'] = hostVars(hostPlan(topology, host))
+      }
+    }
+    return vars
+  }
+
+  /**
+   * A replica on a host runs as `ip netns exec <ns> <command> ...`: ip enters the namespace and
+   * execs the command, so the pid (and process group) is the command's own.
+   */
+  #placed(slot: ReplicaSlot, launch: ReturnType<typeof renderLaunch>) {
+    const host = slot.spec.hosts?.[slot.index]
+    if (host === undefined) {
+      return launch
+    }
+    const topology = this.#topology()
+    if (!topology) {
+      throw new Error(`host '${host}' was not created`)
+    }
+    const argv = nsExec(hostPlan(topology, host).namespace, [launch.command, ...launch.args])
+    return { ...launch, command: argv[0]!, args: argv.slice(1) }
   }
 
   #replicasOf(service: string): ReplicaSlot[] {

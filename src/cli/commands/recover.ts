@@ -30,6 +30,13 @@ export async function recoverCommand(): Promise<number> {
   const workers = leftovers.filter((l) => l.kind === 'stress-worker')
   const outcomes = await Promise.allSettled(workers.map((w) => removeLeftover(w)))
   workers.forEach((w, i) => report(w, outcomes[i]!))
+  // Stray namespaces before links: deleting a namespace takes its veths with it.
+  const objects = leftovers
+    .filter((l) => l.kind === 'network-object')
+    .sort((a, b) => (a.object === b.object ? 0 : a.object === 'namespace' ? -1 : 1))
+  for (const leftover of objects) {
+    report(leftover, (await Promise.allSettled([removeLeftover(leftover)]))[0]!)
+  }
   process.stdout.write(
     undone + failed === 0 ? 'nothing to recover\n' : `recovered ${undone}, failed ${failed}\n`
   )
