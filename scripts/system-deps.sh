@@ -14,6 +14,8 @@ packages=(
   rabbitmq-server # real RabbitMQ nodes for the order/delivery demo (issue 4)
   iptables      # network faults inside ordeal's own namespaces (iproute2 is already there)
   socat         # reference TCP relay the proxy benchmark compares against
+  etcd-server   # real three-node etcd cluster for the etcd partition example
+  etcd-client   # etcdctl, used by that example's probes to move leadership and write
 )
 
 missing=()

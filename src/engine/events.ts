@@ -52,6 +52,8 @@ export type JournalEventBody =
     }
   | { type: 'system.starting'; services: string[] }
   | { type: 'system.ready' }
+  /** Hosts and networks created for the run: every kernel object is named `ord-<netId>-…`. */
+  | { type: 'network.created'; netId: string; namespaces: string[] }
   | { type: 'system.failed'; error: string }
   | { type: 'system.stopped' }
   | { type: 'service.started'; service: string; replica: number; pid: number }

@@ -5,7 +5,7 @@
  */
 import type { LoadSpec } from '../load/contract.js'
 import { runLoad } from '../load/generator.js'
-import type { TemplateVars } from '../shared/template.js'
+import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import type { AbortKind } from './events.js'
 import type { Journal } from './journal.js'
 
@@ -22,7 +22,7 @@ export async function runLoadStep(stepId: string, spec: LoadSpec, env: LoadStepE
     type: 'load.started',
     stepId,
     method: spec.method,
-    url: spec.url,
+    url: displayUrl(spec.url, env.vars()),
     targetRate: spec.rate ?? Math.max(spec.startRate, ...(spec.stages ?? []).map((s) => s.target)),
     durationMs: spec.durationMs,
   })
@@ -38,6 +38,15 @@ export async function runLoadStep(stepId: string, spec: LoadSpec, env: LoadStepE
       ),
   })
   journal.emit({ type: 'load.ended', stepId, summary })
+}
+
+/** The URL with system variables filled in; per-request ones (`{{seq}}`…) stay as written. */
+function displayUrl(url: string, vars: TemplateVars): string {
+  try {
+    return renderTemplate(url, { ...vars, seq: '{{seq}}', uuid: '{{uuid}}', now: '{{now}}' })
+  } catch {
+    return url
+  }
 }
 
 function round(x: number): number {

@@ -29,6 +29,7 @@ import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from './undo.js'
 import { LocalNetwork } from '../system/network/local-network.js'
 import type { PreflightChecks } from '../system/network/preflight.js'
+import { RunProxies } from '../proxy/run-proxies.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -147,7 +148,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     deadline: systemDeadline,
     ...(ctx.options.networkChecks ? { checks: ctx.options.networkChecks } : {}),
   })
+  // In this process: a dead runner leaves no proxy (and no toxic) behind.
+  const proxies = new RunProxies(ctx.runId, experiment.system.proxies ?? [])
   const supervisor: Supervisor = new LocalSupervisor({
+    extraVars: () => ({ proxies: proxies.templateVars() }),
     services: experiment.system.services,
     runDir: ctx.runDir,
     journal,
@@ -173,6 +177,16 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     try {
       // Hosts before the services placed on them; preconditions fail before anything exists.
       await network.create(experiment)
+      if (network.topology && network.topology.hosts.length > 0) {
+        journal.emit({
+          type: 'network.created',
+          netId: network.topology.netId,
+          namespaces: network.topology.hosts.map((h) => h.namespace),
+        })
+      }
+      // Ports first, so proxy upstreams can name services; proxies before the services using them.
+      await supervisor.prepare()
+      await proxies.start(supervisor.templateVars())
       await supervisor.start()
       journal.emit({ type: 'system.ready' })
     } catch (error) {
@@ -213,6 +227,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       )
     }
     await supervisor.stop()
+    proxies.close()
     await network.remove().catch((error: unknown) =>
       journal.emit({
         type: 'run.warning',

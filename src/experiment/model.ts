@@ -59,6 +59,17 @@ export interface SystemSpec {
   networks: NetworkSpec[]
   /** Network namespaces services may be placed on. */
   hosts: HostSpec[]
+  /** Proxies started before the services (`{{proxies.NAME.port}}`); empty when none. */
+  proxies?: ProxySpec[]
+}
+
+export interface ProxySpec {
+  name: string
+  kind: 'tcp' | 'http'
+  /** `host:port`, may hold service templates; rendered once ports are assigned. */
+  upstream: string
+  /** 0 = a free port. */
+  port: number
 }
 
 export interface NetworkSpec {

@@ -69,6 +69,12 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
       attach: (spec.system?.attach ?? []).map((a) => ({ ...a })),
       networks: (spec.system?.networks ?? []).map((n) => ({ name: n.name })),
       hosts: (spec.system?.hosts ?? []).map((h) => ({ name: h.name, networks: [...h.networks] })),
+      proxies: (spec.system?.proxies ?? []).map((p) => ({
+        name: p.name,
+        kind: p.kind ?? 'tcp',
+        upstream: p.upstream,
+        port: p.port ?? 0,
+      })),
     },
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),

@@ -130,6 +130,20 @@ export const attachSchema = strictObject({
   }
 })
 
+/**
+ * A proxy the run starts in front of an upstream, before the services; clients reach it at
+ * `{{proxies.NAME.port}}`. Proxy faults (proxy-toxic, proxy-down, http-fault) act on it.
+ */
+export const proxySchema = strictObject({
+  name: name(),
+  /** `tcp`: a Toxiproxy-style proxy with toxics; `http`: an L7 proxy for http-fault. @default 'tcp' */
+  kind: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).optional(),
+  /** `host:port` of the upstream; may use templates such as `127.0.0.1:{{services.db.ports.pg}}`. */
+  upstream: z.string({ error: 'must be host:port' }).min(1),
+  /** Port to listen on (127.0.0.1); 0 picks a free one. @default 0 */
+  port: z.number({ error: 'must be a port number' }).int().min(0).max(65535).optional(),
+})
+
 export const checkSchemaUnion = z.discriminatedUnion('type', checkSchemas, {
   error: (issue) =>
     issue.code === 'invalid_union' && issue.input && typeof issue.input === 'object'
@@ -229,6 +243,8 @@ export const experimentSchema = strictObject({
       networks: z.array(networkSchema, { error: 'must be a list of networks' }).optional(),
       /** Hosts services run on (network namespaces; needs root). */
       hosts: z.array(hostSchema, { error: 'must be a list of hosts' }).optional(),
+      /** Proxies the run starts before the services and routes their traffic through. */
+      proxies: z.array(proxySchema, { error: 'must be a list of proxies' }).optional(),
     }).optional(),
     /** Probes over the whole run (Pre = before the first step, Post = after the last). */
     probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
@@ -257,3 +273,4 @@ export type ServiceInput = z.input<typeof serviceSchema>
 export type AttachInput = z.input<typeof attachSchema>
 export type NetworkInput = z.input<typeof networkSchema>
 export type HostInput = z.input<typeof hostSchema>
+export type ProxyInput = z.input<typeof proxySchema>

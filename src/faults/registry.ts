@@ -16,6 +16,9 @@ import { networkLossFault } from './network-loss/index.js'
 import { networkBandwidthFault } from './network-bandwidth/index.js'
 import { networkLatencyFault } from './network-latency/index.js'
 import { portBlackholeFault } from './port-blackhole/index.js'
+import { proxyToxicFault } from './proxy-toxic/index.js'
+import { proxyDownFault } from './proxy-down/index.js'
+import { httpFaultFault } from './http-fault/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -30,6 +33,9 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(networkBandwidthFault),
     erase(networkLatencyFault),
     erase(portBlackholeFault),
+    erase(proxyToxicFault),
+    erase(proxyDownFault),
+    erase(httpFaultFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

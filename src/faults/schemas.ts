@@ -10,6 +10,9 @@ import { networkLossSchema } from './network-loss/schema.js'
 import { networkBandwidthSchema } from './network-bandwidth/schema.js'
 import { networkLatencySchema } from './network-latency/schema.js'
 import { portBlackholeSchema } from './port-blackhole/schema.js'
+import { proxyToxicSchema } from './proxy-toxic/schema.js'
+import { proxyDownSchema } from './proxy-down/schema.js'
+import { httpFaultSchema } from './http-fault/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -23,6 +26,9 @@ export const faultSchemas = [
   networkBandwidthSchema,
   networkLatencySchema,
   portBlackholeSchema,
+  proxyToxicSchema,
+  proxyDownSchema,
+  httpFaultSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)

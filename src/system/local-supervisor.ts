@@ -48,6 +48,8 @@ export interface LocalSupervisorOptions {
   deadline?: number
   /** The run's hosts, once created: replicas placed on a host are spawned in its namespace. */
   topology?: () => Topology | undefined
+  /** More template variables for launches and probes (the run's `proxies`). */
+  extraVars?: () => TemplateVars
 }
 
 /** The ledger's fault id for processes of the system itself (not faults). */
@@ -63,6 +65,7 @@ export class LocalSupervisor implements Supervisor {
   readonly #ledger: Ledger | undefined
   readonly #deadline: number
   readonly #topology: () => Topology | undefined
+  readonly #extraVars: () => TemplateVars
   readonly #slots = new Map<string, ReplicaSlot[]>()
   /** Every process group ever launched → its grace period; stop() sweeps them all. */
   readonly #groups = new Map<number, number>()
@@ -82,6 +85,7 @@ export class LocalSupervisor implements Supervisor {
     this.#ledger = options.ledger
     this.#deadline = options.deadline ?? Number.MAX_SAFE_INTEGER
     this.#topology = options.topology ?? (() => undefined)
+    this.#extraVars = options.extraVars ?? (() => ({}))
     for (const spec of options.services) {
       const replicas = Array.from({ length: spec.replicas }, (_, i) =>
         slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
@@ -120,6 +124,7 @@ export class LocalSupervisor implements Supervisor {
   templateVars(): TemplateVars {
     const topology = this.#topology()
     return {
+      ...this.#extraVars(),
       services: this.#servicesVars(),
       ...(topology ? { hosts: hostsTemplateVars(topology) } : {}),
     }
@@ -403,7 +408,10 @@ export class LocalSupervisor implements Supervisor {
   }
 
   #replicaVars(slot: ReplicaSlot): TemplateVars {
-    const vars = replicaTemplateVars(slot.spec.name, slots.slotLayout(slot), this.#servicesVars())
+    const vars = {
+      ...this.#extraVars(),
+      ...replicaTemplateVars(slot.spec.name, slots.slotLayout(slot), this.#servicesVars()),
+    }
     const topology = this.#topology()
     const host = slot.spec.hosts?.[slot.index]
     if (topology) {

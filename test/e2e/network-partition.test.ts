@@ -11,6 +11,7 @@ import path from 'node:path'
 import { cliPath, workspace } from '../support/cli.js'
 import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
 import { ordealNetworkObjects } from '../../src/system/network/stray.js'
+import { netIdOf } from '../../src/system/network/names.js'
 import { runArgv } from '../../src/system/network/exec.js'
 
 const ws = workspace()
@@ -42,7 +43,6 @@ spec:
 
 describe('network e2e', () => {
   test('SIGINT while a partition is active: exit 130, nothing of ordeal left', async () => {
-    const before = new Set(ordealNetworkObjects().map((o) => o.name))
     const file = ws.write('net.yaml', yaml)
     const json = path.join(ws.dir, 'net.json')
     const journal = path.join(ws.dir, 'net.ndjson')
@@ -72,14 +72,23 @@ describe('network e2e', () => {
         }
       })
     })
-    const created = ordealNetworkObjects().filter((o) => !before.has(o.name))
-    const namespaces = created.filter((o) => o.object === 'namespace').map((o) => o.name)
-    assert.equal(namespaces.length, 3, JSON.stringify(created))
-    // Each replica runs inside its host's namespace, under its own pid.
+    // Other test files create their own namespaces concurrently: look only at this run's,
+    // found through the namespace its first replica lives in.
     const events = readFileSync(journal, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { type: string; pid?: number; replica?: number })
+    const first = events.find((e) => e.type === 'service.started')!
+    const inode = readlinkSync(`/proc/${first.pid}/ns/net`)
+    const own = ordealNetworkObjects().find(
+      (o) => o.object === 'namespace' && `net:[${statSync(`/run/netns/${o.name}`).ino}]` === inode
+    )!
+    const netId = netIdOf(own.name)
+    const mine = (o: { name: string }) => netIdOf(o.name) === netId
+    const created = ordealNetworkObjects().filter(mine)
+    const namespaces = created.filter((o) => o.object === 'namespace').map((o) => o.name)
+    assert.equal(namespaces.length, 3, JSON.stringify(created))
+    // Each replica runs inside its host's namespace, under its own pid.
     const started = events.filter((e) => e.type === 'service.started')
     assert.equal(
       started.length,
@@ -102,11 +111,7 @@ describe('network e2e', () => {
 
     child.kill('SIGINT')
     assert.equal(await exited, 130, out)
-    assert.deepEqual(
-      ordealNetworkObjects().filter((o) => !before.has(o.name)),
-      [],
-      'no namespace, veth or bridge left'
-    )
+    assert.deepEqual(ordealNetworkObjects().filter(mine), [], 'no namespace, veth or bridge left')
     assert.deepEqual(ledgerFiles(path.join(ws.stateDir, 'ledgers')).flatMap(pendingEntries), [])
     const result = JSON.parse(readFileSync(json, 'utf8')) as { verdict: string }
     assert.equal(result.verdict, 'interrupted')

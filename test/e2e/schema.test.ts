@@ -23,6 +23,8 @@ test('every example manifest validates', async () => {
     'validate',
     'examples/quickstart/experiment.yaml',
     'examples/quickstart/experiment-no-retries.yaml',
+    'examples/etcd-partition/experiment.yaml',
+    'examples/etcd-partition/experiment-weakened.yaml',
   ])
   assert.equal(r.exitCode, 0, r.stderr)
 })

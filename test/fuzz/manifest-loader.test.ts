@@ -33,6 +33,8 @@ const examples = [
   'examples/quickstart/experiment-no-retries.yaml',
   'examples/order-delivery/v1.yaml',
   'examples/order-delivery/v2.yaml',
+  'examples/etcd-partition/experiment.yaml',
+  'examples/etcd-partition/experiment-weakened.yaml',
 ].map((file) => readFileSync(path.join(repoRoot, file), 'utf8'))
 
 const everything = `apiVersion: ordeal.dev/v1

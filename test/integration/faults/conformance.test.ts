@@ -31,9 +31,14 @@ const NAMESPACE_TYPES = [
   'network-latency',
   'port-blackhole',
 ] as const
-type Type = Exclude<FaultInput['type'], (typeof NAMESPACE_TYPES)[number]>
+/** Proxy faults act on the run's in-process proxies: their suite is test/integration/proxy-faults/. */
+const PROXY_TYPES = ['proxy-toxic', 'proxy-down', 'http-fault'] as const
+type Type = Exclude<
+  FaultInput['type'],
+  (typeof NAMESPACE_TYPES)[number] | (typeof PROXY_TYPES)[number]
+>
 const LOCAL_TYPES = FAULT_TYPES.filter(
-  (t): t is Type => !(NAMESPACE_TYPES as readonly string[]).includes(t)
+  (t): t is Type => ![...NAMESPACE_TYPES, ...PROXY_TYPES].includes(t as never)
 )
 
 interface Case<T extends Type, S> {

@@ -24,24 +24,25 @@ spec:
   hypothesis: h
   system:
     networks: [{ name: lan }]
-    hosts: [{ name: a, networks: [lan] }, { name: b, networks: [lan] }]
+    hosts: [{ name: pfa, networks: [lan] }, { name: pfb, networks: [lan] }]
   steps:
     - fault: ${fault}
 `
+// Other test files create namespaces concurrently; this run's hosts have names of their own.
+const ownObjects = () => ordealNetworkObjects().filter((o) => /-pf[ab]$/.test(o.name))
 const load = (fault: string) =>
   loadExperimentText(manifest(fault), path.join(os.tmpdir(), 'preflight.yaml'))
 
 test('without root: the run errors before any namespace exists, naming the proxy', async () => {
-  const before = ordealNetworkObjects().length
   const result = await runExperiment(
-    load('{ type: network-partition, between: [[a], [b]], duration: 1s }'),
+    load('{ type: network-partition, between: [[pfa], [pfb]], duration: 1s }'),
     { networkChecks: { isRoot: () => false } }
   )
   assert.equal(result.verdict, 'error')
   const failed = JSON.stringify(result)
   assert.match(failed, /need root/)
   assert.match(failed, /ordeal proxy/)
-  assert.equal(ordealNetworkObjects().length, before)
+  assert.deepEqual(ownObjects(), [], 'no namespace or link of this run')
 })
 
 test('network-latency on a kernel without netem fails before touching anything', async (t) => {
@@ -49,24 +50,23 @@ test('network-latency on a kernel without netem fails before touching anything',
     t.skip('this kernel has netem')
     return
   }
-  const before = ordealNetworkObjects().length
   const result = await runExperiment(
-    load('{ type: network-latency, host: a, latency: 100ms, duration: 1s }')
+    load('{ type: network-latency, host: pfa, latency: 100ms, duration: 1s }')
   )
   assert.equal(result.verdict, 'error')
   assert.match(JSON.stringify(result), /this kernel has no netem.*ordeal proxy/)
-  assert.equal(ordealNetworkObjects().length, before)
+  assert.deepEqual(ownObjects(), [], 'no namespace or link of this run')
 })
 
 test('unknown hosts and networks are manifest errors with did-you-mean', () => {
-  const text = manifest('{ type: network-loss, host: aa, percent: 10, duration: 1s }').replace(
-    'networks: [lan] }, { name: b',
-    'networks: [lam] }, { name: b'
+  const text = manifest('{ type: network-loss, host: pfaa, percent: 10, duration: 1s }').replace(
+    'networks: [lan] }, { name: pfb',
+    'networks: [lam] }, { name: pfb'
   )
   assert.throws(
     () => loadExperimentText(text, path.join(os.tmpdir(), 'x.yaml')),
     (error: Error) =>
       /no network named 'lam'.*did you mean 'lan'/s.test(error.message) &&
-      /no host named 'aa'.*did you mean 'a'/s.test(error.message)
+      /no host named 'pfaa'.*did you mean 'pfa'/s.test(error.message)
   )
 })
