@@ -9,6 +9,8 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
+import { netIdOf } from '../../src/system/network/names.js'
+import { ordealNetworkObjects } from '../../src/system/network/stray.js'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
 import { alive, processesMentioning, state } from '../support/processes.js'
@@ -47,6 +49,16 @@ const scenarios: Scenario[] = [
     name: 'pause an attached process',
     step: 'fault: { type: process-pause, target: { attach: outsider }, duration: 10m }',
     injected: /process-pause injected/,
+  },
+  {
+    name: 'network-partition',
+    step: 'fault: { type: network-partition, between: [[h1], [h2]], duration: 10m }',
+    injected: /network-partition injected/,
+  },
+  {
+    name: 'network-loss',
+    step: 'fault: { type: network-loss, host: h1, percent: 50, duration: 10m }',
+    injected: /network-loss injected/,
   },
   {
     name: 'disk-fill',
@@ -92,14 +104,17 @@ metadata: { name: torture-${i} }
 spec:
   hypothesis: rollback survives the runner's death
   system:
+    networks: [{ name: lan }]
+    hosts: [{ name: h1, networks: [lan] }, { name: h2, networks: [lan] }]
     services:
-      - { name: app, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never }
+      - { name: app, host: h1, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never }
     attach: [{ name: outsider, pid: ${external.pid} }]
   steps:
     - ${scenario.step}
 `
       )
-      const runner = startRunner(['run', file], {
+      const journal = path.join(ws.dir, `torture-${i}.ndjson`)
+      const runner = startRunner(['run', file, '--journal', journal], {
         cwd: ws.dir,
         env: { ORDEAL_STATE_DIR: ws.stateDir, ORDEAL_LEASE_MS: String(kLeaseMs) },
       })
@@ -107,7 +122,17 @@ spec:
       await new Promise((r) => setTimeout(r, Math.random() * 300)) // a random moment while active
       const runnerPid = runner.child.pid!
       runner.killGroup()
+      // The run's namespaces, links and rules all carry its network id (`ord-<id>-…`).
+      const netId = readFileSync(journal, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { type: string; netId?: string })
+        .find((e) => e.type === 'network.created')?.netId
       const clean = () =>
+        netId !== undefined &&
+        // The watchdog has finished its bookkeeping too (it marks entries as it goes).
+        ledgerFiles(path.join(ws.stateDir, 'ledgers')).flatMap(pendingEntries).length === 0 &&
+        ordealNetworkObjects().filter((o) => netIdOf(o.name) === netId).length === 0 &&
         processesWith(token).length === 0 &&
         processesWith(`ordeal-stress`).filter((pid) =>
           readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0${runnerPid}\0`)
@@ -118,7 +143,12 @@ spec:
         times.push(await until(clean, kLeaseMs + 2000))
       } catch {
         dirty.push(
-          `run ${i} (${scenario.name}): services ${processesWith(token).join(',') || 'none'}, external ${state(external.pid!)}, fill ${readdirSync(fillDir).join(',') || 'none'}`
+          `run ${i} (${scenario.name}): network ${netId ?? 'unknown'} ${
+            ordealNetworkObjects()
+              .filter((o) => netIdOf(o.name) === netId)
+              .map((o) => o.name)
+              .join(',') || 'clean'
+          }, services ${processesWith(token).join(',') || 'none'}, external ${state(external.pid!)}, fill ${readdirSync(fillDir).join(',') || 'none'}`
         )
       }
       await runner.exited
