@@ -6,7 +6,12 @@
  */
 import type { AbortCondition } from '../experiment/model.js'
 import type { LoadTick } from '../load/contract.js'
-import { evaluateThreshold, parseThreshold, type MetricSource } from '../load/thresholds.js'
+import {
+  evaluateThreshold,
+  parseThreshold,
+  type MetricSource,
+  type ParsedThreshold,
+} from '../load/thresholds.js'
 import type { AbortKind, JournalEvent } from './events.js'
 
 export class AbortMonitor {
@@ -14,10 +19,18 @@ export class AbortMonitor {
   readonly #abort: (kind: AbortKind, reason: string) => void
   /** Consecutive failing seconds per condition index and load step. */
   readonly #streaks = new Map<string, number>()
+  /** Load conditions' thresholds, parsed once (they were validated with the manifest). */
+  readonly #thresholds = new Map<number, ParsedThreshold>()
 
   constructor(conditions: AbortCondition[], abort: (kind: AbortKind, reason: string) => void) {
     this.#conditions = conditions
     this.#abort = abort
+    conditions.forEach((c, i) => {
+      const parsed = c.kind === 'load' ? parseThreshold(c.metric, c.threshold) : undefined
+      if (parsed?.ok) {
+        this.#thresholds.set(i, parsed.threshold)
+      }
+    })
   }
 
   /** The journal listener. */
@@ -47,11 +60,11 @@ export class AbortMonitor {
     if (c.stepId !== undefined && c.stepId !== stepId) {
       return
     }
-    const parsed = parseThreshold(c.metric, c.threshold)
-    if (!parsed.ok) {
-      return // validated when the manifest was loaded
+    const threshold = this.#thresholds.get(index)
+    if (!threshold) {
+      return
     }
-    const result = evaluateThreshold(parsed.threshold, tickSource(tick))
+    const result = evaluateThreshold(threshold, tickSource(tick))
     const key = `${index}:${stepId}`
     const streak = result.ok ? 0 : (this.#streaks.get(key) ?? 0) + 1
     this.#streaks.set(key, streak)
