@@ -7,12 +7,17 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       eqeqeq: ['error', 'always'],
       curly: ['error', 'all'],
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // A forgotten await on an undo leaves a fault in place (STYLE.md §9).
       '@typescript-eslint/no-floating-promises': 'error',
     },
@@ -27,6 +32,14 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     // Separate processes' entry points own their exit too.
     ignores: ['src/cli/**', 'src/engine/watchdog/main.ts', 'src/faults/stress/worker.ts'],
-    rules: { 'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name='process'][property.name='exit']", message: 'only src/cli may call process.exit' }] },
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='process'][property.name='exit']",
+          message: 'only src/cli may call process.exit',
+        },
+      ],
+    },
   }
 )

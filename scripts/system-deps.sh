@@ -16,6 +16,7 @@ packages=(
   socat         # reference TCP relay the proxy benchmark compares against
   etcd-server   # real three-node etcd cluster for the etcd partition example
   etcd-client   # etcdctl, used by that example's probes to move leadership and write
+  chromium      # headless browser for the Chaos Center e2e test and the run-page benchmark
 )
 
 missing=()

@@ -14,6 +14,7 @@ import { recoverCommand } from './commands/recover.js'
 import { loadCommand } from './commands/load.js'
 import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
+import { serverCommand } from './commands/server.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -53,6 +54,8 @@ program
   .option('--journal <file>', 'write every event as NDJSON while the run goes')
   .option('--verbose', 'show service output, prefixed with [service-replica]')
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
+  .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
+  .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
   .action(async (file: string, options) => exit(await runCommand(file, options)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
@@ -101,6 +104,19 @@ program
   )
   .action(async (options: { host: string; port: string; config?: string; seed?: string }) =>
     exit(await proxyCommand(options))
+  )
+
+program
+  .command('server')
+  .description(
+    'run the Chaos Center (API, web UI, store) until Ctrl+C; DATABASE_URL for PostgreSQL'
+  )
+  .option('--host <host>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0: a free one)', '7700')
+  .option('--data <dir>', 'data directory (SQLite database, run work dirs)', '~/.ordeal/server')
+  .option('--reset-login', 'print a new one-time login link for the owner')
+  .action(async (options: { host: string; port: string; data: string; resetLogin?: boolean }) =>
+    exit(await serverCommand(options))
   )
 
 program

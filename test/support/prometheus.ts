@@ -16,7 +16,17 @@ export interface PrometheusServer {
   stop(): Promise<void>
 }
 
-export async function startPrometheus(): Promise<PrometheusServer> {
+/** Another target to scrape every second (the Chaos Center's /metrics, say). */
+export interface ScrapeTarget {
+  job: string
+  /** `127.0.0.1:PORT` */
+  target: string
+  metricsPath?: string
+}
+
+export async function startPrometheus(
+  options: { extraTargets?: ScrapeTarget[] } = {}
+): Promise<PrometheusServer> {
   const dir = await mkdtemp(path.join(tmpdir(), 'ordeal-prom-'))
   const cleanup = () => rm(dir, { recursive: true, force: true })
   try {
@@ -33,6 +43,12 @@ export async function startPrometheus(): Promise<PrometheusServer> {
         '  - job_name: prometheus',
         '    static_configs:',
         `      - targets: ['${address}']`,
+        ...(options.extraTargets ?? []).flatMap((t) => [
+          `  - job_name: ${t.job}`,
+          `    metrics_path: ${t.metricsPath ?? '/metrics'}`,
+          '    static_configs:',
+          `      - targets: ['${t.target}']`,
+        ]),
         '',
       ].join('\n')
     )

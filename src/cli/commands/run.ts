@@ -8,12 +8,16 @@ import { startRun } from '../../engine/runner.js'
 import { EXIT_CODES } from '../../engine/result.js'
 import { findLeftovers } from '../../engine/leftovers.js'
 import { createInterface } from 'node:readline/promises'
+import path from 'node:path'
 import { recoverCommand } from './recover.js'
 import { dryRunLines } from '../../engine/dry-run.js'
 import { TerminalReporter, formatSummary } from '../../report/terminal.js'
 import { writeJsonResult } from '../../report/json.js'
 import { writeJunit } from '../../report/junit.js'
 import { installSignalHandlers } from '../signals.js'
+import { readFile } from 'node:fs/promises'
+import { UsageError } from '../exit.js'
+import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 
 export interface RunCommandOptions {
   dryRun?: boolean
@@ -23,6 +27,9 @@ export interface RunCommandOptions {
   verbose?: boolean
   progress?: boolean
   set?: Record<string, string>
+  /** Record the run on a Chaos Center (`--server`, or ORDEAL_SERVER). */
+  server?: string
+  token?: string
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -31,6 +38,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
     return 0
   }
+  const recorder = await connectRecorder(options)
   await offerRecover()
   const reporter = new TerminalReporter({
     stream: process.stdout,
@@ -38,13 +46,22 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   })
   const run = startRun(experiment, {
     ...(options.journal ? { journalFile: options.journal } : {}),
-    onEvent: reporter.onEvent,
+    onEvent: recorder
+      ? (event) => {
+          reporter.onEvent(event)
+          recorder.push(event)
+        }
+      : reporter.onEvent,
     ...(options.verbose ? { onLog: reporter.onLog } : {}),
   })
+  recorder?.begin(run.runId, await readFile(file, 'utf8'), path.resolve(file))
   const stopSignals = installSignalHandlers(run)
   try {
     const result = await run.result
     process.stdout.write(formatSummary(result))
+    if (recorder && (await recorder.finish())) {
+      process.stdout.write(`recorded: ${recorder.url}\n`)
+    }
     if (options.json) {
       await writeJsonResult(options.json, result)
     }
@@ -54,6 +71,33 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * `--server`: the token is checked before anything starts, so a wrong one costs nothing (exit
+ * 2, one line). Once the run goes, recording problems only warn.
+ */
+async function connectRecorder(options: RunCommandOptions): Promise<RecordClient | undefined> {
+  const server = options.server ?? process.env['ORDEAL_SERVER']
+  if (!server) {
+    return undefined
+  }
+  const token = options.token ?? process.env['ORDEAL_TOKEN']
+  if (!token) {
+    throw new UsageError('ordeal: --server needs a token (--token or ORDEAL_TOKEN)')
+  }
+  try {
+    return await RecordClient.connect({
+      server,
+      token,
+      warn: (line) => process.stderr.write(`${line}\n`),
+    })
+  } catch (error) {
+    if (error instanceof RecordSetupError) {
+      throw new UsageError(`ordeal: ${error.message}`)
+    }
+    throw error
   }
 }
 

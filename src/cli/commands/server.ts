@@ -1,0 +1,98 @@
+/**
+ * `ordeal server`: the Chaos Center (API, web UI, store, embedded agent) until SIGINT/SIGTERM.
+ * Stdout carries exactly what a person or a script needs (`Chaos Center: URL`, and on the first
+ * start or `--reset-login` the one-time `login:` link); log lines go to stderr. Exit 0 after a
+ * graceful stop (runs aborted, faults rolled back), 2 for bad flags, 3 when it cannot start.
+ * @module
+ */
+import os from 'node:os'
+import path from 'node:path'
+import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
+import { isLoopback, startServer } from '../../server/server.js'
+import type { RunningServer } from '../../server/server.js'
+import { EXIT_USAGE } from '../exit.js'
+
+export interface ServerCommandOptions {
+  host: string
+  port: string
+  data?: string
+  resetLogin?: boolean
+}
+
+export function defaultDataDir(): string {
+  return path.join(os.homedir(), '.ordeal', 'server')
+}
+
+export async function serverCommand(options: ServerCommandOptions): Promise<number> {
+  const port = Number(options.port)
+  if (!/^\d+$/.test(options.port) || port > 65535) {
+    process.stderr.write(`ordeal server: --port '${options.port}' must be a port from 0 to 65535\n`)
+    return EXIT_USAGE
+  }
+  if (options.host.trim() === '') {
+    process.stderr.write('ordeal server: --host must not be empty\n')
+    return EXIT_USAGE
+  }
+  const databaseUrl = process.env['DATABASE_URL'] || undefined
+  if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
+    process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
+    return EXIT_USAGE
+  }
+  const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
+  const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+  if (!isLoopback(options.host)) {
+    process.stderr.write(
+      `warning: --host ${options.host} is not loopback: the Chaos Center is reachable from the ` +
+        'network (every state change still needs a token; put TLS in front of it)\n'
+    )
+  }
+  // Listen for signals before starting, so a Ctrl+C during start-up still ends gracefully.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  let server: RunningServer
+  try {
+    server = await startServer({
+      host: options.host,
+      port,
+      dataDir,
+      ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+      resetLogin: options.resetLogin ?? false,
+      onLog: log,
+    })
+  } catch (error) {
+    const where = databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir
+    process.stderr.write(
+      `ordeal server: cannot start on ${options.host}:${port} (${where}): ${oneLine(error)}\n`
+    )
+    return 3
+  }
+  process.stdout.write(`Chaos Center: ${server.url}\n`)
+  if (server.loginLink !== undefined) {
+    process.stdout.write(`login: ${server.loginLink}\n`)
+  }
+  log(`store: ${databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir}`)
+  const signal = await stopped
+  log(`${signal}: aborting runs (faults rolled back), then closing`)
+  // A second signal while rolling back ends the process at once (DESIGN.md invariant 4).
+  const again = () => {
+    process.stderr.write('ordeal server: second signal, exiting now\n')
+    process.exit(130)
+  }
+  process.once('SIGINT', again)
+  process.once('SIGTERM', again)
+  await server.close()
+  log('stopped')
+  return 0
+}
+
+/** `~/x` as the default value (no shell expanded it) and from config-less scripts. */
+function expandHome(dir: string): string {
+  return dir === '~' || dir.startsWith('~/') ? path.join(os.homedir(), dir.slice(1)) : dir
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.replace(/\s*[\r\n]+\s*/g, ' ')
+}

@@ -1,0 +1,29 @@
+/**
+ * The agent's public entry: the run bus, the recorder and the embedded agent. `startServer`
+ * creates each with the same deps and hands the recorder to the agent (without one, the agent
+ * makes its own: the recorder's state is per run, so nothing is shared either way).
+ * @module
+ */
+import type { Agent, Recorder, RunBus, ServerMetrics } from '../context.js'
+import type { Store } from '../store/contract.js'
+import { createEmbeddedAgent } from './agent.js'
+import { createRecorder as recorder, type RunRecorder } from './recorder.js'
+
+export { createRunBus } from './run-bus.js'
+
+export interface AgentDeps {
+  store: Store
+  bus: RunBus
+  metrics: ServerMetrics
+  workDir: string
+  log(line: string): void
+}
+
+export function createRecorder(deps: AgentDeps): RunRecorder {
+  return recorder(deps)
+}
+
+/** Uses the given recorder (the server's one) or a recorder of its own. */
+export function createAgent(deps: AgentDeps & { recorder?: Recorder }): Agent {
+  return createEmbeddedAgent({ ...deps, recorder: deps.recorder ?? recorder(deps) })
+}

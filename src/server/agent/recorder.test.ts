@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { openStore } from '../store/open.js'
+import type { Store } from '../store/contract.js'
+import type { StreamMessage } from '../../shared/api.js'
+import { createRunBus } from './run-bus.js'
+import { createRecorder } from './recorder.js'
+import { createServerMetrics } from '../metrics/metrics.js'
+import { journalOf, passingRun } from '../../../test/support/journal-fixtures.js'
+
+let dir: string
+let store: Store
+let n = 0
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'ordeal-recorder-'))
+  store = await openStore({ dataDir: dir })
+  await store.createUser({
+    id: 'u1',
+    name: 'owner',
+    role: 'owner',
+    createdAt: new Date().toISOString(),
+  })
+})
+
+after(async () => {
+  await store.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A fresh experiment and running run, with a recorder wired to a bus and metrics. */
+async function setup() {
+  n++
+  const name = `exp-${n}`
+  const now = new Date().toISOString()
+  const experiment = await store.createExperiment({
+    id: `e${n}`,
+    name,
+    hypothesis: 'h',
+    yaml: 'x',
+    createdBy: 'u1',
+    createdAt: now,
+  })
+  const runId = `run-${n}`
+  await store.createRun({
+    id: runId,
+    experimentId: experiment.id,
+    experimentVersion: 1,
+    source: 'cli',
+    startedBy: 'u1',
+    startedAt: now,
+  })
+  const bus = createRunBus()
+  const metrics = createServerMetrics()
+  const logs: string[] = []
+  const recorder = createRecorder({ store, bus, metrics, log: (l) => logs.push(l) })
+  const messages: StreamMessage[] = []
+  bus.subscribe(runId, (m) => messages.push(m))
+  return { name, runId, recorder, metrics, messages, logs }
+}
+
+test('events are stored in batches, published once stored, and the run ends with its derived result', async () => {
+  const { name, runId, recorder, messages } = await setup()
+  const events = journalOf(passingRun(runId, name))
+  // One event per call, as the agent appends: they must still be written together.
+  const acks = events.map((e) => recorder.append(runId, [e]))
+  assert.equal(await store.countEvents(runId), 0, 'nothing written synchronously')
+  assert.equal(messages.length, 0, 'nothing published before it is stored')
+  await Promise.all(acks)
+  assert.equal(await store.countEvents(runId), events.length)
+  const journal = messages.filter((m) => m.event === 'journal')
+  assert.equal(journal.length, 1, 'one batch, one journal message')
+  assert.deepEqual(
+    journal.flatMap((m) => (m.event === 'journal' ? m.data.map((e) => e.seq) : [])),
+    events.map((e) => e.seq)
+  )
+
+  const summary = await recorder.finish(runId)
+  assert.equal(summary.status, 'finished')
+  assert.equal(summary.verdict, 'pass')
+  assert.equal(summary.score, 100)
+  const run = await store.getRun(runId)
+  assert.equal(run?.result?.verdict, 'pass')
+  assert.equal(messages.at(-1)?.event, 'status')
+})
+
+test('a retried batch is not stored or published twice', async () => {
+  const { name, runId, recorder, messages } = await setup()
+  const events = journalOf(passingRun(runId, name))
+  const first = events.slice(0, 4)
+  await recorder.append(runId, first)
+  await recorder.append(runId, first)
+  await recorder.append(runId, events.slice(2))
+  assert.equal(await store.countEvents(runId), events.length)
+  const published = messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  assert.deepEqual(
+    published.map((e) => e.seq),
+    events.map((e) => e.seq)
+  )
+})
+
+test('op events are stored, kept off the bus and counted in throttled ops messages', async () => {
+  const { name, runId, recorder, messages } = await setup()
+  const events = journalOf(passingRun(runId, name, 3000))
+  const t0 = Date.now()
+  for (let i = 0; i < events.length; i += 100) {
+    await recorder.append(runId, events.slice(i, i + 100))
+  }
+  await recorder.finish(runId)
+  const seconds = (Date.now() - t0) / 1000
+  assert.equal(await store.countEvents(runId), events.length)
+  const published = messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  assert.ok(published.every((e) => e.type !== 'op'))
+  assert.equal(published.length, events.length - 3000)
+  const ops = messages.filter((m) => m.event === 'ops')
+  const last = ops.at(-1)
+  assert.equal(last?.event === 'ops' ? last.data.count : undefined, 3000)
+  // At most four a second (one per 250 ms), plus the final count at the end.
+  assert.ok(ops.length <= Math.ceil(seconds * 4) + 2, `${ops.length} ops messages in ${seconds}s`)
+})
+
+test('sustains 5,000 events/s into SQLite with a live viewer', async () => {
+  const { name, runId, recorder, messages } = await setup()
+  const total = 20_000
+  const events = journalOf(passingRun(runId, name, total))
+  const t0 = performance.now()
+  const acks: Promise<void>[] = []
+  for (const event of events) {
+    acks.push(recorder.append(runId, [event]))
+  }
+  await Promise.all(acks)
+  const seconds = (performance.now() - t0) / 1000
+  const rate = events.length / seconds
+  console.log(
+    `recorder: ${events.length} events in ${seconds.toFixed(2)} s = ${Math.round(rate)}/s`
+  )
+  assert.ok(rate > 5000, `${Math.round(rate)} events/s`)
+  assert.equal(await store.countEvents(runId), events.length)
+  assert.ok(messages.some((m) => m.event === 'ops'))
+  await recorder.finish(runId)
+})
+
+test('finish on a run with no run.started ends it as an error, and is idempotent', async () => {
+  const { runId, recorder } = await setup()
+  const first = await recorder.finish(runId)
+  assert.equal(first.verdict, 'error')
+  assert.equal(first.status, 'finished')
+  const again = await recorder.finish(runId)
+  assert.deepEqual(again, first)
+})

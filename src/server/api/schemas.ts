@@ -1,0 +1,144 @@
+/**
+ * Zod schemas of the Chaos Center's requests (validated at run time by the app, 400 naming the
+ * field) and of its responses (documentation only, in the OpenAPI document). Request bodies are
+ * strict: an unknown field is a 400, so a typo never silently does nothing.
+ * @module
+ */
+import { z } from 'zod'
+import { ROLES } from '../../shared/api.js'
+
+/** Manifests are small; 1 MiB leaves room while keeping a single request cheap to validate. */
+const MAX_YAML = 1024 * 1024
+
+export const roleSchema = z.enum(ROLES as ['viewer', 'editor', 'owner'])
+
+export const idParams = z.strictObject({ id: z.string().min(1).max(200) })
+
+export const versionParams = z.strictObject({
+  id: z.string().min(1).max(200),
+  version: z.coerce.number().int().positive(),
+})
+
+export const loginBody = z.strictObject({ code: z.string().min(1).max(200) })
+
+const userName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .regex(/^[^\s/][^/]*$/, 'must not contain "/" or start with a space')
+
+export const createUserBody = z.strictObject({ name: userName, role: roleSchema })
+export const updateUserBody = z.strictObject({ role: roleSchema })
+
+export const createTokenBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  /** Defaults to the caller's role; never above it. */
+  role: roleSchema.optional(),
+  /** No expiry when absent. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+})
+
+export const experimentBody = z.strictObject({ yaml: z.string().min(1).max(MAX_YAML) })
+
+export const updateExperimentBody = z.strictObject({
+  yaml: z.string().min(1).max(MAX_YAML),
+  /** Optimistic concurrency: 409 when the experiment is no longer at this version. */
+  expectedVersion: z.number().int().positive().optional(),
+})
+
+export const validateBody = z.strictObject({ yaml: z.string().max(MAX_YAML) })
+
+// Responses (documentation only).
+
+export const validationIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  line: z.number().int().optional(),
+  column: z.number().int().optional(),
+})
+
+export const apiErrorSchema = z.object({
+  error: z.enum(['validation', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'internal']),
+  message: z.string(),
+  issues: z.array(validationIssueSchema).optional(),
+})
+
+export const userSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+})
+
+export const apiTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  userId: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  lastUsedAt: z.string().optional(),
+  expiresAt: z.string().optional(),
+})
+
+export const createdTokenSchema = apiTokenSchema.extend({ secret: z.string() })
+
+export const loginResponseSchema = z.object({ token: z.string(), user: userSchema })
+
+export const createdUserSchema = z.object({
+  user: userSchema,
+  /** One-time code (24 h) the new user exchanges at /login for a session. */
+  loginCode: z.string(),
+  loginLink: z.string(),
+})
+
+const scorePointSchema = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  status: z.enum(['running', 'finished', 'interrupted']),
+  verdict: z.enum(['pass', 'fail', 'error', 'interrupted']).optional(),
+  score: z.number().optional(),
+})
+
+export const experimentSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hypothesis: z.string(),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  createdBy: z.string(),
+  lastRun: scorePointSchema.optional(),
+  recentScores: z.array(scorePointSchema),
+})
+
+export const experimentSchema = experimentSummarySchema.extend({ yaml: z.string() })
+
+export const experimentVersionSchema = z.object({
+  experimentId: z.string(),
+  version: z.number().int(),
+  yaml: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+})
+
+export const validationResultSchema = z.object({
+  valid: z.boolean(),
+  issues: z.array(validationIssueSchema),
+})
+
+export const hubTemplateSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string(),
+  tags: z.array(z.string()),
+  yaml: z.string(),
+})
+
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  version: z.string(),
+  store: z.enum(['sqlite', 'postgres']),
+  uptimeSeconds: z.number(),
+  runningRuns: z.number().int(),
+})

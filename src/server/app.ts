@@ -1,0 +1,182 @@
+/**
+ * The Chaos Center's HTTP app: every RouteDef registered the same way (bearer auth and role
+ * first, then zod validation of params, query and body, then the handler), and every failure,
+ * Fastify's own included, answered in the one `ApiError` shape. Built without listening, so
+ * tests can `inject` into it; `startServer` listens.
+ * @module
+ */
+import Fastify from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ApiError } from '../shared/api.js'
+import { createAuthenticator } from './auth/authenticate.js'
+import { oneLine, parseRequestPart, ValidationError } from './api/validation.js'
+import type { ServerContext } from './context.js'
+import { HttpError } from './http/route.js'
+import type { RouteDef } from './http/route.js'
+import { StoreConflictError } from './store/contract.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The routes this app serves: the OpenAPI document is generated from them. */
+    ordealRoutes: readonly RouteDef[]
+  }
+}
+
+/** Event batches from `ordeal run --server` are the largest bodies; 2 MiB holds thousands. */
+export const BODY_LIMIT = 2 * 1024 * 1024
+
+/**
+ * Same origin only: scripts, styles, fetches and images from the server itself; no framing
+ * (clickjacking); inline styles allowed because the editor and charts set them at run time.
+ */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+export function buildApp(ctx: ServerContext, routes: RouteDef[]): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    // Live streams (SSE) stay open; closing the server must not wait for viewers to leave.
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  })
+  app.decorate('ordealRoutes', routes)
+  const authenticate = createAuthenticator(ctx.store)
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Set on the raw response so that raw routes (SSE, static files) carry them too. The
+    // login code travels in the /login URL: no-referrer keeps it out of other sites' logs.
+    const res = reply.raw
+    res.setHeader('X-Content-Type-Options', 'nosniff')
+    res.setHeader('Referrer-Policy', 'no-referrer')
+    res.setHeader('X-Frame-Options', 'DENY')
+    res.setHeader('Content-Security-Policy', CSP)
+    if (request.url.startsWith('/api/')) {
+      res.setHeader('Cache-Control', 'no-store')
+    }
+  })
+
+  for (const route of routes) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const caller = await authenticate(request.headers.authorization, route.access)
+        const params = route.params
+          ? parseRequestPart('params', route.params, request.params)
+          : request.params
+        const query = route.query
+          ? parseRequestPart('query', route.query, request.query)
+          : request.query
+        const body = route.body ? parseRequestPart('body', route.body, request.body) : undefined
+        const result = await route.handler({ params, query, body, caller, request, reply, ctx })
+        if (route.raw) {
+          return reply
+        }
+        const status = route.status ?? 200
+        if (status === 204 || result === undefined) {
+          return reply.code(status).send()
+        }
+        return reply.code(status).send(result)
+      },
+    })
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const body: ApiError = {
+      error: 'not_found',
+      message: oneLine(`no route ${request.method} ${request.url.split('?')[0]}`),
+    }
+    return reply.code(404).send(body)
+  })
+
+  app.setErrorHandler(async (error: unknown, request, reply) => {
+    const { status, body } = toApiError(error)
+    if (status >= 500) {
+      // The stack goes to the server log only, folded into one line; the client gets a line.
+      const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)
+      ctx.log(`error ${request.method} ${request.url.split('?')[0]}: ${oneLine(stack)}`)
+    }
+    if (reply.sent || reply.raw.headersSent) {
+      return reply
+    }
+    return reply.code(status).type('application/json; charset=utf-8').send(body)
+  })
+
+  return app
+}
+
+/** Maps anything thrown to a status and an ApiError. */
+export function toApiError(error: unknown): { status: number; body: ApiError } {
+  if (error instanceof ValidationError) {
+    return {
+      status: error.status,
+      body: { error: 'validation', message: error.message, issues: error.issues },
+    }
+  }
+  if (error instanceof HttpError) {
+    return { status: error.status, body: { error: error.error, message: oneLine(error.message) } }
+  }
+  if (error instanceof StoreConflictError) {
+    return { status: 409, body: { error: 'conflict', message: oneLine(error.message) } }
+  }
+  const fastifyStatus = statusOf(error)
+  if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
+    return { status: fastifyStatus, body: fastifyClientError(fastifyStatus, error) }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return {
+    status: 500,
+    body: { error: 'internal', message: oneLine(`internal error: ${message}`) },
+  }
+}
+
+/** Fastify's own 4xx (bad JSON, body too large, wrong content type), in our words. */
+function fastifyClientError(status: number, error: unknown): ApiError {
+  const code = (error as { code?: unknown }).code
+  const message = error instanceof Error ? error.message : String(error)
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return {
+        error: 'validation',
+        message: `body: larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB`,
+      }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { error: 'validation', message: 'body: Content-Type must be application/json' }
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { error: 'validation', message: 'body: empty, but Content-Type is application/json' }
+    default:
+      break
+  }
+  if (status === 400 && /JSON/i.test(message)) {
+    return { error: 'validation', message: oneLine(`body: invalid JSON: ${message}`) }
+  }
+  const kind: ApiError['error'] =
+    status === 401
+      ? 'unauthorized'
+      : status === 403
+        ? 'forbidden'
+        : status === 404
+          ? 'not_found'
+          : status === 409
+            ? 'conflict'
+            : 'validation'
+  return { error: kind, message: oneLine(message) }
+}
+
+function statusOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) {
+    return undefined
+  }
+  const status = (error as { statusCode?: unknown }).statusCode
+  return typeof status === 'number' ? status : undefined
+}

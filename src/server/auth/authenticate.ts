@@ -1,0 +1,53 @@
+/**
+ * Bearer-token authentication and role checks for every non-public route. The secret is hashed
+ * and looked up (never compared in memory); one-time login codes are refused as bearer tokens;
+ * the effective role is the lower of the token's and its user's; last-use times are written at
+ * most once a minute per token so that a busy UI does not turn every read into a write.
+ * @module
+ */
+import type { Access, Caller } from '../http/route.js'
+import { HttpError } from '../http/route.js'
+import type { Store } from '../store/contract.js'
+import { atLeast, lowerRole } from './roles.js'
+import { hashSecret } from './secrets.js'
+
+const TOUCH_EVERY_MS = 60_000
+
+export type Authenticate = (
+  authorization: string | undefined,
+  access: Access
+) => Promise<Caller | undefined>
+
+export function createAuthenticator(store: Store, now = () => new Date()): Authenticate {
+  const touched = new Map<string, number>()
+  return async (authorization, access) => {
+    if (access === 'public') {
+      return undefined
+    }
+    if (authorization === undefined || authorization.trim() === '') {
+      throw new HttpError(401, 'unauthorized', 'missing bearer token')
+    }
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+    if (!match) {
+      throw new HttpError(401, 'unauthorized', "the Authorization header must be 'Bearer <token>'")
+    }
+    const at = now()
+    const token = await store.findToken(hashSecret(match[1]!), at.toISOString())
+    if (!token || token.oneTime) {
+      throw new HttpError(401, 'unauthorized', 'invalid or expired token')
+    }
+    const role = lowerRole(token.role, token.user.role)
+    if (!atLeast(role, access)) {
+      throw new HttpError(403, 'forbidden', `requires role ${access}; token has ${role}`)
+    }
+    const last = Math.max(
+      touched.get(token.id) ?? 0,
+      token.lastUsedAt ? Date.parse(token.lastUsedAt) : 0
+    )
+    if (at.getTime() - last >= TOUCH_EVERY_MS) {
+      touched.set(token.id, at.getTime())
+      await store.touchToken(token.id, at.toISOString())
+    }
+    return { user: token.user, token, role }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * What every route handler can reach: the store, the embedded agent that executes runs, the
+ * live bus that fans run events out to SSE clients, the metrics and the hub templates. The
+ * interfaces live here so routes depend on contracts, not on implementations.
+ * @module
+ */
+import type {
+  Experiment,
+  HubTemplate,
+  JournalEvent,
+  RunSummary,
+  StreamMessage,
+  User,
+} from '../shared/api.js'
+import type { Store } from './store/contract.js'
+
+/** Executes runs in this server process with the same engine as `ordeal run`. */
+export interface Agent {
+  /** Loads the experiment's current (or given) version and starts it; resolves once recorded. */
+  start(experiment: Experiment, by: User, version?: number): Promise<RunSummary>
+  /** Aborts a run this agent executes (faults rolled back first); false if not running here. */
+  abort(runId: string, reason: string): boolean
+  /** Ids of the runs executing now. */
+  running(): string[]
+  /** Aborts every run and waits for their rollback (graceful shutdown). */
+  shutdown(): Promise<void>
+}
+
+/**
+ * Records the events of a run executed elsewhere (`ordeal run --server`): batches go to the
+ * store, the live bus and the metrics, exactly as the agent's own runs do.
+ */
+export interface Recorder {
+  append(runId: string, events: readonly JournalEvent[]): Promise<void>
+  /** Derives the result from the stored journal and ends the run. */
+  finish(runId: string): Promise<RunSummary>
+}
+
+/** Fans run events out to live viewers (SSE). */
+export interface RunBus {
+  publish(runId: string, message: StreamMessage): void
+  subscribe(runId: string, listener: (message: StreamMessage) => void): () => void
+}
+
+/** The Prometheus metrics of `GET /metrics`. */
+export interface ServerMetrics {
+  /** Called for every journal event of every run (fault/probe gauges). */
+  observe(experiment: string, event: JournalEvent): void
+  /** Called once per ended run (counter by verdict, score gauge). */
+  runEnded(run: RunSummary): void
+  /** Prometheus text exposition. */
+  render(): Promise<string>
+  readonly contentType: string
+}
+
+export interface ServerContext {
+  store: Store
+  agent: Agent
+  recorder: Recorder
+  bus: RunBus
+  metrics: ServerMetrics
+  hub: readonly HubTemplate[]
+  /** `http://127.0.0.1:7700`, for login links. */
+  baseUrl(): string
+  /** Server log lines (stderr), one event per line. */
+  log(line: string): void
+  startedAt: number
+  version: string
+}

@@ -1,0 +1,73 @@
+/**
+ * One route of the Chaos Center API, as data. The app registers every RouteDef on Fastify,
+ * validates params/query/body with its zod schemas (400 with the field named), checks the
+ * bearer token's role, and the OpenAPI document is generated from the same list, so the docs,
+ * the validation and the auth rules cannot drift apart. Tests iterate this list to prove every
+ * state-changing route refuses a missing token, a bad token and too small a role.
+ * @module
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { z } from 'zod'
+import type { Role, User } from '../../shared/api.js'
+import type { TokenRecord } from '../store/contract.js'
+import type { ServerContext } from '../context.js'
+
+/** `public`: no token (health, login, OpenAPI, metrics); otherwise the least role allowed. */
+export type Access = 'public' | Role
+
+export interface Caller {
+  user: User
+  token: TokenRecord
+  /** Effective role: the token's role (never more than its user's). */
+  role: Role
+}
+
+export interface RouteInput<P, Q, B> {
+  params: P
+  query: Q
+  body: B
+  /** Undefined only on `public` routes. */
+  caller: Caller | undefined
+  request: FastifyRequest
+  reply: FastifyReply
+  ctx: ServerContext
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** Fastify path syntax: `/api/runs/:id`. */
+  url: string
+  access: Access
+  summary: string
+  tag: string
+  params?: z.ZodType<P>
+  query?: z.ZodType<Q>
+  body?: z.ZodType<B>
+  /** Documented response schema (OpenAPI only; not enforced at run time). */
+  response?: z.ZodType
+  /** Status of a successful answer (200 by default; 201 for creations, 204 for deletions). */
+  status?: number
+  /** `raw`: the handler writes the reply itself (SSE, Prometheus text, static files). */
+  raw?: boolean
+  handler(input: RouteInput<P, Q, B>): Promise<unknown>
+}
+
+/** Keeps P/Q/B inferred from the schemas at the definition site. */
+export function defineRoute<P = unknown, Q = unknown, B = unknown>(
+  route: RouteDef<P, Q, B>
+): RouteDef {
+  return route as unknown as RouteDef
+}
+
+/** Thrown by handlers; the app turns it into `{ error, message }` with this status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict',
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} not found`)

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createServerMetrics } from './metrics.js'
+import { journalOf, passingRun } from '../../../test/support/journal-fixtures.js'
+import type { RunSummary } from '../../shared/api.js'
+
+/** The value of one sample line, e.g. `ordeal_fault_active{experiment="a",fault="kill"}`. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line === undefined ? undefined : Number(line.slice(series.length + 1))
+}
+
+const summary = (over: Partial<RunSummary>): RunSummary => ({
+  id: 'r1',
+  experimentId: 'e1',
+  experimentName: 'shop',
+  experimentVersion: 1,
+  source: 'server',
+  status: 'finished',
+  startedAt: new Date().toISOString(),
+  startedBy: 'u1',
+  ...over,
+})
+
+test('fault, probe, running and ingest metrics follow the journal; the end sets verdict and score', async () => {
+  const metrics = createServerMetrics()
+  const events = journalOf(passingRun('r1', 'shop', 2))
+  const upTo = (type: string) => events.findIndex((e) => e.type === type)
+
+  for (const e of events.slice(0, upTo('probe.attempt') + 1)) {
+    metrics.observe('shop', e)
+  }
+  let text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 1)
+  assert.equal(sample(text, 'ordeal_probe_passed{experiment="shop",probe="up"}'), 1)
+  assert.equal(sample(text, 'ordeal_runs_running'), 1)
+
+  for (const e of events.slice(upTo('probe.attempt') + 1)) {
+    metrics.observe('shop', e)
+  }
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 0)
+  assert.equal(sample(text, 'ordeal_events_ingested_total'), events.length)
+
+  metrics.runEnded(summary({ verdict: 'pass', score: 100 }))
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_runs_total{experiment="shop",verdict="pass"}'), 1)
+  assert.equal(sample(text, 'ordeal_run_resilience_score{experiment="shop"}'), 100)
+  assert.equal(sample(text, 'ordeal_runs_running'), 0)
+  // Process metrics without a prefix, as every Node exporter has them.
+  assert.ok(sample(text, 'process_cpu_seconds_total') !== undefined)
+  assert.match(metrics.contentType, /text\/plain/)
+})
+
+test('a run that ends with a fault still injected clears its gauge; a failed probe reads 0', async () => {
+  const metrics = createServerMetrics()
+  const events = journalOf(passingRun('r2', 'cart'))
+  for (const e of events.filter((e) => e.type === 'run.started' || e.type === 'fault.injected')) {
+    metrics.observe('cart', e)
+  }
+  metrics.observe('cart', {
+    type: 'probe.verdict',
+    probeId: 'kill/up',
+    stepId: 'kill',
+    name: 'up',
+    probeType: 'http',
+    mode: 'Continuous',
+    verdict: 'Failed',
+    message: 'status 503',
+    seq: 99,
+    t: 0,
+  })
+  metrics.runEnded(summary({ id: 'r2', experimentName: 'cart', verdict: 'interrupted', score: 0 }))
+  const text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="cart",fault="kill"}'), 0)
+  assert.equal(sample(text, 'ordeal_probe_passed{experiment="cart",probe="up"}'), 0)
+  assert.equal(sample(text, 'ordeal_runs_total{experiment="cart",verdict="interrupted"}'), 1)
+})
+
+test('two servers in one process do not share metrics', async () => {
+  const a = createServerMetrics()
+  const b = createServerMetrics()
+  a.runEnded(summary({ verdict: 'fail', score: 40 }))
+  const text = await b.render()
+  assert.equal(sample(text, 'ordeal_runs_total{experiment="shop",verdict="fail"}'), undefined)
+})

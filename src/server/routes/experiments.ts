@@ -1,0 +1,202 @@
+/**
+ * Experiments: stored manifests with every version kept. Create and update run the same
+ * validation as `ordeal validate` and refuse an invalid manifest with 400 and one issue per
+ * problem, each with its YAML line, so the editor can mark them. Name and hypothesis come from
+ * the manifest itself (metadata.name, spec.hypothesis): there is one source of truth.
+ * @module
+ */
+import { z } from 'zod'
+import type { ValidationIssue, ValidationResult } from '../../shared/api.js'
+import { ManifestError } from '../../experiment/errors.js'
+import { loadExperimentText } from '../../experiment/load.js'
+import type { Experiment as Manifest } from '../../experiment/model.js'
+import { newId } from '../auth/secrets.js'
+import {
+  experimentBody,
+  experimentSchema,
+  experimentSummarySchema,
+  experimentVersionSchema,
+  idParams,
+  updateExperimentBody,
+  validateBody,
+  validationResultSchema,
+  versionParams,
+} from '../api/schemas.js'
+import { ValidationError } from '../api/validation.js'
+import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+
+/** The name manifests are validated under; it shows in no answer (issues carry lines). */
+const MANIFEST_FILE = 'experiment.yaml'
+
+function manifestIssues(error: ManifestError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path,
+    message: i.message,
+    ...(i.line > 0 ? { line: i.line } : {}),
+  }))
+}
+
+/** Loads the manifest or throws a 400 whose issues carry YAML lines. */
+function loadManifest(yaml: string): Manifest {
+  try {
+    return loadExperimentText(yaml, MANIFEST_FILE)
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      throw new ValidationError(manifestIssues(error))
+    }
+    throw error
+  }
+}
+
+export const experimentRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/experiments',
+    access: 'viewer',
+    summary: 'List experiments with their last run and recent scores',
+    tag: 'experiments',
+    response: z.array(experimentSummarySchema),
+    async handler({ ctx }) {
+      return ctx.store.listExperiments()
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/experiments/validate',
+    access: 'viewer',
+    summary: 'Validate a manifest (the same checks as `ordeal validate`); stores nothing',
+    tag: 'experiments',
+    body: validateBody,
+    response: validationResultSchema,
+    async handler({ body }): Promise<ValidationResult> {
+      try {
+        loadExperimentText(body.yaml, MANIFEST_FILE)
+        return { valid: true, issues: [] }
+      } catch (error) {
+        if (error instanceof ManifestError) {
+          return { valid: false, issues: manifestIssues(error) }
+        }
+        throw error
+      }
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/experiments',
+    access: 'editor',
+    summary: 'Create an experiment from a manifest (version 1); 409 when the name is taken',
+    tag: 'experiments',
+    body: experimentBody,
+    response: experimentSchema,
+    status: 201,
+    async handler({ body, caller, ctx }) {
+      const manifest = loadManifest(body.yaml)
+      return ctx.store.createExperiment({
+        id: newId('exp'),
+        name: manifest.name,
+        hypothesis: manifest.hypothesis,
+        yaml: body.yaml,
+        createdBy: caller!.user.name,
+        createdAt: new Date().toISOString(),
+      })
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/experiments/:id',
+    access: 'viewer',
+    summary: 'One experiment with its current YAML',
+    tag: 'experiments',
+    params: idParams,
+    response: experimentSchema,
+    async handler({ params, ctx }) {
+      const experiment = await ctx.store.getExperiment(params.id)
+      if (!experiment) {
+        throw notFound(`experiment '${params.id}'`)
+      }
+      return experiment
+    },
+  }),
+  defineRoute({
+    method: 'PUT',
+    url: '/api/experiments/:id',
+    access: 'editor',
+    summary: 'Save a new version; 409 when expectedVersion is stale or the new name is taken',
+    tag: 'experiments',
+    params: idParams,
+    body: updateExperimentBody,
+    response: experimentSchema,
+    async handler({ params, body, caller, ctx }) {
+      const manifest = loadManifest(body.yaml)
+      const updated = await ctx.store.updateExperiment(params.id, {
+        name: manifest.name,
+        hypothesis: manifest.hypothesis,
+        yaml: body.yaml,
+        createdBy: caller!.user.name,
+        createdAt: new Date().toISOString(),
+        ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
+      })
+      if (!updated) {
+        throw notFound(`experiment '${params.id}'`)
+      }
+      return updated
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/experiments/:id',
+    access: 'editor',
+    summary: 'Delete an experiment with its versions and runs (409 while a run is going)',
+    tag: 'experiments',
+    params: idParams,
+    status: 204,
+    async handler({ params, ctx }) {
+      const running = await ctx.store.listRuns({
+        experimentId: params.id,
+        status: 'running',
+        limit: 1,
+      })
+      if (running.length > 0) {
+        throw new HttpError(
+          409,
+          'conflict',
+          `experiment '${params.id}' has a running run (${running[0]!.id}); abort it first`
+        )
+      }
+      if (!(await ctx.store.deleteExperiment(params.id))) {
+        throw notFound(`experiment '${params.id}'`)
+      }
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/experiments/:id/versions',
+    access: 'viewer',
+    summary: 'Every version of an experiment, oldest first',
+    tag: 'experiments',
+    params: idParams,
+    response: z.array(experimentVersionSchema),
+    async handler({ params, ctx }) {
+      if (!(await ctx.store.getExperiment(params.id))) {
+        throw notFound(`experiment '${params.id}'`)
+      }
+      return ctx.store.listExperimentVersions(params.id)
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/experiments/:id/versions/:version',
+    access: 'viewer',
+    summary: 'One version of an experiment',
+    tag: 'experiments',
+    params: versionParams,
+    response: experimentVersionSchema,
+    async handler({ params, ctx }) {
+      const version = await ctx.store.getExperimentVersion(params.id, params.version)
+      if (!version) {
+        throw notFound(`version ${params.version} of experiment '${params.id}'`)
+      }
+      return version
+    },
+  }),
+]

@@ -1,0 +1,81 @@
+/**
+ * Schemas of the run routes: requests (validated) and responses (OpenAPI documentation only).
+ * Query strings arrive as text, hence the coercions.
+ * @module
+ */
+import { z } from 'zod'
+
+/** Events per request, both ways: large enough for a fast load step, small enough to stay cheap. */
+export const MAX_EVENT_BATCH = 5000
+
+export const startRunBody = z.strictObject({
+  experimentId: z.string().min(1).max(200),
+  version: z.number().int().positive().optional(),
+})
+
+export const listRunsQuery = z.strictObject({
+  experimentId: z.string().min(1).max(200).optional(),
+  status: z.enum(['running', 'finished', 'interrupted']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  before: z.string().min(1).max(200).optional(),
+})
+
+export const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(-1).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_EVENT_BATCH).optional(),
+  /** Comma-separated event types to leave out, e.g. `op`. */
+  exclude: z.string().max(500).optional(),
+})
+
+export const streamQuery = z.strictObject({
+  after: z.coerce.number().int().min(-1).optional(),
+})
+
+export const recordBody = z.strictObject({
+  yaml: z
+    .string()
+    .min(1)
+    .max(1024 * 1024),
+  /** The engine's run id (the CLI generates it when the run starts). */
+  runId: z.string().min(1).max(200),
+  /** Where the manifest lives on the recording machine (informational). */
+  file: z.string().max(4096).optional(),
+})
+
+const journalEventSchema = z.looseObject({
+  seq: z.number().int().nonnegative(),
+  t: z.number(),
+  type: z.string().min(1).max(100),
+})
+
+export const eventsBody = z.strictObject({
+  events: z.array(journalEventSchema).max(MAX_EVENT_BATCH),
+})
+
+const verdictSchema = z.enum(['pass', 'fail', 'error', 'interrupted'])
+
+export const runSummarySchema = z.object({
+  id: z.string(),
+  experimentId: z.string(),
+  experimentName: z.string(),
+  experimentVersion: z.number().int(),
+  source: z.enum(['server', 'cli']),
+  status: z.enum(['running', 'finished', 'interrupted']),
+  verdict: verdictSchema.optional(),
+  score: z.number().optional(),
+  reason: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  startedBy: z.string(),
+})
+
+export const runSchema = runSummarySchema.extend({
+  /** The derived RunResult (steps, probes, faults, loads, checks), once the run has ended. */
+  result: z.record(z.string(), z.unknown()).optional(),
+  eventCount: z.number().int(),
+})
+
+export const eventPageSchema = z.object({
+  events: z.array(journalEventSchema),
+  next: z.number().int().optional(),
+})

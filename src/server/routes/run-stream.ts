@@ -1,0 +1,164 @@
+/**
+ * The live view of a run: Server-Sent Events read with fetch (so the token stays in a header,
+ * which EventSource cannot do). The order is what makes it gapless: subscribe to the bus
+ * first, holding what arrives, then send the backlog from the store, then the held and live
+ * messages, dropping events already sent (seq <= last sent). The recorder publishes only
+ * stored events, so the backlog and the bus together cover every event exactly once.
+ * @module
+ */
+import type { ServerResponse } from 'node:http'
+import { defineRoute, notFound, type RouteDef } from '../http/route.js'
+import { idParams } from '../api/schemas.js'
+import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
+import type { ServerContext } from '../context.js'
+import { summaryOf } from '../agent/recorder.js'
+import { streamQuery } from './run-schemas.js'
+
+const HEARTBEAT_MS = 15_000
+const BACKLOG_PAGE = 2000
+
+export const streamRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/stream',
+    access: 'viewer',
+    tag: 'runs',
+    summary:
+      'Live events of a run (text/event-stream): status, journal batches (no ops), ops counts, status at the end',
+    params: idParams,
+    query: streamQuery,
+    raw: true,
+    async handler({ params, query, ctx, reply, request }) {
+      if (!(await ctx.store.getRun(params.id))) {
+        throw notFound(`run ${params.id}`)
+      }
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        // Reverse proxies (nginx) must pass events through as they come.
+        'x-accel-buffering': 'no',
+      })
+      res.flushHeaders()
+      const stream = new RunStream(ctx, params.id, res, query.after ?? -1)
+      request.raw.on('close', () => stream.close())
+      res.on('close', () => stream.close())
+      await stream.start()
+    },
+  }),
+]
+
+class RunStream {
+  #held: StreamMessage[] | undefined = []
+  #unsubscribe: () => void
+  #heartbeat: NodeJS.Timeout
+  #closed = false
+
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly runId: string,
+    private readonly res: ServerResponse,
+    private lastSeq: number
+  ) {
+    this.#unsubscribe = ctx.bus.subscribe(runId, (message) => {
+      if (this.#held) {
+        this.#held.push(message)
+      } else {
+        this.#deliver(message)
+      }
+    })
+    this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), HEARTBEAT_MS)
+  }
+
+  async start(): Promise<void> {
+    try {
+      const run = await this.ctx.store.getRun(this.runId)
+      if (!run) {
+        this.close()
+        return
+      }
+      this.#send({ event: 'status', data: summaryOf(run) })
+      const fromStart = this.lastSeq < 0
+      let visible = 0
+      for (;;) {
+        const page = await this.ctx.store.listEvents(this.runId, {
+          after: this.lastSeq,
+          limit: BACKLOG_PAGE,
+          excludeTypes: ['op'],
+        })
+        visible += page.length
+        this.#deliver({ event: 'journal', data: page })
+        if (page.length < BACKLOG_PAGE || this.#closed) {
+          break
+        }
+      }
+      if (fromStart && !this.#closed) {
+        // The op events stored so far (everything not sent); live `ops` messages update it.
+        const ops = (await this.ctx.store.countEvents(this.runId)) - visible
+        if (ops > 0) {
+          this.#send({ event: 'ops', data: { count: ops } })
+        }
+      }
+      const held = this.#held ?? []
+      this.#held = undefined
+      for (const message of held) {
+        this.#deliver(message)
+      }
+      if (run.status !== 'running' && !this.#closed) {
+        // Ended before we subscribed: no status will come from the bus.
+        this.#end(summaryOf(run))
+      }
+    } catch (error) {
+      this.ctx.log(`stream of run ${this.runId} failed: ${String(error)}`)
+      this.close()
+    }
+  }
+
+  close(): void {
+    if (this.#closed) {
+      return
+    }
+    this.#closed = true
+    this.#unsubscribe()
+    clearInterval(this.#heartbeat)
+    if (!this.res.writableEnded) {
+      this.res.end()
+    }
+  }
+
+  #deliver(message: StreamMessage): void {
+    if (message.event === 'status') {
+      if (message.data.status !== 'running') {
+        this.#end(message.data)
+      }
+      return
+    }
+    if (message.event === 'journal') {
+      const fresh: JournalEvent[] = message.data.filter((e) => e.seq > this.lastSeq)
+      if (fresh.length === 0) {
+        return
+      }
+      this.lastSeq = fresh[fresh.length - 1]!.seq
+      this.#send({ event: 'journal', data: fresh })
+      return
+    }
+    this.#send(message)
+  }
+
+  #end(summary: RunSummary): void {
+    this.#send({ event: 'status', data: summary })
+    this.close()
+  }
+
+  #send(message: StreamMessage): void {
+    this.#write(`event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`)
+  }
+
+  #write(chunk: string): void {
+    if (!this.#closed && !this.res.writableEnded) {
+      this.res.write(chunk)
+    }
+  }
+}

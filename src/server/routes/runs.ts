@@ -1,0 +1,123 @@
+/**
+ * Runs: start one on the embedded agent, abort it, list them, read one with its result, and
+ * page through its journal. Starting and aborting change state (editor); reading is for
+ * everyone with a token (viewer).
+ * @module
+ */
+import { z } from 'zod'
+import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+import { idParams } from '../api/schemas.js'
+import type { EventPage } from '../../shared/api.js'
+import { summaryOf } from '../agent/recorder.js'
+import {
+  eventPageSchema,
+  eventsQuery,
+  listRunsQuery,
+  runSchema,
+  runSummarySchema,
+  startRunBody,
+} from './run-schemas.js'
+
+const DEFAULT_PAGE = 500
+
+export const runRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'POST',
+    url: '/api/runs',
+    access: 'editor',
+    tag: 'runs',
+    summary: "Start a run of an experiment's current (or given) version on the server",
+    body: startRunBody,
+    response: runSummarySchema,
+    status: 201,
+    async handler({ body, ctx, caller }) {
+      const experiment = await ctx.store.getExperiment(body.experimentId)
+      if (!experiment) {
+        throw notFound(`experiment ${body.experimentId}`)
+      }
+      return ctx.agent.start(experiment, caller!.user, body.version)
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/runs/:id/abort',
+    access: 'editor',
+    tag: 'runs',
+    summary: 'Abort a running run: faults are rolled back, the verdict is interrupted',
+    params: idParams,
+    response: runSummarySchema,
+    async handler({ params, ctx, caller }) {
+      const run = await ctx.store.getRun(params.id)
+      if (!run) {
+        throw notFound(`run ${params.id}`)
+      }
+      if (!ctx.agent.abort(run.id, `aborted by ${caller!.user.name}`)) {
+        throw new HttpError(409, 'conflict', `run ${run.id} is not running on this server`)
+      }
+      return summaryOf(run)
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs',
+    access: 'viewer',
+    tag: 'runs',
+    summary: 'List runs, newest first',
+    query: listRunsQuery,
+    response: z.array(runSummarySchema),
+    handler: ({ query, ctx }) =>
+      ctx.store.listRuns({
+        ...(query.experimentId === undefined ? {} : { experimentId: query.experimentId }),
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(query.limit === undefined ? {} : { limit: query.limit }),
+        ...(query.before === undefined ? {} : { before: query.before }),
+      }),
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id',
+    access: 'viewer',
+    tag: 'runs',
+    summary: 'A run with its result (once ended) and its event count',
+    params: idParams,
+    response: runSchema,
+    async handler({ params, ctx }) {
+      const run = await ctx.store.getRun(params.id)
+      if (!run) {
+        throw notFound(`run ${params.id}`)
+      }
+      return run
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/events',
+    access: 'viewer',
+    tag: 'runs',
+    summary: "A page of the run's journal, by seq (`exclude=op` leaves the history ops out)",
+    params: idParams,
+    query: eventsQuery,
+    response: eventPageSchema,
+    async handler({ params, query, ctx }): Promise<EventPage> {
+      if (!(await ctx.store.getRun(params.id))) {
+        throw notFound(`run ${params.id}`)
+      }
+      const limit = query.limit ?? DEFAULT_PAGE
+      const excludeTypes = (query.exclude ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '')
+      // One more than asked tells whether another page follows.
+      const events = await ctx.store.listEvents(params.id, {
+        ...(query.after === undefined ? {} : { after: query.after }),
+        limit: limit + 1,
+        ...(excludeTypes.length === 0 ? {} : { excludeTypes }),
+      })
+      if (events.length <= limit) {
+        return { events }
+      }
+      const page = events.slice(0, limit)
+      return { events: page, next: page[page.length - 1]!.seq }
+    },
+  }),
+]

@@ -1,0 +1,112 @@
+/**
+ * User management, owner only. A new user gets a one-time login link (the owner passes it on);
+ * there are no passwords to leak or reset. The last owner can be neither deleted nor demoted,
+ * so the Chaos Center can never lock itself out.
+ * @module
+ */
+import { z } from 'zod'
+import type { Role, User } from '../../shared/api.js'
+import { issueLoginCode, loginLink } from '../auth/login.js'
+import { newId } from '../auth/secrets.js'
+import {
+  createdUserSchema,
+  createUserBody,
+  idParams,
+  updateUserBody,
+  userSchema,
+} from '../api/schemas.js'
+import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+import type { Store } from '../store/contract.js'
+
+async function userOrThrow(store: Store, id: string): Promise<User> {
+  const user = await store.getUser(id)
+  if (!user) {
+    throw notFound(`user '${id}'`)
+  }
+  return user
+}
+
+async function refuseLastOwner(store: Store, user: User, action: string): Promise<void> {
+  if (user.role !== 'owner') {
+    return
+  }
+  const owners = (await store.listUsers()).filter((u) => u.role === 'owner')
+  if (owners.length <= 1) {
+    throw new HttpError(409, 'conflict', `cannot ${action} the last owner`)
+  }
+}
+
+export const userRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/users',
+    access: 'owner',
+    summary: 'List users',
+    tag: 'users',
+    response: z.array(userSchema),
+    async handler({ ctx }) {
+      return ctx.store.listUsers()
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/users',
+    access: 'owner',
+    summary: 'Create a user; answers a one-time login link for them (24 h)',
+    tag: 'users',
+    body: createUserBody,
+    response: createdUserSchema,
+    status: 201,
+    async handler({ body, ctx }) {
+      const users = await ctx.store.listUsers()
+      if (users.some((u) => u.name === body.name)) {
+        throw new HttpError(409, 'conflict', `a user named '${body.name}' exists`)
+      }
+      const user = await ctx.store.createUser({
+        id: newId('usr'),
+        name: body.name,
+        role: body.role,
+        createdAt: new Date().toISOString(),
+      })
+      const loginCode = await issueLoginCode(ctx.store, user)
+      return { user, loginCode, loginLink: loginLink(ctx.baseUrl(), loginCode) }
+    },
+  }),
+  defineRoute({
+    method: 'PATCH',
+    url: '/api/users/:id',
+    access: 'owner',
+    summary: "Change a user's role (their tokens never act above it)",
+    tag: 'users',
+    params: idParams,
+    body: updateUserBody,
+    response: userSchema,
+    async handler({ params, body, ctx }) {
+      const user = await userOrThrow(ctx.store, params.id)
+      if (body.role !== 'owner') {
+        await refuseLastOwner(ctx.store, user, 'demote')
+      }
+      const updated = await ctx.store.updateUserRole(user.id, body.role as Role)
+      if (!updated) {
+        throw notFound(`user '${params.id}'`)
+      }
+      return updated
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/users/:id',
+    access: 'owner',
+    summary: 'Delete a user and their tokens',
+    tag: 'users',
+    params: idParams,
+    status: 204,
+    async handler({ params, ctx }) {
+      const user = await userOrThrow(ctx.store, params.id)
+      await refuseLastOwner(ctx.store, user, 'delete')
+      if (!(await ctx.store.deleteUser(user.id))) {
+        throw notFound(`user '${params.id}'`)
+      }
+    },
+  }),
+]

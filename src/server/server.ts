@@ -1,0 +1,121 @@
+/**
+ * Starts a Chaos Center in this process: store, auth bootstrap, agent, routes, listener. Used
+ * by `ordeal server` and by tests. Loopback by default (DESIGN.md safety invariant 6); every
+ * state change needs a token. Runs left `running` by a previous process become `interrupted`:
+ * their faults were rolled back by that process's watchdog, not by us.
+ * @module
+ */
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { createAgent, createRecorder, createRunBus } from './agent/index.js'
+import { buildApp } from './app.js'
+import { bootstrapAuth } from './auth/bootstrap.js'
+import { loginLink as formatLoginLink } from './auth/login.js'
+import type { ServerContext } from './context.js'
+import { loadHubTemplates } from './hub/index.js'
+import { createServerMetrics } from './metrics/index.js'
+import { packageRoot, packageVersion } from './package-root.js'
+import { allRoutes } from './routes/index.js'
+import { openStore } from './store/open.js'
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 7700
+
+export interface ServerOptions {
+  host?: string
+  port?: number
+  dataDir: string
+  databaseUrl?: string
+  /** Issue a new one-time login code for the owner (`ordeal server --reset-login`). */
+  resetLogin?: boolean
+  /** Server log lines (default: stderr). */
+  onLog?: (line: string) => void
+}
+
+export interface RunningServer {
+  url: string
+  /** Only when a login code was issued on this start (first start, or resetLogin). */
+  loginLink?: string
+  ctx: ServerContext
+  close(): Promise<void>
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/** The URL people open: a wildcard bind is reached through loopback on this machine. */
+function urlFor(host: string, port: number): string {
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST
+  const port = options.port ?? DEFAULT_PORT
+  const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`))
+  // Hub templates point at files shipped with the package through ${ORDEAL_HOME}.
+  process.env['ORDEAL_HOME'] ??= packageRoot()
+  const workDir = path.join(options.dataDir, 'work')
+  mkdirSync(workDir, { recursive: true })
+
+  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
+  try {
+    const interrupted = await store.interruptRunning(new Date().toISOString())
+    if (interrupted.length > 0) {
+      log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)
+    }
+    const auth = await bootstrapAuth(store, { resetLogin: options.resetLogin ?? false })
+    if (auth.created) {
+      log('created user owner (first start)')
+    }
+
+    let baseUrl = urlFor(host, port)
+    const bus = createRunBus()
+    const metrics = createServerMetrics()
+    const deps = { store, bus, metrics, workDir, log }
+    const recorder = createRecorder(deps)
+    const agent = createAgent(deps)
+    const ctx: ServerContext = {
+      store,
+      agent,
+      recorder,
+      bus,
+      metrics,
+      hub: loadHubTemplates(),
+      baseUrl: () => baseUrl,
+      log,
+      startedAt: Date.now(),
+      version: packageVersion(),
+    }
+    const app = buildApp(ctx, allRoutes)
+    try {
+      await app.listen({ host, port })
+    } catch (error) {
+      await agent.shutdown()
+      await app.close()
+      throw error
+    }
+    const address = app.server.address()
+    baseUrl = urlFor(host, typeof address === 'object' && address ? address.port : port)
+
+    let closing: Promise<void> | undefined
+    return {
+      url: baseUrl,
+      ...(auth.code !== undefined ? { loginLink: formatLoginLink(baseUrl, auth.code) } : {}),
+      ctx,
+      close() {
+        closing ??= (async () => {
+          // Faults first: a run's rollback must not wait behind HTTP connections.
+          await agent.shutdown()
+          await app.close()
+          await store.close()
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    await store.close()
+    throw error
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The Chaos Center's store: one contract, two implementations (SQLite in the data dir by
+ * default, PostgreSQL when `DATABASE_URL=postgres://...`), both held to one shared test suite
+ * (test/integration/store.test.ts). Every method is async, even for SQLite, so callers cannot
+ * tell them apart. Times are ISO-8601 strings in UTC; ids are opaque strings chosen by the
+ * caller (users, tokens, experiments) or by the engine (runs).
+ * @module
+ */
+import type {
+  Experiment,
+  ExperimentSummary,
+  ExperimentVersion,
+  JournalEvent,
+  Role,
+  Run,
+  RunResult,
+  RunSource,
+  RunStatus,
+  RunSummary,
+  User,
+  ApiToken,
+  Verdict,
+} from '../../shared/api.js'
+
+/** A unique name or an expected version did not hold: the API answers 409. */
+export class StoreConflictError extends Error {
+  override name = 'StoreConflictError'
+}
+
+/** The row an API token resolves to: the token and its user. */
+export interface TokenRecord extends ApiToken {
+  /** SHA-256 of the secret, hex; the secret itself is never stored. */
+  hash: string
+  /** One-time login codes are deleted when used. */
+  oneTime: boolean
+  user: User
+}
+
+export interface NewToken {
+  id: string
+  name: string
+  userId: string
+  role: Role
+  hash: string
+  oneTime?: boolean
+  createdAt: string
+  expiresAt?: string
+}
+
+export interface NewExperiment {
+  id: string
+  name: string
+  hypothesis: string
+  yaml: string
+  createdBy: string
+  createdAt: string
+}
+
+export interface ExperimentUpdate {
+  name: string
+  hypothesis: string
+  yaml: string
+  createdBy: string
+  createdAt: string
+  /** Optimistic concurrency: when given and not the current version, StoreConflictError. */
+  expectedVersion?: number
+}
+
+export interface NewRun {
+  id: string
+  experimentId: string
+  experimentVersion: number
+  source: RunSource
+  startedBy: string
+  startedAt: string
+}
+
+export interface RunEnd {
+  status: Exclude<RunStatus, 'running'>
+  verdict: Verdict
+  score: number
+  reason?: string
+  endedAt: string
+  /** Absent when the run was interrupted before a result could be derived. */
+  result?: RunResult
+}
+
+export interface RunQuery {
+  experimentId?: string
+  status?: RunStatus
+  /** Newest first; at most this many (default 50). */
+  limit?: number
+  /** Only runs that started strictly before this run (keyset pagination). */
+  before?: string
+}
+
+export interface EventQuery {
+  /** Only events with seq > after (default: from the start). */
+  after?: number
+  /** At most this many (default 500). */
+  limit?: number
+  /** Leave these event types out (e.g. `['op']` for the run page's summary read). */
+  excludeTypes?: string[]
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres'
+  /** Applies pending migrations (idempotent); `openStore` calls it. */
+  migrate(): Promise<void>
+  close(): Promise<void>
+
+  createUser(user: User): Promise<User>
+  getUser(id: string): Promise<User | undefined>
+  listUsers(): Promise<User[]>
+  countUsers(): Promise<number>
+  updateUserRole(id: string, role: Role): Promise<User | undefined>
+  /** Also deletes the user's tokens. */
+  deleteUser(id: string): Promise<boolean>
+
+  createToken(token: NewToken): Promise<ApiToken>
+  /** The token with this hash and its user, unless expired (compared with `now`). */
+  findToken(hash: string, now: string): Promise<TokenRecord | undefined>
+  listTokens(userId?: string): Promise<ApiToken[]>
+  touchToken(id: string, at: string): Promise<void>
+  deleteToken(id: string): Promise<boolean>
+  /** Deletes the user's unused one-time login codes (a new link replaces older ones). */
+  deleteLoginCodes(userId: string): Promise<number>
+
+  /** StoreConflictError when the name is taken. Creates version 1. */
+  createExperiment(experiment: NewExperiment): Promise<Experiment>
+  /** Adds a version; StoreConflictError on a taken name or a stale expectedVersion. */
+  updateExperiment(id: string, update: ExperimentUpdate): Promise<Experiment | undefined>
+  getExperiment(id: string): Promise<Experiment | undefined>
+  getExperimentByName(name: string): Promise<Experiment | undefined>
+  /** With lastRun and recentScores (oldest first, at most 20), ordered by name. */
+  listExperiments(): Promise<ExperimentSummary[]>
+  listExperimentVersions(id: string): Promise<ExperimentVersion[]>
+  getExperimentVersion(id: string, version: number): Promise<ExperimentVersion | undefined>
+  /** Deletes the experiment, its versions, its runs and their events. */
+  deleteExperiment(id: string): Promise<boolean>
+
+  createRun(run: NewRun): Promise<RunSummary>
+  /**
+   * Appends events in one transaction. Idempotent per (run, seq): a retried batch after a lost
+   * response must not duplicate events.
+   */
+  appendEvents(runId: string, events: readonly JournalEvent[]): Promise<void>
+  /** Sets the end state, atomically; a run already ended is left as it is (returns false). */
+  finishRun(runId: string, end: RunEnd): Promise<boolean>
+  getRun(id: string): Promise<Run | undefined>
+  listRuns(query?: RunQuery): Promise<RunSummary[]>
+  listEvents(runId: string, query?: EventQuery): Promise<JournalEvent[]>
+  countEvents(runId: string): Promise<number>
+  /** Every run still `running` becomes `interrupted` (server start); returns their ids. */
+  interruptRunning(at: string): Promise<string[]>
+}

@@ -1,0 +1,554 @@
+/**
+ * The store for teams: PostgreSQL, chosen with `DATABASE_URL=postgres://...`, so several users
+ * share one Chaos Center whose data lives in a managed database. Same contract and schema as the
+ * SQLite store; statements that must be atomic together run in one transaction on one pooled
+ * client, and optimistic concurrency on experiments takes a row lock (`SELECT ... FOR UPDATE`).
+ * @module
+ */
+import pg from 'pg'
+import type {
+  ApiToken,
+  Experiment,
+  ExperimentSummary,
+  ExperimentVersion,
+  JournalEvent,
+  Role,
+  Run,
+  RunSummary,
+  ScorePoint,
+  User,
+} from '../../shared/api.js'
+import { StoreConflictError } from './contract.js'
+import type {
+  EventQuery,
+  ExperimentUpdate,
+  NewExperiment,
+  NewRun,
+  NewToken,
+  RunEnd,
+  RunQuery,
+  Store,
+  TokenRecord,
+} from './contract.js'
+import {
+  DEFAULT_EVENT_LIMIT,
+  DEFAULT_RUN_LIMIT,
+  INTERRUPTED_REASON,
+  RECENT_SCORES,
+  toExperiment,
+  toRun,
+  toRunSummary,
+  toScorePoint,
+  toSummary,
+  toToken,
+  toTokenRecord,
+  toUser,
+  toVersion,
+} from './rows.js'
+import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
+import type {
+  ExperimentRow,
+  ExperimentYamlRow,
+  RunResultRow,
+  RunRow,
+  ScoreRow,
+  TokenRow,
+  TokenUserRow,
+  UserRow,
+  VersionRow,
+} from './rows.js'
+
+/** The pool, or one of its clients inside a transaction. */
+type Queryable = pg.Pool | pg.PoolClient
+
+const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
+  verdict, score, reason, started_at, ended_at, started_by`
+
+const EXPERIMENT_YAML = `SELECT e.*, v.yaml FROM experiments e
+  JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version`
+
+const RECENT_SCORES_SQL = `SELECT experiment_id, id, started_at, status, verdict, score FROM runs
+  WHERE experiment_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`
+
+/** Serializes concurrent `migrate()` calls (two servers starting on one database). */
+const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ordeal schema_migrations'))`
+
+/** SQLSTATE unique_violation: a name or id already in use. */
+function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && (err as Error & { code?: unknown }).code === '23505'
+}
+
+async function conflictOn<T>(message: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action()
+  } catch (err) {
+    if (isUniqueViolation(err)) {
+      throw new StoreConflictError(message)
+    }
+    throw err
+  }
+}
+
+async function query<R extends pg.QueryResultRow>(
+  db: Queryable,
+  text: string,
+  values: unknown[] = []
+): Promise<R[]> {
+  return (await db.query<R>(text, values)).rows
+}
+
+async function changed(db: Queryable, text: string, values: unknown[]): Promise<boolean> {
+  return ((await db.query(text, values)).rowCount ?? 0) > 0
+}
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const
+  readonly #pool: pg.Pool
+  #closed = false
+
+  /** Connects lazily; `migrate()` is the first query and reports an unreachable server. */
+  constructor(connectionString: string) {
+    this.#pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 })
+    // An idle client whose connection dropped: the pool discards it, and the next query either
+    // reconnects or fails with the real error. Without a listener this would crash the server.
+    this.#pool.on('error', () => undefined)
+  }
+
+  /** Runs `work` in one transaction on one client; rolls back on any error. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (err) {
+      // A client that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw err
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  async migrate(): Promise<void> {
+    for (const migration of MIGRATIONS) {
+      await this.#transaction(async (client) => {
+        await client.query(MIGRATION_LOCK)
+        await client.query(MIGRATIONS_TABLE.postgres)
+        const done = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [
+          migration.version,
+        ])
+        if (done.rowCount === 0) {
+          await client.query(migration.postgres)
+          await client.query(
+            'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)',
+            [migration.version, new Date().toISOString()]
+          )
+        }
+      })
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true
+      await this.#pool.end()
+    }
+  }
+
+  async createUser(user: User): Promise<User> {
+    await conflictOn(`user ${user.id} already exists`, () =>
+      this.#pool.query('INSERT INTO users (id, name, role, created_at) VALUES ($1, $2, $3, $4)', [
+        user.id,
+        user.name,
+        user.role,
+        user.createdAt,
+      ])
+    )
+    return { ...user }
+  }
+
+  async getUser(id: string): Promise<User | undefined> {
+    const [row] = await query<UserRow>(this.#pool, 'SELECT * FROM users WHERE id = $1', [id])
+    return row && toUser(row)
+  }
+
+  async listUsers(): Promise<User[]> {
+    const rows = await query<UserRow>(this.#pool, 'SELECT * FROM users ORDER BY created_at, id')
+    return rows.map(toUser)
+  }
+
+  async countUsers(): Promise<number> {
+    const [row] = await query<{ n: number }>(this.#pool, 'SELECT count(*)::int AS n FROM users')
+    return row?.n ?? 0
+  }
+
+  async updateUserRole(id: string, role: Role): Promise<User | undefined> {
+    const [row] = await query<UserRow>(
+      this.#pool,
+      'UPDATE users SET role = $1 WHERE id = $2 RETURNING *',
+      [role, id]
+    )
+    return row && toUser(row)
+  }
+
+  async deleteUser(id: string): Promise<boolean> {
+    // Tokens go with the user through ON DELETE CASCADE.
+    return changed(this.#pool, 'DELETE FROM users WHERE id = $1', [id])
+  }
+
+  async createToken(token: NewToken): Promise<ApiToken> {
+    const [row] = await conflictOn(`token ${token.id} already exists`, () =>
+      query<TokenRow>(
+        this.#pool,
+        `INSERT INTO tokens (id, name, user_id, role, hash, one_time, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [
+          token.id,
+          token.name,
+          token.userId,
+          token.role,
+          token.hash,
+          token.oneTime === true,
+          token.createdAt,
+          token.expiresAt ?? null,
+        ]
+      )
+    )
+    if (row === undefined) {
+      throw new Error(`token ${token.id} was not stored`)
+    }
+    return toToken(row)
+  }
+
+  async findToken(hash: string, now: string): Promise<TokenRecord | undefined> {
+    const [row] = await query<TokenUserRow>(
+      this.#pool,
+      `SELECT t.*, u.name AS user_name, u.role AS user_role, u.created_at AS user_created_at
+       FROM tokens t JOIN users u ON u.id = t.user_id
+       WHERE t.hash = $1 AND (t.expires_at IS NULL OR t.expires_at > $2)`,
+      [hash, now]
+    )
+    return row && toTokenRecord(row)
+  }
+
+  async listTokens(userId?: string): Promise<ApiToken[]> {
+    // One-time login codes are not API tokens a user manages: they are left out of listings.
+    const rows = await query<TokenRow>(
+      this.#pool,
+      `SELECT * FROM tokens WHERE NOT one_time AND ($1::text IS NULL OR user_id = $1)
+       ORDER BY created_at, id`,
+      [userId ?? null]
+    )
+    return rows.map(toToken)
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.#pool.query('UPDATE tokens SET last_used_at = $1 WHERE id = $2', [at, id])
+  }
+
+  async deleteToken(id: string): Promise<boolean> {
+    return changed(this.#pool, 'DELETE FROM tokens WHERE id = $1', [id])
+  }
+
+  async deleteLoginCodes(userId: string): Promise<number> {
+    const result = await this.#pool.query(
+      'DELETE FROM tokens WHERE user_id = $1 AND one_time = TRUE',
+      [userId]
+    )
+    return result.rowCount ?? 0
+  }
+
+  async createExperiment(experiment: NewExperiment): Promise<Experiment> {
+    const { id, name, hypothesis, yaml, createdBy, createdAt } = experiment
+    await conflictOn(`an experiment named "${name}" already exists`, () =>
+      this.#transaction(async (client) => {
+        await client.query(
+          `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at,
+             updated_at) VALUES ($1, $2, $3, 1, $4, $5, $5)`,
+          [id, name, hypothesis, createdBy, createdAt]
+        )
+        await client.query(
+          `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
+           VALUES ($1, 1, $2, $3, $4)`,
+          [id, yaml, createdBy, createdAt]
+        )
+      })
+    )
+    return toExperiment(
+      {
+        id,
+        name,
+        hypothesis,
+        version: 1,
+        created_by: createdBy,
+        created_at: createdAt,
+        updated_at: createdAt,
+        yaml,
+      },
+      []
+    )
+  }
+
+  async updateExperiment(id: string, update: ExperimentUpdate): Promise<Experiment | undefined> {
+    return conflictOn(`an experiment named "${update.name}" already exists`, () =>
+      this.#transaction(async (client) => {
+        // The row lock makes the version check and the new version one step: a concurrent
+        // update waits here, then sees the version this one wrote.
+        const [current] = await query<ExperimentRow>(
+          client,
+          'SELECT * FROM experiments WHERE id = $1 FOR UPDATE',
+          [id]
+        )
+        if (current === undefined) {
+          return undefined
+        }
+        if (update.expectedVersion !== undefined && update.expectedVersion !== current.version) {
+          throw new StoreConflictError(
+            `experiment "${current.name}" is at version ${current.version}, not ${update.expectedVersion}`
+          )
+        }
+        const version = current.version + 1
+        await client.query(
+          `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
+           VALUES ($1, $2, $3, $4, $5)`,
+          [id, version, update.yaml, update.createdBy, update.createdAt]
+        )
+        await client.query(
+          `UPDATE experiments SET name = $1, hypothesis = $2, version = $3, updated_at = $4
+           WHERE id = $5`,
+          [update.name, update.hypothesis, version, update.createdAt, id]
+        )
+        return this.#experiment(client, 'e.id', id)
+      })
+    )
+  }
+
+  async getExperiment(id: string): Promise<Experiment | undefined> {
+    return this.#experiment(this.#pool, 'e.id', id)
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment | undefined> {
+    return this.#experiment(this.#pool, 'e.name', name)
+  }
+
+  async #experiment(
+    db: Queryable,
+    column: 'e.id' | 'e.name',
+    value: string
+  ): Promise<Experiment | undefined> {
+    const [row] = await query<ExperimentYamlRow>(db, `${EXPERIMENT_YAML} WHERE ${column} = $1`, [
+      value,
+    ])
+    if (row === undefined) {
+      return undefined
+    }
+    const scores = await query<ScoreRow>(db, RECENT_SCORES_SQL, [row.id, RECENT_SCORES])
+    return toExperiment(row, scores.reverse().map(toScorePoint))
+  }
+
+  async listExperiments(): Promise<ExperimentSummary[]> {
+    // One statement, so the list and its scores come from one snapshot; the lateral join reads
+    // at most 20 runs per experiment through runs_experiment_started.
+    const rows = await query<ExperimentRow & { run: ScoreRow | null }>(
+      this.#pool,
+      `SELECT e.*, CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(
+           'experiment_id', e.id, 'id', r.id, 'started_at', r.started_at, 'status', r.status,
+           'verdict', r.verdict, 'score', r.score) END AS run
+       FROM experiments e LEFT JOIN LATERAL (
+         SELECT id, started_at, status, verdict, score FROM runs
+         WHERE experiment_id = e.id ORDER BY started_at DESC, id DESC LIMIT $1
+       ) r ON true
+       ORDER BY e.name, r.started_at, r.id`,
+      [RECENT_SCORES]
+    )
+    const summaries: ExperimentSummary[] = []
+    let scores: ScorePoint[] = []
+    for (const row of rows) {
+      const previous = summaries.at(-1)
+      if (previous?.id !== row.id) {
+        scores = []
+        const { run: _run, ...experiment } = row
+        summaries.push(toSummary(experiment, scores))
+      }
+      if (row.run !== null) {
+        scores.push(toScorePoint(row.run))
+      }
+    }
+    for (const summary of summaries) {
+      const last = summary.recentScores.at(-1)
+      if (last !== undefined) {
+        summary.lastRun = last
+      }
+    }
+    return summaries
+  }
+
+  async listExperimentVersions(id: string): Promise<ExperimentVersion[]> {
+    const rows = await query<VersionRow>(
+      this.#pool,
+      'SELECT * FROM experiment_versions WHERE experiment_id = $1 ORDER BY version',
+      [id]
+    )
+    return rows.map(toVersion)
+  }
+
+  async getExperimentVersion(id: string, version: number): Promise<ExperimentVersion | undefined> {
+    const [row] = await query<VersionRow>(
+      this.#pool,
+      'SELECT * FROM experiment_versions WHERE experiment_id = $1 AND version = $2',
+      [id, version]
+    )
+    return row && toVersion(row)
+  }
+
+  async deleteExperiment(id: string): Promise<boolean> {
+    // Versions, runs and events go with it through ON DELETE CASCADE, in this one statement
+    // (hence one transaction).
+    return changed(this.#pool, 'DELETE FROM experiments WHERE id = $1', [id])
+  }
+
+  async createRun(run: NewRun): Promise<RunSummary> {
+    // The name is copied from the experiment in the same statement: no row when it is missing.
+    const [row] = await conflictOn(`run ${run.id} already exists`, () =>
+      query<RunRow>(
+        this.#pool,
+        `INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
+           started_at, started_by)
+         SELECT $1, e.id, $2, e.name, $3, 'running', $4, $5 FROM experiments e WHERE e.id = $6
+         RETURNING ${RUN_COLUMNS}`,
+        [run.id, run.experimentVersion, run.source, run.startedAt, run.startedBy, run.experimentId]
+      )
+    )
+    if (row === undefined) {
+      throw new Error(`cannot create run ${run.id}: experiment ${run.experimentId} does not exist`)
+    }
+    return toRunSummary(row)
+  }
+
+  async appendEvents(runId: string, events: readonly JournalEvent[]): Promise<void> {
+    if (events.length === 0) {
+      return
+    }
+    // One statement per batch, so one round trip and atomic by itself; DO NOTHING makes a
+    // retried batch (or an overlapping one) a no-op for the events already stored.
+    await this.#pool.query({
+      name: 'ordeal-append-events',
+      text: `INSERT INTO run_events (run_id, seq, t, type, body)
+        SELECT $1, e.seq, e.t, e.type, e.body
+        FROM unnest($2::int[], $3::float8[], $4::text[], $5::json[]) AS e (seq, t, type, body)
+        ON CONFLICT DO NOTHING`,
+      values: [
+        runId,
+        events.map((event) => event.seq),
+        events.map((event) => event.t),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event)),
+      ],
+    })
+  }
+
+  async finishRun(runId: string, end: RunEnd): Promise<boolean> {
+    // The status condition makes the check and the update one atomic statement.
+    return changed(
+      this.#pool,
+      `UPDATE runs SET status = $1, verdict = $2, score = $3, reason = $4, ended_at = $5,
+         result = $6::json
+       WHERE id = $7 AND status = 'running'`,
+      [
+        end.status,
+        end.verdict,
+        end.score,
+        end.reason ?? null,
+        end.endedAt,
+        end.result === undefined ? null : JSON.stringify(end.result),
+        runId,
+      ]
+    )
+  }
+
+  async getRun(id: string): Promise<Run | undefined> {
+    const [row] = await query<RunResultRow>(
+      this.#pool,
+      `SELECT r.*, (SELECT count(*)::int FROM run_events WHERE run_id = r.id) AS event_count
+       FROM runs r WHERE r.id = $1`,
+      [id]
+    )
+    return row && toRun(row)
+  }
+
+  async listRuns(options: RunQuery = {}): Promise<RunSummary[]> {
+    const where: string[] = []
+    const values: unknown[] = []
+    const param = (value: unknown) => {
+      values.push(value)
+      return `$${values.length}`
+    }
+    if (options.experimentId !== undefined) {
+      where.push(`experiment_id = ${param(options.experimentId)}`)
+    }
+    if (options.status !== undefined) {
+      where.push(`status = ${param(options.status)}`)
+    }
+    if (options.before !== undefined) {
+      // Keyset on (started_at, id): runs started in the same millisecond still page exactly.
+      where.push(
+        `(started_at, id) < (SELECT started_at, id FROM runs WHERE id = ${param(options.before)})`
+      )
+    }
+    const rows = await query<RunRow>(
+      this.#pool,
+      `SELECT ${RUN_COLUMNS} FROM runs ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY started_at DESC, id DESC LIMIT ${param(options.limit ?? DEFAULT_RUN_LIMIT)}`,
+      values
+    )
+    return rows.map(toRunSummary)
+  }
+
+  async listEvents(runId: string, options: EventQuery = {}): Promise<JournalEvent[]> {
+    const excluded = options.excludeTypes ?? []
+    const others = excluded.filter((type) => type !== 'op')
+    // `type <> 'op'` is a literal, not a parameter, so the planner can use the partial index
+    // run_events_not_op; other excluded types are a parameter.
+    const filters = [
+      excluded.includes('op') ? "AND type <> 'op'" : '',
+      others.length > 0 ? 'AND type <> ALL($4::text[])' : '',
+    ]
+    // seq starts at 0, so "from the start" is after -1.
+    const values: unknown[] = [runId, options.after ?? -1, options.limit ?? DEFAULT_EVENT_LIMIT]
+    if (others.length > 0) {
+      values.push(others)
+    }
+    // `pg` parses json columns, so body is the event object itself.
+    const rows = await query<{ body: JournalEvent }>(
+      this.#pool,
+      `SELECT body FROM run_events WHERE run_id = $1 AND seq > $2 ${filters.join(' ')}
+       ORDER BY seq LIMIT $3`,
+      values
+    )
+    return rows.map((row) => row.body)
+  }
+
+  async countEvents(runId: string): Promise<number> {
+    const [row] = await query<{ n: number }>(
+      this.#pool,
+      'SELECT count(*)::int AS n FROM run_events WHERE run_id = $1',
+      [runId]
+    )
+    return row?.n ?? 0
+  }
+
+  async interruptRunning(at: string): Promise<string[]> {
+    const rows = await query<{ id: string }>(
+      this.#pool,
+      `UPDATE runs SET status = 'interrupted', verdict = 'interrupted', reason = $1, ended_at = $2
+       WHERE status = 'running' RETURNING id`,
+      [INTERRUPTED_REASON, at]
+    )
+    return rows.map((row) => row.id)
+  }
+}

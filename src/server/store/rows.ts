@@ -1,0 +1,221 @@
+/**
+ * Row shapes of the store's tables and their mapping to the API's DTOs, shared by both stores;
+ * the dialect differences (0/1 versus booleans, JSON as text versus parsed by `pg`) are
+ * absorbed here so SQLite and PostgreSQL return byte-identical values.
+ * @module
+ */
+import type {
+  ApiToken,
+  Experiment,
+  ExperimentSummary,
+  ExperimentVersion,
+  Role,
+  Run,
+  RunResult,
+  RunSource,
+  RunStatus,
+  RunSummary,
+  ScorePoint,
+  User,
+  Verdict,
+} from '../../shared/api.js'
+import type { TokenRecord } from './contract.js'
+
+export interface UserRow {
+  id: string
+  name: string
+  role: Role
+  created_at: string
+}
+
+export interface TokenRow {
+  id: string
+  name: string
+  user_id: string
+  role: Role
+  hash: string
+  one_time: number | boolean
+  created_at: string
+  last_used_at: string | null
+  expires_at: string | null
+}
+
+/** A token joined with its user (`findToken`). */
+export interface TokenUserRow extends TokenRow {
+  user_name: string
+  user_role: Role
+  user_created_at: string
+}
+
+export interface ExperimentRow {
+  id: string
+  name: string
+  hypothesis: string
+  version: number
+  created_by: string
+  created_at: string
+  updated_at: string
+}
+
+export interface ExperimentYamlRow extends ExperimentRow {
+  yaml: string
+}
+
+export interface VersionRow {
+  experiment_id: string
+  version: number
+  yaml: string
+  created_by: string
+  created_at: string
+}
+
+export interface RunRow {
+  id: string
+  experiment_id: string
+  experiment_version: number
+  experiment_name: string
+  source: RunSource
+  status: RunStatus
+  verdict: Verdict | null
+  score: number | null
+  reason: string | null
+  started_at: string
+  ended_at: string | null
+  started_by: string
+}
+
+/** SQLite returns the result as text, `pg` as parsed JSON. */
+export interface RunResultRow extends RunRow {
+  result: string | RunResult | null
+  event_count: number
+}
+
+export interface ScoreRow {
+  experiment_id: string
+  id: string
+  started_at: string
+  status: RunStatus
+  verdict: Verdict | null
+  score: number | null
+}
+
+export function toUser(row: UserRow): User {
+  return { id: row.id, name: row.name, role: row.role, createdAt: row.created_at }
+}
+
+export function toToken(row: TokenRow): ApiToken {
+  const token: ApiToken = {
+    id: row.id,
+    name: row.name,
+    userId: row.user_id,
+    role: row.role,
+    createdAt: row.created_at,
+  }
+  if (row.last_used_at !== null) {
+    token.lastUsedAt = row.last_used_at
+  }
+  if (row.expires_at !== null) {
+    token.expiresAt = row.expires_at
+  }
+  return token
+}
+
+export function toTokenRecord(row: TokenUserRow): TokenRecord {
+  return {
+    ...toToken(row),
+    hash: row.hash,
+    oneTime: row.one_time === true || row.one_time === 1,
+    user: {
+      id: row.user_id,
+      name: row.user_name,
+      role: row.user_role,
+      createdAt: row.user_created_at,
+    },
+  }
+}
+
+export function toScorePoint(row: ScoreRow): ScorePoint {
+  const point: ScorePoint = { runId: row.id, startedAt: row.started_at, status: row.status }
+  if (row.verdict !== null) {
+    point.verdict = row.verdict
+  }
+  if (row.score !== null) {
+    point.score = row.score
+  }
+  return point
+}
+
+/** `scores` are the experiment's most recent runs, oldest first. */
+export function toSummary(row: ExperimentRow, scores: ScorePoint[]): ExperimentSummary {
+  const summary: ExperimentSummary = {
+    id: row.id,
+    name: row.name,
+    hypothesis: row.hypothesis,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    createdBy: row.created_by,
+    recentScores: scores,
+  }
+  const last = scores.at(-1)
+  if (last !== undefined) {
+    summary.lastRun = last
+  }
+  return summary
+}
+
+export function toExperiment(row: ExperimentYamlRow, scores: ScorePoint[]): Experiment {
+  return { ...toSummary(row, scores), yaml: row.yaml }
+}
+
+export function toVersion(row: VersionRow): ExperimentVersion {
+  return {
+    experimentId: row.experiment_id,
+    version: row.version,
+    yaml: row.yaml,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  }
+}
+
+export function toRunSummary(row: RunRow): RunSummary {
+  const run: RunSummary = {
+    id: row.id,
+    experimentId: row.experiment_id,
+    experimentName: row.experiment_name,
+    experimentVersion: row.experiment_version,
+    source: row.source,
+    status: row.status,
+    startedAt: row.started_at,
+    startedBy: row.started_by,
+  }
+  if (row.verdict !== null) {
+    run.verdict = row.verdict
+  }
+  if (row.score !== null) {
+    run.score = row.score
+  }
+  if (row.reason !== null) {
+    run.reason = row.reason
+  }
+  if (row.ended_at !== null) {
+    run.endedAt = row.ended_at
+  }
+  return run
+}
+
+export function toRun(row: RunResultRow): Run {
+  const run: Run = { ...toRunSummary(row), eventCount: Number(row.event_count) }
+  if (row.result !== null) {
+    run.result = typeof row.result === 'string' ? (JSON.parse(row.result) as RunResult) : row.result
+  }
+  return run
+}
+
+/** How many recent runs an experiment summary carries (the sparkline). */
+export const RECENT_SCORES = 20
+/** `listRuns` and `listEvents` defaults (store contract). */
+export const DEFAULT_RUN_LIMIT = 50
+export const DEFAULT_EVENT_LIMIT = 500
+/** Why `interruptRunning` ended a run: its `reason`. */
+export const INTERRUPTED_REASON = 'the server stopped before the run ended'

@@ -1,0 +1,171 @@
+/**
+ * The Chaos Center API as data: what the server sends and the web UI reads. Types only, no Node
+ * APIs, so the UI (built by Vite) and the server share one definition. Request bodies are
+ * validated by zod schemas in `src/server/api/schemas.ts`; these are their shapes.
+ * @module
+ */
+import type { JournalEvent } from '../engine/events.js'
+import type { RunResult, Verdict } from '../engine/result.js'
+
+export type { JournalEvent, RunResult, Verdict }
+
+export type Role = 'owner' | 'editor' | 'viewer'
+export const ROLES: readonly Role[] = ['viewer', 'editor', 'owner']
+
+/** `running` until the run ends; `interrupted` when the server died or restarted mid-run. */
+export type RunStatus = 'running' | 'finished' | 'interrupted'
+/** Who executed the run: the server's embedded agent, or `ordeal run --server` (recorded). */
+export type RunSource = 'server' | 'cli'
+
+/** Every error response: `{ error: "validation", message: "body.yaml: Required" }`. */
+export interface ApiError {
+  error: 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'internal'
+  /** One line, names the field when there is one. */
+  message: string
+  /** Validation errors: one per field; for manifests, with the YAML line. */
+  issues?: ValidationIssue[]
+}
+
+export interface ValidationIssue {
+  /** Dotted path (`spec.steps[0].fault.type`) or request location (`body.name`). */
+  path: string
+  message: string
+  /** 1-based line in the YAML, for manifest issues. */
+  line?: number
+  column?: number
+}
+
+export interface User {
+  id: string
+  name: string
+  role: Role
+  createdAt: string
+}
+
+export interface ApiToken {
+  id: string
+  name: string
+  userId: string
+  /** A token never has more rights than its user; it can have fewer. */
+  role: Role
+  createdAt: string
+  lastUsedAt?: string
+  expiresAt?: string
+}
+
+/** Returned once, when a token is created: `secret` is never shown again. */
+export interface CreatedToken extends ApiToken {
+  secret: string
+}
+
+/** `POST /api/auth/login` exchanges a one-time login code for a session token. */
+export interface LoginResponse {
+  token: string
+  user: User
+}
+
+/** `GET /api/auth/me`: who the token belongs to, and the role it acts with (≤ the user's). */
+export interface Me {
+  user: User
+  role: Role
+  tokenId: string
+}
+
+/** One point of the score sparkline / history chart. */
+export interface ScorePoint {
+  runId: string
+  startedAt: string
+  status: RunStatus
+  verdict?: Verdict
+  score?: number
+}
+
+export interface ExperimentSummary {
+  id: string
+  name: string
+  hypothesis: string
+  /** Current version (1, 2, ...); every update adds one. */
+  version: number
+  createdAt: string
+  updatedAt: string
+  createdBy: string
+  lastRun?: ScorePoint
+  /** The most recent runs' scores, oldest first (at most 20): the list's sparkline. */
+  recentScores: ScorePoint[]
+}
+
+export interface Experiment extends ExperimentSummary {
+  yaml: string
+}
+
+export interface ExperimentVersion {
+  experimentId: string
+  version: number
+  yaml: string
+  createdAt: string
+  createdBy: string
+}
+
+export interface RunSummary {
+  id: string
+  experimentId: string
+  experimentName: string
+  experimentVersion: number
+  source: RunSource
+  status: RunStatus
+  verdict?: Verdict
+  score?: number
+  /** Why the verdict is not `pass`, in one line. */
+  reason?: string
+  startedAt: string
+  endedAt?: string
+  startedBy: string
+}
+
+export interface Run extends RunSummary {
+  /** Present once the run has ended (derived from its journal). */
+  result?: RunResult
+  eventCount: number
+}
+
+/** `GET /api/runs/:id/events?after=SEQ&limit=N[&exclude=op]`, ordered by seq. */
+export interface EventPage {
+  events: JournalEvent[]
+  /** The seq to pass as `after` for the next page; absent when this page was the last. */
+  next?: number
+}
+
+/**
+ * Live stream, `GET /api/runs/:id/stream?after=SEQ` (Server-Sent Events, read with fetch so
+ * the token stays in a header). Event names and data:
+ * - `journal`: `JournalEvent[]` in seq order (op events excluded; they are counted in `ops`)
+ * - `ops`: `{ count: number }` running total of op events, at most a few times per second
+ * - `status`: `RunSummary`, sent once at connect and again when the run ends
+ */
+export type StreamMessage =
+  | { event: 'journal'; data: JournalEvent[] }
+  | { event: 'ops'; data: { count: number } }
+  | { event: 'status'; data: RunSummary }
+
+export interface HubTemplate {
+  id: string
+  name: string
+  description: string
+  /** Fault types it uses, for filtering. */
+  tags: string[]
+  yaml: string
+}
+
+export interface Health {
+  status: 'ok'
+  version: string
+  store: 'sqlite' | 'postgres'
+  uptimeSeconds: number
+  runningRuns: number
+}
+
+/** `POST /api/experiments/validate`: the same checks as `ordeal validate`. */
+export interface ValidationResult {
+  valid: boolean
+  issues: ValidationIssue[]
+}

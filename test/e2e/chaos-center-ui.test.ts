@@ -1,0 +1,113 @@
+/**
+ * The Chaos Center as a user meets it, in headless Chromium against the built CLI's server:
+ * log in with the one-time link, create an experiment from a hub template (seeing inline
+ * validation on the way), start it, watch it live, read the verdict, score, chart, probes and
+ * journal, then the history. Screenshots of each stage land in test-artifacts/chaos-center/.
+ * @module
+ */
+import { after, before, describe, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Browser, Page } from 'playwright-core'
+import { startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import { artifactsDir, launchBrowser, screenshotter } from '../support/browser.js'
+
+describe('Chaos Center UI in headless Chromium', () => {
+  let center: ChaosCenter
+  let browser: Browser
+  let page: Page
+
+  before(async () => {
+    center = await startChaosCenter()
+    browser = await launchBrowser()
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } })
+    page = await context.newPage()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await center?.dispose()
+  })
+
+  test('log in, create from a template, run it live, see verdict, score, chart and history', async () => {
+    const shot = screenshotter(page, artifactsDir('chaos-center'))
+    // The test harness spent the first start's link on its owner token; `--reset-login` prints
+    // a fresh one-time link, as a user who lost theirs would do.
+    await center.restart(['--reset-login'])
+    assert.ok(center.loginLink, 'a one-time login link is printed')
+
+    // The one-time link logs in by itself and lands on the experiments list.
+    await page.goto(center.loginLink)
+    await page.getByTestId('experiments-table').waitFor()
+    await shot('experiments-empty')
+
+    // Create from the hub's load + kill template.
+    await page.getByTestId('new-experiment').click()
+    await page.locator('[data-testid="template-card"][data-template-id="load-and-kill"]').click()
+    const errors = page.getByTestId('validation-errors')
+    await page.getByTestId('yaml-editor').getByText('hub-load-and-kill').first().waitFor()
+    await assertNoIssues(page)
+
+    // Inline validation: an unknown field is reported with its line, and Save is disabled.
+    await page.locator('[data-testid="yaml-editor"] .cm-content').click()
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type('\nbogus: 1')
+    await errors.getByText(/bogus/).waitFor()
+    assert.match((await errors.textContent()) ?? '', /:\d+:/, 'the issue names its line')
+    assert.equal(await page.getByTestId('save-experiment').isDisabled(), true)
+    await shot('editor-invalid')
+    // Remove the line again: select it, delete it and the newline before it.
+    await page.keyboard.press('Control+End')
+    await page.keyboard.press('Shift+Home')
+    await page.keyboard.press('Backspace')
+    await page.keyboard.press('Backspace')
+    await assertNoIssues(page)
+    await shot('editor-from-template')
+
+    await page.getByTestId('save-experiment').click()
+    await page.waitForURL(/\/experiments\/[^/]+$/)
+    await page.getByTestId('start-run').click()
+    await page.waitForURL(/\/runs\/[^/]+$/)
+
+    // Live: the stream is open, the run is running, load ticks draw the chart.
+    await page.getByTestId('live-indicator').waitFor()
+    await page.getByTestId('run-status').filter({ hasText: 'running' }).waitFor()
+    await page.locator('[data-testid="run-chart"] canvas').first().waitFor()
+    await page.getByTestId('journal-row').first().waitFor()
+    // Progress while running: ops are counted live and a load second reached the chart.
+    await page.locator('[data-testid="run-progress"]:not([data-ops="0"])').waitFor()
+    await page.locator('[data-testid="run-chart"] .u-over').waitFor()
+    await page.getByText('Waiting for the first second of load').waitFor({ state: 'detached' })
+    assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'running')
+    await shot('run-live')
+
+    await page
+      .getByTestId('run-status')
+      .filter({ hasText: 'finished' })
+      .waitFor({ timeout: 90_000 })
+    assert.equal((await page.getByTestId('run-verdict').textContent())?.trim(), 'pass')
+    assert.equal((await page.getByTestId('run-score').textContent())?.trim(), '100')
+    assert.ok((await page.getByTestId('probe-row').count()) >= 1, 'probe table has rows')
+    assert.equal(await page.getByTestId('abort-run').count(), 0, 'no abort button once ended')
+    await shot('run-finished')
+
+    // History: the experiment page lists the run and charts its score.
+    await page.goBack()
+    await page.waitForURL(/\/experiments\/[^/]+$/)
+    await page.getByTestId('history-chart').waitFor()
+    await page.getByTestId('run-row').first().waitFor()
+    assert.equal(await page.getByTestId('run-row').count(), 1)
+    await shot('history')
+
+    // The list shows the last verdict.
+    await page.goto(new URL('/', center.url).href)
+    const row = page.locator('[data-testid="experiment-row"][data-name="hub-load-and-kill"]')
+    await row.getByText('pass', { exact: true }).waitFor()
+    await shot('experiments-after-run')
+  })
+})
+
+async function assertNoIssues(page: Page): Promise<void> {
+  // Validation is debounced and asynchronous: wait for the list to empty and Save to enable.
+  await page.locator('[data-testid="validation-errors"] > *').first().waitFor({ state: 'detached' })
+  await page.locator('[data-testid="save-experiment"]:enabled').waitFor()
+}

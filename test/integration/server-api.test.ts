@@ -1,0 +1,526 @@
+/**
+ * The Chaos Center's API contract against a real server (the built CLI): every state-changing
+ * route refuses a missing token, a bad token and too small a role, iterated from the same
+ * route list the app registers; validation answers name the field; conflicts are 409; login
+ * codes work once; the OpenAPI document covers every route.
+ */
+import assert from 'node:assert/strict'
+import { after, before, describe, test } from 'node:test'
+import type {
+  ApiError,
+  ApiToken,
+  CreatedToken,
+  Experiment,
+  ExperimentVersion,
+  Health,
+  HubTemplate,
+  Role,
+  User,
+  ValidationResult,
+} from '../../src/shared/api.js'
+import type { RouteDef } from '../../src/server/http/route.js'
+import { allRoutes } from '../../src/server/routes/index.js'
+import { documented, openApiPath } from '../../src/server/openapi.js'
+import {
+  apiFetch,
+  createUserWithToken,
+  startChaosCenter,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
+
+const manifest = (
+  name: string,
+  hypothesis = 'The sleeper keeps sleeping.'
+) => `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: ${name}
+spec:
+  hypothesis: ${hypothesis}
+  system:
+    services:
+      - name: sleeper
+        command: node
+        args: ['-e', 'setInterval(() => {}, 1000)']
+  steps:
+    - name: nap
+      wait: 100ms
+`
+
+const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 }
+
+let center: ChaosCenter
+let viewer: { user: User; token: string }
+let editor: { user: User; token: string }
+let experiment: Experiment
+
+before(async () => {
+  center = await startChaosCenter()
+  viewer = await createUserWithToken(center, 'viewer')
+  editor = await createUserWithToken(center, 'editor')
+  const created = await apiFetch<Experiment>(center.url, '/api/experiments', {
+    token: editor.token,
+    method: 'POST',
+    body: { yaml: manifest('fixture') },
+  })
+  assert.equal(created.status, 201, created.text)
+  experiment = created.json
+})
+
+after(async () => {
+  await center?.dispose()
+})
+
+/** A real path for a route: ids of real objects where the route names one. */
+function pathFor(route: RouteDef): string {
+  return route.url
+    .replace(':version', '1')
+    .replace(':id', () => {
+      if (route.url.startsWith('/api/experiments')) {
+        return experiment.id
+      }
+      if (route.url.startsWith('/api/users')) {
+        return viewer.user.id
+      }
+      return 'no-such-id'
+    })
+    .replace(/:[A-Za-z_]+/g, 'x')
+    .replace('*', 'x')
+}
+
+const bodyFor = (route: RouteDef) => (route.method === 'GET' ? undefined : {})
+
+describe('auth on every route', () => {
+  const protectedRoutes = allRoutes.filter((r) => r.access !== 'public')
+
+  test('the route list has state-changing routes at every role', () => {
+    const roles = new Set(protectedRoutes.filter((r) => r.method !== 'GET').map((r) => r.access))
+    assert.deepEqual([...roles].sort(), ['editor', 'owner', 'viewer'])
+  })
+
+  for (const route of protectedRoutes) {
+    const name = `${route.method} ${route.url} (${route.access})`
+    test(`${name}: missing token → 401`, async () => {
+      const r = await apiFetch<ApiError>(center.url, pathFor(route), {
+        method: route.method,
+        body: bodyFor(route),
+      })
+      assert.equal(r.status, 401, r.text)
+      assert.deepEqual(r.json, { error: 'unauthorized', message: 'missing bearer token' })
+    })
+    if (route.method === 'GET') {
+      continue
+    }
+    test(`${name}: bad token → 401`, async () => {
+      const r = await apiFetch<ApiError>(center.url, pathFor(route), {
+        method: route.method,
+        body: bodyFor(route),
+        token: 'ord_not-a-real-token',
+      })
+      assert.equal(r.status, 401, r.text)
+      assert.deepEqual(r.json, { error: 'unauthorized', message: 'invalid or expired token' })
+    })
+    const weaker = (['viewer', 'editor'] as const).filter(
+      (role) => RANK[role] < RANK[route.access as Role]
+    )
+    for (const role of weaker) {
+      test(`${name}: ${role} token → 403`, async () => {
+        const token = role === 'viewer' ? viewer.token : editor.token
+        const r = await apiFetch<ApiError>(center.url, pathFor(route), {
+          method: route.method,
+          body: bodyFor(route),
+          token,
+        })
+        assert.equal(r.status, 403, r.text)
+        assert.deepEqual(r.json, {
+          error: 'forbidden',
+          message: `requires role ${route.access}; token has ${role}`,
+        })
+      })
+    }
+  }
+})
+
+describe('server basics', () => {
+  test('binds 127.0.0.1 by default and /api/health is public', async () => {
+    assert.match(center.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    const r = await apiFetch<Health>(center.url, '/api/health')
+    assert.equal(r.status, 200)
+    assert.equal(r.json.status, 'ok')
+    assert.equal(r.json.store, 'sqlite')
+    assert.equal(r.json.runningRuns, 0)
+    assert.match(r.json.version, /^\d+\.\d+\.\d+/)
+  })
+
+  test('an unknown /api route is a JSON 404', async () => {
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      const r = await apiFetch<ApiError>(center.url, '/api/no-such-thing?x=1', { method })
+      assert.equal(r.status, 404)
+      assert.match(r.headers.get('content-type') ?? '', /application\/json/)
+      assert.deepEqual(r.json, {
+        error: 'not_found',
+        message: `no route ${method} /api/no-such-thing`,
+      })
+    }
+  })
+
+  test('bad JSON is a 400 in the ApiError shape', async () => {
+    const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      method: 'POST',
+      token: editor.token,
+      body: '{"yaml": ',
+    })
+    assert.equal(r.status, 400)
+    assert.equal(r.json.error, 'validation')
+    assert.match(r.json.message, /^body: invalid JSON/)
+  })
+
+  test('UI responses carry security headers and no CORS', async () => {
+    const r = await apiFetch(center.url, '/', { headers: { origin: 'https://evil.example' } })
+    assert.equal(r.status, 200)
+    assert.match(r.headers.get('content-type') ?? '', /text\/html/)
+    assert.match(r.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/)
+    assert.match(r.headers.get('content-security-policy') ?? '', /default-src 'self'/)
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff')
+    assert.equal(r.headers.get('access-control-allow-origin'), null)
+  })
+
+  test('the OpenAPI document lists every route of allRoutes', async () => {
+    const r = await apiFetch<{
+      openapi: string
+      paths: Record<string, Record<string, { security: unknown[]; 'x-ordeal-role': string }>>
+      components: { securitySchemes: Record<string, { type: string; scheme: string }> }
+    }>(center.url, '/api/openapi.json')
+    assert.equal(r.status, 200)
+    assert.equal(r.json.openapi, '3.1.0')
+    assert.deepEqual(r.json.components.securitySchemes['bearer'], {
+      type: 'http',
+      scheme: 'bearer',
+      description: r.json.components.securitySchemes['bearer']!['description' as 'type'],
+    })
+    const apiRoutes = allRoutes.filter(documented)
+    assert.ok(apiRoutes.length >= 20, `only ${apiRoutes.length} routes`)
+    for (const route of apiRoutes) {
+      const op = r.json.paths[openApiPath(route.url)]?.[route.method.toLowerCase()]
+      assert.ok(op, `${route.method} ${route.url} missing from the OpenAPI document`)
+      assert.equal(op['x-ordeal-role'], route.access)
+      assert.deepEqual(op.security, route.access === 'public' ? [] : [{ bearer: [] }])
+    }
+    const create = r.json.paths['/api/experiments']!['post'] as unknown as {
+      requestBody: { content: { 'application/json': { schema: { required: string[] } } } }
+    }
+    assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['yaml'])
+  })
+
+  test('the hub lists its templates with tags from their fault types', async () => {
+    const r = await apiFetch<HubTemplate[]>(center.url, '/api/hub', { token: viewer.token })
+    assert.equal(r.status, 200)
+    assert.deepEqual(
+      r.json.map((t) => [t.id, t.tags]),
+      [
+        ['load-and-kill', ['process-kill']],
+        ['network-partition', ['network-partition']],
+        ['order-delivery', ['process-kill']],
+        ['process-kill', ['process-kill']],
+        ['process-pause', ['process-pause']],
+      ]
+    )
+    const one = await apiFetch<HubTemplate>(center.url, '/api/hub/process-kill', {
+      token: viewer.token,
+    })
+    assert.equal(one.status, 200)
+    assert.match(one.json.yaml, /type: process-kill/)
+    // Every template is a valid manifest for this server.
+    for (const template of r.json) {
+      const v = await apiFetch<ValidationResult>(center.url, '/api/experiments/validate', {
+        token: viewer.token,
+        method: 'POST',
+        body: { yaml: template.yaml },
+      })
+      assert.deepEqual(v.json, { valid: true, issues: [] }, template.id)
+    }
+  })
+})
+
+describe('experiments', () => {
+  test('missing yaml → 400 naming body.yaml', async () => {
+    const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: {},
+    })
+    assert.equal(r.status, 400)
+    assert.deepEqual(r.json, {
+      error: 'validation',
+      message: 'body.yaml: Required',
+      issues: [{ path: 'body.yaml', message: 'Required' }],
+    })
+  })
+
+  test('an unknown field → 400 naming it', async () => {
+    const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: { yaml: manifest('x'), colour: 'red' },
+    })
+    assert.equal(r.status, 400)
+    assert.equal(r.json.message, 'body.colour: unknown field')
+  })
+
+  test('an invalid manifest → 400 with issues carrying YAML lines', async () => {
+    const yaml = manifest('broken').replace('wait: 100ms', 'wait: 100ms\n      colour: red')
+    const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: { yaml },
+    })
+    assert.equal(r.status, 400, r.text)
+    assert.equal(r.json.error, 'validation')
+    const line = yaml.split('\n').findIndex((l) => l.includes('colour')) + 1
+    assert.deepEqual(r.json.issues, [
+      { path: 'spec.steps[0].colour', message: 'unknown field', line },
+    ])
+    assert.equal(r.json.message, `line ${line}: spec.steps[0].colour: unknown field`)
+
+    const v = await apiFetch<ValidationResult>(center.url, '/api/experiments/validate', {
+      token: viewer.token,
+      method: 'POST',
+      body: { yaml },
+    })
+    assert.equal(v.status, 200)
+    assert.deepEqual(v.json, { valid: false, issues: r.json.issues })
+  })
+
+  test('name and hypothesis come from the manifest; a duplicate name → 409', async () => {
+    assert.equal(experiment.name, 'fixture')
+    assert.equal(experiment.hypothesis, 'The sleeper keeps sleeping.')
+    assert.equal(experiment.version, 1)
+    assert.equal(experiment.createdBy, editor.user.name)
+    const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: { yaml: manifest('fixture') },
+    })
+    assert.equal(r.status, 409)
+    assert.equal(r.json.error, 'conflict')
+  })
+
+  test('update adds a version; a stale expectedVersion → 409', async () => {
+    const created = await apiFetch<Experiment>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: { yaml: manifest('versioned') },
+    })
+    assert.equal(created.status, 201)
+    const id = created.json.id
+    const updated = await apiFetch<Experiment>(center.url, `/api/experiments/${id}`, {
+      token: editor.token,
+      method: 'PUT',
+      body: { yaml: manifest('versioned', 'Now with a sharper hypothesis.'), expectedVersion: 1 },
+    })
+    assert.equal(updated.status, 200, updated.text)
+    assert.equal(updated.json.version, 2)
+    assert.equal(updated.json.hypothesis, 'Now with a sharper hypothesis.')
+    const stale = await apiFetch<ApiError>(center.url, `/api/experiments/${id}`, {
+      token: editor.token,
+      method: 'PUT',
+      body: { yaml: manifest('versioned'), expectedVersion: 1 },
+    })
+    assert.equal(stale.status, 409)
+    assert.equal(stale.json.error, 'conflict')
+    const versions = await apiFetch<ExperimentVersion[]>(
+      center.url,
+      `/api/experiments/${id}/versions`,
+      { token: viewer.token }
+    )
+    assert.deepEqual(
+      versions.json.map((v) => v.version),
+      [1, 2]
+    )
+    const v1 = await apiFetch<ExperimentVersion>(center.url, `/api/experiments/${id}/versions/1`, {
+      token: viewer.token,
+    })
+    assert.equal(v1.json.yaml, manifest('versioned'))
+    const bad = await apiFetch<ApiError>(center.url, `/api/experiments/${id}/versions/zero`, {
+      token: viewer.token,
+    })
+    assert.equal(bad.status, 400)
+    assert.match(bad.json.message, /^params\.version: /)
+    const gone = await apiFetch(center.url, `/api/experiments/${id}`, {
+      token: editor.token,
+      method: 'DELETE',
+    })
+    assert.equal(gone.status, 204)
+    const missing = await apiFetch<ApiError>(center.url, `/api/experiments/${id}`, {
+      token: viewer.token,
+    })
+    assert.equal(missing.status, 404)
+    assert.equal(missing.json.error, 'not_found')
+  })
+
+  test('a viewer can list experiments but not create them', async () => {
+    const list = await apiFetch<Experiment[]>(center.url, '/api/experiments', {
+      token: viewer.token,
+    })
+    assert.equal(list.status, 200)
+    assert.ok(list.json.some((e) => e.id === experiment.id))
+    const create = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: viewer.token,
+      method: 'POST',
+      body: { yaml: manifest('by-viewer') },
+    })
+    assert.equal(create.status, 403)
+    assert.equal(create.json.message, 'requires role editor; token has viewer')
+  })
+})
+
+describe('login, users and tokens', () => {
+  test('a one-time code works exactly once', async () => {
+    const created = await apiFetch<{ user: User; loginCode: string; loginLink: string }>(
+      center.url,
+      '/api/users',
+      { token: center.ownerToken, method: 'POST', body: { name: 'once', role: 'editor' } }
+    )
+    assert.equal(created.status, 201)
+    assert.equal(created.json.loginLink, `${center.url}/login?code=${created.json.loginCode}`)
+    const first = await apiFetch<{ token: string; user: User }>(center.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: created.json.loginCode },
+    })
+    assert.equal(first.status, 200)
+    assert.equal(first.json.user.name, 'once')
+    assert.match(first.json.token, /^ord_[A-Za-z0-9_-]{43}$/)
+    const me = await apiFetch<{ user: User; role: Role }>(center.url, '/api/auth/me', {
+      token: first.json.token,
+    })
+    assert.equal(me.json.role, 'editor')
+    const second = await apiFetch<ApiError>(center.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: created.json.loginCode },
+    })
+    assert.equal(second.status, 401)
+    assert.equal(second.json.error, 'unauthorized')
+    // A code is not a bearer token, even before it is used.
+    const fresh = await apiFetch<{ loginCode: string }>(center.url, '/api/users', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'unused', role: 'viewer' },
+    })
+    const asBearer = await apiFetch(center.url, '/api/auth/me', { token: fresh.json.loginCode })
+    assert.equal(asBearer.status, 401)
+    // The first start's link was used by the harness.
+    const firstCode = new URL(center.loginLink!).searchParams.get('code')
+    const reused = await apiFetch(center.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: firstCode },
+    })
+    assert.equal(reused.status, 401)
+  })
+
+  test('tokens: role at most the caller’s, expiry, revocation', async () => {
+    const tooHigh = await apiFetch<ApiError>(center.url, '/api/tokens', {
+      token: viewer.token,
+      method: 'POST',
+      body: { name: 'ci', role: 'editor' },
+    })
+    assert.equal(tooHigh.status, 403)
+    const created = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: editor.token,
+      method: 'POST',
+      body: { name: 'ci', role: 'viewer', expiresInDays: 2 },
+    })
+    assert.equal(created.status, 201, created.text)
+    assert.equal(created.json.role, 'viewer')
+    assert.equal(created.json.userId, editor.user.id)
+    const expiresIn = Date.parse(created.json.expiresAt!) - Date.now()
+    assert.ok(Math.abs(expiresIn - 2 * 86_400_000) < 60_000, `expires in ${expiresIn} ms`)
+    // The token acts with its own role, not its user's.
+    const me = await apiFetch<{ role: Role }>(center.url, '/api/auth/me', {
+      token: created.json.secret,
+    })
+    assert.equal(me.json.role, 'viewer')
+    const own = await apiFetch<ApiToken[]>(center.url, '/api/tokens', { token: editor.token })
+    assert.ok(own.json.every((t) => t.userId === editor.user.id))
+    assert.ok(own.json.some((t) => t.id === created.json.id))
+    assert.ok(own.json.every((t) => !('secret' in t) && !('hash' in t)))
+    // Someone else's token is not found; an owner can revoke it.
+    const foreign = await apiFetch(center.url, `/api/tokens/${created.json.id}`, {
+      token: viewer.token,
+      method: 'DELETE',
+    })
+    assert.equal(foreign.status, 404)
+    const revoked = await apiFetch(center.url, `/api/tokens/${created.json.id}`, {
+      token: center.ownerToken,
+      method: 'DELETE',
+    })
+    assert.equal(revoked.status, 204)
+    const after = await apiFetch<ApiError>(center.url, '/api/auth/me', {
+      token: created.json.secret,
+    })
+    assert.equal(after.status, 401)
+    assert.equal(after.json.message, 'invalid or expired token')
+  })
+
+  test('a demoted user’s tokens lose the role at once; the last owner stays', async () => {
+    const someone = await createUserWithToken(center, 'editor')
+    const demote = await apiFetch<User>(center.url, `/api/users/${someone.user.id}`, {
+      token: center.ownerToken,
+      method: 'PATCH',
+      body: { role: 'viewer' },
+    })
+    assert.equal(demote.status, 200)
+    assert.equal(demote.json.role, 'viewer')
+    const create = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: someone.token,
+      method: 'POST',
+      body: { yaml: manifest('by-demoted') },
+    })
+    assert.equal(create.status, 403)
+    const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', {
+      token: center.ownerToken,
+    })
+    const lastOwner = await apiFetch<ApiError>(center.url, `/api/users/${me.json.user.id}`, {
+      token: center.ownerToken,
+      method: 'DELETE',
+    })
+    assert.equal(lastOwner.status, 409)
+    assert.equal(lastOwner.json.message, 'cannot delete the last owner')
+    const users = await apiFetch<User[]>(center.url, '/api/users', { token: center.ownerToken })
+    assert.ok(users.json.some((u) => u.name === 'owner' && u.role === 'owner'))
+    const removed = await apiFetch(center.url, `/api/users/${someone.user.id}`, {
+      token: center.ownerToken,
+      method: 'DELETE',
+    })
+    assert.equal(removed.status, 204)
+    const gone = await apiFetch(center.url, '/api/auth/me', { token: someone.token })
+    assert.equal(gone.status, 401)
+  })
+
+  test('after a restart the owner token still works and no login link is printed', async () => {
+    await center.restart()
+    assert.equal(center.loginLink, undefined)
+    assert.doesNotMatch(center.output(), /login:/)
+    const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', {
+      token: center.ownerToken,
+    })
+    assert.equal(me.status, 200)
+    assert.equal(me.json.user.name, 'owner')
+  })
+
+  test('--reset-login prints a new one-time link for the owner, replacing older ones', async () => {
+    const codeOf = () => {
+      assert.ok(center.loginLink?.startsWith(`${center.url}/login?code=ord_`), center.output())
+      return new URL(center.loginLink ?? '').searchParams.get('code')
+    }
+    await center.restart(['--reset-login'])
+    const older = codeOf()
+    await center.restart(['--reset-login'])
+    const newer = codeOf()
+    const login = (code: string | null) =>
+      apiFetch<{ user: User }>(center.url, '/api/auth/login', { method: 'POST', body: { code } })
+    assert.equal((await login(older)).status, 401, 'an older unused link no longer works')
+    const ok = await login(newer)
+    assert.equal(ok.status, 200)
+    assert.equal(ok.json.user.role, 'owner')
+  })
+})

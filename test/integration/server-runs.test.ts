@@ -1,0 +1,318 @@
+/**
+ * Runs on the Chaos Center, end to end against the built CLI: started through the API and
+ * watched live over SSE, aborted, recorded from `ordeal run --server`, and surviving a kill -9
+ * of the server (the run becomes interrupted, the watchdog rolls back, the rest is intact).
+ */
+import assert from 'node:assert/strict'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import { workspace, type Workspace } from '../support/cli.js'
+import { openStream } from '../support/sse.js'
+import type {
+  EventPage,
+  Experiment,
+  JournalEvent,
+  Run,
+  RunSummary,
+  StreamMessage,
+} from '../../src/shared/api.js'
+
+/** A one-service system killed once; the EOT probe holds once the supervisor restarts it. */
+function manifest(name: string, faultDuration: string): string {
+  return `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: ${name} }
+spec:
+  hypothesis: The web service comes back after being killed.
+  deadline: 2m
+  system:
+    services:
+      - name: web
+        command: node
+        args: ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, '127.0.0.1')"]
+        env: { PORT: '{{ports.http}}' }
+        ports: { http: 0 }
+        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 10s }
+        restart: always
+        backoff: { initial: 200ms }
+  steps:
+    - name: kill-web
+      fault:
+        type: process-kill
+        target: { service: web, mode: one }
+        signal: SIGKILL
+        duration: ${faultDuration}
+      probes:
+        - name: web-serving
+          type: http
+          mode: EOT
+          url: 'http://127.0.0.1:{{services.web.ports.http}}/'
+          runProperties: { attempts: 40, interval: 250ms }
+`
+}
+
+let center: ChaosCenter
+let ws: Workspace
+
+before(async () => {
+  ws = workspace()
+  center = await startChaosCenter({ env: { ORDEAL_STATE_DIR: ws.stateDir } })
+})
+
+after(async () => {
+  await center.dispose()
+  ws.cleanup()
+})
+
+const api = <T>(p: string, options: { method?: string; body?: unknown; token?: string } = {}) =>
+  apiFetch<T>(center.url, p, { token: center.ownerToken, ...options })
+
+async function createExperiment(name: string, duration: string): Promise<Experiment> {
+  const r = await api<Experiment>('/api/experiments', {
+    method: 'POST',
+    body: { yaml: manifest(name, duration) },
+  })
+  assert.equal(r.status, 201, r.text)
+  return r.json
+}
+
+async function startRun(experiment: Experiment): Promise<RunSummary> {
+  const r = await api<RunSummary>('/api/runs', {
+    method: 'POST',
+    body: { experimentId: experiment.id },
+  })
+  assert.equal(r.status, 201, r.text)
+  return r.json
+}
+
+async function allEvents(runId: string): Promise<JournalEvent[]> {
+  const events: JournalEvent[] = []
+  let afterSeq: number | undefined
+  for (;;) {
+    const q = `limit=7${afterSeq === undefined ? '' : `&after=${afterSeq}`}`
+    const page = await api<EventPage>(`/api/runs/${runId}/events?${q}`)
+    assert.equal(page.status, 200, page.text)
+    events.push(...page.json.events)
+    if (page.json.next === undefined) {
+      return events
+    }
+    afterSeq = page.json.next
+  }
+}
+
+const streamUrl = (runId: string) => `${center.url}/api/runs/${runId}/stream`
+const isEnd = (m: StreamMessage) => m.event === 'status' && m.data.status !== 'running'
+const journal = (messages: StreamMessage[]) =>
+  messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+
+/** Pids of the run's services, from its journal. */
+const servicePids = (events: JournalEvent[]) =>
+  events.flatMap((e) => (e.type === 'service.started' ? [e.pid] : []))
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return !/^\d+ \(.*\) Z/.test(stat)
+  } catch {
+    return false
+  }
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 20_000) {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out: ${what}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+test('a run started through the API streams live, passes with 100 and its events page back', async () => {
+  const experiment = await createExperiment('api-run', '2s')
+  const started = await startRun(experiment)
+  assert.equal(started.status, 'running')
+  assert.equal(started.source, 'server')
+
+  const stream = await openStream(streamUrl(started.id), center.ownerToken)
+  assert.match(stream.contentType, /^text\/event-stream/)
+  const first = await stream.waitFor(() => true, 'the first message')
+  assert.equal(first.event, 'status')
+  // Live: the injection arrives while the run is still running.
+  await stream.waitFor(
+    (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),
+    'fault.injected'
+  )
+  assert.equal(stream.messages.filter((m) => m.event === 'status').length, 1, 'not ended yet')
+  const end = await stream.waitFor(isEnd, 'the final status')
+  await stream.closed
+  assert.equal(end.event === 'status' && end.data.verdict, 'pass')
+
+  const run = await api<Run>(`/api/runs/${started.id}`)
+  assert.equal(run.json.status, 'finished')
+  assert.equal(run.json.verdict, 'pass', run.json.reason)
+  assert.equal(run.json.score, 100)
+  assert.equal(run.json.result?.verdict, 'pass')
+  const events = await allEvents(started.id)
+  assert.equal(events.length, run.json.eventCount)
+  assert.deepEqual(
+    events.map((e) => e.seq),
+    events.map((_, i) => i)
+  )
+  // The stream carried every (non-op) event exactly once, in order.
+  assert.deepEqual(
+    journal(stream.messages).map((e) => e.seq),
+    events.filter((e) => e.type !== 'op').map((e) => e.seq)
+  )
+
+  // A late viewer gets the backlog after a seq, then the end status, then the stream closes.
+  const late = await openStream(`${streamUrl(started.id)}?after=3`, center.ownerToken)
+  await late.closed
+  assert.equal(journal(late.messages)[0]?.seq, 4)
+  assert.equal(late.messages.at(-1)?.event, 'status')
+
+  const runs = await api<RunSummary[]>(`/api/runs?experimentId=${experiment.id}`)
+  assert.deepEqual(
+    runs.json.map((r) => r.id),
+    [started.id]
+  )
+})
+
+test('one run at a time per experiment; an aborted run is interrupted and its services are gone', async () => {
+  const experiment = await createExperiment('abort-run', '60s')
+  const started = await startRun(experiment)
+  const second = await api('/api/runs', { method: 'POST', body: { experimentId: experiment.id } })
+  assert.equal(second.status, 409)
+
+  const stream = await openStream(streamUrl(started.id), center.ownerToken)
+  await stream.waitFor(
+    (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),
+    'fault.injected'
+  )
+  const aborted = await api<RunSummary>(`/api/runs/${started.id}/abort`, { method: 'POST' })
+  assert.equal(aborted.status, 200, aborted.text)
+  const end = await stream.waitFor(isEnd, 'the final status')
+  assert.equal(end.event === 'status' && end.data.verdict, 'interrupted')
+
+  const pids = servicePids(await allEvents(started.id))
+  assert.ok(pids.length > 0)
+  assert.deepEqual(
+    pids.filter((pid) => alive(pid)),
+    []
+  )
+  const again = await api(`/api/runs/${started.id}/abort`, { method: 'POST' })
+  assert.equal(again.status, 409)
+})
+
+test('ordeal run --server records the run: same verdict and score, every event stored', async () => {
+  const r = await ws.runManifest('cli-run', manifest('cli-run', '2s'), [
+    '--server',
+    center.url,
+    '--token',
+    center.ownerToken,
+  ])
+  assert.equal(r.exitCode, 0, r.stderr)
+  const recorded = /^recorded: (\S+)\/runs\/(\S+)$/m.exec(r.stdout)
+  assert.ok(recorded, r.stdout)
+  assert.equal(recorded[1], center.url)
+  const run = await api<Run>(`/api/runs/${recorded[2]}`)
+  assert.equal(run.status, 200, run.text)
+  assert.equal(run.json.source, 'cli')
+  assert.equal(run.json.verdict, r.result?.verdict)
+  assert.equal(run.json.score, r.result?.resilienceScore)
+  assert.equal(run.json.eventCount, r.events.length)
+  assert.deepEqual(await allEvents(run.json.id), r.events)
+  const experiment = await api<Experiment>(`/api/experiments/${run.json.experimentId}`)
+  assert.equal(experiment.json.name, 'cli-run')
+})
+
+test('ordeal run --server with a bad token exits 2 with one line and starts nothing', async () => {
+  const r = await ws.runManifest('bad-token', manifest('bad-token', '2s'), [
+    '--server',
+    center.url,
+    '--token',
+    'not-a-token',
+  ])
+  assert.equal(r.exitCode, 2)
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  assert.match(r.stderr, /401/)
+  assert.equal(r.events.length, 0)
+  assert.equal(r.result, undefined)
+  const unreachable = await ws.run(['run', r.file, '--server', 'http://127.0.0.1:1'], {
+    env: { ORDEAL_TOKEN: 'x' },
+  })
+  assert.equal(unreachable.exitCode, 2)
+  assert.match(unreachable.stderr, /cannot reach/)
+})
+
+test('kill -9 mid-run: after a restart the run is interrupted, the watchdog rolled back, the rest is intact', async () => {
+  const finishedBefore = (await api<RunSummary[]>('/api/runs?status=finished')).json[0]
+  assert.ok(finishedBefore)
+  const before = await api<Run>(`/api/runs/${finishedBefore.id}`)
+  const beforeEvents = await allEvents(finishedBefore.id)
+
+  const experiment = await createExperiment('crash-run', '60s')
+  const started = await startRun(experiment)
+  const stream = await openStream(streamUrl(started.id), center.ownerToken)
+  const injected = await stream.waitFor(
+    (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),
+    'fault.injected'
+  )
+  assert.ok(injected)
+  const pids = servicePids(journal(stream.messages))
+  assert.ok(pids.length > 0)
+  await center.kill9()
+  await stream.closed
+
+  // The detached watchdog undoes the run: its services stop without the server.
+  await until('the run services are gone', () => pids.every((pid) => !alive(pid)))
+  const runDir = path.join(ws.stateDir, 'runs', started.id)
+  assert.ok(existsSync(runDir))
+
+  await center.restart()
+  const run = await api<Run>(`/api/runs/${started.id}`)
+  assert.equal(run.json.status, 'interrupted')
+  const intact = await api<Run>(`/api/runs/${finishedBefore.id}`)
+  assert.deepEqual(intact.json, before.json)
+  assert.deepEqual(await allEvents(finishedBefore.id), beforeEvents)
+
+  // New runs still work on the restarted server.
+  const next = await startRun(experiment)
+  const nextStream = await openStream(streamUrl(next.id), center.ownerToken)
+  await nextStream.waitFor(
+    (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),
+    'fault.injected on the new run'
+  )
+  const abort = await api(`/api/runs/${next.id}/abort`, { method: 'POST' })
+  assert.equal(abort.status, 200)
+  const end = await nextStream.waitFor(isEnd, 'the new run ending')
+  assert.equal(end.event === 'status' && end.data.verdict, 'interrupted')
+})
+
+test('ordeal run --server: a server that dies mid-run costs one warning, not the run', async () => {
+  await center.restart()
+  const running = ws.runManifest('server-dies', manifest('server-dies', '4s'), [
+    '--server',
+    center.url,
+    '--token',
+    center.ownerToken,
+  ])
+  // Wait until the server has the run and some of its events, then take the server away.
+  await until('the recorded run has events', async () => {
+    const runs = await api<RunSummary[]>('/api/runs?status=running')
+    const run = runs.json.find((r) => r.source === 'cli')
+    return run !== undefined && (await api<Run>(`/api/runs/${run.id}`)).json.eventCount > 0
+  })
+  await center.kill9()
+  const r = await running
+  assert.equal(r.exitCode, 0, r.stderr)
+  assert.equal(r.result?.verdict, 'pass')
+  const warnings = r.stderr.split('\n').filter((l) => /recording to .* stopped/.test(l))
+  assert.equal(warnings.length, 1, r.stderr)
+  // The restarted server marks the orphaned recording interrupted.
+  await center.restart()
+  const runs = await api<RunSummary[]>('/api/runs?status=interrupted')
+  assert.ok(runs.json.some((run) => run.source === 'cli' && run.experimentName === 'server-dies'))
+})

@@ -1,0 +1,69 @@
+import { lazy } from 'react'
+import type { ReactNode } from 'react'
+import { Link, Navigate, Route, Routes, useLocation } from 'react-router'
+import { getToken } from './api/client'
+import { AuthProvider, useAuth } from './auth'
+import { Layout } from './components/Layout'
+import { ExperimentsPage } from './pages/ExperimentsPage'
+import { LoginPage } from './pages/LoginPage'
+import { SettingsPage } from './pages/SettingsPage'
+
+// The editor (CodeMirror) and the timeline (uPlot) are most of the bundle: load them with the
+// pages that need them, so the login page and the list come up fast.
+const NewExperimentPage = lazy(() =>
+  import('./pages/NewExperimentPage').then((m) => ({ default: m.NewExperimentPage }))
+)
+const ExperimentPage = lazy(() =>
+  import('./pages/ExperimentPage').then((m) => ({ default: m.ExperimentPage }))
+)
+const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })))
+
+export function App() {
+  return (
+    <AuthProvider>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route
+          element={
+            <RequireAuth>
+              <Layout />
+            </RequireAuth>
+          }
+        >
+          <Route index element={<ExperimentsPage />} />
+          <Route path="experiments/new" element={<NewExperimentPage />} />
+          <Route path="experiments/:id" element={<ExperimentPage />} />
+          <Route path="runs/:id" element={<RunPage />} />
+          <Route path="settings" element={<SettingsPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </AuthProvider>
+  )
+}
+
+/** Without a token there is nothing to show: go to /login and come back afterwards. */
+function RequireAuth({ children }: { children: ReactNode }) {
+  const { user, loading } = useAuth()
+  const location = useLocation()
+  if (!getToken() || (!loading && !user)) {
+    return (
+      <Navigate
+        to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`}
+        replace
+      />
+    )
+  }
+  return <>{children}</>
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Not found</h1>
+      <p>
+        Nothing here. <Link to="/">Back to the experiments</Link>.
+      </p>
+    </section>
+  )
+}

@@ -1,0 +1,47 @@
+import { Suspense } from 'react'
+import { NavLink, Outlet } from 'react-router'
+import { useAuth } from '../auth'
+
+export function Layout() {
+  const { user, logout } = useAuth()
+  return (
+    <>
+      <header className="topnav">
+        <NavLink to="/" className="brand">
+          ordeal <span>Chaos Center</span>
+        </NavLink>
+        <nav>
+          <NavLink to="/" end>
+            Experiments
+          </NavLink>
+          <NavLink to="/settings">Settings</NavLink>
+        </nav>
+        <div className="whoami">
+          {user && (
+            <>
+              <span title={`role: ${user.role}`}>
+                {user.name} <span className="muted">({user.role})</span>
+              </span>
+              <button type="button" className="link" onClick={logout}>
+                Log out
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      <main>
+        <Suspense fallback={<div className="muted">Loading…</div>}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </>
+  )
+}
+
+export function ErrorBox({ error }: { error: string | undefined }) {
+  return error ? (
+    <div className="error-box" role="alert">
+      {error}
+    </div>
+  ) : null
+}

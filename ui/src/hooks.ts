@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { api, errorMessage } from './api/client'
+
+export interface Resource<T> {
+  data: T | undefined
+  error: string | undefined
+  loading: boolean
+  /** Fetch again (after a save, a new run...), keeping the old data on screen meanwhile. */
+  reload: () => void
+  /** Replace the data locally (the answer of a PUT is the new resource). */
+  set: (data: T) => void
+}
+
+/** GET `path` on mount and whenever it changes; `null` skips the fetch. */
+export function useResource<T>(path: string | null): Resource<T> {
+  const [data, setData] = useState<T>()
+  const [error, setError] = useState<string>()
+  const [loading, setLoading] = useState(path !== null)
+  const [tick, setTick] = useState(0)
+
+  useEffect(() => {
+    if (path === null) {
+      return
+    }
+    const ctrl = new AbortController()
+    setLoading(true)
+    api
+      .get<T>(path, ctrl.signal)
+      .then((d) => {
+        setData(d)
+        setError(undefined)
+      })
+      .catch((e: unknown) => {
+        if (!ctrl.signal.aborted) {
+          setError(errorMessage(e))
+        }
+      })
+      .finally(() => {
+        if (!ctrl.signal.aborted) {
+          setLoading(false)
+        }
+      })
+    return () => ctrl.abort()
+  }, [path, tick])
+
+  const reload = useCallback(() => setTick((n) => n + 1), [])
+  return { data, error, loading, reload, set: setData }
+}
+
+/** Calls `fn` every `ms` while `active`; the latest `fn` is used without restarting the timer. */
+export function useInterval(fn: () => void, ms: number, active = true): void {
+  const saved = useRef(fn)
+  saved.current = fn
+  useEffect(() => {
+    if (!active) {
+      return
+    }
+    const id = setInterval(() => saved.current(), ms)
+    return () => clearInterval(id)
+  }, [ms, active])
+}
+
+/** `value`, but only after it stopped changing for `ms`. */
+export function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value)
+  useEffect(() => {
+    const id = setTimeout(() => setV(value), ms)
+    return () => clearTimeout(id)
+  }, [value, ms])
+  return v
+}

@@ -1,0 +1,200 @@
+import { useEffect, useState } from 'react'
+import { useNavigate, useParams } from 'react-router'
+import type { Experiment, ExperimentVersion, RunSummary } from '../../../src/shared/api'
+import { api, ApiRequestError, errorMessage } from '../api/client'
+import { ErrorBox } from '../components/Layout'
+import { RunsTable } from '../components/RunsTable'
+import { ScoreHistory } from '../components/ScoreHistory'
+import { YamlEditor } from '../components/YamlEditor'
+import type { Validity } from '../components/YamlEditor'
+import { formatTime } from '../format'
+import { useInterval, useResource } from '../hooks'
+import { ValidityNote } from './NewExperimentPage'
+
+export function ExperimentPage() {
+  const { id = '' } = useParams()
+  const navigate = useNavigate()
+  const base = `/api/experiments/${encodeURIComponent(id)}`
+  const experiment = useResource<Experiment>(base)
+  const versions = useResource<ExperimentVersion[]>(`${base}/versions`)
+  const runs = useResource<RunSummary[]>(
+    `/api/runs?experimentId=${encodeURIComponent(id)}&limit=100`
+  )
+  const [draft, setDraft] = useState<string>()
+  const [validity, setValidity] = useState<Validity>('checking')
+  const [saving, setSaving] = useState(false)
+  const [conflict, setConflict] = useState(false)
+  const [notice, setNotice] = useState<string>()
+  const [error, setError] = useState<string>()
+  const [starting, setStarting] = useState(false)
+
+  const e = experiment.data
+  // The draft starts as the saved manifest; it is reset when another version is loaded.
+  useEffect(() => {
+    if (e && draft === undefined) {
+      setDraft(e.yaml)
+    }
+  }, [e, draft])
+  useInterval(runs.reload, 3000, runs.data?.some((r) => r.status === 'running') ?? false)
+
+  const dirty = e !== undefined && draft !== undefined && draft !== e.yaml
+
+  async function save() {
+    if (!e || draft === undefined) {
+      return
+    }
+    setSaving(true)
+    setError(undefined)
+    setNotice(undefined)
+    try {
+      const saved = await api.put<Experiment>(base, { yaml: draft, expectedVersion: e.version })
+      experiment.set(saved)
+      setDraft(saved.yaml)
+      setConflict(false)
+      setNotice(`Saved as version ${saved.version}.`)
+      versions.reload()
+    } catch (err) {
+      if (err instanceof ApiRequestError && err.status === 409) {
+        setConflict(true)
+      } else {
+        setError(errorMessage(err))
+      }
+    } finally {
+      setSaving(false)
+    }
+  }
+
+  async function loadLatest() {
+    const latest = await api.get<Experiment>(base)
+    experiment.set(latest)
+    setDraft(latest.yaml)
+    setConflict(false)
+    versions.reload()
+  }
+
+  async function start() {
+    setStarting(true)
+    setError(undefined)
+    try {
+      const r = await api.post<RunSummary>('/api/runs', { experimentId: id })
+      void navigate(`/runs/${r.id}`)
+    } catch (err) {
+      setError(errorMessage(err))
+      setStarting(false)
+    }
+  }
+
+  async function remove() {
+    if (!e || !window.confirm(`Delete experiment ${e.name} and its history?`)) {
+      return
+    }
+    try {
+      await api.del(base)
+      void navigate('/')
+    } catch (err) {
+      setError(errorMessage(err))
+    }
+  }
+
+  if (experiment.error && !e) {
+    return <ErrorBox error={experiment.error} />
+  }
+  if (!e) {
+    return <div className="muted">Loading…</div>
+  }
+  return (
+    <section>
+      <div className="page-head">
+        <div>
+          <h1>
+            {e.name} <span className="version">v{e.version}</span>
+          </h1>
+          <p className="hypothesis-lead">{e.hypothesis}</p>
+        </div>
+        <div className="toolbar">
+          <button
+            type="button"
+            className="primary"
+            data-testid="start-run"
+            disabled={starting}
+            onClick={() => void start()}
+          >
+            {starting ? 'Starting…' : '▶ Start run'}
+          </button>
+          <button type="button" className="danger-outline" onClick={() => void remove()}>
+            Delete
+          </button>
+        </div>
+      </div>
+      <ErrorBox error={error} />
+
+      <h2>History</h2>
+      <ScoreHistory runs={runs.data ?? []} />
+      <RunsTable runs={runs.data ?? []} />
+
+      <h2>Manifest</h2>
+      <div className="editor-layout">
+        <div>
+          {draft !== undefined && (
+            <YamlEditor
+              value={draft}
+              onChange={setDraft}
+              onValidity={setValidity}
+              fileName={`${e.name}.yaml`}
+            />
+          )}
+          {conflict && (
+            <div className="error-box" role="alert">
+              Someone saved a newer version while you were editing.{' '}
+              <button type="button" className="link" onClick={() => void loadLatest()}>
+                Load the latest version
+              </button>{' '}
+              (your edits are discarded; copy them first if needed).
+            </div>
+          )}
+          {notice && <div className="notice">{notice}</div>}
+          <div className="toolbar">
+            <button
+              type="button"
+              className="primary"
+              data-testid="save-experiment"
+              disabled={!dirty || saving || validity === 'invalid' || validity === 'checking'}
+              onClick={() => void save()}
+            >
+              {saving ? 'Saving…' : `Save as v${e.version + 1}`}
+            </button>
+            {dirty ? (
+              <ValidityNote validity={validity} />
+            ) : (
+              <span className="muted small">no changes</span>
+            )}
+          </div>
+        </div>
+        <aside className="versions card">
+          <h3>Versions</h3>
+          <ul>
+            {versions.data
+              ?.slice()
+              .sort((a, b) => b.version - a.version)
+              .map((v) => (
+                <li key={v.version} className={v.version === e.version ? 'current' : ''}>
+                  <button
+                    type="button"
+                    className="link"
+                    title="Load into the editor"
+                    onClick={() => setDraft(v.yaml)}
+                  >
+                    v{v.version}
+                  </button>{' '}
+                  <span className="muted small">
+                    {formatTime(v.createdAt)} · {v.createdBy}
+                  </span>
+                </li>
+              ))}
+          </ul>
+          <p className="muted small">Loading an old version and saving it makes it the newest.</p>
+        </aside>
+      </div>
+    </section>
+  )
+}

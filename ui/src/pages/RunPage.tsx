@@ -1,0 +1,235 @@
+/**
+ * One run, live. Loads the run and its non-op journal (paged, 5000 at a time) into the run view,
+ * then, while the run is running, follows the stream from the last seq. Op events (most of a
+ * big run) are never fetched here: the stream only sends their count.
+ */
+import { useEffect, useRef, useState } from 'react'
+import { Link, useParams } from 'react-router'
+import type { EventPage, JournalEvent, Run, RunSummary } from '../../../src/shared/api'
+import { applyEvents, createRunView, runDurationMs } from '../../../src/shared/run-view'
+import { api, errorMessage } from '../api/client'
+import { followRun } from '../api/stream'
+import { ErrorBox } from '../components/Layout'
+import { RunChart } from '../components/RunChart'
+import { CheckFindings, ProbeTable, StepsList } from '../components/RunDetails'
+import { Journal, type LiveTail } from '../components/Journal'
+import { VerdictBadge } from '../components/VerdictBadge'
+import { durationBetween, formatDuration, formatTime } from '../format'
+import { useInterval } from '../hooks'
+
+/** The newest non-op events kept for the journal's live tail: a run can hold 100,000 events. */
+const TAIL = 1000
+const EMPTY_TAIL: LiveTail = { events: [], after: -1 }
+
+/** Appends non-op events to the tail, dropping the oldest beyond TAIL (and remembering where). */
+function growTail(tail: LiveTail, events: readonly JournalEvent[]): LiveTail {
+  const all = [...tail.events, ...events.filter((e) => e.seq > (tail.events.at(-1)?.seq ?? -1))]
+  const drop = all.length - TAIL
+  return drop > 0
+    ? { events: all.slice(drop), after: all[drop - 1]?.seq ?? tail.after }
+    : { events: all, after: tail.after }
+}
+
+export function RunPage() {
+  const { id = '' } = useParams()
+  const view = useRef(createRunView())
+  const [revision, setRevision] = useState(0)
+  const [run, setRun] = useState<Run>()
+  const [live, setLive] = useState(false)
+  const [ops, setOps] = useState<number>()
+  const [tail, setTail] = useState<LiveTail>(EMPTY_TAIL)
+  const [error, setError] = useState<string>()
+  const [aborting, setAborting] = useState(false)
+  const [, setNow] = useState(0)
+
+  useEffect(() => {
+    const ctrl = new AbortController()
+    const v = createRunView()
+    view.current = v
+    setRevision(0)
+    setRun(undefined)
+    setOps(undefined)
+    setTail(EMPTY_TAIL)
+    const base = `/api/runs/${encodeURIComponent(id)}`
+    const refresh = () =>
+      api.get<Run>(base, ctrl.signal).then((r) => !ctrl.signal.aborted && setRun(r))
+
+    async function load() {
+      const r = await api.get<Run>(base, ctrl.signal)
+      setRun(r)
+      let after = -1
+      for (;;) {
+        const page = await api.get<EventPage>(
+          `${base}/events?after=${after}&limit=5000&exclude=op`,
+          ctrl.signal
+        )
+        applyEvents(v, page.events)
+        setRevision(v.revision)
+        // The journal list may have been loaded before these pages: the tail covers the gap.
+        setTail((t) => growTail(t, page.events))
+        if (page.next === undefined || page.events.length === 0) {
+          break
+        }
+        after = page.next
+      }
+      if (r.status !== 'running') {
+        return
+      }
+      await followRun(
+        id,
+        v.lastSeq,
+        {
+          journal: (events) => {
+            applyEvents(v, events)
+            setRevision(v.revision)
+            setTail((t) => growTail(t, events))
+          },
+          ops: setOps,
+          status: (s: RunSummary) => {
+            setRun((prev) => (prev ? { ...prev, ...s } : prev))
+            if (s.status !== 'running') {
+              // The full run (with its derived result) once it has ended.
+              void refresh()
+            }
+          },
+          connected: setLive,
+        },
+        ctrl.signal
+      )
+    }
+    load().catch((e: unknown) => {
+      if (!ctrl.signal.aborted) {
+        setError(errorMessage(e))
+      }
+    })
+    return () => ctrl.abort()
+  }, [id])
+
+  const running = run?.status === 'running'
+  // The duration ticks while the run is live.
+  useInterval(() => setNow(Date.now()), 1000, running)
+
+  async function abort() {
+    if (
+      !window.confirm('Abort this run? Every fault is rolled back and the verdict will be fail.')
+    ) {
+      return
+    }
+    setAborting(true)
+    try {
+      const s = await api.post<RunSummary>(`/api/runs/${encodeURIComponent(id)}/abort`)
+      setRun((prev) => (prev ? { ...prev, ...s } : prev))
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setAborting(false)
+    }
+  }
+
+  const v = view.current
+  if (!run) {
+    return error ? <ErrorBox error={error} /> : <div className="muted">Loading run…</div>
+  }
+  const verdict = run.verdict ?? (run.status === 'interrupted' ? 'interrupted' : undefined)
+  const duration = run.startedAt
+    ? durationBetween(run.startedAt, run.endedAt)
+    : runDurationMs(v, Date.now())
+  const opCount = ops ?? (running ? undefined : Math.max(0, run.eventCount - v.eventCount))
+
+  return (
+    <section className="run-page">
+      <div className="page-head run-head">
+        <div>
+          <div className="crumbs">
+            <Link to={`/experiments/${run.experimentId}`}>{run.experimentName}</Link>{' '}
+            <span className="muted">v{run.experimentVersion}</span>
+          </div>
+          <h1>
+            Run <span className="mono small">{run.id}</span>
+          </h1>
+          <div className="run-meta">
+            <span className={`status status-${run.status}`} data-testid="run-status">
+              {run.status}
+            </span>
+            {verdict ? (
+              <VerdictBadge
+                verdict={verdict}
+                status={run.status === 'interrupted' ? 'interrupted' : 'finished'}
+                testId="run-verdict"
+              />
+            ) : (
+              <VerdictBadge status="running" />
+            )}
+            {live && (
+              <span className="live" data-testid="live-indicator" title="streaming the journal">
+                <span className="dot" /> live
+              </span>
+            )}
+            <span className="muted">
+              started {formatTime(run.startedAt)} by {run.startedBy} · {run.source} ·{' '}
+              {formatDuration(duration)}
+            </span>
+          </div>
+          {(run.reason ?? v.abort?.reason ?? v.systemError) && (
+            <div className="reason">{run.reason ?? v.abort?.reason ?? v.systemError}</div>
+          )}
+        </div>
+        <div className="score-box">
+          {run.score !== undefined ? (
+            <>
+              <div className="score" data-testid="run-score">
+                {Math.round(run.score)}
+              </div>
+              <div className="muted small">resilience score</div>
+            </>
+          ) : (
+            <div className="muted small">score when the run ends</div>
+          )}
+          {running && (
+            <button
+              type="button"
+              className="danger"
+              data-testid="abort-run"
+              disabled={aborting}
+              onClick={() => void abort()}
+            >
+              {aborting ? 'Aborting…' : 'Abort'}
+            </button>
+          )}
+        </div>
+      </div>
+      <ErrorBox error={error} />
+      {v.hypothesis && <p className="hypothesis-lead">Hypothesis: {v.hypothesis}</p>}
+
+      <div className="card">
+        <RunChart view={v} revision={revision} running={running} />
+        <div
+          className="muted small chart-foot"
+          data-testid="run-progress"
+          data-events={v.eventCount}
+          data-ops={opCount ?? 0}
+        >
+          {v.eventCount} journal events{opCount !== undefined ? ` · ${opCount} ops` : ''}
+          {v.warnings.length > 0 &&
+            ` · ${v.warnings.length} warning${v.warnings.length === 1 ? '' : 's'}`}
+        </div>
+      </div>
+      {v.warnings.length > 0 && (
+        <ul className="warnings">
+          {v.warnings.map((w, i) => (
+            <li key={i}>⚠ {w.message}</li>
+          ))}
+        </ul>
+      )}
+
+      <div className="grid-2">
+        <StepsList view={v} result={run.result} />
+        <div>
+          <ProbeTable view={v} />
+          <CheckFindings view={v} />
+        </div>
+      </div>
+      <Journal runId={run.id} startedAt={v.startedAt} running={running} tail={tail} />
+    </section>
+  )
+}

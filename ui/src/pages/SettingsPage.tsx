@@ -1,0 +1,168 @@
+import { useState } from 'react'
+import type { FormEvent } from 'react'
+import type { ApiToken, CreatedToken, Role, User } from '../../../src/shared/api'
+import { ROLES } from '../../../src/shared/api'
+import { api, errorMessage } from '../api/client'
+import { useAuth } from '../auth'
+import { ErrorBox } from '../components/Layout'
+import { formatTime } from '../format'
+import { useResource } from '../hooks'
+
+export function SettingsPage() {
+  const { user } = useAuth()
+  const tokens = useResource<ApiToken[]>('/api/tokens')
+  const users = useResource<User[]>(user?.role === 'owner' ? '/api/users' : null)
+  const [name, setName] = useState('')
+  const [role, setRole] = useState<Role>('editor')
+  const [created, setCreated] = useState<CreatedToken>()
+  const [error, setError] = useState<string>()
+  const [copied, setCopied] = useState(false)
+
+  async function create(e: FormEvent) {
+    e.preventDefault()
+    setError(undefined)
+    setCopied(false)
+    try {
+      setCreated(await api.post<CreatedToken>('/api/tokens', { name: name.trim(), role }))
+      setName('')
+      tokens.reload()
+    } catch (err) {
+      setError(errorMessage(err))
+    }
+  }
+
+  async function revoke(t: ApiToken) {
+    if (!window.confirm(`Revoke token ${t.name}? Anything using it stops working.`)) {
+      return
+    }
+    try {
+      await api.del(`/api/tokens/${encodeURIComponent(t.id)}`)
+      tokens.reload()
+    } catch (err) {
+      setError(errorMessage(err))
+    }
+  }
+
+  async function copy(secret: string) {
+    try {
+      await navigator.clipboard.writeText(secret)
+      setCopied(true)
+    } catch {
+      // Clipboard needs a secure context; the secret stays selectable on screen.
+    }
+  }
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Settings</h1>
+      </div>
+      {user && (
+        <div className="card">
+          <h3>You</h3>
+          <p>
+            <span className="strong">{user.name}</span> <span className="tag">{user.role}</span>{' '}
+            <span className="muted small">since {formatTime(user.createdAt)}</span>
+          </p>
+        </div>
+      )}
+
+      <div className="card">
+        <h3>API tokens</h3>
+        <p className="muted small">
+          For CI and <code>ordeal run --server</code>: send it as{' '}
+          <code>Authorization: Bearer …</code>. A token never has more rights than its user.
+        </p>
+        <ErrorBox error={tokens.error ?? error} />
+        {created && (
+          <div className="notice secret">
+            <div>
+              Token <span className="strong">{created.name}</span> created. Copy the secret now: it
+              is shown only once.
+            </div>
+            <div className="secret-row">
+              <code className="mono">{created.secret}</code>
+              <button type="button" onClick={() => void copy(created.secret)}>
+                {copied ? 'Copied ✓' : 'Copy'}
+              </button>
+            </div>
+          </div>
+        )}
+        <form className="inline-form" onSubmit={(e) => void create(e)}>
+          <input
+            placeholder="token name (e.g. ci)"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+          />
+          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>
+                {r}
+              </option>
+            ))}
+          </select>
+          <button type="submit" className="primary" disabled={!name.trim()}>
+            Create token
+          </button>
+        </form>
+        <table className="table compact">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Role</th>
+              <th>Created</th>
+              <th>Last used</th>
+              <th>Expires</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {tokens.data?.map((t) => (
+              <tr key={t.id}>
+                <td className="strong">{t.name}</td>
+                <td>{t.role}</td>
+                <td>{formatTime(t.createdAt)}</td>
+                <td>
+                  {t.lastUsedAt ? formatTime(t.lastUsedAt) : <span className="muted">never</span>}
+                </td>
+                <td>
+                  {t.expiresAt ? formatTime(t.expiresAt) : <span className="muted">never</span>}
+                </td>
+                <td className="actions">
+                  <button type="button" className="danger-outline" onClick={() => void revoke(t)}>
+                    Revoke
+                  </button>
+                </td>
+              </tr>
+            ))}
+            {tokens.data?.length === 0 && (
+              <tr>
+                <td colSpan={6} className="muted">
+                  No tokens yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+
+      {users.data && (
+        <div className="card">
+          <h3>Users</h3>
+          <table className="table compact">
+            <tbody>
+              {users.data.map((u) => (
+                <tr key={u.id}>
+                  <td className="strong">{u.name}</td>
+                  <td>{u.role}</td>
+                  <td>{formatTime(u.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  )
+}
