@@ -26,7 +26,13 @@ async function loadOnce(page: Page, url: string): Promise<number> {
   await page.getByTestId('run-score').filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 })
   await page.locator('[data-testid="run-chart"] canvas').first().waitFor({ timeout: 30_000 })
   await page.getByTestId('journal-row').first().waitFor({ timeout: 30_000 })
-  return performance.now() - t0
+  await page.getByTestId('probe-row').first().waitFor({ timeout: 30_000 })
+  const elapsed = performance.now() - t0
+  // Honest numbers only: the chart must have drawn the run's load, not an empty frame.
+  if ((await page.locator('.chart-empty').count()) > 0) {
+    throw new Error('the chart rendered without load data')
+  }
+  return elapsed
 }
 
 const center = await startChaosCenter()
@@ -58,7 +64,7 @@ try {
   const [small, large] = times.map(median) as [number, number]
   console.log(`# run page load, ${new Date().toISOString()}, ${machine()}`)
   console.log(
-    `median of ${rounds} loads (new tab each; navigation → score, chart canvas, journal rows)`
+    `median of ${rounds} loads (new tab each; navigation → score, chart with data, probe and journal rows)`
   )
   console.log(
     `${counts[0]!.toLocaleString('en-US')} events (baseline): ${small.toFixed(0)} ms  [${times[0]!.map((t) => t.toFixed(0)).join(' ')}]`
