@@ -27,6 +27,11 @@ import {
 export interface LoadOptions {
   /** Values for `${NAME}` variables (`--set NAME=value`). */
   set?: Record<string, string>
+  /**
+   * Where `${NAME}` falls back to after `set` (default: this process's environment). The
+   * Chaos Center passes `{}`: a manifest from a user must never read the server's secrets.
+   */
+  env?: NodeJS.ProcessEnv
 }
 
 export async function loadExperimentFile(
@@ -52,7 +57,7 @@ export function loadExperimentText(
   file: string,
   options: LoadOptions = {}
 ): Experiment {
-  const interpolated = interpolate(text, file, options.set ?? {})
+  const interpolated = interpolate(text, file, options.set ?? {}, options.env ?? process.env)
   if (interpolated.issues.length > 0) {
     throw manifestError(interpolated.issues)
   }

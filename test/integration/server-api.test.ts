@@ -49,13 +49,58 @@ spec:
 
 const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 }
 
+/** A value only the server's environment holds: no answer may ever contain it. */
+const SECRET = 'postgres://ordeal:s3cret-pw@db.internal/ordeal'
+
+/**
+ * The access rule of every route, written out by hand: the auth tests below derive what to
+ * expect from the route table, so a route declared with too weak a role would pass them; this
+ * table is the independent statement of who may do what.
+ */
+const ACCESS: Record<string, string> = {
+  'GET /api/health': 'public',
+  'GET /api/openapi.json': 'public',
+  'POST /api/auth/login': 'public',
+  'GET /api/auth/me': 'viewer',
+  'POST /api/auth/logout': 'viewer',
+  'GET /api/users': 'owner',
+  'POST /api/users': 'owner',
+  'PATCH /api/users/:id': 'owner',
+  'DELETE /api/users/:id': 'owner',
+  'GET /api/tokens': 'viewer',
+  'POST /api/tokens': 'viewer',
+  'DELETE /api/tokens/:id': 'viewer',
+  'GET /api/experiments': 'viewer',
+  'POST /api/experiments/validate': 'viewer',
+  'POST /api/experiments': 'editor',
+  'GET /api/experiments/:id': 'viewer',
+  'PUT /api/experiments/:id': 'editor',
+  'DELETE /api/experiments/:id': 'editor',
+  'GET /api/experiments/:id/versions': 'viewer',
+  'GET /api/experiments/:id/versions/:version': 'viewer',
+  'GET /api/hub': 'viewer',
+  'GET /api/hub/:id': 'viewer',
+  'POST /api/runs': 'editor',
+  'POST /api/runs/:id/abort': 'editor',
+  'GET /api/runs': 'viewer',
+  'GET /api/runs/:id': 'viewer',
+  'GET /api/runs/:id/events': 'viewer',
+  'GET /api/runs/:id/stream': 'viewer',
+  'POST /api/runs/record': 'editor',
+  'POST /api/runs/:id/events': 'editor',
+  'POST /api/runs/:id/finish': 'editor',
+  'GET /metrics': 'public',
+  'GET /': 'public',
+  'GET /*': 'public',
+}
+
 let center: ChaosCenter
 let viewer: { user: User; token: string }
 let editor: { user: User; token: string }
 let experiment: Experiment
 
 before(async () => {
-  center = await startChaosCenter()
+  center = await startChaosCenter({ env: { ORDEAL_TEST_SECRET: SECRET } })
   viewer = await createUserWithToken(center, 'viewer')
   editor = await createUserWithToken(center, 'editor')
   const created = await apiFetch<Experiment>(center.url, '/api/experiments', {
@@ -92,6 +137,13 @@ const bodyFor = (route: RouteDef) => (route.method === 'GET' ? undefined : {})
 
 describe('auth on every route', () => {
   const protectedRoutes = allRoutes.filter((r) => r.access !== 'public')
+
+  test('every route has exactly the access written in ACCESS (no route added unreviewed)', () => {
+    assert.deepEqual(
+      Object.fromEntries(allRoutes.map((r) => [`${r.method} ${r.url}`, r.access])),
+      ACCESS
+    )
+  })
 
   test('the route list has state-changing routes at every role', () => {
     const roles = new Set(protectedRoutes.filter((r) => r.method !== 'GET').map((r) => r.access))
@@ -243,6 +295,37 @@ describe('server basics', () => {
 })
 
 describe('experiments', () => {
+  test("a manifest cannot read the server's environment through ${VAR} (validate, create)", async () => {
+    // The variable in a key, the hypothesis and a name: each would echo its value somewhere.
+    const yaml = manifest('env-${ORDEAL_TEST_SECRET}', 'leak ${ORDEAL_TEST_SECRET}').replace(
+      'metadata:\n',
+      'metadata:\n  ${ORDEAL_TEST_SECRET}: 1\n'
+    )
+    const validate = await apiFetch<ValidationResult>(center.url, '/api/experiments/validate', {
+      token: viewer.token,
+      method: 'POST',
+      body: { yaml },
+    })
+    assert.equal(validate.json.valid, false)
+    assert.ok(!validate.text.includes('s3cret'), validate.text)
+    assert.match(validate.text, /variable \$\{ORDEAL_TEST_SECRET\} is not set/)
+    const create = await apiFetch<ApiError>(center.url, '/api/experiments', {
+      token: editor.token,
+      method: 'POST',
+      body: { yaml },
+    })
+    assert.equal(create.status, 400)
+    assert.ok(!create.text.includes('s3cret'), create.text)
+    // Defaults still work: `${NAME:-default}` is how templates take parameters.
+    const withDefault = await apiFetch<ValidationResult>(center.url, '/api/experiments/validate', {
+      token: viewer.token,
+      method: 'POST',
+      body: { yaml: manifest('env-${ORDEAL_TEST_UNSET:-ok}') },
+    })
+    assert.deepEqual(withDefault.json, { valid: true, issues: [] })
+    assert.ok(SECRET.includes('s3cret'))
+  })
+
   test('missing yaml → 400 naming body.yaml', async () => {
     const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
       token: editor.token,
@@ -375,6 +458,24 @@ describe('experiments', () => {
 })
 
 describe('login, users and tokens', () => {
+  test('logout revokes the session token, but never an API token used to log in', async () => {
+    const session = await createUserWithToken(center, 'viewer')
+    const apiToken = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: session.token,
+      method: 'POST',
+      body: { name: 'ci' },
+    })
+    assert.equal(apiToken.status, 201, apiToken.text)
+    const me = (token: string) => apiFetch(center.url, '/api/auth/me', { token })
+    const logout = (token: string) =>
+      apiFetch<{ revoked: boolean }>(center.url, '/api/auth/logout', { token, method: 'POST' })
+
+    assert.deepEqual((await logout(apiToken.json.secret)).json, { revoked: false })
+    assert.equal((await me(apiToken.json.secret)).status, 200)
+    assert.deepEqual((await logout(session.token)).json, { revoked: true })
+    assert.equal((await me(session.token)).status, 401)
+  })
+
   test('a one-time code works exactly once', async () => {
     const created = await apiFetch<{ user: User; loginCode: string; loginLink: string }>(
       center.url,

@@ -66,7 +66,7 @@ export async function startChaosCenter(options: StartOptions = {}): Promise<Chao
       url = /^Chaos Center: (\S+)$/m.exec(read(logFile))?.[1]
       return url !== undefined
     })
-    // The login line is written right after the URL line, in the same tick.
+    // The server writes the URL and login lines in one write: reading one means both are here.
     const loginLink = /^login: (\S+)$/m.exec(read(logFile))?.[1]
     return { process: proc, url: url!, loginLink, logFile }
   }

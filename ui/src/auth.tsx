@@ -6,7 +6,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from 'react'
 import { useLocation, useNavigate } from 'react-router'
 import type { User } from '../../src/shared/api'
-import { clearToken, getToken, setToken, UNAUTHORIZED_EVENT } from './api/client'
+import { api, clearToken, getToken, setToken, UNAUTHORIZED_EVENT } from './api/client'
 import { fetchMe } from './api/me'
 
 interface AuthState {
@@ -40,6 +40,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [])
 
   const logout = useCallback(() => {
+    // Revoke the session on the server too: clearing localStorage alone would leave a valid
+    // 7-day token behind. Best effort; the token is forgotten here whatever the answer.
+    api.post('/api/auth/logout').catch(() => undefined)
     clearToken()
     setUser(null)
     void navigate('/login')

@@ -1,21 +1,9 @@
 /** Display helpers shared by the pages. */
+import { formatDuration as formatShared } from '../../src/shared/duration'
 
+/** The terminal's duration format (`src/shared/duration.ts`), with a dash for "unknown". */
 export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) {
-    return '—'
-  }
-  if (ms < 1000) {
-    return `${Math.round(ms)}ms`
-  }
-  const s = Math.floor(ms / 1000)
-  if (s < 60) {
-    return `${(ms / 1000).toFixed(1)}s`
-  }
-  const m = Math.floor(s / 60)
-  if (m < 60) {
-    return `${m}m ${String(s % 60).padStart(2, '0')}s`
-  }
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`
+  return ms === undefined || !Number.isFinite(ms) ? '—' : formatShared(ms)
 }
 
 /** `2024-05-01 14:03:07` in local time: the tables' timestamps. */

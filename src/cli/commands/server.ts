@@ -68,10 +68,10 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     )
     return 3
   }
-  process.stdout.write(`Chaos Center: ${server.url}\n`)
-  if (server.loginLink !== undefined) {
-    process.stdout.write(`login: ${server.loginLink}\n`)
-  }
+  // One write: whoever reads the URL line (a script, a test) finds the login line with it.
+  process.stdout.write(
+    `Chaos Center: ${server.url}\n${server.loginLink !== undefined ? `login: ${server.loginLink}\n` : ''}`
+  )
   log(`store: ${databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir}`)
   const signal = await stopped
   log(`${signal}: aborting runs (faults rolled back), then closing`)

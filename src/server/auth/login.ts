@@ -34,6 +34,9 @@ export function loginLink(baseUrl: string, code: string): string {
   return `${baseUrl}/login?code=${encodeURIComponent(code)}`
 }
 
+/** Session tokens are named so; logout revokes those, never a long-lived API token. */
+export const SESSION_PREFIX = 'session '
+
 /** Exchanges a code for a session token; 401 when unknown, expired or already used. */
 export async function exchangeLoginCode(
   store: Store,
@@ -48,7 +51,7 @@ export async function exchangeLoginCode(
   const token = newSecret()
   await store.createToken({
     id: newId('tok'),
-    name: `session ${now.toISOString().slice(0, 10)}`,
+    name: `${SESSION_PREFIX}${now.toISOString().slice(0, 10)}`,
     userId: record.user.id,
     role: record.user.role,
     hash: hashSecret(token),

@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-import { exchangeLoginCode } from '../auth/login.js'
+import { exchangeLoginCode, SESSION_PREFIX } from '../auth/login.js'
 import { loginBody, loginResponseSchema, roleSchema, userSchema } from '../api/schemas.js'
 import { defineRoute, type RouteDef } from '../http/route.js'
 
@@ -32,6 +32,21 @@ export const authRoutes: RouteDef[] = [
     async handler({ caller }) {
       const { user, role, token } = caller!
       return { user, role, tokenId: token.id }
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/auth/logout',
+    access: 'viewer',
+    summary:
+      "Log out: revokes the caller's session token (an API token used to log in is left alone)",
+    tag: 'auth',
+    response: z.object({ revoked: z.boolean() }),
+    async handler({ caller, ctx }) {
+      const { token } = caller!
+      const revoked =
+        token.name.startsWith(SESSION_PREFIX) && (await ctx.store.deleteToken(token.id))
+      return { revoked }
     },
   }),
 ]

@@ -6,10 +6,8 @@
  * @module
  */
 import { z } from 'zod'
-import type { ValidationIssue, ValidationResult } from '../../shared/api.js'
-import { ManifestError } from '../../experiment/errors.js'
-import { loadExperimentText } from '../../experiment/load.js'
-import type { Experiment as Manifest } from '../../experiment/model.js'
+import type { ValidationResult } from '../../shared/api.js'
+import { loadManifest } from '../api/manifest.js'
 import { newId } from '../auth/secrets.js'
 import {
   experimentBody,
@@ -24,29 +22,6 @@ import {
 } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
-
-/** The name manifests are validated under; it shows in no answer (issues carry lines). */
-const MANIFEST_FILE = 'experiment.yaml'
-
-function manifestIssues(error: ManifestError): ValidationIssue[] {
-  return error.issues.map((i) => ({
-    path: i.path,
-    message: i.message,
-    ...(i.line > 0 ? { line: i.line } : {}),
-  }))
-}
-
-/** Loads the manifest or throws a 400 whose issues carry YAML lines. */
-function loadManifest(yaml: string): Manifest {
-  try {
-    return loadExperimentText(yaml, MANIFEST_FILE)
-  } catch (error) {
-    if (error instanceof ManifestError) {
-      throw new ValidationError(manifestIssues(error))
-    }
-    throw error
-  }
-}
 
 export const experimentRoutes: RouteDef[] = [
   defineRoute({
@@ -70,11 +45,11 @@ export const experimentRoutes: RouteDef[] = [
     response: validationResultSchema,
     async handler({ body }): Promise<ValidationResult> {
       try {
-        loadExperimentText(body.yaml, MANIFEST_FILE)
+        loadManifest(body.yaml)
         return { valid: true, issues: [] }
       } catch (error) {
-        if (error instanceof ManifestError) {
-          return { valid: false, issues: manifestIssues(error) }
+        if (error instanceof ValidationError) {
+          return { valid: false, issues: error.issues }
         }
         throw error
       }

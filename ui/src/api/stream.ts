@@ -6,6 +6,7 @@
 import type { JournalEvent, RunSummary } from '../../../src/shared/api'
 import { authHeaders, UNAUTHORIZED_EVENT } from './client'
 import { createSseParser } from './sse'
+import { sleep } from '../../../src/shared/duration'
 
 export interface StreamHandlers {
   journal: (events: JournalEvent[]) => void
@@ -78,14 +79,4 @@ export async function followRun(
       await sleep(Math.min(5000, 250 * 2 ** Math.min(failures, 5)), signal)
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-  })
 }

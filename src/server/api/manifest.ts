@@ -1,0 +1,37 @@
+/**
+ * How the Chaos Center loads a manifest it was sent: with the same checks as `ordeal validate`,
+ * but `${NAME}` variables come only from `${NAME:-default}` and `ORDEAL_HOME` (the package
+ * directory, where the hub's templates find their files), never from the server's environment:
+ * a viewer must not be able to read `DATABASE_URL` back through a validation message.
+ * A manifest that does not load is the request's fault: 400 with its issues and YAML lines.
+ * @module
+ */
+import { loadExperimentText } from '../../experiment/load.js'
+import { ManifestError } from '../../experiment/errors.js'
+import type { Experiment } from '../../experiment/model.js'
+import type { ValidationIssue } from '../../shared/api.js'
+import { packageRoot } from '../package-root.js'
+import { ValidationError } from './validation.js'
+
+/** The file name manifests are checked under when they have no home yet. */
+export const MANIFEST_FILE = 'experiment.yaml'
+
+export function manifestIssues(error: ManifestError): ValidationIssue[] {
+  return error.issues.map((i) => ({
+    path: i.path,
+    message: i.message,
+    ...(i.line > 0 ? { line: i.line } : {}),
+  }))
+}
+
+/** Loads the manifest (relative paths resolve beside `file`), or throws a 400. */
+export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
+  try {
+    return loadExperimentText(yaml, file, { set: { ORDEAL_HOME: packageRoot() }, env: {} })
+  } catch (error) {
+    if (error instanceof ManifestError) {
+      throw new ValidationError(manifestIssues(error))
+    }
+    throw error
+  }
+}
