@@ -31,9 +31,15 @@ export interface Agent {
  * store, the live bus and the metrics, exactly as the agent's own runs do.
  */
 export interface Recorder {
+  /**
+   * Resolves once the events are stored; rejects 409 once the run has ended (its events are
+   * not stored), 503 when they could not be stored (the client retries).
+   */
   append(runId: string, events: readonly JournalEvent[]): Promise<void>
   /** Derives the result from the stored journal and ends the run. */
   finish(runId: string): Promise<RunSummary>
+  /** Ends a recorded run as interrupted (aborted from the UI): later events are refused. */
+  interrupt(runId: string, reason: string): Promise<RunSummary>
 }
 
 /** Fans run events out to live viewers (SSE). */
@@ -44,8 +50,11 @@ export interface RunBus {
 
 /** The Prometheus metrics of `GET /metrics`. */
 export interface ServerMetrics {
-  /** Called for every journal event of every run (fault/probe gauges). */
-  observe(experiment: string, event: JournalEvent): void
+  /**
+   * Called for every journal event of every run (fault/probe gauges), in order per run. The
+   * run id keys the per-run state: two runs of one experiment may be in progress at once.
+   */
+  observe(run: { id: string; experiment: string }, event: JournalEvent): void
   /** Called once per ended run (counter by verdict, score gauge). */
   runEnded(run: RunSummary): void
   /** Prometheus text exposition. */

@@ -75,7 +75,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const metrics = createServerMetrics()
     const deps = { store, bus, metrics, workDir, log }
     const recorder = createRecorder(deps)
-    const agent = createAgent(deps)
+    // One recorder for both paths: ending a run (finish or abort) frees its state in one place.
+    const agent = createAgent({ ...deps, recorder })
     const ctx: ServerContext = {
       store,
       agent,
@@ -106,9 +107,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ctx,
       close() {
         closing ??= (async () => {
-          // Faults first: a run's rollback must not wait behind HTTP connections.
+          // Faults first: a run's rollback must not wait behind HTTP connections. The agent
+          // refuses new starts from here on (503) and awaits those already past startRun.
           await agent.shutdown()
           await app.close()
+          // Recorded runs' last batches, before the store goes.
+          await recorder.flushAll()
           await store.close()
         })()
         return closing

@@ -19,7 +19,14 @@ export type RunSource = 'server' | 'cli'
 
 /** Every error response: `{ error: "validation", message: "body.yaml: Required" }`. */
 export interface ApiError {
-  error: 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'internal'
+  error:
+    | 'validation'
+    | 'unauthorized'
+    | 'forbidden'
+    | 'not_found'
+    | 'conflict'
+    | 'unavailable'
+    | 'internal'
   /** One line, names the field when there is one. */
   message: string
   /** Validation errors: one per field; for manifests, with the YAML line. */

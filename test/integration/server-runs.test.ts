@@ -4,20 +4,27 @@
  * of the server (the run becomes interrupted, the watchdog rolls back, the rest is intact).
  */
 import assert from 'node:assert/strict'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
 import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
+import { journalOf, passingRun } from '../support/journal-fixtures.js'
 import type {
   EventPage,
   Experiment,
+  ExperimentVersion,
   JournalEvent,
+  LoginResponse,
   Run,
   RunSummary,
   StreamMessage,
 } from '../../src/shared/api.js'
+import { startServer } from '../../src/server/server.js'
+import type { Store } from '../../src/server/store/contract.js'
 
 /** A one-service system killed once; the EOT probe holds once the supervisor restarts it. */
 function manifest(name: string, faultDuration: string): string {
@@ -315,4 +322,161 @@ test('ordeal run --server: a server that dies mid-run costs one warning, not the
   await center.restart()
   const runs = await api<RunSummary[]>('/api/runs?status=interrupted')
   assert.ok(runs.json.some((run) => run.source === 'cli' && run.experimentName === 'server-dies'))
+})
+
+let recordings = 0
+
+/** Registers a run as `ordeal run --server` does, without running anything. */
+async function record(name: string, yaml = manifest(name, '2s')) {
+  const runId = `rec-${name}-${++recordings}`
+  const r = await api<RunSummary>('/api/runs/record', { method: 'POST', body: { yaml, runId } })
+  return { runId, r }
+}
+
+test('aborting a recorded run interrupts it; its later events and finish are refused (409)', async () => {
+  const { runId, r } = await record('cli-abort')
+  assert.equal(r.status, 201, r.text)
+  const events = journalOf(passingRun(runId, 'cli-abort'))
+  const sent = await api(`/api/runs/${runId}/events`, {
+    method: 'POST',
+    body: { events: events.slice(0, 3) },
+  })
+  assert.equal(sent.status, 200, sent.text)
+  const stream = await openStream(streamUrl(runId), center.ownerToken)
+  await stream.waitFor((m) => m.event === 'status', 'the first status')
+
+  const aborted = await api<RunSummary>(`/api/runs/${runId}/abort`, { method: 'POST' })
+  assert.equal(aborted.status, 200, aborted.text)
+  assert.equal(aborted.json.status, 'interrupted')
+  assert.equal(aborted.json.verdict, 'interrupted')
+  assert.equal(aborted.json.reason, 'aborted by owner')
+  const end = await stream.waitFor(isEnd, 'the final status')
+  assert.equal(end.event === 'status' && end.data.status, 'interrupted')
+
+  const late = await api(`/api/runs/${runId}/events`, {
+    method: 'POST',
+    body: { events: events.slice(3) },
+  })
+  assert.equal(late.status, 409, late.text)
+  const finish = await api(`/api/runs/${runId}/finish`, { method: 'POST', body: {} })
+  assert.equal(finish.status, 409, finish.text)
+  const again = await api(`/api/runs/${runId}/abort`, { method: 'POST' })
+  assert.equal(again.status, 409, again.text)
+  const run = await api<Run>(`/api/runs/${runId}`)
+  assert.equal(run.json.status, 'interrupted')
+  assert.equal(run.json.eventCount, 3)
+})
+
+test('recording checks the manifest (unset variables aside), caps seq and names its author', async () => {
+  const bad = await record('cli-bad', manifest('cli-bad', 'soon'))
+  assert.equal(bad.r.status, 400, bad.r.text)
+  // Variables set on the recording machine only: the server cannot resolve them, and need not.
+  const remote = manifest('cli-vars', '2s').replace("'-e'", "'${REMOTE_ONLY_FLAG}'")
+  const vars = await record('cli-vars', remote)
+  assert.equal(vars.r.status, 201, vars.r.text)
+  const versions = await api<ExperimentVersion[]>(
+    `/api/experiments/${vars.r.json.experimentId}/versions`
+  )
+  assert.equal(versions.json[0]?.createdBy, 'owner')
+
+  const { runId, r } = await record('cli-seq')
+  assert.equal(r.status, 201, r.text)
+  const [first] = journalOf(passingRun(runId, 'cli-seq'))
+  const big = await api(`/api/runs/${runId}/events`, {
+    method: 'POST',
+    body: { events: [{ ...first, seq: 2 ** 31 }] },
+  })
+  assert.equal(big.status, 400, big.text)
+})
+
+test('a live viewer that stops reading is cut off instead of buffered without bound', async () => {
+  const { runId, r } = await record('cli-slow-viewer')
+  assert.equal(r.status, 201, r.text)
+  const url = new URL(streamUrl(runId))
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http
+      .get(url, { headers: { authorization: `Bearer ${center.ownerToken}` } }, resolve)
+      .on('error', reject)
+  })
+  assert.equal(response.statusCode, 200)
+  // A stalled tab: nothing is read while the run produces ~30 MiB of live events.
+  response.pause()
+  const padding = 'x'.repeat(100_000)
+  const events = journalOf(passingRun(runId, 'cli-slow-viewer'))
+  let seq = events.length
+  const sent = await api(`/api/runs/${runId}/events`, { method: 'POST', body: { events } })
+  assert.equal(sent.status, 200, sent.text)
+  for (let i = 0; i < 17; i++) {
+    const batch = Array.from({ length: 18 }, () => ({
+      seq: seq++,
+      t: Date.now(),
+      type: 'note',
+      padding,
+    }))
+    const more = await api(`/api/runs/${runId}/events`, { method: 'POST', body: { events: batch } })
+    assert.equal(more.status, 200, more.text)
+  }
+  // Reading again, the viewer finds the stream ended while the run is still running.
+  let text = ''
+  response.setEncoding('utf8')
+  response.on('data', (chunk: string) => {
+    text += chunk
+  })
+  response.resume()
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the stream was not cut off')), 15_000)
+    response.on('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+  assert.ok(!/"status":"finished"|"status":"interrupted"/.test(text))
+  const run = await api<RunSummary>(`/api/runs/${runId}`)
+  assert.equal(run.json.status, 'running')
+  const aborted = await api(`/api/runs/${runId}/abort`, { method: 'POST' })
+  assert.equal(aborted.status, 200, aborted.text)
+})
+
+test('two first recordings of a new experiment at once share it instead of one failing', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-record-race-'))
+  const server = await startServer({ dataDir, port: 0, onLog: () => undefined })
+  try {
+    const code = new URL(server.loginLink ?? '').searchParams.get('code') ?? ''
+    const login = await apiFetch<LoginResponse>(server.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code },
+    })
+    assert.equal(login.status, 200, login.text)
+    // Both requests look the name up before either creates it, as under real concurrency.
+    const real = server.ctx.store
+    server.ctx.store = new Proxy(real, {
+      get(target, prop) {
+        if (prop === 'getExperimentByName') {
+          return async (name: string) => {
+            await new Promise((resolve) => setTimeout(resolve, 100))
+            return target.getExperimentByName(name)
+          }
+        }
+        const value: unknown = Reflect.get(target, prop, target)
+        return typeof value === 'function' ? (value as () => unknown).bind(target) : value
+      },
+    }) satisfies Store
+    const yaml = manifest('raced', '2s')
+    const answers = await Promise.all(
+      ['race-1', 'race-2'].map((runId) =>
+        apiFetch<RunSummary>(server.url, '/api/runs/record', {
+          method: 'POST',
+          token: login.json.token,
+          body: { yaml, runId },
+        })
+      )
+    )
+    for (const answer of answers) {
+      assert.equal(answer.status, 201, answer.text)
+    }
+    assert.equal(answers[0]?.json.experimentId, answers[1]?.json.experimentId)
+  } finally {
+    await server.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
 })

@@ -507,6 +507,8 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.deepEqual(run, expected)
         assert.deepEqual(await store.getRun('r1'), { ...expected, eventCount: 0 })
         assert.equal(await store.getRun('nope'), undefined)
+        assert.deepEqual(await store.getRunSummary('r1'), expected)
+        assert.equal(await store.getRunSummary('nope'), undefined)
         await assert.rejects(store.createRun(newRun('r2', 'missing')), /missing/)
         await rejectsConflict(store.createRun(newRun('r1', 'e1')))
       })
@@ -588,6 +590,9 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           eventCount: 0,
         }
         assert.deepEqual(await store.getRun('e1-run-000'), finished)
+        // The summary carries the end state, without the result or a count of the events.
+        const { result: _result, eventCount: _count, ...summary } = finished
+        assert.deepEqual(await store.getRunSummary('e1-run-000'), summary)
 
         const again: RunEnd = {
           status: 'interrupted',

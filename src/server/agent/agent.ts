@@ -9,13 +9,10 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { startRun, type RunHandle } from '../../engine/runner.js'
 import type { JournalEvent } from '../../engine/events.js'
-import { loadExperimentText } from '../../experiment/load.js'
-import { ManifestError } from '../../experiment/errors.js'
-import { ValidationError } from '../api/validation.js'
+import { loadManifest } from '../api/manifest.js'
 import type { Agent, Recorder } from '../context.js'
-import type { Experiment, User } from '../../shared/api.js'
+import type { Experiment, RunSummary, User } from '../../shared/api.js'
 import { HttpError, notFound } from '../http/route.js'
-import { packageRoot } from '../package-root.js'
 import type { Store } from '../store/contract.js'
 import type { RunRecorder } from './recorder.js'
 
@@ -40,8 +37,16 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
   const runs = new Map<string, Running>()
   // Claimed synchronously, before any await, so two concurrent starts cannot both pass.
   const busy = new Set<string>()
+  // Set when shutdown begins: a start must not begin a run that shutdown would not see.
+  let closing = false
+  const refuseWhenClosing = () => {
+    if (closing) {
+      throw new HttpError(503, 'unavailable', 'the server is shutting down')
+    }
+  }
 
   const start = async (experiment: Experiment, by: User, version?: number) => {
+    refuseWhenClosing()
     if (busy.has(experiment.id)) {
       throw new HttpError(
         409,
@@ -62,7 +67,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       const file = path.join(deps.workDir, `${safeName(experiment.name)}.yaml`)
       await mkdir(deps.workDir, { recursive: true })
       await writeFile(file, yaml)
-      const loaded = load(yaml, file)
+      const loaded = loadManifest(yaml, file)
 
       // run.started is emitted before startRun returns, and the run row must exist before its
       // events: hold them until it does.
@@ -75,29 +80,25 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
           recorder.append(runId, [event]).catch(() => undefined)
         }
       }
+      // The awaits above gave shutdown a chance to begin; from startRun to runs.set nothing
+      // awaits, so shutdown either sees this run or this start sees `closing`.
+      refuseWhenClosing()
       handle = startRun(loaded, { onEvent })
       runId = handle.runId
-      recorder.track?.(runId, experiment.name)
-      const summary = await store.createRun({
-        id: runId,
-        experimentId: experiment.id,
-        experimentVersion: version ?? experiment.version,
-        source: 'server',
-        startedBy: by.id,
-        startedAt: new Date().toISOString(),
-      })
-      recorder.append(runId, held).catch(() => undefined)
-      held = undefined
-      log(`run ${runId} started (experiment ${experiment.name}, by ${by.name})`)
-
       const running = handle
+      let recorded!: (ok: boolean) => void
+      const created = new Promise<boolean>((resolve) => {
+        recorded = resolve
+      })
       const done = running.result
         .then(
           (result) =>
             log(`run ${runId} ended: ${result.verdict} (score ${result.resilienceScore})`),
           (error: unknown) => log(`run ${runId} failed: ${String(error)}`)
         )
-        .then(() => recorder.finish(runId))
+        // A run whose row could not be created has nothing to finish.
+        .then(() => created)
+        .then((ok) => (ok ? recorder.finish(runId) : undefined))
         .then(
           () => undefined,
           (error: unknown) => log(`run ${runId}: recording its end failed: ${String(error)}`)
@@ -106,7 +107,27 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
           runs.delete(runId)
           busy.delete(experiment.id)
         })
+      // Tracked before the first await, so a shutdown meanwhile aborts and awaits it too.
       runs.set(runId, { handle: running, experimentId: experiment.id, done })
+      recorder.track?.(runId, experiment.name)
+      let summary: RunSummary
+      try {
+        summary = await store.createRun({
+          id: runId,
+          experimentId: experiment.id,
+          experimentVersion: version ?? experiment.version,
+          source: 'server',
+          startedBy: by.id,
+          startedAt: new Date().toISOString(),
+        })
+      } catch (error) {
+        recorded(false)
+        throw error
+      }
+      recorder.append(runId, held).catch(() => undefined)
+      held = undefined
+      recorded(true)
+      log(`run ${runId} started (experiment ${experiment.name}, by ${by.name})`)
       return summary
     } catch (error) {
       if (handle) {
@@ -131,6 +152,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
     },
     running: () => [...runs.keys()],
     async shutdown() {
+      closing = true
       const all = [...runs.values()]
       for (const run of all) {
         run.handle.abort('signal', 'the server is shutting down')
@@ -143,22 +165,4 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
 /** Experiment names are DNS-like already; this only keeps a path out of the file name. */
 function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9._-]/g, '_')
-}
-
-/** A manifest that does not load is the request's fault: 400 with its issues, nothing started. */
-function load(yaml: string, file: string) {
-  try {
-    return loadExperimentText(yaml, file, { set: { ORDEAL_HOME: packageRoot() } })
-  } catch (error) {
-    if (error instanceof ManifestError) {
-      throw new ValidationError(
-        error.issues.map((i) => ({
-          path: i.path,
-          message: i.message,
-          ...(i.line > 0 ? { line: i.line } : {}),
-        }))
-      )
-    }
-    throw error
-  }
 }

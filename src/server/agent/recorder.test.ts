@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { openStore } from '../store/open.js'
-import type { Store } from '../store/contract.js'
+import type { EventQuery, Store } from '../store/contract.js'
 import type { StreamMessage } from '../../shared/api.js'
 import { createRunBus } from './run-bus.js'
 import { createRecorder } from './recorder.js'
@@ -31,8 +31,37 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+/**
+ * The real store, with `appendEvents` failing `fails` times and every `listEvents` query
+ * recorded (methods bound to the store: it keeps its state in private fields).
+ */
+function instrumented(fails = 0) {
+  const queries: (EventQuery | undefined)[] = []
+  const wrapped = new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'appendEvents' && fails > 0) {
+        return async () => {
+          fails--
+          throw new Error('disk full')
+        }
+      }
+      if (prop === 'listEvents') {
+        return (runId: string, query?: EventQuery) => {
+          queries.push(query)
+          return target.listEvents(runId, query)
+        }
+      }
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value
+    },
+  })
+  return { store: wrapped, queries }
+}
+
+const statusOf = (error: unknown) => (error as { status?: number }).status
+
 /** A fresh experiment and running run, with a recorder wired to a bus and metrics. */
-async function setup() {
+async function setup(recorderStore: Store = store) {
   n++
   const name = `exp-${n}`
   const now = new Date().toISOString()
@@ -56,7 +85,12 @@ async function setup() {
   const bus = createRunBus()
   const metrics = createServerMetrics()
   const logs: string[] = []
-  const recorder = createRecorder({ store, bus, metrics, log: (l) => logs.push(l) })
+  const recorder = createRecorder({
+    store: recorderStore,
+    bus,
+    metrics,
+    log: (l) => logs.push(l),
+  })
   const messages: StreamMessage[] = []
   bus.subscribe(runId, (m) => messages.push(m))
   return { name, runId, recorder, metrics, messages, logs }
@@ -150,4 +184,81 @@ test('finish on a run with no run.started ends it as an error, and is idempotent
   assert.equal(first.status, 'finished')
   const again = await recorder.finish(runId)
   assert.deepEqual(again, first)
+})
+
+test('a batch sent again while its first copy is still buffered is acknowledged once stored', async () => {
+  const { name, runId, recorder } = await setup()
+  const events = journalOf(passingRun(runId, name)).slice(0, 4)
+  const first = recorder.append(runId, events)
+  const again = recorder.append(runId, events)
+  await again
+  assert.equal(await store.countEvents(runId), events.length, 'stored when acknowledged')
+  await first
+})
+
+test('a retried batch whose first copy failed to store is refused (503), not acknowledged', async () => {
+  const { store: failing } = instrumented(1)
+  const { name, runId, recorder, logs } = await setup(failing)
+  const events = journalOf(passingRun(runId, name)).slice(0, 4)
+  const [first, again] = await Promise.allSettled([
+    recorder.append(runId, events),
+    recorder.append(runId, events),
+  ])
+  assert.equal(first.status, 'rejected')
+  assert.equal(again.status, 'rejected', 'the duplicate must not be acknowledged')
+  assert.equal(statusOf(first.status === 'rejected' ? first.reason : undefined), 503)
+  assert.equal(statusOf(again.status === 'rejected' ? again.reason : undefined), 503)
+  assert.equal(await store.countEvents(runId), 0)
+  assert.ok(logs.some((l) => /disk full/.test(l)))
+  // The client's retry after the 503 is stored.
+  await recorder.append(runId, events)
+  assert.equal(await store.countEvents(runId), events.length)
+  // Everything up to seq 3 is stored now: the same batch again is acknowledged at once.
+  await recorder.append(runId, events)
+})
+
+test('an interrupted recording ends as interrupted; later events are refused (409), not stored', async () => {
+  const { name, runId, recorder, metrics, messages } = await setup()
+  const events = journalOf(passingRun(runId, name))
+  await recorder.append(runId, events.slice(0, 3))
+  // Accepted before the abort: stored by it. Sent during it: refused.
+  const accepted = recorder.append(runId, events.slice(3, 4))
+  const ending = recorder.interrupt(runId, 'aborted by owner')
+  await assert.rejects(recorder.append(runId, events.slice(4, 5)), (e) => statusOf(e) === 409)
+  await accepted
+  const summary = await ending
+  assert.equal(summary.status, 'interrupted')
+  assert.equal(summary.verdict, 'interrupted')
+  assert.equal(summary.reason, 'aborted by owner')
+  const run = await store.getRun(runId)
+  assert.equal(run?.status, 'interrupted')
+  assert.equal(run?.result?.verdict, 'interrupted')
+  assert.equal(await store.countEvents(runId), 4)
+  const last = messages.at(-1)
+  assert.equal(last?.event === 'status' ? last.data.status : undefined, 'interrupted')
+  const text = await metrics.render()
+  assert.match(text, /^ordeal_runs_running 0$/m)
+  assert.match(
+    text,
+    new RegExp(`^ordeal_runs_total\\{experiment="${name}",verdict="interrupted"\\} 1$`, 'm')
+  )
+
+  // The state was freed: a late batch (or a retry) must not bring it back and be stored.
+  await assert.rejects(recorder.append(runId, events.slice(4)), (e) => statusOf(e) === 409)
+  await assert.rejects(recorder.append(runId, events.slice(0, 2)), (e) => statusOf(e) === 409)
+  assert.equal(await store.countEvents(runId), 4)
+  // Finishing afterwards does not change the end.
+  assert.deepEqual(await recorder.finish(runId), summary)
+})
+
+test('finish derives the result without reading the op events back', async () => {
+  const { store: watched, queries } = instrumented()
+  const { name, runId, recorder } = await setup(watched)
+  const events = journalOf(passingRun(runId, name, 500))
+  await recorder.append(runId, events)
+  const summary = await recorder.finish(runId)
+  assert.equal(summary.verdict, 'pass')
+  assert.equal(summary.score, 100)
+  assert.ok(queries.length > 0)
+  assert.ok(queries.every((q) => q?.excludeTypes?.includes('op')))
 })

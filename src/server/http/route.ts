@@ -63,7 +63,8 @@ export function defineRoute<P = unknown, Q = unknown, B = unknown>(
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly error: 'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict',
+    readonly error:
+      'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable',
     message: string
   ) {
     super(message)

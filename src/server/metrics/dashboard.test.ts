@@ -25,7 +25,7 @@ test('every ordeal metric the Grafana dashboard queries is exported by the serve
 
   const metrics = createServerMetrics()
   for (const event of journalOf(passingRun('r1', 'shop', 2))) {
-    metrics.observe('shop', event)
+    metrics.observe({ id: 'r1', experiment: 'shop' }, event)
   }
   const exported = new Set(
     (await metrics.render())

@@ -28,7 +28,7 @@ test('fault, probe, running and ingest metrics follow the journal; the end sets 
   const upTo = (type: string) => events.findIndex((e) => e.type === type)
 
   for (const e of events.slice(0, upTo('probe.attempt') + 1)) {
-    metrics.observe('shop', e)
+    metrics.observe({ id: 'r1', experiment: 'shop' }, e)
   }
   let text = await metrics.render()
   assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 1)
@@ -36,7 +36,7 @@ test('fault, probe, running and ingest metrics follow the journal; the end sets 
   assert.equal(sample(text, 'ordeal_runs_running'), 1)
 
   for (const e of events.slice(upTo('probe.attempt') + 1)) {
-    metrics.observe('shop', e)
+    metrics.observe({ id: 'r1', experiment: 'shop' }, e)
   }
   text = await metrics.render()
   assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 0)
@@ -56,20 +56,23 @@ test('a run that ends with a fault still injected clears its gauge; a failed pro
   const metrics = createServerMetrics()
   const events = journalOf(passingRun('r2', 'cart'))
   for (const e of events.filter((e) => e.type === 'run.started' || e.type === 'fault.injected')) {
-    metrics.observe('cart', e)
+    metrics.observe({ id: 'r2', experiment: 'cart' }, e)
   }
-  metrics.observe('cart', {
-    type: 'probe.verdict',
-    probeId: 'kill/up',
-    stepId: 'kill',
-    name: 'up',
-    probeType: 'http',
-    mode: 'Continuous',
-    verdict: 'Failed',
-    message: 'status 503',
-    seq: 99,
-    t: 0,
-  })
+  metrics.observe(
+    { id: 'r2', experiment: 'cart' },
+    {
+      type: 'probe.verdict',
+      probeId: 'kill/up',
+      stepId: 'kill',
+      name: 'up',
+      probeType: 'http',
+      mode: 'Continuous',
+      verdict: 'Failed',
+      message: 'status 503',
+      seq: 99,
+      t: 0,
+    }
+  )
   metrics.runEnded(summary({ id: 'r2', experimentName: 'cart', verdict: 'interrupted', score: 0 }))
   const text = await metrics.render()
   assert.equal(sample(text, 'ordeal_fault_active{experiment="cart",fault="kill"}'), 0)
@@ -83,4 +86,39 @@ test('two servers in one process do not share metrics', async () => {
   a.runEnded(summary({ verdict: 'fail', score: 40 }))
   const text = await b.render()
   assert.equal(sample(text, 'ordeal_runs_total{experiment="shop",verdict="fail"}'), undefined)
+})
+
+test('two runs of one experiment at once keep their own state: one ending leaves the other', async () => {
+  const metrics = createServerMetrics()
+  const a = journalOf(passingRun('ra', 'shop'))
+  const b = journalOf(passingRun('rb', 'shop'))
+  const upTo = (events: typeof a, type: string) =>
+    events.slice(0, events.findIndex((e) => e.type === type) + 1)
+  // Both inject the same fault; B starts after A, so "the last run.started" would be B's.
+  for (const e of upTo(a, 'fault.injected')) {
+    metrics.observe({ id: 'ra', experiment: 'shop' }, e)
+  }
+  for (const e of upTo(b, 'fault.injected')) {
+    metrics.observe({ id: 'rb', experiment: 'shop' }, e)
+  }
+  let text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_runs_running'), 2)
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 1)
+
+  // A ends while B still holds the fault: the gauge stays 1 until B reverts it.
+  metrics.runEnded(summary({ id: 'ra', verdict: 'interrupted', score: 0 }))
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_runs_running'), 1)
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 1)
+
+  // B's probe.attempt resolves its probe name from B's own plan.
+  const attempt = b.find((e) => e.type === 'probe.attempt')!
+  metrics.observe({ id: 'rb', experiment: 'shop' }, attempt)
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_probe_passed{experiment="shop",probe="up"}'), 1)
+
+  metrics.runEnded(summary({ id: 'rb', verdict: 'interrupted', score: 0 }))
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_runs_running'), 0)
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 0)
 })

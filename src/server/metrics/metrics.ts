@@ -47,53 +47,61 @@ export function createServerMetrics(): ServerMetrics {
     registers: [register],
   })
 
-  // Per run: the faults it holds active (to clear them at its end) and its probes' names
-  // (probe.attempt carries only the id).
-  const runs = new Map<
-    string,
-    { experiment: string; faults: Set<string>; probes: Map<string, string> }
-  >()
-  const runOf = (experiment: string, runId: string) => {
+  // Per run, by run id (two runs of one experiment may overlap, e.g. a CLI recording and a
+  // UI run): the faults it holds active and its probes' names (probe.attempt carries only the
+  // id). A fault's gauge is shared by the experiment's runs, so it reads 1 while any holds it.
+  const runs = new Map<string, { faults: Set<string>; probes: Map<string, string> }>()
+  const holders = new Map<string, Set<string>>()
+  const runOf = (runId: string) => {
     let state = runs.get(runId)
     if (!state) {
-      state = { experiment, faults: new Set(), probes: new Map() }
+      state = { faults: new Set(), probes: new Map() }
       runs.set(runId, state)
       running.inc()
     }
     return state
   }
-  // Events don't carry the run id except run.started; the recorder observes per run in order,
-  // so the last run.started per experiment names the run (one run per experiment at a time).
-  const current = new Map<string, string>()
+  const hold = (experiment: string, fault: string, runId: string, active: boolean) => {
+    const key = JSON.stringify([experiment, fault])
+    let set = holders.get(key)
+    if (active) {
+      set ??= new Set()
+      set.add(runId)
+      holders.set(key, set)
+    } else if (set) {
+      set.delete(runId)
+      if (set.size === 0) {
+        holders.delete(key)
+      }
+    }
+    faultActive.set({ experiment, fault }, holders.has(key) ? 1 : 0)
+  }
 
   return {
     contentType: register.contentType,
-    observe(experiment, event: JournalEvent) {
+    observe(run, event: JournalEvent) {
       ingested.inc()
-      if (event.type === 'run.started') {
-        current.set(experiment, event.runId)
-        const state = runOf(experiment, event.runId)
-        for (const step of event.plan) {
-          for (const p of step.probes) {
-            state.probes.set(p.id, p.name)
-          }
-        }
-        return
-      }
-      const runId = current.get(experiment)
-      const state = runId === undefined ? undefined : runs.get(runId)
+      const { experiment } = run
+      const state = runOf(run.id)
       switch (event.type) {
+        case 'run.started':
+          for (const step of event.plan) {
+            for (const p of step.probes) {
+              state.probes.set(p.id, p.name)
+            }
+          }
+          break
         case 'fault.injected':
-          faultActive.set({ experiment, fault: event.faultId }, 1)
-          state?.faults.add(event.faultId)
+          state.faults.add(event.faultId)
+          hold(experiment, event.faultId, run.id, true)
           break
         case 'fault.reverted':
         case 'fault.failed':
-          faultActive.set({ experiment, fault: event.faultId }, 0)
-          state?.faults.delete(event.faultId)
+          state.faults.delete(event.faultId)
+          hold(experiment, event.faultId, run.id, false)
           break
         case 'probe.attempt': {
-          const probe = state?.probes.get(event.probeId) ?? event.probeId
+          const probe = state.probes.get(event.probeId) ?? event.probeId
           probePassed.set({ experiment, probe }, event.passed ? 1 : 0)
           break
         }
@@ -112,13 +120,10 @@ export function createServerMetrics(): ServerMetrics {
       const state = runs.get(run.id)
       if (state) {
         for (const fault of state.faults) {
-          faultActive.set({ experiment, fault }, 0)
+          hold(experiment, fault, run.id, false)
         }
         runs.delete(run.id)
         running.dec()
-      }
-      if (current.get(experiment) === run.id) {
-        current.delete(experiment)
       }
       if (run.verdict) {
         runsTotal.inc({ experiment, verdict: run.verdict })

@@ -11,8 +11,8 @@ import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.j
 import { idParams } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
 import type { Experiment, JournalEvent, User } from '../../shared/api.js'
-import type { Store } from '../store/contract.js'
-import { summaryOf } from '../agent/recorder.js'
+import { StoreConflictError, type Store } from '../store/contract.js'
+import { loadManifest } from '../api/manifest.js'
 import { eventsBody, recordBody, runSummarySchema } from './run-schemas.js'
 
 export const recordRoutes: RouteDef[] = [
@@ -27,10 +27,10 @@ export const recordRoutes: RouteDef[] = [
     response: runSummarySchema,
     status: 201,
     async handler({ body, ctx, caller }) {
-      const existing = await ctx.store.getRun(body.runId)
+      const existing = await ctx.store.getRunSummary(body.runId)
       if (existing) {
         // A retried registration (its response was lost): same run, same answer.
-        return summaryOf(existing)
+        return existing
       }
       const experiment = await experimentFor(ctx.store, body.yaml, caller!.user)
       return ctx.store.createRun({
@@ -66,15 +66,20 @@ export const recordRoutes: RouteDef[] = [
     params: idParams,
     response: runSummarySchema,
     async handler({ params, ctx }) {
-      const run = await ctx.store.getRun(params.id)
+      const run = await ctx.store.getRunSummary(params.id)
       if (!run) {
         throw notFound(`run ${params.id}`)
       }
       if (run.source !== 'cli') {
         throw new HttpError(409, 'conflict', `run ${run.id} is executed by the server`)
       }
+      if (run.status === 'finished') {
+        // A retried finish (its response was lost): same run, same answer.
+        return run
+      }
       if (run.status !== 'running') {
-        return summaryOf(run)
+        // Aborted from the UI, or left running by a previous server: not the CLI's to end.
+        throw new HttpError(409, 'conflict', `run ${run.id} has ended (${run.status})`)
       }
       return ctx.recorder.finish(run.id)
     },
@@ -82,7 +87,7 @@ export const recordRoutes: RouteDef[] = [
 ]
 
 async function recordedRun(store: Store, id: string) {
-  const run = await store.getRun(id)
+  const run = await store.getRunSummary(id)
   if (!run) {
     throw notFound(`run ${id}`)
   }
@@ -98,22 +103,33 @@ async function recordedRun(store: Store, id: string) {
 /**
  * The experiment the manifest names: created when missing, given a new version when the YAML
  * differs from its current one, so the history shows which manifest each recorded run used.
- * Only the name and hypothesis are read here: the manifest already loaded on the recording
- * machine, with its variables and files, which this server may not have.
  */
 async function experimentFor(store: Store, yaml: string, by: User): Promise<Experiment> {
+  checkManifest(yaml)
   const { name, hypothesis } = identity(yaml)
   const now = new Date().toISOString()
-  const current = await store.getExperimentByName(name)
+  let current = await store.getExperimentByName(name)
   if (!current) {
-    return store.createExperiment({
-      id: newId('exp'),
-      name,
-      hypothesis,
-      yaml,
-      createdBy: by.id,
-      createdAt: now,
-    })
+    try {
+      return await store.createExperiment({
+        id: newId('exp'),
+        name,
+        hypothesis,
+        yaml,
+        // The name, as the experiments routes store it: the history shows who, readably.
+        createdBy: by.name,
+        createdAt: now,
+      })
+    } catch (error) {
+      // Two first recordings of a new name at once: the other one created it; use it.
+      if (!(error instanceof StoreConflictError)) {
+        throw error
+      }
+      current = await store.getExperimentByName(name)
+      if (!current) {
+        throw error
+      }
+    }
   }
   if (current.yaml === yaml) {
     return current
@@ -122,7 +138,7 @@ async function experimentFor(store: Store, yaml: string, by: User): Promise<Expe
     name,
     hypothesis,
     yaml,
-    createdBy: by.id,
+    createdBy: by.name,
     createdAt: now,
   })
   if (!updated) {
@@ -130,6 +146,30 @@ async function experimentFor(store: Store, yaml: string, by: User): Promise<Expe
   }
   return updated
 }
+
+/**
+ * The same checks as a manifest saved from the UI, but the manifest was already loaded on the
+ * recording machine with its variables, which this server does not have: unset `${NAME}`
+ * variables are accepted. (They stop the load before the schema checks, so such a manifest
+ * is checked for YAML and a name only.) Files are not checked by the load anyway.
+ */
+function checkManifest(yaml: string): void {
+  try {
+    loadManifest(yaml)
+  } catch (error) {
+    if (
+      error instanceof ValidationError &&
+      error.issues.length > 0 &&
+      error.issues.every((issue) => UNSET_VARIABLE.test(issue.message))
+    ) {
+      return
+    }
+    throw error
+  }
+}
+
+/** The message of `interpolate` (src/experiment/interpolate.ts) for a variable with no value. */
+const UNSET_VARIABLE = /^variable \$\{[A-Za-z_][A-Za-z0-9_]*\} is not set\b/
 
 function identity(yaml: string): { name: string; hypothesis: string } {
   let doc: unknown

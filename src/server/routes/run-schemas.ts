@@ -42,8 +42,11 @@ export const recordBody = z.strictObject({
   file: z.string().max(4096).optional(),
 })
 
+/** PostgreSQL stores seq as `int`. */
+const MAX_SEQ = 2 ** 31 - 1
+
 const journalEventSchema = z.looseObject({
-  seq: z.number().int().nonnegative(),
+  seq: z.number().int().nonnegative().max(MAX_SEQ),
   t: z.number(),
   type: z.string().min(1).max(100),
 })

@@ -11,11 +11,29 @@ import { defineRoute, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
 import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
 import type { ServerContext } from '../context.js'
-import { summaryOf } from '../agent/recorder.js'
 import { streamQuery } from './run-schemas.js'
 
 const HEARTBEAT_MS = 15_000
 const BACKLOG_PAGE = 2000
+/**
+ * A viewer this far behind the live events (bytes queued in its response) is cut off rather
+ * than buffered without bound; its client reconnects with `after=` and reads the store.
+ */
+const MAX_QUEUED_BYTES = 8 * 1024 * 1024
+
+/**
+ * One message serialized once per publish, not once per viewer: the bus hands every viewer
+ * the same object.
+ */
+const frames = new WeakMap<StreamMessage, string>()
+function frameOf(message: StreamMessage): string {
+  let frame = frames.get(message)
+  if (frame === undefined) {
+    frame = `event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`
+    frames.set(message, frame)
+  }
+  return frame
+}
 
 export const streamRoutes: RouteDef[] = [
   defineRoute({
@@ -29,7 +47,7 @@ export const streamRoutes: RouteDef[] = [
     query: streamQuery,
     raw: true,
     async handler({ params, query, ctx, reply, request }) {
-      if (!(await ctx.store.getRun(params.id))) {
+      if (!(await ctx.store.getRunSummary(params.id))) {
         throw notFound(`run ${params.id}`)
       }
       reply.hijack()
@@ -74,12 +92,12 @@ class RunStream {
 
   async start(): Promise<void> {
     try {
-      const run = await this.ctx.store.getRun(this.runId)
+      const run = await this.ctx.store.getRunSummary(this.runId)
       if (!run) {
         this.close()
         return
       }
-      this.#send({ event: 'status', data: summaryOf(run) })
+      this.#send({ event: 'status', data: run })
       const fromStart = this.lastSeq < 0
       let visible = 0
       for (;;) {
@@ -93,6 +111,8 @@ class RunStream {
         if (page.length < BACKLOG_PAGE || this.#closed) {
           break
         }
+        // A slow viewer reads a long backlog page by page, not all of it from memory.
+        await this.#drained()
       }
       if (fromStart && !this.#closed) {
         // The op events stored so far (everything not sent); live `ops` messages update it.
@@ -108,7 +128,7 @@ class RunStream {
       }
       if (run.status !== 'running' && !this.#closed) {
         // Ended before we subscribed: no status will come from the bus.
-        this.#end(summaryOf(run))
+        this.#end(run)
       }
     } catch (error) {
       this.ctx.log(`stream of run ${this.runId} failed: ${String(error)}`)
@@ -128,6 +148,22 @@ class RunStream {
     }
   }
 
+  /** Resolves once the response has room again (or the stream closed). */
+  #drained(): Promise<void> {
+    if (this.#closed || !this.res.writableNeedDrain) {
+      return Promise.resolve()
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        this.res.off('drain', done)
+        this.res.off('close', done)
+        resolve()
+      }
+      this.res.on('drain', done)
+      this.res.on('close', done)
+    })
+  }
+
   #deliver(message: StreamMessage): void {
     if (message.event === 'status') {
       if (message.data.status !== 'running') {
@@ -141,10 +177,24 @@ class RunStream {
         return
       }
       this.lastSeq = fresh[fresh.length - 1]!.seq
-      this.#send({ event: 'journal', data: fresh })
+      // All of it fresh (the usual case live): the frame shared with the other viewers.
+      this.#send(fresh.length === message.data.length ? message : { event: 'journal', data: fresh })
+      this.#shedIfBehind()
       return
     }
     this.#send(message)
+    this.#shedIfBehind()
+  }
+
+  /**
+   * Live messages are pushed as they come; a viewer that does not read them (a stalled tab,
+   * a slow link) would otherwise hold every event of the run in this process's memory.
+   */
+  #shedIfBehind(): void {
+    if (this.#held === undefined && this.res.writableLength > MAX_QUEUED_BYTES) {
+      this.ctx.log(`stream of run ${this.runId}: viewer too far behind, closing (it reconnects)`)
+      this.close()
+    }
   }
 
   #end(summary: RunSummary): void {
@@ -153,7 +203,7 @@ class RunStream {
   }
 
   #send(message: StreamMessage): void {
-    this.#write(`event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`)
+    this.#write(frameOf(message))
   }
 
   #write(chunk: string): void {

@@ -8,7 +8,6 @@ import { z } from 'zod'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
 import type { EventPage } from '../../shared/api.js'
-import { summaryOf } from '../agent/recorder.js'
 import {
   eventPageSchema,
   eventsQuery,
@@ -47,14 +46,23 @@ export const runRoutes: RouteDef[] = [
     params: idParams,
     response: runSummarySchema,
     async handler({ params, ctx, caller }) {
-      const run = await ctx.store.getRun(params.id)
+      const run = await ctx.store.getRunSummary(params.id)
       if (!run) {
         throw notFound(`run ${params.id}`)
       }
-      if (!ctx.agent.abort(run.id, `aborted by ${caller!.user.name}`)) {
+      const reason = `aborted by ${caller!.user.name}`
+      if (run.source === 'cli') {
+        // Executed elsewhere: the CLI cannot be stopped from here, but its recording can be
+        // ended (interrupted); its later events and finish are refused with 409.
+        if (run.status !== 'running') {
+          throw new HttpError(409, 'conflict', `run ${run.id} has ended (${run.status})`)
+        }
+        return ctx.recorder.interrupt(run.id, reason)
+      }
+      if (!ctx.agent.abort(run.id, reason)) {
         throw new HttpError(409, 'conflict', `run ${run.id} is not running on this server`)
       }
-      return summaryOf(run)
+      return run
     },
   }),
   defineRoute({
@@ -99,7 +107,7 @@ export const runRoutes: RouteDef[] = [
     query: eventsQuery,
     response: eventPageSchema,
     async handler({ params, query, ctx }): Promise<EventPage> {
-      if (!(await ctx.store.getRun(params.id))) {
+      if (!(await ctx.store.getRunSummary(params.id))) {
         throw notFound(`run ${params.id}`)
       }
       const limit = query.limit ?? DEFAULT_PAGE

@@ -147,7 +147,10 @@ export interface Store {
   appendEvents(runId: string, events: readonly JournalEvent[]): Promise<void>
   /** Sets the end state, atomically; a run already ended is left as it is (returns false). */
   finishRun(runId: string, end: RunEnd): Promise<boolean>
+  /** The run with its result and event count (a count over its events: not for hot paths). */
   getRun(id: string): Promise<Run | undefined>
+  /** The run's row only: existence and status checks on every events POST and SSE connect. */
+  getRunSummary(id: string): Promise<RunSummary | undefined>
   listRuns(query?: RunQuery): Promise<RunSummary[]>
   listEvents(runId: string, query?: EventQuery): Promise<JournalEvent[]>
   countEvents(runId: string): Promise<number>

@@ -481,6 +481,13 @@ export class PostgresStore implements Store {
     return row && toRun(row)
   }
 
+  async getRunSummary(id: string): Promise<RunSummary | undefined> {
+    const [row] = await query<RunRow>(this.#pool, `SELECT ${RUN_COLUMNS} FROM runs WHERE id = $1`, [
+      id,
+    ])
+    return row && toRunSummary(row)
+  }
+
   async listRuns(options: RunQuery = {}): Promise<RunSummary[]> {
     const where: string[] = []
     const values: unknown[] = []

@@ -150,6 +150,7 @@ function prepare(db: Db) {
       `SELECT r.*, (SELECT count(*) FROM run_events WHERE run_id = r.id) AS event_count
        FROM runs r WHERE r.id = ?`
     ),
+    getRunSummary: db.prepare<[string], RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`),
     countEvents: db
       .prepare<[string], number>('SELECT count(*) FROM run_events WHERE run_id = ?')
       .pluck(),
@@ -444,6 +445,11 @@ export class SqliteStore implements Store {
   async getRun(id: string): Promise<Run | undefined> {
     const row = this.#s.getRun.get(id)
     return row && toRun(row)
+  }
+
+  async getRunSummary(id: string): Promise<RunSummary | undefined> {
+    const row = this.#s.getRunSummary.get(id)
+    return row && toRunSummary(row)
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunSummary[]> {
