@@ -6,6 +6,7 @@
  * @module
  */
 import Fastify from 'fastify'
+import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiError } from '../shared/api.js'
 import { createAuthenticator } from './auth/authenticate.js'
@@ -14,6 +15,7 @@ import type { ServerContext } from './context.js'
 import { HttpError } from './http/route.js'
 import type { RouteDef } from './http/route.js'
 import { StoreConflictError } from './store/contract.js'
+import { uiRoot } from './routes/ui-static.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,6 +52,8 @@ export function buildApp(ctx: ServerContext, routes: RouteDef[]): FastifyInstanc
     return503OnClosing: true,
   })
   app.decorate('ordealRoutes', routes)
+  // Only `reply.sendFile`: the UI route (routes/ui-static.ts) decides what is served, and when.
+  void app.register(fastifyStatic, { root: uiRoot(), serve: false })
   const authenticate = createAuthenticator(ctx.store)
 
   app.addHook('onRequest', async (request, reply) => {

@@ -194,6 +194,29 @@ describe('auth on every route', () => {
 })
 
 describe('server basics', () => {
+  test('the UI: deep links answer index.html, hashed assets are immutable, nothing escapes dist/ui', async () => {
+    const get = (p: string) => fetch(new URL(p, center.url))
+    const home = await get('/')
+    const html = await home.text()
+    assert.equal(home.status, 200)
+    assert.match(html, /<div id="root">/)
+    assert.equal(home.headers.get('cache-control'), 'no-cache')
+    assert.match(home.headers.get('content-security-policy') ?? '', /script-src 'self'/)
+    const deep = await get('/runs/some-run')
+    assert.equal(await deep.text(), html)
+    const asset = /\/assets\/[^"]+\.js/.exec(html)?.[0]
+    assert.ok(asset, html)
+    const js = await get(asset)
+    assert.equal(js.status, 200)
+    assert.match(js.headers.get('content-type') ?? '', /javascript/)
+    assert.match(js.headers.get('cache-control') ?? '', /immutable/)
+    for (const p of ['/assets/missing.js', '/%2e%2e/package.json', '/..%2fpackage.json']) {
+      const r = await get(p)
+      assert.equal(r.status, 404, p)
+      assert.equal(((await r.json()) as ApiError).error, 'not_found', p)
+    }
+  })
+
   test('binds 127.0.0.1 by default and /api/health is public', async () => {
     assert.match(center.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     const r = await apiFetch<Health>(center.url, '/api/health')

@@ -10,6 +10,7 @@ import { startPrometheus, type PrometheusServer } from '../support/prometheus.js
 import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
 import type { Experiment, Run, RunSummary } from '../../src/shared/api.js'
+import { killWebExperiment } from '../support/web-experiment.js'
 
 let center: ChaosCenter
 let prometheus: PrometheusServer
@@ -41,31 +42,11 @@ async function query(promql: string): Promise<number | undefined> {
 
 test('a prometheus probe reads ordeal_fault_active back during the fault; runs_total follows', async () => {
   const name = 'self-observed'
-  const yaml = `apiVersion: ordeal.dev/v1
-kind: Experiment
-metadata: { name: ${name} }
-spec:
-  hypothesis: The Chaos Center reports the fault as active while it is.
-  deadline: 2m
-  system:
-    services:
-      - name: web
-        command: node
-        args: ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, '127.0.0.1')"]
-        env: { PORT: '{{ports.http}}' }
-        ports: { http: 0 }
-        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 10s }
-        restart: always
-        backoff: { initial: 200ms }
-  steps:
-    - name: kill-web
-      fault:
-        type: process-kill
-        target: { service: web, mode: one }
-        signal: SIGKILL
-        duration: 8s
-      probes:
-        - name: fault-visible
+  const yaml = killWebExperiment({
+    name,
+    hypothesis: 'The Chaos Center reports the fault as active while it is.',
+    faultDuration: '8s',
+    probes: `        - name: fault-visible
           type: prometheus
           mode: OnChaos
           endpoint: ${prometheus.url}
@@ -73,7 +54,8 @@ spec:
           comparator: { type: float, criteria: '==', value: 1 }
           # Past the scrape delay; each iteration may retry across one more scrape.
           runProperties: { initialDelay: 3s, pollingInterval: 500ms, attempts: 5, interval: 500ms }
-`
+`,
+  })
   const created = await api<Experiment>('/api/experiments', { method: 'POST', body: { yaml } })
   assert.equal(created.status, 201, created.text)
   const started = await api<RunSummary>('/api/runs', {

@@ -24,40 +24,21 @@ import type {
   StreamMessage,
 } from '../../src/shared/api.js'
 import { startServer } from '../../src/server/server.js'
+import { killWebExperiment } from '../support/web-experiment.js'
 import type { Store } from '../../src/server/store/contract.js'
 
 /** A one-service system killed once; the EOT probe holds once the supervisor restarts it. */
 function manifest(name: string, faultDuration: string): string {
-  return `apiVersion: ordeal.dev/v1
-kind: Experiment
-metadata: { name: ${name} }
-spec:
-  hypothesis: The web service comes back after being killed.
-  deadline: 2m
-  system:
-    services:
-      - name: web
-        command: node
-        args: ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, '127.0.0.1')"]
-        env: { PORT: '{{ports.http}}' }
-        ports: { http: 0 }
-        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 10s }
-        restart: always
-        backoff: { initial: 200ms }
-  steps:
-    - name: kill-web
-      fault:
-        type: process-kill
-        target: { service: web, mode: one }
-        signal: SIGKILL
-        duration: ${faultDuration}
-      probes:
-        - name: web-serving
+  return killWebExperiment({
+    name,
+    faultDuration,
+    probes: `        - name: web-serving
           type: http
           mode: EOT
           url: 'http://127.0.0.1:{{services.web.ports.http}}/'
           runProperties: { attempts: 40, interval: 250ms }
-`
+`,
+  })
 }
 
 let center: ChaosCenter

@@ -8,6 +8,7 @@ import type { Store } from '../store/contract.js'
 import type { Experiment, User } from '../../shared/api.js'
 import { createAgent, createRecorder, createRunBus } from './index.js'
 import { createServerMetrics } from '../metrics/metrics.js'
+import { killWebExperiment } from '../../../test/support/web-experiment.js'
 
 let dir: string
 let store: Store
@@ -15,29 +16,7 @@ let n = 0
 const owner: User = { id: 'u1', name: 'owner', role: 'owner', createdAt: new Date().toISOString() }
 
 /** One service killed for a minute: a run that is surely still going when shutdown starts. */
-const manifest = (name: string) => `apiVersion: ordeal.dev/v1
-kind: Experiment
-metadata: { name: ${name} }
-spec:
-  hypothesis: The web service comes back after being killed.
-  deadline: 2m
-  system:
-    services:
-      - name: web
-        command: node
-        args: ['-e', "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT, '127.0.0.1')"]
-        env: { PORT: '{{ports.http}}' }
-        ports: { http: 0 }
-        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 10s }
-        restart: always
-  steps:
-    - name: kill-web
-      fault:
-        type: process-kill
-        target: { service: web, mode: one }
-        signal: SIGKILL
-        duration: 60s
-`
+const manifest = (name: string) => killWebExperiment({ name, faultDuration: '60s' })
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'ordeal-agent-'))

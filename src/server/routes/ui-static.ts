@@ -5,25 +5,11 @@
  * When the UI was not built, `/` says so instead of a bare 404.
  * @module
  */
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { defineRoute, HttpError, type RouteDef } from '../http/route.js'
 import { packageRoot } from '../package-root.js'
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-}
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>ordeal Chaos Center</title></head>
@@ -32,6 +18,7 @@ const NOT_BUILT = `<!doctype html>
 The API is available under <a href="/api/openapi.json">/api</a>.</p></body></html>
 `
 
+/** Vite's output; `@fastify/static` (registered with `serve: false` in app.ts) serves from it. */
 export function uiRoot(): string {
   return path.join(packageRoot(), 'dist', 'ui')
 }
@@ -49,40 +36,32 @@ async function isFile(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * Files go through `reply.sendFile` (types, ranges, ETags, and no escape from the root whatever
+ * `..` a path carries; a missing file falls through to the app's JSON 404). A path without an
+ * extension is a client-side route: index.html.
+ */
 async function serveUi(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const rawPath = request.url.split('?')[0] ?? '/'
-  let urlPath: string
-  try {
-    urlPath = decodeURIComponent(rawPath)
-  } catch {
-    throw new HttpError(400, 'validation', 'url: invalid percent-encoding')
-  }
+  const urlPath = request.url.split('?')[0] ?? '/'
   if (reserved(urlPath)) {
-    throw new HttpError(404, 'not_found', `no route ${request.method} ${rawPath}`)
+    throw new HttpError(404, 'not_found', `no route ${request.method} ${urlPath}`)
   }
-  const root = uiRoot()
-  const index = path.join(root, 'index.html')
-  if (!(await isFile(index))) {
-    await reply.code(200).type(TYPES['.html']!).header('Cache-Control', 'no-cache').send(NOT_BUILT)
+  if (!(await isFile(path.join(uiRoot(), 'index.html')))) {
+    await reply
+      .code(200)
+      .type('text/html; charset=utf-8')
+      .header('Cache-Control', 'no-cache')
+      .send(NOT_BUILT)
     return
   }
-  const candidate = path.resolve(root, `.${urlPath}`)
-  // Never outside the UI directory, whatever `..` or encoded slashes the path carries.
-  const inside = candidate.startsWith(root + path.sep)
-  let file = index
-  if (inside && (await isFile(candidate))) {
-    file = candidate
-  } else if (path.extname(urlPath) !== '') {
-    // A missing asset is a 404, not index.html (a browser would try to run HTML as a script).
-    throw new HttpError(404, 'not_found', `no file ${rawPath}`)
+  if (path.extname(urlPath) === '') {
+    // index.html must always be re-read: it names the current hashed assets.
+    await reply.header('Cache-Control', 'no-cache').sendFile('index.html', { cacheControl: false })
+    return
   }
-  const hashed = file.startsWith(path.join(root, 'assets') + path.sep)
-  await reply
-    .code(200)
-    .type(TYPES[path.extname(file)] ?? 'application/octet-stream')
-    // Vite's assets carry a content hash in their names; index.html must always be re-read.
-    .header('Cache-Control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache')
-    .send(await readFile(file))
+  // Vite's assets carry a content hash in their names: cache them for good.
+  const hashed = urlPath.startsWith('/assets/')
+  await reply.sendFile(urlPath, hashed ? { maxAge: '1y', immutable: true } : { maxAge: 0 })
 }
 
 export const uiStaticRoutes: RouteDef[] = ['/', '/*'].map((url) =>
