@@ -36,6 +36,13 @@ export interface Recorder {
    * not stored), 503 when they could not be stored (the client retries).
    */
   append(runId: string, events: readonly JournalEvent[]): Promise<void>
+  /**
+   * The seq up to which live viewers have every stored event: each was published on the bus,
+   * in seq order. Events stored past a gap are held back until it is filled, so a backlog read
+   * from the store must stop here (`EventQuery.until`) for `after=` to mean "have everything
+   * up to". Infinity for a run with nothing held back (ended, or not recorded here).
+   */
+  releasedSeq(runId: string): number
   /** Derives the result from the stored journal and ends the run. */
   finish(runId: string): Promise<RunSummary>
   /** Ends a recorded run as interrupted (aborted from the UI): later events are refused. */

@@ -1,11 +1,16 @@
 /**
  * The ingest path every run goes through, whether the agent executes it here or `ordeal run
  * --server` records it from elsewhere: events are buffered and written to the store in
- * batches (one transaction per ~100 ms or 1,000 events, one write at a time per run), and only
- * once stored are they published to live viewers and fed to the metrics. Publishing after the
- * write is what lets an SSE viewer read the backlog from the store and then follow the bus
- * without a gap. Op events (thousands per second under load) go to the store but not to the
- * bus: viewers get their running count instead, at most four times a second.
+ * batches (one transaction per ~100 ms or 1,000 events, one write at a time per run), and a
+ * call is acknowledged only once a write holding every one of its events has committed.
+ * Storage is idempotent per (run, seq), so batches may come in any order, twice, or from
+ * concurrent writers: what is known stored is the set of seqs written, never a high-water mark.
+ *
+ * Only stored events go to live viewers and the metrics, and only in seq order: events stored
+ * past a gap are held (see SeqWindow) until it is filled. That is what lets an SSE viewer read
+ * the backlog up to `releasedSeq` from the store and then follow the bus without a gap or a
+ * duplicate. Op events (thousands per second under load) go to the store but not to the bus:
+ * viewers get their running count instead, at most four times a second.
  * @module
  */
 import type { Recorder, RunBus, ServerMetrics } from '../context.js'
@@ -13,6 +18,7 @@ import type { RunEnd, Store } from '../store/contract.js'
 import type { JournalEvent, Run, RunSummary } from '../../shared/api.js'
 import { deriveResult } from '../../engine/result.js'
 import { HttpError, notFound } from '../http/route.js'
+import { SeqWindow } from './seq-window.js'
 
 export interface RecorderDeps {
   store: Store
@@ -33,6 +39,15 @@ const FLUSH_EVENTS = 1000
 const OPS_MS = 250
 /** Page size when reading a journal back to derive the result. */
 const READ_PAGE = 10_000
+/**
+ * How far past the first missing seq an event may be. Events stored past a gap are held in
+ * memory until it is filled; this bounds them (a client sends in order, a few batches apart).
+ */
+export const MAX_AHEAD = 100_000
+/** An agent run's failed write is retried after this long (nobody else will resend it). */
+const RETRY_MS = 1000
+/** Writes tried when a run ends before its buffered events are given up. */
+const END_ATTEMPTS = 3
 
 interface Deferred {
   promise: Promise<void>
@@ -55,19 +70,18 @@ function deferred(): Deferred {
 interface RunState {
   /** Rejects (404/409) when the run is unknown or no longer running: no events are stored. */
   experiment: Promise<string>
-  buffer: JournalEvent[]
-  /** Highest seq in the buffer. */
-  bufferMax: number
-  /** Settles when the buffered events are stored. */
+  /** An agent run: nobody resends its events, so a failed write is retried here. */
+  tracked: boolean
+  /** To be written by the next batch, by seq (an event sent twice is written once). */
+  buffer: Map<number, JournalEvent>
+  /** Settles when the buffered events are stored (or could not be). */
   next: Deferred
-  /** The batch being written: its highest seq and its acknowledgement. */
-  writing: { max: number; done: Deferred } | undefined
   timer: NodeJS.Timeout | undefined
   flushing: Promise<void> | undefined
-  /** Highest seq accepted (buffered or stored); lower ones are a retried batch's duplicates. */
-  accepted: number
-  /** Highest seq of a batch the store has written. */
-  stored: number
+  /** Consecutive failed writes. */
+  failures: number
+  /** What is stored, and what of it was released to the bus and metrics. */
+  window: SeqWindow<JournalEvent>
   /** Set when the run starts ending: later events are refused (409), not stored. */
   ended: boolean
   ops: number
@@ -105,14 +119,13 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
             })
       const created: RunState = {
         experiment,
-        buffer: [],
-        bufferMax: -1,
+        tracked: experimentName !== undefined,
+        buffer: new Map(),
         next: deferred(),
-        writing: undefined,
         timer: undefined,
         flushing: undefined,
-        accepted: -1,
-        stored: -1,
+        failures: 0,
+        window: new SeqWindow(),
         ended: false,
         ops: 0,
         opsSent: 0,
@@ -147,72 +160,61 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     bus.publish(runId, { event: 'ops', data: { count: state.ops } })
   }
 
-  const writeBatch = async (runId: string, state: RunState) => {
-    const batch = state.buffer
-    const waiters = state.next
-    const max = state.bufferMax
-    state.buffer = []
-    state.bufferMax = -1
-    state.next = deferred()
-    state.writing = { max, done: waiters }
-    // A batch retried after a failed write lands behind newer events: keep viewers in order.
-    if (batch.some((event, i) => i > 0 && event.seq < batch[i - 1]!.seq)) {
-      batch.sort((a, b) => a.seq - b.seq)
+  /** Hands released events (in seq order) to the metrics and the live viewers. */
+  const release = (runId: string, state: RunState, experiment: string, events: JournalEvent[]) => {
+    if (events.length === 0) {
+      return
     }
+    const visible: JournalEvent[] = []
+    const run = { id: runId, experiment }
+    for (const event of events) {
+      try {
+        metrics.observe(run, event)
+      } catch (error) {
+        // A gauge is not worth the live view: the event is stored and still published.
+        deps.log(`run ${runId}: metrics skipped event ${event.seq}: ${String(error)}`)
+      }
+      if (event.type === 'op') {
+        state.ops++
+      } else {
+        visible.push(event)
+      }
+    }
+    if (visible.length > 0) {
+      bus.publish(runId, { event: 'journal', data: visible })
+    }
+    publishOps(runId, state)
+  }
+
+  const writeBatch = async (runId: string, state: RunState) => {
+    const batch = [...state.buffer.values()].sort((a, b) => a.seq - b.seq)
+    const waiters = state.next
+    state.buffer = new Map()
+    state.next = deferred()
     try {
       const experiment = await state.experiment
+      // One transaction: the whole batch is stored or none of it.
       await store.appendEvents(runId, batch)
-      state.stored = Math.max(state.stored, max)
-      const visible: JournalEvent[] = []
-      const run = { id: runId, experiment }
-      for (const event of batch) {
-        metrics.observe(run, event)
-        if (event.type === 'op') {
-          state.ops++
-        } else {
-          visible.push(event)
-        }
-      }
-      if (visible.length > 0) {
-        bus.publish(runId, { event: 'journal', data: visible })
-      }
-      publishOps(runId, state)
+      state.failures = 0
       waiters.resolve()
+      release(runId, state, experiment, state.window.add(batch))
     } catch (error) {
-      // Let a retry of the same batch in: it is no duplicate of anything stored.
-      state.accepted = state.stored
       if (error instanceof HttpError) {
         // The run is unknown or has ended (checked once per recorder state): a 404/409.
         waiters.reject(error)
-      } else {
-        deps.log(`run ${runId}: storing ${batch.length} events failed: ${String(error)}`)
-        waiters.reject(unavailable(runId))
-      }
-    } finally {
-      state.writing = undefined
-    }
-  }
-
-  /**
-   * A batch whose every seq was accepted before (a retry after a lost response, or a resend
-   * while the first copy is still buffered): acknowledged only once the batch holding its
-   * highest seq is stored. If that write failed, the client must send it again (503).
-   */
-  const confirm = async (runId: string, state: RunState, seq: number): Promise<void> => {
-    for (;;) {
-      if (state.stored >= seq) {
         return
       }
-      const pending =
-        state.writing && seq <= state.writing.max
-          ? state.writing.done
-          : state.buffer.length > 0 && seq <= state.bufferMax
-            ? state.next
-            : undefined
-      if (!pending) {
-        throw unavailable(runId)
+      state.failures++
+      deps.log(`run ${runId}: storing ${batch.length} events failed: ${String(error)}`)
+      if (state.tracked) {
+        // Nobody resends an agent run's events: keep them for the next write.
+        for (const event of batch) {
+          if (!state.buffer.has(event.seq)) {
+            state.buffer.set(event.seq, event)
+          }
+        }
       }
-      await pending.promise.catch(() => undefined)
+      waiters.reject(unavailable(runId))
     }
   }
 
@@ -227,7 +229,7 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     if (state.flushing) {
       return state.flushing
     }
-    if (state.buffer.length === 0) {
+    if (state.buffer.size === 0) {
       return Promise.resolve()
     }
     state.flushing = writeBatch(runId, state).finally(() => {
@@ -238,23 +240,34 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
   }
 
   const schedule = (runId: string, state: RunState) => {
-    if (state.flushing || state.buffer.length === 0) {
+    if (state.flushing || state.buffer.size === 0) {
       return
     }
-    if (state.buffer.length >= FLUSH_EVENTS) {
+    if (state.buffer.size >= FLUSH_EVENTS && state.failures === 0) {
       void flush(runId, state)
     } else if (!state.timer) {
-      state.timer = setTimeout(() => void flush(runId, state), FLUSH_MS)
+      const delay = state.failures === 0 ? FLUSH_MS : RETRY_MS
+      state.timer = setTimeout(() => void flush(runId, state), delay)
     }
   }
 
   /** Drains the buffer, including events appended while a write was in progress. */
   const drain = async (runId: string, state: RunState) => {
-    while (state.buffer.length > 0 || state.flushing) {
+    let failed = 0
+    while ((state.buffer.size > 0 || state.flushing) && failed < END_ATTEMPTS) {
+      const before = state.failures
       await (state.flushing ?? flush(runId, state)).catch(() => undefined)
+      if (state.failures > before) {
+        failed++
+      }
     }
     clearTimeout(state.timer)
     state.timer = undefined
+    if (state.buffer.size > 0) {
+      deps.log(`run ${runId}: ${state.buffer.size} events could not be stored; giving up`)
+      state.buffer = new Map()
+      state.next.reject(unavailable(runId))
+    }
   }
 
   // deriveResult never reads op events (load results come from load.ended), and a long load
@@ -283,6 +296,11 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     if (state) {
       state.ended = true
       await drain(runId, state)
+      // No gap will be filled now: what was held behind one is released as it is.
+      const experiment = await state.experiment.catch(() => undefined)
+      if (experiment !== undefined) {
+        release(runId, state, experiment, state.window.drain())
+      }
       clearTimeout(state.opsTimer)
       state.opsAt = 0
       publishOps(runId, state)
@@ -315,26 +333,34 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
       if (state.ended) {
         return Promise.reject(new HttpError(409, 'conflict', `run ${runId} has ended`))
       }
-      let fresh = false
-      let top = -1
+      const limit = state.window.released + MAX_AHEAD
+      const far = events.find((event) => event.seq > limit)
+      if (far) {
+        // Refused whole, before anything is buffered: the client sends the missing ones first.
+        return Promise.reject(tooFarAhead(runId, state.window.released + 1, far.seq))
+      }
+      let unstored = false
       for (const event of events) {
-        top = Math.max(top, event.seq)
-        if (event.seq > state.accepted) {
-          state.accepted = event.seq
-          state.bufferMax = Math.max(state.bufferMax, event.seq)
-          state.buffer.push(event)
-          fresh = true
+        if (!state.window.has(event.seq)) {
+          unstored = true
+          // Also when a write holding it is in flight: that write may yet fail.
+          if (!state.buffer.has(event.seq)) {
+            state.buffer.set(event.seq, event)
+          }
         }
       }
-      if (!fresh) {
-        // Nothing new (a retried batch): answer once the copy accepted before is stored.
-        return confirm(runId, state, top)
+      if (!unstored) {
+        // Every event is stored already (a retried batch whose answer was lost).
+        return Promise.resolve()
       }
-      // The events of this call are stored with the next batch (the buffer is never written
+      // The events of this call are written with the next batch (the buffer is never written
       // partially), so its promise is this call's acknowledgement.
       const stored = state.next.promise
       schedule(runId, state)
       return stored
+    },
+    releasedSeq(runId) {
+      return runs.get(runId)?.window.released ?? Number.POSITIVE_INFINITY
     },
     finish: (runId) => end(runId),
     interrupt: (runId, reason) => end(runId, reason),
@@ -342,6 +368,14 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
       await Promise.all([...runs].map(([runId, state]) => drain(runId, state)))
     },
   }
+}
+
+function tooFarAhead(runId: string, missing: number, seq: number): HttpError {
+  return new HttpError(
+    503,
+    'unavailable',
+    `run ${runId}: seq ${seq} is more than ${MAX_AHEAD} past seq ${missing}, which is missing; send the missing events first, then retry`
+  )
 }
 
 function unavailable(runId: string): HttpError {

@@ -52,7 +52,7 @@ test('fault, probe, running and ingest metrics follow the journal; the end sets 
   assert.match(metrics.contentType, /text\/plain/)
 })
 
-test('a run that ends with a fault still injected clears its gauge; a failed probe reads 0', async () => {
+test('a failed probe reads 0; a run that ends with a fault still injected drops its series', async () => {
   const metrics = createServerMetrics()
   const events = journalOf(passingRun('r2', 'cart'))
   for (const e of events.filter((e) => e.type === 'run.started' || e.type === 'fault.injected')) {
@@ -73,10 +73,13 @@ test('a run that ends with a fault still injected clears its gauge; a failed pro
       t: 0,
     }
   )
-  metrics.runEnded(summary({ id: 'r2', experimentName: 'cart', verdict: 'interrupted', score: 0 }))
-  const text = await metrics.render()
-  assert.equal(sample(text, 'ordeal_fault_active{experiment="cart",fault="kill"}'), 0)
+  let text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="cart",fault="kill"}'), 1)
   assert.equal(sample(text, 'ordeal_probe_passed{experiment="cart",probe="up"}'), 0)
+  metrics.runEnded(summary({ id: 'r2', experimentName: 'cart', verdict: 'interrupted', score: 0 }))
+  text = await metrics.render()
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="cart",fault="kill"}'), undefined)
+  assert.equal(sample(text, 'ordeal_probe_passed{experiment="cart",probe="up"}'), undefined)
   assert.equal(sample(text, 'ordeal_runs_total{experiment="cart",verdict="interrupted"}'), 1)
 })
 
@@ -120,5 +123,52 @@ test('two runs of one experiment at once keep their own state: one ending leaves
   metrics.runEnded(summary({ id: 'rb', verdict: 'interrupted', score: 0 }))
   text = await metrics.render()
   assert.equal(sample(text, 'ordeal_runs_running'), 0)
-  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), 0)
+  // The last run using them ended: its per-run series are gone, not left at 0.
+  assert.equal(sample(text, 'ordeal_fault_active{experiment="shop",fault="kill"}'), undefined)
+  assert.equal(sample(text, 'ordeal_probe_passed{experiment="shop",probe="up"}'), undefined)
+})
+
+test('only probe and fault ids of the run plan label a series; nothing is ever "undefined"', async () => {
+  const metrics = createServerMetrics()
+  const run = { id: 'r3', experiment: 'shop' }
+  const events = journalOf(passingRun('r3', 'shop'))
+  const [started] = events
+  // Before the plan is known, and then ids the plan does not have: no series for either.
+  metrics.observe(run, {
+    type: 'probe.attempt',
+    probeId: 'early',
+    phase: 'pre',
+    passed: true,
+    message: '',
+    seq: 0,
+    t: 0,
+  })
+  metrics.observe(run, started!)
+  for (let i = 0; i < 1000; i++) {
+    metrics.observe(run, {
+      type: 'probe.attempt',
+      probeId: `p${i}`,
+      phase: 'during',
+      passed: true,
+      message: '',
+      seq: i + 1,
+      t: 0,
+    })
+    metrics.observe(run, {
+      type: 'fault.injected',
+      faultId: `f${i}`,
+      stepId: 'kill',
+      faultType: 'process-kill',
+      targets: [],
+      seq: i + 1,
+      t: 0,
+    })
+  }
+  const verdict = events.find((e) => e.type === 'probe.verdict')!
+  // The plan's name labels the probe, whatever name the verdict event claims.
+  metrics.observe(run, { ...verdict, name: 'forged' } as typeof verdict)
+  const text = await metrics.render()
+  const labelled = text.split('\n').filter((l) => /^ordeal_(probe_passed|fault_active)\{/.test(l))
+  assert.deepEqual(labelled, ['ordeal_probe_passed{experiment="shop",probe="up"} 1'])
+  assert.doesNotMatch(text, /undefined/)
 })

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
 import type { ServerMetrics } from '../context.js'
 import type { JournalEvent, RunSummary } from '../../shared/api.js'
+import type { PlannedStep } from '../../engine/events.js'
 
 export function createServerMetrics(): ServerMetrics {
   const register = new Registry()
@@ -48,67 +49,79 @@ export function createServerMetrics(): ServerMetrics {
   })
 
   // Per run, by run id (two runs of one experiment may overlap, e.g. a CLI recording and a
-  // UI run): the faults it holds active and its probes' names (probe.attempt carries only the
-  // id). A fault's gauge is shared by the experiment's runs, so it reads 1 while any holds it.
-  const runs = new Map<string, { faults: Set<string>; probes: Map<string, string> }>()
-  const holders = new Map<string, Set<string>>()
-  const runOf = (runId: string) => {
+  // UI run). Labels come only from the run's plan (run.started): an editor's recording names
+  // its own probes and faults, so taking any id an event carries would let one run grow
+  // /metrics without bound. A series lives while a running run of its experiment uses it and
+  // is removed when the last such run ends.
+  const runs = new Map<string, RunSeries>()
+  const faults = new SeriesOwners(faultActive)
+  const probes = new SeriesOwners(probePassed)
+  const runOf = (runId: string, experiment: string) => {
     let state = runs.get(runId)
     if (!state) {
-      state = { faults: new Set(), probes: new Map() }
+      state = {
+        experiment,
+        plan: undefined,
+        active: new Set(),
+        faults: new Set(),
+        probes: new Set(),
+      }
       runs.set(runId, state)
       running.inc()
     }
     return state
   }
-  const hold = (experiment: string, fault: string, runId: string, active: boolean) => {
-    const key = JSON.stringify([experiment, fault])
-    let set = holders.get(key)
-    if (active) {
-      set ??= new Set()
-      set.add(runId)
-      holders.set(key, set)
-    } else if (set) {
-      set.delete(runId)
-      if (set.size === 0) {
-        holders.delete(key)
-      }
+  const setFault = (runId: string, state: RunSeries, fault: string, active: boolean) => {
+    if (!state.plan?.faults.has(fault)) {
+      return
     }
-    faultActive.set({ experiment, fault }, holders.has(key) ? 1 : 0)
+    if (active) {
+      state.active.add(fault)
+    } else {
+      state.active.delete(fault)
+    }
+    state.faults.add(fault)
+    const { experiment } = state
+    faults.use({ experiment, fault }, runId)
+    // Shared by the experiment's runs: 1 while any of them holds the fault.
+    const held = [...runs.values()].some((r) => r.experiment === experiment && r.active.has(fault))
+    faultActive.set({ experiment, fault }, held ? 1 : 0)
+  }
+  const setProbe = (runId: string, state: RunSeries, probeId: string, passed: boolean) => {
+    const probe = state.plan?.probes.get(probeId)
+    if (probe === undefined) {
+      return
+    }
+    state.probes.add(probe)
+    const labels = { experiment: state.experiment, probe }
+    probes.use(labels, runId)
+    probePassed.set(labels, passed ? 1 : 0)
   }
 
   return {
     contentType: register.contentType,
     observe(run, event: JournalEvent) {
       ingested.inc()
-      const { experiment } = run
-      const state = runOf(run.id)
+      const state = runOf(run.id, run.experiment)
       switch (event.type) {
         case 'run.started':
-          for (const step of event.plan) {
-            for (const p of step.probes) {
-              state.probes.set(p.id, p.name)
-            }
-          }
+          // The first plan counts: a second run.started cannot widen it.
+          state.plan ??= planOf(event.plan)
           break
         case 'fault.injected':
-          state.faults.add(event.faultId)
-          hold(experiment, event.faultId, run.id, true)
+          setFault(run.id, state, event.faultId, true)
           break
         case 'fault.reverted':
         case 'fault.failed':
-          state.faults.delete(event.faultId)
-          hold(experiment, event.faultId, run.id, false)
+          setFault(run.id, state, event.faultId, false)
           break
-        case 'probe.attempt': {
-          const probe = state.probes.get(event.probeId) ?? event.probeId
-          probePassed.set({ experiment, probe }, event.passed ? 1 : 0)
+        case 'probe.attempt':
+          setProbe(run.id, state, event.probeId, event.passed === true)
           break
-        }
         case 'probe.verdict':
           // N/A (never evaluated) tells nothing about the probe's state: keep the last value.
           if (event.verdict !== 'N/A') {
-            probePassed.set({ experiment, probe: event.name }, event.verdict === 'Passed' ? 1 : 0)
+            setProbe(run.id, state, event.probeId, event.verdict === 'Passed')
           }
           break
         default:
@@ -116,15 +129,24 @@ export function createServerMetrics(): ServerMetrics {
       }
     },
     runEnded(run: RunSummary) {
-      const experiment = run.experimentName
       const state = runs.get(run.id)
       if (state) {
-        for (const fault of state.faults) {
-          hold(experiment, fault, run.id, false)
-        }
         runs.delete(run.id)
         running.dec()
+        const { experiment } = state
+        for (const fault of state.faults) {
+          if (!faults.release({ experiment, fault }, run.id)) {
+            const held = [...runs.values()].some(
+              (r) => r.experiment === experiment && r.active.has(fault)
+            )
+            faultActive.set({ experiment, fault }, held ? 1 : 0)
+          }
+        }
+        for (const probe of state.probes) {
+          probes.release({ experiment, probe }, run.id)
+        }
       }
+      const experiment = run.experimentName
       if (run.verdict) {
         runsTotal.inc({ experiment, verdict: run.verdict })
       }
@@ -133,5 +155,69 @@ export function createServerMetrics(): ServerMetrics {
       }
     },
     render: () => register.metrics(),
+  }
+}
+
+/** The most probes and faults one run's plan may label series with. */
+export const MAX_PLAN_SERIES = 1000
+
+interface RunSeries {
+  experiment: string
+  /** From the run's first run.started; until then no fault or probe is labelled. */
+  plan: { faults: Set<string>; probes: Map<string, string> } | undefined
+  /** Faults it holds injected. */
+  active: Set<string>
+  /** The series it set, removed at its end unless another running run uses them. */
+  faults: Set<string>
+  probes: Set<string>
+}
+
+/** The fault step ids and probe id → name of a plan, at most MAX_PLAN_SERIES of them. */
+function planOf(steps: readonly PlannedStep[] | undefined): NonNullable<RunSeries['plan']> {
+  const plan = { faults: new Set<string>(), probes: new Map<string, string>() }
+  let room = MAX_PLAN_SERIES
+  // The route checks a recorded plan's shape; this stays total anyway (a label is never
+  // `undefined`, and a malformed plan labels nothing rather than throwing mid-batch).
+  for (const step of Array.isArray(steps) ? steps : []) {
+    if (step.kind === 'fault' && typeof step.id === 'string' && room > 0) {
+      plan.faults.add(step.id)
+      room--
+    }
+    for (const probe of Array.isArray(step.probes) ? step.probes : []) {
+      if (typeof probe.id === 'string' && typeof probe.name === 'string' && room > 0) {
+        plan.probes.set(probe.id, probe.name)
+        room--
+      }
+    }
+  }
+  return plan
+}
+
+/** Which running runs use each labelled series of a gauge; the last one out removes it. */
+class SeriesOwners<L extends string> {
+  readonly #owners = new Map<string, Set<string>>()
+  constructor(readonly gauge: Gauge<L>) {}
+
+  use(labels: Record<L, string>, runId: string): void {
+    const key = JSON.stringify(labels)
+    let set = this.#owners.get(key)
+    if (!set) {
+      set = new Set()
+      this.#owners.set(key, set)
+    }
+    set.add(runId)
+  }
+
+  /** True when the series was removed (no running run uses it any more). */
+  release(labels: Record<L, string>, runId: string): boolean {
+    const key = JSON.stringify(labels)
+    const set = this.#owners.get(key)
+    set?.delete(runId)
+    if (set && set.size > 0) {
+      return false
+    }
+    this.#owners.delete(key)
+    this.gauge.remove(labels)
+    return true
   }
 }

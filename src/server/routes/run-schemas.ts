@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod'
+import { journalEventSchema } from './journal-event-schema.js'
 
 /** Events per request, both ways: large enough for a fast load step, small enough to stay cheap. */
 export const MAX_EVENT_BATCH = 5000
@@ -40,15 +41,6 @@ export const recordBody = z.strictObject({
   runId: z.string().min(1).max(200),
   /** Where the manifest lives on the recording machine (informational). */
   file: z.string().max(4096).optional(),
-})
-
-/** PostgreSQL stores seq as `int`. */
-const MAX_SEQ = 2 ** 31 - 1
-
-const journalEventSchema = z.looseObject({
-  seq: z.number().int().nonnegative().max(MAX_SEQ),
-  t: z.number(),
-  type: z.string().min(1).max(100),
 })
 
 export const eventsBody = z.strictObject({

@@ -3,7 +3,9 @@
  * which EventSource cannot do). The order is what makes it gapless: subscribe to the bus
  * first, holding what arrives, then send the backlog from the store, then the held and live
  * messages, dropping events already sent (seq <= last sent). The recorder publishes only
- * stored events, so the backlog and the bus together cover every event exactly once.
+ * stored events, in seq order, and the backlog stops where its publishing stood when we
+ * subscribed (events stored past a gap come later, from the bus), so the backlog and the bus
+ * together cover every event exactly once, in order.
  * @module
  */
 import type { ServerResponse } from 'node:http'
@@ -70,6 +72,8 @@ export const streamRoutes: RouteDef[] = [
 
 class RunStream {
   #held: StreamMessage[] | undefined = []
+  /** The backlog's end: every later event comes from the bus (see `Recorder.releasedSeq`). */
+  #until: number
   #unsubscribe: () => void
   #heartbeat: NodeJS.Timeout
   #closed = false
@@ -87,6 +91,8 @@ class RunStream {
         this.#deliver(message)
       }
     })
+    // Read in the same tick as the subscription: whatever is released after it is held above.
+    this.#until = ctx.recorder.releasedSeq(runId)
     this.#heartbeat = setInterval(() => this.#write(': heartbeat\n\n'), HEARTBEAT_MS)
   }
 
@@ -103,6 +109,7 @@ class RunStream {
       for (;;) {
         const page = await this.ctx.store.listEvents(this.runId, {
           after: this.lastSeq,
+          until: this.#until,
           limit: BACKLOG_PAGE,
           excludeTypes: ['op'],
         })

@@ -116,8 +116,12 @@ export const runRoutes: RouteDef[] = [
         .map((t) => t.trim())
         .filter((t) => t !== '')
       // One more than asked tells whether another page follows.
+      // A live run's page stops where the live stream stands, so a client that pages up to
+      // `next` and then follows the stream with `after=` misses nothing stored past a gap.
+      const until = ctx.recorder.releasedSeq(params.id)
       const events = await ctx.store.listEvents(params.id, {
         ...(query.after === undefined ? {} : { after: query.after }),
+        until,
         limit: limit + 1,
         ...(excludeTypes.length === 0 ? {} : { excludeTypes }),
       })

@@ -97,6 +97,8 @@ export interface RunQuery {
 export interface EventQuery {
   /** Only events with seq > after (default: from the start). */
   after?: number
+  /** Only events with seq <= until (default: to the end). */
+  until?: number
   /** At most this many (default 500). */
   limit?: number
   /** Leave these event types out (e.g. `['op']` for the run page's summary read). */

@@ -35,6 +35,7 @@ import {
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
   RECENT_SCORES,
+  untilOf,
   toExperiment,
   toRun,
   toRunSummary,
@@ -523,17 +524,22 @@ export class PostgresStore implements Store {
     // run_events_not_op; other excluded types are a parameter.
     const filters = [
       excluded.includes('op') ? "AND type <> 'op'" : '',
-      others.length > 0 ? 'AND type <> ALL($4::text[])' : '',
+      others.length > 0 ? 'AND type <> ALL($5::text[])' : '',
     ]
     // seq starts at 0, so "from the start" is after -1.
-    const values: unknown[] = [runId, options.after ?? -1, options.limit ?? DEFAULT_EVENT_LIMIT]
+    const values: unknown[] = [
+      runId,
+      options.after ?? -1,
+      options.limit ?? DEFAULT_EVENT_LIMIT,
+      untilOf(options),
+    ]
     if (others.length > 0) {
       values.push(others)
     }
     // `pg` parses json columns, so body is the event object itself.
     const rows = await query<{ body: JournalEvent }>(
       this.#pool,
-      `SELECT body FROM run_events WHERE run_id = $1 AND seq > $2 ${filters.join(' ')}
+      `SELECT body FROM run_events WHERE run_id = $1 AND seq > $2 AND seq <= $4 ${filters.join(' ')}
        ORDER BY seq LIMIT $3`,
       values
     )

@@ -217,5 +217,10 @@ export const RECENT_SCORES = 20
 /** `listRuns` and `listEvents` defaults (store contract). */
 export const DEFAULT_RUN_LIMIT = 50
 export const DEFAULT_EVENT_LIMIT = 500
+/** The highest seq a store holds (PostgreSQL's `int`): "to the end" for `EventQuery.until`. */
+export const MAX_SEQ = 2 ** 31 - 1
+/** `until` as a bound both dialects take as a parameter (Infinity is not an integer to them). */
+export const untilOf = (query: { until?: number }): number =>
+  Math.min(query.until ?? MAX_SEQ, MAX_SEQ)
 /** Why `interruptRunning` ended a run: its `reason`. */
 export const INTERRUPTED_REASON = 'the server stopped before the run ended'

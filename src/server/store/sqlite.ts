@@ -34,6 +34,7 @@ import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
+  untilOf,
   RECENT_SCORES,
   toExperiment,
   toRun,
@@ -482,7 +483,13 @@ export class SqliteStore implements Store {
     const others = excluded.filter((type) => type !== 'op')
     const read = this.#eventRead(excluded.includes('op'), others.length)
     // seq starts at 0, so "from the start" is after -1.
-    const bodies = read.all(runId, query.after ?? -1, ...others, query.limit ?? DEFAULT_EVENT_LIMIT)
+    const bodies = read.all(
+      runId,
+      query.after ?? -1,
+      untilOf(query),
+      ...others,
+      query.limit ?? DEFAULT_EVENT_LIMIT
+    )
     return parseEvents(bodies)
   }
 
@@ -496,7 +503,7 @@ export class SqliteStore implements Store {
       others > 0 ? `AND type NOT IN (${Array(others).fill('?').join(', ')})` : '',
     ]
     return this.#cached<string>(
-      `SELECT body FROM run_events WHERE run_id = ? AND seq > ? ${filters.join(' ')}
+      `SELECT body FROM run_events WHERE run_id = ? AND seq > ? AND seq <= ? ${filters.join(' ')}
        ORDER BY seq LIMIT ?`,
       true
     )
