@@ -16,6 +16,7 @@ import type {
   Store,
 } from '../../src/server/store/contract.js'
 import { MIGRATIONS } from '../../src/server/store/migrations.js'
+import { ingestProperty } from './store-ingest.js'
 
 export interface StoreFixture {
   store: Store
@@ -534,6 +535,11 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         await store.appendEvents('e1-run-000', events(5, 15))
         assert.equal(await store.countEvents('e1-run-000'), 15)
         assert.deepEqual(await store.listEvents('e1-run-000'), events(0, 15))
+      })
+
+      it('the recorder stores exactly the acknowledged events, in any order (fast-check)', async () => {
+        await store.createExperiment(experiment('e1'))
+        await ingestProperty(store, 'e1', event)
       })
 
       it('pages with after and limit (default 500)', async () => {

@@ -5,9 +5,9 @@ import path from 'node:path'
 import { after, before, test } from 'node:test'
 import { openStore } from '../store/open.js'
 import type { EventQuery, Store } from '../store/contract.js'
-import type { StreamMessage } from '../../shared/api.js'
+import type { JournalEvent, StreamMessage } from '../../shared/api.js'
 import { createRunBus } from './run-bus.js'
-import { createRecorder } from './recorder.js'
+import { createRecorder, MAX_AHEAD } from './recorder.js'
 import { createServerMetrics } from '../metrics/metrics.js'
 import { journalOf, passingRun } from '../../../test/support/journal-fixtures.js'
 
@@ -261,4 +261,55 @@ test('finish derives the result without reading the op events back', async () =>
   assert.equal(summary.score, 100)
   assert.ok(queries.length > 0)
   assert.ok(queries.every((q) => q?.excludeTypes?.includes('op')))
+})
+
+test("an agent run's failed write is retried by the recorder: viewers get every event, in order", async () => {
+  const { store: failing } = instrumented(1)
+  const { name, runId, recorder, messages, logs } = await setup(failing)
+  recorder.track(runId, name)
+  const events = journalOf(passingRun(runId, name))
+  // The agent appends one event at a time and never resends.
+  const first = recorder.append(runId, events.slice(0, 3))
+  await assert.rejects(first, (e) => statusOf(e) === 503)
+  await recorder.append(runId, events.slice(3))
+  assert.equal(await store.countEvents(runId), events.length)
+  assert.ok(logs.some((l) => /disk full/.test(l)))
+  const published = messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  assert.deepEqual(
+    published.map((e) => e.seq),
+    events.map((e) => e.seq)
+  )
+  await recorder.finish(runId)
+})
+
+test('events past a gap wait for it; at the end they are released as they are', async () => {
+  const { name, runId, recorder, messages } = await setup()
+  const events = journalOf(passingRun(runId, name))
+  await recorder.append(runId, events.slice(2))
+  assert.equal(await store.countEvents(runId), events.length - 2, 'stored when acknowledged')
+  assert.equal(recorder.releasedSeq(runId), -1)
+  assert.equal(messages.length, 0, 'nothing published past the gap')
+  await recorder.append(runId, events.slice(1, 2))
+  assert.equal(messages.length, 0)
+  await recorder.finish(runId)
+  assert.equal(recorder.releasedSeq(runId), Number.POSITIVE_INFINITY)
+  const published = messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  assert.deepEqual(
+    published.map((e) => e.seq),
+    events.slice(1).map((e) => e.seq)
+  )
+})
+
+test('a batch too far past the first missing seq is refused whole (503), storing nothing', async () => {
+  const { runId, recorder } = await setup()
+  const far = { seq: MAX_AHEAD, t: 0, type: 'note' } as unknown as JournalEvent
+  const near = { seq: 1, t: 0, type: 'note' } as unknown as JournalEvent
+  await assert.rejects(recorder.append(runId, [near, far]), (e) => {
+    assert.equal(statusOf(e), 503)
+    assert.match(String((e as Error).message), /seq 0, which is missing/)
+    return true
+  })
+  assert.equal(await store.countEvents(runId), 0)
+  await recorder.append(runId, [near])
+  assert.equal(await store.countEvents(runId), 1)
 })

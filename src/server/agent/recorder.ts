@@ -25,6 +25,8 @@ export interface RecorderDeps {
   bus: RunBus
   metrics: ServerMetrics
   log(line: string): void
+  /** How long events wait to be batched (default 100 ms); tests shorten it. */
+  flushMs?: number
 }
 
 /** The agent also tells the recorder the experiment name upfront (no store read per run). */
@@ -243,10 +245,13 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     if (state.flushing || state.buffer.size === 0) {
       return
     }
-    if (state.buffer.size >= FLUSH_EVENTS && state.failures === 0) {
+    // An agent run's events that failed to store are retried after a pause; a recorded run's
+    // client resends on its own schedule.
+    const retrying = state.tracked && state.failures > 0
+    if (state.buffer.size >= FLUSH_EVENTS && !retrying) {
       void flush(runId, state)
     } else if (!state.timer) {
-      const delay = state.failures === 0 ? FLUSH_MS : RETRY_MS
+      const delay = retrying ? RETRY_MS : (deps.flushMs ?? FLUSH_MS)
       state.timer = setTimeout(() => void flush(runId, state), delay)
     }
   }
