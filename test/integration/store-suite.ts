@@ -555,6 +555,28 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal((await store.listEvents('e1-run-000')).length, 500)
       })
 
+      it('listEventTexts pages the same events as their stored JSON text; until bounds both', async () => {
+        await withRuns([100])
+        const all = events(0, 60)
+        await store.appendEvents('e1-run-000', all)
+        const query = { after: 4, until: 40, limit: 30, excludeTypes: ['op'] }
+        const texts = await store.listEventTexts('e1-run-000', query)
+        const parsed = await store.listEvents('e1-run-000', query)
+        assert.deepEqual(
+          texts.map((t) => t.seq),
+          parsed.map((e) => e.seq)
+        )
+        assert.deepEqual(
+          texts.map((t) => JSON.parse(t.json) as unknown),
+          parsed
+        )
+        assert.deepEqual(
+          parsed,
+          all.filter((e) => e.type !== 'op' && e.seq > 4 && e.seq <= 40)
+        )
+        assert.deepEqual(await store.listEvents('e1-run-000', { until: -1 }), [])
+      })
+
       it('leaves out excluded event types', async () => {
         await withRuns([100])
         const all = events(0, 60)

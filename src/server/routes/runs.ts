@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
-import type { EventPage } from '../../shared/api.js'
+import { eventPageJson, readTurn } from './event-page.js'
 import {
   eventPageSchema,
   eventsQuery,
@@ -106,7 +106,8 @@ export const runRoutes: RouteDef[] = [
     params: idParams,
     query: eventsQuery,
     response: eventPageSchema,
-    async handler({ params, query, ctx }): Promise<EventPage> {
+    raw: true,
+    async handler({ params, query, ctx, reply }) {
       if (!(await ctx.store.getRunSummary(params.id))) {
         throw notFound(`run ${params.id}`)
       }
@@ -115,21 +116,22 @@ export const runRoutes: RouteDef[] = [
         .split(',')
         .map((t) => t.trim())
         .filter((t) => t !== '')
-      // One more than asked tells whether another page follows.
       // A live run's page stops where the live stream stands, so a client that pages up to
       // `next` and then follows the stream with `after=` misses nothing stored past a gap.
       const until = ctx.recorder.releasedSeq(params.id)
-      const events = await ctx.store.listEvents(params.id, {
+      // Reads take turns with everything else on the event loop (ingest above all).
+      await readTurn()
+      // One more than asked tells whether another page follows.
+      const rows = await ctx.store.listEventTexts(params.id, {
         ...(query.after === undefined ? {} : { after: query.after }),
         until,
         limit: limit + 1,
         ...(excludeTypes.length === 0 ? {} : { excludeTypes }),
       })
-      if (events.length <= limit) {
-        return { events }
-      }
-      const page = events.slice(0, limit)
-      return { events: page, next: page[page.length - 1]!.seq }
+      return reply
+        .code(200)
+        .type('application/json; charset=utf-8')
+        .send(eventPageJson(rows, limit))
     },
   }),
 ]

@@ -105,6 +105,12 @@ export interface EventQuery {
   excludeTypes?: string[]
 }
 
+/** One stored event: its seq and the JSON text of the whole event. */
+export interface EventText {
+  seq: number
+  json: string
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   /** Applies pending migrations (idempotent); `openStore` calls it. */
@@ -155,6 +161,11 @@ export interface Store {
   getRunSummary(id: string): Promise<RunSummary | undefined>
   listRuns(query?: RunQuery): Promise<RunSummary[]>
   listEvents(runId: string, query?: EventQuery): Promise<JournalEvent[]>
+  /**
+   * The same events as the JSON text stored, unparsed: a page served as it is costs no parse
+   * and no serialisation (reads of 5,000-event pages must not starve ingest).
+   */
+  listEventTexts(runId: string, query?: EventQuery): Promise<EventText[]>
   countEvents(runId: string): Promise<number>
   /** Every run still `running` becomes `interrupted` (server start); returns their ids. */
   interruptRunning(at: string): Promise<string[]>

@@ -21,6 +21,7 @@ import type {
 import { StoreConflictError } from './contract.js'
 import type {
   EventQuery,
+  EventText,
   ExperimentUpdate,
   NewExperiment,
   NewRun,
@@ -518,6 +519,25 @@ export class PostgresStore implements Store {
   }
 
   async listEvents(runId: string, options: EventQuery = {}): Promise<JournalEvent[]> {
+    // `pg` parses json columns, so body is the event object itself.
+    const rows = await this.#readEvents<{ body: JournalEvent }>('body', runId, options)
+    return rows.map((row) => row.body)
+  }
+
+  async listEventTexts(runId: string, options: EventQuery = {}): Promise<EventText[]> {
+    // `json` keeps the text as given: ::text returns it without a parse on either side.
+    return this.#readEvents<{ seq: number; json: string }>(
+      'seq, body::text AS json',
+      runId,
+      options
+    )
+  }
+
+  #readEvents<R extends pg.QueryResultRow>(
+    columns: string,
+    runId: string,
+    options: EventQuery
+  ): Promise<R[]> {
     const excluded = options.excludeTypes ?? []
     const others = excluded.filter((type) => type !== 'op')
     // `type <> 'op'` is a literal, not a parameter, so the planner can use the partial index
@@ -536,14 +556,12 @@ export class PostgresStore implements Store {
     if (others.length > 0) {
       values.push(others)
     }
-    // `pg` parses json columns, so body is the event object itself.
-    const rows = await query<{ body: JournalEvent }>(
+    return query<R>(
       this.#pool,
-      `SELECT body FROM run_events WHERE run_id = $1 AND seq > $2 AND seq <= $4 ${filters.join(' ')}
-       ORDER BY seq LIMIT $3`,
+      `SELECT ${columns} FROM run_events WHERE run_id = $1 AND seq > $2 AND seq <= $4
+       ${filters.join(' ')} ORDER BY seq LIMIT $3`,
       values
     )
-    return rows.map((row) => row.body)
   }
 
   async countEvents(runId: string): Promise<number> {

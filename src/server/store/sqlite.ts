@@ -21,6 +21,7 @@ import type {
 import { StoreConflictError } from './contract.js'
 import type {
   EventQuery,
+  EventText,
   ExperimentUpdate,
   NewExperiment,
   NewRun,
@@ -493,19 +494,32 @@ export class SqliteStore implements Store {
     return parseEvents(bodies)
   }
 
+  async listEventTexts(runId: string, query: EventQuery = {}): Promise<EventText[]> {
+    const excluded = query.excludeTypes ?? []
+    const others = excluded.filter((type) => type !== 'op')
+    const read = this.#eventRead(excluded.includes('op'), others.length, 'seq, body AS json')
+    return read.all(
+      runId,
+      query.after ?? -1,
+      untilOf(query),
+      ...others,
+      query.limit ?? DEFAULT_EVENT_LIMIT
+    ) as unknown as EventText[]
+  }
+
   /**
    * `type <> 'op'` is written as a literal, not a parameter, so SQLite can see that the partial
    * index `run_events_not_op` applies; other excluded types are parameters.
    */
-  #eventRead(excludeOp: boolean, others: number): Stmt<unknown[], string> {
+  #eventRead(excludeOp: boolean, others: number, columns = 'body'): Stmt<unknown[], string> {
     const filters = [
       excludeOp ? "AND type <> 'op'" : '',
       others > 0 ? `AND type NOT IN (${Array(others).fill('?').join(', ')})` : '',
     ]
     return this.#cached<string>(
-      `SELECT body FROM run_events WHERE run_id = ? AND seq > ? AND seq <= ? ${filters.join(' ')}
+      `SELECT ${columns} FROM run_events WHERE run_id = ? AND seq > ? AND seq <= ? ${filters.join(' ')}
        ORDER BY seq LIMIT ?`,
-      true
+      columns === 'body'
     )
   }
 
