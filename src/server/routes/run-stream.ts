@@ -14,6 +14,7 @@ import { idParams } from '../api/schemas.js'
 import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
 import type { ServerContext } from '../context.js'
 import { streamQuery } from './run-schemas.js'
+import { readTurn } from './event-page.js'
 
 const HEARTBEAT_MS = 15_000
 const BACKLOG_PAGE = 2000
@@ -107,6 +108,8 @@ class RunStream {
       const fromStart = this.lastSeq < 0
       let visible = 0
       for (;;) {
+        // A backlog page is a read like a journal page: it takes its turn (see event-page.ts).
+        await readTurn()
         const page = await this.ctx.store.listEvents(this.runId, {
           after: this.lastSeq,
           until: this.#until,
