@@ -208,8 +208,9 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
       }
       state.failures++
       deps.log(`run ${runId}: storing ${batch.length} events failed: ${String(error)}`)
-      if (state.tracked) {
-        // Nobody resends an agent run's events: keep them for the next write.
+      if (state.tracked && state.buffer.size + batch.length <= MAX_AHEAD) {
+        // Nobody resends an agent run's events: keep them for the next write (within the
+        // bound on held events: a store down for long loses events, not the server's memory).
         for (const event of batch) {
           if (!state.buffer.has(event.seq)) {
             state.buffer.set(event.seq, event)
