@@ -5,6 +5,7 @@
  * graceful stop (runs aborted, faults rolled back), 2 for bad flags, 3 when it cannot start.
  * @module
  */
+import { statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
@@ -39,6 +40,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     return EXIT_USAGE
   }
   const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
+  const notADir = notADirectory(dataDir)
+  if (notADir !== undefined) {
+    process.stderr.write(`ordeal server: --data '${dataDir}' ${notADir}\n`)
+    return EXIT_USAGE
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
   if (!isLoopback(options.host)) {
     process.stderr.write(
@@ -85,6 +91,28 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   await server.close()
   log('stopped')
   return 0
+}
+
+/**
+ * Why `dir` cannot be the data directory, when the cause is the argument itself (bad input,
+ * exit 2): a regular file, or a path through one. Absent is fine: the server creates it.
+ */
+function notADirectory(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    let stat
+    try {
+      stat = statSync(at)
+    } catch {
+      if (path.dirname(at) === at) {
+        return undefined
+      }
+      continue
+    }
+    if (stat.isDirectory()) {
+      return undefined
+    }
+    return at === dir ? 'is a file, not a directory' : `is inside '${at}', which is a file`
+  }
 }
 
 /** `~/x` as the default value (no shell expanded it) and from config-less scripts. */
