@@ -25,6 +25,9 @@ export interface ApiError {
     | 'forbidden'
     | 'not_found'
     | 'conflict'
+    | 'too_large'
+    | 'rate_limited'
+    | 'misdirected'
     | 'unavailable'
     | 'internal'
   /** One line, names the field when there is one. */

@@ -8,6 +8,7 @@
 import { statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
 import type { RunningServer } from '../../server/server.js'
@@ -18,6 +19,7 @@ export interface ServerCommandOptions {
   port: string
   data?: string
   resetLogin?: boolean
+  rateLimit?: string
 }
 
 export function defaultDataDir(): string {
@@ -32,6 +34,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   }
   if (options.host.trim() === '') {
     process.stderr.write('ordeal server: --host must not be empty\n')
+    return EXIT_USAGE
+  }
+  const rateLimits = options.rateLimit !== undefined ? parseRateLimits(options.rateLimit) : {}
+  if (typeof rateLimits === 'string') {
+    process.stderr.write(`ordeal server: --rate-limit: ${rateLimits}\n`)
     return EXIT_USAGE
   }
   const databaseUrl = process.env['DATABASE_URL'] || undefined
@@ -65,6 +72,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       dataDir,
       ...(databaseUrl !== undefined ? { databaseUrl } : {}),
       resetLogin: options.resetLogin ?? false,
+      rateLimits,
       onLog: log,
     })
   } catch (error) {

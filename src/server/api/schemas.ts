@@ -6,33 +6,32 @@
  */
 import { z } from 'zod'
 import { ROLES } from '../../shared/api.js'
+import { displayNameSchema, idSchema } from './names.js'
 
-/** Manifests are small; 1 MiB leaves room while keeping a single request cheap to validate. */
+/**
+ * Longest YAML a request may carry (characters); the manifest's own bound, in bytes and
+ * answered 413, is MAX_MANIFEST_BYTES (api/manifest.ts).
+ */
 const MAX_YAML = 1024 * 1024
 
 export const roleSchema = z.enum(ROLES as ['viewer', 'editor', 'owner'])
 
-export const idParams = z.strictObject({ id: z.string().min(1).max(200) })
+export const idParams = z.strictObject({ id: idSchema })
 
 export const versionParams = z.strictObject({
-  id: z.string().min(1).max(200),
+  id: idSchema,
   version: z.coerce.number().int().positive(),
 })
 
 export const loginBody = z.strictObject({ code: z.string().min(1).max(200) })
 
-const userName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[^\s/][^/]*$/, 'must not contain "/" or start with a space')
+const userName = displayNameSchema.regex(/^[^/]*$/, 'must not contain "/"')
 
 export const createUserBody = z.strictObject({ name: userName, role: roleSchema })
 export const updateUserBody = z.strictObject({ role: roleSchema })
 
 export const createTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayNameSchema,
   /** Defaults to the caller's role; never above it. */
   role: roleSchema.optional(),
   /** No expiry when absent. */
@@ -59,7 +58,18 @@ export const validationIssueSchema = z.object({
 })
 
 export const apiErrorSchema = z.object({
-  error: z.enum(['validation', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'internal']),
+  error: z.enum([
+    'validation',
+    'unauthorized',
+    'forbidden',
+    'not_found',
+    'conflict',
+    'too_large',
+    'rate_limited',
+    'misdirected',
+    'unavailable',
+    'internal',
+  ]),
   message: z.string(),
   issues: z.array(validationIssueSchema).optional(),
 })
