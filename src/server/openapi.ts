@@ -53,7 +53,8 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Open
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An API token (`ord_...`) or a session token from POST /api/auth/login.',
+          description:
+            'An API token (`ordl_tok_...`) or a session token from POST /api/auth/login.',
         },
       },
       schemas: { ApiError: jsonSchema(apiErrorSchema) },

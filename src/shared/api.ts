@@ -9,6 +9,13 @@ import type { RunResult, Verdict } from '../engine/result.js'
 
 export type { JournalEvent, RunResult, Verdict }
 
+/**
+ * Secrets say what they are: one-time login codes are only exchanged at `/api/auth/login`,
+ * tokens (API and session) are only bearer tokens. The UI reads the prefix too: a login link
+ * carrying a token is refused, never used as a session.
+ */
+export const SECRET_PREFIX = { login: 'ordl_login_', token: 'ordl_tok_' } as const
+
 export type Role = 'owner' | 'editor' | 'viewer'
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'owner']
 

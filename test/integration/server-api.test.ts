@@ -499,6 +499,44 @@ describe('login, users and tokens', () => {
     assert.equal((await me(session.token)).status, 401)
   })
 
+  test('login codes and tokens are different kinds: a token is never exchanged at login', async () => {
+    const apiToken = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: editor.token,
+      method: 'POST',
+      body: { name: 'ci' },
+    })
+    assert.equal(apiToken.status, 201, apiToken.text)
+    assert.match(apiToken.json.secret, /^ordl_tok_/)
+    // Someone's API token or session token in a login link: refused, and left working.
+    for (const secret of [apiToken.json.secret, editor.token]) {
+      const login = await apiFetch<ApiError>(center.url, '/api/auth/login', {
+        method: 'POST',
+        body: { code: secret },
+      })
+      assert.equal(login.status, 401, login.text)
+      assert.match(login.json.message, /not a login code/)
+      const me = await apiFetch(center.url, '/api/auth/me', { token: secret })
+      assert.equal(me.status, 200, 'the token was not used up')
+    }
+    // A login code is refused as a bearer token by its kind, and still works at login.
+    const created = await apiFetch<{ loginCode: string }>(center.url, '/api/users', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'kinds', role: 'viewer' },
+    })
+    assert.match(created.json.loginCode, /^ordl_login_/)
+    const asBearer = await apiFetch<ApiError>(center.url, '/api/auth/me', {
+      token: created.json.loginCode,
+    })
+    assert.equal(asBearer.status, 401)
+    assert.match(asBearer.json.message, /a login code is not a token/)
+    const login = await apiFetch(center.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: created.json.loginCode },
+    })
+    assert.equal(login.status, 200, login.text)
+  })
+
   test('a one-time code works exactly once', async () => {
     const created = await apiFetch<{ user: User; loginCode: string; loginLink: string }>(
       center.url,
@@ -513,7 +551,7 @@ describe('login, users and tokens', () => {
     })
     assert.equal(first.status, 200)
     assert.equal(first.json.user.name, 'once')
-    assert.match(first.json.token, /^ord_[A-Za-z0-9_-]{43}$/)
+    assert.match(first.json.token, /^ordl_tok_[A-Za-z0-9_-]{43}$/)
     const me = await apiFetch<{ user: User; role: Role }>(center.url, '/api/auth/me', {
       token: first.json.token,
     })
@@ -633,7 +671,10 @@ describe('login, users and tokens', () => {
 
   test('--reset-login prints a new one-time link for the owner, replacing older ones', async () => {
     const codeOf = () => {
-      assert.ok(center.loginLink?.startsWith(`${center.url}/login?code=ord_`), center.output())
+      assert.ok(
+        center.loginLink?.startsWith(`${center.url}/login?code=ordl_login_`),
+        center.output()
+      )
       return new URL(center.loginLink ?? '').searchParams.get('code')
     }
     await center.restart(['--reset-login'])
