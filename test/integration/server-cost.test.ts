@@ -229,7 +229,7 @@ describe('manifest bounds', () => {
   })
 
   /** Each request with /api/health beside it: both answer, neither waits behind the other. */
-  async function withHealth(request: () => Promise<{ status: number; text: string }>) {
+  async function withHealth<T>(request: () => Promise<T>): Promise<T> {
     const [answer, health] = await Promise.all([
       request(),
       apiFetch(center.url, '/api/health', { headers: {} }),
@@ -271,9 +271,7 @@ describe('manifest bounds', () => {
         const r = await withHealth(() =>
           apiFetch(center.url, path, { token: editor.token, method, body })
         )
-        const text = path.endsWith('/validate')
-          ? JSON.stringify((r as { json: unknown }).json)
-          : r.text
+        const text = path.endsWith('/validate') ? JSON.stringify(r.json) : r.text
         if (!path.endsWith('/validate')) {
           assert.equal(r.status, 400, `${path}: ${r.text}`)
         }
