@@ -115,12 +115,23 @@ export interface Experiment extends ExperimentSummary {
   yaml: string
 }
 
-export interface ExperimentVersion {
+/** A version's metadata: what the versions list pages through (the YAML is read one by one). */
+export interface ExperimentVersionInfo {
   experimentId: string
   version: number
-  yaml: string
   createdAt: string
   createdBy: string
+}
+
+export interface ExperimentVersion extends ExperimentVersionInfo {
+  yaml: string
+}
+
+/** `GET /api/experiments/:id/versions?before=N&limit=M`: newest first. */
+export interface ExperimentVersionPage {
+  versions: ExperimentVersionInfo[]
+  /** The `before` for the next (older) page; absent when this page was the last. */
+  next?: number
 }
 
 export interface RunSummary {

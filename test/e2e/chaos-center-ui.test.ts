@@ -102,6 +102,9 @@ describe('Chaos Center UI in headless Chromium', () => {
     await page.getByTestId('history-chart').waitFor()
     await page.getByTestId('run-row').first().waitFor()
     assert.equal(await page.getByTestId('run-row').count(), 1)
+    // Versions: one page of metadata; v1 is the only one.
+    await page.getByTestId('version-row').first().waitFor()
+    assert.equal(await page.getByTestId('version-row').count(), 1)
     await shot('history')
 
     // The list shows the last verdict.
@@ -133,6 +136,8 @@ describe('login links in a signed-in browser (login CSRF)', () => {
     await center?.dispose()
   })
 
+  let bait: CreatedToken
+
   test("someone's API token in a login link is refused; the session stays", async () => {
     const user = await createUserWithToken(center, 'viewer', 'mallory')
     const token = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
@@ -140,6 +145,7 @@ describe('login links in a signed-in browser (login CSRF)', () => {
       method: 'POST',
       body: { name: 'bait' },
     })
+    bait = token.json
     await page.goto(loginUrl(center, token.json.secret))
     await page
       .getByTestId('login-error')
@@ -147,6 +153,22 @@ describe('login links in a signed-in browser (login CSRF)', () => {
       .waitFor()
     await page.goto(new URL('/', center.url).href)
     await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
+  })
+
+  test("the tokens page says tokens outlive logout; the owner revokes a user's tokens", async () => {
+    await page.goto(new URL('/settings', center.url).href)
+    await page
+      .getByTestId('tokens-outlive-logout')
+      .getByText(/keeps working after you log out/)
+      .waitFor()
+    page.once('dialog', (dialog) => void dialog.accept())
+    await page
+      .locator('[data-testid="user-row"][data-name="mallory"]')
+      .getByTestId('revoke-user-tokens')
+      .click()
+    await page.getByText('Revoked 2 token(s) of mallory.').waitFor()
+    const me = await apiFetch(center.url, '/api/auth/me', { token: bait.secret })
+    assert.equal(me.status, 401)
   })
 
   test('a login link while signed in asks first, naming the current user', async () => {

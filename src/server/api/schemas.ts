@@ -23,6 +23,12 @@ export const versionParams = z.strictObject({
   version: z.coerce.number().int().positive(),
 })
 
+export const versionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** Only versions older than this one: the `next` of the previous page. */
+  before: z.coerce.number().int().positive().optional(),
+})
+
 export const loginBody = z.strictObject({ code: z.string().min(1).max(200) })
 
 const userName = displayNameSchema.regex(/^[^/]*$/, 'must not contain "/"')
@@ -124,12 +130,18 @@ export const experimentSummarySchema = z.object({
 
 export const experimentSchema = experimentSummarySchema.extend({ yaml: z.string() })
 
-export const experimentVersionSchema = z.object({
+export const experimentVersionInfoSchema = z.object({
   experimentId: z.string(),
   version: z.number().int(),
-  yaml: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),
+})
+
+export const experimentVersionSchema = experimentVersionInfoSchema.extend({ yaml: z.string() })
+
+export const experimentVersionPageSchema = z.object({
+  versions: z.array(experimentVersionInfoSchema),
+  next: z.number().int().optional(),
 })
 
 export const validationResultSchema = z.object({
