@@ -21,7 +21,7 @@ import { isLoopbackHostHeader } from './http/host-check.js'
 import {
   createRateLimiter,
   DEFAULT_RATE_LIMITS,
-  type RateClass,
+  rateClassOf,
   type RateLimits,
 } from './http/rate-limits.js'
 
@@ -160,10 +160,6 @@ export function buildApp(
 
 function notFoundError(request: FastifyRequest): HttpError {
   return new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`)
-}
-
-function rateClassOf(route: RouteDef): RateClass {
-  return route.rate ?? (route.method === 'GET' ? 'none' : 'write')
 }
 
 /** Maps anything thrown to a status and an ApiError. */

@@ -13,6 +13,11 @@ import { HttpError } from './route.js'
 /** Which budget a route spends: `none` for reads. */
 export type RateClass = 'login' | 'write' | 'ingest' | 'none'
 
+/** The budget a route spends: its own `rate`, else `write` for every method but GET. */
+export function rateClassOf(route: { method: string; rate?: RateClass }): RateClass {
+  return route.rate ?? (route.method === 'GET' ? 'none' : 'write')
+}
+
 /** Requests allowed per window (one minute unless `windowMs` says otherwise). */
 export interface RateLimits {
   /** Login attempts per address. @default 60 */
