@@ -108,8 +108,7 @@ async function recordedRun(store: Store, id: string) {
  * differs from its current one, so the history shows which manifest each recorded run used.
  */
 async function experimentFor(store: Store, yaml: string, by: User): Promise<Experiment> {
-  checkManifest(yaml)
-  const { name, hypothesis } = identity(yaml)
+  const { name, hypothesis } = checkManifest(yaml) ?? identity(yaml)
   const now = new Date().toISOString()
   let current = await store.getExperimentByName(name)
   if (!current) {
@@ -154,18 +153,20 @@ async function experimentFor(store: Store, yaml: string, by: User): Promise<Expe
  * The same checks as a manifest saved from the UI, but the manifest was already loaded on the
  * recording machine with its variables, which this server does not have: unset `${NAME}`
  * variables are accepted. (They stop the load before the schema checks, so such a manifest
- * is checked for YAML and a name only.) Files are not checked by the load anyway.
+ * is checked for YAML and a name only, by `identity`.) Files are not checked by the load
+ * anyway. Answers the manifest's name and hypothesis when it loaded, undefined otherwise.
  */
-function checkManifest(yaml: string): void {
+function checkManifest(yaml: string): { name: string; hypothesis: string } | undefined {
   try {
-    loadManifest(yaml)
+    const { name, hypothesis } = loadManifest(yaml)
+    return { name, hypothesis }
   } catch (error) {
     if (
       error instanceof ValidationError &&
       error.issues.length > 0 &&
       error.issues.every((issue) => UNSET_VARIABLE.test(issue.message))
     ) {
-      return
+      return undefined
     }
     throw error
   }
