@@ -20,3 +20,15 @@ test('--data pointing at a regular file (or through one) exits 2 with one line',
     assert.match(lines[0]!, /^ordeal server: --data '.*not-a-dir(\/sub)?' .*file/)
   }
 })
+
+test('a bad --rate-limit exits 2 with one line naming it', async () => {
+  const r = await ws.run(
+    ['server', '--port', '0', '--data', `${ws.dir}/data`, '--rate-limit', 'login=many'],
+    { timeoutMs: 20_000 }
+  )
+  assert.equal(r.exitCode, 2, r.stderr)
+  assert.equal(
+    r.stderr,
+    "ordeal server: --rate-limit: 'login=many' is not NAME=N (login, write, ingest, window)\n"
+  )
+})
