@@ -16,9 +16,11 @@ export default defineConfig({
     sourcemap: true,
   },
   server: {
+    // changeOrigin: the server on loopback answers only a Host naming itself (DNS rebinding
+    // guard), so the proxy must send 127.0.0.1:7700, not the dev server's localhost:5173.
     proxy: {
-      '/api': { target: 'http://127.0.0.1:7700', changeOrigin: false },
-      '/metrics': 'http://127.0.0.1:7700',
+      '/api': { target: 'http://127.0.0.1:7700', changeOrigin: true },
+      '/metrics': { target: 'http://127.0.0.1:7700', changeOrigin: true },
     },
   },
 })

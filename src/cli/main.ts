@@ -115,8 +115,18 @@ program
   .option('--port <port>', 'port to listen on (0: a free one)', '7700')
   .option('--data <dir>', 'data directory (SQLite database, run work dirs)', '~/.ordeal/server')
   .option('--reset-login', 'print a new one-time login link for the owner')
-  .action(async (options: { host: string; port: string; data: string; resetLogin?: boolean }) =>
-    exit(await serverCommand(options))
+  .option(
+    '--rate-limit <spec>',
+    'requests per minute: login (per address), write (per token; 2x per address), ingest (event batches per token), e.g. login=60,write=1200,ingest=60000,window=60s'
+  )
+  .action(
+    async (options: {
+      host: string
+      port: string
+      data: string
+      resetLogin?: boolean
+      rateLimit?: string
+    }) => exit(await serverCommand(options))
   )
 
 program

@@ -14,6 +14,12 @@ import { isAlias, isMap, isScalar, isSeq, type Document } from 'yaml'
  */
 export const MAX_NESTING = 100
 
+/**
+ * Keys (mapping entries) in one manifest, all mappings together. A large real manifest has a
+ * few thousand; 75,000 keys in 1 MB took the old quadratic duplicate check 74 s (issue 12).
+ */
+export const MAX_KEYS = 10_000
+
 /** What `toJS` may expand aliases to (its `maxAliasCount`): bounds billion-laughs bombs. */
 export const MAX_ALIAS_COUNT = 100
 
@@ -43,6 +49,7 @@ export function checkStructure(doc: Document): { issues: StructureIssue[]; alias
   const issues: StructureIssue[] = []
   const aliases: AliasUse[] = []
   let tooDeep = false
+  let keys = 0
   const stack: { node: unknown; path: (string | number)[]; depth: number }[] = [
     { node: doc.contents, path: [], depth: 0 },
   ]
@@ -71,6 +78,20 @@ export function checkStructure(doc: Document): { issues: StructureIssue[]; alias
         stack.push({ node: item, path: [...path, i], depth: depth + 1 })
       )
       continue
+    }
+    keys += node.items.length
+    if (keys > MAX_KEYS) {
+      // Stop walking: the rest would only cost time, and one issue says what to do.
+      return {
+        issues: [
+          {
+            path,
+            offset: node.range?.[0],
+            message: `more than ${MAX_KEYS} keys in one manifest: split it or shorten it`,
+          },
+        ],
+        aliases,
+      }
     }
     const seen = new Set<unknown>()
     for (const pair of node.items) {

@@ -65,8 +65,16 @@ export function loadExperimentText(
   return resolveExperiment(input, { baseDir: path.dirname(path.resolve(file)), file })
 }
 
-/** Parses and validates, returning the typed input (defaults not yet applied). */
-export function parseManifest(text: string, file: string): ExperimentInput {
+/**
+ * Parses YAML into data with the manifest bounds (nesting, keys, aliases) and a linear
+ * duplicate-key check, without the schema: for callers that only need a field or two of a
+ * manifest that may not validate yet (the Chaos Center's record route).
+ */
+export function parseManifestYaml(text: string, file: string): unknown {
+  return readYaml(text, file).data
+}
+
+function readYaml(text: string, file: string): { data: unknown; positions: YamlPositions } {
   const lineCounter = new LineCounter()
   let doc: Document
   try {
@@ -114,6 +122,12 @@ export function parseManifest(text: string, file: string): ExperimentInput {
       { file, line: positions.lineOf(failure.offset), path: '', message: failure.message },
     ])
   }
+  return { data, positions }
+}
+
+/** Parses and validates, returning the typed input (defaults not yet applied). */
+export function parseManifest(text: string, file: string): ExperimentInput {
+  const { data, positions } = readYaml(text, file)
   if (data === null || data === undefined) {
     throw manifestError([
       { file, line: 1, path: '', message: 'the file is empty; expected an Experiment manifest' },

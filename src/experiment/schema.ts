@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from 'zod'
+import { NAME_PATTERN } from '../shared/names.js'
 import { duration, strictObject } from './schema-parts.js'
 import { faultSchemas, FAULT_TYPES } from '../faults/schemas.js'
 import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
@@ -14,7 +15,7 @@ import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
 export const API_VERSION = 'ordeal.dev/v1'
 
 const name = () =>
-  z.string({ error: 'must be a name' }).regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
+  z.string({ error: 'must be a name' }).regex(NAME_PATTERN, {
     error: 'must be lowercase letters, digits and dashes (like a Kubernetes name)',
   })
 

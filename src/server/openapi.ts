@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import { rateClassOf } from './http/rate-limits.js'
 import type { RouteDef } from './http/route.js'
 import { apiErrorSchema } from './api/schemas.js'
 
@@ -53,7 +54,8 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string): Open
         bearer: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An API token (`ord_...`) or a session token from POST /api/auth/login.',
+          description:
+            'An API token (`ordl_tok_...`) or a session token from POST /api/auth/login.',
         },
       },
       schemas: { ApiError: jsonSchema(apiErrorSchema) },
@@ -109,6 +111,15 @@ function operation(route: RouteDef): Record<string, unknown> {
   }
   if (route.method !== 'GET') {
     responses['409'] = errorResponse('conflict (a taken name, a stale version)')
+  }
+  if (route.body) {
+    responses['413'] = errorResponse('the body (or the manifest in it) is larger than the limit')
+  }
+  if (rateClassOf(route) !== 'none') {
+    responses['429'] = {
+      ...errorResponse('rate limit reached (`ordeal server --rate-limit`)'),
+      headers: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
+    }
   }
   op['responses'] = responses
   return op

@@ -17,6 +17,7 @@ import { createServerMetrics } from './metrics/index.js'
 import { packageRoot, packageVersion } from './package-root.js'
 import { allRoutes } from './routes/index.js'
 import { openStore } from './store/open.js'
+import type { RateLimits } from './http/rate-limits.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 7700
@@ -28,6 +29,8 @@ export interface ServerOptions {
   databaseUrl?: string
   /** Issue a new one-time login code for the owner (`ordeal server --reset-login`). */
   resetLogin?: boolean
+  /** Request rate limits (defaults: DEFAULT_RATE_LIMITS). */
+  rateLimits?: Partial<RateLimits>
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
 }
@@ -89,7 +92,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       startedAt: Date.now(),
       version: packageVersion(),
     }
-    const app = buildApp(ctx, allRoutes)
+    let listeningPort = port
+    const app = buildApp(ctx, allRoutes, {
+      ...(isLoopback(host) ? { loopbackPort: () => listeningPort } : {}),
+      ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    })
     try {
       await app.listen({ host, port })
     } catch (error) {
@@ -98,7 +105,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw error
     }
     const address = app.server.address()
-    baseUrl = urlFor(host, typeof address === 'object' && address ? address.port : port)
+    listeningPort = typeof address === 'object' && address ? address.port : port
+    baseUrl = urlFor(host, listeningPort)
 
     let closing: Promise<void> | undefined
     return {

@@ -9,6 +9,13 @@ import type { RunResult, Verdict } from '../engine/result.js'
 
 export type { JournalEvent, RunResult, Verdict }
 
+/**
+ * Secrets say what they are: one-time login codes are only exchanged at `/api/auth/login`,
+ * tokens (API and session) are only bearer tokens. The UI reads the prefix too: a login link
+ * carrying a token is refused, never used as a session.
+ */
+export const SECRET_PREFIX = { login: 'ordl_login_', token: 'ordl_tok_' } as const
+
 export type Role = 'owner' | 'editor' | 'viewer'
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'owner']
 
@@ -25,6 +32,9 @@ export interface ApiError {
     | 'forbidden'
     | 'not_found'
     | 'conflict'
+    | 'too_large'
+    | 'rate_limited'
+    | 'misdirected'
     | 'unavailable'
     | 'internal'
   /** One line, names the field when there is one. */
@@ -105,12 +115,23 @@ export interface Experiment extends ExperimentSummary {
   yaml: string
 }
 
-export interface ExperimentVersion {
+/** A version's metadata: what the versions list pages through (the YAML is read one by one). */
+export interface ExperimentVersionInfo {
   experimentId: string
   version: number
-  yaml: string
   createdAt: string
   createdBy: string
+}
+
+export interface ExperimentVersion extends ExperimentVersionInfo {
+  yaml: string
+}
+
+/** `GET /api/experiments/:id/versions?before=N&limit=M`: newest first. */
+export interface ExperimentVersionPage {
+  versions: ExperimentVersionInfo[]
+  /** The `before` for the next (older) page; absent when this page was the last. */
+  next?: number
 }
 
 export interface RunSummary {

@@ -8,7 +8,13 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
-import { startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import type { CreatedToken } from '../../src/shared/api.js'
+import {
+  apiFetch,
+  createUserWithToken,
+  startChaosCenter,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
 import { artifactsDir, launchBrowser, screenshotter } from '../support/browser.js'
 
 describe('Chaos Center UI in headless Chromium', () => {
@@ -96,6 +102,9 @@ describe('Chaos Center UI in headless Chromium', () => {
     await page.getByTestId('history-chart').waitFor()
     await page.getByTestId('run-row').first().waitFor()
     assert.equal(await page.getByTestId('run-row').count(), 1)
+    // Versions: one page of metadata; v1 is the only one.
+    await page.getByTestId('version-row').first().waitFor()
+    assert.equal(await page.getByTestId('version-row').count(), 1)
     await shot('history')
 
     // The list shows the last verdict.
@@ -105,6 +114,86 @@ describe('Chaos Center UI in headless Chromium', () => {
     await shot('experiments-after-run')
   })
 })
+
+describe('login links in a signed-in browser (login CSRF)', () => {
+  let center: ChaosCenter
+  let browser: Browser
+  let page: Page
+
+  before(async () => {
+    center = await startChaosCenter()
+    browser = await launchBrowser()
+    page = await (await browser.newContext()).newPage()
+    // Signed in as the owner, as a browser with a session is.
+    await page.goto(new URL('/login', center.url).href)
+    await page.getByTestId('login-code').fill(center.ownerToken)
+    await page.getByTestId('login-submit').click()
+    await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await center?.dispose()
+  })
+
+  let bait: CreatedToken
+
+  test("someone's API token in a login link is refused; the session stays", async () => {
+    const user = await createUserWithToken(center, 'viewer', 'mallory')
+    const token = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: user.token,
+      method: 'POST',
+      body: { name: 'bait' },
+    })
+    bait = token.json
+    await page.goto(loginUrl(center, token.json.secret))
+    await page
+      .getByTestId('login-error')
+      .getByText(/does not carry a login code/)
+      .waitFor()
+    await page.goto(new URL('/', center.url).href)
+    await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
+  })
+
+  test("the tokens page says tokens outlive logout; the owner revokes a user's tokens", async () => {
+    await page.goto(new URL('/settings', center.url).href)
+    await page
+      .getByTestId('tokens-outlive-logout')
+      .getByText(/keeps working after you log out/)
+      .waitFor()
+    page.once('dialog', (dialog) => void dialog.accept())
+    await page
+      .locator('[data-testid="user-row"][data-name="mallory"]')
+      .getByTestId('revoke-user-tokens')
+      .click()
+    await page.getByText('Revoked 2 token(s) of mallory.').waitFor()
+    const me = await apiFetch(center.url, '/api/auth/me', { token: bait.secret })
+    assert.equal(me.status, 401)
+  })
+
+  test('a login link while signed in asks first, naming the current user', async () => {
+    const created = await apiFetch<{ loginLink: string }>(center.url, '/api/users', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'trent', role: 'editor' },
+    })
+    const link = created.json.loginLink
+    await page.goto(link)
+    await page.getByTestId('login-switch-confirm').waitFor()
+    assert.equal(await page.getByTestId('login-current-user').textContent(), 'owner')
+    // Staying keeps the session, and the code is not spent.
+    await page.getByTestId('login-stay').click()
+    await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
+    // Switching uses the code.
+    await page.goto(link)
+    await page.getByTestId('login-switch').click()
+    await page.locator('[data-testid="whoami"][data-name="trent"]').waitFor()
+  })
+})
+
+function loginUrl(center: ChaosCenter, code: string): string {
+  return new URL(`/login?code=${encodeURIComponent(code)}`, center.url).href
+}
 
 async function assertNoIssues(page: Page): Promise<void> {
   // Validation is debounced and asynchronous: wait for the list to empty and Save to enable.

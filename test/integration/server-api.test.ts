@@ -12,6 +12,7 @@ import type {
   CreatedToken,
   Experiment,
   ExperimentVersion,
+  ExperimentVersionPage,
   Health,
   HubTemplate,
   Role,
@@ -67,6 +68,8 @@ const ACCESS: Record<string, string> = {
   'POST /api/users': 'owner',
   'PATCH /api/users/:id': 'owner',
   'DELETE /api/users/:id': 'owner',
+  'GET /api/users/:id/tokens': 'owner',
+  'DELETE /api/users/:id/tokens': 'owner',
   'GET /api/tokens': 'viewer',
   'POST /api/tokens': 'viewer',
   'DELETE /api/tokens/:id': 'viewer',
@@ -434,15 +437,37 @@ describe('experiments', () => {
     })
     assert.equal(stale.status, 409)
     assert.equal(stale.json.error, 'conflict')
-    const versions = await apiFetch<ExperimentVersion[]>(
+    const versions = await apiFetch<ExperimentVersionPage>(
       center.url,
       `/api/experiments/${id}/versions`,
       { token: viewer.token }
     )
     assert.deepEqual(
-      versions.json.map((v) => v.version),
-      [1, 2]
+      versions.json.versions.map((v) => v.version),
+      [2, 1]
     )
+    assert.equal(versions.json.next, undefined)
+    assert.equal('yaml' in versions.json.versions[0]!, false, 'the list carries no YAML')
+    // Keyset pages: `next` is the `before` of the older page.
+    const page1 = await apiFetch<ExperimentVersionPage>(
+      center.url,
+      `/api/experiments/${id}/versions?limit=1`,
+      { token: viewer.token }
+    )
+    assert.deepEqual(page1.json, { versions: [versions.json.versions[0]], next: 2 })
+    const page2 = await apiFetch<ExperimentVersionPage>(
+      center.url,
+      `/api/experiments/${id}/versions?limit=1&before=2`,
+      { token: viewer.token }
+    )
+    assert.deepEqual(page2.json, { versions: [versions.json.versions[1]] })
+    const tooMany = await apiFetch<ApiError>(
+      center.url,
+      `/api/experiments/${id}/versions?limit=100000`,
+      { token: viewer.token }
+    )
+    assert.equal(tooMany.status, 400)
+    assert.match(tooMany.json.message, /^query\.limit: /)
     const v1 = await apiFetch<ExperimentVersion>(center.url, `/api/experiments/${id}/versions/1`, {
       token: viewer.token,
     })
@@ -499,6 +524,44 @@ describe('login, users and tokens', () => {
     assert.equal((await me(session.token)).status, 401)
   })
 
+  test('login codes and tokens are different kinds: a token is never exchanged at login', async () => {
+    const apiToken = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: editor.token,
+      method: 'POST',
+      body: { name: 'ci' },
+    })
+    assert.equal(apiToken.status, 201, apiToken.text)
+    assert.match(apiToken.json.secret, /^ordl_tok_/)
+    // Someone's API token or session token in a login link: refused, and left working.
+    for (const secret of [apiToken.json.secret, editor.token]) {
+      const login = await apiFetch<ApiError>(center.url, '/api/auth/login', {
+        method: 'POST',
+        body: { code: secret },
+      })
+      assert.equal(login.status, 401, login.text)
+      assert.match(login.json.message, /not a login code/)
+      const me = await apiFetch(center.url, '/api/auth/me', { token: secret })
+      assert.equal(me.status, 200, 'the token was not used up')
+    }
+    // A login code is refused as a bearer token by its kind, and still works at login.
+    const created = await apiFetch<{ loginCode: string }>(center.url, '/api/users', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'kinds', role: 'viewer' },
+    })
+    assert.match(created.json.loginCode, /^ordl_login_/)
+    const asBearer = await apiFetch<ApiError>(center.url, '/api/auth/me', {
+      token: created.json.loginCode,
+    })
+    assert.equal(asBearer.status, 401)
+    assert.match(asBearer.json.message, /a login code is not a token/)
+    const login = await apiFetch(center.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: created.json.loginCode },
+    })
+    assert.equal(login.status, 200, login.text)
+  })
+
   test('a one-time code works exactly once', async () => {
     const created = await apiFetch<{ user: User; loginCode: string; loginLink: string }>(
       center.url,
@@ -513,7 +576,7 @@ describe('login, users and tokens', () => {
     })
     assert.equal(first.status, 200)
     assert.equal(first.json.user.name, 'once')
-    assert.match(first.json.token, /^ord_[A-Za-z0-9_-]{43}$/)
+    assert.match(first.json.token, /^ordl_tok_[A-Za-z0-9_-]{43}$/)
     const me = await apiFetch<{ user: User; role: Role }>(center.url, '/api/auth/me', {
       token: first.json.token,
     })
@@ -585,6 +648,43 @@ describe('login, users and tokens', () => {
     assert.equal(after.json.message, 'invalid or expired token')
   })
 
+  test("an owner lists and revokes every token of a user; tokens outlive their session's logout", async () => {
+    const carol = await createUserWithToken(center, 'editor', 'carol')
+    const minted = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: carol.token,
+      method: 'POST',
+      body: { name: 'forever' },
+    })
+    assert.equal(minted.status, 201)
+    assert.equal(minted.json.expiresAt, undefined)
+    // Logging out ends the session that minted it; the API token lives on...
+    await apiFetch(center.url, '/api/auth/logout', { token: carol.token, method: 'POST' })
+    assert.equal((await apiFetch(center.url, '/api/auth/me', { token: carol.token })).status, 401)
+    const me = await apiFetch(center.url, '/api/auth/me', { token: minted.json.secret })
+    assert.equal(me.status, 200)
+    // ...until the owner revokes the user's tokens.
+    const listed = await apiFetch<ApiToken[]>(center.url, `/api/users/${carol.user.id}/tokens`, {
+      token: center.ownerToken,
+    })
+    assert.equal(listed.status, 200, listed.text)
+    assert.deepEqual(
+      listed.json.map((t) => t.name),
+      ['forever']
+    )
+    const revoked = await apiFetch<{ revoked: number }>(
+      center.url,
+      `/api/users/${carol.user.id}/tokens`,
+      { token: center.ownerToken, method: 'DELETE' }
+    )
+    assert.deepEqual(revoked.json, { revoked: 1 })
+    const after = await apiFetch(center.url, '/api/auth/me', { token: minted.json.secret })
+    assert.equal(after.status, 401)
+    const missing = await apiFetch(center.url, '/api/users/usr_nobody/tokens', {
+      token: center.ownerToken,
+    })
+    assert.equal(missing.status, 404)
+  })
+
   test('a demoted user’s tokens lose the role at once; the last owner stays', async () => {
     const someone = await createUserWithToken(center, 'editor')
     const demote = await apiFetch<User>(center.url, `/api/users/${someone.user.id}`, {
@@ -633,7 +733,10 @@ describe('login, users and tokens', () => {
 
   test('--reset-login prints a new one-time link for the owner, replacing older ones', async () => {
     const codeOf = () => {
-      assert.ok(center.loginLink?.startsWith(`${center.url}/login?code=ord_`), center.output())
+      assert.ok(
+        center.loginLink?.startsWith(`${center.url}/login?code=ordl_login_`),
+        center.output()
+      )
       return new URL(center.loginLink ?? '').searchParams.get('code')
     }
     await center.restart(['--reset-login'])

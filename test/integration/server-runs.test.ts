@@ -16,7 +16,7 @@ import { journalOf, passingRun } from '../support/journal-fixtures.js'
 import type {
   EventPage,
   Experiment,
-  ExperimentVersion,
+  ExperimentVersionPage,
   JournalEvent,
   LoginResponse,
   Run,
@@ -355,10 +355,10 @@ test('recording checks the manifest (unset variables aside), caps seq and names 
   const remote = manifest('cli-vars', '2s').replace("'-e'", "'${REMOTE_ONLY_FLAG}'")
   const vars = await record('cli-vars', remote)
   assert.equal(vars.r.status, 201, vars.r.text)
-  const versions = await api<ExperimentVersion[]>(
+  const versions = await api<ExperimentVersionPage>(
     `/api/experiments/${vars.r.json.experimentId}/versions`
   )
-  assert.equal(versions.json[0]?.createdBy, 'owner')
+  assert.equal(versions.json.versions[0]?.createdBy, 'owner')
 
   const { runId, r } = await record('cli-seq')
   assert.equal(r.status, 201, r.text)

@@ -275,6 +275,19 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal(await store.deleteLoginCodes('u1'), 0)
       })
 
+      it("deletes every token of a user (API, session, unused codes), nobody else's", async () => {
+        await store.createUser(user('u2'))
+        await store.createToken(token('t1', 'u1'))
+        await store.createToken(token('c1', 'u1', { oneTime: true }))
+        await store.createToken(token('t2', 'u2'))
+        assert.equal(await store.deleteUserTokens('u1'), 2)
+        assert.equal(await store.findToken('hash-t1', at(4)), undefined)
+        assert.equal(await store.findToken('hash-c1', at(4)), undefined)
+        assert.equal((await store.findToken('hash-t2', at(4)))?.id, 't2')
+        assert.equal(await store.deleteUserTokens('u1'), 0)
+        assert.ok(await store.getUser('u1'), 'the user stays')
+      })
+
       it('lists tokens, all or per user, and deletes them', async () => {
         await store.createUser(user('u2'))
         await store.createToken(token('t1', 'u1'))
@@ -311,13 +324,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.deepEqual(await store.getExperiment('e1'), created)
         assert.equal(await store.getExperiment('nope'), undefined)
         assert.deepEqual(await store.listExperimentVersions('e1'), [
-          {
-            experimentId: 'e1',
-            version: 1,
-            yaml: 'name: experiment e1\n',
-            createdAt: at(10),
-            createdBy: 'u1',
-          },
+          { experimentId: 'e1', version: 1, createdAt: at(10), createdBy: 'u1' },
         ])
       })
 
@@ -361,10 +368,26 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal(await store.getExperimentVersion('e1', 3), undefined)
         assert.deepEqual(
           (await store.listExperimentVersions('e1')).map((v) => v.version),
-          [1, 2]
+          [2, 1]
         )
         const missing = await store.updateExperiment('nope', { ...experiment('x') })
         assert.equal(missing, undefined)
+      })
+
+      it('versions page newest first by keyset, without their YAML', async () => {
+        await store.createExperiment(experiment('e1'))
+        for (let v = 2; v <= 7; v++) {
+          await store.updateExperiment('e1', { ...experiment('e1'), yaml: `v${v}\n` })
+        }
+        const page = async (query: { limit?: number; before?: number }) =>
+          (await store.listExperimentVersions('e1', query)).map((v) => v.version)
+        assert.deepEqual(await page({}), [7, 6, 5, 4, 3, 2, 1])
+        assert.deepEqual(await page({ limit: 3 }), [7, 6, 5])
+        assert.deepEqual(await page({ limit: 3, before: 5 }), [4, 3, 2])
+        assert.deepEqual(await page({ limit: 3, before: 2 }), [1])
+        assert.deepEqual(await page({ before: 1 }), [])
+        const [newest] = await store.listExperimentVersions('e1', { limit: 1 })
+        assert.equal('yaml' in newest!, false)
       })
 
       it('a stale expectedVersion is a conflict and changes nothing', async () => {

@@ -5,8 +5,10 @@
  * graceful stop (runs aborted, faults rolled back), 2 for bad flags, 3 when it cannot start.
  * @module
  */
+import { statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
 import type { RunningServer } from '../../server/server.js'
@@ -17,6 +19,7 @@ export interface ServerCommandOptions {
   port: string
   data?: string
   resetLogin?: boolean
+  rateLimit?: string
 }
 
 export function defaultDataDir(): string {
@@ -33,12 +36,22 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     process.stderr.write('ordeal server: --host must not be empty\n')
     return EXIT_USAGE
   }
+  const rateLimits = options.rateLimit !== undefined ? parseRateLimits(options.rateLimit) : {}
+  if (typeof rateLimits === 'string') {
+    process.stderr.write(`ordeal server: --rate-limit: ${rateLimits}\n`)
+    return EXIT_USAGE
+  }
   const databaseUrl = process.env['DATABASE_URL'] || undefined
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
     return EXIT_USAGE
   }
   const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
+  const notADir = notADirectory(dataDir)
+  if (notADir !== undefined) {
+    process.stderr.write(`ordeal server: --data '${dataDir}' ${notADir}\n`)
+    return EXIT_USAGE
+  }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
   if (!isLoopback(options.host)) {
     process.stderr.write(
@@ -59,6 +72,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       dataDir,
       ...(databaseUrl !== undefined ? { databaseUrl } : {}),
       resetLogin: options.resetLogin ?? false,
+      rateLimits,
       onLog: log,
     })
   } catch (error) {
@@ -85,6 +99,28 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   await server.close()
   log('stopped')
   return 0
+}
+
+/**
+ * Why `dir` cannot be the data directory, when the cause is the argument itself (bad input,
+ * exit 2): a regular file, or a path through one. Absent is fine: the server creates it.
+ */
+function notADirectory(dir: string): string | undefined {
+  for (let at = dir; ; at = path.dirname(at)) {
+    let stat
+    try {
+      stat = statSync(at)
+    } catch {
+      if (path.dirname(at) === at) {
+        return undefined
+      }
+      continue
+    }
+    if (stat.isDirectory()) {
+      return undefined
+    }
+    return at === dir ? 'is a file, not a directory' : `is inside '${at}', which is a file`
+  }
 }
 
 /** `~/x` as the default value (no shell expanded it) and from config-less scripts. */

@@ -11,6 +11,7 @@ import { ManifestError } from '../../experiment/errors.js'
 import type { Experiment } from '../../experiment/model.js'
 import type { ValidationIssue } from '../../shared/api.js'
 import { packageRoot } from '../package-root.js'
+import { HttpError } from '../http/route.js'
 import { ValidationError } from './validation.js'
 
 /** The file name manifests are checked under when they have no home yet. */
@@ -24,8 +25,28 @@ export function manifestIssues(error: ManifestError): ValidationIssue[] {
   }))
 }
 
-/** Loads the manifest (relative paths resolve beside `file`), or throws a 400. */
+/**
+ * Largest manifest the server reads, in bytes. Real manifests are a few KiB (the largest
+ * example is under 10); loading is linear, so this bounds what one request can cost the
+ * event loop (about 0.3 s at this size). Keys are bounded by the loader (MAX_KEYS).
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024
+
+/** 413 when `yaml` is larger than {@link MAX_MANIFEST_BYTES}. */
+export function checkManifestSize(yaml: string): void {
+  const bytes = Buffer.byteLength(yaml, 'utf8')
+  if (bytes > MAX_MANIFEST_BYTES) {
+    throw new HttpError(
+      413,
+      'too_large',
+      `body.yaml: ${Math.ceil(bytes / 1024)} KiB, larger than the limit of ${MAX_MANIFEST_BYTES / 1024} KiB for a manifest`
+    )
+  }
+}
+
+/** Loads the manifest (relative paths resolve beside `file`), or throws a 400 (413 if huge). */
 export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
+  checkManifestSize(yaml)
   try {
     return loadExperimentText(yaml, file, { set: { ORDEAL_HOME: packageRoot() }, env: {} })
   } catch (error) {

@@ -6,33 +6,38 @@
  */
 import { z } from 'zod'
 import { ROLES } from '../../shared/api.js'
+import { displayNameSchema, idSchema } from './names.js'
 
-/** Manifests are small; 1 MiB leaves room while keeping a single request cheap to validate. */
+/**
+ * Longest YAML a request may carry (characters); the manifest's own bound, in bytes and
+ * answered 413, is MAX_MANIFEST_BYTES (api/manifest.ts).
+ */
 const MAX_YAML = 1024 * 1024
 
 export const roleSchema = z.enum(ROLES as ['viewer', 'editor', 'owner'])
 
-export const idParams = z.strictObject({ id: z.string().min(1).max(200) })
+export const idParams = z.strictObject({ id: idSchema })
 
 export const versionParams = z.strictObject({
-  id: z.string().min(1).max(200),
+  id: idSchema,
   version: z.coerce.number().int().positive(),
+})
+
+export const versionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  /** Only versions older than this one: the `next` of the previous page. */
+  before: z.coerce.number().int().positive().optional(),
 })
 
 export const loginBody = z.strictObject({ code: z.string().min(1).max(200) })
 
-const userName = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[^\s/][^/]*$/, 'must not contain "/" or start with a space')
+const userName = displayNameSchema.regex(/^[^/]*$/, 'must not contain "/"')
 
 export const createUserBody = z.strictObject({ name: userName, role: roleSchema })
 export const updateUserBody = z.strictObject({ role: roleSchema })
 
 export const createTokenBody = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: displayNameSchema,
   /** Defaults to the caller's role; never above it. */
   role: roleSchema.optional(),
   /** No expiry when absent. */
@@ -59,7 +64,18 @@ export const validationIssueSchema = z.object({
 })
 
 export const apiErrorSchema = z.object({
-  error: z.enum(['validation', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'internal']),
+  error: z.enum([
+    'validation',
+    'unauthorized',
+    'forbidden',
+    'not_found',
+    'conflict',
+    'too_large',
+    'rate_limited',
+    'misdirected',
+    'unavailable',
+    'internal',
+  ]),
   message: z.string(),
   issues: z.array(validationIssueSchema).optional(),
 })
@@ -114,12 +130,18 @@ export const experimentSummarySchema = z.object({
 
 export const experimentSchema = experimentSummarySchema.extend({ yaml: z.string() })
 
-export const experimentVersionSchema = z.object({
+export const experimentVersionInfoSchema = z.object({
   experimentId: z.string(),
   version: z.number().int(),
-  yaml: z.string(),
   createdAt: z.string(),
   createdBy: z.string(),
+})
+
+export const experimentVersionSchema = experimentVersionInfoSchema.extend({ yaml: z.string() })
+
+export const experimentVersionPageSchema = z.object({
+  versions: z.array(experimentVersionInfoSchema),
+  next: z.number().int().optional(),
 })
 
 export const validationResultSchema = z.object({

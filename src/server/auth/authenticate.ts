@@ -9,7 +9,7 @@ import type { Access, Caller } from '../http/route.js'
 import { HttpError } from '../http/route.js'
 import type { Store } from '../store/contract.js'
 import { atLeast, lowerRole } from './roles.js'
-import { hashSecret } from './secrets.js'
+import { hashSecret, secretKind } from './secrets.js'
 
 const TOUCH_EVERY_MS = 60_000
 
@@ -30,6 +30,15 @@ export function createAuthenticator(store: Store, now = () => new Date()): Authe
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
     if (!match) {
       throw new HttpError(401, 'unauthorized', "the Authorization header must be 'Bearer <token>'")
+    }
+    if (secretKind(match[1]!) !== 'token') {
+      throw new HttpError(
+        401,
+        'unauthorized',
+        secretKind(match[1]!) === 'login'
+          ? 'a login code is not a token: open it as /login?code=… to get a session'
+          : 'invalid or expired token'
+      )
     }
     const at = now()
     const token = await store.findToken(hashSecret(match[1]!), at.toISOString())

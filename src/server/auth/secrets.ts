@@ -5,10 +5,35 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { SECRET_PREFIX } from '../../shared/api.js'
 
-/** `ord_<base64url of 32 random bytes>`: recognisable in logs and secret scanners. */
-export function newSecret(): string {
-  return `ord_${randomBytes(32).toString('base64url')}`
+/**
+ * The two kinds of secret, told apart by their prefix before any lookup: a one-time login
+ * code (`ordl_login_…`) is only ever exchanged at login, and an API or session token
+ * (`ordl_tok_…`) is only ever a bearer token. Opening `/login?code=<someone's API token>` in
+ * a signed-in browser replaced its session (issue 12): a token is never a login code now.
+ * The store marks codes `oneTime` as well, so neither check alone decides.
+ */
+export { SECRET_PREFIX }
+export type SecretKind = keyof typeof SECRET_PREFIX
+
+/** Tokens of earlier versions (`ord_…`): still bearer tokens until they expire or are revoked. */
+const LEGACY_TOKEN_PREFIX = 'ord_'
+
+/** `<prefix><base64url of 32 random bytes>`: recognisable in logs and secret scanners. */
+export function newSecret(kind: SecretKind): string {
+  return `${SECRET_PREFIX[kind]}${randomBytes(32).toString('base64url')}`
+}
+
+/** The kind a secret claims by its prefix; undefined for anything else. */
+export function secretKind(secret: string): SecretKind | undefined {
+  if (secret.startsWith(SECRET_PREFIX.login)) {
+    return 'login'
+  }
+  if (secret.startsWith(SECRET_PREFIX.token) || secret.startsWith(LEGACY_TOKEN_PREFIX)) {
+    return 'token'
+  }
+  return undefined
 }
 
 export function hashSecret(secret: string): string {

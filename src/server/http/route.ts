@@ -8,7 +8,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
-import type { Role, User } from '../../shared/api.js'
+import type { ApiError, Role, User } from '../../shared/api.js'
+import type { RateClass } from './rate-limits.js'
 import type { TokenRecord } from '../store/contract.js'
 import type { ServerContext } from '../context.js'
 
@@ -47,6 +48,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType
   /** Status of a successful answer (200 by default; 201 for creations, 204 for deletions). */
   status?: number
+  /**
+   * The rate budget the route spends (http/rate-limits.ts). Default: `write` for every method
+   * but GET, `none` for GET.
+   */
+  rate?: RateClass
   /** `raw`: the handler writes the reply itself (SSE, Prometheus text, static files). */
   raw?: boolean
   handler(input: RouteInput<P, Q, B>): Promise<unknown>
@@ -63,8 +69,7 @@ export function defineRoute<P = unknown, Q = unknown, B = unknown>(
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly error:
-      'validation' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unavailable',
+    readonly error: Exclude<ApiError['error'], 'internal'>,
     message: string
   ) {
     super(message)

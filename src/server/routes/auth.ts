@@ -14,6 +14,7 @@ export const authRoutes: RouteDef[] = [
     method: 'POST',
     url: '/api/auth/login',
     access: 'public',
+    rate: 'login',
     summary: 'Exchange a one-time login code for a session token (the code is used up)',
     tag: 'auth',
     body: loginBody,

@@ -6,22 +6,26 @@
  * @module
  */
 import { z } from 'zod'
-import type { ValidationResult } from '../../shared/api.js'
+import type { ExperimentVersionPage, ValidationResult } from '../../shared/api.js'
 import { loadManifest } from '../api/manifest.js'
 import { newId } from '../auth/secrets.js'
 import {
   experimentBody,
   experimentSchema,
   experimentSummarySchema,
+  experimentVersionPageSchema,
   experimentVersionSchema,
   idParams,
   updateExperimentBody,
   validateBody,
   validationResultSchema,
   versionParams,
+  versionsQuery,
 } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+
+const DEFAULT_VERSION_PAGE = 50
 
 export const experimentRoutes: RouteDef[] = [
   defineRoute({
@@ -147,15 +151,24 @@ export const experimentRoutes: RouteDef[] = [
     method: 'GET',
     url: '/api/experiments/:id/versions',
     access: 'viewer',
-    summary: 'Every version of an experiment, oldest first',
+    summary:
+      "An experiment's versions, newest first, a page at a time (metadata only; /versions/:version has the YAML)",
     tag: 'experiments',
     params: idParams,
-    response: z.array(experimentVersionSchema),
-    async handler({ params, ctx }) {
+    query: versionsQuery,
+    response: experimentVersionPageSchema,
+    async handler({ params, query, ctx }): Promise<ExperimentVersionPage> {
       if (!(await ctx.store.getExperiment(params.id))) {
         throw notFound(`experiment '${params.id}'`)
       }
-      return ctx.store.listExperimentVersions(params.id)
+      const limit = query.limit ?? DEFAULT_VERSION_PAGE
+      // One more than asked tells whether an older page exists, without a count.
+      const rows = await ctx.store.listExperimentVersions(params.id, {
+        limit: limit + 1,
+        ...(query.before !== undefined ? { before: query.before } : {}),
+      })
+      const versions = rows.slice(0, limit)
+      return rows.length > limit ? { versions, next: versions.at(-1)!.version } : { versions }
     },
   }),
   defineRoute({

@@ -4,21 +4,22 @@
  * @module
  */
 import { z } from 'zod'
+import { idSchema, plainTextSchema } from '../api/names.js'
 import { journalEventSchema } from './journal-event-schema.js'
 
 /** Events per request, both ways: large enough for a fast load step, small enough to stay cheap. */
 export const MAX_EVENT_BATCH = 5000
 
 export const startRunBody = z.strictObject({
-  experimentId: z.string().min(1).max(200),
+  experimentId: idSchema,
   version: z.number().int().positive().optional(),
 })
 
 export const listRunsQuery = z.strictObject({
-  experimentId: z.string().min(1).max(200).optional(),
+  experimentId: idSchema.optional(),
   status: z.enum(['running', 'finished', 'interrupted']).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
-  before: z.string().min(1).max(200).optional(),
+  before: idSchema.optional(),
 })
 
 export const eventsQuery = z.strictObject({
@@ -38,9 +39,9 @@ export const recordBody = z.strictObject({
     .min(1)
     .max(1024 * 1024),
   /** The engine's run id (the CLI generates it when the run starts). */
-  runId: z.string().min(1).max(200),
+  runId: idSchema,
   /** Where the manifest lives on the recording machine (informational). */
-  file: z.string().max(4096).optional(),
+  file: plainTextSchema(4096).optional(),
 })
 
 export const eventsBody = z.strictObject({

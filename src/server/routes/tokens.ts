@@ -46,7 +46,7 @@ export const tokenRoutes: RouteDef[] = [
         )
       }
       const now = new Date()
-      const secret = newSecret()
+      const secret = newSecret('token')
       const token = await ctx.store.createToken({
         id: newId('tok'),
         name: body.name,

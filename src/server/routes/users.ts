@@ -1,7 +1,9 @@
 /**
  * User management, owner only. A new user gets a one-time login link (the owner passes it on);
  * there are no passwords to leak or reset. The last owner can be neither deleted nor demoted,
- * so the Chaos Center can never lock itself out.
+ * so the Chaos Center can never lock itself out. API tokens without expiry outlive the
+ * session that made them (logout revokes only the session), so an owner can list and revoke
+ * every token of a user.
  * @module
  */
 import { z } from 'zod'
@@ -9,6 +11,7 @@ import type { Role, User } from '../../shared/api.js'
 import { issueLoginCode, loginLink } from '../auth/login.js'
 import { newId } from '../auth/secrets.js'
 import {
+  apiTokenSchema,
   createdUserSchema,
   createUserBody,
   idParams,
@@ -91,6 +94,35 @@ export const userRoutes: RouteDef[] = [
         throw notFound(`user '${params.id}'`)
       }
       return updated
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/users/:id/tokens',
+    access: 'owner',
+    summary: "A user's API and session tokens (tokens without expiry outlive every logout)",
+    tag: 'users',
+    params: idParams,
+    response: z.array(apiTokenSchema),
+    async handler({ params, ctx }) {
+      const user = await userOrThrow(ctx.store, params.id)
+      return ctx.store.listTokens(user.id)
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    url: '/api/users/:id/tokens',
+    access: 'owner',
+    summary:
+      'Revoke every token of a user (API tokens, sessions, unused login codes): signed out everywhere',
+    tag: 'users',
+    params: idParams,
+    response: z.object({ revoked: z.number().int() }),
+    async handler({ params, ctx }) {
+      const user = await userOrThrow(ctx.store, params.id)
+      const revoked = await ctx.store.deleteUserTokens(user.id)
+      ctx.log(`revoked ${revoked} token(s) of user ${user.id}`)
+      return { revoked }
     },
   }),
   defineRoute({

@@ -10,6 +10,7 @@ import type {
   Experiment,
   ExperimentSummary,
   ExperimentVersion,
+  ExperimentVersionInfo,
   JournalEvent,
   Role,
   Run,
@@ -94,6 +95,13 @@ export interface RunQuery {
   before?: string
 }
 
+export interface VersionQuery {
+  /** Newest first; at most this many (default 50). */
+  limit?: number
+  /** Only versions strictly older than this one (keyset pagination). */
+  before?: number
+}
+
 export interface EventQuery {
   /** Only events with seq > after (default: from the start). */
   after?: number
@@ -133,6 +141,8 @@ export interface Store {
   deleteToken(id: string): Promise<boolean>
   /** Deletes the user's unused one-time login codes (a new link replaces older ones). */
   deleteLoginCodes(userId: string): Promise<number>
+  /** Deletes every token of the user (API, session, unused codes): signed out everywhere. */
+  deleteUserTokens(userId: string): Promise<number>
 
   /** StoreConflictError when the name is taken. Creates version 1. */
   createExperiment(experiment: NewExperiment): Promise<Experiment>
@@ -142,7 +152,8 @@ export interface Store {
   getExperimentByName(name: string): Promise<Experiment | undefined>
   /** With lastRun and recentScores (oldest first, at most 20), ordered by name. */
   listExperiments(): Promise<ExperimentSummary[]>
-  listExperimentVersions(id: string): Promise<ExperimentVersion[]>
+  /** Versions' metadata, newest first, a page at a time (no YAML: it can be large). */
+  listExperimentVersions(id: string, query?: VersionQuery): Promise<ExperimentVersionInfo[]>
   getExperimentVersion(id: string, version: number): Promise<ExperimentVersion | undefined>
   /** Deletes the experiment, its versions, its runs and their events. */
   deleteExperiment(id: string): Promise<boolean>

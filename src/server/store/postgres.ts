@@ -11,6 +11,7 @@ import type {
   Experiment,
   ExperimentSummary,
   ExperimentVersion,
+  ExperimentVersionInfo,
   JournalEvent,
   Role,
   Run,
@@ -30,10 +31,12 @@ import type {
   RunQuery,
   Store,
   TokenRecord,
+  VersionQuery,
 } from './contract.js'
 import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
+  DEFAULT_VERSION_LIMIT,
   INTERRUPTED_REASON,
   RECENT_SCORES,
   untilOf,
@@ -46,6 +49,7 @@ import {
   toTokenRecord,
   toUser,
   toVersion,
+  toVersionInfo,
 } from './rows.js'
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
@@ -265,6 +269,11 @@ export class PostgresStore implements Store {
     return result.rowCount ?? 0
   }
 
+  async deleteUserTokens(userId: string): Promise<number> {
+    const result = await this.#pool.query('DELETE FROM tokens WHERE user_id = $1', [userId])
+    return result.rowCount ?? 0
+  }
+
   async createExperiment(experiment: NewExperiment): Promise<Experiment> {
     const { id, name, hypothesis, yaml, createdBy, createdAt } = experiment
     await conflictOn(`an experiment named "${name}" already exists`, () =>
@@ -390,13 +399,18 @@ export class PostgresStore implements Store {
     return summaries
   }
 
-  async listExperimentVersions(id: string): Promise<ExperimentVersion[]> {
-    const rows = await query<VersionRow>(
+  async listExperimentVersions(
+    id: string,
+    options: VersionQuery = {}
+  ): Promise<ExperimentVersionInfo[]> {
+    // Keyset page, newest first; the YAML stays behind (getExperimentVersion reads one).
+    const rows = await query<Omit<VersionRow, 'yaml'>>(
       this.#pool,
-      'SELECT * FROM experiment_versions WHERE experiment_id = $1 ORDER BY version',
-      [id]
+      `SELECT experiment_id, version, created_by, created_at FROM experiment_versions
+       WHERE experiment_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3`,
+      [id, options.before ?? 2 ** 31 - 1, options.limit ?? DEFAULT_VERSION_LIMIT]
     )
-    return rows.map(toVersion)
+    return rows.map(toVersionInfo)
   }
 
   async getExperimentVersion(id: string, version: number): Promise<ExperimentVersion | undefined> {

@@ -9,6 +9,7 @@ import type {
   Experiment,
   ExperimentSummary,
   ExperimentVersion,
+  ExperimentVersionInfo,
   Role,
   Run,
   RunResult,
@@ -168,6 +169,15 @@ export function toExperiment(row: ExperimentYamlRow, scores: ScorePoint[]): Expe
   return { ...toSummary(row, scores), yaml: row.yaml }
 }
 
+export function toVersionInfo(row: Omit<VersionRow, 'yaml'>): ExperimentVersionInfo {
+  return {
+    experimentId: row.experiment_id,
+    version: row.version,
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+  }
+}
+
 export function toVersion(row: VersionRow): ExperimentVersion {
   return {
     experimentId: row.experiment_id,
@@ -216,6 +226,7 @@ export function toRun(row: RunResultRow): Run {
 export const RECENT_SCORES = 20
 /** `listRuns` and `listEvents` defaults (store contract). */
 export const DEFAULT_RUN_LIMIT = 50
+export const DEFAULT_VERSION_LIMIT = 50
 export const DEFAULT_EVENT_LIMIT = 500
 /** The highest seq a store holds (PostgreSQL's `int`): "to the end" for `EventQuery.until`. */
 export const MAX_SEQ = 2 ** 31 - 1

@@ -12,6 +12,7 @@ import type {
   Experiment,
   ExperimentSummary,
   ExperimentVersion,
+  ExperimentVersionInfo,
   JournalEvent,
   Role,
   Run,
@@ -30,10 +31,12 @@ import type {
   RunQuery,
   Store,
   TokenRecord,
+  VersionQuery,
 } from './contract.js'
 import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
+  DEFAULT_VERSION_LIMIT,
   INTERRUPTED_REASON,
   untilOf,
   RECENT_SCORES,
@@ -46,6 +49,7 @@ import {
   toTokenRecord,
   toUser,
   toVersion,
+  toVersionInfo,
 } from './rows.js'
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
@@ -104,6 +108,7 @@ function prepare(db: Db) {
     touchToken: db.prepare<[string, string]>('UPDATE tokens SET last_used_at = ? WHERE id = ?'),
     deleteToken: db.prepare<[string]>('DELETE FROM tokens WHERE id = ?'),
     deleteLoginCodes: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ? AND one_time = 1'),
+    deleteUserTokens: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?'),
 
     insertExperiment: db.prepare<[string, string, string, string, string, string]>(
       `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at, updated_at)
@@ -126,8 +131,10 @@ function prepare(db: Db) {
       `SELECT experiment_id, id, started_at, status, verdict, score FROM runs
        WHERE experiment_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`
     ),
-    listVersions: db.prepare<[string], VersionRow>(
-      'SELECT * FROM experiment_versions WHERE experiment_id = ? ORDER BY version'
+    // Keyset page, newest first; the YAML stays behind (getVersion reads one).
+    listVersions: db.prepare<[string, number, number], Omit<VersionRow, 'yaml'>>(
+      `SELECT experiment_id, version, created_by, created_at FROM experiment_versions
+       WHERE experiment_id = ? AND version < ? ORDER BY version DESC LIMIT ?`
     ),
     getVersion: db.prepare<[string, number], VersionRow>(
       'SELECT * FROM experiment_versions WHERE experiment_id = ? AND version = ?'
@@ -322,6 +329,10 @@ export class SqliteStore implements Store {
     return this.#s.deleteLoginCodes.run(userId).changes
   }
 
+  async deleteUserTokens(userId: string): Promise<number> {
+    return this.#s.deleteUserTokens.run(userId).changes
+  }
+
   async createExperiment(experiment: NewExperiment): Promise<Experiment> {
     const { id, name, hypothesis, yaml, createdBy, createdAt } = experiment
     const create = this.#db.transaction(() => {
@@ -389,8 +400,13 @@ export class SqliteStore implements Store {
     return this.#s.recentScores.all(experimentId, RECENT_SCORES).reverse().map(toScorePoint)
   }
 
-  async listExperimentVersions(id: string): Promise<ExperimentVersion[]> {
-    return this.#s.listVersions.all(id).map(toVersion)
+  async listExperimentVersions(
+    id: string,
+    query: VersionQuery = {}
+  ): Promise<ExperimentVersionInfo[]> {
+    return this.#s.listVersions
+      .all(id, query.before ?? Number.MAX_SAFE_INTEGER, query.limit ?? DEFAULT_VERSION_LIMIT)
+      .map(toVersionInfo)
   }
 
   async getExperimentVersion(id: string, version: number): Promise<ExperimentVersion | undefined> {

@@ -19,7 +19,7 @@ export function Layout() {
         <div className="whoami">
           {user && (
             <>
-              <span title={`role: ${user.role}`}>
+              <span title={`role: ${user.role}`} data-testid="whoami" data-name={user.name}>
                 {user.name} <span className="muted">({user.role})</span>
               </span>
               <button type="button" className="link" onClick={logout}>

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'react'
 import { useNavigate, useParams } from 'react-router'
-import type { Experiment, ExperimentVersion, RunSummary } from '../../../src/shared/api'
+import type { Experiment, RunSummary } from '../../../src/shared/api'
 import { api, ApiRequestError, errorMessage } from '../api/client'
 import { ErrorBox } from '../components/Layout'
 import { RunsTable } from '../components/RunsTable'
 import { ScoreHistory } from '../components/ScoreHistory'
+import { VersionsList } from '../components/VersionsList'
 import { YamlEditor } from '../components/YamlEditor'
 import type { Validity } from '../components/YamlEditor'
-import { formatTime } from '../format'
 import { useInterval, useResource } from '../hooks'
 import { ValidityNote } from './NewExperimentPage'
 
@@ -16,7 +16,6 @@ export function ExperimentPage() {
   const navigate = useNavigate()
   const base = `/api/experiments/${encodeURIComponent(id)}`
   const experiment = useResource<Experiment>(base)
-  const versions = useResource<ExperimentVersion[]>(`${base}/versions`)
   const runs = useResource<RunSummary[]>(
     `/api/runs?experimentId=${encodeURIComponent(id)}&limit=100`
   )
@@ -52,7 +51,6 @@ export function ExperimentPage() {
       setDraft(saved.yaml)
       setConflict(false)
       setNotice(`Saved as version ${saved.version}.`)
-      versions.reload()
     } catch (err) {
       if (err instanceof ApiRequestError && err.status === 409) {
         setConflict(true)
@@ -69,7 +67,6 @@ export function ExperimentPage() {
     experiment.set(latest)
     setDraft(latest.yaml)
     setConflict(false)
-    versions.reload()
   }
 
   async function start() {
@@ -170,30 +167,7 @@ export function ExperimentPage() {
             )}
           </div>
         </div>
-        <aside className="versions card">
-          <h3>Versions</h3>
-          <ul>
-            {versions.data
-              ?.slice()
-              .sort((a, b) => b.version - a.version)
-              .map((v) => (
-                <li key={v.version} className={v.version === e.version ? 'current' : ''}>
-                  <button
-                    type="button"
-                    className="link"
-                    title="Load into the editor"
-                    onClick={() => setDraft(v.yaml)}
-                  >
-                    v{v.version}
-                  </button>{' '}
-                  <span className="muted small">
-                    {formatTime(v.createdAt)} · {v.createdBy}
-                  </span>
-                </li>
-              ))}
-          </ul>
-          <p className="muted small">Loading an old version and saving it makes it the newest.</p>
-        </aside>
+        <VersionsList base={base} current={e.version} onLoad={setDraft} />
       </div>
     </section>
   )

@@ -17,6 +17,9 @@ export function SettingsPage() {
   const [created, setCreated] = useState<CreatedToken>()
   const [error, setError] = useState<string>()
   const [copied, setCopied] = useState(false)
+  const [revokedNote, setRevokedNote] = useState<string>()
+  const owner = user?.role === 'owner'
+  const nameOf = (userId: string) => users.data?.find((u) => u.id === userId)?.name ?? userId
 
   async function create(e: FormEvent) {
     e.preventDefault()
@@ -37,6 +40,26 @@ export function SettingsPage() {
     }
     try {
       await api.del(`/api/tokens/${encodeURIComponent(t.id)}`)
+      tokens.reload()
+    } catch (err) {
+      setError(errorMessage(err))
+    }
+  }
+
+  async function revokeAll(u: User) {
+    if (
+      !window.confirm(
+        `Revoke every token of ${u.name} (API tokens and sessions)? They are signed out everywhere.`
+      )
+    ) {
+      return
+    }
+    try {
+      const { revoked } = await api.del<{ revoked: number }>(
+        `/api/users/${encodeURIComponent(u.id)}/tokens`
+      )
+      setError(undefined)
+      setRevokedNote(`Revoked ${revoked} token(s) of ${u.name}.`)
       tokens.reload()
     } catch (err) {
       setError(errorMessage(err))
@@ -72,6 +95,11 @@ export function SettingsPage() {
         <p className="muted small">
           For CI and <code>ordeal run --server</code>: send it as{' '}
           <code>Authorization: Bearer …</code>. A token never has more rights than its user.
+        </p>
+        <p className="notice small" data-testid="tokens-outlive-logout">
+          A token without an expiry keeps working after you log out: logging out ends only this
+          browser&apos;s session, not the tokens it created. Give tokens an expiry, and revoke those
+          you no longer need{owner ? ' (as owner, you see and can revoke everyone’s)' : ''}.
         </p>
         <ErrorBox error={tokens.error ?? error} />
         {created && (
@@ -110,6 +138,7 @@ export function SettingsPage() {
           <thead>
             <tr>
               <th>Name</th>
+              {owner && <th>User</th>}
               <th>Role</th>
               <th>Created</th>
               <th>Last used</th>
@@ -121,6 +150,7 @@ export function SettingsPage() {
             {tokens.data?.map((t) => (
               <tr key={t.id}>
                 <td className="strong">{t.name}</td>
+                {owner && <td>{nameOf(t.userId)}</td>}
                 <td>{t.role}</td>
                 <td>{formatTime(t.createdAt)}</td>
                 <td>
@@ -138,7 +168,7 @@ export function SettingsPage() {
             ))}
             {tokens.data?.length === 0 && (
               <tr>
-                <td colSpan={6} className="muted">
+                <td colSpan={owner ? 7 : 6} className="muted">
                   No tokens yet.
                 </td>
               </tr>
@@ -150,13 +180,24 @@ export function SettingsPage() {
       {users.data && (
         <div className="card">
           <h3>Users</h3>
+          {revokedNote && <div className="notice">{revokedNote}</div>}
           <table className="table compact">
             <tbody>
               {users.data.map((u) => (
-                <tr key={u.id}>
+                <tr key={u.id} data-testid="user-row" data-name={u.name}>
                   <td className="strong">{u.name}</td>
                   <td>{u.role}</td>
                   <td>{formatTime(u.createdAt)}</td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="danger-outline"
+                      data-testid="revoke-user-tokens"
+                      onClick={() => void revokeAll(u)}
+                    >
+                      Revoke all tokens
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>

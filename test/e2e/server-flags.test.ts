@@ -1,0 +1,34 @@
+/**
+ * `ordeal server` refuses bad flags before it opens anything: exit 2 and one line naming the
+ * flag, never a stack trace or the "cannot start" exit 3 meant for a store that fails.
+ */
+import assert from 'node:assert/strict'
+import { after, test } from 'node:test'
+import { workspace } from '../support/cli.js'
+
+const ws = workspace()
+after(() => ws.cleanup())
+
+test('--data pointing at a regular file (or through one) exits 2 with one line', async () => {
+  const file = ws.write('not-a-dir', 'x')
+  for (const data of [file, `${file}/sub`]) {
+    const r = await ws.run(['server', '--port', '0', '--data', data], { timeoutMs: 20_000 })
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    const lines = r.stderr.trimEnd().split('\n')
+    assert.equal(lines.length, 1, r.stderr)
+    assert.match(lines[0]!, /^ordeal server: --data '.*not-a-dir(\/sub)?' .*file/)
+  }
+})
+
+test('a bad --rate-limit exits 2 with one line naming it', async () => {
+  const r = await ws.run(
+    ['server', '--port', '0', '--data', `${ws.dir}/data`, '--rate-limit', 'login=many'],
+    { timeoutMs: 20_000 }
+  )
+  assert.equal(r.exitCode, 2, r.stderr)
+  assert.equal(
+    r.stderr,
+    "ordeal server: --rate-limit: 'login=many' is not NAME=N (login, write, ingest, window)\n"
+  )
+})
