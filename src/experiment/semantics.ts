@@ -11,6 +11,7 @@ import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import { capConflict } from '../faults/select-caps.js'
 import { faultNetworkIssues, networkIssues } from './network-semantics.js'
 import { proxyIssues } from './proxy-semantics.js'
+import { templateIssues } from './template-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -20,7 +21,11 @@ export interface SemanticIssue {
 const kMaxFaultDurationMs = 24 * 3_600_000
 
 export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
-  const issues: SemanticIssue[] = [...networkIssues(input), ...proxyIssues(input)]
+  const issues: SemanticIssue[] = [
+    ...networkIssues(input),
+    ...proxyIssues(input),
+    ...templateIssues(input),
+  ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
   const serviceNames = services.map((s) => s.name)
