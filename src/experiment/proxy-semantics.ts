@@ -8,6 +8,7 @@ import type { ExperimentInput, StepInputType } from './schema.js'
 import type { SemanticIssue } from './semantics.js'
 import { didYouMean } from './did-you-mean.js'
 import { templateVariables } from '../shared/template.js'
+import { toxicAttributeIssues } from '../faults/proxy-toxic/attributes.js'
 
 const kNeeds: Record<string, 'tcp' | 'http' | undefined> = {
   'proxy-toxic': 'tcp',
@@ -51,6 +52,11 @@ export function proxyIssues(input: ExperimentInput): SemanticIssue[] {
           path: [...p, 'fault', 'proxy'],
           message: `${fault.type} needs a proxy of kind ${needs}; '${proxy.name}' is ${proxy.kind ?? 'tcp'}`,
         })
+      }
+      if (fault.type === 'proxy-toxic') {
+        for (const issue of toxicAttributeIssues(fault.toxic)) {
+          issues.push({ path: [...p, 'fault', 'toxic', ...issue.path], message: issue.message })
+        }
       }
       if (fault.type === 'http-fault' && fault.match?.pathRegex !== undefined) {
         try {
