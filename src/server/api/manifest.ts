@@ -27,7 +27,12 @@ export function manifestIssues(error: ManifestError): ValidationIssue[] {
 /** Loads the manifest (relative paths resolve beside `file`), or throws a 400. */
 export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
   try {
-    return loadExperimentText(yaml, file, { set: { ORDEAL_HOME: packageRoot() }, env: {} })
+    return loadExperimentText(yaml, file, {
+      set: { ORDEAL_HOME: packageRoot() },
+      env: {},
+      // ORDEAL_HOME is offered to every manifest, not asked for by the user.
+      allowUnusedSet: true,
+    })
   } catch (error) {
     if (error instanceof ManifestError) {
       throw new ValidationError(manifestIssues(error))
