@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { cliPath, repoRoot, workspace, type Workspace } from '../support/cli.js'
 
@@ -126,4 +126,105 @@ describe('a reader that goes away ends output quietly', () => {
       assert.equal(code, 0)
     })
   }
+})
+
+describe('CI output for runs that cannot give a verdict', () => {
+  test('an invalid manifest still writes JUnit (one failing case) and JSON (the issues)', async () => {
+    const r = await ws.runManifest(
+      'invalid-ci',
+      `${header}  probes:
+    - { name: page, type: http, mode: Continuous, url: 'http://127.0.0.1:{{proxies.frnt.port}}/' }
+  steps:
+    - fault: { type: proxy-toxic, proxy: front, toxic: { type: latency, attributes: { delay: 300 } }, duration: 1s }
+`,
+      ['--junit', path.join(ws.dir, 'invalid-ci.xml')]
+    )
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.equal(r.stderr.trim().split('\n').length, 2, r.stderr)
+    const junit = readFileSync(path.join(ws.dir, 'invalid-ci.xml'), 'utf8')
+    assert.match(junit, /<testsuites name="ordeal" tests="1" failures="1" errors="0"/)
+    assert.equal(junit.match(/<testcase /g)?.length, 1)
+    assert.match(
+      junit,
+      /<failure message="2 issues, first: [^"]*invalid-ci\.yaml:17: spec\.probes\[0\]\.url/
+    )
+    assert.match(junit, /invalid-ci\.yaml:19: spec\.steps\[0\]\.fault\.toxic\.attributes\.delay/)
+    const json = r.result as unknown as {
+      verdict: string
+      issues: { line: number; path: string }[]
+    }
+    assert.equal(json.verdict, 'error')
+    assert.deepEqual(
+      json.issues.map((i) => [i.line, i.path]),
+      [
+        [17, 'spec.probes[0].url'],
+        [19, 'spec.steps[0].fault.toxic.attributes.delay'],
+      ]
+    )
+  })
+
+  test('an errored run: JUnit counts agree, unjudged probes read not run, the error sits under its step', async () => {
+    const xml = path.join(ws.dir, 'errored.xml')
+    const r = await ws.runManifest(
+      'errored',
+      `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: errored
+spec:
+  hypothesis: it holds
+  system:
+    attach:
+      - { name: ghost, match: 'no-such-process-for-ordeal-typos-test' }
+  steps:
+    - name: warm
+      wait: 100ms
+      probes:
+        - { name: warm-eot, type: cmd, mode: EOT, command: 'true' }
+    - name: kill-ghost
+      fault: { type: process-kill, target: { attach: ghost }, duration: 1s }
+      probes:
+        - { name: during, type: cmd, mode: OnChaos, command: 'true' }
+    - name: after
+      wait: 100ms
+      probes:
+        - { name: after-sot, type: cmd, mode: SOT, command: 'true' }
+`,
+      ['--junit', xml]
+    )
+    assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+    const junit = readFileSync(xml, 'utf8')
+    const testcases = junit.match(/<testcase /g)?.length
+    const suite =
+      /<testsuite name="errored" tests="(\d+)" failures="(\d+)" errors="(\d+)" skipped="(\d+)"/.exec(
+        junit
+      )
+    assert.ok(suite, junit)
+    assert.equal(Number(suite[1]), testcases, 'tests= counts every <testcase>')
+    assert.equal(Number(suite[2]), junit.match(/<failure /g)?.length ?? 0)
+    assert.equal(Number(suite[3]), junit.match(/<error /g)?.length ?? 0)
+    assert.equal(Number(suite[4]), junit.match(/<skipped /g)?.length ?? 0)
+    assert.deepEqual([suite[1], suite[3], suite[4]], ['4', '1', '2'])
+
+    const probes = Object.fromEntries(r.result!.probes.map((p) => [p.name, [p.verdict, p.message]]))
+    assert.deepEqual(probes, {
+      'warm-eot': ['Passed', probes['warm-eot']![1]],
+      during: ['N/A', 'not run: the run stopped before it was evaluated'],
+      'after-sot': ['N/A', 'not run: the run stopped before step after started'],
+    })
+    // The journal itself holds a verdict for every probe, so live views never stay pending.
+    const verdicts = r.events.filter((e) => e.type === 'probe.verdict').map((e) => e.name)
+    assert.deepEqual(verdicts.sort(), ['after-sot', 'during', 'warm-eot'])
+    const steps = Object.fromEntries(r.result!.steps.map((s) => [s.name, [s.status, s.error]]))
+    assert.deepEqual(steps, {
+      errored: ['aborted', undefined],
+      warm: ['ok', undefined],
+      'kill-ghost': [
+        'error',
+        "inject failed: attach 'ghost': no process command line matches /no-such-process-for-ordeal-typos-test/",
+      ],
+      after: ['not-run', undefined],
+    })
+    assert.match(r.stdout, /kill-ghost +10 +0 +error +inject failed: attach 'ghost'/)
+  })
 })
