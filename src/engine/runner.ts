@@ -18,7 +18,7 @@ import type { ProcessTarget } from '../system/targets.js'
 import { sleep } from '../shared/duration.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
-import { Ledger, stateDir } from './ledger.js'
+import { Ledger, runDirFor } from './ledger.js'
 import { planSteps } from './plan.js'
 import { ProbeScheduler } from './probe-scheduler.js'
 import { runFaultStep } from './fault-step.js'
@@ -57,7 +57,7 @@ export interface RunHandle {
 
 export function startRun(experiment: Experiment, options: RunOptions = {}): RunHandle {
   const runId = `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
-  const runDir = path.join(stateDir(), 'runs', runId)
+  const runDir = runDirFor(runId)
   mkdirSync(runDir, { recursive: true })
   const journal = new Journal(options.journalFile ? { file: options.journalFile } : {})
   if (options.onEvent) {

@@ -228,3 +228,39 @@ spec:
     assert.match(r.stdout, /kill-ghost +10 +0 +error +inject failed: attach 'ghost'/)
   })
 })
+
+test('--dry-run shows the data directory the run will use', async () => {
+  const out = path.join(ws.dir, 'data-dir.txt')
+  const file = ws.write(
+    'data-dir.yaml',
+    `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: data-dir
+spec:
+  hypothesis: it holds
+  system:
+    services:
+      - name: store
+        command: node
+        args: ['-e', 'require("fs").writeFileSync(process.argv[1], process.argv[2]); setInterval(() => {}, 1000)', '${out}', '{{dataDir}}']
+        readiness: { cmd: 'test -s ${out}' }
+  steps:
+    - wait: 100ms
+`
+  )
+  const dry = await ws.run(['run', '--dry-run', file])
+  assert.equal(dry.exitCode, 0, dry.stderr)
+  const shown = /store-0: .* '?(\/[^\s']+\/data\/store-0)/.exec(dry.stdout)?.[1]
+  assert.ok(shown, dry.stdout)
+  assert.ok(shown.startsWith(path.join(ws.stateDir, 'runs', 'data-dir-<time>-<id>')), shown)
+  const run = await ws.run(['run', file])
+  assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+  const used = readFileSync(out, 'utf8')
+  const pattern = shown.replace('<time>-<id>', '\u0000').split('\u0000').map(escape)
+  assert.match(used, new RegExp(`^${pattern[0]}\\d{8}T\\d{6}-[0-9a-f]{6}${pattern[1]}$`))
+})
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
