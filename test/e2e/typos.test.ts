@@ -264,3 +264,33 @@ spec:
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
+
+test('a service that exits at once under restart: always fails fast with its last output', async () => {
+  const r = await ws.runManifest(
+    'crash-loop',
+    `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: crash-loop
+spec:
+  hypothesis: it holds
+  system:
+    services:
+      - name: front
+        command: node
+        args: ['-e', 'console.error("Error: Cannot find module ./serverr.js"); process.exit(1)']
+        ports: { http: 0 }
+        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 10m }
+        restart: always
+  steps:
+    - wait: 100ms
+`
+  )
+  assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+  assert.equal(r.events.filter((e) => e.type === 'service.started').length, 3)
+  assert.match(
+    r.result!.reason!,
+    /crash loop: exited with code 1 before it was ready, 3 times in a row/
+  )
+  assert.match(r.stdout, /last output of front-0:\n {2}\[front-0\] Error: Cannot find module/)
+})
