@@ -47,10 +47,13 @@ export async function loadExperimentFile(
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
     const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
+      code === 'ENOENT'
         ? 'file not found'
-        : String((error as Error).message)
+        : code === 'EISDIR'
+          ? 'is a directory; expected a manifest file'
+          : String((error as Error).message)
     throw manifestError([{ file, line: 0, path: '', message: reason }])
   }
   return loadExperimentText(text, file, options)

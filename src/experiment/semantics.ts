@@ -12,6 +12,7 @@ import { capConflict } from '../faults/select-caps.js'
 import { faultNetworkIssues, networkIssues } from './network-semantics.js'
 import { proxyIssues } from './proxy-semantics.js'
 import { templateIssues } from './template-semantics.js'
+import { urlIssues } from './url-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -25,6 +26,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...networkIssues(input),
     ...proxyIssues(input),
     ...templateIssues(input),
+    ...urlIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
@@ -43,6 +45,19 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       message: `duplicate attach name '${name}'`,
     })
   )
+  attach.forEach((a, i) => {
+    if (a.match === undefined) {
+      return
+    }
+    try {
+      new RegExp(a.match)
+    } catch (error) {
+      issues.push({
+        path: ['spec', 'system', 'attach', i, 'match'],
+        message: `is not a valid regular expression: ${(error as Error).message}`,
+      })
+    }
+  })
   const probeNames = new Map<string, string>()
   const checkProbes = (
     probes: { name: string; mode: string }[] | undefined,

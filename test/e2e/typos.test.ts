@@ -87,6 +87,39 @@ describe('typos are invalid manifests, not verdicts', () => {
     )
   })
 
+  test('a probe URL without a scheme, a tcp port that is not one, a bad attach regex', async () => {
+    const file = ws.write(
+      'values.yaml',
+      `${header}    attach: [{ name: legacy, match: '[' }]
+  probes:
+    - { name: page, type: http, mode: SOT, url: 'localhost:{{proxies.front.port}}/' }
+    - { name: port, type: tcp, mode: SOT, port: 'htpp' }
+  steps:
+    - wait: 100ms
+`
+    )
+    const r = await ws.run(['run', file])
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr)
+    assert.deepEqual(r.stderr.trim().split('\n'), [
+      `${file}:16: spec.system.attach[0].match: is not a valid regular expression: Invalid regular expression: /[/: Unterminated character class`,
+      `${file}:18: spec.probes[0].url: 'localhost:{{proxies.front.port}}/' has no scheme: write http://localhost:{{proxies.front.port}}/`,
+      `${file}:19: spec.probes[1].port: 'htpp' is not a port: use a number or a template such as {{services.api.ports.http}}`,
+    ])
+  })
+
+  test('report paths that cannot be written are usage errors before anything starts', async () => {
+    const file = ws.write('paths.yaml', `${header}  steps:\n    - wait: 100ms\n`)
+    for (const option of ['--json', '--junit', '--journal']) {
+      const r = await ws.run(['run', file, option, path.join(ws.dir, 'no-such-dir', 'out')])
+      assert.equal(r.exitCode, 2, r.stderr)
+      assert.match(
+        r.stderr,
+        new RegExp(`^ordeal run: ${option} \\S+out: directory \\S+no-such-dir does not exist\\n$`)
+      )
+    }
+    assert.equal(existsSync(path.join(ws.stateDir, 'runs')), false, 'nothing started')
+  })
+
   test('--set for a variable the manifest never uses', async () => {
     const file = ws.write(
       'set.yaml',

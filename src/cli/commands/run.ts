@@ -19,6 +19,7 @@ import type { Experiment } from '../../experiment/model.js'
 import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../exit.js'
+import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 
 export interface RunCommandOptions {
@@ -35,6 +36,11 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  checkOutputPaths('run', {
+    '--json': options.json,
+    '--junit': options.junit,
+    '--journal': options.journal,
+  })
   const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
