@@ -34,8 +34,9 @@ spec:
 `,
     path.join(os.tmpdir(), 'step-error.yaml')
   )
-  const group = experiment.root.children[0]!
-  const load = group.kind === 'serial' ? group.children[0] : undefined
+  const root = experiment.root
+  const group = root.kind === 'serial' ? root.children[0] : undefined
+  const load = group?.kind === 'serial' ? group.children[0] : undefined
   assert.ok(load?.kind === 'load')
   load.load = { ...load.load, url: 'http://127.0.0.1:{{services.front.ports.htp}}/' }
 
