@@ -136,3 +136,11 @@ test('property: a path accepted by the checker is a value; any extra segment is 
     })
   )
 })
+
+test('a malformed placeholder is named rather than left in the text', () => {
+  for (const url of ['http://127.0.0.1:{{proxies.edge.port}/', 'http://{{ proxies edge }}/']) {
+    const issues = templateIssues(withProbeUrl(url))
+    assert.equal(issues.length, 1, url)
+    assert.match(issues[0]!.message, /^malformed template '\{\{/)
+  }
+})

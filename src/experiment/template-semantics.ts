@@ -14,6 +14,9 @@ import { templateVariables } from '../shared/template.js'
 /** What a template may name: a value (`true`), or a mapping of further names. */
 export type TemplateShape = true | { readonly [name: string]: TemplateShape }
 
+/** The placeholder syntax of shared/template.ts. */
+const kPlaceholder = /\{\{\s*[\w.[\]-]+\s*\}\}/g
+
 /** Variables a load step fills in per request (load/template.ts). */
 const kPerRequest = ['seq', 'uuid', 'now'] as const
 
@@ -161,6 +164,14 @@ export function templateIssues(input: ExperimentInput): SemanticIssue[] {
   const check = (text: string, path: Path, scope: Record<string, TemplateShape>) => {
     if (!text.includes('{{')) {
       return
+    }
+    // `{{proxies.front.port}` or `{{ proxies front }}` would otherwise stay in the text as is.
+    const leftover = /\{\{[^]*/.exec(text.replace(kPlaceholder, ''))?.[0]
+    if (leftover !== undefined) {
+      issues.push({
+        path,
+        message: `malformed template '${leftover.slice(0, 40)}': write {{name.path}}, e.g. {{proxies.front.port}}`,
+      })
     }
     for (const variable of new Set(templateVariables(text))) {
       const problem = referenceProblem(variable, scope)
