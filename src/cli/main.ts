@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander'
 import { createRequire } from 'node:module'
 import { ManifestError } from '../experiment/errors.js'
-import { EXIT_USAGE, UsageError, exit } from './exit.js'
+import { EXIT_USAGE, UsageError, dropOutputOnBrokenPipe, exit } from './exit.js'
 import { runCommand } from './commands/run.js'
 import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
@@ -15,6 +15,8 @@ import { loadCommand } from './commands/load.js'
 import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
 import { serverCommand } from './commands/server.js'
+
+dropOutputOnBrokenPipe()
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 

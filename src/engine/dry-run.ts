@@ -11,6 +11,7 @@ import { describeServices } from '../system/local-supervisor.js'
 import { describeAttach } from '../system/attach.js'
 import { formatDuration } from '../shared/duration.js'
 import { planSteps } from './plan.js'
+import { runDirFor } from './ledger.js'
 import type { LoadSpec } from '../load/contract.js'
 
 function describeLoad(load: LoadSpec): string {
@@ -70,6 +71,9 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   }
 
   lines.push('', 'would touch:')
+  // The run id is only known when the run starts (name, time, random suffix).
+  const runDir = runDirFor(`${experiment.name}-<time>-<id>`)
+  lines.push(`  run directory ${runDir} (journal, service logs; data/ is removed at the end)`)
   for (const network of experiment.system.networks) {
     lines.push(
       `  network ${network.name}: bridge ord-<id>-b…, a /24 from 198.18.0.0/15 (gateway .254 for ordeal's own probes; nothing routed out)`
@@ -79,7 +83,7 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
     const links = host.networks.map((n, i) => `eth${i} on ${n}`).join(', ')
     lines.push(`  host ${host.name}: namespace ord-<id>-${host.name}, lo up, ${links} (veth)`)
   }
-  for (const line of describeServices(experiment.system.services)) {
+  for (const line of describeServices(experiment.system.services, runDir)) {
     lines.push(`  launch ${line}`)
   }
   for (const attach of experiment.system.attach) {

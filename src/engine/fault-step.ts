@@ -32,16 +32,19 @@ export interface FaultHooks {
   reverted(): void
 }
 
-/** Returns false when the fault could not be injected or reverted (the run must end in error). */
+/**
+ * Returns why the fault could not be injected or reverted (the run must end in error), or
+ * undefined when it went as planned.
+ */
 export async function runFaultStep(
   stepId: string,
   fault: Fault,
   env: FaultStepEnv,
   hooks: FaultHooks
-): Promise<boolean> {
+): Promise<string | undefined> {
   await sleep(fault.afterMs, env.signal)
   if (env.signal.aborted) {
-    return true
+    return undefined
   }
   const active = new AbortController()
   const stopActive = () => active.abort()
@@ -73,7 +76,7 @@ export async function runFaultStep(
       error: message(error),
     })
     await undoLeftovers(fault.id, env)
-    return false
+    return `inject failed: ${message(error)}`
   }
   env.journal.emit({
     type: 'fault.injected',
@@ -83,7 +86,7 @@ export async function runFaultStep(
     targets: injection.targets,
   })
   hooks.injected(fault.durationMs)
-  let ok = true
+  let failure: string | undefined
   try {
     await sleep(fault.durationMs, env.signal)
   } finally {
@@ -94,7 +97,7 @@ export async function runFaultStep(
       await undoLeftovers(fault.id, env)
       env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
     } catch (error) {
-      ok = false
+      failure = `revert failed: ${message(error)}`
       env.journal.emit({
         type: 'fault.failed',
         faultId: fault.id,
@@ -106,7 +109,7 @@ export async function runFaultStep(
     }
     hooks.reverted()
   }
-  return ok
+  return failure
 }
 
 /** Undoes whatever this fault still has pending in the ledger. */

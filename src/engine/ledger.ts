@@ -57,6 +57,11 @@ export function stateDir(): string {
   return process.env['ORDEAL_STATE_DIR'] ?? path.join(os.homedir(), '.ordeal')
 }
 
+/** Where a run keeps its journal, logs and its services' data: the runner and --dry-run agree. */
+export function runDirFor(runId: string): string {
+  return path.join(stateDir(), 'runs', runId)
+}
+
 export class Ledger {
   readonly file: string
   readonly runId: string

@@ -6,6 +6,7 @@
  *   minus initialDelay; the first failure ends it.
  * @module
  */
+import { NOT_RUN_STOPPED } from './not-run.js'
 import type { Probe } from '../experiment/model.js'
 import type { ProbeVerdict } from './events.js'
 import type { ProbeOutcome } from '../probes/contract.js'
@@ -109,7 +110,7 @@ export class ProbeScheduler {
       }
     }
     if (options.aborted) {
-      this.#finishUndecided('not evaluated: the run was stopped')
+      this.#finishUndecided(NOT_RUN_STOPPED)
       return
     }
     await Promise.all([

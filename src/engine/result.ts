@@ -5,6 +5,7 @@
  */
 import type { AbortKind, JournalEvent, PlannedStep, ProbeVerdict } from './events.js'
 import { runScore, stepScore } from './score.js'
+import { notRunVerdicts } from './not-run.js'
 import type { LoadSummary } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 
@@ -264,6 +265,11 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       default:
         break
     }
+  }
+
+  // Journals written before the runner recorded not-run probes read the same as new ones.
+  for (const e of notRunVerdicts(events)) {
+    Object.assign(probes.get(e.probeId) ?? {}, { verdict: e.verdict, message: e.message })
   }
 
   const verdict = verdictOf(failures.map((f) => f.kind))

@@ -18,10 +18,11 @@ import type { ProcessTarget } from '../system/targets.js'
 import { sleep } from '../shared/duration.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
-import { Ledger, stateDir } from './ledger.js'
+import { Ledger, runDirFor } from './ledger.js'
 import { planSteps } from './plan.js'
 import { ProbeScheduler } from './probe-scheduler.js'
 import { runFaultStep } from './fault-step.js'
+import { notRunVerdicts } from './not-run.js'
 import { runLoadStep } from './load-step.js'
 import { CheckRunner } from './check-runner.js'
 import { AbortMonitor } from './abort-monitor.js'
@@ -56,7 +57,7 @@ export interface RunHandle {
 
 export function startRun(experiment: Experiment, options: RunOptions = {}): RunHandle {
   const runId = `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
-  const runDir = path.join(stateDir(), 'runs', runId)
+  const runDir = runDirFor(runId)
   mkdirSync(runDir, { recursive: true })
   const journal = new Journal(options.journalFile ? { file: options.journalFile } : {})
   if (options.onEvent) {
@@ -246,6 +247,9 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   return finish()
 
   async function finish(): Promise<RunResult> {
+    for (const verdict of notRunVerdicts(journal.events)) {
+      journal.emit(verdict)
+    }
     journal.emit({ type: 'run.ended' })
     await journal.close()
     return deriveResult(journal.events)
@@ -299,7 +303,7 @@ function stepRunner(ctx: StepCtx) {
       await scheduler.pre()
       switch (step.kind) {
         case 'fault': {
-          const ok = await runFaultStep(
+          const failure = await runFaultStep(
             step.id,
             step.fault,
             {
@@ -317,9 +321,9 @@ function stepRunner(ctx: StepCtx) {
               reverted: () => scopes.forEach((s) => s.chaosEnded()),
             }
           )
-          if (!ok) {
+          if (failure !== undefined) {
             status = 'error'
-            error = 'fault failed; see fault.failed'
+            error = failure
             ctx.abort('error', `fault ${step.name} could not be carried out`)
           }
           break
@@ -344,6 +348,12 @@ function stepRunner(ctx: StepCtx) {
           await Promise.all(step.children.map((child) => runStep(child, scopes)))
           break
       }
+    } catch (thrown) {
+      // A step that cannot go on (a load whose spec the generator rejects, ...) ends the run
+      // in error, with the message under this step: never an internal error of the CLI.
+      status = 'error'
+      error = thrown instanceof Error ? thrown.message : String(thrown)
+      ctx.abort('error', `step ${step.name} failed: ${error}`)
     } finally {
       if (status === 'ok' && ctx.signal.aborted) {
         status = 'aborted'

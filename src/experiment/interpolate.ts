@@ -5,6 +5,7 @@
  * @module
  */
 import type { ManifestIssue } from './errors.js'
+import { didYouMean } from './did-you-mean.js'
 
 const kVariable = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
 
@@ -13,13 +14,15 @@ export function interpolate(
   file: string,
   values: Record<string, string>,
   env: NodeJS.ProcessEnv = process.env
-): { text: string; issues: ManifestIssue[] } {
+): { text: string; issues: ManifestIssue[]; used: Set<string> } {
   const issues: ManifestIssue[] = []
+  const used = new Set<string>()
   const lines = text.split('\n').map((line, i) => {
     if (/^\s*#/.test(line)) {
       return line // comments may mention ${...} in prose
     }
     return line.replace(kVariable, (whole, name: string, fallback: string | undefined) => {
+      used.add(name)
       const value = values[name] ?? env[name] ?? fallback
       if (value === undefined) {
         issues.push({
@@ -33,5 +36,24 @@ export function interpolate(
       return value
     })
   })
-  return { text: lines.join('\n'), issues }
+  return { text: lines.join('\n'), issues, used }
+}
+
+/**
+ * `--set NAME=...` values no `${NAME}` of the manifest reads: a misspelt name would otherwise
+ * be ignored silently and the run would use the default (a wrong verdict from a typo).
+ */
+export function unusedSetIssues(
+  file: string,
+  values: Record<string, string>,
+  used: ReadonlySet<string>
+): ManifestIssue[] {
+  return Object.keys(values)
+    .filter((name) => !used.has(name))
+    .map((name) => ({
+      file,
+      line: 0,
+      path: '',
+      message: `--set ${name}: the manifest has no \${${name}} variable${didYouMean(name, [...used])}${used.size === 0 ? ' (it uses none)' : ''}`,
+    }))
 }

@@ -12,7 +12,7 @@ import { experimentSchema, type ExperimentInput } from './schema.js'
 import { ManifestError, formatPath, type ManifestIssue } from './errors.js'
 import { semanticIssues } from './semantics.js'
 import { resolveExperiment } from './resolve.js'
-import { interpolate } from './interpolate.js'
+import { interpolate, unusedSetIssues } from './interpolate.js'
 import type { Experiment } from './model.js'
 import { YamlPositions } from './yaml-positions.js'
 import {
@@ -32,6 +32,11 @@ export interface LoadOptions {
    * Chaos Center passes `{}`: a manifest from a user must never read the server's secrets.
    */
   env?: NodeJS.ProcessEnv
+  /**
+   * Accept `set` values the manifest does not use (`ordeal validate` of several files checks
+   * that each value is used by one of them instead).
+   */
+  allowUnusedSet?: boolean
 }
 
 export async function loadExperimentFile(
@@ -42,10 +47,13 @@ export async function loadExperimentFile(
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
     const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT'
+      code === 'ENOENT'
         ? 'file not found'
-        : String((error as Error).message)
+        : code === 'EISDIR'
+          ? 'is a directory; expected a manifest file'
+          : String((error as Error).message)
     throw manifestError([{ file, line: 0, path: '', message: reason }])
   }
   return loadExperimentText(text, file, options)
@@ -57,9 +65,14 @@ export function loadExperimentText(
   file: string,
   options: LoadOptions = {}
 ): Experiment {
-  const interpolated = interpolate(text, file, options.set ?? {}, options.env ?? process.env)
-  if (interpolated.issues.length > 0) {
-    throw manifestError(interpolated.issues)
+  const set = options.set ?? {}
+  const interpolated = interpolate(text, file, set, options.env ?? process.env)
+  const issues = [
+    ...(options.allowUnusedSet ? [] : unusedSetIssues(file, set, interpolated.used)),
+    ...interpolated.issues,
+  ]
+  if (issues.length > 0) {
+    throw manifestError(issues)
   }
   const input = parseManifest(interpolated.text, file)
   return resolveExperiment(input, { baseDir: path.dirname(path.resolve(file)), file })

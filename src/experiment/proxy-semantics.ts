@@ -8,6 +8,7 @@ import type { ExperimentInput, StepInputType } from './schema.js'
 import type { SemanticIssue } from './semantics.js'
 import { didYouMean } from './did-you-mean.js'
 import { templateVariables } from '../shared/template.js'
+import { toxicAttributeIssues } from '../faults/proxy-toxic/attributes.js'
 
 const kNeeds: Record<string, 'tcp' | 'http' | undefined> = {
   'proxy-toxic': 'tcp',
@@ -20,7 +21,6 @@ export function proxyIssues(input: ExperimentInput): SemanticIssue[] {
   const system = input.spec.system
   const proxies = system?.proxies ?? []
   const names = proxies.map((p) => p.name)
-  const serviceNames = (system?.services ?? []).map((s) => s.name)
   const seen = new Set<string>()
   proxies.forEach((proxy, i) => {
     const base = ['spec', 'system', 'proxies', i]
@@ -28,40 +28,15 @@ export function proxyIssues(input: ExperimentInput): SemanticIssue[] {
       issues.push({ path: [...base, 'name'], message: `duplicate proxy name '${proxy.name}'` })
     }
     seen.add(proxy.name)
-    for (const variable of templateVariables(proxy.upstream)) {
-      const service = /^services\.([^.[]+)/.exec(variable)?.[1]
-      if (service !== undefined && !serviceNames.includes(service)) {
-        issues.push({
-          path: [...base, 'upstream'],
-          message: `no service named '${service}' in spec.system.services${didYouMean(service, serviceNames)}`,
-        })
-      }
-      if (variable.startsWith('proxies.')) {
-        issues.push({
-          path: [...base, 'upstream'],
-          message: 'a proxy upstream cannot name a proxy (proxies start before the services)',
-        })
-      }
+    if (templateVariables(proxy.upstream).some((v) => v.startsWith('proxies.'))) {
+      issues.push({
+        path: [...base, 'upstream'],
+        message: 'a proxy upstream cannot name a proxy (proxies start before the services)',
+      })
     }
   })
-  // `{{proxies.NAME.port}}` in a service's launch must name a proxy of this manifest.
-  system?.services?.forEach((service, i) => {
-    const texts: [string, unknown][] = [
-      ...(service.args ?? []).map((a, j): [string, unknown] => [`args.${j}`, a]),
-      ...Object.entries(service.env ?? {}).map(([k, v]): [string, unknown] => [`env.${k}`, v]),
-    ]
-    for (const [field, text] of texts) {
-      for (const variable of templateVariables(String(text))) {
-        const proxy = /^proxies\.([^.[]+)/.exec(variable)?.[1]
-        if (proxy !== undefined && !names.includes(proxy)) {
-          issues.push({
-            path: ['spec', 'system', 'services', i, ...field.split('.')],
-            message: `no proxy named '${proxy}' in spec.system.proxies${didYouMean(proxy, names)}`,
-          })
-        }
-      }
-    }
-  })
+  // Other names in templates (services, ports, proxies in a service's args) are checked with
+  // every other template in template-semantics.ts.
   const visit = (step: StepInputType, p: (string | number)[]) => {
     const fault = step.fault
     if (fault && fault.type in kNeeds && 'proxy' in fault) {
@@ -77,6 +52,11 @@ export function proxyIssues(input: ExperimentInput): SemanticIssue[] {
           path: [...p, 'fault', 'proxy'],
           message: `${fault.type} needs a proxy of kind ${needs}; '${proxy.name}' is ${proxy.kind ?? 'tcp'}`,
         })
+      }
+      if (fault.type === 'proxy-toxic') {
+        for (const issue of toxicAttributeIssues(fault.toxic)) {
+          issues.push({ path: [...p, 'fault', 'toxic', ...issue.path], message: issue.message })
+        }
       }
       if (fault.type === 'http-fault' && fault.match?.pathRegex !== undefined) {
         try {

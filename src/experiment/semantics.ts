@@ -11,6 +11,8 @@ import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import { capConflict } from '../faults/select-caps.js'
 import { faultNetworkIssues, networkIssues } from './network-semantics.js'
 import { proxyIssues } from './proxy-semantics.js'
+import { templateIssues } from './template-semantics.js'
+import { urlIssues } from './url-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -20,7 +22,12 @@ export interface SemanticIssue {
 const kMaxFaultDurationMs = 24 * 3_600_000
 
 export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
-  const issues: SemanticIssue[] = [...networkIssues(input), ...proxyIssues(input)]
+  const issues: SemanticIssue[] = [
+    ...networkIssues(input),
+    ...proxyIssues(input),
+    ...templateIssues(input),
+    ...urlIssues(input),
+  ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
   const serviceNames = services.map((s) => s.name)
@@ -38,6 +45,19 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       message: `duplicate attach name '${name}'`,
     })
   )
+  attach.forEach((a, i) => {
+    if (a.match === undefined) {
+      return
+    }
+    try {
+      new RegExp(a.match)
+    } catch (error) {
+      issues.push({
+        path: ['spec', 'system', 'attach', i, 'match'],
+        message: `is not a valid regular expression: ${(error as Error).message}`,
+      })
+    }
+  })
   const probeNames = new Map<string, string>()
   const checkProbes = (
     probes: { name: string; mode: string }[] | undefined,

@@ -39,3 +39,9 @@ test('static templates and unknown variables', () => {
   assert.equal(isStatic(compileTemplate('{{seq}}')), false)
   assert.throws(() => compileTemplate('{{host}}/x'), /unknown template variable \{\{host\}\}/)
 })
+
+test('a malformed placeholder is an error, not text sent as is', () => {
+  assert.throws(() => compileTemplate('http://x/{{seq'), /malformed template '\{\{seq'/)
+  assert.throws(() => compileTemplate('{{ a b }}'), /malformed template/)
+  assert.deepEqual(compileTemplate('{"n": {{seq}}}'), ['{"n": ', { dynamic: 'seq' }, '}'])
+})

@@ -47,6 +47,11 @@ export function compileTemplate(
     }
   }
   literal += text.slice(last)
+  // `{{seq` or `{{ a b }}` is a typo, not text to send as is.
+  const malformed = /\{\{[^]*/.exec(text.replace(kPlaceholder, ''))?.[0]
+  if (malformed !== undefined) {
+    throw new Error(`malformed template '${malformed.slice(0, 40)}': write {{name}}, e.g. {{seq}}`)
+  }
   if (literal !== '' || parts.length === 0) {
     parts.push(literal)
   }

@@ -1,7 +1,58 @@
 /** `--json FILE`: the result exactly as DESIGN.md "Contracts" describes it. */
 import { writeFile } from 'node:fs/promises'
 import type { RunResult } from '../engine/result.js'
+import type { ManifestIssue } from '../experiment/errors.js'
 
 export async function writeJsonResult(file: string, result: RunResult): Promise<void> {
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`)
+}
+
+/**
+ * What `--json` holds when the manifest is invalid (exit 2): no run happened, so no runId and
+ * empty lists, verdict `error`, and `issues` with every problem as `ordeal validate` prints it.
+ * A reader tells it from a run by `issues` (present only here).
+ */
+export interface InvalidManifestResult {
+  verdict: 'error'
+  reason: string
+  /** The manifest file as given on the command line. */
+  file: string
+  issues: ManifestIssue[]
+  resilienceScore: 0
+  startedAt: string
+  endedAt: string
+  steps: []
+  probes: []
+  checks: []
+  faults: []
+  loads: []
+}
+
+export function invalidManifestResult(
+  file: string,
+  issues: readonly ManifestIssue[],
+  at: Date = new Date()
+): InvalidManifestResult {
+  return {
+    verdict: 'error',
+    reason: `invalid manifest: ${issues.length} issue${issues.length === 1 ? '' : 's'}`,
+    file,
+    issues: [...issues],
+    resilienceScore: 0,
+    startedAt: at.toISOString(),
+    endedAt: at.toISOString(),
+    steps: [],
+    probes: [],
+    checks: [],
+    faults: [],
+    loads: [],
+  }
+}
+
+export async function writeInvalidManifestJson(
+  file: string,
+  manifest: string,
+  issues: readonly ManifestIssue[]
+): Promise<void> {
+  await writeFile(file, `${JSON.stringify(invalidManifestResult(manifest, issues), null, 2)}\n`)
 }

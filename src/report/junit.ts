@@ -1,97 +1,162 @@
 /**
- * `--junit FILE`: one test case per probe (and, later, per check), grouped in one suite per
- * experiment, so CI systems show which part of the hypothesis failed.
+ * `--junit FILE`: one test case per probe, load threshold and check, grouped in one suite per
+ * experiment, so CI systems show which part of the hypothesis failed. A run that errored or
+ * was interrupted adds a `run` test case with the error; an invalid manifest is one failing
+ * test case listing every issue, so CI never shows "no results".
  * @module
  */
 import { writeFile } from 'node:fs/promises'
 import { create } from 'xmlbuilder2'
 import type { RunResult } from '../engine/result.js'
+import { formatIssue, type ManifestIssue } from '../experiment/errors.js'
+
+/** One `<testcase>`; the counts on the suites are computed from these, so they always agree. */
+interface Case {
+  classname: string
+  name: string
+  outcome?: { kind: 'failure' | 'error' | 'skipped'; type?: string; message: string; text?: string }
+}
 
 export function junitXml(result: RunResult): string {
   const stepName = new Map(result.steps.map((s) => [s.id, s.name]))
-  const thresholds = result.loads.flatMap((l) => l.summary?.thresholds ?? [])
-  const verdicts = [
-    ...result.probes.map((p) => p.verdict),
-    ...result.checks.map((c) => c.verdict),
-    ...thresholds.map((t) => (t.ok ? 'Passed' : 'Failed')),
-  ]
-  const tests = verdicts.length
-  const failures = verdicts.filter((v) => v === 'Failed').length
-  const skipped = verdicts.filter((v) => v === 'N/A').length
-  const seconds = (Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000
-  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
-    name: 'ordeal',
-    tests,
-    failures,
-    errors: result.verdict === 'error' ? 1 : 0,
-    time: seconds.toFixed(3),
-  })
-  const suite = root.ele('testsuite', {
-    name: result.experiment,
-    tests,
-    failures,
-    errors: result.verdict === 'error' ? 1 : 0,
-    skipped,
-    time: seconds.toFixed(3),
-    timestamp: result.startedAt,
-  })
-  suite
-    .ele('properties')
-    .ele('property', { name: 'verdict', value: result.verdict })
-    .up()
-    .ele('property', { name: 'resilienceScore', value: String(result.resilienceScore) })
-    .up()
-    .ele('property', { name: 'hypothesis', value: result.hypothesis })
+  const cases: Case[] = []
   for (const probe of result.probes) {
-    const testcase = suite.ele('testcase', {
+    cases.push({
       classname: `${result.experiment}.${stepName.get(probe.stepId) ?? probe.stepId}`,
       name: `${probe.name} (${probe.type}, ${probe.mode})`,
+      ...(probe.verdict === 'Failed'
+        ? { outcome: { kind: 'failure', type: 'ProbeFailed', message: probe.message } }
+        : probe.verdict === 'N/A'
+          ? { outcome: { kind: 'skipped', message: probe.message } }
+          : {}),
     })
-    if (probe.verdict === 'Failed') {
-      testcase.ele('failure', { message: probe.message, type: 'ProbeFailed' }).txt(probe.message)
-    } else if (probe.verdict === 'N/A') {
-      testcase.ele('skipped', { message: probe.message })
-    }
   }
   for (const load of result.loads) {
     for (const t of load.summary?.thresholds ?? []) {
-      const testcase = suite.ele('testcase', {
+      cases.push({
         classname: `${result.experiment}.${load.name}`,
         name: `threshold ${t.metric}: ${t.expression}`,
+        ...(t.ok
+          ? {}
+          : {
+              outcome: {
+                kind: 'failure',
+                type: 'ThresholdFailed',
+                message: `observed ${t.observed}`,
+              },
+            }),
       })
-      if (!t.ok) {
-        testcase
-          .ele('failure', { message: `observed ${t.observed}`, type: 'ThresholdFailed' })
-          .txt(`observed ${t.observed}`)
-      }
     }
   }
   for (const check of result.checks) {
-    const testcase = suite.ele('testcase', {
+    const lost =
+      check.details?.lost
+        .map((f) => `${f.id} at +${Math.round(f.at)}ms (${f.window})`)
+        .join('\n') ?? ''
+    cases.push({
       classname: `${result.experiment}.checks`,
       name: `${check.name} (${check.type})`,
+      ...(check.verdict === 'Failed'
+        ? {
+            outcome: {
+              kind: 'failure',
+              type: 'CheckFailed',
+              message: check.message,
+              text: `${check.message}${lost ? `\nlost:\n${lost}` : ''}`,
+            },
+          }
+        : check.verdict === 'N/A'
+          ? { outcome: { kind: 'skipped', message: check.message } }
+          : {}),
     })
-    if (check.verdict === 'Failed') {
-      const lost =
-        check.details?.lost
-          .map((f) => `${f.id} at +${Math.round(f.at)}ms (${f.window})`)
-          .join('\n') ?? ''
-      testcase
-        .ele('failure', { message: check.message, type: 'CheckFailed' })
-        .txt(`${check.message}${lost ? `\nlost:\n${lost}` : ''}`)
-    } else if (check.verdict === 'N/A') {
-      testcase.ele('skipped', { message: check.message })
-    }
   }
   if (result.verdict === 'error' || result.verdict === 'interrupted') {
-    suite
-      .ele('testcase', { classname: result.experiment, name: 'run' })
-      .ele('error', { message: result.reason ?? result.verdict, type: result.verdict })
-      .txt(result.reason ?? result.verdict)
+    const message = result.reason ?? result.verdict
+    cases.push({
+      classname: result.experiment,
+      name: 'run',
+      outcome: { kind: 'error', type: result.verdict, message },
+    })
+  }
+  const seconds = (Date.parse(result.endedAt) - Date.parse(result.startedAt)) / 1000
+  return suiteXml(result.experiment, cases, {
+    seconds,
+    timestamp: result.startedAt,
+    properties: {
+      verdict: result.verdict,
+      resilienceScore: String(result.resilienceScore),
+      hypothesis: result.hypothesis,
+    },
+  })
+}
+
+/** The JUnit of a manifest that could not be loaded: one failing test case naming every issue. */
+export function invalidManifestJunitXml(
+  file: string,
+  issues: readonly ManifestIssue[],
+  at: Date = new Date()
+): string {
+  const lines = issues.map(formatIssue)
+  const message =
+    issues.length === 1 ? (lines[0] ?? '') : `${issues.length} issues, first: ${lines[0] ?? ''}`
+  return suiteXml(
+    file,
+    [
+      {
+        classname: file,
+        name: 'manifest is valid',
+        outcome: { kind: 'failure', type: 'InvalidManifest', message, text: lines.join('\n') },
+      },
+    ],
+    { seconds: 0, timestamp: at.toISOString(), properties: { verdict: 'error' } }
+  )
+}
+
+function suiteXml(
+  name: string,
+  cases: readonly Case[],
+  meta: { seconds: number; timestamp: string; properties: Record<string, string> }
+): string {
+  const count = (kind: 'failure' | 'error' | 'skipped') =>
+    cases.filter((c) => c.outcome?.kind === kind).length
+  const totals = { tests: cases.length, failures: count('failure'), errors: count('error') }
+  const time = meta.seconds.toFixed(3)
+  const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
+    name: 'ordeal',
+    ...totals,
+    time,
+  })
+  const suite = root.ele('testsuite', {
+    name,
+    ...totals,
+    skipped: count('skipped'),
+    time,
+    timestamp: meta.timestamp,
+  })
+  const properties = suite.ele('properties')
+  for (const [key, value] of Object.entries(meta.properties)) {
+    properties.ele('property', { name: key, value })
+  }
+  for (const c of cases) {
+    const testcase = suite.ele('testcase', { classname: c.classname, name: c.name })
+    const o = c.outcome
+    if (o?.kind === 'skipped') {
+      testcase.ele('skipped', { message: o.message })
+    } else if (o) {
+      testcase.ele(o.kind, { message: o.message, type: o.type ?? o.kind }).txt(o.text ?? o.message)
+    }
   }
   return root.end({ prettyPrint: true })
 }
 
 export async function writeJunit(file: string, result: RunResult): Promise<void> {
   await writeFile(file, `${junitXml(result)}\n`)
+}
+
+export async function writeInvalidManifestJunit(
+  file: string,
+  manifest: string,
+  issues: readonly ManifestIssue[]
+): Promise<void> {
+  await writeFile(file, `${invalidManifestJunitXml(manifest, issues)}\n`)
 }

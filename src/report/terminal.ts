@@ -198,7 +198,7 @@ export function formatSummary(result: RunResult): string {
     lines.push('', pc.bold('  steps                         weight  score  status'))
     for (const s of scored) {
       lines.push(
-        `  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}`
+        `  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}${s.error ? pc.red(`  ${s.error}`) : ''}`
       )
     }
   }

@@ -472,3 +472,40 @@ test('100,000 events apply in well under a second', () => {
 function zeroErr(http: number) {
   return { http, timeout: 0, connection: 0 }
 }
+
+test('once the run has ended nothing stays pending: unstarted steps are not-run', () => {
+  const events = journal(
+    [0, started],
+    [5, { type: 'step.started', stepId: 'root' }],
+    [10, { type: 'step.started', stepId: 'load' }],
+    [20, { type: 'run.aborted', kind: 'error', reason: 'step orders failed: boom' }],
+    [30, { type: 'step.ended', stepId: 'load', status: 'error', error: 'boom' }],
+    [
+      40,
+      {
+        type: 'probe.verdict',
+        probeId: 'p1',
+        stepId: 'kill',
+        name: 'users-get-items',
+        probeType: 'http',
+        mode: 'Continuous',
+        verdict: 'N/A',
+        message: 'not run: the run stopped before step kill-api started',
+      },
+    ],
+    [50, { type: 'run.ended' }]
+  )
+  const v = applyEvents(createRunView(), events)
+  assert.deepEqual(
+    v.steps.map((s) => [s.id, s.status, s.error]),
+    [
+      ['root', 'aborted', undefined],
+      ['load', 'error', 'boom'],
+      ['kill', 'not-run', undefined],
+    ]
+  )
+  assert.deepEqual(
+    v.probes.map((p) => [p.verdict, p.message]),
+    [['N/A', 'not run: the run stopped before step kill-api started']]
+  )
+})

@@ -17,7 +17,8 @@ import type {
 import type { LoadSummary } from '../load/contract.js'
 import type { Finding, QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 
-export type StepStatus = 'pending' | 'running' | 'ok' | 'error' | 'aborted'
+/** `not-run`: the run ended before the step started. */
+export type StepStatus = 'pending' | 'running' | 'ok' | 'error' | 'aborted' | 'not-run'
 
 export interface StepState {
   id: string
@@ -238,6 +239,11 @@ function applyOne(view: RunView, e: JournalEvent): void {
       break
     case 'run.ended':
       view.endedAt = e.t
+      // Nothing is pending once the run is over (the runner journals not-run probe verdicts).
+      for (const s of view.steps) {
+        s.status =
+          s.status === 'pending' ? 'not-run' : s.status === 'running' ? 'aborted' : s.status
+      }
       break
     case 'run.aborted':
       // The first abort is the cause; later ones (a signal during rollback) only echo it.

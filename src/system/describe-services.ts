@@ -18,7 +18,7 @@ import {
  * Ports with base 0 show as `auto`; a template that needs a value only known at run time (a pid)
  * stays as written.
  */
-export function describeServices(services: ServiceSpec[], runDir = '<runDir>'): string[] {
+export function describeServices(services: ServiceSpec[], runDir: string): string[] {
   const layouts = new Map<string, ReplicaLayout[]>()
   for (const spec of services) {
     layouts.set(

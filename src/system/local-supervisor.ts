@@ -15,7 +15,14 @@ import { waitUntilReady } from './readiness.js'
 import { ReplicaProcess } from './replica.js'
 import * as slots from './replica-slot.js'
 import { LaunchError, type ReplicaSlot } from './replica-slot.js'
-import { nextRestartDelay, shouldRestart, type ExitInfo } from './restart-policy.js'
+import {
+  CRASH_LOOP_EXITS,
+  CRASH_LOOP_WINDOW_MS,
+  nextRestartDelay,
+  quickExitsAfter,
+  shouldRestart,
+  type ExitInfo,
+} from './restart-policy.js'
 import {
   dataDirFor,
   renderLaunch,
@@ -188,18 +195,27 @@ export class LocalSupervisor implements Supervisor {
     // Like a Deployment's rollout: a replica that crashes while starting is started again (with
     // backoff) until its readiness timeout, unless its policy is `never`. Clustered servers
     // booting together (RabbitMQ's feature-flag sync) can fail once and succeed on a retry.
+    // A replica that exits at once every time is not booting slowly: after a few such exits in
+    // a row the start fails now, with its last output, rather than at the readiness timeout.
     const deadline = Date.now() + (slot.spec.readiness?.timeoutMs ?? 30_000)
     let delayMs = 0
+    let quickExits = 0
     for (;;) {
+      const attemptStart = Date.now()
       try {
         await this.#launch(slot)
         return
       } catch (error) {
-        const retry =
-          error instanceof LaunchError &&
-          error.exited &&
-          slot.spec.restart !== 'never' &&
-          !this.#stopping
+        const exited = error instanceof LaunchError && error.exited
+        quickExits = exited ? quickExitsAfter(quickExits, Date.now() - attemptStart) : 0
+        if (quickExits >= CRASH_LOOP_EXITS) {
+          throw new LaunchError(
+            slot,
+            `crash loop: ${(error as Error).message}, ${quickExits} times in a row within ${CRASH_LOOP_WINDOW_MS / 1000}s of starting`,
+            true
+          )
+        }
+        const retry = exited && slot.spec.restart !== 'never' && !this.#stopping
         delayMs = Math.min(
           slot.spec.backoff.maxMs,
           Math.max(slot.spec.backoff.initialMs, delayMs * 2)

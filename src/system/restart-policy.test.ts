@@ -2,8 +2,11 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import {
   BACKOFF_RESET_AFTER_MS,
+  CRASH_LOOP_EXITS,
+  CRASH_LOOP_WINDOW_MS,
   describeExit,
   nextRestartDelay,
+  quickExitsAfter,
   shouldRestart,
 } from './restart-policy.js'
 
@@ -60,4 +63,13 @@ describe('shouldRestart', () => {
     assert.equal(describeExit(failed), 'exited with code 1')
     assert.equal(describeExit(killed), 'was killed by SIGKILL')
   })
+})
+
+it('quick exits while starting count up; a slower failure starts the count over', () => {
+  let n = 0
+  n = quickExitsAfter(n, 50)
+  n = quickExitsAfter(n, CRASH_LOOP_WINDOW_MS - 1)
+  assert.equal(n, 2)
+  assert.equal(quickExitsAfter(n, CRASH_LOOP_WINDOW_MS), 0, 'booted for a while, then failed')
+  assert.ok(quickExitsAfter(n, 0) >= CRASH_LOOP_EXITS)
 })

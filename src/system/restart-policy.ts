@@ -46,3 +46,19 @@ export function describeExit(exit: ExitInfo): string {
     ? `exited with code ${exit.code}`
     : `was killed by ${exit.signal ?? 'a signal'}`
 }
+
+/**
+ * A replica that exits this soon after being spawned, before it was ever ready, "exited at
+ * once": a typo in its command, a missing file, a port already taken.
+ */
+export const CRASH_LOOP_WINDOW_MS = 2_000
+/** That many such exits in a row end the start at once instead of at the readiness timeout. */
+export const CRASH_LOOP_EXITS = 3
+
+/**
+ * Consecutive quick exits while starting, given the count so far and how long the last
+ * attempt ran; a slower failure (a clustered server failing once mid-boot) starts it over.
+ */
+export function quickExitsAfter(previous: number, ranForMs: number): number {
+  return ranForMs < CRASH_LOOP_WINDOW_MS ? previous + 1 : 0
+}

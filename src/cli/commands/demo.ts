@@ -3,6 +3,7 @@
  * v2 of the order/delivery system on real RabbitMQ nodes and prints them side by side.
  * @module
  */
+import { checkOutputPaths } from '../output-paths.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -50,6 +51,8 @@ export async function demoCommand(name: string, options: DemoOptions): Promise<n
     )
     return 3
   }
+  // `--report DIR` is created; `--json FILE` must be writable: both before RabbitMQ starts.
+  checkOutputPaths('demo', { '--json': options.json })
   // The broker is killed a quarter of the way in (15 s of the seed's 60 s).
   const set = { ORDERS_DURATION: duration, KILL_AFTER: formatDuration(Math.round(ms / 4)) }
   // One handler for the whole demo, so Ctrl+C between or before runs is honoured too.

@@ -6,6 +6,7 @@
  * run, 130 interrupted.
  * @module
  */
+import { checkOutputPaths } from '../output-paths.js'
 import { writeFile } from 'node:fs/promises'
 import type { LoadSpec, LoadSummary, ThresholdSpec } from '../../load/contract.js'
 import { parseExpectedStatus } from '../../load/expected-status.js'
@@ -44,6 +45,7 @@ export async function loadCommand(url: string, options: LoadCommandOptions): Pro
     return EXIT_USAGE
   }
   const spec = parsed.spec
+  checkOutputPaths('load', { '--json': options.json })
   try {
     prepareLoad(spec)
   } catch (error) {

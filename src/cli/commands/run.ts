@@ -12,11 +12,14 @@ import path from 'node:path'
 import { recoverCommand } from './recover.js'
 import { dryRunLines } from '../../engine/dry-run.js'
 import { TerminalReporter, formatSummary } from '../../report/terminal.js'
-import { writeJsonResult } from '../../report/json.js'
-import { writeJunit } from '../../report/junit.js'
+import { writeInvalidManifestJson, writeJsonResult } from '../../report/json.js'
+import { writeInvalidManifestJunit, writeJunit } from '../../report/junit.js'
+import { ManifestError } from '../../experiment/errors.js'
+import type { Experiment } from '../../experiment/model.js'
 import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
 import { UsageError } from '../exit.js'
+import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 
 export interface RunCommandOptions {
@@ -33,7 +36,12 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
-  const experiment = await loadExperimentFile(file, { set: options.set ?? {} })
+  checkOutputPaths('run', {
+    '--json': options.json,
+    '--junit': options.junit,
+    '--journal': options.journal,
+  })
+  const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
     return 0
@@ -71,6 +79,24 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * An invalid manifest is still a result for CI: `--junit` gets one failing test case naming
+ * every issue and `--json` the issues, then the error goes on to exit 2 as before.
+ */
+async function loadOrReport(file: string, options: RunCommandOptions): Promise<Experiment> {
+  try {
+    return await loadExperimentFile(file, { set: options.set ?? {} })
+  } catch (error) {
+    if (error instanceof ManifestError && !options.dryRun) {
+      await Promise.all([
+        options.json ? writeInvalidManifestJson(options.json, file, error.issues) : undefined,
+        options.junit ? writeInvalidManifestJunit(options.junit, file, error.issues) : undefined,
+      ])
+    }
+    throw error
   }
 }
 

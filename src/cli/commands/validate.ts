@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { loadExperimentFile } from '../../experiment/load.js'
+import { interpolate, unusedSetIssues } from '../../experiment/interpolate.js'
 
 /** `ordeal validate FILE...`: all errors of all files, one line each; exit 2 if any. */
 export async function validateCommand(
@@ -6,12 +8,27 @@ export async function validateCommand(
   set: Record<string, string> = {}
 ): Promise<number> {
   let code = 0
+  // With several files, a --set value must be read by one of them, not by each.
+  const several = files.length > 1
+  const used = new Set<string>()
   for (const file of files) {
     try {
-      const experiment = await loadExperimentFile(file, { set })
+      const experiment = await loadExperimentFile(file, { set, allowUnusedSet: several })
       process.stdout.write(`${file}: ok (experiment '${experiment.name}')\n`)
     } catch (error) {
       process.stderr.write(`${(error as Error).message}\n`)
+      code = 2
+    }
+    if (several) {
+      const text = await readFile(file, 'utf8').catch(() => '')
+      interpolate(text, file, {}, {}).used.forEach((name) => used.add(name))
+    }
+  }
+  if (several) {
+    for (const issue of unusedSetIssues('', set, used)) {
+      process.stderr.write(
+        `ordeal: ${issue.message.replace('the manifest has', 'no manifest has')}\n`
+      )
       code = 2
     }
   }

@@ -48,7 +48,12 @@ export function checkManifestSize(yaml: string): void {
 export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
   checkManifestSize(yaml)
   try {
-    return loadExperimentText(yaml, file, { set: { ORDEAL_HOME: packageRoot() }, env: {} })
+    return loadExperimentText(yaml, file, {
+      set: { ORDEAL_HOME: packageRoot() },
+      env: {},
+      // ORDEAL_HOME is offered to every manifest, not asked for by the user.
+      allowUnusedSet: true,
+    })
   } catch (error) {
     if (error instanceof ManifestError) {
       throw new ValidationError(manifestIssues(error))

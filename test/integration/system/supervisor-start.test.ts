@@ -201,10 +201,11 @@ describe('LocalSupervisor start', () => {
     )
   })
 
-  it('retries a replica that crashes while starting (restart: always) until its readiness timeout', async () => {
+  it('a replica that exits at once on every start (restart: always) fails fast as a crash loop', async () => {
     const supervisor = harness.supervisor([
       nodeSpec(fixture, 'crash-loop', "console.error('fatal: no config'); process.exit(1)", {
-        readiness: { kind: 'cmd', target: 'false', timeoutMs: 1500 },
+        // A readiness timeout far longer than the test: only crash-loop detection ends it.
+        readiness: { kind: 'cmd', target: 'false', timeoutMs: 600_000 },
         backoff: { initialMs: 100, maxMs: 400 },
       }),
     ])
@@ -214,11 +215,36 @@ describe('LocalSupervisor start', () => {
     )
     assert.match(
       error.message,
-      /service 'crash-loop' replica 0 failed to start: exited with code 1/
+      /service 'crash-loop' replica 0 failed to start: crash loop: exited with code 1 before it was ready, 3 times in a row within 2s of starting/
     )
-    const restarts = harness.events('service.restarting').filter((e) => e.service === 'crash-loop')
-    assert.ok(restarts.length >= 2, `restarted with backoff (${restarts.length})`)
+    assert.match(
+      error.message,
+      /last output of crash-loop-0:\n {2}\[crash-loop-0\] fatal: no config/
+    )
+    const of = (type: 'service.started' | 'service.restarting') =>
+      harness.events(type).filter((e) => e.service === 'crash-loop')
+    assert.equal(of('service.started').length, 3)
+    assert.equal(of('service.restarting').length, 2, 'restarted with backoff in between')
     assert.deepEqual(liveGroups(supervisor), [])
+  })
+
+  it('a replica that crashes twice while starting and then comes up is started (restart: always)', async () => {
+    const counter = `${fixture.dir}/flaky-starts`
+    const script = `const fs = require('fs'); const f = process.argv[1];
+      const n = fs.existsSync(f) ? Number(fs.readFileSync(f, 'utf8')) : 0; fs.writeFileSync(f, String(n + 1));
+      if (n < 2) { console.error('not yet'); process.exit(1) }
+      require('http').createServer((q, s) => s.end('ok')).listen(Number(process.argv[2]))`
+    const supervisor = harness.supervisor([
+      nodeSpec(fixture, 'flaky', script, {
+        args: [counter, '{{ports.http}}'],
+        ports: { http: 0 },
+        readiness: { kind: 'http', target: 'http://127.0.0.1:{{ports.http}}/', timeoutMs: 20_000 },
+        backoff: { initialMs: 50, maxMs: 400 },
+      }),
+    ])
+    await supervisor.start()
+    assert.equal(harness.events('service.started').filter((e) => e.service === 'flaky').length, 3)
+    await supervisor.stop()
   })
 
   it('fails start when the command does not exist or a port is taken', async () => {

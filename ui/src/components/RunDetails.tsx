@@ -9,6 +9,7 @@ const STEP_ICON: Record<StepState['status'], string> = {
   ok: '●',
   error: '✗',
   aborted: '■',
+  'not-run': '–',
 }
 
 export function StepsList({ view, result }: { view: RunView; result: RunResult | undefined }) {
