@@ -13,6 +13,7 @@ import type { Supervisor } from '../system/supervisor.js'
 import type { ProcessTarget } from '../system/targets.js'
 import type { Journal } from './journal.js'
 import type { Ledger } from './ledger.js'
+import type { ForeignUndo, LedgerWatch } from './ledger-watch.js'
 import { undoEntry } from './undo.js'
 
 export interface FaultStepEnv {
@@ -25,6 +26,8 @@ export interface FaultStepEnv {
   signal: AbortSignal
   /** Extra time past the fault's duration before an outside watchdog reverts it. */
   deadlineSlackMs: number
+  /** Tells the step when another process undoes its ledger entries (an early revert). */
+  ledgerWatch?: LedgerWatch
 }
 
 export interface FaultHooks {
@@ -32,7 +35,10 @@ export interface FaultHooks {
   reverted(): void
 }
 
-/** Returns false when the fault could not be injected or reverted (the run must end in error). */
+/**
+ * Returns false when the fault could not be injected or reverted, or was reverted early by
+ * another process (the run must end in error).
+ */
 export async function runFaultStep(
   stepId: string,
   fault: Fault,
@@ -46,6 +52,14 @@ export async function runFaultStep(
   const active = new AbortController()
   const stopActive = () => active.abort()
   env.signal.addEventListener('abort', stopActive, { once: true })
+  // Someone else undid part of this fault (watchdog deadline, recover --force): the window
+  // ends now, in the journal and in fact; the hold stops and the driver's revert tidies up.
+  let early: ForeignUndo | undefined
+  const revertedEarly = new AbortController()
+  const stopListening = env.ledgerWatch?.listen(fault.id, (undo) => {
+    early ??= undo
+    revertedEarly.abort()
+  })
   const ctx: FaultContext = {
     runId: env.runId,
     fault,
@@ -64,6 +78,7 @@ export async function runFaultStep(
     injection = await faultDriver(fault.type).inject(ctx as never)
   } catch (error) {
     active.abort()
+    stopListening?.()
     env.signal.removeEventListener('abort', stopActive)
     env.journal.emit({
       type: 'fault.failed',
@@ -84,15 +99,39 @@ export async function runFaultStep(
   })
   hooks.injected(fault.durationMs)
   let ok = true
+  const reportEarly = (undo: ForeignUndo) =>
+    env.journal.emit({
+      type: 'fault.reverted',
+      faultId: fault.id,
+      early: {
+        by: undo.by,
+        reason: `${undo.reason}: ${undo.entry.undo.label}`,
+        at: undo.at,
+      },
+    })
   try {
-    await sleep(fault.durationMs, env.signal)
+    // Reported as it happens, not when the hold would have ended.
+    const onEarly = () => early && reportEarly(early)
+    if (revertedEarly.signal.aborted) {
+      onEarly()
+    } else {
+      revertedEarly.signal.addEventListener('abort', onEarly, { once: true })
+    }
+    await sleep(fault.durationMs, AbortSignal.any([env.signal, revertedEarly.signal]))
   } finally {
     active.abort()
     env.signal.removeEventListener('abort', stopActive)
+    // A mark written just before we revert must not pass for our own revert.
+    env.ledgerWatch?.check()
+    stopListening?.()
     try {
       await injection.revert()
       await undoLeftovers(fault.id, env)
-      env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
+      if (early) {
+        ok = false
+      } else {
+        env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
+      }
     } catch (error) {
       ok = false
       env.journal.emit({

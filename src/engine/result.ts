@@ -180,7 +180,15 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       case 'fault.reverted': {
         const f = faults.get(e.faultId)
         if (f) {
-          f.revertedAt = iso(e.t)
+          // Reverted early by someone else: the fault window ended then, not when we noticed.
+          f.revertedAt = iso(e.early?.at ?? e.t)
+        }
+        if (e.early) {
+          const why = `reverted early by ${e.early.by} (${e.early.reason})`
+          if (f) {
+            f.error = why
+          }
+          failures.push({ kind: 'fault', reason: `fault ${e.faultId} was ${why}` })
         }
         break
       }
@@ -260,6 +268,10 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         break
       case 'run.aborted':
         failures.push({ kind: e.kind, reason: e.reason })
+        break
+      case 'run.recovered':
+        // The run died before its own rollback: like an interrupt, with the undo done for it.
+        failures.push({ kind: 'signal', reason: `the run died; ${e.by} undid what it left` })
         break
       default:
         break
