@@ -11,13 +11,15 @@ import path from 'node:path'
 import { parseJournal } from '../../src/engine/journal.js'
 import type { RunResult } from '../../src/engine/result.js'
 import { runCli, workspace } from '../support/cli.js'
-import { alive, state } from '../support/processes.js'
+import { alive, processesMentioning, state } from '../support/processes.js'
 import { startRunner, until, type RunnerProcess } from '../support/runner-process.js'
 
 const ws = workspace()
 const runners: RunnerProcess[] = []
-after(() => {
+after(async () => {
   runners.forEach((r) => r.killGroup())
+  // Their watchdogs read the ledgers under the workspace: let them finish before it goes.
+  await until(() => processesMentioning(ws.dir).length === 0, 10_000).catch(() => {})
   ws.cleanup()
 })
 
