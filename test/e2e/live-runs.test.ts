@@ -53,7 +53,7 @@ interface LiveRun {
 async function startPausing(
   name: string,
   stateDir: string,
-  options: { seconds?: number; host?: boolean } = {}
+  options: { seconds?: number; host?: boolean; leaseMs?: number } = {}
 ): Promise<LiveRun> {
   mkdirSync(stateDir, { recursive: true })
   const file = ws.write(`${name}.yaml`, pauseManifest(name, options))
@@ -61,7 +61,10 @@ async function startPausing(
   const journal = path.join(ws.dir, `${name}.ndjson`)
   const runner = startRunner(['run', file, '--json', json, '--journal', journal], {
     cwd: ws.dir,
-    env: { ORDEAL_STATE_DIR: stateDir },
+    env: {
+      ORDEAL_STATE_DIR: stateDir,
+      ...(options.leaseMs ? { ORDEAL_LEASE_MS: String(options.leaseMs) } : {}),
+    },
   })
   runners.push(runner)
   const m = await runner.waitFor(/process-pause injected on sleeper-0 \(pid (\d+)\)/)
@@ -156,5 +159,24 @@ describe('recovery and live runs', () => {
     const events = parseJournal(readFileSync(run.journal, 'utf8'))
     const reverted = events.filter((e) => e.type === 'fault.reverted')
     assert.equal(reverted.length, 1, 'one end of the fault window')
+  })
+
+  test('the watchdog reverts a hung run: once resumed, the run says so and ends in error', async () => {
+    const stateDir = path.join(ws.dir, 'hung-state')
+    const run = await startPausing('hung', stateDir, { seconds: 60, leaseMs: 1500 })
+    const runnerPid = run.runner.child.pid!
+    process.kill(runnerPid, 'SIGSTOP') // alive, lock held, but no heartbeat: the lease lapses
+    let resumedAt: number
+    try {
+      await until(() => !alive(run.pid), 10_000) // the watchdog resumed it and ended the system
+    } finally {
+      resumedAt = Date.now()
+      process.kill(runnerPid, 'SIGCONT')
+    }
+    const { code, result } = await finished(run)
+    assert.equal(code, 3, run.runner.output())
+    assert.equal(result.verdict, 'error')
+    assert.match(result.reason ?? '', /reverted early by watchdog \(lease lapsed/)
+    assert.ok(Date.parse(result.faults[0]!.revertedAt!) < resumedAt)
   })
 })
