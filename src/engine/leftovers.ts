@@ -85,8 +85,11 @@ export function findLeftovers(options: FindOptions = {}): Leftover[] {
     }
   }
   for (const file of ledgerFiles(options.ledgersDir)) {
-    const isLive = isLedgerLive(file)
     const pending = pendingEntries(file).reverse()
+    if (pending.length === 0) {
+      continue // nothing to undo, live or not: spare the lock check (a process spawn, ~5 ms)
+    }
+    const isLive = isLedgerLive(file)
     for (const entry of pending) {
       if (entry.undo.kind === 'command') {
         listed.add(entry.undo.argv.at(-1)) // its objects are this ledger's, live or not

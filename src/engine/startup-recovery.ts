@@ -40,6 +40,9 @@ export async function recoverDeadRuns(options: StartupRecoveryOptions): Promise<
   const dir = options.stateDir ?? stateDir()
   const recovered: RecoveredRun[] = []
   for (const file of ledgerFiles(path.join(dir, 'ledgers'))) {
+    if (pendingEntries(file).length === 0) {
+      continue // nothing to undo: spare the lock check (a process spawn, ~5 ms)
+    }
     const lock = tryLockLedger(file)
     if (typeof lock === 'string') {
       continue // alive (its runner or watchdog holds it), or removed meanwhile
