@@ -251,6 +251,8 @@ test('a fault reverted early by another process: the window ends then, the verdi
   // The ledger's time, not the time the runner noticed (the event's own t is t0 + 3000).
   assert.equal(fault.revertedAt, new Date(t0 + 1500).toISOString())
   assert.match(fault.error ?? '', /reverted early by watchdog/)
+  // The step did not hold its fault as planned: it scores like a fault that was not injected.
+  assert.equal(r.steps.find((s) => s.id === 'run.1')!.score, 0)
 })
 
 test('a journal a recovery appended to: the run died, the verdict is interrupted', () => {

@@ -305,7 +305,11 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       .map((c) => checks.get(c.id)!)
     const input = {
       weight: s.weight,
-      ran: s.status !== 'not-run' && !(fault?.error?.startsWith('inject') ?? false),
+      // A fault not injected, or reverted early by someone else, did not hold as planned.
+      ran:
+        s.status !== 'not-run' &&
+        !(fault?.error?.startsWith('inject') ?? false) &&
+        !(fault?.error?.startsWith('reverted early') ?? false),
       probesTotal: own.length + thresholds + ownChecks.length,
       probesPassed:
         own.filter((p) => p.verdict === 'Passed').length +

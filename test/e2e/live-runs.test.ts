@@ -153,6 +153,7 @@ describe('recovery and live runs', () => {
     assert.equal(code, 3, run.runner.output())
     assert.equal(result.verdict, 'error')
     assert.match(result.reason ?? '', /reverted early by ordeal recover --force/)
+    assert.equal(result.resilienceScore, 0, 'the fault did not hold as planned')
     const revertedAt = Date.parse(result.faults[0]!.revertedAt!)
     assert.ok(revertedAt <= forcedAt, 'the window ends when recover undid it, not later')
     assert.ok(windowMs(result) < 30_000)
