@@ -180,4 +180,34 @@ describe('recovery and live runs', () => {
     assert.match(result.reason ?? '', /reverted early by watchdog \(lease lapsed/)
     assert.ok(Date.parse(result.faults[0]!.revertedAt!) < resumedAt)
   })
+
+  test('ordeal run first undoes what a run killed with its watchdog left, and says so in its journal', async () => {
+    const stateDir = path.join(ws.dir, 'dead-state')
+    const dead = await startPausing('dead-cli', stateDir, { seconds: 60 })
+    const runId = parseJournal(readFileSync(dead.journal, 'utf8')).find(
+      (e) => e.type === 'run.started'
+    )!
+    assert.ok(runId.type === 'run.started')
+    const ledger = path.join(stateDir, 'ledgers', `${runId.runId}.ndjson`)
+    const watchdogs = processesMentioning(ledger).map((line) => Number(line.split(':')[0]))
+    assert.equal(watchdogs.length, 1)
+    // The whole tree, watchdog first, so nothing undoes in between (an OOM or cgroup kill).
+    watchdogs.forEach((pid) => process.kill(pid, 'SIGKILL'))
+    dead.runner.killGroup()
+    await dead.runner.exited
+    await until(() => !watchdogs.some(alive), 5000)
+    assert.equal(state(dead.pid), 'T', 'left paused: nobody else will undo it')
+
+    const next = ws.write('next.yaml', pauseManifest('next', { seconds: 1 }))
+    const r = await runCli(['run', next], { cwd: ws.dir, env: { ORDEAL_STATE_DIR: stateDir } })
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stderr, new RegExp(`recovered run ${runId.runId}: undone SIGCONT sleeper-0`))
+    assert.match(r.stderr, new RegExp(`recovered run ${runId.runId}: undone service sleeper-0`))
+    assert.doesNotMatch(r.stderr, /leftover/)
+    assert.equal(alive(dead.pid), false, 'resumed, then ended with its system')
+    assert.equal(existsSync(ledger), false)
+    const last = parseJournal(readFileSync(dead.journal, 'utf8')).at(-1)!
+    assert.equal(last.type, 'run.recovered')
+    assert.ok(last.type === 'run.recovered' && last.by === 'ordeal run start-up')
+  })
 })
