@@ -55,10 +55,29 @@ export async function runFaultStep(
   // Someone else undid part of this fault (watchdog deadline, recover --force): the window
   // ends now, in the journal and in fact; the hold stops and the driver's revert tidies up.
   let early: ForeignUndo | undefined
-  const revertedEarly = new AbortController()
+  // Ends the hold: the run aborting, or the early revert (AbortSignal.any needs Node 20.3).
+  const hold = new AbortController()
+  const stopHold = () => hold.abort()
+  env.signal.addEventListener('abort', stopHold, { once: true })
+  const reportEarly = (undo: ForeignUndo) =>
+    env.journal.emit({
+      type: 'fault.reverted',
+      faultId: fault.id,
+      early: {
+        by: undo.by,
+        reason: `${undo.reason}: ${undo.entry.undo.label}`,
+        at: undo.at,
+      },
+    })
+  let injected = false
   const stopListening = env.ledgerWatch?.listen(fault.id, (undo) => {
-    early ??= undo
-    revertedEarly.abort()
+    if (!early) {
+      early = undo
+      if (injected) {
+        reportEarly(undo) // as it happens, not when the hold would have ended
+      }
+      hold.abort()
+    }
   })
   const ctx: FaultContext = {
     runId: env.runId,
@@ -80,6 +99,7 @@ export async function runFaultStep(
     active.abort()
     stopListening?.()
     env.signal.removeEventListener('abort', stopActive)
+    env.signal.removeEventListener('abort', stopHold)
     env.journal.emit({
       type: 'fault.failed',
       faultId: fault.id,
@@ -99,28 +119,16 @@ export async function runFaultStep(
   })
   hooks.injected(fault.durationMs)
   let ok = true
-  const reportEarly = (undo: ForeignUndo) =>
-    env.journal.emit({
-      type: 'fault.reverted',
-      faultId: fault.id,
-      early: {
-        by: undo.by,
-        reason: `${undo.reason}: ${undo.entry.undo.label}`,
-        at: undo.at,
-      },
-    })
+  injected = true
+  if (early) {
+    reportEarly(early) // undone while the driver was still injecting
+  }
   try {
-    // Reported as it happens, not when the hold would have ended.
-    const onEarly = () => early && reportEarly(early)
-    if (revertedEarly.signal.aborted) {
-      onEarly()
-    } else {
-      revertedEarly.signal.addEventListener('abort', onEarly, { once: true })
-    }
-    await sleep(fault.durationMs, AbortSignal.any([env.signal, revertedEarly.signal]))
+    await sleep(fault.durationMs, hold.signal)
   } finally {
     active.abort()
     env.signal.removeEventListener('abort', stopActive)
+    env.signal.removeEventListener('abort', stopHold)
     // A mark written just before we revert must not pass for our own revert.
     env.ledgerWatch?.check()
     stopListening?.()
