@@ -1,5 +1,7 @@
 import { findLeftovers, removeLeftover, type Leftover } from '../../engine/leftovers.js'
 import { stateDir } from '../../engine/ledger.js'
+import { pruneClaims } from '../../system/network/claims.js'
+import { ordealNetworkObjects } from '../../system/network/stray.js'
 import { appendToJournalFile, recoveredEvent } from '../../engine/startup-recovery.js'
 
 export interface RecoverOptions {
@@ -64,6 +66,8 @@ export async function recoverCommand(options: RecoverOptions = {}): Promise<numb
   for (const leftover of objects) {
     report(leftover, (await Promise.allSettled([removeLeftover(leftover, by)]))[0]!)
   }
+  // Net id claims of dead runs whose objects are gone (claims.ts): silent, nothing to undo.
+  pruneClaims(ordealNetworkObjects().map((o) => o.name))
   // A dead run's journal says who undid what it left (a live one sees its ledger instead).
   for (const [runId, run] of runs) {
     appendToJournalFile(stateDir(), runId, recoveredEvent({ runId, ...run }, by))

@@ -10,7 +10,7 @@
  * the same net id.
  * @module
  */
-import { mkdirSync, readlinkSync, symlinkSync } from 'node:fs'
+import { mkdirSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { isLedgerLive } from '../../engine/run-lock.js'
 import { runIdOfLedger } from '../../engine/ledger.js'
@@ -59,4 +59,36 @@ export function networkOwner(name: string): NetworkOwner | undefined {
     return undefined
   }
   return { runId: runIdOfLedger(ledgerFile), ledgerFile, live: isLedgerLive(ledgerFile) }
+}
+
+/**
+ * Removes claims of runs that are gone and whose objects are gone too (a run killed between
+ * claiming its id and recording the claim's removal). Claims of live runs stay.
+ * @param existing names of the `ord-` objects that still exist
+ */
+export function pruneClaims(existing: readonly string[]): string[] {
+  const inUse = new Set(existing.map((name) => netIdOf(name)))
+  let ids: string[]
+  try {
+    ids = readdirSync(claimsDir())
+  } catch {
+    return []
+  }
+  const pruned: string[] = []
+  for (const id of ids) {
+    if (inUse.has(id)) {
+      continue
+    }
+    let ledgerFile: string
+    try {
+      ledgerFile = readlinkSync(claimPath(id))
+    } catch {
+      continue
+    }
+    if (!isLedgerLive(ledgerFile)) {
+      rmSync(claimPath(id), { force: true })
+      pruned.push(id)
+    }
+  }
+  return pruned
 }
