@@ -18,6 +18,11 @@
  *   an abstract unix socket is scoped to a network namespace and cannot be tied to the ledger
  *   file a recovery tool finds on disk.
  *
+ * A command the watchdog runs to undo (`ip`, `iptables`) inherits fd 3 too (Node cannot mark
+ * an inherited descriptor close-on-exec), so the lock is also held while such a command runs:
+ * still "someone of this run is acting", and it lasts milliseconds. The runner's own children
+ * never get it (Node opens files close-on-exec; only flock(1) is handed the descriptor).
+ *
  * The lock is taken on a temporary name and the file renamed into place, so a ledger never
  * exists under its real name unlocked while its run lives.
  * @module
