@@ -5,7 +5,7 @@
 import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
@@ -20,6 +20,12 @@ after(() => {
   pids.forEach((pid) => kill(pid))
   rmSync(dir, { recursive: true, force: true })
 })
+
+/**
+ * Reaped, not merely a zombie: a multi-threaded process's leader shows `Z` while its other
+ * threads are still exiting and still hold the descriptor table (and so the lock).
+ */
+const gone = (pid: number) => !existsSync(`/proc/${pid}`)
 
 function kill(pid: number): void {
   try {
@@ -57,21 +63,21 @@ test('held while the runner or the watchdog lives; free once both are SIGKILLed'
   const a = await startHolder('runner-first')
   assert.equal(isLedgerLive(a.ledger), true, 'both alive')
   kill(a.runner)
-  await until(() => !alive(a.runner), 5000)
+  await until(() => gone(a.runner), 5000)
   assert.equal(alive(a.watchdog), true)
   assert.equal(isLedgerLive(a.ledger), true, 'the watchdog alone holds it')
   kill(a.watchdog)
-  await until(() => !alive(a.watchdog), 5000)
+  await until(() => gone(a.watchdog), 5000)
   // An undo command the watchdog was running when killed inherited its fd 3 and holds the lock
   // until it exits (milliseconds): then the kernel releases it.
   await until(() => !isLedgerLive(a.ledger), 5000)
 
   const b = await startHolder('watchdog-first')
   kill(b.watchdog)
-  await until(() => !alive(b.watchdog), 5000)
+  await until(() => gone(b.watchdog), 5000)
   assert.equal(isLedgerLive(b.ledger), true, 'the runner alone holds it')
   kill(b.runner)
-  await until(() => !alive(b.runner), 5000)
+  await until(() => gone(b.runner), 5000)
   assert.equal(isLedgerLive(b.ledger), false, 'both dead: the kernel released it')
 })
 
