@@ -151,8 +151,15 @@ program
 
 program
   .command('recover')
-  .description('undo every fault that any ledger still lists (idempotent)')
-  .action(async () => exit(await recoverCommand()))
+  .description(
+    'undo every fault that the ledger of a dead run still lists (idempotent); runs in progress are skipped'
+  )
+  .option(
+    '--force',
+    'also undo the faults of runs in progress (dangerous: those runs end in error)',
+    false
+  )
+  .action(async (options: { force: boolean }) => exit(await recoverCommand(options)))
 
 try {
   await program.parseAsync(process.argv)

@@ -78,7 +78,16 @@ export type JournalEventBody =
       targets: string[]
     }
   | { type: 'fault.action'; faultId: string; detail: string }
-  | { type: 'fault.reverted'; faultId: string }
+  | {
+      type: 'fault.reverted'
+      faultId: string
+      /**
+       * Set when someone other than the runner reverted the fault before its time (the
+       * watchdog past a deadline, `ordeal recover --force`): the fault window ended at `at`,
+       * and the run cannot pass.
+       */
+      early?: { by: string; reason: string; at: number }
+    }
   | {
       type: 'fault.failed'
       faultId: string
@@ -126,6 +135,11 @@ export type JournalEventBody =
     }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }
   | { type: 'run.warning'; message: string }
+  /**
+   * Appended to a dead run's journal by whoever undid what its ledger still listed (start-up
+   * recovery of `ordeal server` / `ordeal run`, `ordeal recover`): the run did not end by itself.
+   */
+  | { type: 'run.recovered'; by: string; reason: string; undone: string[]; failed: string[] }
   | { type: 'run.ended' }
 
 /** Every event carries a sequence number and a wall-clock timestamp (ms since the epoch). */

@@ -13,6 +13,7 @@ import type { Supervisor } from '../system/supervisor.js'
 import type { ProcessTarget } from '../system/targets.js'
 import type { Journal } from './journal.js'
 import type { Ledger } from './ledger.js'
+import type { ForeignUndo, LedgerWatch } from './ledger-watch.js'
 import { undoEntry } from './undo.js'
 
 export interface FaultStepEnv {
@@ -25,6 +26,8 @@ export interface FaultStepEnv {
   signal: AbortSignal
   /** Extra time past the fault's duration before an outside watchdog reverts it. */
   deadlineSlackMs: number
+  /** Tells the step when another process undoes its ledger entries (an early revert). */
+  ledgerWatch?: LedgerWatch
 }
 
 export interface FaultHooks {
@@ -33,8 +36,8 @@ export interface FaultHooks {
 }
 
 /**
- * Returns why the fault could not be injected or reverted (the run must end in error), or
- * undefined when it went as planned.
+ * Returns why the fault could not be injected or reverted, or was reverted early by another
+ * process (the run must end in error), or undefined when it went as planned.
  */
 export async function runFaultStep(
   stepId: string,
@@ -49,6 +52,33 @@ export async function runFaultStep(
   const active = new AbortController()
   const stopActive = () => active.abort()
   env.signal.addEventListener('abort', stopActive, { once: true })
+  // Someone else undid part of this fault (watchdog deadline, recover --force): the window
+  // ends now, in the journal and in fact; the hold stops and the driver's revert tidies up.
+  let early: ForeignUndo | undefined
+  // Ends the hold: the run aborting, or the early revert (AbortSignal.any needs Node 20.3).
+  const hold = new AbortController()
+  const stopHold = () => hold.abort()
+  env.signal.addEventListener('abort', stopHold, { once: true })
+  const reportEarly = (undo: ForeignUndo) =>
+    env.journal.emit({
+      type: 'fault.reverted',
+      faultId: fault.id,
+      early: {
+        by: undo.by,
+        reason: `${undo.reason}: ${undo.entry.undo.label}`,
+        at: undo.at,
+      },
+    })
+  let injected = false
+  const stopListening = env.ledgerWatch?.listen(fault.id, (undo) => {
+    if (!early) {
+      early = undo
+      if (injected) {
+        reportEarly(undo) // as it happens, not when the hold would have ended
+      }
+      hold.abort()
+    }
+  })
   const ctx: FaultContext = {
     runId: env.runId,
     fault,
@@ -67,7 +97,9 @@ export async function runFaultStep(
     injection = await faultDriver(fault.type).inject(ctx as never)
   } catch (error) {
     active.abort()
+    stopListening?.()
     env.signal.removeEventListener('abort', stopActive)
+    env.signal.removeEventListener('abort', stopHold)
     env.journal.emit({
       type: 'fault.failed',
       faultId: fault.id,
@@ -87,15 +119,27 @@ export async function runFaultStep(
   })
   hooks.injected(fault.durationMs)
   let failure: string | undefined
+  injected = true
+  if (early) {
+    reportEarly(early) // undone while the driver was still injecting
+  }
   try {
-    await sleep(fault.durationMs, env.signal)
+    await sleep(fault.durationMs, hold.signal)
   } finally {
     active.abort()
     env.signal.removeEventListener('abort', stopActive)
+    env.signal.removeEventListener('abort', stopHold)
+    // A mark written just before we revert must not pass for our own revert.
+    env.ledgerWatch?.check()
+    stopListening?.()
     try {
       await injection.revert()
       await undoLeftovers(fault.id, env)
-      env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
+      if (early) {
+        failure = `reverted early by ${early.by}: ${early.reason}`
+      } else {
+        env.journal.emit({ type: 'fault.reverted', faultId: fault.id })
+      }
     } catch (error) {
       failure = `revert failed: ${message(error)}`
       env.journal.emit({

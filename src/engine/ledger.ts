@@ -50,7 +50,22 @@ export interface LedgerEntry {
   t: number
 }
 
-type LedgerLine = ({ op: 'record' } & LedgerEntry) | { op: 'undone'; id: string; t: number }
+/**
+ * Who marked an entry undone: the run's own runner, its watchdog, or a recovery tool. The
+ * runner reads the others' marks as "my fault was reverted early" (see ledger-watch.ts).
+ */
+export type LedgerActor = 'runner' | 'watchdog' | (string & {})
+
+/** An undone mark: `by` and `reason` say who undid it and why (absent in older ledgers). */
+export interface UndoneMark {
+  op: 'undone'
+  id: string
+  t: number
+  by?: LedgerActor
+  reason?: string
+}
+
+export type LedgerLine = ({ op: 'record' } & LedgerEntry) | UndoneMark
 
 /** Where ordeal keeps ledgers and run state: $ORDEAL_STATE_DIR, else ~/.ordeal. */
 export function stateDir(): string {
@@ -65,11 +80,18 @@ export function runDirFor(runId: string): string {
 export class Ledger {
   readonly file: string
   readonly runId: string
+  /** Written into every undone mark this instance makes. */
+  readonly actor: LedgerActor
 
-  constructor(runId: string, dir = path.join(stateDir(), 'ledgers')) {
+  constructor(
+    runId: string,
+    dir = path.join(stateDir(), 'ledgers'),
+    actor: LedgerActor = 'runner'
+  ) {
     mkdirSync(dir, { recursive: true })
     this.runId = runId
     this.file = path.join(dir, `${runId}.ndjson`)
+    this.actor = actor
   }
 
   /** Appends and fsyncs the undo; only after this returns may the fault act. */
@@ -102,14 +124,18 @@ export class Ledger {
   }
 
   /** Marks many entries undone with one fsync. */
-  markAllUndone(entryIds: string[]): void {
+  markAllUndone(entryIds: string[], reason?: string): void {
     const t = Date.now()
-    this.#appendAll(entryIds.map((id): LedgerLine => ({ op: 'undone', id, t })))
+    this.#appendAll(entryIds.map((id) => this.#mark(id, t, reason)))
   }
 
   /** Marks an entry undone. Harmless to call twice. */
-  markUndone(entryId: string): void {
-    this.#append({ op: 'undone', id: entryId, t: Date.now() })
+  markUndone(entryId: string, reason?: string): void {
+    this.#append(this.#mark(entryId, Date.now(), reason))
+  }
+
+  #mark(id: string, t: number, reason: string | undefined): UndoneMark {
+    return { op: 'undone', id, t, by: this.actor, ...(reason === undefined ? {} : { reason }) }
   }
 
   /** Entries recorded and not yet undone. */
@@ -144,16 +170,7 @@ export function pendingEntries(file: string): LedgerEntry[] {
     return []
   }
   const recorded = new Map<string, LedgerEntry>()
-  for (const raw of text.split('\n')) {
-    if (!raw.trim()) {
-      continue
-    }
-    let line: LedgerLine
-    try {
-      line = JSON.parse(raw) as LedgerLine
-    } catch {
-      continue // the runner died mid-write; the entry before it is intact
-    }
+  for (const line of parseLedgerLines(text)) {
     if (line.op === 'record') {
       const { op: _op, ...entry } = line
       recorded.set(entry.id, entry)
@@ -162,6 +179,27 @@ export function pendingEntries(file: string): LedgerEntry[] {
     }
   }
   return [...recorded.values()]
+}
+
+/** The lines of ledger text; a torn line (the writer died mid-write) is skipped. */
+export function parseLedgerLines(text: string): LedgerLine[] {
+  const lines: LedgerLine[] = []
+  for (const raw of text.split('\n')) {
+    if (!raw.trim()) {
+      continue
+    }
+    try {
+      lines.push(JSON.parse(raw) as LedgerLine)
+    } catch {
+      // the writer died mid-write; the entries before it are intact
+    }
+  }
+  return lines
+}
+
+/** The run id a ledger file belongs to. */
+export function runIdOfLedger(file: string): string {
+  return path.basename(file, '.ndjson')
 }
 
 /** Every ledger file in the state directory (for `ordeal recover`). */

@@ -1,9 +1,11 @@
 /**
  * What earlier runs may have left on this machine, for `ordeal recover` (which removes it) and
- * `ordeal run` (which warns about it at start):
+ * `ordeal run` (which warns about it at start). A run in progress is never a leftover (issue
+ * 12 §3b): its ledger is locked (run-lock.ts) and its network objects are claimed by it
+ * (claims.ts); it is listed as `live-run` so recover can say it was skipped.
  *
- * - every undo still pending in any ledger: processes left stopped (state T) by process-pause,
- *   stress workers, `.ordeal-fill-*` files. The ledger holds their exact undo.
+ * - every undo still pending in the ledger of a dead run: processes left stopped (state T) by
+ *   process-pause, stress workers, `.ordeal-fill-*` files. The ledger holds their exact undo.
  * - stress workers found by name when no ledger lists them (the ledger was deleted, or the
  *   state directory differs): processes whose argv carries the `ordeal-stress` marker and whose
  *   parent is gone. A worker whose parent is still its parent belongs to a live run, which
@@ -25,14 +27,25 @@ import { isSameProcess, processStartTime } from '../system/proc.js'
 import { ancestors, listPids, statSummary } from '../system/proc-scan.js'
 import { waitGroupGone } from '../system/process-group.js'
 import { sleep } from '../shared/duration.js'
-import { Ledger, ledgerFiles, pendingEntries, type LedgerEntry } from './ledger.js'
-import { executeUndo, undoEntry } from './undo.js'
+import { Ledger, ledgerFiles, pendingEntries, runIdOfLedger, type LedgerEntry } from './ledger.js'
+import { executeUndo } from './undo.js'
+import { isLedgerLive } from './run-lock.js'
 import { ordealNetworkObjects } from '../system/network/stray.js'
+import { networkOwner } from '../system/network/claims.js'
 import { linkDel, netnsDel } from '../system/network/commands.js'
 
 export type Leftover =
-  /** An undo still pending in a ledger (its run may have died, or may still be running). */
-  | { kind: 'ledger-entry'; ledgerFile: string; entry: LedgerEntry; description: string }
+  /** An undo still pending in the ledger of a dead run (or of a live one, when forced). */
+  | {
+      kind: 'ledger-entry'
+      ledgerFile: string
+      entry: LedgerEntry
+      description: string
+      /** Its run is in progress (only with `force`). */
+      live: boolean
+    }
+  /** A run in progress: nothing of it is a leftover; listed so recover can say it skipped it. */
+  | { kind: 'live-run'; runId: string; description: string }
   /** A stress worker whose parent is gone (or whose deadline passed), found by its argv marker. */
   | {
       kind: 'stress-worker'
@@ -50,36 +63,72 @@ const kSelfExitMs = 1500
 /** How long a SIGKILLed worker may take to disappear (a process in D state takes a moment). */
 const kGoneWaitMs = 5000
 
+export interface FindOptions {
+  /** Where ledgers live; defaults to the state directory's `ledgers/`. */
+  ledgersDir?: string
+  /** Also the entries and objects of runs in progress (`ordeal recover --force`). */
+  force?: boolean
+}
+
 /**
- * Everything left over, ledger entries first (their undo is exact), then stray stress workers.
- * @param ledgersDir where ledgers live; defaults to the state directory's `ledgers/`
+ * Everything left over, ledger entries first (their undo is exact; newest first within a
+ * ledger, as the watchdog undoes), then stray stress workers, then stray network objects.
  */
-export function findLeftovers(ledgersDir?: string): Leftover[] {
+export function findLeftovers(options: FindOptions = {}): Leftover[] {
   const leftovers: Leftover[] = []
-  for (const file of ledgerFiles(ledgersDir)) {
-    for (const entry of pendingEntries(file)) {
+  const live = new Set<string>()
+  const listed = new Set<string | undefined>()
+  const liveRun = (runId: string) => {
+    if (!live.has(runId)) {
+      live.add(runId)
+      leftovers.push({ kind: 'live-run', runId, description: `run ${runId} is in progress` })
+    }
+  }
+  for (const file of ledgerFiles(options.ledgersDir)) {
+    const pending = pendingEntries(file).reverse()
+    if (pending.length === 0) {
+      continue // nothing to undo, live or not: spare the lock check (a process spawn, ~5 ms)
+    }
+    const isLive = isLedgerLive(file)
+    for (const entry of pending) {
+      if (entry.undo.kind === 'command') {
+        listed.add(entry.undo.argv.at(-1)) // its objects are this ledger's, live or not
+      }
+    }
+    if (isLive) {
+      liveRun(runIdOfLedger(file))
+      if (!options.force) {
+        continue
+      }
+    }
+    for (const entry of pending) {
       leftovers.push({
         kind: 'ledger-entry',
         ledgerFile: file,
         entry,
         description: `${entry.undo.label} (run ${entry.runId})`,
+        live: isLive,
       })
     }
   }
   leftovers.push(...findStrayStressWorkers())
-  const listed = new Set(
-    leftovers.flatMap((l) =>
-      l.kind === 'ledger-entry' && l.entry.undo.kind === 'command' ? [l.entry.undo.argv.at(-1)] : []
-    )
-  )
   for (const o of ordealNetworkObjects()) {
-    if (!listed.has(o.name)) {
-      leftovers.push({
-        kind: 'network-object',
-        ...o,
-        description: `stray ${o.object} ${o.name} (no ledger lists it)`,
-      })
+    if (listed.has(o.name)) {
+      continue
     }
+    // A run of another state directory: its claim names its ledger, whose lock says if it lives.
+    const owner = networkOwner(o.name)
+    if (owner?.live) {
+      liveRun(owner.runId)
+      if (!options.force) {
+        continue
+      }
+    }
+    leftovers.push({
+      kind: 'network-object',
+      ...o,
+      description: `stray ${o.object} ${o.name} (${owner ? `its run ${owner.runId} ${owner.live ? 'is in progress' : 'is gone'}` : 'no ledger lists it'})`,
+    })
   }
   return leftovers
 }
@@ -119,12 +168,21 @@ export function findStrayStressWorkers(now = Date.now()): Leftover[] {
  * @returns 'undone' when this call removed it, 'gone' when nothing was left to do
  * @throws when it could not be removed (no permission, still running after SIGKILL)
  */
-export async function removeLeftover(leftover: Leftover): Promise<'undone' | 'gone'> {
+export async function removeLeftover(
+  leftover: Leftover,
+  by = 'ordeal recover'
+): Promise<'undone' | 'gone'> {
+  if (leftover.kind === 'live-run') {
+    return 'gone' // never touched
+  }
   if (leftover.kind === 'ledger-entry') {
     const { ledgerFile, entry } = leftover
-    await undoEntry(
-      new Ledger(path.basename(ledgerFile, '.ndjson'), path.dirname(ledgerFile)),
-      entry
+    // The mark says who and why: a live run reads it as its fault reverted early.
+    const ledger = new Ledger(runIdOfLedger(ledgerFile), path.dirname(ledgerFile), by)
+    await executeUndo(entry.undo)
+    ledger.markUndone(
+      entry.id,
+      leftover.live ? 'forced while the run was in progress' : 'its run is gone'
     )
     return 'undone'
   }

@@ -166,7 +166,6 @@ test('interrupted beats everything; steps never run score 0', () => {
   )
   assert.equal(r.verdict, 'interrupted')
   assert.equal(r.reason, 'interrupted by SIGINT')
-  assert.equal(r.resilienceScore, 0)
   assert.equal(r.steps.find((s) => s.id === 'run.1')!.status, 'not-run')
 })
 
@@ -212,4 +211,64 @@ test('a system that fails to start is an error', () => {
   )
   assert.equal(r.verdict, 'error')
   assert.match(r.reason!, /never became ready/)
+})
+
+test('a fault reverted early by another process: the window ends then, the verdict is error', () => {
+  const t0 = 1_700_000_000_000
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.1' },
+      {
+        type: 'fault.injected',
+        faultId: 'run.1',
+        stepId: 'run.1',
+        faultType: 'process-pause',
+        targets: ['x'],
+      },
+      {
+        type: 'fault.reverted',
+        faultId: 'run.1',
+        early: { by: 'watchdog', reason: 'deadline passed: SIGCONT x', at: t0 + 1500 },
+      },
+      {
+        type: 'probe.verdict',
+        probeId: 'run.1/up2',
+        stepId: 'run.1',
+        name: 'up2',
+        probeType: 'http',
+        mode: 'OnChaos',
+        verdict: 'Passed',
+        message: 'ok',
+      },
+      { type: 'step.ended', stepId: 'run.1', status: 'error' },
+      { type: 'run.ended' },
+    ])
+  )
+  assert.equal(r.verdict, 'error')
+  assert.equal(r.reason, 'fault run.1 was reverted early by watchdog (deadline passed: SIGCONT x)')
+  const fault = r.faults.find((f) => f.id === 'run.1')!
+  // The ledger's time, not the time the runner noticed (the event's own t is t0 + 3000).
+  assert.equal(fault.revertedAt, new Date(t0 + 1500).toISOString())
+  assert.match(fault.error ?? '', /reverted early by watchdog/)
+  // The step did not hold its fault as planned: it scores like a fault that was not injected.
+  assert.equal(r.steps.find((s) => s.id === 'run.1')!.score, 0)
+})
+
+test('a journal a recovery appended to: the run died, the verdict is interrupted', () => {
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'run.recovered',
+        by: 'ordeal server start-up',
+        reason: 'its run died',
+        undone: ['SIGCONT x'],
+        failed: [],
+      },
+    ])
+  )
+  assert.equal(r.verdict, 'interrupted')
+  assert.match(r.reason ?? '', /ordeal server start-up undid what it left/)
 })

@@ -181,7 +181,15 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       case 'fault.reverted': {
         const f = faults.get(e.faultId)
         if (f) {
-          f.revertedAt = iso(e.t)
+          // Reverted early by someone else: the fault window ended then, not when we noticed.
+          f.revertedAt = iso(e.early?.at ?? e.t)
+        }
+        if (e.early) {
+          const why = `reverted early by ${e.early.by} (${e.early.reason})`
+          if (f) {
+            f.error = why
+          }
+          failures.push({ kind: 'fault', reason: `fault ${e.faultId} was ${why}` })
         }
         break
       }
@@ -262,6 +270,10 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       case 'run.aborted':
         failures.push({ kind: e.kind, reason: e.reason })
         break
+      case 'run.recovered':
+        // The run died before its own rollback: like an interrupt, with the undo done for it.
+        failures.push({ kind: 'signal', reason: `the run died; ${e.by} undid what it left` })
+        break
       default:
         break
     }
@@ -299,7 +311,11 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       .map((c) => checks.get(c.id)!)
     const input = {
       weight: s.weight,
-      ran: s.status !== 'not-run' && !(fault?.error?.startsWith('inject') ?? false),
+      // A fault not injected, or reverted early by someone else, did not hold as planned.
+      ran:
+        s.status !== 'not-run' &&
+        !(fault?.error?.startsWith('inject') ?? false) &&
+        !(fault?.error?.startsWith('reverted early') ?? false),
       probesTotal: own.length + thresholds + ownChecks.length,
       probesPassed:
         own.filter((p) => p.verdict === 'Passed').length +

@@ -28,6 +28,9 @@ import { CheckRunner } from './check-runner.js'
 import { AbortMonitor } from './abort-monitor.js'
 import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from './undo.js'
+import { createLockedLedger, type RunLock } from './run-lock.js'
+import { LedgerWatch } from './ledger-watch.js'
+import { writeRunInfo } from './run-info.js'
 import { LocalNetwork } from '../system/network/local-network.js'
 import type { PreflightChecks } from '../system/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
@@ -64,10 +67,20 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     journal.subscribe(options.onEvent)
   }
   const ledger = new Ledger(runId)
+  // The live-run lock, shared with the watchdog: recovery leaves this ledger alone until both
+  // are gone (run-lock.ts).
+  const lock = createLockedLedger(ledger.file)
+  // Where the journal is, so whoever recovers this run if it dies can say so in it.
+  writeRunInfo(runDir, {
+    runId,
+    pid: process.pid,
+    ...(options.journalFile ? { journalFile: path.resolve(options.journalFile) } : {}),
+  })
   // Before anything can act: from here on, killing this process still ends in rollback.
   const lease = startWatchdog({
     ledgerFile: ledger.file,
     logFile: path.join(runDir, 'watchdog.log'),
+    lockFd: lock.fd,
   })
   const controller = new AbortController()
   // Checks run after the steps even when a probe or threshold stopped them; only an interrupt
@@ -91,6 +104,15 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     }
   }
   journal.subscribe(new AbortMonitor(experiment.abort, abort).onEvent)
+  // Fault steps listen for their own entries; anything else undone by another process (the
+  // system's services, hosts) leaves the run unable to carry on as planned.
+  const ledgerWatch = new LedgerWatch(ledger, (undo) =>
+    abort(
+      'error',
+      `${undo.entry.undo.label} was undone by ${undo.by} while the run was in progress (${undo.reason})`
+    )
+  )
+  ledgerWatch.start()
   const result = execute(experiment, {
     runId,
     runDir,
@@ -101,6 +123,8 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     abort,
     options,
     lease,
+    lock,
+    ledgerWatch,
   })
   return { runId, runDir, journal, ledger, abort, undoNow, result }
 }
@@ -123,6 +147,8 @@ interface Ctx {
   abort: (kind: AbortKind, reason: string) => void
   options: RunOptions
   lease: Lease
+  lock: RunLock
+  ledgerWatch: LedgerWatch
 }
 
 async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
@@ -218,6 +244,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     }
   } finally {
     clearTimeout(deadline)
+    // From here the runner undoes everything itself; foreign marks are reported up to now.
+    ctx.ledgerWatch.close()
     // Safety net: anything a driver recorded but did not revert is undone from the ledger.
     for (const entry of ledger.pending().filter((e) => e.faultId !== SYSTEM_LEDGER_ID)) {
       await undoEntry(ledger, entry).catch((error: unknown) =>
@@ -241,6 +269,9 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       // Fully undone: nothing for `ordeal recover` to do, so do not make it read this again.
       rmSync(ledger.file, { force: true })
     }
+    // The watchdog is gone: closing our descriptor frees the lock, and a ledger left with
+    // pending entries becomes recoverable.
+    ctx.lock.release()
     journal.emit({ type: 'system.stopped' })
     await new Promise<void>((resolve) => logFile.end(resolve))
   }
@@ -315,6 +346,7 @@ function stepRunner(ctx: StepCtx) {
               selectTargets: ctx.select,
               signal: ctx.signal,
               deadlineSlackMs: 5_000,
+              ledgerWatch: ctx.ledgerWatch,
             },
             {
               injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),

@@ -94,7 +94,9 @@ export class TerminalReporter {
       case 'fault.action':
         return `${pc.magenta('⚡')} ${e.detail}`
       case 'fault.reverted':
-        return `${pc.green('↺')} ${e.faultId} reverted`
+        return e.early
+          ? pc.red(`↺ ${e.faultId} reverted early by ${e.early.by} (${e.early.reason})`)
+          : `${pc.green('↺')} ${e.faultId} reverted`
       case 'fault.failed':
         return pc.red(`✗ fault ${e.faultId} ${e.phase} failed: ${e.error}`)
       case 'probe.attempt':
@@ -128,6 +130,8 @@ export class TerminalReporter {
         return pc.yellow(`aborting (${e.kind}): ${e.reason}; rolling back`)
       case 'run.warning':
         return pc.yellow(`warning: ${e.message}`)
+      case 'run.recovered':
+        return pc.yellow(`recovered by ${e.by}: ${e.reason}`)
       case 'run.ended':
         clearInterval(this.#timer)
         this.#clearStatus()

@@ -2,7 +2,8 @@
  * Starts a Chaos Center in this process: store, auth bootstrap, agent, routes, listener. Used
  * by `ordeal server` and by tests. Loopback by default (DESIGN.md safety invariant 6); every
  * state change needs a token. Runs left `running` by a previous process become `interrupted`:
- * their faults were rolled back by that process's watchdog, not by us.
+ * their faults were rolled back by that process's watchdog, or, when it died too, by the
+ * start-up recovery here (startup-recovery.ts), before the server accepts work.
  * @module
  */
 import { mkdirSync } from 'node:fs'
@@ -18,6 +19,7 @@ import { packageRoot, packageVersion } from './package-root.js'
 import { allRoutes } from './routes/index.js'
 import { openStore } from './store/open.js'
 import type { RateLimits } from './http/rate-limits.js'
+import { recoverOnStart } from './startup-recovery.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 7700
@@ -64,6 +66,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
   try {
+    // Before any work: undo what dead runs (server and watchdog killed together) left behind.
+    await recoverOnStart(store, log)
     const interrupted = await store.interruptRunning(new Date().toISOString())
     if (interrupted.length > 0) {
       log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)

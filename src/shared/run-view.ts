@@ -252,6 +252,12 @@ function applyOne(view: RunView, e: JournalEvent): void {
     case 'run.warning':
       view.warnings.push({ t: e.t, message: e.message })
       break
+    case 'run.recovered':
+      view.warnings.push({
+        t: e.t,
+        message: `recovered by ${e.by} (${e.reason}): undone ${e.undone.join(', ') || 'nothing'}${e.failed.length ? `; failed ${e.failed.join(', ')}` : ''}`,
+      })
+      break
     case 'system.failed':
       view.systemError = e.error
       break
@@ -312,7 +318,8 @@ function applyOne(view: RunView, e: JournalEvent): void {
       const i = view.index.faults.get(e.faultId)
       const f = i === undefined ? undefined : view.faults[i]
       if (f) {
-        f.end = e.t
+        // Reverted early by someone else: the window ended when they undid it.
+        f.end = e.early?.at ?? e.t
       }
       break
     }

@@ -1,41 +1,76 @@
 import { findLeftovers, removeLeftover, type Leftover } from '../../engine/leftovers.js'
+import { stateDir } from '../../engine/ledger.js'
+import { pruneClaims } from '../../system/network/claims.js'
+import { ordealNetworkObjects } from '../../system/network/stray.js'
+import { appendToJournalFile, recoveredEvent } from '../../engine/startup-recovery.js'
+
+export interface RecoverOptions {
+  /** Undo the ledgers of runs in progress too (their runs then end in `error`). */
+  force?: boolean
+}
 
 /**
- * `ordeal recover`: undo everything any ledger still lists, then end stray stress workers found
- * by name (see engine/leftovers.ts for what can and cannot be found without a ledger). One line
+ * `ordeal recover`: undo everything the ledgers of dead runs still list, then end stray stress
+ * workers and remove stray network objects (see engine/leftovers.ts for what can and cannot be
+ * found without a ledger). A run in progress is skipped and said so, unless `--force`. One line
  * per thing undone; idempotent; exit 1 when something could not be undone.
  */
-export async function recoverCommand(): Promise<number> {
-  const leftovers = findLeftovers()
+export async function recoverCommand(options: RecoverOptions = {}): Promise<number> {
+  const force = options.force ?? false
+  const by = force ? 'ordeal recover --force' : 'ordeal recover'
+  const leftovers = findLeftovers({ force })
   let undone = 0
   let failed = 0
+  // Per dead run, what was undone, to record in its journal afterwards.
+  const runs = new Map<string, { undone: string[]; failed: string[] }>()
   const report = (leftover: Leftover, outcome: PromiseSettledResult<'undone' | 'gone'>) => {
+    // Only a dead run's journal: a live one's file is still being written by its runner.
+    const run =
+      leftover.kind === 'ledger-entry' && !leftover.live
+        ? (runs.get(leftover.entry.runId) ??
+          runs.set(leftover.entry.runId, { undone: [], failed: [] }).get(leftover.entry.runId)!)
+        : undefined
     if (outcome.status === 'rejected') {
       failed++
       const reason =
         outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)
       process.stderr.write(`could not undo ${leftover.description}: ${reason}\n`)
+      run?.failed.push(`${leftover.description}: ${reason}`)
     } else if (outcome.value === 'undone') {
       undone++
       const verb = leftover.kind === 'stress-worker' ? 'killed' : 'undone'
       process.stdout.write(`${verb}: ${leftover.description}\n`)
+      run?.undone.push(leftover.description)
     }
   }
-  // Ledger entries first, one by one in the order recorded; a worker one of them ends is
-  // 'gone' by the time the sweep reaches it.
+  for (const leftover of leftovers.filter((l) => l.kind === 'live-run')) {
+    process.stdout.write(
+      force
+        ? `forced: ${leftover.description}; undoing it anyway (it will end in error)\n`
+        : `skipped: ${leftover.description}\n`
+    )
+  }
+  // Ledger entries first, one by one, newest first within a ledger; a worker one of them ends
+  // is 'gone' by the time the sweep reaches it.
   for (const leftover of leftovers.filter((l) => l.kind === 'ledger-entry')) {
-    report(leftover, (await Promise.allSettled([removeLeftover(leftover)]))[0]!)
+    report(leftover, (await Promise.allSettled([removeLeftover(leftover, by)]))[0]!)
   }
   // Stray workers together: each gets a moment to exit by itself before it is killed.
   const workers = leftovers.filter((l) => l.kind === 'stress-worker')
-  const outcomes = await Promise.allSettled(workers.map((w) => removeLeftover(w)))
+  const outcomes = await Promise.allSettled(workers.map((w) => removeLeftover(w, by)))
   workers.forEach((w, i) => report(w, outcomes[i]!))
   // Stray namespaces before links: deleting a namespace takes its veths with it.
   const objects = leftovers
     .filter((l) => l.kind === 'network-object')
     .sort((a, b) => (a.object === b.object ? 0 : a.object === 'namespace' ? -1 : 1))
   for (const leftover of objects) {
-    report(leftover, (await Promise.allSettled([removeLeftover(leftover)]))[0]!)
+    report(leftover, (await Promise.allSettled([removeLeftover(leftover, by)]))[0]!)
+  }
+  // Net id claims of dead runs whose objects are gone (claims.ts): silent, nothing to undo.
+  pruneClaims(ordealNetworkObjects().map((o) => o.name))
+  // A dead run's journal says who undid what it left (a live one sees its ledger instead).
+  for (const [runId, run] of runs) {
+    appendToJournalFile(stateDir(), runId, recoveredEvent({ runId, ...run }, by))
   }
   process.stdout.write(
     undone + failed === 0 ? 'nothing to recover\n' : `recovered ${undone}, failed ${failed}\n`

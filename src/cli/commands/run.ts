@@ -7,6 +7,7 @@ import { loadExperimentFile } from '../../experiment/load.js'
 import { startRun } from '../../engine/runner.js'
 import { EXIT_CODES } from '../../engine/result.js'
 import { findLeftovers } from '../../engine/leftovers.js'
+import { recoverDeadRuns } from '../../engine/startup-recovery.js'
 import { createInterface } from 'node:readline/promises'
 import path from 'node:path'
 import { recoverCommand } from './recover.js'
@@ -47,6 +48,11 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return 0
   }
   const recorder = await connectRecorder(options)
+  // What dead runs of this state directory left is undone before this run acts (issue 12 §3).
+  await recoverDeadRuns({
+    by: 'ordeal run start-up',
+    log: (line) => process.stderr.write(`${line}\n`),
+  })
   await offerRecover()
   const reporter = new TerminalReporter({
     stream: process.stdout,
@@ -128,16 +134,18 @@ async function connectRecorder(options: RunCommandOptions): Promise<RecordClient
 }
 
 /**
- * Safety: a killed run's watchdog normally cleans up, but a machine reboot or a killed watchdog
- * can leave faults behind. Say so before starting, and on a terminal offer to recover now.
+ * Safety: a killed run's watchdog normally cleans up, and start-up recovery undoes what dead
+ * runs of this state directory left; what remains (stray stress workers, network objects of
+ * runs whose ledger is elsewhere or gone) is said before starting, and on a terminal offered
+ * to recover now. Runs in progress are not leftovers.
  */
 async function offerRecover(): Promise<void> {
-  const leftovers = findLeftovers()
+  const leftovers = findLeftovers().filter((l) => l.kind !== 'live-run')
   if (leftovers.length === 0) {
     return
   }
   process.stderr.write(
-    `warning: ${leftovers.length} leftover(s) from earlier runs (faults not undone, stray stress workers; a run still in progress also counts)\n`
+    `warning: ${leftovers.length} leftover(s) from earlier runs (faults not undone, stray stress workers or network objects)\n`
   )
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     process.stderr.write("run 'ordeal recover' to undo them\n")

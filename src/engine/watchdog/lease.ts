@@ -21,6 +21,11 @@ export function startWatchdog(options: {
   ledgerFile: string
   logFile: string
   leaseMs?: number
+  /**
+   * The run lock's descriptor (run-lock.ts): the watchdog holds it as its fd 3, so the lock
+   * stays held until the runner and the watchdog are both gone.
+   */
+  lockFd?: number
 }): Lease {
   const leaseMs = options.leaseMs ?? Number(process.env['ORDEAL_LEASE_MS'] ?? DEFAULT_LEASE_MS)
   const log = openSync(options.logFile, 'a')
@@ -35,7 +40,7 @@ export function startWatchdog(options: {
     {
       // Its own session and group: a signal to the runner's group (Ctrl+C, kill -9 -pgid) misses it.
       detached: true,
-      stdio: ['pipe', 'ignore', log],
+      stdio: ['pipe', 'ignore', log, ...(options.lockFd === undefined ? [] : [options.lockFd])],
     }
   )
   closeSync(log)

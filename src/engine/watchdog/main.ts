@@ -7,6 +7,8 @@
  * - no heartbeat came for `leaseMs` (the runner hung, or the machine was suspended),
  * - or an entry's own deadline passed (a fault held past its duration plus slack),
  * and it works from the ledger file alone. It exits once the runner is gone and nothing is left.
+ * Its fd 3 is the run lock's descriptor (run-lock.ts), held open and never touched: while this
+ * process lives, recovery tools leave the ledger to it.
  *
  *   node main.js <ledgerFile> <leaseMs>
  * @module
@@ -21,7 +23,12 @@ if (!ledgerFile || !leaseArg) {
   process.exit(2)
 }
 const leaseMs = Number(leaseArg)
-const ledger = new Ledger(path.basename(ledgerFile, '.ndjson'), path.dirname(ledgerFile))
+// Its undone marks say `watchdog`: a live runner reads them as an early revert (ledger-watch.ts).
+const ledger = new Ledger(
+  path.basename(ledgerFile, '.ndjson'),
+  path.dirname(ledgerFile),
+  'watchdog'
+)
 const kTickMs = 100
 
 let lastBeat = Date.now()
@@ -68,7 +75,14 @@ async function tick(): Promise<void> {
   const pending = pendingEntries(ledgerFile!).reverse()
   const due = runnerGone || lapsed ? pending : pending.filter((e) => e.deadline <= now)
   for (const entry of due) {
-    await undo(entry, runnerGone || lapsed ? 'runner gone' : 'deadline passed')
+    await undo(
+      entry,
+      runnerGone
+        ? 'runner gone'
+        : lapsed
+          ? 'lease lapsed: the runner stopped answering'
+          : 'deadline passed'
+    )
   }
   if (runnerGone || lapsed) {
     const left = pendingEntries(ledgerFile!)
@@ -82,7 +96,7 @@ async function tick(): Promise<void> {
 async function undo(entry: LedgerEntry, why: string): Promise<void> {
   try {
     await executeUndo(entry.undo)
-    ledger.markUndone(entry.id)
+    ledger.markUndone(entry.id, why)
     log(`undone (${why}): ${entry.undo.label}`)
   } catch (error) {
     log(`could not undo ${entry.undo.label}: ${(error as Error).message}; will retry`)

@@ -14,6 +14,7 @@ import { pickSubnets, SUBNET_COUNT, subnetIndexOf } from './addressing.js'
 import { linkDel, netnsDel } from './commands.js'
 import { mustRun, runArgv } from './exec.js'
 import { NAME_PREFIX } from './names.js'
+import { claimNetId, claimPath } from './claims.js'
 import { networkPreflight, type PreflightChecks } from './preflight.js'
 import { planTopology, type Topology } from './topology.js'
 import type { Experiment } from '../../experiment/model.js'
@@ -65,7 +66,7 @@ export class LocalNetwork {
       return
     }
     const topology = planTopology(
-      await freeNetId(),
+      await freeNetId(this.#options.ledger.file),
       this.#system.networks,
       this.#system.hosts,
       pickSubnets(this.#system.networks.length, await usedSubnets(), randomInt(SUBNET_COUNT))
@@ -77,6 +78,13 @@ export class LocalNetwork {
     this.#entries = this.#options.ledger.recordAll(
       SYSTEM,
       [
+        // The claim goes last (undo is newest first): while it exists, recovery tools of
+        // other state directories know whose objects these are (claims.ts).
+        {
+          kind: 'remove-file' as const,
+          path: claimPath(topology.netId),
+          label: `release net id ${topology.netId}`,
+        },
         ...topology.networks.map((n) => record(linkDel(n.bridge), `remove bridge ${n.bridge}`)),
         ...topology.hosts.flatMap((h) => [
           ...h.interfaces.map((i) => record(linkDel(i.peer), `remove veth ${i.peer}`)),
@@ -134,14 +142,14 @@ export class LocalNetwork {
   }
 }
 
-/** 4 hex digits no existing `ord-` namespace or link uses. */
-async function freeNetId(): Promise<string> {
+/** 4 hex digits no existing `ord-` namespace or link uses, claimed for this run's ledger. */
+async function freeNetId(ledgerFile: string): Promise<string> {
   const taken = new Set(
     [...(await listNamespaces()), ...(await listLinks())].map((n) => n.slice(4, 8))
   )
   for (;;) {
     const id = randomBytes(2).toString('hex')
-    if (!taken.has(id)) {
+    if (!taken.has(id) && claimNetId(id, ledgerFile)) {
       return id
     }
   }

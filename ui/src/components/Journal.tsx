@@ -150,7 +150,7 @@ export function describe(e: JournalEvent): string {
     case 'fault.action':
       return `${e.faultId}: ${e.detail}`
     case 'fault.reverted':
-      return e.faultId
+      return e.early ? `${e.faultId} early, by ${e.early.by}: ${e.early.reason}` : e.faultId
     case 'fault.failed':
       return `${e.faultId} ${e.phase}: ${e.error}`
     case 'probe.attempt':
@@ -178,6 +178,8 @@ export function describe(e: JournalEvent): string {
       return `${e.kind}: ${e.reason}`
     case 'run.warning':
       return e.message
+    case 'run.recovered':
+      return `by ${e.by} (${e.reason}): ${e.undone.length} undone${e.failed.length ? `, ${e.failed.length} failed` : ''}`
     case 'system.ready':
     case 'system.stopped':
     case 'run.ended':
