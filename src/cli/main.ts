@@ -56,6 +56,10 @@ program
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
   .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
+  .option(
+    '--inherit-env',
+    "give services and cmd probes ordeal's whole environment (default: PATH, HOME, LANG, TZ, ... only)"
+  )
   .action(async (file: string, options) => exit(await runCommand(file, options)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
@@ -115,8 +119,18 @@ program
   .option('--port <port>', 'port to listen on (0: a free one)', '7700')
   .option('--data <dir>', 'data directory (SQLite database, run work dirs)', '~/.ordeal/server')
   .option('--reset-login', 'print a new one-time login link for the owner')
-  .action(async (options: { host: string; port: string; data: string; resetLogin?: boolean }) =>
-    exit(await serverCommand(options))
+  .option(
+    '--run-as <user>',
+    "user experiments' commands run as (default: ordeal when root, else yourself); root only if named"
+  )
+  .action(
+    async (options: {
+      host: string
+      port: string
+      data: string
+      resetLogin?: boolean
+      runAs?: string
+    }) => exit(await serverCommand(options))
   )
 
 program

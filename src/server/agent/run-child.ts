@@ -1,0 +1,80 @@
+/**
+ * The server's side of a run process (`run-process.ts`): fork it with a scrubbed environment,
+ * send the run, receive its events, abort it, and learn how it ended, including when it died
+ * without saying (killed, out of memory): then its watchdog has rolled its faults back and the
+ * server ends the run itself.
+ * @module
+ */
+import { fork } from 'node:child_process'
+import type { AbortKind, JournalEvent } from '../../engine/events.js'
+import { childExecArgv, siblingScript } from '../../system/node-child.js'
+import { scrubbedEnv, type ExecPolicy } from '../../system/exec-policy.js'
+import type { FromRun, ToRun } from './run-messages.js'
+
+/** ordeal's own settings a run process needs; nothing else of the server's environment. */
+const kPassedVars = ['ORDEAL_STATE_DIR', 'ORDEAL_LEASE_MS'] as const
+
+export interface RunChild {
+  /** The run id once the engine started; rejects with the reason when it could not start. */
+  started: Promise<string>
+  abort(kind: AbortKind, reason: string): void
+  /** How the process ended: `ended` when the run reported its end, else why it died. */
+  exited: Promise<{ ended: boolean; how: string }>
+}
+
+export function startRunChild(options: {
+  name: string
+  yaml: string
+  exec: ExecPolicy
+  onEvents: (events: JournalEvent[]) => void
+}): RunChild {
+  const env: NodeJS.ProcessEnv = scrubbedEnv()
+  for (const key of kPassedVars) {
+    if (process.env[key] !== undefined) {
+      env[key] = process.env[key]
+    }
+  }
+  const child = fork(siblingScript(import.meta.url, 'run-process'), [], {
+    execArgv: childExecArgv(),
+    env,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  let ended = false
+  let resolveStarted!: (runId: string) => void
+  let rejectStarted!: (error: Error) => void
+  const started = new Promise<string>((resolve, reject) => {
+    resolveStarted = resolve
+    rejectStarted = reject
+  })
+  child.on('message', (message: FromRun) => {
+    switch (message.type) {
+      case 'events':
+        options.onEvents(message.events)
+        break
+      case 'started':
+        resolveStarted(message.runId)
+        break
+      case 'failed':
+        rejectStarted(new Error(message.error))
+        break
+      case 'ended':
+        ended = true
+        break
+    }
+  })
+  child.on('error', () => undefined) // a send after exit; the exit below says what happened
+  const exited = new Promise<{ ended: boolean; how: string }>((resolve) => {
+    child.once('exit', (code, signal) => {
+      const how = signal ? `killed by ${signal}` : `exit ${code}`
+      rejectStarted(new Error(`the run process ended before the run started (${how})`))
+      resolve({ ended, how })
+    })
+  })
+  const send = (message: ToRun) => {
+    if (child.connected) {
+      child.send(message)
+    }
+  }
+  send({ type: 'start', name: options.name, yaml: options.yaml, exec: options.exec })
+  return { started, exited, abort: (kind, reason) => send({ type: 'abort', kind, reason }) }
+}
