@@ -59,14 +59,7 @@ export function dropTo(user: RunUser | undefined, argv: readonly string[]): stri
   if (user === undefined || (user.uid === process.getuid?.() && user.gid === process.getgid?.())) {
     return [...argv]
   }
-  return [
-    'setpriv',
-    `--reuid=${user.uid}`,
-    `--regid=${user.gid}`,
-    '--init-groups',
-    '--',
-    ...argv,
-  ]
+  return ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--init-groups', '--', ...argv]
 }
 
 function homeOf(user: RunUser | undefined, policy: ExecPolicy): string | undefined {
