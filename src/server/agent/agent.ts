@@ -97,6 +97,9 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       } finally {
         starting.delete(running)
       }
+      // Shutdown began while the process started: it aborted it; refuse rather than record it.
+      // From here to runs.set nothing awaits, so shutdown either sees this run or this check.
+      refuseWhenClosing()
       let recorded!: (ok: boolean) => void
       const created = new Promise<boolean>((resolve) => {
         recorded = resolve
@@ -136,9 +139,6 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         })
       runs.set(runId, { child: running, experimentId: experiment.id, done })
       recorder.track?.(runId, experiment.name)
-      if (closing) {
-        abort('signal', 'the server is shutting down')
-      }
       let summary: RunSummary
       try {
         summary = await store.createRun({
