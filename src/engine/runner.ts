@@ -229,7 +229,12 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
               )
         return selectTargetsFor(selector, candidates)
       }
-      const checks = new CheckRunner(experiment, journal, () => supervisor.templateVars())
+      const checks = new CheckRunner(
+        experiment,
+        journal,
+        () => supervisor.templateVars(),
+        launcherFor(ctx.policy)
+      )
       checks.startReaders()
       const runStep = stepRunner({ ...ctx, supervisor, experiment, select })
       await runStep(experiment.root, [])

@@ -34,7 +34,11 @@ export interface Launch {
 }
 
 /** Turns `argv` (program first) and the manifest's own variables into what to spawn. */
-export type Launcher = (argv: readonly string[], own?: Record<string, string>) => Launch
+export interface Launcher {
+  (argv: readonly string[], own?: Record<string, string>): Launch
+  /** The user commands run as, when it is not ordeal's own (files are then read as it). */
+  readonly foreignUser?: RunUser
+}
 
 /**
  * The launcher of `policy`, optionally as another user (a service's `user:`/`group:`).
@@ -46,12 +50,14 @@ export type Launcher = (argv: readonly string[], own?: Record<string, string>) =
  * the command, so the pid ordeal recorded is the command's.
  */
 export function launcherFor(policy: ExecPolicy, as: RunUser | undefined = policy.user): Launcher {
-  return function launch(argv, own = {}) {
+  const launch = (argv: readonly string[], own: Record<string, string> = {}): Launch => {
     const env = policy.env === 'inherit' ? { ...process.env } : userEnv(as, homeOf(as, policy))
     Object.assign(env, own)
     const full = dropTo(as, argv)
     return { command: full[0]!, args: full.slice(1), env }
   }
+  const foreign = as !== undefined && dropTo(as, []).length > 0
+  return foreign ? Object.assign(launch, { foreignUser: as }) : launch
 }
 
 /** `argv` prefixed with the privilege drop to `user`, when ordeal is not that user already. */

@@ -142,6 +142,13 @@ test(
           mode: EOT
           command: pwd
           comparator: { type: string, criteria: notMatches, value: '^${center.dataDir}' }
+        - name: read-db
+          type: sql
+          mode: EOT
+          driver: sqlite
+          database: '${db}'
+          query: SELECT COUNT(*) FROM users
+          comparator: { type: int, criteria: '>=', value: 0 }
         - name: write-db
           type: cmd
           mode: EOT
@@ -157,6 +164,9 @@ test(
     assert.equal(v['where']?.[0], 'Passed', v['where']?.[1])
     assert.equal(v['write-db']?.[0], 'Failed', v['write-db']?.[1])
     assert.match(v['write-db']?.[1] ?? '', /Permission denied|exit 7/)
+    // ordeal reads a manifest's files (sqlite, check sources) with the run user's rights too.
+    assert.equal(v['read-db']?.[0], 'Failed', v['read-db']?.[1])
+    assert.match(v['read-db']?.[1] ?? '', /not readable by the run user ordeal/)
     const after = createHash('sha256').update(readFileSync(db)).digest('hex')
     assert.equal(after, before, 'ordeal.db changed')
     const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', as(editor.token))

@@ -4,8 +4,12 @@
  * is owned by it. `ordeal run` scrubs the environment of its commands unless `--inherit-env`.
  */
 import assert from 'node:assert/strict'
+import { chmodSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { workspace, type Workspace } from '../../support/cli.js'
+import { readDelivered } from '../../../src/checks/sources/index.js'
+import { launcherFor } from '../../../src/system/exec-policy.js'
+import { lookupUser } from '../../../src/system/run-user.js'
 
 const isRoot = process.getuid?.() === 0
 let ws: Workspace
@@ -94,3 +98,18 @@ test('ordeal run scrubs the environment of commands; --inherit-env passes it', a
   const inherited = await ws.run(['run', 'scrubbed.yaml', '--inherit-env'], { env })
   assert.equal(inherited.exitCode, 1, inherited.stdout + inherited.stderr)
 })
+
+test(
+  "a check's file source is read with the run user's rights: /etc/shadow is refused",
+  { skip: !isRoot && 'needs root' },
+  async () => {
+    const launch = launcherFor({ env: 'scrubbed', user: lookupUser('nobody')! })
+    await assert.rejects(
+      readDelivered({ file: '/etc/shadow' }, { baseDir: '/', launch }),
+      /cannot read delivered ids from file \/etc\/shadow: .*Permission denied/
+    )
+    chmodSync(ws.dir, 0o755) // mkdtemp made it 0700: nobody could not reach the file
+    const ids = ws.write('ids.txt', 'a\nb\n')
+    assert.deepEqual(await readDelivered({ file: ids }, { baseDir: '/', launch }), ['a', 'b'])
+  }
+)
