@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { chmodSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -220,6 +220,34 @@ spec:
   assert.equal(health.status, 200)
 })
 
+test('attach by a match that finds only the server is refused: the run ends error', async () => {
+  const { run, events } = await runToEnd(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: pause-server-match }
+spec:
+  hypothesis: The server survives being paused.
+  system:
+    attach:
+      - { name: server, match: 'main\\.js server --port 0 --data ${center.dataDir}' }
+  steps:
+    - name: freeze
+      fault: { type: process-pause, target: { attach: server }, duration: 10s }
+`)
+  assert.equal(run.verdict, 'error')
+  assert.ok(!events.some((e) => e.type === 'fault.injected'), 'a fault was injected')
+  assert.match(JSON.stringify(events), /faults never target ordeal/)
+})
+
+test('a hub template (process-pause) runs through the server as the run user and passes', async () => {
+  const template = await apiFetch<{ yaml: string }>(
+    center.url,
+    '/api/hub/process-pause',
+    as(viewer.token)
+  )
+  const { run } = await runToEnd(template.json.yaml)
+  assert.equal(run.verdict, 'pass')
+})
+
 test('a run process that dies ends its run in error; its watchdog ends its services', async () => {
   const created = await create(`apiVersion: ordeal.dev/v1
 kind: Experiment
@@ -253,6 +281,9 @@ spec:
     /server\/agent\/run-process\.(js|ts)/.test(processCommandLine(pid) ?? '')
   )
   assert.ok(runProcess, 'no run process found')
+  // The run process itself starts from the allowlist, not the server's environment.
+  const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')
+  assert.ok(!environ.includes(kSecret), 'the run process has the server secret')
   process.kill(runProcess, 'SIGKILL')
   let run = started.json
   const deadline = Date.now() + 30_000
@@ -289,4 +320,13 @@ test('--run-as: an unknown user or a disguised root exits 2 with one line', asyn
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     assert.match(r.stderr, pattern)
   }
+})
+
+test('a data directory made loose by hand is tightened at the next start', async () => {
+  const db = path.join(center.dataDir, 'ordeal.db')
+  chmodSync(center.dataDir, 0o755)
+  chmodSync(db, 0o644)
+  await center.restart()
+  assert.equal(statSync(center.dataDir).mode & 0o777, 0o700)
+  assert.equal(statSync(db).mode & 0o777, 0o600)
 })
