@@ -37,7 +37,8 @@ export function startRunChild(options: {
   const child = fork(siblingScript(import.meta.url, 'run-process'), [], {
     execArgv: childExecArgv(),
     env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // Both to the server's stderr: its stdout carries only what scripts read (URL, login).
+    stdio: ['ignore', 2, 2, 'ipc'],
   })
   let ended = false
   let resolveStarted!: (runId: string) => void

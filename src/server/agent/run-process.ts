@@ -95,5 +95,14 @@ process.once('disconnect', () => {
     handle?.abort('signal', 'the Chaos Center went away')
   }
 })
-// Signals to the server's terminal group reach here too: the server's abort message decides.
-process.on('SIGINT', () => undefined)
+// A Ctrl+C or SIGTERM to the server's process group reaches this process too: roll back and
+// end gracefully (the server's own abort message says the same), rather than die mid-fault.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (handle && !finished) {
+      handle.abort('signal', `${signal} received`)
+    } else if (!handle) {
+      pendingAbort = { type: 'abort', kind: 'signal', reason: `${signal} received` }
+    }
+  })
+}
