@@ -15,7 +15,12 @@ import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
 import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
-import { startRunChild, type RunChild } from './run-child.js'
+import {
+  disposeSpareRunProcess,
+  prewarmRunProcess,
+  startRunChild,
+  type RunChild,
+} from './run-child.js'
 
 export interface EmbeddedAgentDeps {
   store: Store
@@ -48,6 +53,8 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       throw new HttpError(503, 'unavailable', 'the server is shutting down')
     }
   }
+  // A run process with the engine loaded waits for the next start (about 50 MB while idle).
+  prewarmRunProcess()
 
   const start = async (experiment: Experiment, by: User, version?: number) => {
     refuseWhenClosing()
@@ -85,6 +92,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         }
       }
       const running = startRunChild({ name: safeName(experiment.name), yaml, exec, onEvents })
+      prewarmRunProcess()
       child = running
       starting.add(running)
       let abortedBy: string | undefined
@@ -186,6 +194,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
     running: () => [...runs.keys()],
     async shutdown() {
       closing = true
+      disposeSpareRunProcess()
       const all = [...runs.values()]
       for (const run of all) {
         run.child.abort('signal', 'the server is shutting down')

@@ -5,7 +5,7 @@
  * server ends the run itself.
  * @module
  */
-import { fork } from 'node:child_process'
+import { fork, type ChildProcess } from 'node:child_process'
 import type { AbortKind, JournalEvent } from '../../engine/events.js'
 import { childExecArgv, siblingScript } from '../../system/node-child.js'
 import { scrubbedEnv, type ExecPolicy } from '../../system/exec-policy.js'
@@ -22,12 +22,20 @@ export interface RunChild {
   exited: Promise<{ ended: boolean; how: string }>
 }
 
-export function startRunChild(options: {
-  name: string
-  yaml: string
-  exec: ExecPolicy
-  onEvents: (events: JournalEvent[]) => void
-}): RunChild {
+/** A forked run process; `ready` once it loaded the engine and listens for its run. */
+interface Forked {
+  child: ChildProcess
+  ready: Promise<void>
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/**
+ * One run process forked ahead, with the engine already loaded: loading it takes most of a
+ * second on a small machine, which a start from the UI would otherwise wait for.
+ */
+let spare: Forked | undefined
+
+function forkRunProcess(): Forked {
   const env: NodeJS.ProcessEnv = scrubbedEnv()
   for (const key of kPassedVars) {
     if (process.env[key] !== undefined) {
@@ -40,6 +48,53 @@ export function startRunChild(options: {
     // Both to the server's stderr: its stdout carries only what scripts read (URL, login).
     stdio: ['ignore', 2, 2, 'ipc'],
   })
+  child.on('error', () => undefined) // a send after exit; the exit says what happened
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal }))
+  )
+  const ready = new Promise<void>((resolve, reject) => {
+    child.on('message', (message: FromRun) => message.type === 'ready' && resolve())
+    void exit.then(({ code, signal }) =>
+      reject(new Error(`the run process ended before it was ready (${signal ?? `exit ${code}`})`))
+    )
+  })
+  ready.catch(() => undefined)
+  return { child, ready, exit }
+}
+
+/** Forks the spare run process, if there is none; it does not keep the server alive. */
+export function prewarmRunProcess(): void {
+  if (spare && spare.child.exitCode === null && spare.child.signalCode === null) {
+    return
+  }
+  const forked = forkRunProcess()
+  forked.child.unref()
+  forked.child.channel?.unref()
+  spare = forked
+  void forked.exit.then(() => {
+    if (spare === forked) {
+      spare = undefined
+    }
+  })
+}
+
+/** Ends the spare (server shutdown). */
+export function disposeSpareRunProcess(): void {
+  spare?.child.kill('SIGKILL')
+  spare = undefined
+}
+
+export function startRunChild(options: {
+  name: string
+  yaml: string
+  exec: ExecPolicy
+  onEvents: (events: JournalEvent[]) => void
+}): RunChild {
+  const forked = spare ?? forkRunProcess()
+  spare = undefined
+  const { child } = forked
+  child.ref()
+  child.channel?.ref()
   let ended = false
   let resolveStarted!: (runId: string) => void
   let rejectStarted!: (error: Error) => void
@@ -63,19 +118,19 @@ export function startRunChild(options: {
         break
     }
   })
-  child.on('error', () => undefined) // a send after exit; the exit below says what happened
-  const exited = new Promise<{ ended: boolean; how: string }>((resolve) => {
-    child.once('exit', (code, signal) => {
-      const how = signal ? `killed by ${signal}` : `exit ${code}`
-      rejectStarted(new Error(`the run process ended before the run started (${how})`))
-      resolve({ ended, how })
-    })
+  const exited = forked.exit.then(({ code, signal }) => {
+    const how = signal ? `killed by ${signal}` : `exit ${code}`
+    rejectStarted(new Error(`the run process ended before the run started (${how})`))
+    return { ended, how }
   })
   const send = (message: ToRun) => {
     if (child.connected) {
       child.send(message)
     }
   }
-  send({ type: 'start', name: options.name, yaml: options.yaml, exec: options.exec })
+  forked.ready.then(
+    () => send({ type: 'start', name: options.name, yaml: options.yaml, exec: options.exec }),
+    () => undefined // the exit above rejects `started`
+  )
   return { started, exited, abort: (kind, reason) => send({ type: 'abort', kind, reason }) }
 }

@@ -13,6 +13,8 @@ export type ToRun =
 
 /** Run process → server. */
 export type FromRun =
+  /** Loaded and listening: the server may send the run. */
+  | { type: 'ready' }
   | { type: 'started'; runId: string }
   | { type: 'events'; events: JournalEvent[] }
   /** The run could not begin (the manifest did not load there, the work dir failed). */

@@ -106,3 +106,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
   })
 }
+
+// Last: every listener is in place, so no message can arrive before one is.
+send({ type: 'ready' })
