@@ -16,7 +16,7 @@ import {
 } from '../support/chaos-center.js'
 import { runCli, workspace, type Workspace } from '../support/cli.js'
 import type { EventPage, Experiment, JournalEvent, RunSummary, User } from '../../src/shared/api.js'
-import { listPids } from '../../src/system/proc-scan.js'
+import { statSummary } from '../../src/system/proc-scan.js'
 import { processCommandLine } from '../../src/system/proc.js'
 
 const kSecret = 'sEcReT-9f3a1c'
@@ -277,9 +277,9 @@ spec:
     await new Promise((r) => setTimeout(r, 100))
   }
   assert.ok(sleeper, 'the service never became ready')
-  const runProcess = listPids().find((pid) =>
-    /server\/agent\/run-process\.(js|ts)/.test(processCommandLine(pid) ?? '')
-  )
+  // The service's parent is its run process (a spare run process may be waiting beside it).
+  const runProcess = statSummary(sleeper)?.ppid
+  assert.match(processCommandLine(runProcess ?? 0) ?? '', /server\/agent\/run-process\.(js|ts)/)
   assert.ok(runProcess, 'no run process found')
   // The run process itself starts from the allowlist, not the server's environment.
   const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')

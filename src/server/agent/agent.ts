@@ -33,6 +33,8 @@ export interface EmbeddedAgentDeps {
 
 interface Running {
   child: RunChild
+  /** Aborts the run, remembering why (for the journal, should the process die meanwhile). */
+  abort(kind: 'signal' | 'error', reason: string): void
   experimentId: string
   /** Settles once the run's end is recorded. */
   done: Promise<void>
@@ -53,7 +55,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       throw new HttpError(503, 'unavailable', 'the server is shutting down')
     }
   }
-  // A run process with the engine loaded waits for the next start (about 50 MB while idle).
+  // A run process with the engine loaded waits for the next start (about 75 MB while idle).
   prewarmRunProcess()
 
   const start = async (experiment: Experiment, by: User, version?: number) => {
@@ -84,7 +86,9 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       let runId = ''
       let lastSeq = -1
       const onEvents = (events: JournalEvent[]) => {
-        lastSeq = Math.max(lastSeq, ...events.map((e) => e.seq))
+        for (const event of events) {
+          lastSeq = Math.max(lastSeq, event.seq)
+        }
         if (held) {
           held.push(...events)
         } else {
@@ -145,7 +149,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
           runs.delete(runId)
           busy.delete(experiment.id)
         })
-      runs.set(runId, { child: running, experimentId: experiment.id, done })
+      runs.set(runId, { child: running, abort, experimentId: experiment.id, done })
       recorder.track?.(runId, experiment.name)
       let summary: RunSummary
       try {
@@ -188,7 +192,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       if (!run) {
         return false
       }
-      run.child.abort('signal', reason)
+      run.abort('signal', reason)
       return true
     },
     running: () => [...runs.keys()],
@@ -197,7 +201,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       disposeSpareRunProcess()
       const all = [...runs.values()]
       for (const run of all) {
-        run.child.abort('signal', 'the server is shutting down')
+        run.abort('signal', 'the server is shutting down')
       }
       for (const child of starting) {
         child.abort('signal', 'the server is shutting down')
