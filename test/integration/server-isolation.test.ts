@@ -78,14 +78,14 @@ async function runToEnd(yaml: string): Promise<{ run: RunSummary; events: Journa
 }
 
 /** An experiment with one `wait` step carrying `cmd` probes (YAML list items). */
-function probing(name: string, probes: string): string {
+function probing(name: string, probes: string, system = ''): string {
   return `apiVersion: ordeal.dev/v1
 kind: Experiment
 metadata: { name: ${name} }
 spec:
   hypothesis: The probes hold.
   deadline: 1m
-  steps:
+${system}  steps:
     - name: look
       wait: 100ms
       probes:
@@ -156,8 +156,21 @@ test(
             printf x >> '${db}' ||
             sqlite3 '${db}' "UPDATE users SET role='owner'" || exit 7
           exitCode: 0
+`,
+        // A service and its `cmd` readiness: ready only as the run user, without the secret.
+        `  system:
+    services:
+      - name: idle
+        command: sh
+        args: ['-c', '[ "$(id -un)" = ordeal ] && [ -z "$SOME_SECRET" ] && exec sleep 60']
+        readiness: { cmd: '[ "$(id -un)" = ordeal ] && [ -z "$SOME_SECRET" ]', timeout: 5s }
+        restart: never
 `
       )
+    )
+    assert.ok(
+      events.some((e) => e.type === 'system.ready'),
+      JSON.stringify(events.filter((e) => e.type === 'system.failed'))
     )
     const v = verdicts(events)
     assert.equal(v['who']?.[0], 'Passed', v['who']?.[1])
