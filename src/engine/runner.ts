@@ -78,7 +78,13 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
   }
   const ledger = new Ledger(runId)
   const policy = options.exec ?? kScrubbedPolicy
-  const work = runWorkDir(runId, runDir, policy, options.workDir)
+  const work = runWorkDir(
+    runId,
+    runDir,
+    policy,
+    options.workDir,
+    experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)
+  )
   // Before anything can act: from here on, killing this process still ends in rollback.
   const lease = startWatchdog({
     ledgerFile: ledger.file,

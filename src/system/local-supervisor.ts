@@ -194,7 +194,7 @@ export class LocalSupervisor implements Supervisor {
         this.#users.set(spec.name, user)
       }
     }
-    await mkdir(this.#dataRoot, { recursive: true })
+    await mkdir(this.#dataRoot, { recursive: true, mode: 0o711 })
     await this.#own(this.#dataRoot, this.#exec.user, 0o711)
     await Promise.all(
       all.map(async (slot) => {

@@ -16,23 +16,30 @@ export interface WorkDir {
   remove(): void
 }
 
+/**
+ * @param otherUsers some service runs as a user of its own (`user:`): its data dir must be
+ *   reachable by it, and ordeal's state dir (under a 0700 home) is not
+ */
 export function runWorkDir(
   runId: string,
   runDir: string,
   policy: ExecPolicy,
-  given?: string
+  given?: string,
+  otherUsers = false
 ): WorkDir {
   const user = policy.user
   const foreign = user !== undefined && user.uid !== process.getuid?.()
-  if (given === undefined && !foreign) {
+  if (given === undefined && !foreign && !otherUsers) {
     return { dir: runDir, remove: () => removeData(runDir) }
   }
   const made = given === undefined
   const dir = given ?? mkdtempSync(path.join(os.tmpdir(), `ordeal-${runId.slice(0, 40)}-`))
   if (foreign) {
+    chownSync(dir, user.uid, user.gid)
+  }
+  if (foreign || made) {
     // 0711: services running as yet another user (`user: postgres`) reach their own data dir
     // through it, without listing what else is there.
-    chownSync(dir, user.uid, user.gid)
     chmodSync(dir, 0o711)
   }
   return {

@@ -41,7 +41,13 @@ test(
       'as-nobody',
       experiment(
         'as-nobody',
-        `      - { name: s, command: sleep, args: ['60'], user: nobody, group: nogroup }`,
+        `      - name: s
+        command: sh
+        args: ['-c', 'touch "$D/written" && exec sleep 60']
+        env: { D: '{{dataDir}}' }
+        user: nobody
+        group: nogroup
+        restart: never`,
         `        - name: identity
           type: cmd
           mode: EOT
