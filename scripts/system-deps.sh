@@ -19,6 +19,19 @@ packages=(
   chromium      # headless browser for the Chaos Center e2e test and the run-page benchmark
 )
 
+# The unprivileged system user `ordeal server` runs experiments' commands as (--run-as, default
+# ordeal): no home, no login shell, no password. Created once; re-running changes nothing.
+if ! getent passwd ordeal >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+      --user-group ordeal
+    echo "created system user ordeal (ordeal server --run-as)" >&2
+  else
+    echo "ordeal server runs experiments' commands as the system user 'ordeal'; create it with:" >&2
+    echo "  sudo useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin --user-group ordeal" >&2
+  fi
+fi
+
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

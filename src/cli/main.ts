@@ -58,6 +58,10 @@ program
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
   .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
+  .option(
+    '--inherit-env',
+    "give services and cmd probes ordeal's whole environment (default: PATH, HOME, LANG, TZ, ... only)"
+  )
   .action(async (file: string, options) => exit(await runCommand(file, options)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
@@ -121,6 +125,10 @@ program
     '--rate-limit <spec>',
     'requests per minute: login (per address), write (per token; 2x per address), ingest (event batches per token), e.g. login=60,write=1200,ingest=60000,window=60s'
   )
+  .option(
+    '--run-as <user>',
+    "user experiments' commands run as (default: ordeal when root, else yourself); root only if named"
+  )
   .action(
     async (options: {
       host: string
@@ -128,6 +136,7 @@ program
       data: string
       resetLogin?: boolean
       rateLimit?: string
+      runAs?: string
     }) => exit(await serverCommand(options))
   )
 

@@ -14,6 +14,7 @@ import type { HistoryOp } from '../load/contract.js'
 import { sleep } from '../shared/duration.js'
 import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import type { Journal } from './journal.js'
+import type { Launcher } from '../system/exec-policy.js'
 
 export class CheckRunner {
   readonly #experiment: Experiment
@@ -23,10 +24,19 @@ export class CheckRunner {
   readonly #readers: Promise<void>[] = []
   readonly #stopReaders = new AbortController()
 
-  constructor(experiment: Experiment, journal: Journal, vars: () => TemplateVars) {
+  readonly #launch: Launcher | undefined
+
+  /** @param launch the run's exec policy: files named by sources are read as the run user */
+  constructor(
+    experiment: Experiment,
+    journal: Journal,
+    vars: () => TemplateVars,
+    launch?: Launcher
+  ) {
     this.#experiment = experiment
     this.#journal = journal
     this.#vars = vars
+    this.#launch = launch
   }
 
   /** Starts the periodic reads of `set` checks (call once the system is up). */
@@ -144,7 +154,11 @@ export class CheckRunner {
 
   #read(check: Check, signal: AbortSignal): Promise<string[]> {
     const source = renderSource(check.params.source, this.#vars())
-    return readDelivered(source, { baseDir: this.#experiment.baseDir, signal })
+    return readDelivered(source, {
+      baseDir: this.#experiment.baseDir,
+      signal,
+      ...(this.#launch ? { launch: this.#launch } : {}),
+    })
   }
 
   #history(check: Check): HistoryOp[] {

@@ -9,10 +9,13 @@ import { probeDriver } from '../probes/registry.js'
 import type { ProbeOutcome } from '../probes/contract.js'
 import { sleep } from '../shared/duration.js'
 import type { TemplateVars } from '../shared/template.js'
+import type { Launcher } from '../system/exec-policy.js'
 
 export interface CheckEnv {
   vars: () => TemplateVars
   baseDir: string
+  /** How `cmd` probes run their command: the run's exec policy. */
+  launch?: Launcher
   /** Aborted when the run stops; an evaluation in flight gives up. */
   signal: AbortSignal
   /** Called after every attempt, for the journal. */
@@ -56,6 +59,7 @@ async function checkOnce(probe: Probe, env: CheckEnv): Promise<ProbeOutcome> {
         timeoutMs: probe.run.timeoutMs,
         vars: env.vars(),
         baseDir: env.baseDir,
+        ...(env.launch ? { launch: env.launch } : {}),
       })
       .catch((error: unknown): ProbeOutcome => ({
         passed: false,

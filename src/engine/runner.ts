@@ -6,6 +6,8 @@
  */
 import { mkdirSync, rmSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
+import { kScrubbedPolicy, launcherFor, type ExecPolicy } from '../system/exec-policy.js'
+import { runWorkDir, type WorkDir } from '../system/work-dir.js'
 import { randomBytes } from 'node:crypto'
 import type { Experiment, Step } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
@@ -44,6 +46,18 @@ export interface RunOptions {
   onLog?: (line: string) => void
   /** Overrides of the root / netem checks for hosts and network faults (tests). */
   networkChecks?: PreflightChecks
+  /**
+   * How user-supplied commands (services, `cmd` probes, `cmd` readiness) run: environment and
+   * user. The only place the supervisor, the cmd probe and readiness consult.
+   * @default scrubbed environment, as ordeal's own user
+   */
+  exec?: ExecPolicy
+  /**
+   * Where those commands work: services' data dirs go under `<workDir>/data`. Must be owned by
+   * the exec user. @default the run's state dir, or a private temp dir when commands run as
+   * another user (who cannot reach ordeal's state dir)
+   */
+  workDir?: string
 }
 
 export interface RunHandle {
@@ -76,6 +90,14 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     pid: process.pid,
     ...(options.journalFile ? { journalFile: path.resolve(options.journalFile) } : {}),
   })
+  const policy = options.exec ?? kScrubbedPolicy
+  const work = runWorkDir(
+    runId,
+    runDir,
+    policy,
+    options.workDir,
+    experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)
+  )
   // Before anything can act: from here on, killing this process still ends in rollback.
   const lease = startWatchdog({
     ledgerFile: ledger.file,
@@ -125,6 +147,8 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     lease,
     lock,
     ledgerWatch,
+    work,
+    policy: { ...policy, fallbackHome: work.dir },
   })
   return { runId, runDir, journal, ledger, abort, undoNow, result }
 }
@@ -149,6 +173,8 @@ interface Ctx {
   lease: Lease
   lock: RunLock
   ledgerWatch: LedgerWatch
+  work: WorkDir
+  policy: ExecPolicy
 }
 
 async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
@@ -180,7 +206,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   const supervisor: Supervisor = new LocalSupervisor({
     extraVars: () => ({ proxies: proxies.templateVars() }),
     services: experiment.system.services,
-    runDir: ctx.runDir,
+    runDir: ctx.work.dir,
+    exec: ctx.policy,
     journal,
     log: (line: string) => {
       logFile.write(`${line}\n`)
@@ -229,10 +256,18 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         const candidates =
           selector.service !== undefined
             ? supervisor.targets(selector.service)
-            : await resolveAttach(experiment.system.attach.find((a) => a.name === selector.attach)!)
+            : await resolveAttach(
+                experiment.system.attach.find((a) => a.name === selector.attach)!,
+                { [ctx.lease.pid]: "the run's watchdog" }
+              )
         return selectTargetsFor(selector, candidates)
       }
-      const checks = new CheckRunner(experiment, journal, () => supervisor.templateVars())
+      const checks = new CheckRunner(
+        experiment,
+        journal,
+        () => supervisor.templateVars(),
+        launcherFor(ctx.policy)
+      )
       checks.startReaders()
       const runStep = stepRunner({ ...ctx, supervisor, experiment, select })
       await runStep(experiment.root, [])
@@ -263,7 +298,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         message: `could not remove hosts and networks: ${String(error)}`,
       })
     )
-    rmSync(path.join(ctx.runDir, 'data'), { recursive: true, force: true })
+    ctx.work.remove()
     await ctx.lease.release()
     if (ledger.pending().length === 0) {
       // Fully undone: nothing for `ordeal recover` to do, so do not make it read this again.
@@ -304,6 +339,7 @@ function stepRunner(ctx: StepCtx) {
     const scheduler = new ProbeScheduler(step.probes, {
       vars: () => ctx.supervisor.templateVars(),
       baseDir: ctx.experiment.baseDir,
+      launch: launcherFor(ctx.policy),
       signal: ctx.signal,
       attempt: (probe, phase, outcome) =>
         journal.emit({

@@ -100,6 +100,9 @@ export interface ServiceSpec {
   gracePeriodMs: number
   /** Host of each replica (index i → hosts[i]); empty = the root namespace, as before. */
   hosts?: string[]
+  /** Runs as this user / group instead of the run user (its data dir is chowned to it). */
+  user?: string
+  group?: string
 }
 
 export interface Readiness {

@@ -200,6 +200,8 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
     args: (input.args ?? []).map(String),
     env: Object.fromEntries(Object.entries(input.env ?? {}).map(([k, v]) => [k, String(v)])),
     cwd: path.resolve(baseDir, input.cwd ?? '.'),
+    ...(input.user !== undefined ? { user: input.user } : {}),
+    ...(input.group !== undefined ? { group: input.group } : {}),
     replicas,
     ports: { ...input.ports },
     ...(readiness

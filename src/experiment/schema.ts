@@ -57,6 +57,15 @@ const readinessSchema = strictObject({
   }
 })
 
+/** A user or group name as useradd accepts it, or a number. */
+function accountName(what: string) {
+  return z
+    .string({ error: `must be a ${what} name` })
+    .regex(/^([a-z_][a-z0-9_.-]{0,31}\$?|\d+)$/i, {
+      error: `must be a ${what} name (letters, digits, '_', '-', '.') or a number`,
+    })
+}
+
 export const serviceSchema = strictObject({
   name: name(),
   command: z.string({ error: 'must be the program to run' }).min(1),
@@ -95,6 +104,14 @@ export const serviceSchema = strictObject({
   }).optional(),
   /** Time between SIGTERM and SIGKILL at teardown. @default '5s' */
   gracePeriod: duration().optional(),
+  /**
+   * Run the service's processes as this user (a name or uid) instead of the run user, e.g.
+   * `postgres`, which refuses to run as root. Its data dir is owned by that user. Needs ordeal
+   * to run as root.
+   */
+  user: accountName('user').optional(),
+  /** Primary group of the service's processes (a name or gid). @default the user's own group */
+  group: accountName('group').optional(),
   /** Run every replica on this host (a network namespace from spec.system.hosts). */
   host: name().optional(),
   /** Replica i runs on hosts[i]; `replicas` defaults to the number of hosts. */

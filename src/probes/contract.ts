@@ -5,6 +5,7 @@
  */
 import type { ProbeInput } from '../experiment/schema.js'
 import type { TemplateVars } from '../shared/template.js'
+import type { Launcher } from '../system/exec-policy.js'
 
 export type ProbeParamsOf<T extends ProbeInput['type']> = Extract<ProbeInput, { type: T }>
 
@@ -15,6 +16,11 @@ export interface ProbeContext {
   /** Template variables (`{{services.api.ports.http}}`), rendered by the driver into its params. */
   vars: TemplateVars
   baseDir: string
+  /**
+   * Builds a command's spawn (user, environment) for `cmd` probes: the run's exec policy.
+   * @default scrubbed environment, as ordeal's own user
+   */
+  launch?: Launcher
 }
 
 export interface ProbeOutcome {

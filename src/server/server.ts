@@ -6,8 +6,8 @@
  * start-up recovery here (startup-recovery.ts), before the server accepts work.
  * @module
  */
-import { mkdirSync } from 'node:fs'
-import path from 'node:path'
+import type { RunUser } from '../system/run-user.js'
+import { secureDataDir, tighten } from './data-dir.js'
 import { createAgent, createRecorder, createRunBus } from './agent/index.js'
 import { buildApp } from './app.js'
 import { bootstrapAuth } from './auth/bootstrap.js'
@@ -33,6 +33,11 @@ export interface ServerOptions {
   resetLogin?: boolean
   /** Request rate limits (defaults: DEFAULT_RATE_LIMITS). */
   rateLimits?: Partial<RateLimits>
+  /**
+   * The user experiments' commands run as (`--run-as`). Absent: the server's own user, still
+   * with a scrubbed environment and outside the data directory.
+   */
+  runAs?: RunUser
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
 }
@@ -61,13 +66,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`))
   // Hub templates point at files shipped with the package through ${ORDEAL_HOME}.
   process.env['ORDEAL_HOME'] ??= packageRoot()
-  const workDir = path.join(options.dataDir, 'work')
-  mkdirSync(workDir, { recursive: true })
+  secureDataDir(options.dataDir)
 
   const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
   try {
     // Before any work: undo what dead runs (server and watchdog killed together) left behind.
     await recoverOnStart(store, log)
+    // The database file SQLite just created (its WAL and shm files take its mode).
+    tighten(options.dataDir)
     const interrupted = await store.interruptRunning(new Date().toISOString())
     if (interrupted.length > 0) {
       log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)
@@ -80,7 +86,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let baseUrl = urlFor(host, port)
     const bus = createRunBus()
     const metrics = createServerMetrics()
-    const deps = { store, bus, metrics, workDir, log }
+    const exec = {
+      env: 'scrubbed' as const,
+      ...(options.runAs !== undefined ? { user: options.runAs } : {}),
+    }
+    const deps = { store, bus, metrics, exec, log }
     const recorder = createRecorder(deps)
     // One recorder for both paths: ending a run (finish or abort) frees its state in one place.
     const agent = createAgent({ ...deps, recorder })

@@ -7,18 +7,26 @@
 import type { AttachSpec } from '../experiment/model.js'
 import { isSameProcess, processCommandLine, processStartTime } from './proc.js'
 import { pidsListeningOn } from './proc-net.js'
-import { ancestors, listPids } from './proc-scan.js'
+import { listPids } from './proc-scan.js'
+import { protectedProcesses, protectedReason } from './protected.js'
 import type { ProcessTarget } from './targets.js'
 
 /**
  * The processes `spec` names, as fault targets (not group leaders: ordeal did not create their
  * groups, so it never signals a group it does not own). Labels are the attach name, with `#n`
- * (0-based, by pid) when several match. Throws when nothing matches.
+ * (0-based, by pid) when several match. Throws when nothing matches, and when a `pid` or `port`
+ * names one of ordeal's own processes (see `protected.ts`); a `match` skips those, and throws
+ * when only those matched.
+ * @param guarded more protected processes (this run's watchdog), pid → what it is
  */
-export async function resolveAttach(spec: AttachSpec): Promise<ProcessTarget[]> {
+export async function resolveAttach(
+  spec: AttachSpec,
+  guarded: Record<number, string> = {}
+): Promise<ProcessTarget[]> {
+  const guard = protectedProcesses(guarded)
   let pids: number[]
   try {
-    pids = await findPids(spec)
+    pids = await findPids(spec, guard)
   } catch (error) {
     throw new Error(`attach '${spec.name}': ${(error as Error).message}`, { cause: error })
   }
@@ -40,7 +48,7 @@ export async function resolveAttach(spec: AttachSpec): Promise<ProcessTarget[]> 
 export async function describeAttach(spec: AttachSpec): Promise<string[]> {
   let pids: number[]
   try {
-    pids = await findPids(spec)
+    pids = await findPids(spec, protectedProcesses())
   } catch (error) {
     return [(error as Error).message]
   }
@@ -50,24 +58,35 @@ export async function describeAttach(spec: AttachSpec): Promise<string[]> {
   return pids.map((pid) => `pid ${pid} (${processCommandLine(pid) ?? '?'})`)
 }
 
-async function findPids(spec: AttachSpec): Promise<number[]> {
+async function findPids(spec: AttachSpec, guard: Map<number, string>): Promise<number[]> {
+  let pids: number[]
   if (spec.pid !== undefined) {
-    return isSameProcess(spec.pid) ? [spec.pid] : []
+    pids = isSameProcess(spec.pid) ? [spec.pid] : []
+  } else if (spec.match !== undefined) {
+    const all = matchCommandLines(compile(spec.match))
+    pids = all.filter((pid) => !guard.has(pid))
+    // ordeal's own command line (and its shell's, npx's, …) may contain the pattern itself:
+    // those are skipped; a pattern that finds nothing else is refused, naming what it found.
+    const first = all.find((pid) => guard.has(pid))
+    if (pids.length === 0 && first !== undefined) {
+      throw new Error(`match /${spec.match}/: ${protectedReason(first, guard.get(first)!)}`)
+    }
+    return pids
+  } else if (spec.port !== undefined) {
+    pids = await pidsListeningOn(spec.port)
+  } else {
+    throw new Error('needs one of pid, match or port')
   }
-  if (spec.match !== undefined) {
-    return matchCommandLines(compile(spec.match))
+  const refused = pids.find((pid) => guard.has(pid))
+  if (refused !== undefined) {
+    const selector = spec.pid !== undefined ? `pid ${spec.pid}` : `port ${spec.port}`
+    throw new Error(`${selector}: ${protectedReason(refused, guard.get(refused)!)}`)
   }
-  if (spec.port !== undefined) {
-    return pidsListeningOn(spec.port)
-  }
-  throw new Error('needs one of pid, match or port')
+  return pids
 }
 
 function matchCommandLines(pattern: RegExp): number[] {
-  // ordeal's own command line (and its shell's, npx's, …) may contain the pattern itself.
-  const excluded = new Set([process.pid, ...ancestors(process.pid)])
   return listPids()
-    .filter((pid) => !excluded.has(pid))
     .filter((pid) => {
       const commandLine = processCommandLine(pid)
       // Kernel threads have an empty command line; zombies are not worth attaching to.

@@ -5,7 +5,10 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import { mkdir } from 'node:fs/promises'
+import { chmod, chown, mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { kScrubbedPolicy, launcherFor, type ExecPolicy, type Launcher } from './exec-policy.js'
+import { resolveServiceUser, withGroup, type RunUser } from './run-user.js'
 import type { Journal } from '../engine/journal.js'
 import type { ServiceSpec } from '../experiment/model.js'
 import type { TemplateVars } from '../shared/template.js'
@@ -41,8 +44,10 @@ export { describeServices } from './describe-services.js'
 
 export interface LocalSupervisorOptions {
   services: ServiceSpec[]
-  /** Replica data dirs are created under `<runDir>/data/`. */
+  /** Replica data dirs are created under `<runDir>/data/` (the run's work dir). */
   runDir: string
+  /** How the services' commands run (user, environment). @default scrubbed, as ordeal's user */
+  exec?: ExecPolicy
   journal: Journal
   /** Receives every output line of every replica, prefixed `[api-0] `. */
   log: (line: string) => void
@@ -73,6 +78,10 @@ export class LocalSupervisor implements Supervisor {
   readonly #deadline: number
   readonly #topology: () => Topology | undefined
   readonly #extraVars: () => TemplateVars
+  readonly #exec: ExecPolicy
+  readonly #dataRoot: string
+  /** Per service: who its commands run as (resolved in prepare; absent = the run user). */
+  readonly #users = new Map<string, RunUser>()
   readonly #slots = new Map<string, ReplicaSlot[]>()
   /** Every process group ever launched → its grace period; stop() sweeps them all. */
   readonly #groups = new Map<number, number>()
@@ -93,6 +102,8 @@ export class LocalSupervisor implements Supervisor {
     this.#deadline = options.deadline ?? Number.MAX_SAFE_INTEGER
     this.#topology = options.topology ?? (() => undefined)
     this.#extraVars = options.extraVars ?? (() => ({}))
+    this.#exec = options.exec ?? kScrubbedPolicy
+    this.#dataRoot = path.join(options.runDir, 'data')
     for (const spec of options.services) {
       const replicas = Array.from({ length: spec.replicas }, (_, i) =>
         slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
@@ -184,7 +195,59 @@ export class LocalSupervisor implements Supervisor {
     } catch (error) {
       throw new SystemStartError((error as Error).message, { cause: error })
     }
-    await Promise.all(all.map((slot) => mkdir(slot.dataDir, { recursive: true })))
+    for (const spec of this.#services) {
+      const user = this.#serviceUser(spec)
+      if (user) {
+        this.#users.set(spec.name, user)
+      }
+    }
+    await mkdir(this.#dataRoot, { recursive: true, mode: 0o711 })
+    await this.#own(this.#dataRoot, this.#exec.user, 0o711)
+    await Promise.all(
+      all.map(async (slot) => {
+        await mkdir(slot.dataDir, { recursive: true })
+        await this.#own(slot.dataDir, this.#users.get(slot.spec.name) ?? this.#exec.user, 0o700)
+      })
+    )
+  }
+
+  /** A service's `user:`/`group:` resolved, or undefined for the run user. */
+  #serviceUser(spec: ServiceSpec): RunUser | undefined {
+    try {
+      if (spec.user !== undefined) {
+        return resolveServiceUser(spec.user, spec.group)
+      }
+      const base = this.#exec.user
+      if (spec.group !== undefined) {
+        return withGroup(base ?? ownUser(), spec.group)
+      }
+      return undefined
+    } catch (error) {
+      throw new SystemStartError(`service ${spec.name}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  /** Gives `dir` to `user` (when ordeal is not that user) so its commands can write there. */
+  async #own(dir: string, user: RunUser | undefined, mode: number): Promise<void> {
+    if (user === undefined || user.uid === process.getuid?.()) {
+      return
+    }
+    try {
+      await chown(dir, user.uid, user.gid)
+      await chmod(dir, mode)
+    } catch (error) {
+      throw new SystemStartError(
+        `cannot give ${dir} to user ${user.name}: ${(error as Error).message} (running as ` +
+          'another user needs ordeal to run as root)',
+        { cause: error }
+      )
+    }
+  }
+
+  #launcher(spec: ServiceSpec): Launcher {
+    return launcherFor(this.#exec, this.#users.get(spec.name) ?? this.#exec.user)
   }
 
   async #startReplica(slot: ReplicaSlot): Promise<void> {
@@ -241,10 +304,14 @@ export class LocalSupervisor implements Supervisor {
     }
     let launch: ReturnType<typeof renderLaunch>
     let proc: ReplicaProcess
+    const launcher = this.#launcher(slot.spec)
     try {
-      launch = this.#placed(slot, renderLaunch(slot.spec, this.#replicaVars(slot)))
+      launch = renderLaunch(slot.spec, this.#replicaVars(slot))
+      // The privilege drop goes inside `ip netns exec` (entering a namespace needs root).
+      const built = launcher([launch.command, ...launch.args], launch.env)
+      const spawnSpec = this.#placed(slot, { ...launch, ...built })
       // Synchronous from here to `slot.proc = proc`, so no other launch can interleave.
-      proc = ReplicaProcess.spawn(launch, (line) => this.#onLine(slot, line))
+      proc = ReplicaProcess.spawn(spawnSpec, (line) => this.#onLine(slot, line))
     } catch (error) {
       slot.state = 'exited'
       this.#changed()
@@ -277,12 +344,12 @@ export class LocalSupervisor implements Supervisor {
     void proc.exited.then((exit) => this.#onExit(slot, proc, exit))
     this.#changed()
     if (launch.readiness) {
-      const env = { ...process.env, ...launch.env }
+      const own = launch.env
       const signal = this.#stopSignal.signal
       const outcome = await waitUntilReady({
         readiness: launch.readiness,
         cwd: launch.cwd,
-        env,
+        launch: (argv) => launcher(argv, own),
         exited: proc.exited,
         signal,
       })
@@ -443,7 +510,7 @@ export class LocalSupervisor implements Supervisor {
    * A replica on a host runs as `ip netns exec <ns> <command> ...`: ip enters the namespace and
    * execs the command, so the pid (and process group) is the command's own.
    */
-  #placed(slot: ReplicaSlot, launch: ReturnType<typeof renderLaunch>) {
+  #placed<T extends { command: string; args: string[] }>(slot: ReplicaSlot, launch: T): T {
     const host = slot.spec.hosts?.[slot.index]
     if (host === undefined) {
       return launch
@@ -481,4 +548,10 @@ export class LocalSupervisor implements Supervisor {
   #changed(): void {
     this.#changes.emit('change')
   }
+}
+
+/** ordeal's own user, for a service that sets only `group:`. */
+function ownUser(): RunUser {
+  const uid = process.getuid?.() ?? 0
+  return { name: String(uid), uid, gid: process.getgid?.() ?? 0, home: process.env['HOME'] ?? '/' }
 }

@@ -11,6 +11,7 @@ import type { Readiness } from '../experiment/model.js'
 import { formatDuration, sleep } from '../shared/duration.js'
 import { describeExit, type ExitInfo } from './restart-policy.js'
 import { signalGroup } from './process-group.js'
+import type { Launch } from './exec-policy.js'
 
 const kPollDelaysMs = [100, 250, 500]
 /** One attempt never waits longer than this, so a hung connection cannot eat the whole timeout. */
@@ -35,7 +36,8 @@ export function parseTcpTarget(target: string): { host: string; port: number } {
 export interface CheckContext {
   /** For `cmd` checks. */
   cwd: string
-  env: NodeJS.ProcessEnv
+  /** Builds a `cmd` check's spawn (user, environment): the run's exec policy decides. */
+  launch: (argv: string[]) => Launch
   signal: AbortSignal
 }
 
@@ -58,7 +60,7 @@ export type ReadinessOutcome = { ready: true } | { ready: false; reason: string;
 export async function waitUntilReady(options: {
   readiness: Readiness
   cwd: string
-  env: NodeJS.ProcessEnv
+  launch: CheckContext['launch']
   exited: Promise<ExitInfo>
   signal: AbortSignal
 }): Promise<ReadinessOutcome> {
@@ -147,9 +149,10 @@ function checkTcp(target: string, signal: AbortSignal): Promise<string | undefin
 function checkCmd(command: string, context: CheckContext): Promise<string | undefined> {
   return new Promise((resolve) => {
     // Own group, so an abort (or a command that backgrounds something) is cleaned up entirely.
-    const child = spawn('/bin/sh', ['-c', command], {
+    const launch = context.launch(['/bin/sh', '-c', command])
+    const child = spawn(launch.command, launch.args, {
       cwd: context.cwd,
-      env: context.env,
+      env: launch.env,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
     })

@@ -8,7 +8,14 @@ import { existsSync } from 'node:fs'
 import { processStartTime } from './proc.js'
 import { pipeLines } from './log-prefix.js'
 import type { ExitInfo } from './restart-policy.js'
-import type { RenderedLaunch } from './service-vars.js'
+
+/** A replica's spawn as the exec policy built it: program, argv, whole environment, cwd. */
+export interface ReplicaSpawn {
+  command: string
+  args: string[]
+  env: NodeJS.ProcessEnv
+  cwd: string
+}
 
 /** Why ordeal itself ended this process; set before the first signal so the exit is `expected`. */
 export type StopReason = 'stop' | 'restart'
@@ -35,10 +42,10 @@ export class ReplicaProcess {
    * Spawns synchronously, so the caller records the process before anything else can interleave.
    * Throws when the program cannot be started.
    */
-  static spawn(launch: RenderedLaunch, onLine: (line: string) => void): ReplicaProcess {
+  static spawn(launch: ReplicaSpawn, onLine: (line: string) => void): ReplicaProcess {
     const child = spawn(launch.command, launch.args, {
       cwd: launch.cwd,
-      env: { ...process.env, ...launch.env },
+      env: launch.env,
       // Own process group: Ctrl+C in ordeal's terminal does not reach it, and teardown can
       // signal the whole group, grandchildren included.
       detached: true,

@@ -9,6 +9,7 @@ import type { DeliveredSourceInput } from '../schema.js'
 import { readFileSource } from './file.js'
 import { readHttpSource } from './http.js'
 import { readSqlSource } from './sql.js'
+import type { Launcher } from '../../system/exec-policy.js'
 
 export interface DeliveredSourceContext {
   /** Relative sqlite and file paths resolve against it (the manifest's directory). */
@@ -17,6 +18,8 @@ export interface DeliveredSourceContext {
   signal?: AbortSignal
   /** One read's deadline, connecting included. @default 10000 */
   timeoutMs?: number
+  /** Files are read with the run user's rights (the run's exec policy). */
+  launch?: Launcher
 }
 
 export const DEFAULT_SOURCE_TIMEOUT_MS = 10_000
@@ -45,13 +48,22 @@ export async function readDelivered(
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline
   try {
     if (source.sql) {
-      return await readSqlSource(source.sql, { baseDir: ctx.baseDir, signal, timeoutMs })
+      return await readSqlSource(source.sql, {
+        baseDir: ctx.baseDir,
+        signal,
+        timeoutMs,
+        ...(ctx.launch ? { launch: ctx.launch } : {}),
+      })
     }
     if (source.http) {
       return await readHttpSource(source.http, { signal })
     }
     if (source.file !== undefined) {
-      return await readFileSource(source.file, { baseDir: ctx.baseDir, signal })
+      return await readFileSource(source.file, {
+        baseDir: ctx.baseDir,
+        signal,
+        ...(ctx.launch ? { launch: ctx.launch } : {}),
+      })
     }
     throw new Error("needs exactly one of 'sql', 'http' or 'file'")
   } catch (err) {

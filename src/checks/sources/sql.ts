@@ -5,6 +5,8 @@
 import path from 'node:path'
 import { queryRows, sqlScalar } from '../../probes/sql/client.js'
 import type { SqlDriver } from '../../probes/sql/client.js'
+import type { Launcher } from '../../system/exec-policy.js'
+import { assertReadableAs } from '../../system/read-as.js'
 
 export interface SqlSource {
   driver: SqlDriver
@@ -16,10 +18,13 @@ export interface SqlSource {
 /** Rows whose first column is NULL carry no id and are skipped. */
 export async function readSqlSource(
   source: SqlSource,
-  ctx: { baseDir: string; signal: AbortSignal; timeoutMs: number }
+  ctx: { baseDir: string; signal: AbortSignal; timeoutMs: number; launch?: Launcher }
 ): Promise<string[]> {
   const database =
     source.driver === 'sqlite' ? path.resolve(ctx.baseDir, source.database) : source.database
+  if (source.driver === 'sqlite') {
+    await assertReadableAs(ctx.launch, database, ctx.signal)
+  }
   const rows = await queryRows(source.driver, database, source.query, {
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,

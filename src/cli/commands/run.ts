@@ -34,6 +34,8 @@ export interface RunCommandOptions {
   /** Record the run on a Chaos Center (`--server`, or ORDEAL_SERVER). */
   server?: string
   token?: string
+  /** Commands see ordeal's whole environment instead of the allowlist (`--inherit-env`). */
+  inheritEnv?: boolean
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -67,6 +69,9 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
         }
       : reporter.onEvent,
     ...(options.verbose ? { onLog: reporter.onLog } : {}),
+    // Your terminal, your user; but the same scrubbed environment as on a Chaos Center, so an
+    // experiment behaves alike in both places and reads only what its manifest passes.
+    exec: { env: options.inheritEnv ? 'inherit' : 'scrubbed' },
   })
   recorder?.begin(run.runId, await readFile(file, 'utf8'), path.resolve(file))
   const stopSignals = installSignalHandlers(run)

@@ -13,6 +13,7 @@ import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
+import { lookupUser, type RunUser } from '../../system/run-user.js'
 
 export interface ServerCommandOptions {
   host: string
@@ -20,6 +21,8 @@ export interface ServerCommandOptions {
   data?: string
   resetLogin?: boolean
   rateLimit?: string
+  /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root, else yourself */
+  runAs?: string
 }
 
 export function defaultDataDir(): string {
@@ -44,6 +47,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   const databaseUrl = process.env['DATABASE_URL'] || undefined
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
+    return EXIT_USAGE
+  }
+  const runAs = resolveRunAs(options.runAs)
+  if (typeof runAs === 'string') {
+    process.stderr.write(`ordeal server: ${runAs}\n`)
     return EXIT_USAGE
   }
   const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
@@ -73,6 +81,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       ...(databaseUrl !== undefined ? { databaseUrl } : {}),
       resetLogin: options.resetLogin ?? false,
       rateLimits,
+      runAs,
       onLog: log,
     })
   } catch (error) {
@@ -87,6 +96,13 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     `Chaos Center: ${server.url}\n${server.loginLink !== undefined ? `login: ${server.loginLink}\n` : ''}`
   )
   log(`store: ${databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir}`)
+  log(`experiments' commands run as ${runAs.name} (uid ${runAs.uid}), scrubbed environment`)
+  if (runAs.uid !== 0 && runAs.uid === process.getuid?.()) {
+    log(
+      `warning: the server runs as ${runAs.name} too, so experiments' commands can reach its ` +
+        'data directory; start it as root (commands then run as --run-as, default ordeal)'
+    )
+  }
   const signal = await stopped
   log(`${signal}: aborting runs (faults rolled back), then closing`)
   // A second signal while rolling back ends the process at once (DESIGN.md invariant 4).
@@ -131,4 +147,27 @@ function expandHome(dir: string): string {
 function oneLine(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   return message.replace(/\s*[\r\n]+\s*/g, ' ')
+}
+
+/**
+ * Who experiments' commands run as, or the one-line reason not to start. As root the default
+ * is the `ordeal` system user (scripts/system-deps.sh creates it), and root itself only when
+ * asked by name; as anyone else, commands can only run as that same user.
+ */
+export function resolveRunAs(asked: string | undefined): RunUser | string {
+  const uid = process.getuid?.() ?? 0
+  const name = asked ?? (uid === 0 ? 'ordeal' : String(uid))
+  const user = lookupUser(name)
+  if (user === undefined) {
+    return name === 'ordeal'
+      ? "--run-as ordeal: no user 'ordeal' on this machine (scripts/system-deps.sh creates it, or pass --run-as USER)"
+      : `--run-as '${name}': no such user`
+  }
+  if (user.uid === 0 && asked !== 'root') {
+    return `--run-as '${name}' is root: experiments' commands as root only with an explicit --run-as root`
+  }
+  if (uid !== 0 && user.uid !== uid) {
+    return `--run-as '${name}': only root can run commands as another user (the server runs as uid ${uid})`
+  }
+  return user
 }

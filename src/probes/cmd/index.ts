@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { renderTemplate } from '../../shared/template.js'
+import { kScrubbedPolicy, launcherFor, type Launch } from '../../system/exec-policy.js'
 import { compare, describeComparator } from '../comparator.js'
 import { defineProbe } from '../contract.js'
 import { abortMessage, attemptSignal, errorMessage, excerpt, failed } from '../attempt.js'
@@ -29,14 +30,15 @@ export const cmdProbe = defineProbe({
   },
 
   async check(params, ctx) {
-    let command: string
-    let env: NodeJS.ProcessEnv
+    let launch: Launch
     try {
-      command = renderTemplate(params.command, ctx.vars)
-      env = { ...process.env }
+      const command = renderTemplate(params.command, ctx.vars)
+      const own: Record<string, string> = {}
       for (const [key, value] of Object.entries(params.env ?? {})) {
-        env[key] = renderTemplate(value, ctx.vars)
+        own[key] = renderTemplate(value, ctx.vars)
       }
+      // The run's exec policy: a scrubbed environment plus the probe's own, as the run user.
+      launch = (ctx.launch ?? launcherFor(kScrubbedPolicy))(['/bin/sh', '-c', command], own)
     } catch (err) {
       return failed(errorMessage(err))
     }
@@ -45,7 +47,7 @@ export const cmdProbe = defineProbe({
     if (signal.aborted) {
       return failed(abortMessage(signal, ctx))
     }
-    const run = await runShell(command, ctx.baseDir, env, signal)
+    const run = await runShell(launch, ctx.baseDir, signal)
     if (run.error) {
       return failed(`could not run /bin/sh in ${ctx.baseDir}: ${run.error}`)
     }
@@ -93,16 +95,11 @@ interface ShellRun {
  * Runs the shell in its own process group so an abort kills everything it started (a pipeline,
  * a `sleep`), not just the shell.
  */
-function runShell(
-  command: string,
-  cwd: string,
-  env: NodeJS.ProcessEnv,
-  signal: AbortSignal
-): Promise<ShellRun> {
+function runShell(launch: Launch, cwd: string, signal: AbortSignal): Promise<ShellRun> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], {
+    const child = spawn(launch.command, launch.args, {
       cwd,
-      env,
+      env: launch.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })

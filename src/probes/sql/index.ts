@@ -17,6 +17,7 @@ import {
 } from '../attempt.js'
 import { queryRows, sqlScalar } from './client.js'
 import type { SqlRow } from './client.js'
+import { assertReadableAs } from '../../system/read-as.js'
 
 export const sqlProbe = defineProbe({
   type: 'sql',
@@ -41,6 +42,9 @@ export const sqlProbe = defineProbe({
     const signal = attemptSignal(ctx)
     let row: SqlRow | undefined
     try {
+      if (params.driver === 'sqlite') {
+        await assertReadableAs(ctx.launch, database, signal)
+      }
       const rows = await queryRows(params.driver, database, sql, {
         signal,
         timeoutMs: ctx.timeoutMs,

@@ -1,32 +1,40 @@
 /**
- * The embedded agent: executes runs inside the server process with the same engine as `ordeal
- * run`, so a run started from the UI behaves exactly like one started from a terminal (same
- * watchdog: if the server dies, the run's detached watchdog still rolls its faults back). Its
- * events take the recorder's path, like a recorded run's.
+ * The embedded agent: executes each run in a process of its own (`run-process.ts`) with the
+ * same engine as `ordeal run`, so a run started from the UI behaves exactly like one started
+ * from a terminal (same watchdog: if the server or the run process dies, the run's detached
+ * watchdog still rolls its faults back), while the experiment's commands never run inside the
+ * server's process, user, environment or data directory. Its events take the recorder's path,
+ * like a recorded run's.
  * @module
  */
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { startRun, type RunHandle } from '../../engine/runner.js'
 import type { JournalEvent } from '../../engine/events.js'
 import { loadManifest } from '../api/manifest.js'
 import type { Agent, Recorder } from '../context.js'
 import type { Experiment, RunSummary, User } from '../../shared/api.js'
 import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
+import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
+import {
+  disposeSpareRunProcess,
+  prewarmRunProcess,
+  startRunChild,
+  type RunChild,
+} from './run-child.js'
 
 export interface EmbeddedAgentDeps {
   store: Store
   /** `track`, when the recorder has it, saves a store read per run. */
   recorder: Recorder & Partial<Pick<RunRecorder, 'track'>>
-  /** Where each experiment's YAML is written before a run, so relative paths have a home. */
-  workDir: string
+  /** How runs execute user-supplied commands (`ordeal server --run-as`). */
+  exec?: ExecPolicy
   log(line: string): void
 }
 
 interface Running {
-  handle: RunHandle
+  child: RunChild
+  /** Aborts the run, remembering why (for the journal, should the process die meanwhile). */
+  abort(kind: 'signal' | 'error', reason: string): void
   experimentId: string
   /** Settles once the run's end is recorded. */
   done: Promise<void>
@@ -34,7 +42,10 @@ interface Running {
 
 export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
   const { store, recorder, log } = deps
+  const exec = deps.exec ?? kScrubbedPolicy
   const runs = new Map<string, Running>()
+  // Run processes forked but not yet started: shutdown aborts and awaits them too.
+  const starting = new Set<RunChild>()
   // Claimed synchronously, before any await, so two concurrent starts cannot both pass.
   const busy = new Set<string>()
   // Set when shutdown begins: a start must not begin a run that shutdown would not see.
@@ -44,6 +55,8 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       throw new HttpError(503, 'unavailable', 'the server is shutting down')
     }
   }
+  // A run process with the engine loaded waits for the next start (about 75 MB while idle).
+  prewarmRunProcess()
 
   const start = async (experiment: Experiment, by: User, version?: number) => {
     refuseWhenClosing()
@@ -55,7 +68,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       )
     }
     busy.add(experiment.id)
-    let handle: RunHandle | undefined
+    let child: RunChild | undefined
     try {
       const yaml =
         version === undefined || version === experiment.version
@@ -64,51 +77,79 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       if (yaml === undefined) {
         throw notFound(`version ${version} of experiment ${experiment.name}`)
       }
-      const file = path.join(deps.workDir, `${safeName(experiment.name)}.yaml`)
-      await mkdir(deps.workDir, { recursive: true })
-      await writeFile(file, yaml)
-      const loaded = loadManifest(yaml, file)
+      // Checked here, so a bad manifest is a 400 rather than a failed process.
+      loadManifest(yaml)
+      refuseWhenClosing()
 
-      // run.started is emitted before startRun returns, and the run row must exist before its
-      // events: hold them until it does.
+      // The run row must exist before its events: hold them until it does.
       let held: JournalEvent[] | undefined = []
       let runId = ''
-      const onEvent = (event: JournalEvent) => {
+      let lastSeq = -1
+      const onEvents = (events: JournalEvent[]) => {
+        for (const event of events) {
+          lastSeq = Math.max(lastSeq, event.seq)
+        }
         if (held) {
-          held.push(event)
+          held.push(...events)
         } else {
-          recorder.append(runId, [event]).catch(() => undefined)
+          recorder.append(runId, events).catch(() => undefined)
         }
       }
-      // The awaits above gave shutdown a chance to begin; from startRun to runs.set nothing
-      // awaits, so shutdown either sees this run or this start sees `closing`.
+      const running = startRunChild({ name: safeName(experiment.name), yaml, exec, onEvents })
+      prewarmRunProcess()
+      child = running
+      starting.add(running)
+      let abortedBy: string | undefined
+      const abort = (kind: 'signal' | 'error', reason: string) => {
+        abortedBy ??= reason
+        running.abort(kind, reason)
+      }
+      try {
+        runId = await running.started
+      } finally {
+        starting.delete(running)
+      }
+      // Shutdown began while the process started: it aborted it; refuse rather than record it.
+      // From here to runs.set nothing awaits, so shutdown either sees this run or this check.
       refuseWhenClosing()
-      handle = startRun(loaded, { onEvent })
-      runId = handle.runId
-      const running = handle
       let recorded!: (ok: boolean) => void
       const created = new Promise<boolean>((resolve) => {
         recorded = resolve
       })
-      const done = running.result
-        .then(
-          (result) =>
-            log(`run ${runId} ended: ${result.verdict} (score ${result.resilienceScore})`),
-          (error: unknown) => log(`run ${runId} failed: ${String(error)}`)
-        )
-        // A run whose row could not be created has nothing to finish.
-        .then(() => created)
-        .then((ok) => (ok ? recorder.finish(runId) : undefined))
-        .then(
-          () => undefined,
-          (error: unknown) => log(`run ${runId}: recording its end failed: ${String(error)}`)
-        )
+      const done = running.exited
+        .then(async ({ ended, how }) => {
+          const ok = await created
+          if (!ok) {
+            return // a run whose row could not be created has nothing to finish
+          }
+          if (!ended) {
+            // Died without its end (killed, out of memory): its watchdog rolls faults back; the
+            // journal says what happened, and the verdict is not a pass.
+            const reason = `the run process died (${how}); its watchdog rolls its faults back`
+            log(`run ${runId}: ${reason}`)
+            const t = Date.now()
+            await recorder
+              .append(runId, [
+                {
+                  type: 'run.aborted',
+                  kind: abortedBy === undefined ? 'error' : 'signal',
+                  reason: abortedBy ?? reason,
+                  seq: lastSeq + 1,
+                  t,
+                },
+                { type: 'run.ended', seq: lastSeq + 2, t },
+              ])
+              .catch(() => undefined)
+          }
+          const summary = await recorder.finish(runId)
+          log(`run ${runId} ended: ${summary.verdict ?? summary.status}`)
+        })
+        .catch((error: unknown) => log(`run ${runId}: recording its end failed: ${String(error)}`))
         .finally(() => {
           runs.delete(runId)
           busy.delete(experiment.id)
         })
-      // Tracked before the first await, so a shutdown meanwhile aborts and awaits it too.
-      runs.set(runId, { handle: running, experimentId: experiment.id, done })
+      runs.set(runId, { child: running, abort, experimentId: experiment.id, done })
       recorder.track?.(runId, experiment.name)
       let summary: RunSummary
       try {
@@ -122,6 +163,8 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         })
       } catch (error) {
         recorded(false)
+        // Started but not recorded (the store failed): stop it rather than run it unseen.
+        abort('error', `could not record the run: ${String(error)}`)
         throw error
       }
       recorder.append(runId, held).catch(() => undefined)
@@ -130,12 +173,14 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       log(`run ${runId} started (experiment ${experiment.name}, by ${by.name})`)
       return summary
     } catch (error) {
-      if (handle) {
-        // Started but not recorded (the store failed): stop it rather than run it unseen.
-        handle.abort('error', `could not record the run: ${String(error)}`)
-        await handle.result.catch(() => undefined)
+      if (child && ![...runs.values()].some((r) => r.child === child)) {
+        child.abort('error', 'the run could not start')
+        await child.exited
+        busy.delete(experiment.id)
       }
-      busy.delete(experiment.id)
+      if (!child) {
+        busy.delete(experiment.id)
+      }
       throw error
     }
   }
@@ -147,17 +192,24 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       if (!run) {
         return false
       }
-      run.handle.abort('signal', reason)
+      run.abort('signal', reason)
       return true
     },
     running: () => [...runs.keys()],
     async shutdown() {
       closing = true
+      disposeSpareRunProcess()
       const all = [...runs.values()]
       for (const run of all) {
-        run.handle.abort('signal', 'the server is shutting down')
+        run.abort('signal', 'the server is shutting down')
       }
-      await Promise.all(all.map((run) => run.done))
+      for (const child of starting) {
+        child.abort('signal', 'the server is shutting down')
+      }
+      await Promise.all([
+        ...all.map((run) => run.done),
+        ...[...starting].map((child) => child.exited),
+      ])
     },
   }
 }

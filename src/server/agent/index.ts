@@ -6,6 +6,7 @@
  */
 import type { Agent, Recorder, RunBus, ServerMetrics } from '../context.js'
 import type { Store } from '../store/contract.js'
+import type { ExecPolicy } from '../../system/exec-policy.js'
 import { createEmbeddedAgent } from './agent.js'
 import { createRecorder as recorder, type RunRecorder } from './recorder.js'
 
@@ -15,7 +16,8 @@ export interface AgentDeps {
   store: Store
   bus: RunBus
   metrics: ServerMetrics
-  workDir: string
+  /** How runs execute user-supplied commands (`ordeal server --run-as`). */
+  exec?: ExecPolicy
   log(line: string): void
 }
 

@@ -13,6 +13,7 @@ import type { ValidationIssue } from '../../shared/api.js'
 import { packageRoot } from '../package-root.js'
 import { HttpError } from '../http/route.js'
 import { ValidationError } from './validation.js'
+import { protectedProcesses, protectedReason } from '../../system/protected.js'
 
 /** The file name manifests are checked under when they have no home yet. */
 export const MANIFEST_FILE = 'experiment.yaml'
@@ -48,16 +49,40 @@ export function checkManifestSize(yaml: string): void {
 export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
   checkManifestSize(yaml)
   try {
-    return loadExperimentText(yaml, file, {
+    const experiment = loadExperimentText(yaml, file, {
       set: { ORDEAL_HOME: packageRoot() },
       env: {},
       // ORDEAL_HOME is offered to every manifest, not asked for by the user.
       allowUnusedSet: true,
     })
+    const issues = protectedAttachIssues(experiment)
+    if (issues.length > 0) {
+      throw new ValidationError(issues)
+    }
+    return experiment
   } catch (error) {
     if (error instanceof ManifestError) {
       throw new ValidationError(manifestIssues(error))
     }
     throw error
   }
+}
+
+/**
+ * An attach `pid` naming the server, its ancestors, a watchdog or a run process is refused when
+ * the manifest is sent, not when the fault would freeze the server (`match` and `port` can only
+ * be known when the fault resolves them; the run refuses them then).
+ */
+function protectedAttachIssues(experiment: Experiment): ValidationIssue[] {
+  const pids = experiment.system.attach.filter((a) => a.pid !== undefined)
+  if (pids.length === 0) {
+    return []
+  }
+  const guard = protectedProcesses()
+  return experiment.system.attach.flatMap((attach, i) => {
+    const why = attach.pid === undefined ? undefined : guard.get(attach.pid)
+    return why === undefined
+      ? []
+      : [{ path: `spec.system.attach[${i}].pid`, message: protectedReason(attach.pid!, why) }]
+  })
 }

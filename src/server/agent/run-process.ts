@@ -1,0 +1,111 @@
+/**
+ * A Chaos Center run in a process of its own, forked by the embedded agent: the same engine as
+ * `ordeal run` (watchdog included), so user-supplied commands never run inside the server's
+ * process, and a run that wedges or crashes takes only itself down (its watchdog rolls its
+ * faults back). It starts with a scrubbed environment (no `DATABASE_URL`, no secrets), works in
+ * a private dir under the system temp dir owned by the run user, and streams its journal back
+ * over IPC. An `abort` message, or the server going away (the IPC channel closes), rolls the
+ * run back and ends it.
+ * @module
+ */
+import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import type { JournalEvent } from '../../engine/events.js'
+import { startRun, type RunHandle } from '../../engine/runner.js'
+import { loadManifest } from '../api/manifest.js'
+import type { FromRun, ToRun } from './run-messages.js'
+
+let handle: RunHandle | undefined
+let pendingAbort: Extract<ToRun, { type: 'abort' }> | undefined
+let finished = false
+
+function send(message: FromRun): void {
+  if (process.connected) {
+    process.send?.(message)
+  }
+}
+
+// Events go out in batches of what one turn of the event loop produced, in order.
+let queue: JournalEvent[] = []
+function queueEvent(event: JournalEvent): void {
+  if (queue.length === 0) {
+    setImmediate(() => {
+      const events = queue
+      queue = []
+      send({ type: 'events', events })
+    })
+  }
+  queue.push(event)
+}
+
+function start(message: Extract<ToRun, { type: 'start' }>): void {
+  const user = message.exec.user
+  const dir = mkdtempSync(path.join(os.tmpdir(), `ordeal-${message.name.slice(0, 40)}-`))
+  if (user !== undefined && user.uid !== process.getuid?.()) {
+    chownSync(dir, user.uid, user.gid)
+    chmodSync(dir, 0o711)
+  }
+  const file = path.join(dir, `${message.name}.yaml`)
+  writeFileSync(file, message.yaml, { mode: 0o644 })
+  const experiment = loadManifest(message.yaml, file)
+  const run = startRun(experiment, { onEvent: queueEvent, exec: message.exec, workDir: dir })
+  handle = run
+  send({ type: 'started', runId: run.runId })
+  if (pendingAbort) {
+    run.abort(pendingAbort.kind, pendingAbort.reason)
+  }
+  void run.result.then(
+    (result) => finish({ type: 'ended', verdict: result.verdict, score: result.resilienceScore }),
+    (error: unknown) => finish({ type: 'failed', error: String(error) })
+  )
+
+  function finish(last: FromRun): void {
+    finished = true
+    rmSync(dir, { recursive: true, force: true })
+    // After the events still queued (setImmediate keeps their order), then leave: the channel
+    // is all that keeps this process alive.
+    setImmediate(() => {
+      if (!process.connected) {
+        return
+      }
+      process.send?.(last, () => process.disconnect?.())
+    })
+  }
+}
+
+process.on('message', (message: ToRun) => {
+  if (message.type === 'start') {
+    try {
+      start(message)
+    } catch (error) {
+      send({ type: 'failed', error: error instanceof Error ? error.message : String(error) })
+      process.disconnect?.()
+    }
+  } else if (handle) {
+    handle.abort(message.kind, message.reason)
+  } else {
+    pendingAbort = message
+  }
+})
+
+// The server died or closed the channel: roll back and end, as a Ctrl+C would.
+process.once('disconnect', () => {
+  if (!finished) {
+    handle?.abort('signal', 'the Chaos Center went away')
+  }
+})
+// A Ctrl+C or SIGTERM to the server's process group reaches this process too: roll back and
+// end gracefully (the server's own abort message says the same), rather than die mid-fault.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (handle && !finished) {
+      handle.abort('signal', `${signal} received`)
+    } else if (!handle) {
+      pendingAbort = { type: 'abort', kind: 'signal', reason: `${signal} received` }
+    }
+  })
+}
+
+// Last: every listener is in place, so no message can arrive before one is.
+send({ type: 'ready' })

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { ENV_ALLOWLIST, dropTo, launcherFor, scrubbedEnv } from './exec-policy.js'
+
+test('a scrubbed environment holds only allowlisted names, whatever ordeal had', () => {
+  fc.assert(
+    fc.property(fc.dictionary(fc.string({ minLength: 1 }), fc.string()), (from) => {
+      const env = scrubbedEnv(from)
+      for (const key of Object.keys(env)) {
+        assert.ok((ENV_ALLOWLIST as readonly string[]).includes(key), key)
+      }
+      assert.ok(env['PATH'])
+    })
+  )
+})
+
+test("the launcher adds the manifest's own variables and drops everything else", () => {
+  process.env['ORDEAL_TEST_SECRET_X'] = 'x'
+  try {
+    const launch = launcherFor({ env: 'scrubbed' })(['/bin/sh', '-c', 'true'], { MINE: '1' })
+    assert.equal(launch.env['MINE'], '1')
+    assert.equal(launch.env['ORDEAL_TEST_SECRET_X'], undefined)
+    const inherited = launcherFor({ env: 'inherit' })(['true'])
+    assert.equal(inherited.env['ORDEAL_TEST_SECRET_X'], 'x')
+  } finally {
+    delete process.env['ORDEAL_TEST_SECRET_X']
+  }
+})
+
+test('another user: the argv goes through setpriv with that user and its own groups', () => {
+  const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' }
+  assert.deepEqual(dropTo(user, ['sleep', '1']), [
+    'setpriv',
+    '--reuid=65534',
+    '--regid=65534',
+    '--init-groups',
+    '--',
+    'sleep',
+    '1',
+  ])
+  const self = { name: 'me', uid: process.getuid!(), gid: process.getgid!(), home: '/' }
+  assert.deepEqual(dropTo(self, ['sleep', '1']), ['sleep', '1'])
+  const launch = launcherFor({ env: 'scrubbed', fallbackHome: '/tmp/w' }, user)(['true'])
+  assert.equal(launch.env['HOME'], '/tmp/w')
+  assert.equal(launch.env['USER'], 'nobody')
+})

@@ -1,0 +1,345 @@
+/**
+ * Issue 12 §1, end to end against the built CLI: an editor's experiment runs in its own
+ * process, its commands as the unprivileged run user with a scrubbed environment and outside
+ * the data directory, and its faults never reach the server.
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { chmodSync, readFileSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import {
+  apiFetch,
+  createUserWithToken,
+  startChaosCenter,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
+import { runCli, workspace, type Workspace } from '../support/cli.js'
+import type { EventPage, Experiment, JournalEvent, RunSummary, User } from '../../src/shared/api.js'
+import { statSummary } from '../../src/system/proc-scan.js'
+import { processCommandLine } from '../../src/system/proc.js'
+
+const kSecret = 'sEcReT-9f3a1c'
+const isRoot = process.getuid?.() === 0
+
+let center: ChaosCenter
+let ws: Workspace
+let editor: { user: User; token: string }
+let viewer: { user: User; token: string }
+
+before(async () => {
+  ws = workspace()
+  center = await startChaosCenter({ env: { ORDEAL_STATE_DIR: ws.stateDir, SOME_SECRET: kSecret } })
+  editor = await createUserWithToken(center, 'editor')
+  viewer = await createUserWithToken(center, 'viewer')
+})
+
+after(async () => {
+  await center.dispose()
+  ws.cleanup()
+})
+
+const as = (token: string) => ({ token })
+
+async function create(yaml: string) {
+  return apiFetch<Experiment>(center.url, '/api/experiments', {
+    ...as(editor.token),
+    method: 'POST',
+    body: { yaml },
+  })
+}
+
+async function runToEnd(yaml: string): Promise<{ run: RunSummary; events: JournalEvent[] }> {
+  const created = await create(yaml)
+  assert.equal(created.status, 201, created.text)
+  const started = await apiFetch<RunSummary>(center.url, '/api/runs', {
+    ...as(editor.token),
+    method: 'POST',
+    body: { experimentId: created.json.id },
+  })
+  assert.equal(started.status, 201, started.text)
+  const id = started.json.id
+  let run = started.json
+  const deadline = Date.now() + 60_000
+  while (run.status === 'running') {
+    assert.ok(Date.now() < deadline, `run ${id} still running`)
+    await new Promise((r) => setTimeout(r, 200))
+    const r = await apiFetch<RunSummary>(center.url, `/api/runs/${id}`, as(viewer.token))
+    run = r.json
+  }
+  // Read back as a viewer: whatever a run stores, every viewer can read.
+  const page = await apiFetch<EventPage>(
+    center.url,
+    `/api/runs/${id}/events?limit=5000`,
+    as(viewer.token)
+  )
+  assert.equal(page.status, 200, page.text)
+  return { run, events: page.json.events }
+}
+
+/** An experiment with one `wait` step carrying `cmd` probes (YAML list items). */
+function probing(name: string, probes: string, system = ''): string {
+  return `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: ${name} }
+spec:
+  hypothesis: The probes hold.
+  deadline: 1m
+${system}  steps:
+    - name: look
+      wait: 100ms
+      probes:
+${probes}`
+}
+
+const verdicts = (events: JournalEvent[]) =>
+  Object.fromEntries(
+    events.flatMap((e) => (e.type === 'probe.verdict' ? [[e.name, [e.verdict, e.message]]] : []))
+  ) as Record<string, [string, string]>
+
+test('a cmd probe cannot read the server environment: nothing secret is stored, a viewer reads none', async () => {
+  const { events } = await runToEnd(
+    probing(
+      'leak-secret',
+      `        - name: print-secret
+          type: cmd
+          mode: EOT
+          command: 'echo "secret=[$SOME_SECRET]"; env'
+          comparator: { type: string, criteria: contains, value: 'secret=[]' }
+        - name: own-env-kept
+          type: cmd
+          mode: EOT
+          command: 'echo "$MINE"'
+          env: { MINE: from-the-manifest }
+          comparator: { type: string, criteria: equal, value: from-the-manifest }
+`
+    )
+  )
+  const text = JSON.stringify(events)
+  assert.ok(!text.includes(kSecret), 'the secret reached the journal')
+  assert.ok(!text.includes('ORDEAL_STATE_DIR'), 'ordeal settings reached the journal')
+  const v = verdicts(events)
+  assert.equal(v['print-secret']?.[0], 'Passed', v['print-secret']?.[1])
+  assert.equal(v['own-env-kept']?.[0], 'Passed', v['own-env-kept']?.[1])
+})
+
+test(
+  'a cmd probe runs as the run user outside the data dir, cannot touch ordeal.db, and the editor stays editor',
+  { skip: !isRoot && 'needs root (commands drop to the ordeal user)' },
+  async () => {
+    const db = path.join(center.dataDir, 'ordeal.db')
+    const before = createHash('sha256').update(readFileSync(db)).digest('hex')
+    const { events } = await runToEnd(
+      probing(
+        'touch-db',
+        `        - name: who
+          type: cmd
+          mode: EOT
+          command: 'id -un; grep ^Groups: /proc/self/status'
+          comparator: { type: string, criteria: matches, value: '^ordeal\\n(Groups:\\s+\\d+\\s*)$' }
+        - name: where
+          type: cmd
+          mode: EOT
+          command: pwd
+          comparator: { type: string, criteria: notMatches, value: '^${center.dataDir}' }
+        - name: read-db
+          type: sql
+          mode: EOT
+          driver: sqlite
+          database: '${db}'
+          query: SELECT COUNT(*) FROM users
+          comparator: { type: int, criteria: '>=', value: 0 }
+        - name: write-db
+          type: cmd
+          mode: EOT
+          command: >-
+            printf x >> '${db}' ||
+            sqlite3 '${db}' "UPDATE users SET role='owner'" || exit 7
+          exitCode: 0
+`,
+        // A service and its `cmd` readiness: ready only as the run user, without the secret.
+        `  system:
+    services:
+      - name: idle
+        command: sh
+        args: ['-c', '[ "$(id -un)" = ordeal ] && [ -z "$SOME_SECRET" ] && exec sleep 60']
+        readiness: { cmd: '[ "$(id -un)" = ordeal ] && [ -z "$SOME_SECRET" ]', timeout: 5s }
+        restart: never
+`
+      )
+    )
+    assert.ok(
+      events.some((e) => e.type === 'system.ready'),
+      JSON.stringify(events.filter((e) => e.type === 'system.failed'))
+    )
+    const v = verdicts(events)
+    assert.equal(v['who']?.[0], 'Passed', v['who']?.[1])
+    assert.equal(v['where']?.[0], 'Passed', v['where']?.[1])
+    assert.equal(v['write-db']?.[0], 'Failed', v['write-db']?.[1])
+    assert.match(v['write-db']?.[1] ?? '', /Permission denied|exit 7/)
+    // ordeal reads a manifest's files (sqlite, check sources) with the run user's rights too.
+    assert.equal(v['read-db']?.[0], 'Failed', v['read-db']?.[1])
+    assert.match(v['read-db']?.[1] ?? '', /not readable by the run user ordeal/)
+    const after = createHash('sha256').update(readFileSync(db)).digest('hex')
+    assert.equal(after, before, 'ordeal.db changed')
+    const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', as(editor.token))
+    assert.equal(me.json.user.role, 'editor')
+  }
+)
+
+test('the data directory is 0700 and its files 0600', () => {
+  assert.equal(statSync(center.dataDir).mode & 0o777, 0o700)
+  assert.equal(statSync(path.join(center.dataDir, 'ordeal.db')).mode & 0o777, 0o600)
+})
+
+test("attach by the server's pid is refused when the manifest is sent, naming the selector", async () => {
+  const pid = center.child.pid!
+  const r = await create(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: pause-server }
+spec:
+  hypothesis: The server survives being paused.
+  system:
+    attach:
+      - { name: server, pid: ${pid} }
+  steps:
+    - name: freeze
+      fault: { type: process-pause, target: { attach: server }, duration: 5s }
+`)
+  assert.equal(r.status, 400, r.text)
+  assert.match(r.text, /spec\.system\.attach\[0\]\.pid/)
+  assert.match(r.text, new RegExp(`pid ${pid} is `))
+})
+
+test("attach by the server's port is refused when the fault resolves it: the run ends error, the server answers", async () => {
+  const port = new URL(center.url).port
+  const { run, events } = await runToEnd(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: pause-server-port }
+spec:
+  hypothesis: The server survives being paused.
+  system:
+    attach:
+      - { name: server, port: ${port} }
+  steps:
+    - name: freeze
+      fault: { type: process-pause, target: { attach: server }, duration: 10s }
+`)
+  assert.equal(run.verdict, 'error')
+  assert.ok(!events.some((e) => e.type === 'fault.injected'), 'a fault was injected')
+  const failed = events.find((e) => e.type === 'fault.failed')
+  assert.match(JSON.stringify(failed), /faults never target ordeal/)
+  const health = await apiFetch(center.url, '/api/health')
+  assert.equal(health.status, 200)
+})
+
+test('attach by a match that finds only the server is refused: the run ends error', async () => {
+  const { run, events } = await runToEnd(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: pause-server-match }
+spec:
+  hypothesis: The server survives being paused.
+  system:
+    attach:
+      - { name: server, match: 'main\\.js server --port 0 --data ${center.dataDir}' }
+  steps:
+    - name: freeze
+      fault: { type: process-pause, target: { attach: server }, duration: 10s }
+`)
+  assert.equal(run.verdict, 'error')
+  assert.ok(!events.some((e) => e.type === 'fault.injected'), 'a fault was injected')
+  assert.match(JSON.stringify(events), /faults never target ordeal/)
+})
+
+test('a hub template (process-pause) runs through the server as the run user and passes', async () => {
+  const template = await apiFetch<{ yaml: string }>(
+    center.url,
+    '/api/hub/process-pause',
+    as(viewer.token)
+  )
+  const { run } = await runToEnd(template.json.yaml)
+  assert.equal(run.verdict, 'pass')
+})
+
+test('a run process that dies ends its run in error; its watchdog ends its services', async () => {
+  const created = await create(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: doomed }
+spec:
+  hypothesis: It runs a while.
+  deadline: 2m
+  system:
+    services:
+      - { name: sleeper, command: sleep, args: ['300'] }
+  steps:
+    - wait: 60s
+`)
+  assert.equal(created.status, 201, created.text)
+  const started = await apiFetch<RunSummary>(center.url, '/api/runs', {
+    ...as(editor.token),
+    method: 'POST',
+    body: { experimentId: created.json.id },
+  })
+  assert.equal(started.status, 201, started.text)
+  const id = started.json.id
+  let sleeper: number | undefined
+  for (let i = 0; i < 100 && sleeper === undefined; i++) {
+    const page = await apiFetch<EventPage>(center.url, `/api/runs/${id}/events`, as(viewer.token))
+    const ready = page.json.events.find((e) => e.type === 'service.ready')
+    sleeper = ready?.type === 'service.ready' ? ready.pid : undefined
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(sleeper, 'the service never became ready')
+  // The service's parent is its run process (a spare run process may be waiting beside it).
+  const runProcess = statSummary(sleeper)?.ppid
+  assert.match(processCommandLine(runProcess ?? 0) ?? '', /server\/agent\/run-process\.(js|ts)/)
+  assert.ok(runProcess, 'no run process found')
+  // The run process itself starts from the allowlist, not the server's environment.
+  const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')
+  assert.ok(!environ.includes(kSecret), 'the run process has the server secret')
+  process.kill(runProcess, 'SIGKILL')
+  let run = started.json
+  const deadline = Date.now() + 30_000
+  while (run.status === 'running' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100))
+    run = (await apiFetch<RunSummary>(center.url, `/api/runs/${id}`, as(viewer.token))).json
+  }
+  assert.equal(run.verdict, 'error')
+  // The watchdog's lease runs out within seconds; then the service is gone.
+  const gone = Date.now() + 20_000
+  while (alive(sleeper) && Date.now() < gone) {
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  assert.ok(!alive(sleeper), `service pid ${sleeper} outlived its run`)
+})
+
+function alive(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+test('--run-as: an unknown user or a disguised root exits 2 with one line', async () => {
+  for (const [user, pattern] of [
+    ['no-such-user-xyz', /no such user/],
+    ['0', /root/],
+  ] as const) {
+    const r = await runCli(['server', '--port', '0', '--data', ws.dir, '--run-as', user], {
+      cwd: ws.dir,
+    })
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.match(r.stderr, pattern)
+  }
+})
+
+test('a data directory made loose by hand is tightened at the next start', async () => {
+  const db = path.join(center.dataDir, 'ordeal.db')
+  chmodSync(center.dataDir, 0o755)
+  chmodSync(db, 0o644)
+  await center.restart()
+  assert.equal(statSync(center.dataDir).mode & 0o777, 0o700)
+  assert.equal(statSync(db).mode & 0o777, 0o600)
+})
