@@ -5,12 +5,31 @@
  * including the user experiments' commands run as.
  * @module
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync } from 'node:fs'
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 
 export function secureDataDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  makeDirs(path.resolve(dir))
   tighten(dir)
+}
+
+/**
+ * `mkdir -p`, one component at a time. Node's recursive mkdir retries forever on a parent
+ * that exists but cannot hold directories (`/proc/x` spins at full CPU), so it is not used for
+ * a path a user typed.
+ */
+function makeDirs(dir: string): void {
+  const parent = path.dirname(dir)
+  if (parent !== dir && !existsSync(parent)) {
+    makeDirs(parent)
+  }
+  try {
+    mkdirSync(dir, { mode: 0o700 })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw error
+    }
+  }
 }
 
 /** 0700 for directories, 0600 for files, all the way down; symlinks are left alone. */

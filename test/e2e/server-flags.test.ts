@@ -32,3 +32,13 @@ test('a bad --rate-limit exits 2 with one line naming it', async () => {
     "ordeal server: --rate-limit: 'login=many' is not NAME=N (login, write, ingest, window)\n"
   )
 })
+
+test('--data where no directory can be made ends at once with one line, not a spin', async () => {
+  // Node's recursive mkdir retried /proc/nope forever at full CPU and ignored SIGTERM.
+  const r = await ws.run(['server', '--port', '0', '--data', '/proc/ordeal-nope/data'], {
+    timeoutMs: 20_000,
+  })
+  assert.equal(r.exitCode, 3, r.stderr)
+  assert.equal(r.stdout, '')
+  assert.match(r.stderr, /^ordeal server: cannot start on .*\/proc\/ordeal-nope.*ENOENT.*\n$/)
+})
