@@ -129,6 +129,11 @@ program
     '--run-as <user>',
     "user experiments' commands run as (default: ordeal when root, else yourself); root only if named"
   )
+  .option(
+    '--allow-service-user <names>',
+    "users/groups a service's user:/group: may name (comma list, repeatable; never root unless --run-as root)",
+    (value: string, previous: string[] = []) => [...previous, value]
+  )
   .action(
     async (options: {
       host: string
@@ -137,6 +142,7 @@ program
       resetLogin?: boolean
       rateLimit?: string
       runAs?: string
+      allowServiceUser?: string[]
     }) => exit(await serverCommand(options))
   )
 

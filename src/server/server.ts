@@ -38,6 +38,8 @@ export interface ServerOptions {
    * with a scrubbed environment and outside the data directory.
    */
   runAs?: RunUser
+  /** Users/groups a service's `user:`/`group:` may name (`--allow-service-user`). @default [] */
+  serviceUsers?: readonly string[]
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
 }
@@ -89,6 +91,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const exec = {
       env: 'scrubbed' as const,
       ...(options.runAs !== undefined ? { user: options.runAs } : {}),
+      serviceUsers: options.serviceUsers ?? [],
     }
     const deps = { store, bus, metrics, exec, log }
     const recorder = createRecorder(deps)

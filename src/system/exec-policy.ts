@@ -22,6 +22,13 @@ export interface ExecPolicy {
   user?: RunUser
   /** HOME for a user whose own home does not exist (a system user's): the run's work dir. */
   fallbackHome?: string
+  /**
+   * The users and groups a service's `user:` / `group:` may name. Absent: any (`ordeal run` on
+   * your own terminal: you could run them yourself). A Chaos Center sets it (empty unless
+   * `--allow-service-user`), since an editor's manifest must not pick `user: root` or
+   * `group: disk` and so get past `--run-as`.
+   */
+  serviceUsers?: readonly string[]
 }
 
 /** The default for ordeal's own runs: its own user, scrubbed environment. */

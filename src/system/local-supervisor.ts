@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events'
 import { chmod, chown, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { kScrubbedPolicy, launcherFor, type ExecPolicy, type Launcher } from './exec-policy.js'
-import { resolveServiceUser, withGroup, type RunUser } from './run-user.js'
+import { checkServiceUser, resolveServiceUser, withGroup, type RunUser } from './run-user.js'
 import type { Journal } from '../engine/journal.js'
 import type { ServiceSpec } from '../experiment/model.js'
 import type { TemplateVars } from '../shared/template.js'
@@ -214,6 +214,7 @@ export class LocalSupervisor implements Supervisor {
   /** A service's `user:`/`group:` resolved, or undefined for the run user. */
   #serviceUser(spec: ServiceSpec): RunUser | undefined {
     try {
+      checkServiceUser(spec, this.#exec)
       if (spec.user !== undefined) {
         return resolveServiceUser(spec.user, spec.group)
       }

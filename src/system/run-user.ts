@@ -61,3 +61,36 @@ function getent(database: 'passwd' | 'group', key: string): string[] | undefined
     return undefined // exit 2: no such entry
   }
 }
+
+/**
+ * Throws when `spec` names a user or group its policy does not allow (see
+ * `ExecPolicy.serviceUsers`). Root, by name or id, is refused unless the run user is root.
+ */
+export function checkServiceUser(
+  spec: { user?: string | undefined; group?: string | undefined },
+  policy: { user?: RunUser; serviceUsers?: readonly string[] }
+): void {
+  const allowed = policy.serviceUsers
+  // Commands already run as root (an explicit --run-as root): no user is worth more.
+  if (allowed === undefined || policy.user?.uid === 0) {
+    return
+  }
+  for (const [field, name] of [
+    ['user', spec.user],
+    ['group', spec.group],
+  ] as const) {
+    if (name === undefined) {
+      continue
+    }
+    const id = field === 'user' ? lookupUser(name)?.uid : lookupGroup(name)
+    if (id === 0) {
+      throw new Error(`${field}: '${name}' is root, which this Chaos Center does not allow`)
+    }
+    if (!allowed.includes(name)) {
+      throw new Error(
+        `${field}: '${name}' is not allowed on this Chaos Center (its owner allows ` +
+          `${allowed.length > 0 ? allowed.join(', ') : 'none'}; ordeal server --allow-service-user)`
+      )
+    }
+  }
+}

@@ -251,6 +251,34 @@ spec:
   assert.match(JSON.stringify(events), /faults never target ordeal/)
 })
 
+test(
+  "a service's user: root or group: disk is refused: nothing runs, the run ends error",
+  { skip: !isRoot && 'switching users needs root' },
+  async () => {
+    for (const [name, who] of [
+      ['as-root', 'user: root'],
+      ['as-disk', 'group: disk'],
+    ] as const) {
+      const marker = path.join(ws.dir, `${name}-ran`)
+      const { run, events } = await runToEnd(`apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: ${name} }
+spec:
+  hypothesis: Nothing runs.
+  system:
+    services:
+      - { name: s, command: sh, args: ['-c', 'touch ${marker}; exec sleep 60'], ${who} }
+  steps:
+    - wait: 100ms
+`)
+      assert.equal(run.verdict, 'error', name)
+      const failed = JSON.stringify(events.filter((e) => e.type === 'system.failed'))
+      assert.match(failed, /not allow/, failed)
+      assert.throws(() => statSync(marker), `${name}: the service ran`)
+    }
+  }
+)
+
 test('a hub template (process-pause) runs through the server as the run user and passes', async () => {
   const template = await apiFetch<{ yaml: string }>(
     center.url,

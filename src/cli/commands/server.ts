@@ -23,6 +23,8 @@ export interface ServerCommandOptions {
   rateLimit?: string
   /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root, else yourself */
   runAs?: string
+  /** `--allow-service-user`: names a service's `user:`/`group:` may take. */
+  allowServiceUser?: string[]
 }
 
 export function defaultDataDir(): string {
@@ -82,6 +84,9 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       resetLogin: options.resetLogin ?? false,
       rateLimits,
       runAs,
+      serviceUsers: (options.allowServiceUser ?? []).flatMap((list) =>
+        list.split(',').filter((name) => name !== '')
+      ),
       onLog: log,
     })
   } catch (error) {
