@@ -32,6 +32,8 @@ export type UndoAction =
   | { kind: 'terminate'; pid: number; startTime?: number; label: string }
   /** Remove a file ordeal created (disk-fill). */
   | { kind: 'remove-file'; path: string; label: string }
+  /** Kill every process of a run's cgroup and remove it (run-cgroup.ts): what a setsid escaped. */
+  | { kind: 'remove-cgroup'; path: string; label: string }
   /**
    * Run argv (no shell); success also when it fails because the thing is already gone (a
    * missing rule, namespace, link or qdisc), so the undo is idempotent. Network faults, hosts.

@@ -14,6 +14,7 @@ import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../system/attach.js'
 import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../system/local-supervisor.js'
+import { openRunCgroup, type RunCgroup } from '../system/run-cgroup.js'
 import { startWatchdog, type Lease } from './watchdog/lease.js'
 import type { Supervisor } from '../system/supervisor.js'
 import type { ProcessTarget } from '../system/targets.js'
@@ -104,6 +105,10 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     logFile: path.join(runDir, 'watchdog.log'),
     lockFd: lock.fd,
   })
+  // Past this the watchdog ends the system even if the runner is alive but stuck.
+  const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
+  // After the watchdog, so that its undo (kill everything in it) covers the runner's death.
+  const cgroup = openRunCgroup(runId, ledger, SYSTEM_LEDGER_ID, systemDeadline)
   const controller = new AbortController()
   // Checks run after the steps even when a probe or threshold stopped them; only an interrupt
   // or the deadline cuts their drain short.
@@ -148,7 +153,13 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     lock,
     ledgerWatch,
     work,
-    policy: { ...policy, fallbackHome: work.dir },
+    policy: {
+      ...policy,
+      fallbackHome: work.dir,
+      ...('dir' in cgroup ? { cgroup: cgroup.dir } : {}),
+    },
+    cgroup,
+    systemDeadline,
   })
   return { runId, runDir, journal, ledger, abort, undoNow, result }
 }
@@ -175,6 +186,9 @@ interface Ctx {
   ledgerWatch: LedgerWatch
   work: WorkDir
   policy: ExecPolicy
+  /** Where every user command of the run starts, and what teardown kills (run-cgroup.ts). */
+  cgroup: RunCgroup
+  systemDeadline: number
 }
 
 async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
@@ -194,7 +208,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     })),
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
-  const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
+  const systemDeadline = ctx.systemDeadline
+  if ('unavailable' in ctx.cgroup) {
+    journal.emit({ type: 'run.warning', message: ctx.cgroup.unavailable })
+  }
   const network = new LocalNetwork(experiment.system, {
     runId: ctx.runId,
     ledger,
@@ -214,7 +231,6 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       ctx.options.onLog?.(line)
     },
     ledger,
-    // Past this the watchdog ends the system even if the runner is alive but stuck.
     deadline: systemDeadline,
     topology: () => network.topology,
   })
@@ -291,6 +307,16 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       )
     }
     await supervisor.stop()
+    // Process groups are gone; whatever left its group (setsid, double fork) is still here.
+    if ('entry' in ctx.cgroup) {
+      const { entry } = ctx.cgroup
+      await undoEntry(ledger, entry).catch((error: unknown) =>
+        journal.emit({
+          type: 'run.warning',
+          message: `could not end the run's processes: ${String(error)}`,
+        })
+      )
+    }
     proxies.close()
     await network.remove().catch((error: unknown) =>
       journal.emit({

@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises'
 import { isSameProcess } from '../system/proc.js'
 import { isAlreadyGone, runArgv } from '../system/network/exec.js'
+import { killCgroup } from '../system/run-cgroup.js'
 import type { Ledger, LedgerEntry, UndoAction } from './ledger.js'
 
 export async function executeUndo(action: UndoAction): Promise<void> {
@@ -24,6 +25,9 @@ export async function executeUndo(action: UndoAction): Promise<void> {
       return
     case 'remove-file':
       await rm(action.path, { force: true })
+      return
+    case 'remove-cgroup':
+      await killCgroup(action.path)
       return
     case 'command': {
       const result = await runArgv(action.argv)

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs'
 import { userEnv } from './exec-env.js'
+import { joinCgroupArgv } from './run-cgroup.js'
 import type { RunUser } from './run-user.js'
 
 export { ENV_ALLOWLIST, scrubbedEnv } from './exec-env.js'
@@ -29,6 +30,11 @@ export interface ExecPolicy {
    * `group: disk` and so get past `--run-as`.
    */
   serviceUsers?: readonly string[]
+  /**
+   * The run's cgroup directory (run-cgroup.ts): every command starts inside it, so teardown can
+   * kill what escaped its process group. Absent: no writable cgroup2, process groups only.
+   */
+  cgroup?: string
 }
 
 /** The default for ordeal's own runs: its own user, scrubbed environment. */
@@ -40,9 +46,17 @@ export interface Launch {
   env: NodeJS.ProcessEnv
 }
 
-/** Turns `argv` (program first) and the manifest's own variables into what to spawn. */
+/**
+ * Turns `argv` (program first) and the manifest's own variables into what to spawn. `place`
+ * wraps the argv after the privilege drop and inside the cgroup join: `ip netns exec` for a
+ * replica on a host (entering a namespace needs root; its fresh /sys has no cgroups).
+ */
 export interface Launcher {
-  (argv: readonly string[], own?: Record<string, string>): Launch
+  (
+    argv: readonly string[],
+    own?: Record<string, string>,
+    place?: (argv: string[]) => string[]
+  ): Launch
   /** The user commands run as, when it is not ordeal's own (files are then read as it). */
   readonly foreignUser?: RunUser
 }
@@ -57,10 +71,15 @@ export interface Launcher {
  * the command, so the pid ordeal recorded is the command's.
  */
 export function launcherFor(policy: ExecPolicy, as: RunUser | undefined = policy.user): Launcher {
-  const launch = (argv: readonly string[], own: Record<string, string> = {}): Launch => {
+  const launch = (
+    argv: readonly string[],
+    own: Record<string, string> = {},
+    place: (argv: string[]) => string[] = (placed) => placed
+  ): Launch => {
     const env = policy.env === 'inherit' ? { ...process.env } : userEnv(as, homeOf(as, policy))
     Object.assign(env, own)
-    const full = dropTo(as, argv)
+    const placed = place(dropTo(as, argv))
+    const full = policy.cgroup === undefined ? placed : joinCgroupArgv(policy.cgroup, placed)
     return { command: full[0]!, args: full.slice(1), env }
   }
   const foreign = as !== undefined && dropTo(as, []).length > 0

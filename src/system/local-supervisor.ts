@@ -309,8 +309,10 @@ export class LocalSupervisor implements Supervisor {
     try {
       launch = renderLaunch(slot.spec, this.#replicaVars(slot))
       // The privilege drop goes inside `ip netns exec` (entering a namespace needs root).
-      const built = launcher([launch.command, ...launch.args], launch.env)
-      const spawnSpec = this.#placed(slot, { ...launch, ...built })
+      const built = launcher([launch.command, ...launch.args], launch.env, (argv) =>
+        this.#placed(slot, argv)
+      )
+      const spawnSpec = { ...launch, ...built }
       // Synchronous from here to `slot.proc = proc`, so no other launch can interleave.
       proc = ReplicaProcess.spawn(spawnSpec, (line) => this.#onLine(slot, line))
     } catch (error) {
@@ -511,17 +513,16 @@ export class LocalSupervisor implements Supervisor {
    * A replica on a host runs as `ip netns exec <ns> <command> ...`: ip enters the namespace and
    * execs the command, so the pid (and process group) is the command's own.
    */
-  #placed<T extends { command: string; args: string[] }>(slot: ReplicaSlot, launch: T): T {
+  #placed(slot: ReplicaSlot, argv: string[]): string[] {
     const host = slot.spec.hosts?.[slot.index]
     if (host === undefined) {
-      return launch
+      return argv
     }
     const topology = this.#topology()
     if (!topology) {
       throw new Error(`host '${host}' was not created`)
     }
-    const argv = nsExec(hostPlan(topology, host).namespace, [launch.command, ...launch.args])
-    return { ...launch, command: argv[0]!, args: argv.slice(1) }
+    return nsExec(hostPlan(topology, host).namespace, argv)
   }
 
   #replicasOf(service: string): ReplicaSlot[] {
