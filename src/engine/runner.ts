@@ -14,7 +14,7 @@ import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../system/attach.js'
 import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../system/local-supervisor.js'
-import { openRunCgroup, type RunCgroup } from '../system/run-cgroup.js'
+import { openRunCgroup, writableCgroup2, type RunCgroup } from '../system/run-cgroup.js'
 import { startWatchdog, type Lease } from './watchdog/lease.js'
 import type { Supervisor } from '../system/supervisor.js'
 import type { ProcessTarget } from '../system/targets.js'
@@ -108,7 +108,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
   // Past this the watchdog ends the system even if the runner is alive but stuck.
   const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
   // After the watchdog, so that its undo (kill everything in it) covers the runner's death.
-  const cgroup = openRunCgroup(runId, ledger, SYSTEM_LEDGER_ID, systemDeadline)
+  const cgroup = openRunCgroup(runId, ledger, SYSTEM_LEDGER_ID, systemDeadline, writableCgroup2())
   const controller = new AbortController()
   // Checks run after the steps even when a probe or threshold stopped them; only an interrupt
   // or the deadline cuts their drain short.

@@ -85,14 +85,18 @@ const kKillWaitMs = 5000
  * success. `cgroup.kill` kills atomically, forks included; without it (Linux < 5.14) every pid
  * in `cgroup.procs` gets SIGKILL until none is left. Throws if it cannot be emptied in time.
  */
-export async function killCgroup(dir: string, waitMs = kKillWaitMs): Promise<void> {
+export async function killCgroup(
+  dir: string,
+  options: { waitMs?: number; /** false: as without cgroup.kill (tests) */ killFile?: boolean } = {}
+): Promise<void> {
+  const { waitMs = kKillWaitMs, killFile = true } = options
   const deadline = Date.now() + waitMs
   for (;;) {
     const pids = readPids(dir)
     if (pids === undefined) {
       return // gone
     }
-    if (pids.length > 0 && !writeKill(dir)) {
+    if (pids.length > 0 && !(killFile && writeKill(dir))) {
       for (const pid of pids) {
         killPid(pid)
       }
@@ -167,7 +171,8 @@ export function openRunCgroup(
   ledger: Ledger,
   faultId: string,
   deadline: number,
-  mount: string | undefined = writableCgroup2()
+  /** Where to make it: {@link writableCgroup2}; undefined when there is none. */
+  mount: string | undefined
 ): RunCgroup {
   if (mount === undefined) {
     return {
