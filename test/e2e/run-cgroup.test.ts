@@ -6,11 +6,14 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomInt } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
 import { startRunner, until } from '../support/runner-process.js'
-import { writableCgroup2 } from '../../src/system/run-cgroup.js'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { Ledger } from '../../src/engine/ledger.js'
+import { joinCgroupArgv, openRunCgroup, writableCgroup2 } from '../../src/system/run-cgroup.js'
 
 const kLeaseMs = 1500
 const skip = writableCgroup2() === undefined && 'needs a writable cgroup2 mount (root)'
@@ -105,3 +108,22 @@ test(
     await until(() => withMarker(marker).length === 0, kLeaseMs + 5000)
   }
 )
+
+test('ordeal recover ends what is left in the cgroup of a dead run', { skip }, async () => {
+  const marker = newMarker()
+  const runId = `dead-cgroup-${marker}`
+  const ledger = new Ledger(runId, path.join(ws.stateDir, 'ledgers'))
+  const cgroup = openRunCgroup(runId, ledger, 'system', Date.now() + 60_000, writableCgroup2())
+  assert.ok('dir' in cgroup)
+  const [command, ...args] = joinCgroupArgv(cgroup.dir, [
+    '/bin/sh',
+    '-c',
+    `setsid sleep 300 ${marker} </dev/null >/dev/null 2>&1 &`,
+  ])
+  await once(spawn(command!, args, { stdio: 'ignore' }), 'close')
+  await until(() => withMarker(marker).length === 1, 5000)
+  const r = await ws.run(['recover'])
+  assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+  assert.deepEqual(withMarker(marker), [])
+  assert.equal(existsSync(cgroup.dir), false)
+})
