@@ -11,6 +11,7 @@
  * teardown alone and say so.
  * @module
  */
+import { spawnSync } from 'node:child_process'
 import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { sleep } from '../shared/duration.js'
@@ -159,6 +160,18 @@ function tryRmdir(dir: string): boolean {
   }
 }
 
+/**
+ * Throws unless a process can join `dir` (a container may let us mkdir but not move processes):
+ * better to find out here than to have every command of the run fail to start.
+ */
+function canJoin(dir: string): void {
+  const [command, ...args] = joinCgroupArgv(dir, ['true'])
+  const result = spawnSync(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  if (result.status !== 0) {
+    throw new Error(result.stderr?.toString().trim() || `joining it exited ${result.status}`)
+  }
+}
+
 /** The run's cgroup once made, or why the run goes without one (said once in its output). */
 export type RunCgroup = { dir: string; entry: LedgerEntry } | { unavailable: string }
 
@@ -188,7 +201,13 @@ export function openRunCgroup(
   )
   try {
     createCgroup(dir)
+    canJoin(dir)
   } catch (error) {
+    try {
+      rmdirSync(dir)
+    } catch {
+      // never made
+    }
     ledger.markUndone(entry.id, 'not created')
     return {
       unavailable: `could not create cgroup ${dir} (${(error as Error).message}): processes that leave their process group (setsid, double fork) may outlive the run`,

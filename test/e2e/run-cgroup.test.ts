@@ -1,7 +1,8 @@
 /**
  * Processes a run's user commands start do not outlive the run, even when they leave the process
  * group ordeal tears down (`setsid`, a double fork): every command starts in the run's cgroup,
- * and the cgroup is killed at teardown, or by the watchdog when the runner is killed.
+ * and the cgroup is killed at teardown, by the watchdog when the runner is killed, and by
+ * `ordeal recover` for a dead run.
  */
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
