@@ -127,7 +127,7 @@ program
   )
   .option(
     '--run-as <user>',
-    "user experiments' commands run as (default: ordeal when root, else yourself); root only if named"
+    "user experiments' commands run as (default: ordeal, when root; a server not run as root needs it set to its own user); root only if named"
   )
   .option(
     '--allow-service-user <names>',

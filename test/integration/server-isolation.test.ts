@@ -4,6 +4,7 @@
  * the data directory, and its faults never reach the server.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { chmodSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
@@ -362,6 +363,33 @@ test('--run-as: an unknown user or a disguised root exits 2 with one line', asyn
     assert.match(r.stderr, pattern)
   }
 })
+
+test(
+  'a server not run as root starts only with --run-as naming its own user',
+  { skip: !isRoot && 'needs root to become another user' },
+  async () => {
+    const cli = path.resolve('dist/cli/main.js')
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--init-groups',
+        process.execPath,
+        cli,
+        'server',
+        '--port',
+        '0',
+        '--data',
+        path.join(ws.dir, 'nobody-data'),
+      ],
+      { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'] } }
+    )
+    assert.equal(r.status, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^ordeal server: not root, .*--run-as nobody\n$/)
+  }
+)
 
 test('a data directory made loose by hand is tightened at the next start', async () => {
   const db = path.join(center.dataDir, 'ordeal.db')

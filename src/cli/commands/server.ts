@@ -161,7 +161,16 @@ function oneLine(error: unknown): string {
  */
 export function resolveRunAs(asked: string | undefined): RunUser | string {
   const uid = process.getuid?.() ?? 0
-  const name = asked ?? (uid === 0 ? 'ordeal' : String(uid))
+  if (asked === undefined && uid !== 0) {
+    // Commands as the server's own user could rewrite its database (roles, tokens): that is
+    // the owner's call to make by name, never a default.
+    const self = lookupUser(String(uid))?.name ?? String(uid)
+    return (
+      `not root, so experiments' commands would run as the server's own user (${self}) and ` +
+      `could change its data; start it as root, or accept that with --run-as ${self}`
+    )
+  }
+  const name = asked ?? 'ordeal'
   const user = lookupUser(name)
   if (user === undefined) {
     return name === 'ordeal'
