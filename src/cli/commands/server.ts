@@ -21,6 +21,8 @@ export interface ServerCommandOptions {
   data?: string
   resetLogin?: boolean
   rateLimit?: string
+  /** `--trust-proxy`: reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed. */
+  trustProxy?: string
   /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root, else yourself */
   runAs?: string
   /** `--allow-service-user`: names a service's `user:`/`group:` may take. */
@@ -83,6 +85,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       ...(databaseUrl !== undefined ? { databaseUrl } : {}),
       resetLogin: options.resetLogin ?? false,
       rateLimits,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       runAs,
       serviceUsers: (options.allowServiceUser ?? []).flatMap((list) =>
         list.split(',').filter((name) => name !== '')
