@@ -155,7 +155,17 @@ export function removeTree(target: string): void {
 function emptyAs(uid: number, gid: number, dir: string): void {
   spawnSync(
     'setpriv',
-    [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--', 'find', dir, '-mindepth', '1', '-delete'],
+    [
+      `--reuid=${uid}`,
+      `--regid=${gid}`,
+      '--clear-groups',
+      '--',
+      'find',
+      dir,
+      '-mindepth',
+      '1',
+      '-delete',
+    ],
     // `find` returns to its starting dir, which must be one that user can enter.
     { stdio: 'ignore', cwd: '/' }
   )
