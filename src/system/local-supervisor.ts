@@ -241,7 +241,9 @@ export class LocalSupervisor implements Supervisor {
   /** Makes a replica's data dir, `user`'s (when ordeal is not that user) so it can write there. */
   #own(dir: string, user: RunUser | undefined): void {
     try {
-      makeLeaf(dir, user, 0o700)
+      // Ordeal's own (as it always was, 0755): a service that drops privileges by itself, as
+      // RabbitMQ's launcher does, still reaches it.
+      makeLeaf(dir, user, isForeign(user) ? 0o700 : 0o755)
     } catch (error) {
       throw new SystemStartError(
         `cannot give ${dir} to user ${user?.name ?? 'ordeal'}: ${(error as Error).message}` +
