@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, readFileSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -185,6 +186,59 @@ test(
     assert.equal(after, before, 'ordeal.db changed')
     const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', as(editor.token))
     assert.equal(me.json.user.role, 'editor')
+  }
+)
+
+test(
+  "the run user cannot plant a symlink where root writes: the manifest copy's dir and data/ are root's",
+  { skip: !isRoot && 'needs root (commands drop to the ordeal user)' },
+  async () => {
+    // What an attacker points its symlinks at: root's, 0700, with a file.
+    const victim = mkdtempSync(path.join(os.tmpdir(), 'ordeal-victim-'))
+    writeFileSync(path.join(victim, 'secret'), 'precious', { mode: 0o600 })
+    try {
+      // The dir holding the run's manifest copy (plant.yaml), wherever the run keeps it.
+      const top = `d=$(dirname "$PWD"); [ -f "$d/plant.yaml" ] || d=$PWD`
+      const { events } = await runToEnd(
+        probing(
+          'plant',
+          `        - name: plant-top
+          type: cmd
+          mode: EOT
+          command: '${top}; ln -s ${victim} "$d/planted" && ln -sf ${victim} "$d/plant.yaml" || exit 7'
+          exitCode: 0
+        - name: plant-data
+          type: cmd
+          mode: EOT
+          command: '${top}; ln -s ${victim} "$d/data/x" || exit 7'
+          exitCode: 0
+        - name: own-leaves
+          type: cmd
+          mode: EOT
+          command: 'touch ./mine "{{services.s.dataDir}}/mine" && ln -s ${victim} ./link && ln -s ${victim} "{{services.s.dataDir}}/link"'
+          exitCode: 0
+`,
+          `  system:
+    services:
+      - name: s
+        command: sleep
+        args: ['60']
+        restart: never
+`
+        )
+      )
+      const v = verdicts(events)
+      for (const name of ['plant-top', 'plant-data']) {
+        assert.equal(v[name]?.[0], 'Failed', `${name}: ${v[name]?.[1]}`)
+      }
+      assert.equal(v['own-leaves']?.[0], 'Passed', v['own-leaves']?.[1])
+      const info = statSync(victim)
+      assert.equal(info.uid, 0)
+      assert.equal(info.mode & 0o777, 0o700)
+      assert.equal(readFileSync(path.join(victim, 'secret'), 'utf8'), 'precious')
+    } finally {
+      rmSync(victim, { recursive: true, force: true })
+    }
   }
 )
 
