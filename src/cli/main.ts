@@ -126,8 +126,12 @@ program
     'requests per minute: login (per address), write (per token; 2x per address), ingest (event batches per token), e.g. login=60,write=1200,ingest=60000,window=60s'
   )
   .option(
+    '--trust-proxy <addresses>',
+    'reverse proxies (comma list of addresses/CIDRs) whose X-Forwarded-For names the client, for the rate limits'
+  )
+  .option(
     '--run-as <user>',
-    "user experiments' commands run as (default: ordeal when root, else yourself); root only if named"
+    "user experiments' commands run as (default: ordeal, when root; a server not run as root needs it set to its own user); root only if named"
   )
   .option(
     '--allow-service-user <names>',
@@ -141,6 +145,7 @@ program
       data: string
       resetLogin?: boolean
       rateLimit?: string
+      trustProxy?: string
       runAs?: string
       allowServiceUser?: string[]
     }) => exit(await serverCommand(options))

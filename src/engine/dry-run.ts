@@ -4,6 +4,8 @@
  * read-only, so the listing names real pids).
  * @module
  */
+import os from 'node:os'
+import path from 'node:path'
 import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
 import { faultDriver } from '../faults/registry.js'
 import { probeDriver } from '../probes/registry.js'
@@ -72,8 +74,18 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
 
   lines.push('', 'would touch:')
   // The run id is only known when the run starts (name, time, random suffix).
-  const runDir = runDirFor(`${experiment.name}-<time>-<id>`)
+  const runId = `${experiment.name}-<time>-<id>`
+  const runDir = runDirFor(runId)
   lines.push(`  run directory ${runDir} (journal, service logs; data/ is removed at the end)`)
+  // The same choice as the runner's (system/work-dir.ts): a service with a user of its own
+  // cannot reach ordeal's state dir, so the run then works in a private tree under /tmp.
+  let workDir = runDir
+  if (experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)) {
+    workDir = path.join(os.tmpdir(), `ordeal-${runId.slice(0, 40)}-XXXXXX`)
+    lines.push(
+      `  work directory ${workDir} (root-owned; each data/<service>-<i>/ is its service's user's; removed at the end)`
+    )
+  }
   for (const network of experiment.system.networks) {
     lines.push(
       `  network ${network.name}: bridge ord-<id>-b…, a /24 from 198.18.0.0/15 (gateway .254 for ordeal's own probes; nothing routed out)`
@@ -83,7 +95,7 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
     const links = host.networks.map((n, i) => `eth${i} on ${n}`).join(', ')
     lines.push(`  host ${host.name}: namespace ord-<id>-${host.name}, lo up, ${links} (veth)`)
   }
-  for (const line of describeServices(experiment.system.services, runDir)) {
+  for (const line of describeServices(experiment.system.services, workDir)) {
     lines.push(`  launch ${line}`)
   }
   for (const attach of experiment.system.attach) {

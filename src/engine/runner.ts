@@ -54,9 +54,9 @@ export interface RunOptions {
    */
   exec?: ExecPolicy
   /**
-   * Where those commands work: services' data dirs go under `<workDir>/data`. Must be owned by
-   * the exec user. @default the run's state dir, or a private temp dir when commands run as
-   * another user (who cannot reach ordeal's state dir)
+   * Where those commands work: services' data dirs go under `<workDir>/data`. A tree made by
+   * `privateWorkTree` (its maker removes it). @default the run's state dir, or a private tree
+   * under the temp dir when commands run as another user (who cannot reach ordeal's state dir)
    */
   workDir?: string
 }
@@ -155,7 +155,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     work,
     policy: {
       ...policy,
-      fallbackHome: work.dir,
+      fallbackHome: work.home,
       ...('dir' in cgroup ? { cgroup: cgroup.dir } : {}),
     },
     cgroup,

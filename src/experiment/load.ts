@@ -37,6 +37,11 @@ export interface LoadOptions {
    * that each value is used by one of them instead).
    */
   allowUnusedSet?: boolean
+  /**
+   * Where relative paths resolve (default: the manifest's dir). A Chaos Center run keeps its
+   * copy of the manifest where the run user cannot write, and its commands work elsewhere.
+   */
+  baseDir?: string
 }
 
 export async function loadExperimentFile(
@@ -75,7 +80,8 @@ export function loadExperimentText(
     throw manifestError(issues)
   }
   const input = parseManifest(interpolated.text, file)
-  return resolveExperiment(input, { baseDir: path.dirname(path.resolve(file)), file })
+  const baseDir = path.resolve(options.baseDir ?? path.dirname(path.resolve(file)))
+  return resolveExperiment(input, { baseDir, file })
 }
 
 /**

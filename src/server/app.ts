@@ -59,6 +59,11 @@ export interface AppOptions {
   loopbackPort?: () => number
   /** Rate limits (http/rate-limits.ts); defaults when absent. */
   rateLimits?: Partial<RateLimits>
+  /**
+   * Fastify's `trustProxy` (`ordeal server --trust-proxy`): which proxies' X-Forwarded-For
+   * to believe, so that the rate limits count clients, not the proxy. Absent: none.
+   */
+  trustProxy?: string
 }
 
 export function buildApp(
@@ -72,6 +77,7 @@ export function buildApp(
     // Live streams (SSE) stay open; closing the server must not wait for viewers to leave.
     forceCloseConnections: true,
     return503OnClosing: true,
+    ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
   })
   app.decorate('ordealRoutes', routes)
   // Only `reply.sendFile`: the UI route (routes/ui-static.ts) decides what is served, and when.
@@ -113,8 +119,9 @@ export function buildApp(
       // over-limit request is answered without buffering its body (issue 12: 64 concurrent
       // 2 MiB unauthenticated POSTs doubled the server's memory when auth ran after parsing).
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
+        await checkRateLimit(request, reply, rateClassOf(route), 'address')
         request.ordealCaller = await authenticate(request.headers.authorization, route.access)
-        await checkRateLimit(request, reply, rateClassOf(route))
+        await checkRateLimit(request, reply, rateClassOf(route), 'caller')
       },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const caller = request.ordealCaller

@@ -33,6 +33,8 @@ export interface ServerOptions {
   resetLogin?: boolean
   /** Request rate limits (defaults: DEFAULT_RATE_LIMITS). */
   rateLimits?: Partial<RateLimits>
+  /** Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed. */
+  trustProxy?: string
   /**
    * The user experiments' commands run as (`--run-as`). Absent: the server's own user, still
    * with a scrubbed environment and outside the data directory.
@@ -113,6 +115,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const app = buildApp(ctx, allRoutes, {
       ...(isLoopback(host) ? { loopbackPort: () => listeningPort } : {}),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
     })
     try {
       await app.listen({ host, port })

@@ -5,9 +5,10 @@
  * @module
  */
 import { EventEmitter } from 'node:events'
-import { chmod, chown, mkdir } from 'node:fs/promises'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { kScrubbedPolicy, launcherFor, type ExecPolicy, type Launcher } from './exec-policy.js'
+import { isForeign, makeLeaf, makeOwnDir } from './work-dir.js'
 import { checkServiceUser, resolveServiceUser, withGroup, type RunUser } from './run-user.js'
 import type { Journal } from '../engine/journal.js'
 import type { ServiceSpec } from '../experiment/model.js'
@@ -201,14 +202,21 @@ export class LocalSupervisor implements Supervisor {
         this.#users.set(spec.name, user)
       }
     }
-    await mkdir(this.#dataRoot, { recursive: true, mode: 0o711 })
-    await this.#own(this.#dataRoot, this.#exec.user, 0o711)
-    await Promise.all(
-      all.map(async (slot) => {
-        await mkdir(slot.dataDir, { recursive: true })
-        await this.#own(slot.dataDir, this.#users.get(slot.spec.name) ?? this.#exec.user, 0o700)
+    // The run's dir (a root-owned private tree, or ordeal's own state dir) holds `data/`, which
+    // stays ordeal's; only each replica's own dir is handed over (work-dir.ts), so no path a
+    // service's user could have planted a symlink in is ever created, chmodded or chowned here.
+    try {
+      // Only dirs of ordeal's own are made on the way (tests pass a run dir not made yet).
+      mkdirSync(path.dirname(this.#dataRoot), { recursive: true })
+      makeOwnDir(this.#dataRoot, 0o711)
+    } catch (error) {
+      throw new SystemStartError(`cannot create ${this.#dataRoot}: ${(error as Error).message}`, {
+        cause: error,
       })
-    )
+    }
+    for (const slot of all) {
+      this.#own(slot.dataDir, this.#users.get(slot.spec.name) ?? this.#exec.user)
+    }
   }
 
   /** A service's `user:`/`group:` resolved, or undefined for the run user. */
@@ -230,18 +238,16 @@ export class LocalSupervisor implements Supervisor {
     }
   }
 
-  /** Gives `dir` to `user` (when ordeal is not that user) so its commands can write there. */
-  async #own(dir: string, user: RunUser | undefined, mode: number): Promise<void> {
-    if (user === undefined || user.uid === process.getuid?.()) {
-      return
-    }
+  /** Makes a replica's data dir, `user`'s (when ordeal is not that user) so it can write there. */
+  #own(dir: string, user: RunUser | undefined): void {
     try {
-      await chown(dir, user.uid, user.gid)
-      await chmod(dir, mode)
+      // Ordeal's own (as it always was, 0755): a service that drops privileges by itself, as
+      // RabbitMQ's launcher does, still reaches it.
+      makeLeaf(dir, user, isForeign(user) ? 0o700 : 0o755)
     } catch (error) {
       throw new SystemStartError(
-        `cannot give ${dir} to user ${user.name}: ${(error as Error).message} (running as ` +
-          'another user needs ordeal to run as root)',
+        `cannot give ${dir} to user ${user?.name ?? 'ordeal'}: ${(error as Error).message}` +
+          (isForeign(user) ? ' (running as another user needs ordeal to run as root)' : ''),
         { cause: error }
       )
     }

@@ -294,6 +294,44 @@ spec:
   assert.match(used, new RegExp(`^${pattern[0]}\\d{8}T\\d{6}-[0-9a-f]{6}${pattern[1]}$`))
 })
 
+test(
+  '--dry-run shows the private work tree a run with a service user of its own will use',
+  { skip: process.getuid?.() !== 0 && 'switching users needs root' },
+  async () => {
+    const file = ws.write(
+      'data-dir-user.yaml',
+      `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: data-dir-user
+spec:
+  hypothesis: it holds
+  system:
+    services:
+      - name: store
+        command: sleep
+        args: ['60']
+        user: nobody
+        # The run's own check that the dir has the shape --dry-run showed (exit 3 if not).
+        readiness:
+          cmd: 'case {{dataDir}} in /tmp/ordeal-data-dir-user-*/data/store-0) test -O {{dataDir}} || test "$(stat -c %U {{dataDir}})" = nobody;; *) false;; esac'
+          timeout: 5s
+  steps:
+    - wait: 100ms
+`
+    )
+    const dry = await ws.run(['run', '--dry-run', file])
+    assert.equal(dry.exitCode, 0, dry.stderr)
+    assert.match(dry.stdout, /work directory \/tmp\/ordeal-data-dir-user-<time>-<id>-XXXXXX /)
+    assert.match(
+      dry.stdout,
+      /store-0: .*\/tmp\/ordeal-data-dir-user-<time>-<id>-XXXXXX\/data\/store-0/
+    )
+    const run = await ws.run(['run', file])
+    assert.equal(run.exitCode, 0, run.stdout + run.stderr)
+  }
+)
+
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -1,7 +1,7 @@
 /**
  * Bounded cost per request, against the real server (issue 12 §4 and the Host check of §5):
  * an unauthenticated or unroutable request is answered before its body is read; rate limits
- * answer 429 with Retry-After, per token and per address; a `Host` that is not loopback is
+ * answer 429 with Retry-After, per user and per address (before authentication); a `Host` that is not loopback is
  * refused (DNS rebinding); huge manifests are refused quickly while /api/health answers.
  */
 import assert from 'node:assert/strict'
@@ -156,7 +156,7 @@ describe('rate limits', () => {
     await limited?.dispose()
   })
 
-  test('writes: 429 with Retry-After per token, per address at twice that; reads unaffected', async () => {
+  test('writes: 429 with Retry-After per user, per address at twice that; reads unaffected', async () => {
     const a = await createUserWithToken(limited, 'editor')
     const b = await createUserWithToken(limited, 'editor')
     const validate = (token: string) =>
@@ -172,7 +172,7 @@ describe('rate limits', () => {
     assert.equal(over.status, 429, over.text)
     assert.match(over.headers.get('retry-after') ?? '', /^[1-9]\d*$/)
     assert.equal((over.json as { error: string }).error, 'rate_limited')
-    // Another token from the same address still has its own budget...
+    // Another user from the same address still has its own budget...
     assert.equal((await validate(b.token)).status, 200)
     assert.equal((await apiFetch(limited.url, '/api/experiments', { token: a.token })).status, 200)
     // ...until the address's budget (twice the token's) is spent too. The owner's user
@@ -199,6 +199,46 @@ describe('rate limits', () => {
     }
     assert.equal(statuses.at(-1), 429, statuses.join(','))
     assert.ok(statuses.includes(401), statuses.join(','))
+  })
+})
+
+describe('rate limits count users and addresses, not tokens', () => {
+  let limited: ChaosCenter
+  before(async () => {
+    limited = await startChaosCenter({ args: ['--rate-limit', 'write=3'] })
+  })
+  after(async () => {
+    await limited?.dispose()
+  })
+
+  test('a second token of the same user buys no more; bad tokens spend the address budget', async () => {
+    const a = await createUserWithToken(limited, 'editor')
+    const validate = (token: string) =>
+      apiFetch(limited.url, '/api/experiments/validate', {
+        token,
+        method: 'POST',
+        body: { yaml: 'x: 1' },
+      })
+    const minted = await apiFetch<{ secret: string }>(limited.url, '/api/tokens', {
+      token: a.token,
+      method: 'POST',
+      body: { name: 'second' },
+    })
+    assert.equal(minted.status, 201, minted.text)
+    assert.equal((await validate(a.token)).status, 200)
+    assert.equal((await validate(a.token)).status, 200)
+    // The user's budget (3 writes) is spent: the new token shares it.
+    assert.equal((await validate(minted.json.secret)).status, 429)
+    // Unauthenticated writes are counted per address before the token is even looked up.
+    const statuses: number[] = []
+    for (let i = 0; i < 8 && statuses.at(-1) !== 429; i++) {
+      statuses.push((await validate('ordl_tok_not-a-token')).status)
+    }
+    assert.equal(statuses.at(-1), 429, statuses.join(','))
+    assert.ok(
+      statuses.every((s) => s === 401 || s === 429),
+      statuses.join(',')
+    )
   })
 })
 

@@ -4,8 +4,10 @@
  * the data directory, and its faults never reach the server.
  */
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, readFileSync, statSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -187,6 +189,59 @@ test(
   }
 )
 
+test(
+  "the run user cannot plant a symlink where root writes: the manifest copy's dir and data/ are root's",
+  { skip: !isRoot && 'needs root (commands drop to the ordeal user)' },
+  async () => {
+    // What an attacker points its symlinks at: root's, 0700, with a file.
+    const victim = mkdtempSync(path.join(os.tmpdir(), 'ordeal-victim-'))
+    writeFileSync(path.join(victim, 'secret'), 'precious', { mode: 0o600 })
+    try {
+      // The dir holding the run's manifest copy (plant.yaml), wherever the run keeps it.
+      const top = `d=$(dirname "$PWD"); [ -f "$d/plant.yaml" ] || d=$PWD`
+      const { events } = await runToEnd(
+        probing(
+          'plant',
+          `        - name: plant-top
+          type: cmd
+          mode: EOT
+          command: '${top}; ln -s ${victim} "$d/planted" && ln -sf ${victim} "$d/plant.yaml" || exit 7'
+          exitCode: 0
+        - name: plant-data
+          type: cmd
+          mode: EOT
+          command: '${top}; ln -s ${victim} "$d/data/x" || exit 7'
+          exitCode: 0
+        - name: own-leaves
+          type: cmd
+          mode: EOT
+          command: 'touch ./mine "{{services.s.dataDir}}/mine" && ln -s ${victim} ./link && ln -s ${victim} "{{services.s.dataDir}}/link"'
+          exitCode: 0
+`,
+          `  system:
+    services:
+      - name: s
+        command: sleep
+        args: ['60']
+        restart: never
+`
+        )
+      )
+      const v = verdicts(events)
+      for (const name of ['plant-top', 'plant-data']) {
+        assert.equal(v[name]?.[0], 'Failed', `${name}: ${v[name]?.[1]}`)
+      }
+      assert.equal(v['own-leaves']?.[0], 'Passed', v['own-leaves']?.[1])
+      const info = statSync(victim)
+      assert.equal(info.uid, 0)
+      assert.equal(info.mode & 0o777, 0o700)
+      assert.equal(readFileSync(path.join(victim, 'secret'), 'utf8'), 'precious')
+    } finally {
+      rmSync(victim, { recursive: true, force: true })
+    }
+  }
+)
+
 test('the data directory is 0700 and its files 0600', () => {
   assert.equal(statSync(center.dataDir).mode & 0o777, 0o700)
   assert.equal(statSync(path.join(center.dataDir, 'ordeal.db')).mode & 0o777, 0o600)
@@ -362,6 +417,33 @@ test('--run-as: an unknown user or a disguised root exits 2 with one line', asyn
     assert.match(r.stderr, pattern)
   }
 })
+
+test(
+  'a server not run as root starts only with --run-as naming its own user',
+  { skip: !isRoot && 'needs root to become another user' },
+  async () => {
+    const cli = path.resolve('dist/cli/main.js')
+    const r = spawnSync(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--init-groups',
+        process.execPath,
+        cli,
+        'server',
+        '--port',
+        '0',
+        '--data',
+        path.join(ws.dir, 'nobody-data'),
+      ],
+      { encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'] } }
+    )
+    assert.equal(r.status, 2, r.stderr)
+    assert.equal(r.stdout, '')
+    assert.match(r.stderr, /^ordeal server: not root, .*--run-as nobody\n$/)
+  }
+)
 
 test('a data directory made loose by hand is tightened at the next start', async () => {
   const db = path.join(center.dataDir, 'ordeal.db')

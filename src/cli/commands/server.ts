@@ -21,6 +21,8 @@ export interface ServerCommandOptions {
   data?: string
   resetLogin?: boolean
   rateLimit?: string
+  /** `--trust-proxy`: reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed. */
+  trustProxy?: string
   /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root, else yourself */
   runAs?: string
   /** `--allow-service-user`: names a service's `user:`/`group:` may take. */
@@ -83,6 +85,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       ...(databaseUrl !== undefined ? { databaseUrl } : {}),
       resetLogin: options.resetLogin ?? false,
       rateLimits,
+      ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       runAs,
       serviceUsers: (options.allowServiceUser ?? []).flatMap((list) =>
         list.split(',').filter((name) => name !== '')
@@ -161,7 +164,16 @@ function oneLine(error: unknown): string {
  */
 export function resolveRunAs(asked: string | undefined): RunUser | string {
   const uid = process.getuid?.() ?? 0
-  const name = asked ?? (uid === 0 ? 'ordeal' : String(uid))
+  if (asked === undefined && uid !== 0) {
+    // Commands as the server's own user could rewrite its database (roles, tokens): that is
+    // the owner's call to make by name, never a default.
+    const self = lookupUser(String(uid))?.name ?? String(uid)
+    return (
+      `not root, so experiments' commands would run as the server's own user (${self}) and ` +
+      `could change its data; start it as root, or accept that with --run-as ${self}`
+    )
+  }
+  const name = asked ?? 'ordeal'
   const user = lookupUser(name)
   if (user === undefined) {
     return name === 'ordeal'

@@ -5,8 +5,9 @@
  * blocks) when the filesystem supports it, else written as zeros.
  * @module
  */
-import { execFile } from 'node:child_process'
-import { open, stat, statfs } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
+import { constants } from 'node:fs'
+import { open, stat, statfs, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { defineFault, FaultInjectionError } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
@@ -72,40 +73,64 @@ async function space(dir: string): Promise<FsSpace> {
   return { used: (fs.blocks - fs.bfree) * fs.bsize, avail: fs.bavail * fs.bsize }
 }
 
-/** Creates `file` with exactly `bytes` bytes of allocated space, then checks its size. */
+/**
+ * Creates `file` with exactly `bytes` bytes of allocated space, then checks its size. The dir
+ * may be the run user's (a Chaos Center run's `work/`), where it can plant a symlink under the
+ * predictable name: the file is created new (`O_EXCL`, `O_NOFOLLOW`) and then only ever used
+ * through this descriptor, so an existing file elsewhere is never truncated or grown.
+ */
 async function writeFill(file: string, bytes: number, signal: AbortSignal): Promise<void> {
-  // Start from an empty file: fallocate only ever grows one.
-  await (await open(file, 'w', 0o600)).close()
-  if (!(await fallocate(file, bytes))) {
-    await writeZeros(file, bytes, signal)
-  }
-  const size = (await stat(file)).size
-  if (size !== bytes) {
-    throw new FaultInjectionError(`${file} has ${size} bytes after filling, expected ${bytes}`)
-  }
-}
-
-/** True when util-linux `fallocate` allocated the file; false when it is missing or unsupported here. */
-function fallocate(file: string, bytes: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('fallocate', ['-l', String(bytes), file], (error) => resolve(!error))
-  })
-}
-
-async function writeZeros(file: string, bytes: number, signal: AbortSignal): Promise<void> {
-  const zeros = Buffer.alloc(Math.min(kChunkBytes, bytes))
-  const handle = await open(file, 'w', 0o600)
+  const { O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = constants
+  const handle = await open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
   try {
-    for (let written = 0; written < bytes;) {
-      if (signal.aborted) {
-        throw new FaultInjectionError(`aborted while filling ${file}`)
-      }
-      const { bytesWritten } = await handle.write(zeros, 0, Math.min(zeros.length, bytes - written))
-      written += bytesWritten
+    if (!(await fallocate(handle, bytes))) {
+      await writeZeros(handle, file, bytes, signal)
     }
-    // Make the blocks really allocated now, not at some later writeback.
-    await handle.sync()
+    const size = (await handle.stat()).size
+    if (size !== bytes) {
+      throw new FaultInjectionError(`${file} has ${size} bytes after filling, expected ${bytes}`)
+    }
   } finally {
     await handle.close()
   }
+}
+
+/**
+ * True when util-linux `fallocate` allocated the file; false when it is missing or unsupported
+ * here. It gets our descriptor as its fd 3 and opens `/proc/self/fd/3`, which is that very file
+ * whatever happens to its name.
+ */
+function fallocate(handle: FileHandle, bytes: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn('fallocate', ['-l', String(bytes), '/proc/self/fd/3'], {
+      stdio: ['ignore', 'ignore', 'ignore', handle.fd],
+    })
+    child.once('error', () => resolve(false))
+    child.once('close', (code) => resolve(code === 0))
+  })
+}
+
+async function writeZeros(
+  handle: FileHandle,
+  file: string,
+  bytes: number,
+  signal: AbortSignal
+): Promise<void> {
+  const zeros = Buffer.alloc(Math.min(kChunkBytes, bytes))
+  // A failed fallocate may have allocated part of it: start again from the beginning.
+  await handle.truncate(0)
+  for (let written = 0; written < bytes;) {
+    if (signal.aborted) {
+      throw new FaultInjectionError(`aborted while filling ${file}`)
+    }
+    const { bytesWritten } = await handle.write(
+      zeros,
+      0,
+      Math.min(zeros.length, bytes - written),
+      written
+    )
+    written += bytesWritten
+  }
+  // Make the blocks really allocated now, not at some later writeback.
+  await handle.sync()
 }

@@ -3,17 +3,17 @@
  * `ordeal run` (watchdog included), so user-supplied commands never run inside the server's
  * process, and a run that wedges or crashes takes only itself down (its watchdog rolls its
  * faults back). It starts with a scrubbed environment (no `DATABASE_URL`, no secrets), works in
- * a private dir under the system temp dir owned by the run user, and streams its journal back
+ * a private tree under the system temp dir (work-dir.ts), and streams its journal back
  * over IPC. An `abort` message, or the server going away (the IPC channel closes), rolls the
  * run back and ends it.
  * @module
  */
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { JournalEvent } from '../../engine/events.js'
 import { startRun, type RunHandle } from '../../engine/runner.js'
 import { loadManifest } from '../api/manifest.js'
+import { privateWorkTree } from '../../system/work-dir.js'
 import type { FromRun, ToRun } from './run-messages.js'
 
 let handle: RunHandle | undefined
@@ -40,16 +40,19 @@ function queueEvent(event: JournalEvent): void {
 }
 
 function start(message: Extract<ToRun, { type: 'start' }>): void {
-  const user = message.exec.user
-  const dir = mkdtempSync(path.join(os.tmpdir(), `ordeal-${message.name.slice(0, 40)}-`))
-  if (user !== undefined && user.uid !== process.getuid?.()) {
-    chownSync(dir, user.uid, user.gid)
-    chmodSync(dir, 0o711)
+  // The manifest's copy goes in the tree's root-owned top, never where the run user can plant a
+  // symlink; its relative paths (and the commands' cwd) resolve in the user's own `work/`.
+  const tree = privateWorkTree(message.name, message.exec)
+  const file = path.join(tree.dir, `${message.name}.yaml`)
+  let run: RunHandle
+  try {
+    writeFileSync(file, message.yaml, { mode: 0o644, flag: 'wx' })
+    const experiment = loadManifest(message.yaml, file, tree.home)
+    run = startRun(experiment, { onEvent: queueEvent, exec: message.exec, workDir: tree.dir })
+  } catch (error) {
+    tree.remove()
+    throw error
   }
-  const file = path.join(dir, `${message.name}.yaml`)
-  writeFileSync(file, message.yaml, { mode: 0o644 })
-  const experiment = loadManifest(message.yaml, file)
-  const run = startRun(experiment, { onEvent: queueEvent, exec: message.exec, workDir: dir })
   handle = run
   send({ type: 'started', runId: run.runId })
   if (pendingAbort) {
@@ -62,7 +65,7 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
 
   function finish(last: FromRun): void {
     finished = true
-    rmSync(dir, { recursive: true, force: true })
+    tree.remove()
     // After the events still queued (setImmediate keeps their order), then leave: the channel
     // is all that keeps this process alive.
     setImmediate(() => {

@@ -45,8 +45,15 @@ export function checkManifestSize(yaml: string): void {
   }
 }
 
-/** Loads the manifest (relative paths resolve beside `file`), or throws a 400 (413 if huge). */
-export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experiment {
+/**
+ * Loads the manifest (relative paths resolve against `baseDir`, default beside `file`), or
+ * throws a 400 (413 if huge).
+ */
+export function loadManifest(
+  yaml: string,
+  file: string = MANIFEST_FILE,
+  baseDir?: string
+): Experiment {
   checkManifestSize(yaml)
   try {
     const experiment = loadExperimentText(yaml, file, {
@@ -54,6 +61,7 @@ export function loadManifest(yaml: string, file: string = MANIFEST_FILE): Experi
       env: {},
       // ORDEAL_HOME is offered to every manifest, not asked for by the user.
       allowUnusedSet: true,
+      ...(baseDir === undefined ? {} : { baseDir }),
     })
     const issues = protectedAttachIssues(experiment)
     if (issues.length > 0) {

@@ -1,7 +1,9 @@
 /**
  * Request rate limits, with @fastify/rate-limit's counters (`createRateLimit`): logins per
- * address, and state-changing requests per token and per address, so one client cannot buy
- * the whole server's time. Reads are not limited: they are cheap and bounded per request.
+ * address, and state-changing requests per address (counted before authentication, so a
+ * flood of bad tokens is limited too) and per user (after it: minting more tokens buys no
+ * more), so one client cannot buy the whole server's time. Behind a reverse proxy the address
+ * is the client's only with `ordeal server --trust-proxy`. Reads are not limited: they are cheap and bounded per request.
  * Over the limit: 429 with `Retry-After` (seconds). The defaults are far above what the UI,
  * `ordeal run --server` or a CI job sends; they stop floods, not users.
  * @module
@@ -22,9 +24,9 @@ export function rateClassOf(route: { method: string; rate?: RateClass }): RateCl
 export interface RateLimits {
   /** Login attempts per address. @default 60 */
   login: number
-  /** State-changing requests per token; an address gets twice this. @default 1200 */
+  /** State-changing requests per user; an address gets twice this. @default 1200 */
   write: number
-  /** Event batches of recorded runs (`ordeal run --server`) per token. @default 60000 */
+  /** Event batches of recorded runs (`ordeal run --server`) per user; an address twice. @default 60000 */
   ingest: number
   /** @default 60000 */
   windowMs: number
@@ -77,35 +79,48 @@ declare module 'fastify' {
   }
 }
 
+/** When a check runs: `address` before authentication, `caller` after it. */
+export type RatePhase = 'address' | 'caller'
+
 /**
- * Returns the check to run after authentication and before the body is read. Counters live in
- * memory, per process: a limit is a cost bound for this server, not a quota.
+ * Returns the check to run before authentication (`address`) and after it (`caller`), both
+ * before the body is read. Counters live in memory, per process: a limit is a cost bound for
+ * this server, not a quota.
  */
 export function createRateLimiter(app: FastifyInstance, limits: RateLimits) {
   const limiter = (max: number, key: (request: FastifyRequest) => string): Limiter =>
     app.createRateLimit({ max, timeWindow: limits.windowMs, keyGenerator: key })
   const byAddress = (prefix: string) => (request: FastifyRequest) => `${prefix}:${request.ip}`
-  // The token key falls back to the address: every limited route but login is authenticated.
-  const byToken = (prefix: string) => (request: FastifyRequest) =>
-    `${prefix}:${request.ordealCaller?.token.id ?? request.ip}`
+  // By user, not token: an editor can mint tokens. Falls back to the address (public routes).
+  const byUser = (prefix: string) => (request: FastifyRequest) =>
+    `${prefix}:${request.ordealCaller?.user.id ?? request.ip}`
+  type Checks = Record<Exclude<RateClass, 'none'>, Limiter[]>
   // Built on first use: `createRateLimit` exists once the plugin has loaded (app.ready()).
-  let checks: Record<Exclude<RateClass, 'none'>, Limiter[]> | undefined
-  const build = () => ({
-    login: [limiter(limits.login, byAddress('login'))],
-    write: [limiter(limits.write * 2, byAddress('write')), limiter(limits.write, byToken('write'))],
-    ingest: [limiter(limits.ingest, byToken('ingest'))],
+  let checks: Record<RatePhase, Checks> | undefined
+  const build = (): Record<RatePhase, Checks> => ({
+    address: {
+      login: [limiter(limits.login, byAddress('login'))],
+      write: [limiter(limits.write * 2, byAddress('write'))],
+      ingest: [limiter(limits.ingest * 2, byAddress('ingest'))],
+    },
+    caller: {
+      login: [],
+      write: [limiter(limits.write, byUser('write'))],
+      ingest: [limiter(limits.ingest, byUser('ingest'))],
+    },
   })
 
   return async function checkRateLimit(
     request: FastifyRequest,
     reply: FastifyReply,
-    rate: RateClass
+    rate: RateClass,
+    phase: RatePhase
   ): Promise<void> {
     if (rate === 'none') {
       return
     }
     checks ??= build()
-    for (const check of checks[rate]) {
+    for (const check of checks[phase][rate]) {
       const state = await check(request)
       if (!state.isAllowed && state.isExceeded) {
         const seconds = Math.max(1, state.ttlInSeconds ?? 1)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
-import { mkdir, mkdtemp, rm, statfs, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, statfs, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -73,6 +73,22 @@ describe('disk-fill', () => {
           error instanceof FaultInjectionError && /is not an existing directory/.test(error.message)
       )
     }
+    assert.deepEqual(h.ledger.pending(), [])
+  })
+
+  test('a symlink planted under the fill file name is not followed: its target is untouched', async () => {
+    // As a run user would, in the dir it owns: the fill file's name is predictable.
+    const victim = path.join(h.baseDir, 'victim.txt')
+    await writeFile(victim, 'precious')
+    await mkdir(path.join(h.baseDir, 'planted'))
+    const ctx = h.context({ type: 'disk-fill', path: 'planted', size: '2MiB', duration: '30s' })
+    const file = path.join(h.baseDir, 'planted', fillFileName(h.runId, ctx.fault.id))
+    await symlink(victim, file)
+    await assert.rejects(
+      diskFillFault.inject(ctx),
+      (error: unknown) => error instanceof FaultInjectionError && /cannot fill/.test(error.message)
+    )
+    assert.equal(await readFile(victim, 'utf8'), 'precious')
     assert.deepEqual(h.ledger.pending(), [])
   })
 
