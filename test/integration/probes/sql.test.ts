@@ -377,6 +377,29 @@ describe('sql probe on a real PostgreSQL 15 server', () => {
     assert.match(refused.message, /^postgres: .*ECONNREFUSED/)
   })
 
+  it(
+    'queries as the run user in a child process, timeout included',
+    { skip: !runUser && 'needs root' },
+    async () => {
+      const launch = runUserLauncher(runUser!)
+      const count = await sqlProbe.check(
+        probe('postgres', url(), 'SELECT count(*) FROM orders', atLeast(3)),
+        {
+          ...probeContext(),
+          launch,
+        }
+      )
+      assert.equal(count.passed, true, count.message)
+      const started = Date.now()
+      const slow = await sqlProbe.check(probe('postgres', url(), 'SELECT 1 FROM pg_sleep(10)'), {
+        ...probeContext({ timeoutMs: 300 }),
+        launch,
+      })
+      assert.equal(slow.passed, false)
+      assert.ok(Date.now() - started < 3000, `took ${Date.now() - started}ms`)
+    }
+  )
+
   it('honours the timeout on a slow query', async () => {
     const started = Date.now()
     const result = await sqlProbe.check(
@@ -420,6 +443,17 @@ describe('sql probe on a real MariaDB server (mysql driver)', () => {
   })
 
   const url = () => server!.url
+
+  it('queries as the run user in a child process', { skip: !runUser && 'needs root' }, async () => {
+    const count = await sqlProbe.check(
+      probe('mysql', url(), 'SELECT COUNT(*) FROM orders', atLeast(3)),
+      {
+        ...probeContext(),
+        launch: runUserLauncher(runUser!),
+      }
+    )
+    assert.deepEqual(count, { passed: true, message: '3 >= 3', value: 3 })
+  })
 
   it('compares a scalar', async () => {
     const count = await sqlProbe.check(
