@@ -1,6 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { chmodSync, chownSync, existsSync, mkdirSync, symlinkSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -161,6 +169,20 @@ describe('sql probe on a real SQLite file', () => {
   })
 })
 
+/** Pids of live query child processes (`query-child` in their command line). */
+function queryChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('query-child')
+      } catch {
+        return false // ended meanwhile
+      }
+    })
+    .map(Number)
+}
+
 describe(
   'sql probe as the run user (a child process)',
   { skip: !runUser && 'needs root and the ordeal user' },
@@ -261,6 +283,12 @@ describe(
       const result = await pending
       assert.equal(result.passed, false)
       assert.ok(Date.now() - started < 5000, 'ended promptly')
+      // No query process is left running as the run user.
+      const left = await eventually(
+        async () => queryChildren(),
+        (pids) => pids.length === 0
+      )
+      assert.deepEqual(left, [])
     })
   }
 )
