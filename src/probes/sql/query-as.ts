@@ -14,7 +14,7 @@ import { collectChild } from '../../system/collect-child.js'
 import type { Launcher } from '../../system/exec-policy.js'
 import { queryRows } from './client.js'
 import type { SqlDriver, SqlQueryOptions, SqlRow } from './client.js'
-import type { QueryAnswer, QueryRequest } from './query-child.js'
+import type { QueryAnswer, QueryRequest } from './query-wire.js'
 
 /** Rows a check may collect are bounded anyway; this keeps a runaway query cheap. */
 const kMaxAnswerBytes = 64 * 1024 * 1024

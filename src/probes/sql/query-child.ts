@@ -1,37 +1,14 @@
 /**
  * Entry point of the child process that runs one SQL query as the run user (see
- * `./query-as.ts`). Reads a {@link QueryRequest} as JSON on stdin, writes a
- * {@link QueryAnswer} as JSON on stdout, then exits. Cells are flattened by `sqlScalar`
- * here, since bigints, dates and buffers do not survive JSON.
+ * `./query-as.ts`). Reads a query request as JSON on stdin, writes the answer as JSON on
+ * stdout (`./query-wire.ts`), then exits.
  * @module
  */
 import { accessSync, constants } from 'node:fs'
 import { text } from 'node:stream/consumers'
-import { queryRows, sqlScalar } from './client.js'
-import type { SqlDriver } from './client.js'
-
-export interface QueryRequest {
-  driver: SqlDriver
-  database: string
-  sql: string
-  timeoutMs: number
-  applicationName: string
-  firstRowOnly?: boolean
-  exactIntegers?: boolean
-}
-
-/** A cell: text, a finite number, or null for SQL NULL. */
-export type QueryCell = string | number | null
-export type QueryAnswer = { rows: QueryCell[][] } | { error: string }
-
-/** JSON has no Infinity or NaN: those travel as text, as `sqlScalar` would show them. */
-export function toCell(value: unknown): QueryCell {
-  const scalar = sqlScalar(value)
-  if (scalar === undefined) {
-    return null
-  }
-  return typeof scalar === 'number' && !Number.isFinite(scalar) ? String(scalar) : scalar
-}
+import { queryRows } from './client.js'
+import { toCell } from './query-wire.js'
+import type { QueryAnswer, QueryRequest } from './query-wire.js'
 
 async function answer(): Promise<QueryAnswer> {
   try {
