@@ -1,6 +1,6 @@
 /**
- * Review item 17: when startRun throws after it took the run lock (here the work dir cannot be
- * handed to the run user: it does not exist), the lock is released at once. Otherwise this
+ * Review item 17: when startRun throws after it took the run lock (here the run user's private
+ * work dir cannot be made: the temp dir does not exist), the lock is released at once. Otherwise this
  * process would hold it until it exits and recovery would treat the ledger as a live run's; a
  * server that survives the failed start would keep it forever.
  */
@@ -31,17 +31,26 @@ spec:
 `,
     path.join(os.tmpdir(), 'start-failure.yaml')
   )
-  assert.throws(
-    () =>
-      startRun(experiment, {
-        exec: {
-          ...kScrubbedPolicy,
-          user: { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' },
-        },
-        workDir: path.join(stateDir, 'no-such-dir'),
-      }),
-    /ENOENT/
-  )
+  const tmpdir = process.env['TMPDIR']
+  process.env['TMPDIR'] = path.join(stateDir, 'no-such-tmp')
+  try {
+    assert.throws(
+      () =>
+        startRun(experiment, {
+          exec: {
+            ...kScrubbedPolicy,
+            user: { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' },
+          },
+        }),
+      /ENOENT/
+    )
+  } finally {
+    if (tmpdir === undefined) {
+      delete process.env['TMPDIR']
+    } else {
+      process.env['TMPDIR'] = tmpdir
+    }
+  }
   const files = ledgerFiles(path.join(stateDir, 'ledgers'))
   assert.equal(files.length, 1, 'the ledger was created (and locked) before the failure')
   assert.equal(isLedgerLive(files[0]!), false, 'nobody holds its lock any more')
