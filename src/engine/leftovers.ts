@@ -29,7 +29,7 @@ import { waitGroupGone } from '../system/process-group.js'
 import { sleep } from '../shared/duration.js'
 import { Ledger, ledgerFiles, pendingEntries, runIdOfLedger, type LedgerEntry } from './ledger.js'
 import { executeUndo } from './undo.js'
-import { isLedgerLive } from './run-lock.js'
+import { isLedgerLive, tryLockLedger } from './run-lock.js'
 import { ordealNetworkObjects } from '../system/network/stray.js'
 import { networkOwner } from '../system/network/claims.js'
 import { linkDel, netnsDel } from '../system/network/commands.js'
@@ -177,13 +177,27 @@ export async function removeLeftover(
   }
   if (leftover.kind === 'ledger-entry') {
     const { ledgerFile, entry } = leftover
-    // The mark says who and why: a live run reads it as its fault reverted early.
-    const ledger = new Ledger(runIdOfLedger(ledgerFile), path.dirname(ledgerFile), by)
-    await executeUndo(entry.undo)
-    ledger.markUndone(
-      entry.id,
-      leftover.live ? 'forced while the run was in progress' : 'its run is gone'
-    )
+    if (!leftover.live) {
+      // Only under the run lock, and only if still pending once it is held: another recovery
+      // may have undone it since it was found, or the ledger may be gone (recover-ledger.ts).
+      const lock = tryLockLedger(ledgerFile)
+      if (lock === 'held') {
+        throw new Error('its run lock is held (its run lives, or another recovery is at work)')
+      }
+      if (lock === 'gone') {
+        return 'gone'
+      }
+      try {
+        if (!pendingEntries(ledgerFile).some((e) => e.id === entry.id)) {
+          return 'gone'
+        }
+        await undoMarked(leftover, by, 'its run is gone')
+      } finally {
+        lock.release()
+      }
+      return 'undone'
+    }
+    await undoMarked(leftover, by, 'forced while the run was in progress')
     return 'undone'
   }
   if (leftover.kind === 'network-object') {
@@ -209,6 +223,18 @@ export async function removeLeftover(
     throw new Error(`still running ${kGoneWaitMs} ms after SIGKILL`)
   }
   return 'undone'
+}
+
+async function undoMarked(
+  leftover: Extract<Leftover, { kind: 'ledger-entry' }>,
+  by: string,
+  reason: string
+): Promise<void> {
+  const { ledgerFile, entry } = leftover
+  // The mark says who and why: a live run reads it as its fault reverted early.
+  const ledger = new Ledger(runIdOfLedger(ledgerFile), path.dirname(ledgerFile), by)
+  await executeUndo(entry.undo)
+  ledger.markUndone(entry.id, reason)
 }
 
 /** The worker's own arguments: `ordeal-stress <cpu|memory> <deadlineMs> <parentPid> <amount>`. */

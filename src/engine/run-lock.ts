@@ -27,7 +27,7 @@
  * exists under its real name unlocked while its run lives.
  * @module
  */
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { closeSync, openSync, renameSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
@@ -88,6 +88,45 @@ export function tryLockLedger(ledgerFile: string): RunLock | 'held' | 'gone' {
     throw error
   }
   return lockOf(fd)
+}
+
+/**
+ * Takes the lock of a ledger, waiting up to `timeoutMs` for its holder to let go (the kernel
+ * wakes flock(1) the moment the last holder closes it: no polling).
+ * @returns the lock, 'held' when still held after `timeoutMs`, or 'gone' (no file)
+ */
+export async function lockLedgerWaiting(
+  ledgerFile: string,
+  timeoutMs: number
+): Promise<RunLock | 'held' | 'gone'> {
+  let fd: number
+  try {
+    fd = openSync(ledgerFile, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return 'gone'
+    }
+    throw error
+  }
+  const seconds = (Math.max(0, timeoutMs) / 1000).toFixed(3)
+  const status = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('flock', ['--exclusive', '--timeout', seconds, '3'], {
+      stdio: ['ignore', 'ignore', 'ignore', fd],
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => resolve(code))
+  }).catch((error: unknown) => {
+    closeSync(fd)
+    throw error
+  })
+  if (status === 0) {
+    return lockOf(fd)
+  }
+  closeSync(fd)
+  if (status === kConflict) {
+    return 'held'
+  }
+  throw new Error(`flock(1) exited ${status} waiting for ${ledgerFile}`)
 }
 
 /** True while the run owning `ledgerFile` (its runner or its watchdog) is alive. */

@@ -85,26 +85,35 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
   // The live-run lock, shared with the watchdog: recovery leaves this ledger alone until both
   // are gone (run-lock.ts).
   const lock = createLockedLedger(ledger.file)
-  // Where the journal is, so whoever recovers this run if it dies can say so in it.
-  writeRunInfo(runDir, {
-    runId,
-    pid: process.pid,
-    ...(options.journalFile ? { journalFile: path.resolve(options.journalFile) } : {}),
-  })
+  // Until the run owns it (execute releases it at teardown), a throw here must not leave this
+  // process holding the lock: recovery would take the ledger for a live run's until we exit.
   const policy = options.exec ?? kScrubbedPolicy
-  const work = runWorkDir(
-    runId,
-    runDir,
-    policy,
-    options.workDir,
-    experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)
-  )
-  // Before anything can act: from here on, killing this process still ends in rollback.
-  const lease = startWatchdog({
-    ledgerFile: ledger.file,
-    logFile: path.join(runDir, 'watchdog.log'),
-    lockFd: lock.fd,
-  })
+  let work: WorkDir
+  let lease: Lease
+  try {
+    // Where the journal is, so whoever recovers this run if it dies can say so in it.
+    writeRunInfo(runDir, {
+      runId,
+      pid: process.pid,
+      ...(options.journalFile ? { journalFile: path.resolve(options.journalFile) } : {}),
+    })
+    work = runWorkDir(
+      runId,
+      runDir,
+      policy,
+      options.workDir,
+      experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)
+    )
+    // Before anything can act: from here on, killing this process still ends in rollback.
+    lease = startWatchdog({
+      ledgerFile: ledger.file,
+      logFile: path.join(runDir, 'watchdog.log'),
+      lockFd: lock.fd,
+    })
+  } catch (error) {
+    lock.release()
+    throw error
+  }
   // Past this the watchdog ends the system even if the runner is alive but stuck.
   const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
   // After the watchdog, so that its undo (kill everything in it) covers the runner's death.

@@ -11,19 +11,12 @@
 import { appendFileSync, closeSync, openSync, readSync, fstatSync } from 'node:fs'
 import path from 'node:path'
 import type { JournalEvent, JournalEventBody } from './events.js'
-import { Ledger, ledgerFiles, pendingEntries, runIdOfLedger, stateDir } from './ledger.js'
+import { ledgerFiles, pendingEntries, runIdOfLedger, stateDir, type LedgerEntry } from './ledger.js'
 import { readRunInfo } from './run-info.js'
-import { tryLockLedger } from './run-lock.js'
-import { executeUndo } from './undo.js'
-import { rmSync } from 'node:fs'
+import type { RunLock } from './run-lock.js'
+import { recoverLedger, recoverLockedLedger, type RecoveredRun } from './recover-ledger.js'
 
-export interface RecoveredRun {
-  runId: string
-  /** Labels of the undos carried out, in the order done (newest entry first). */
-  undone: string[]
-  /** `label: error` of the undos that failed; they stay pending for `ordeal recover`. */
-  failed: string[]
-}
+export type { RecoveredRun }
 
 export interface StartupRecoveryOptions {
   /** Who recovers, written into the ledger's undone marks and the journal: `ordeal server`. */
@@ -43,40 +36,41 @@ export async function recoverDeadRuns(options: StartupRecoveryOptions): Promise<
     if (pendingEntries(file).length === 0) {
       continue // nothing to undo: spare the lock check (a process spawn, ~5 ms)
     }
-    const lock = tryLockLedger(file)
-    if (typeof lock === 'string') {
-      continue // alive (its runner or watchdog holds it), or removed meanwhile
-    }
-    try {
-      const runId = runIdOfLedger(file)
-      const ledger = new Ledger(runId, path.dirname(file), options.by)
-      // Newest first, as the watchdog does: a pause's SIGCONT before its service is ended.
-      const pending = pendingEntries(file).reverse()
-      const run: RecoveredRun = { runId, undone: [], failed: [] }
-      for (const entry of pending) {
-        try {
-          await executeUndo(entry.undo)
-          ledger.markUndone(entry.id, DEAD_RUN_REASON)
-          run.undone.push(entry.undo.label)
-          options.log(`recovered run ${runId}: undone ${entry.undo.label}`)
-        } catch (error) {
-          const why = error instanceof Error ? error.message : String(error)
-          run.failed.push(`${entry.undo.label}: ${why}`)
-          options.log(`recovered run ${runId}: could not undo ${entry.undo.label}: ${why}`)
-        }
-      }
-      if (run.failed.length === 0) {
-        rmSync(file, { force: true }) // nothing left: later starts need not read it again
-      }
-      if (pending.length > 0) {
-        recovered.push(run)
-        appendToJournalFile(dir, runId, recoveredEvent(run, options.by))
-      }
-    } finally {
-      lock.release()
+    // Alive (its runner or watchdog holds the lock), being recovered, or removed meanwhile:
+    // left alone.
+    const run = await recoverDeadLedger(file, options)
+    if (typeof run !== 'string' && run.undone.length + run.failed.length > 0) {
+      recovered.push(run)
+      appendToJournalFile(dir, run.runId, recoveredEvent(run, options.by))
     }
   }
   return recovered
+}
+
+/**
+ * Recovers one dead run's ledger as start-up recovery does (its lock taken by the caller when
+ * `lock` is given), logging each undo. The Chaos Center uses it for a run process that died.
+ */
+export async function recoverDeadLedger(
+  file: string,
+  options: Pick<StartupRecoveryOptions, 'by' | 'log'>,
+  lock?: RunLock
+): Promise<RecoveredRun | 'held' | 'gone'> {
+  const runId = runIdOfLedger(file)
+  const recoverOptions = {
+    by: options.by,
+    reason: DEAD_RUN_REASON,
+    removeWhenDone: true,
+    onUndo: (entry: LedgerEntry, error?: string) =>
+      options.log(
+        error === undefined
+          ? `recovered run ${runId}: undone ${entry.undo.label}`
+          : `recovered run ${runId}: could not undo ${entry.undo.label}: ${error}`
+      ),
+  }
+  return lock
+    ? recoverLockedLedger(file, lock, recoverOptions)
+    : recoverLedger(file, recoverOptions)
 }
 
 /** The journal event that records a recovery in the dead run's journal. */

@@ -6,7 +6,17 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
@@ -18,6 +28,8 @@ import {
 } from '../support/chaos-center.js'
 import { runCli, workspace, type Workspace } from '../support/cli.js'
 import type { EventPage, Experiment, JournalEvent, RunSummary, User } from '../../src/shared/api.js'
+import Database from 'better-sqlite3'
+import { lookupUser } from '../../src/system/run-user.js'
 import { statSummary } from '../../src/system/proc-scan.js'
 import { processCommandLine } from '../../src/system/proc.js'
 
@@ -181,7 +193,7 @@ test(
     assert.match(v['write-db']?.[1] ?? '', /Permission denied|exit 7/)
     // ordeal reads a manifest's files (sqlite, check sources) with the run user's rights too.
     assert.equal(v['read-db']?.[0], 'Failed', v['read-db']?.[1])
-    assert.match(v['read-db']?.[1] ?? '', /not readable by the run user ordeal/)
+    assert.match(v['read-db']?.[1] ?? '', /permission denied/)
     const after = createHash('sha256').update(readFileSync(db)).digest('hex')
     assert.equal(after, before, 'ordeal.db changed')
     const me = await apiFetch<{ user: User }>(center.url, '/api/auth/me', as(editor.token))
@@ -238,6 +250,73 @@ test(
       assert.equal(readFileSync(path.join(victim, 'secret'), 'utf8'), 'precious')
     } finally {
       rmSync(victim, { recursive: true, force: true })
+    }
+  }
+)
+
+test(
+  'a sql probe reads a root-only SQLite file as the run user: denied, even behind a symlink the user swaps, and nothing of it reaches the journal',
+  { skip: !isRoot && 'needs root (queries run as the ordeal user)' },
+  async () => {
+    const runUser = lookupUser('ordeal')
+    assert.ok(runUser, 'the ordeal user exists (scripts/system-deps.sh)')
+    const root = mkdtempSync(path.join(os.tmpdir(), 'ordeal-sqlas-'))
+    chmodSync(root, 0o755)
+    try {
+      const sqlite = (file: string, value: string, mode: number) => {
+        const db = new Database(file)
+        db.exec(`CREATE TABLE t (x TEXT); INSERT INTO t VALUES ('${value}')`)
+        db.close()
+        chmodSync(file, mode)
+      }
+      const secretValue = 'rOoT-oNlY-7c21'
+      const secret = path.join(root, 'secret.db')
+      sqlite(secret, secretValue, 0o600)
+      const open = path.join(root, 'open.db')
+      sqlite(open, 'open-value', 0o644)
+      // The run user's own folder, where its service swaps a symlink between the two files.
+      const own = path.join(root, 'own')
+      mkdirSync(own)
+      chownSync(own, runUser.uid, runUser.gid)
+      const link = path.join(own, 'link.db')
+      symlinkSync(open, link)
+      const probe = (name: string, database: string, mode = 'EOT') => `        - name: ${name}
+          type: sql
+          mode: ${mode}
+          runProperties: { pollingInterval: 50ms }
+          driver: sqlite
+          database: '${database}'
+          query: SELECT x FROM t
+          comparator: { type: string, criteria: equal, value: open-value }
+`
+      const { events } = await runToEnd(
+        probing(
+          'sql-as-user',
+          probe('direct', secret) + probe('via-link', link, 'Continuous'),
+          `  system:
+    services:
+      - name: swapper
+        command: sh
+        args: ['-c', 'while :; do ln -sfn ${secret} ${link}.n && mv -T ${link}.n ${link}; ln -sfn ${open} ${link}.n && mv -T ${link}.n ${link}; done']
+        restart: never
+`
+        ).replace('wait: 100ms', 'wait: 2s')
+      )
+      assert.ok(
+        events.some((e) => e.type === 'system.ready'),
+        JSON.stringify(events.filter((e) => e.type === 'system.failed'))
+      )
+      assert.ok(
+        !JSON.stringify(events).includes(secretValue),
+        'the root-only value reached the journal'
+      )
+      const v = verdicts(events)
+      assert.equal(v['direct']?.[0], 'Failed', v['direct']?.[1])
+      assert.match(v['direct']?.[1] ?? '', /permission denied/)
+      const viaLink = events.filter((e) => e.type === 'probe.verdict' && e.name === 'via-link')
+      assert.ok(viaLink.length > 0, 'the probe behind the symlink ran')
+    } finally {
+      rmSync(root, { recursive: true, force: true })
     }
   }
 )

@@ -3,10 +3,10 @@
  * @module
  */
 import path from 'node:path'
-import { queryRows, sqlScalar } from '../../probes/sql/client.js'
+import { sqlScalar } from '../../probes/sql/client.js'
 import type { SqlDriver } from '../../probes/sql/client.js'
+import { queryRowsAs } from '../../probes/sql/query-as.js'
 import type { Launcher } from '../../system/exec-policy.js'
-import { assertReadableAs } from '../../system/read-as.js'
 
 export interface SqlSource {
   driver: SqlDriver
@@ -22,10 +22,8 @@ export async function readSqlSource(
 ): Promise<string[]> {
   const database =
     source.driver === 'sqlite' ? path.resolve(ctx.baseDir, source.database) : source.database
-  if (source.driver === 'sqlite') {
-    await assertReadableAs(ctx.launch, database, ctx.signal)
-  }
-  const rows = await queryRows(source.driver, database, source.query, {
+  // As the run user when commands run as another one: its rights, its unix-socket identity.
+  const rows = await queryRowsAs(ctx.launch, source.driver, database, source.query, {
     signal: ctx.signal,
     timeoutMs: ctx.timeoutMs,
     applicationName: 'ordeal-check',

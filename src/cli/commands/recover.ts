@@ -1,5 +1,6 @@
 import { findLeftovers, removeLeftover, type Leftover } from '../../engine/leftovers.js'
-import { stateDir } from '../../engine/ledger.js'
+import { runIdOfLedger, stateDir } from '../../engine/ledger.js'
+import { recoverLedger } from '../../engine/recover-ledger.js'
 import { pruneClaims } from '../../system/network/claims.js'
 import { ordealNetworkObjects } from '../../system/network/stray.js'
 import { appendToJournalFile, recoveredEvent } from '../../engine/startup-recovery.js'
@@ -50,10 +51,50 @@ export async function recoverCommand(options: RecoverOptions = {}): Promise<numb
         : `skipped: ${leftover.description}\n`
     )
   }
-  // Ledger entries first, one by one, newest first within a ledger; a worker one of them ends
-  // is 'gone' by the time the sweep reaches it.
-  for (const leftover of leftovers.filter((l) => l.kind === 'ledger-entry')) {
-    report(leftover, (await Promise.allSettled([removeLeftover(leftover, by)]))[0]!)
+  // Ledger entries first, newest first within a ledger; a worker one of them ends is 'gone' by
+  // the time the sweep reaches it. A dead run's ledger is undone whole under its run lock, from
+  // its entries as read under that lock (recover-ledger.ts): a concurrent recovery (another
+  // `ordeal recover`, a start-up recovery) then never undoes an entry twice.
+  const deadLedgers = new Set<string>()
+  for (const leftover of leftovers) {
+    if (leftover.kind !== 'ledger-entry') {
+      continue
+    }
+    if (leftover.live) {
+      report(leftover, (await Promise.allSettled([removeLeftover(leftover, by)]))[0]!)
+      continue
+    }
+    if (deadLedgers.has(leftover.ledgerFile)) {
+      continue
+    }
+    deadLedgers.add(leftover.ledgerFile)
+    const outcome = await recoverLedger(leftover.ledgerFile, {
+      by,
+      reason: 'its run is gone',
+      onUndo: (entry, error) => {
+        const undoneOne: Leftover = {
+          kind: 'ledger-entry',
+          ledgerFile: leftover.ledgerFile,
+          entry,
+          description: `${entry.undo.label} (run ${entry.runId})`,
+          live: false,
+        }
+        report(
+          undoneOne,
+          error === undefined
+            ? { status: 'fulfilled', value: 'undone' }
+            : { status: 'rejected', reason: new Error(error) }
+        )
+      },
+    }).catch((error: unknown) => {
+      failed++
+      process.stderr.write(`could not recover ${leftover.ledgerFile}: ${String(error)}\n`)
+    })
+    if (outcome === 'held') {
+      process.stdout.write(
+        `skipped: run ${runIdOfLedger(leftover.ledgerFile)} (its run lock is held: it is in progress, or another recovery is undoing it)\n`
+      )
+    }
   }
   // Stray workers together: each gets a moment to exit by itself before it is killed.
   const workers = leftovers.filter((l) => l.kind === 'stress-worker')

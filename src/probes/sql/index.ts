@@ -15,9 +15,9 @@ import {
   failed,
   redactUrl,
 } from '../attempt.js'
-import { queryRows, sqlScalar } from './client.js'
+import { sqlScalar } from './client.js'
 import type { SqlRow } from './client.js'
-import { assertReadableAs } from '../../system/read-as.js'
+import { queryRowsAs } from './query-as.js'
 
 export const sqlProbe = defineProbe({
   type: 'sql',
@@ -42,10 +42,8 @@ export const sqlProbe = defineProbe({
     const signal = attemptSignal(ctx)
     let row: SqlRow | undefined
     try {
-      if (params.driver === 'sqlite') {
-        await assertReadableAs(ctx.launch, database, signal)
-      }
-      const rows = await queryRows(params.driver, database, sql, {
+      // As the run user when commands run as another one: its rights, its unix-socket identity.
+      const rows = await queryRowsAs(ctx.launch, params.driver, database, sql, {
         signal,
         timeoutMs: ctx.timeoutMs,
         applicationName: 'ordeal-probe',

@@ -15,6 +15,7 @@ import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
 import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
+import { recoverDiedRun } from './dead-run-recovery.js'
 import {
   disposeSpareRunProcess,
   prewarmRunProcess,
@@ -123,23 +124,31 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
             return // a run whose row could not be created has nothing to finish
           }
           if (!ended) {
-            // Died without its end (killed, out of memory): its watchdog rolls faults back; the
-            // journal says what happened, and the verdict is not a pass.
-            const reason = `the run process died (${how}); its watchdog rolls its faults back`
+            // Died without its end (killed, out of memory): its watchdog rolls faults back, or,
+            // when it died too, the server does once the run's lock is free (the server stays
+            // up: waiting for its next start would leave the faults in place). The journal says
+            // what happened, and the verdict is not a pass.
+            const reason = `the run process died (${how})`
             log(`run ${runId}: ${reason}`)
+            const recovered = await recoverDiedRun(runId, log).catch((error: unknown) => {
+              log(`run ${runId}: could not recover its ledger: ${String(error)}`)
+              return undefined
+            })
             const t = Date.now()
-            await recorder
-              .append(runId, [
-                {
-                  type: 'run.aborted',
-                  kind: abortedBy === undefined ? 'error' : 'signal',
-                  reason: abortedBy ?? reason,
-                  seq: lastSeq + 1,
-                  t,
-                },
-                { type: 'run.ended', seq: lastSeq + 2, t },
-              ])
-              .catch(() => undefined)
+            const events: JournalEvent[] = [
+              {
+                type: 'run.aborted',
+                kind: abortedBy === undefined ? 'error' : 'signal',
+                reason: abortedBy ?? reason,
+                seq: ++lastSeq,
+                t,
+              },
+            ]
+            if (recovered) {
+              events.push({ ...recovered, seq: ++lastSeq, t } as JournalEvent)
+            }
+            events.push({ type: 'run.ended', seq: ++lastSeq, t })
+            await recorder.append(runId, events).catch(() => undefined)
           }
           const summary = await recorder.finish(runId)
           log(`run ${runId} ended: ${summary.verdict ?? summary.status}`)

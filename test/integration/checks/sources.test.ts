@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import { chmodSync, chownSync, mkdirSync, symlinkSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -16,6 +17,7 @@ import { startMariadb } from '../../support/mariadb.js'
 import type { MariadbServer } from '../../support/mariadb.js'
 import { POSTGRES_PASSWORD, startPostgres } from '../../support/postgres.js'
 import type { PostgresServer } from '../../support/postgres.js'
+import { launcherThenRun, runUser, runUserLauncher } from '../../support/run-as.js'
 
 /** Beyond 2^53: a rounded number would name a different message. */
 const BIG_ID = '9007199254740993'
@@ -123,6 +125,77 @@ describe('delivered ids from a real SQLite file', () => {
     )
   })
 })
+
+describe(
+  'delivered ids read as the run user',
+  { skip: !runUser && 'needs root and the ordeal user' },
+  () => {
+    const secretValue = 'rOoT-oNlY-ids-93d0'
+    let dir: string
+    let own: string
+    before(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'ordeal-ids-as-'))
+      chmodSync(dir, 0o755)
+      const db = new Database(path.join(dir, 'shop.db'))
+      db.exec(`CREATE TABLE d (id); INSERT INTO d VALUES ('o-1'), (${BIG_ID}), (NULL), (42);`)
+      db.close()
+      chmodSync(path.join(dir, 'shop.db'), 0o644)
+      const hidden = new Database(path.join(dir, 'secret.db'))
+      hidden.exec(`CREATE TABLE d (id); INSERT INTO d VALUES ('${secretValue}');`)
+      hidden.close()
+      chmodSync(path.join(dir, 'secret.db'), 0o600)
+      await writeFile(path.join(dir, 'ids.txt'), 'a\nb\n', { mode: 0o644 })
+      await writeFile(path.join(dir, 'secret.txt'), secretValue, { mode: 0o600 })
+      own = path.join(dir, 'own')
+      mkdirSync(own)
+      chownSync(own, runUser!.uid, runUser!.gid)
+    })
+    after(() => rm(dir, { recursive: true, force: true }))
+
+    const sql = (database: string): DeliveredSourceInput => ({
+      sql: { driver: 'sqlite', database, query: 'SELECT id FROM d ORDER BY rowid' },
+    })
+
+    it('queries SQLite in a child process, bigints exactly', async () => {
+      const ids = await readDelivered(sql('shop.db'), {
+        baseDir: dir,
+        launch: runUserLauncher(runUser!),
+      })
+      assert.deepEqual(ids, ['o-1', BIG_ID, '42'])
+    })
+
+    it('is denied a root-only SQLite file or text file, showing nothing of it', async () => {
+      const launch = runUserLauncher(runUser!)
+      const a = await sourceError(
+        readDelivered(sql('secret.db'), { baseDir: dir, launch }),
+        /permission denied/
+      )
+      const b = await sourceError(
+        readDelivered({ file: 'secret.txt' }, { baseDir: dir, launch }),
+        /Permission denied/
+      )
+      assert.ok(!(a + b).includes(secretValue))
+    })
+
+    it('is not fooled by symlinks the run user swaps right after any check of its own', async () => {
+      for (const [name, good, bad, source] of [
+        ['ids.db', 'shop.db', 'secret.db', (l: string) => sql(l)],
+        ['ids.txt', 'ids.txt', 'secret.txt', (l: string): DeliveredSourceInput => ({ file: l })],
+      ] as const) {
+        const link = path.join(own, name)
+        symlinkSync(path.join(dir, good), link)
+        const launch = launcherThenRun(runUser!, `ln -sfn '${path.join(dir, bad)}' '${link}'`)
+        const first = await readDelivered(source(link), { baseDir: dir, launch })
+        assert.ok(first.length > 0 && !first.includes(secretValue), JSON.stringify(first))
+        const second = await sourceError(
+          readDelivered(source(link), { baseDir: dir, launch }),
+          /ermission denied/
+        )
+        assert.ok(!second.includes(secretValue))
+      }
+    })
+  }
+)
 
 describe('delivered ids from a real PostgreSQL 15 server', () => {
   let server: PostgresServer | undefined

@@ -1,6 +1,14 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+} from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -17,6 +25,7 @@ import type { MariadbServer } from '../../support/mariadb.js'
 import { POSTGRES_PASSWORD, startPostgres } from '../../support/postgres.js'
 import type { PostgresServer } from '../../support/postgres.js'
 import { probeBase, probeContext } from '../../support/probe-context.js'
+import { launcherThenRun, runUser, runUserLauncher } from '../../support/run-as.js'
 
 type Params = ProbeParamsOf<'sql'>
 type Driver = Params['driver']
@@ -160,6 +169,130 @@ describe('sql probe on a real SQLite file', () => {
   })
 })
 
+/** Pids of live query child processes (`query-child` in their command line). */
+function queryChildren(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('query-child')
+      } catch {
+        return false // ended meanwhile
+      }
+    })
+    .map(Number)
+}
+
+describe(
+  'sql probe as the run user (a child process)',
+  { skip: !runUser && 'needs root and the ordeal user' },
+  () => {
+    const secretValue = 'rOoT-oNlY-4b1e'
+    let dir: string
+    let secret: string
+    let open: string
+    let own: string
+
+    before(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'ordeal-sqlas-'))
+      chmodSync(dir, 0o755)
+      const make = (file: string, value: string, mode: number) => {
+        const db = new Database(file)
+        db.exec(
+          `CREATE TABLE t (x TEXT, n INTEGER); INSERT INTO t VALUES ('${value}', 9007199254740993)`
+        )
+        db.close()
+        chmodSync(file, mode)
+      }
+      secret = path.join(dir, 'secret.db')
+      make(secret, secretValue, 0o600)
+      open = path.join(dir, 'open.db')
+      make(open, 'open-value', 0o644)
+      // A folder of the run user's, where it can plant and swap symlinks.
+      own = path.join(dir, 'own')
+      mkdirSync(own)
+      chownSync(own, runUser!.uid, runUser!.gid)
+    })
+    after(() => rm(dir, { recursive: true, force: true }))
+
+    const text = (value: string) => ({ type: 'string', criteria: 'equal', value }) as const
+    const asUser = (options: Parameters<typeof probeContext>[0] = {}) => ({
+      ...probeContext(options),
+      launch: runUserLauncher(runUser!),
+    })
+
+    it('reads what the run user may read, and compares as in process', async () => {
+      const result = await sqlProbe.check(
+        probe('sqlite', open, 'SELECT x FROM t', text('open-value')),
+        asUser()
+      )
+      assert.deepEqual(result, {
+        passed: true,
+        message: '"open-value" equal "open-value"',
+        value: 'open-value',
+      })
+      const big = await sqlProbe.check(probe('sqlite', open, 'SELECT n FROM t'), asUser())
+      assert.equal(big.value, 9007199254740992, 'the same rounding as in process')
+    })
+
+    it('fails with permission denied on a root-only file, showing nothing of it', async () => {
+      const result = await sqlProbe.check(
+        probe('sqlite', secret, 'SELECT x FROM t', text('x')),
+        asUser()
+      )
+      assert.equal(result.passed, false)
+      assert.match(result.message, /^sqlite: EACCES: permission denied/)
+      assert.ok(!JSON.stringify(result).includes(secretValue))
+    })
+
+    it('is not fooled by a symlink the run user swaps right after any check of its own', async () => {
+      const link = path.join(own, 'link.db')
+      symlinkSync(open, link)
+      // Each launched command is followed, as the run user, by a swap to the root-only file: a
+      // check (`test -r`) followed by a read as root would read the secret.
+      const launch = launcherThenRun(runUser!, `ln -sfn '${secret}' '${link}'`)
+      const first = await sqlProbe.check(
+        probe('sqlite', link, 'SELECT x FROM t', text('open-value')),
+        {
+          ...probeContext(),
+          launch,
+        }
+      )
+      assert.equal(first.passed, true, first.message)
+      const second = await sqlProbe.check(probe('sqlite', link, 'SELECT x FROM t', text('x')), {
+        ...probeContext(),
+        launch,
+      })
+      assert.match(second.message, /permission denied/)
+      assert.ok(!JSON.stringify([first, second]).includes(secretValue))
+    })
+
+    it('kills the query process when the attempt is aborted', async () => {
+      const controller = new AbortController()
+      // A recursive CTE that never ends keeps the child busy; the abort must end it at once.
+      const pending = sqlProbe.check(
+        probe(
+          'sqlite',
+          open,
+          'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) SELECT max(i) FROM c'
+        ),
+        { ...asUser({ signal: controller.signal, timeoutMs: 60_000 }) }
+      )
+      setTimeout(() => controller.abort(new Error('stop')), 300)
+      const started = Date.now()
+      const result = await pending
+      assert.equal(result.passed, false)
+      assert.ok(Date.now() - started < 5000, 'ended promptly')
+      // No query process is left running as the run user.
+      const left = await eventually(
+        async () => queryChildren(),
+        (pids) => pids.length === 0
+      )
+      assert.deepEqual(left, [])
+    })
+  }
+)
+
 describe('sql probe on a real PostgreSQL 15 server', () => {
   let server: PostgresServer | undefined
   let admin: pg.Client
@@ -272,6 +405,29 @@ describe('sql probe on a real PostgreSQL 15 server', () => {
     assert.match(refused.message, /^postgres: .*ECONNREFUSED/)
   })
 
+  it(
+    'queries as the run user in a child process, timeout included',
+    { skip: !runUser && 'needs root' },
+    async () => {
+      const launch = runUserLauncher(runUser!)
+      const count = await sqlProbe.check(
+        probe('postgres', url(), 'SELECT count(*) FROM orders', atLeast(3)),
+        {
+          ...probeContext(),
+          launch,
+        }
+      )
+      assert.equal(count.passed, true, count.message)
+      const started = Date.now()
+      const slow = await sqlProbe.check(probe('postgres', url(), 'SELECT 1 FROM pg_sleep(10)'), {
+        ...probeContext({ timeoutMs: 300 }),
+        launch,
+      })
+      assert.equal(slow.passed, false)
+      assert.ok(Date.now() - started < 3000, `took ${Date.now() - started}ms`)
+    }
+  )
+
   it('honours the timeout on a slow query', async () => {
     const started = Date.now()
     const result = await sqlProbe.check(
@@ -315,6 +471,17 @@ describe('sql probe on a real MariaDB server (mysql driver)', () => {
   })
 
   const url = () => server!.url
+
+  it('queries as the run user in a child process', { skip: !runUser && 'needs root' }, async () => {
+    const count = await sqlProbe.check(
+      probe('mysql', url(), 'SELECT COUNT(*) FROM orders', atLeast(3)),
+      {
+        ...probeContext(),
+        launch: runUserLauncher(runUser!),
+      }
+    )
+    assert.deepEqual(count, { passed: true, message: '3 >= 3', value: 3 })
+  })
 
   it('compares a scalar', async () => {
     const count = await sqlProbe.check(
