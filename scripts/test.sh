@@ -6,6 +6,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# The Chaos Center tests run experiments' commands as the unprivileged user `ordeal`, which must
+# reach this checkout (dist/, examples/). A clone inside a `mktemp -d` dir (0700) is out of its
+# reach: give the ancestors that lack it o+x (enter only, no listing), and say so.
+if [ "$(id -u)" = 0 ] && getent passwd ordeal >/dev/null; then
+  dir=$PWD
+  while [ "$dir" != / ]; do
+    if [ -z "$(find "$dir" -maxdepth 0 -perm -o+x)" ]; then
+      chmod o+x "$dir" && echo "test.sh: chmod o+x $dir (the ordeal run user must reach the checkout)" >&2
+    fi
+    dir=$(dirname "$dir")
+  done
+fi
 npm run typecheck --silent
 npm run lint --silent
 npm run build --silent

@@ -5,6 +5,7 @@
  * graceful stop (runs aborted, faults rolled back), 2 for bad flags, 3 when it cannot start.
  * @module
  */
+import { spawnSync } from 'node:child_process'
 import { statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,6 +14,8 @@ import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
+import { packageRoot } from '../../server/package-root.js'
+import { dropTo } from '../../system/exec-policy.js'
 import { lookupUser, type RunUser } from '../../system/run-user.js'
 
 export interface ServerCommandOptions {
@@ -105,6 +108,12 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   )
   log(`store: ${databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir}`)
   log(`experiments' commands run as ${runAs.name} (uid ${runAs.uid}), scrubbed environment`)
+  if (!readableAs(runAs, path.join(packageRoot(), 'package.json'))) {
+    log(
+      `warning: ${runAs.name} cannot read ordeal's installation (${packageRoot()}): runs that ` +
+        'start its examples or sql probes will fail; install it where every user can read it'
+    )
+  }
   if (runAs.uid !== 0 && runAs.uid === process.getuid?.()) {
     log(
       `warning: the server runs as ${runAs.name} too, so experiments' commands can reach its ` +
@@ -187,4 +196,10 @@ export function resolveRunAs(asked: string | undefined): RunUser | string {
     return `--run-as '${name}': only root can run commands as another user (the server runs as uid ${uid})`
   }
   return user
+}
+
+/** Whether `user` can read `file` (asked as that user: its groups and every directory on the way). */
+function readableAs(user: RunUser, file: string): boolean {
+  const [command, ...args] = dropTo(user, ['test', '-r', file])
+  return spawnSync(command!, args, { stdio: 'ignore' }).status === 0
 }
