@@ -218,7 +218,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const systemDeadline = ctx.systemDeadline
-  if ('unavailable' in ctx.cgroup) {
+  // Said only when it matters: a run that launches nothing has no process to outlive it.
+  if ('unavailable' in ctx.cgroup && experiment.system.services.length > 0) {
     journal.emit({ type: 'run.warning', message: ctx.cgroup.unavailable })
   }
   const network = new LocalNetwork(experiment.system, {
