@@ -70,6 +70,11 @@ async function startPausing(
   const m = await runner.waitFor(/process-pause injected on sleeper-0 \(pid (\d+)\)/)
   const pid = Number(m[1])
   await until(() => state(pid) === 'T', 2000)
+  // The terminal line can come before the journal file's write lands (a loaded machine).
+  await until(
+    () => existsSync(journal) && readFileSync(journal, 'utf8').includes('"fault.injected"'),
+    10_000
+  )
   return { runner, pid, json, journal, stateDir }
 }
 
