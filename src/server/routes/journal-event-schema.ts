@@ -7,9 +7,7 @@
  * @module
  */
 import { z } from 'zod'
-
-/** PostgreSQL stores seq as `int`. */
-const MAX_SEQ = 2 ** 31 - 1
+import { MAX_SEQ } from '../store/contract.js'
 
 const id = z.string().min(1).max(500)
 const text = z.string().max(64 * 1024)
