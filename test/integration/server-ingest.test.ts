@@ -152,6 +152,44 @@ test('a run.started without plan is refused whole (400), storing and publishing 
   assert.match(metrics, /^ordeal_probe_passed\{experiment="no-plan",probe="up"\} 1$/m)
 })
 
+test('probe, step and fault names with control or bidi characters are refused whole (400)', async () => {
+  const runId = await record('unsafe-names')
+  const events = journalOf(passingRun(runId, 'unsafe-names'))
+  const started = events[0] as Extract<JournalEvent, { type: 'run.started' }>
+  const step = started.plan[0]!
+  const cases: [JournalEvent[], RegExp][] = [
+    [
+      [
+        {
+          ...started,
+          plan: [{ ...step, probes: [{ ...step.probes[0]!, name: 'up\u202Egnp.exe' }] }],
+        },
+      ],
+      /body\.events\[0\]\.plan\[0\]\.probes\[0\]\.name: must not contain control/,
+    ],
+    [
+      [{ ...started, plan: [{ ...step, name: 'kill\nERROR forged log line' }] }],
+      /body\.events\[0\]\.plan\[0\]\.name: must not contain control/,
+    ],
+    [
+      [...events.slice(0, 2), { ...events[2]!, faultId: 'kill\u001b[31m' } as JournalEvent],
+      /body\.events\[2\]\.faultId: must not contain control/,
+    ],
+    [
+      events.map((e) => (e.type === 'probe.verdict' ? { ...e, name: 'up\u0085' } : e)),
+      /body\.events\[5\]\.name: must not contain control/,
+    ],
+  ]
+  for (const [batch, field] of cases) {
+    const bad = await post(runId, batch)
+    assert.equal(bad.status, 400, bad.text)
+    assert.match(bad.text, field)
+  }
+  assert.equal(await eventCount(runId), 0)
+  assert.equal((await post(runId, events)).status, 200)
+  assert.equal(await eventCount(runId), events.length)
+})
+
 test('/metrics labels only the probes of the run plan and forgets the run at its end', async () => {
   const runId = await record('cardinality')
   const [started] = journalOf(passingRun(runId, 'cardinality'))
