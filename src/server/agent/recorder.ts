@@ -518,7 +518,7 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     }
     return ended
   }
-  const sweeper = setInterval(() => void sweepIdle(), Math.min(idleMs / 4, 60_000))
+  const sweeper = setInterval(() => void sweepIdle(), Math.max(1000, Math.min(idleMs / 4, 60_000)))
   sweeper.unref()
 
   return {
