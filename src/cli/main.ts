@@ -138,6 +138,11 @@ program
     "users/groups a service's user:/group: may name (comma list, repeatable; never root unless --run-as root)",
     (value: string, previous: string[] = []) => [...previous, value]
   )
+  .option(
+    '--record-idle-timeout <duration>',
+    'a run recorded by `ordeal run --server` that sends nothing for this long is interrupted',
+    '10m'
+  )
   .action(
     async (options: {
       host: string
@@ -148,6 +153,7 @@ program
       trustProxy?: string
       runAs?: string
       allowServiceUser?: string[]
+      recordIdleTimeout?: string
     }) => exit(await serverCommand(options))
   )
 

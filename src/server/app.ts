@@ -159,6 +159,9 @@ export function buildApp(
     if (reply.sent || reply.raw.headersSent) {
       return reply
     }
+    if (error instanceof HttpError && error.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(error.retryAfterSeconds))
+    }
     return reply.code(status).type('application/json; charset=utf-8').send(body)
   })
 

@@ -37,6 +37,11 @@ export interface Recorder {
    */
   append(runId: string, events: readonly JournalEvent[]): Promise<void>
   /**
+   * A recorded run was registered: from now on it is ended `interrupted` if nothing arrives
+   * for the idle timeout (an abandoned recording must not stay `running` forever).
+   */
+  watch(runId: string, experimentName: string): void
+  /**
    * The seq up to which live viewers have every stored event: each was published on the bus,
    * in seq order. Events stored past a gap are held back until it is filled, so a backlog read
    * from the store must stop here (`EventQuery.until`) for `after=` to mean "have everything

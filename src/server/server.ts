@@ -42,6 +42,10 @@ export interface ServerOptions {
   runAs?: RunUser
   /** Users/groups a service's `user:`/`group:` may name (`--allow-service-user`). @default [] */
   serviceUsers?: readonly string[]
+  /** A recorded run that sends nothing for this long is interrupted (default 10 min). */
+  recordIdleMs?: number
+  /** Events held past gaps over all recorded runs before out-of-order batches get 503. */
+  maxHeldEvents?: number
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
 }
@@ -96,7 +100,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serviceUsers: options.serviceUsers ?? [],
     }
     const deps = { store, bus, metrics, exec, log }
-    const recorder = createRecorder(deps)
+    const recorder = createRecorder({
+      ...deps,
+      ...(options.recordIdleMs !== undefined ? { idleMs: options.recordIdleMs } : {}),
+      ...(options.maxHeldEvents !== undefined ? { maxHeld: options.maxHeldEvents } : {}),
+    })
     // One recorder for both paths: ending a run (finish or abort) frees its state in one place.
     const agent = createAgent({ ...deps, recorder })
     const ctx: ServerContext = {

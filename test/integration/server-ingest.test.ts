@@ -6,7 +6,12 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import {
+  apiFetch,
+  createUserWithToken,
+  startChaosCenter,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
 import { openStream, type SseReader } from '../support/sse.js'
 import { journalOf, passingRun, runStarted } from '../support/journal-fixtures.js'
 import { killWebExperiment } from '../support/web-experiment.js'
@@ -150,6 +155,76 @@ test('a run.started without plan is refused whole (400), storing and publishing 
   await stream.cancel()
   const metrics = await fetch(`${center.url}/metrics`).then((r) => r.text())
   assert.match(metrics, /^ordeal_probe_passed\{experiment="no-plan",probe="up"\} 1$/m)
+})
+
+test("only the run's recorder may feed or finish it (403); a resent seq with other content is 409", async () => {
+  const runId = await record('owned')
+  const events = journalOf(passingRun(runId, 'owned'))
+  const editor = await createUserWithToken(center, 'editor')
+  const asEditor = <T>(p: string, body: unknown) =>
+    apiFetch<T>(center.url, p, { token: editor.token, method: 'POST', body })
+  const yaml = killWebExperiment({ name: 'owned', faultDuration: '2s' })
+
+  const forged = events.map((e) => ({ ...e, t: e.t + 1 }))
+  const append = await asEditor(`/api/runs/${runId}/events`, { events: forged })
+  assert.equal(append.status, 403, append.text)
+  assert.match(append.text, /recorded by another user/)
+  const finish = await asEditor(`/api/runs/${runId}/finish`, {})
+  assert.equal(finish.status, 403, finish.text)
+  const register = await asEditor('/api/runs/record', { yaml, runId })
+  assert.equal(register.status, 403, register.text)
+  assert.equal(await eventCount(runId), 0)
+
+  assert.equal((await post(runId, events.slice(0, 4))).status, 200)
+  // The same seqs again, one of them changed: refused whole, the stored copy stays.
+  const changed = await post(runId, [events[2]!, { ...events[3]!, t: 1 } as JournalEvent])
+  assert.equal(changed.status, 409, changed.text)
+  assert.match(changed.text, /seq 3 was already sent with different content/)
+  const page = await api<EventPage>(`/api/runs/${runId}/events?limit=10`)
+  assert.deepEqual(page.json.events[3], events[3])
+  // Sent again unchanged (a retry after a lost answer): still 200.
+  assert.equal((await post(runId, events)).status, 200)
+  const finished = await api<RunSummary>(`/api/runs/${runId}/finish`, { method: 'POST', body: {} })
+  assert.equal(finished.status, 200, finished.text)
+  assert.equal(finished.json.verdict, 'pass')
+})
+
+test('probe, step and fault names with control or bidi characters are refused whole (400)', async () => {
+  const runId = await record('unsafe-names')
+  const events = journalOf(passingRun(runId, 'unsafe-names'))
+  const started = events[0] as Extract<JournalEvent, { type: 'run.started' }>
+  const step = started.plan[0]!
+  const cases: [JournalEvent[], RegExp][] = [
+    [
+      [
+        {
+          ...started,
+          plan: [{ ...step, probes: [{ ...step.probes[0]!, name: 'up\u202Egnp.exe' }] }],
+        },
+      ],
+      /body\.events\[0\]\.plan\[0\]\.probes\[0\]\.name: must not contain control/,
+    ],
+    [
+      [{ ...started, plan: [{ ...step, name: 'kill\nERROR forged log line' }] }],
+      /body\.events\[0\]\.plan\[0\]\.name: must not contain control/,
+    ],
+    [
+      [...events.slice(0, 2), { ...events[2]!, faultId: 'kill\u001b[31m' } as JournalEvent],
+      /body\.events\[2\]\.faultId: must not contain control/,
+    ],
+    [
+      events.map((e) => (e.type === 'probe.verdict' ? { ...e, name: 'up\u0085' } : e)),
+      /body\.events\[5\]\.name: must not contain control/,
+    ],
+  ]
+  for (const [batch, field] of cases) {
+    const bad = await post(runId, batch)
+    assert.equal(bad.status, 400, bad.text)
+    assert.match(bad.text, field)
+  }
+  assert.equal(await eventCount(runId), 0)
+  assert.equal((await post(runId, events)).status, 200)
+  assert.equal(await eventCount(runId), events.length)
 })
 
 test('/metrics labels only the probes of the run plan and forgets the run at its end', async () => {

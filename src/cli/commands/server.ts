@@ -16,6 +16,7 @@ import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
 import { dropTo } from '../../system/exec-policy.js'
+import { parseDuration } from '../../shared/duration.js'
 import { lookupUser, type RunUser } from '../../system/run-user.js'
 
 export interface ServerCommandOptions {
@@ -30,6 +31,8 @@ export interface ServerCommandOptions {
   runAs?: string
   /** `--allow-service-user`: names a service's `user:`/`group:` may take. */
   allowServiceUser?: string[]
+  /** `--record-idle-timeout`: a silent recorded run is interrupted after this long. */
+  recordIdleTimeout?: string
 }
 
 export function defaultDataDir(): string {
@@ -49,6 +52,17 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   const rateLimits = options.rateLimit !== undefined ? parseRateLimits(options.rateLimit) : {}
   if (typeof rateLimits === 'string') {
     process.stderr.write(`ordeal server: --rate-limit: ${rateLimits}\n`)
+    return EXIT_USAGE
+  }
+  const recordIdleMs =
+    options.recordIdleTimeout !== undefined ? parseDuration(options.recordIdleTimeout) : undefined
+  if (
+    options.recordIdleTimeout !== undefined &&
+    !(recordIdleMs !== undefined && recordIdleMs > 0)
+  ) {
+    process.stderr.write(
+      `ordeal server: --record-idle-timeout '${options.recordIdleTimeout}' must be a duration like 10m\n`
+    )
     return EXIT_USAGE
   }
   const databaseUrl = process.env['DATABASE_URL'] || undefined
@@ -93,6 +107,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       serviceUsers: (options.allowServiceUser ?? []).flatMap((list) =>
         list.split(',').filter((name) => name !== '')
       ),
+      ...(recordIdleMs !== undefined ? { recordIdleMs } : {}),
       onLog: log,
     })
   } catch (error) {

@@ -8,7 +8,7 @@ import type { Agent, Recorder, RunBus, ServerMetrics } from '../context.js'
 import type { Store } from '../store/contract.js'
 import type { ExecPolicy } from '../../system/exec-policy.js'
 import { createEmbeddedAgent } from './agent.js'
-import { createRecorder as recorder, type RunRecorder } from './recorder.js'
+import { createRecorder as recorder, type RecorderDeps, type RunRecorder } from './recorder.js'
 
 export { createRunBus } from './run-bus.js'
 
@@ -21,7 +21,9 @@ export interface AgentDeps {
   log(line: string): void
 }
 
-export function createRecorder(deps: AgentDeps): RunRecorder {
+export function createRecorder(
+  deps: AgentDeps & Pick<RecorderDeps, 'idleMs' | 'maxHeld'>
+): RunRecorder {
   return recorder(deps)
 }
 

@@ -7,7 +7,7 @@ import { openStore } from '../store/open.js'
 import type { EventQuery, Store } from '../store/contract.js'
 import type { JournalEvent, StreamMessage } from '../../shared/api.js'
 import { createRunBus } from './run-bus.js'
-import { createRecorder, MAX_AHEAD } from './recorder.js'
+import { createRecorder, MAX_AHEAD, type RecorderDeps } from './recorder.js'
 import { createServerMetrics } from '../metrics/metrics.js'
 import { journalOf, passingRun } from '../../../test/support/journal-fixtures.js'
 
@@ -61,7 +61,10 @@ function instrumented(fails = 0) {
 const statusOf = (error: unknown) => (error as { status?: number }).status
 
 /** A fresh experiment and running run, with a recorder wired to a bus and metrics. */
-async function setup(recorderStore: Store = store) {
+async function setup(
+  recorderStore: Store = store,
+  options: Pick<RecorderDeps, 'maxHeld' | 'idleMs' | 'now'> = {}
+) {
   n++
   const name = `exp-${n}`
   const now = new Date().toISOString()
@@ -90,6 +93,7 @@ async function setup(recorderStore: Store = store) {
     bus,
     metrics,
     log: (l) => logs.push(l),
+    ...options,
   })
   const messages: StreamMessage[] = []
   bus.subscribe(runId, (m) => messages.push(m))
@@ -312,4 +316,101 @@ test('a batch too far past the first missing seq is refused whole (503), storing
   assert.equal(await store.countEvents(runId), 0)
   await recorder.append(runId, [near])
   assert.equal(await store.countEvents(runId), 1)
+})
+
+/** A run created in the store besides the one `setup` made (same experiment). */
+async function anotherRun(runId: string, like: string) {
+  const run = await store.getRunSummary(like)
+  await store.createRun({
+    id: runId,
+    experimentId: run!.experimentId,
+    experimentVersion: 1,
+    source: 'cli',
+    startedBy: 'u1',
+    startedAt: new Date().toISOString(),
+  })
+}
+
+const notes = (from: number, to: number) =>
+  Array.from({ length: to - from }, (_, i) => ({
+    seq: from + i,
+    t: 0,
+    type: 'note',
+  })) as unknown as JournalEvent[]
+
+test('events held past gaps are capped over all runs (503 + Retry-After); in-order batches flow', async () => {
+  const { runId, recorder } = await setup(store, { maxHeld: 100 })
+  const other = `${runId}-b`
+  await anotherRun(other, runId)
+  // 60 past a gap in each run: the second run's batch would take the total past 100.
+  await recorder.append(runId, notes(10, 70))
+  const refused = await recorder.append(other, notes(10, 70)).catch((e: unknown) => e)
+  assert.equal(statusOf(refused), 503)
+  assert.equal((refused as { retryAfterSeconds?: number }).retryAfterSeconds, 2)
+  assert.match(String((refused as Error).message), /missing events from seq 0 first/)
+  assert.equal(await store.countEvents(other), 0)
+  // In order, the other run still gets through, and so does the batch that fills the gap.
+  await recorder.append(other, notes(0, 80))
+  await recorder.append(runId, notes(0, 10))
+  assert.equal(recorder.releasedSeq(runId), 69)
+  // The gap filled frees the room: the refused batch now goes.
+  await recorder.append(other, notes(90, 120))
+  assert.equal(await store.countEvents(other), 110)
+})
+
+test('the same seq with other content is refused (409), whether buffered, held or stored', async () => {
+  const { name, runId, recorder } = await setup()
+  const events = journalOf(passingRun(runId, name))
+  await recorder.append(runId, events.slice(0, 3))
+  const forged = (e: JournalEvent) => ({ ...e, t: e.t + 1 }) as JournalEvent
+  // Stored and released: read back from the store.
+  const stored = await recorder.append(runId, [forged(events[1]!)]).catch((e: unknown) => e)
+  assert.equal(statusOf(stored), 409)
+  assert.match(String((stored as Error).message), /seq 1 was already sent with different content/)
+  // Held past a gap (seq 3 missing).
+  await recorder.append(runId, events.slice(4, 6))
+  assert.equal(statusOf(await recorder.append(runId, [forged(events[5]!)]).catch((e) => e)), 409)
+  // Twice in one batch.
+  assert.equal(
+    statusOf(await recorder.append(runId, [events[3]!, forged(events[3]!)]).catch((e) => e)),
+    409
+  )
+  // Sent again identically (keys in another order): acknowledged, stored once.
+  const reordered = Object.fromEntries(Object.entries(events[1]!).reverse()) as JournalEvent
+  await recorder.append(runId, [reordered, events[3]!, events[5]!])
+  assert.equal(await store.countEvents(runId), 6)
+  const [kept] = await store.listEvents(runId, { after: 0, limit: 1 })
+  assert.deepEqual(kept, events[1])
+})
+
+test('a recorded run idle for the timeout is interrupted and its state freed; an active one is not', async () => {
+  let clock = 1_000_000
+  const { name, runId, recorder, messages } = await setup(store, {
+    idleMs: 60_000,
+    now: () => clock,
+  })
+  const active = `${runId}-active`
+  await anotherRun(active, runId)
+  const registered = `${runId}-silent`
+  await anotherRun(registered, runId)
+  const events = journalOf(passingRun(runId, name))
+  await recorder.append(runId, events.slice(0, 2))
+  // Registered, never sent anything: watched from registration.
+  recorder.watch(registered, name)
+  clock += 30_000
+  await recorder.append(active, journalOf(passingRun(active, name)).slice(0, 1))
+  assert.deepEqual(await recorder.sweepIdle(), [])
+  clock += 30_000
+  assert.deepEqual((await recorder.sweepIdle()).sort(), [registered, runId].sort())
+  for (const id of [runId, registered]) {
+    const run = await store.getRunSummary(id)
+    assert.equal(run?.status, 'interrupted')
+    assert.match(run?.reason ?? '', /no events for 60 s/)
+  }
+  assert.equal((await store.getRunSummary(active))?.status, 'running')
+  assert.equal(messages.at(-1)?.event, 'status')
+  // Its state is gone: a late batch is refused, not stored.
+  assert.equal(statusOf(await recorder.append(runId, events.slice(2)).catch((e) => e)), 409)
+  assert.equal(recorder.releasedSeq(runId), Number.POSITIVE_INFINITY)
+  await recorder.flushAll()
 })

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Recorder, RunBus, ServerMetrics } from '../context.js'
+import { isDeepStrictEqual } from 'node:util'
 import type { RunEnd, Store } from '../store/contract.js'
 import type { JournalEvent, Run, RunSummary } from '../../shared/api.js'
 import { deriveResult } from '../../engine/result.js'
@@ -27,13 +28,25 @@ export interface RecorderDeps {
   log(line: string): void
   /** How long events wait to be batched (default 100 ms); tests shorten it. */
   flushMs?: number
+  /**
+   * Events accepted but not yet released, over all runs (held past a gap, or waiting to be
+   * written), past which a batch that would add to those held past a gap is refused (503,
+   * Retry-After); batches that continue a run in order still flow. Default MAX_HELD.
+   */
+  maxHeld?: number
+  /** A recorded run that receives nothing for this long is ended interrupted. Default IDLE_MS. */
+  idleMs?: number
+  /** The clock of the idle timeout (tests inject one and call `sweepIdle`). */
+  now?: () => number
 }
 
 /** The agent also tells the recorder the experiment name upfront (no store read per run). */
 export interface RunRecorder extends Recorder {
   track(runId: string, experimentName: string): void
-  /** Stores what every run has buffered (shutdown: before the store closes). */
+  /** Stores what every run has buffered (shutdown: before the store closes); stops the sweep. */
   flushAll(): Promise<void>
+  /** Ends every recorded run idle for the idle timeout (a timer calls it); returns their ids. */
+  sweepIdle(): Promise<string[]>
 }
 
 const FLUSH_MS = 100
@@ -46,6 +59,15 @@ const READ_PAGE = 10_000
  * memory until it is filled; this bounds them (a client sends in order, a few batches apart).
  */
 export const MAX_AHEAD = 100_000
+/**
+ * The cap on events accepted but not released, over all runs (see RecorderDeps.maxHeld): with
+ * many recorded runs each holding up to MAX_AHEAD past a gap, memory had no bound (issue 12).
+ */
+export const MAX_HELD = 200_000
+/** Retry-After (seconds) of a batch refused for the global cap. */
+const HELD_RETRY_S = 2
+/** A recording that sends nothing for 10 minutes is taken as abandoned. */
+export const IDLE_MS = 10 * 60_000
 /** An agent run's failed write is retried after this long (nobody else will resend it). */
 const RETRY_MS = 1000
 /** Writes tried when a run ends before its buffered events are given up. */
@@ -76,6 +98,10 @@ interface RunState {
   tracked: boolean
   /** To be written by the next batch, by seq (an event sent twice is written once). */
   buffer: Map<number, JournalEvent>
+  /** The batch being written, by seq (not yet known stored). */
+  writing: Map<number, JournalEvent> | undefined
+  /** When the recorded run last got a call (the idle timeout counts from here). */
+  activeAt: number
   /** Settles when the buffered events are stored (or could not be). */
   next: Deferred
   timer: NodeJS.Timeout | undefined
@@ -99,9 +125,12 @@ export function summaryOf(run: Run | RunSummary): RunSummary {
 
 export function createRecorder(deps: RecorderDeps): RunRecorder {
   const { store, bus, metrics } = deps
+  const now = deps.now ?? Date.now
+  const maxHeld = deps.maxHeld ?? MAX_HELD
+  const idleMs = deps.idleMs ?? IDLE_MS
   const runs = new Map<string, RunState>()
 
-  const stateOf = (runId: string, experimentName?: string): RunState => {
+  const stateOf = (runId: string, experimentName?: string, tracked = false): RunState => {
     let state = runs.get(runId)
     if (!state) {
       // Untracked (a recorded run): the store says whether it may still take events. A run
@@ -121,8 +150,10 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
             })
       const created: RunState = {
         experiment,
-        tracked: experimentName !== undefined,
+        tracked,
         buffer: new Map(),
+        writing: undefined,
+        activeAt: now(),
         next: deferred(),
         timer: undefined,
         flushing: undefined,
@@ -191,6 +222,7 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
   const writeBatch = async (runId: string, state: RunState) => {
     const batch = [...state.buffer.values()].sort((a, b) => a.seq - b.seq)
     const waiters = state.next
+    state.writing = state.buffer
     state.buffer = new Map()
     state.next = deferred()
     try {
@@ -218,6 +250,8 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
         }
       }
       waiters.reject(unavailable(runId))
+    } finally {
+      state.writing = undefined
     }
   }
 
@@ -330,50 +364,204 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     return summary
   }
 
-  return {
-    track(runId, experimentName) {
-      stateOf(runId, experimentName)
-    },
-    append(runId, events) {
-      const state = stateOf(runId)
-      if (state.ended) {
-        return Promise.reject(new HttpError(409, 'conflict', `run ${runId} has ended`))
+  /** Events accepted and not yet released, over all runs: what the global cap bounds. */
+  const heldTotal = () => {
+    let total = 0
+    for (const state of runs.values()) {
+      total += state.window.held + state.buffer.size + (state.writing?.size ?? 0)
+    }
+    return total
+  }
+
+  /**
+   * How many of these new events would wait past a gap: those beyond where the run's seqs,
+   * counting this batch, stop being contiguous. Only worked out near the cap (it walks seqs).
+   */
+  const aheadOf = (state: RunState, fresh: Map<number, JournalEvent>) => {
+    const last = Math.max(...fresh.keys())
+    let next = state.window.released + 1
+    while (
+      next <= last &&
+      (fresh.has(next) ||
+        state.buffer.has(next) ||
+        state.writing?.has(next) === true ||
+        state.window.has(next))
+    ) {
+      next++
+    }
+    let ahead = 0
+    for (const seq of fresh.keys()) {
+      if (seq >= next) {
+        ahead++
       }
-      const limit = state.window.released + MAX_AHEAD
-      const far = events.find((event) => event.seq > limit)
-      if (far) {
-        // Refused whole, before anything is buffered: the client sends the missing ones first.
-        return Promise.reject(tooFarAhead(runId, state.window.released + 1, far.seq))
+    }
+    return ahead
+  }
+
+  /**
+   * The same seq sent again must carry the same event: the first copy stored is the one kept,
+   * so a different one is refused (409), not acknowledged as if stored. Only seqs already known
+   * are compared; those released are read back from the store (a resend after a lost answer).
+   */
+  const conflictOf = async (
+    runId: string,
+    state: RunState,
+    sent: Map<number, JournalEvent>
+  ): Promise<number | undefined> => {
+    const released: number[] = []
+    for (const [seq, event] of sent) {
+      const known = state.buffer.get(seq) ?? state.writing?.get(seq) ?? state.window.heldEvent(seq)
+      if (known) {
+        if (!sameEvent(known, event)) {
+          return seq
+        }
+      } else if (seq <= state.window.released) {
+        released.push(seq)
       }
-      let unstored = false
-      for (const event of events) {
-        if (!state.window.has(event.seq)) {
-          unstored = true
-          // Also when a write holding it is in flight: that write may yet fail.
-          if (!state.buffer.has(event.seq)) {
-            state.buffer.set(event.seq, event)
-          }
+    }
+    released.sort((a, b) => a - b)
+    for (let i = 0; i < released.length;) {
+      // One read per contiguous range of seqs (a resent batch is one range).
+      let j = i
+      while (j + 1 < released.length && released[j + 1] === released[j]! + 1) {
+        j++
+      }
+      const from = released[i]!
+      const stored = await store.listEvents(runId, {
+        after: from - 1,
+        until: released[j],
+        limit: j - i + 1,
+      })
+      for (const event of stored) {
+        if (!sameEvent(event, sent.get(event.seq)!)) {
+          return event.seq
         }
       }
-      if (!unstored) {
-        // Every event is stored already (a retried batch whose answer was lost).
-        return Promise.resolve()
+      i = j + 1
+    }
+    return undefined
+  }
+
+  const append = async (runId: string, events: readonly JournalEvent[]): Promise<void> => {
+    const state = stateOf(runId)
+    state.activeAt = now()
+    if (state.ended) {
+      throw new HttpError(409, 'conflict', `run ${runId} has ended`)
+    }
+    const limit = state.window.released + MAX_AHEAD
+    const far = events.find((event) => event.seq > limit)
+    if (far) {
+      // Refused whole, before anything is buffered: the client sends the missing ones first.
+      throw tooFarAhead(runId, state.window.released + 1, far.seq)
+    }
+    const sent = new Map<number, JournalEvent>()
+    for (const event of events) {
+      const twice = sent.get(event.seq)
+      if (twice && !sameEvent(twice, event)) {
+        throw seqConflict(runId, event.seq)
       }
-      // The events of this call are written with the next batch (the buffer is never written
-      // partially), so its promise is this call's acknowledgement.
-      const stored = state.next.promise
-      schedule(runId, state)
-      return stored
+      sent.set(event.seq, event)
+    }
+    const known = [...sent.keys()].some(
+      (seq) => state.window.has(seq) || state.buffer.has(seq) || state.writing?.has(seq) === true
+    )
+    if (known) {
+      const conflict = await conflictOf(runId, state, sent)
+      if (conflict !== undefined) {
+        throw seqConflict(runId, conflict)
+      }
+      if (state.ended) {
+        throw new HttpError(409, 'conflict', `run ${runId} has ended`)
+      }
+    }
+    const fresh = new Map([...sent].filter(([seq]) => !state.window.has(seq)))
+    if (fresh.size === 0) {
+      // Every event is stored already (a retried batch whose answer was lost).
+      return
+    }
+    if (heldTotal() + fresh.size > maxHeld) {
+      const ahead = aheadOf(state, fresh)
+      if (ahead > 0 && heldTotal() + ahead > maxHeld) {
+        throw overHeldCap(runId, state.window.released + 1, maxHeld)
+      }
+    }
+    for (const [seq, event] of fresh) {
+      // Also when a write holding it is in flight: that write may yet fail.
+      if (!state.buffer.has(seq)) {
+        state.buffer.set(seq, event)
+      }
+    }
+    // The events of this call are written with the next batch (the buffer is never written
+    // partially), so its promise is this call's acknowledgement.
+    const stored = state.next.promise
+    schedule(runId, state)
+    return stored
+  }
+
+  const sweepIdle = async (): Promise<string[]> => {
+    const idle = [...runs].filter(
+      ([, state]) => !state.tracked && !state.ended && now() - state.activeAt >= idleMs
+    )
+    const ended: string[] = []
+    for (const [runId] of idle) {
+      try {
+        await end(
+          runId,
+          `no events for ${Math.round(idleMs / 1000)} s: the recording was abandoned`
+        )
+        deps.log(`run ${runId}: interrupted, no events for ${Math.round(idleMs / 1000)} s`)
+        ended.push(runId)
+      } catch (error) {
+        // Ended meanwhile (finished, aborted): nothing to interrupt.
+        deps.log(`run ${runId}: idle timeout: ${String(error)}`)
+      }
+    }
+    return ended
+  }
+  const sweeper = setInterval(() => void sweepIdle(), Math.max(1000, Math.min(idleMs / 4, 60_000)))
+  sweeper.unref()
+
+  return {
+    track(runId, experimentName) {
+      stateOf(runId, experimentName, true)
     },
+    watch(runId, experimentName) {
+      stateOf(runId, experimentName).activeAt = now()
+    },
+    append,
     releasedSeq(runId) {
       return runs.get(runId)?.window.released ?? Number.POSITIVE_INFINITY
     },
     finish: (runId) => end(runId),
     interrupt: (runId, reason) => end(runId, reason),
     async flushAll() {
+      clearInterval(sweeper)
       await Promise.all([...runs].map(([runId, state]) => drain(runId, state)))
     },
+    sweepIdle,
   }
+}
+
+/** Equal as stored: compared as JSON (what the store keeps), whatever the key order. */
+function sameEvent(a: JournalEvent, b: JournalEvent): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))
+}
+
+function seqConflict(runId: string, seq: number): HttpError {
+  return new HttpError(
+    409,
+    'conflict',
+    `run ${runId}: seq ${seq} was already sent with different content; the first copy is kept`
+  )
+}
+
+function overHeldCap(runId: string, missing: number, cap: number): HttpError {
+  return new HttpError(
+    503,
+    'unavailable',
+    `run ${runId}: the server holds ${cap} events past gaps over all runs; send the missing events from seq ${missing} first, then retry`,
+    HELD_RETRY_S
+  )
 }
 
 function tooFarAhead(runId: string, missing: number, seq: number): HttpError {

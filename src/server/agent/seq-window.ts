@@ -23,6 +23,11 @@ export class SeqWindow<T extends { seq: number }> {
     return this.#held.size
   }
 
+  /** The stored event held back by a gap with this seq (released ones are not kept). */
+  heldEvent(seq: number): T | undefined {
+    return this.#held.get(seq)
+  }
+
   /** True once the event with this seq is known stored (released or held). */
   has(seq: number): boolean {
     return seq <= this.#released || this.#held.has(seq)

@@ -70,7 +70,9 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly error: Exclude<ApiError['error'], 'internal'>,
-    message: string
+    message: string,
+    /** Sent as `Retry-After` (seconds): the client may retry the same request then. */
+    readonly retryAfterSeconds?: number
   ) {
     super(message)
   }

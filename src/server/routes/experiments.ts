@@ -24,8 +24,7 @@ import {
 } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
-
-const DEFAULT_VERSION_PAGE = 50
+import { DEFAULT_VERSION_LIMIT } from '../store/contract.js'
 
 export const experimentRoutes: RouteDef[] = [
   defineRoute({
@@ -161,7 +160,7 @@ export const experimentRoutes: RouteDef[] = [
       if (!(await ctx.store.getExperiment(params.id))) {
         throw notFound(`experiment '${params.id}'`)
       }
-      const limit = query.limit ?? DEFAULT_VERSION_PAGE
+      const limit = query.limit ?? DEFAULT_VERSION_LIMIT
       // One more than asked tells whether an older page exists, without a count.
       const rows = await ctx.store.listExperimentVersions(params.id, {
         limit: limit + 1,

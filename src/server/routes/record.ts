@@ -9,7 +9,7 @@ import { newId } from '../auth/secrets.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
-import type { Experiment, JournalEvent, User } from '../../shared/api.js'
+import type { Experiment, JournalEvent, RunSummary, User } from '../../shared/api.js'
 import { StoreConflictError, type Store } from '../store/contract.js'
 import { loadManifest, MANIFEST_FILE, manifestIssues } from '../api/manifest.js'
 import { experimentNameSchema } from '../api/names.js'
@@ -31,11 +31,13 @@ export const recordRoutes: RouteDef[] = [
     async handler({ body, ctx, caller }) {
       const existing = await ctx.store.getRunSummary(body.runId)
       if (existing) {
-        // A retried registration (its response was lost): same run, same answer.
+        // A retried registration (its response was lost): same run, same answer; but only to
+        // the user who registered it (the run id is the CLI's, anyone may send it).
+        ownedBy(existing, caller!.user)
         return existing
       }
       const experiment = await experimentFor(ctx.store, body.yaml, caller!.user)
-      return ctx.store.createRun({
+      const run = await ctx.store.createRun({
         id: body.runId,
         experimentId: experiment.id,
         experimentVersion: experiment.version,
@@ -43,6 +45,9 @@ export const recordRoutes: RouteDef[] = [
         startedBy: caller!.user.id,
         startedAt: new Date().toISOString(),
       })
+      // Interrupted if nothing arrives for the idle timeout: an abandoned recording ends.
+      ctx.recorder.watch(run.id, experiment.name)
+      return run
     },
   }),
   defineRoute({
@@ -54,8 +59,8 @@ export const recordRoutes: RouteDef[] = [
     summary: 'Append a batch of journal events to a recorded run (idempotent per seq)',
     params: idParams,
     body: eventsBody,
-    async handler({ params, body, ctx }) {
-      await recordedRun(ctx.store, params.id)
+    async handler({ params, body, ctx, caller }) {
+      await recordedRun(ctx.store, params.id, caller!.user)
       await ctx.recorder.append(params.id, body.events as unknown as JournalEvent[])
       return { accepted: body.events.length }
     },
@@ -68,7 +73,7 @@ export const recordRoutes: RouteDef[] = [
     summary: 'End a recorded run: the result is derived from its stored journal',
     params: idParams,
     response: runSummarySchema,
-    async handler({ params, ctx }) {
+    async handler({ params, ctx, caller }) {
       const run = await ctx.store.getRunSummary(params.id)
       if (!run) {
         throw notFound(`run ${params.id}`)
@@ -76,6 +81,7 @@ export const recordRoutes: RouteDef[] = [
       if (run.source !== 'cli') {
         throw new HttpError(409, 'conflict', `run ${run.id} is executed by the server`)
       }
+      ownedBy(run, caller!.user)
       if (run.status === 'finished') {
         // A retried finish (its response was lost): same run, same answer.
         return run
@@ -89,7 +95,7 @@ export const recordRoutes: RouteDef[] = [
   }),
 ]
 
-async function recordedRun(store: Store, id: string) {
+async function recordedRun(store: Store, id: string, caller: User) {
   const run = await store.getRunSummary(id)
   if (!run) {
     throw notFound(`run ${id}`)
@@ -97,10 +103,21 @@ async function recordedRun(store: Store, id: string) {
   if (run.source !== 'cli') {
     throw new HttpError(409, 'conflict', `run ${id} is executed by the server`)
   }
+  ownedBy(run, caller)
   if (run.status !== 'running') {
     throw new HttpError(409, 'conflict', `run ${id} has ended (${run.status})`)
   }
   return run
+}
+
+/**
+ * A recorded run is fed and ended only by the user who registered it: another editor could
+ * otherwise forge its events (the first copy of a seq is kept) or end it early (issue 12).
+ */
+function ownedBy(run: RunSummary, user: User): void {
+  if (run.startedBy !== user.id) {
+    throw new HttpError(403, 'forbidden', `run ${run.id} is recorded by another user`)
+  }
 }
 
 /**

@@ -95,8 +95,14 @@ export interface RunQuery {
   before?: string
 }
 
+/** The highest seq a store holds (PostgreSQL stores seq as `int`); the ingest schema's bound. */
+export const MAX_SEQ = 2 ** 31 - 1
+
+/** A page of experiment versions when the caller names no limit (store and route alike). */
+export const DEFAULT_VERSION_LIMIT = 50
+
 export interface VersionQuery {
-  /** Newest first; at most this many (default 50). */
+  /** Newest first; at most this many (default DEFAULT_VERSION_LIMIT). */
   limit?: number
   /** Only versions strictly older than this one (keyset pagination). */
   before?: number

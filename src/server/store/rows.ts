@@ -20,7 +20,7 @@ import type {
   User,
   Verdict,
 } from '../../shared/api.js'
-import type { TokenRecord } from './contract.js'
+import { MAX_SEQ, type TokenRecord } from './contract.js'
 
 export interface UserRow {
   id: string
@@ -226,10 +226,7 @@ export function toRun(row: RunResultRow): Run {
 export const RECENT_SCORES = 20
 /** `listRuns` and `listEvents` defaults (store contract). */
 export const DEFAULT_RUN_LIMIT = 50
-export const DEFAULT_VERSION_LIMIT = 50
 export const DEFAULT_EVENT_LIMIT = 500
-/** The highest seq a store holds (PostgreSQL's `int`): "to the end" for `EventQuery.until`. */
-export const MAX_SEQ = 2 ** 31 - 1
 /** `until` as a bound both dialects take as a parameter (Infinity is not an integer to them). */
 export const untilOf = (query: { until?: number }): number =>
   Math.min(query.until ?? MAX_SEQ, MAX_SEQ)

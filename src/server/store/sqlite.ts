@@ -19,7 +19,7 @@ import type {
   RunSummary,
   User,
 } from '../../shared/api.js'
-import { StoreConflictError } from './contract.js'
+import { DEFAULT_VERSION_LIMIT, StoreConflictError } from './contract.js'
 import type {
   EventQuery,
   EventText,
@@ -36,7 +36,6 @@ import type {
 import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
-  DEFAULT_VERSION_LIMIT,
   INTERRUPTED_REASON,
   untilOf,
   RECENT_SCORES,
