@@ -272,3 +272,37 @@ test('/metrics labels only the probes of the run plan and forgets the run at its
   assert.doesNotMatch(text, /ordeal_probe_passed\{experiment="cardinality"/)
   assert.match(text, /^ordeal_runs_total\{experiment="cardinality",verdict="\w+"\} 1$/m)
 })
+
+test('a recording that sends nothing for --record-idle-timeout is interrupted; later events get 409', async () => {
+  const idle = await startChaosCenter({ args: ['--record-idle-timeout', '1s'] })
+  try {
+    const call = <T>(p: string, options: { method?: string; body?: unknown } = {}) =>
+      apiFetch<T>(idle.url, p, { token: idle.ownerToken, ...options })
+    const runId = 'ingest-idle-1'
+    const yaml = killWebExperiment({ name: 'idle', faultDuration: '2s' })
+    const created = await call<RunSummary>('/api/runs/record', {
+      method: 'POST',
+      body: { yaml, runId },
+    })
+    assert.equal(created.status, 201, created.text)
+    const first = await call(`/api/runs/${runId}/events`, {
+      method: 'POST',
+      body: { events: journal(runId, 10) },
+    })
+    assert.equal(first.status, 200, first.text)
+    // The sweep runs every second; bounded so a server that never sweeps fails, not hangs.
+    let status = 'running'
+    for (const deadline = Date.now() + 15_000; status === 'running' && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 250))
+      status = (await call<Run>(`/api/runs/${runId}`)).json.status
+    }
+    assert.equal(status, 'interrupted')
+    const late = await call(`/api/runs/${runId}/events`, {
+      method: 'POST',
+      body: { events: [{ seq: 10, t: 10, type: 'note' }] },
+    })
+    assert.equal(late.status, 409, late.text)
+  } finally {
+    await idle.dispose()
+  }
+})
