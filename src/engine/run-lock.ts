@@ -69,14 +69,9 @@ export function createLockedLedger(ledgerFile: string): RunLock {
  * @returns the lock (its run is dead), 'held' (its run or watchdog is alive), or 'gone' (no file)
  */
 export function tryLockLedger(ledgerFile: string): RunLock | 'held' | 'gone' {
-  let fd: number
-  try {
-    fd = openSync(ledgerFile, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return 'gone'
-    }
-    throw error
+  const fd = openLedger(ledgerFile)
+  if (fd === 'gone') {
+    return 'gone'
   }
   try {
     if (flockNonBlocking(fd) === 'held') {
@@ -99,14 +94,9 @@ export async function lockLedgerWaiting(
   ledgerFile: string,
   timeoutMs: number
 ): Promise<RunLock | 'held' | 'gone'> {
-  let fd: number
-  try {
-    fd = openSync(ledgerFile, 'r')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      return 'gone'
-    }
-    throw error
+  const fd = openLedger(ledgerFile)
+  if (fd === 'gone') {
+    return 'gone'
   }
   const seconds = (Math.max(0, timeoutMs) / 1000).toFixed(3)
   const status = await new Promise<number | null>((resolve, reject) => {
@@ -167,4 +157,16 @@ function flockNonBlocking(fd: number): 'locked' | 'held' {
     return 'held'
   }
   throw new Error(`flock(1) exited ${r.status}: ${r.stderr.toString().trim()}`)
+}
+
+/** A descriptor on the ledger to lock, or 'gone' when it no longer exists. */
+function openLedger(ledgerFile: string): number | 'gone' {
+  try {
+    return openSync(ledgerFile, 'r')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return 'gone'
+    }
+    throw error
+  }
 }

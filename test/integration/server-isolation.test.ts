@@ -63,7 +63,8 @@ async function create(yaml: string) {
   })
 }
 
-async function runToEnd(yaml: string): Promise<{ run: RunSummary; events: JournalEvent[] }> {
+/** Saves `yaml` as an experiment and starts a run of it, as the editor. */
+async function start(yaml: string): Promise<RunSummary> {
   const created = await create(yaml)
   assert.equal(created.status, 201, created.text)
   const started = await apiFetch<RunSummary>(center.url, '/api/runs', {
@@ -72,8 +73,12 @@ async function runToEnd(yaml: string): Promise<{ run: RunSummary; events: Journa
     body: { experimentId: created.json.id },
   })
   assert.equal(started.status, 201, started.text)
-  const id = started.json.id
-  let run = started.json
+  return started.json
+}
+
+async function runToEnd(yaml: string): Promise<{ run: RunSummary; events: JournalEvent[] }> {
+  let run = await start(yaml)
+  const id = run.id
   const deadline = Date.now() + 60_000
   while (run.status === 'running') {
     assert.ok(Date.now() < deadline, `run ${id} still running`)
@@ -424,7 +429,7 @@ test('a hub template (process-pause) runs through the server as the run user and
 })
 
 test('a run process that dies ends its run in error; its watchdog ends its services', async () => {
-  const created = await create(`apiVersion: ordeal.dev/v1
+  const started = await start(`apiVersion: ordeal.dev/v1
 kind: Experiment
 metadata: { name: doomed }
 spec:
@@ -436,14 +441,7 @@ spec:
   steps:
     - wait: 60s
 `)
-  assert.equal(created.status, 201, created.text)
-  const started = await apiFetch<RunSummary>(center.url, '/api/runs', {
-    ...as(editor.token),
-    method: 'POST',
-    body: { experimentId: created.json.id },
-  })
-  assert.equal(started.status, 201, started.text)
-  const id = started.json.id
+  const id = started.id
   let sleeper: number | undefined
   for (let i = 0; i < 100 && sleeper === undefined; i++) {
     const page = await apiFetch<EventPage>(center.url, `/api/runs/${id}/events`, as(viewer.token))
@@ -460,7 +458,7 @@ spec:
   const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')
   assert.ok(!environ.includes(kSecret), 'the run process has the server secret')
   process.kill(runProcess, 'SIGKILL')
-  let run = started.json
+  let run = started
   const deadline = Date.now() + 30_000
   while (run.status === 'running' && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 100))
