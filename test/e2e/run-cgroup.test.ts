@@ -67,7 +67,7 @@ spec:
           - -c
           - '${escape(1)} & ( (${escape(2)} &) & ) ; exec sleep 1000'
         restart: never
-        readiness: { cmd: '[ -s ${flag(3)} ] || ${escape(3)} & ${all}', timeout: 10s }
+        readiness: { cmd: '[ -s ${flag(3)} ] || ${escape(3)} & ${all}', timeout: 30s }
   steps:
     - wait: ${wait}
 `
@@ -97,7 +97,7 @@ test(
       env: { ORDEAL_STATE_DIR: ws.stateDir, ORDEAL_LEASE_MS: String(kLeaseMs) },
     })
     try {
-      await runner.waitFor(/system ready/)
+      await runner.waitFor(/system ready/, 40_000)
       // Each escape has written its file; its exec of sleep follows at once.
       await until(() => withMarker(marker).length >= 3, 5000).catch((e: unknown) => {
         throw new Error(`${String(e)}: ${withMarker(marker).join(',')}\n${runner.output()}`)
