@@ -10,12 +10,18 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import {
+  allRunEvents,
+  apiFetch,
+  startChaosCenter,
+  startExperimentRun,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
 import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
 import { alive, processesMentioning, state } from '../support/processes.js'
 import { startRunner, until as untilMs, type RunnerProcess } from '../support/runner-process.js'
-import type { EventPage, Experiment, JournalEvent, Run, RunSummary } from '../../src/shared/api.js'
+import type { Run } from '../../src/shared/api.js'
 
 const sleeper = `apiVersion: ordeal.dev/v1
 kind: Experiment
@@ -52,20 +58,7 @@ after(async () => {
 const api = <T>(p: string, options: { method?: string; body?: unknown } = {}) =>
   apiFetch<T>(center.url, p, { token: center.ownerToken, ...options })
 
-async function allEvents(runId: string): Promise<JournalEvent[]> {
-  const events: JournalEvent[] = []
-  let afterSeq: number | undefined
-  for (;;) {
-    const q = `limit=500${afterSeq === undefined ? '' : `&after=${afterSeq}`}`
-    const page = await api<EventPage>(`/api/runs/${runId}/events?${q}`)
-    assert.equal(page.status, 200, page.text)
-    events.push(...page.json.events)
-    if (page.json.next === undefined) {
-      return events
-    }
-    afterSeq = page.json.next
-  }
-}
+const allEvents = (runId: string) => allRunEvents(center, runId, 500)
 
 function kill(pid: number): void {
   try {
@@ -76,17 +69,7 @@ function kill(pid: number): void {
 }
 
 test('server and watchdog SIGKILLed mid-fault: the restarted server undoes the run first and says so', async () => {
-  const created = await api<Experiment>('/api/experiments', {
-    method: 'POST',
-    body: { yaml: sleeper },
-  })
-  assert.equal(created.status, 201, created.text)
-  const started = await api<RunSummary>('/api/runs', {
-    method: 'POST',
-    body: { experimentId: created.json.id },
-  })
-  assert.equal(started.status, 201, started.text)
-  const runId = started.json.id
+  const runId = (await startExperimentRun(center, sleeper)).id
   const stream = await openStream(`${center.url}/api/runs/${runId}/stream`, center.ownerToken)
   await stream.waitFor(
     (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),

@@ -8,14 +8,19 @@
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import {
+  apiFetch,
+  startChaosCenter,
+  startExperimentRun,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
 import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
 import { alive, processesMentioning, state } from '../support/processes.js'
 import { until } from '../support/runner-process.js'
 import { statSummary } from '../../src/system/proc-scan.js'
 import { processCommandLine } from '../../src/system/proc.js'
-import type { Experiment, RunSummary } from '../../src/shared/api.js'
+import type { RunSummary } from '../../src/shared/api.js'
 
 const pauser = `apiVersion: ordeal.dev/v1
 kind: Experiment
@@ -51,17 +56,7 @@ const api = <T>(p: string, options: { method?: string; body?: unknown } = {}) =>
   apiFetch<T>(center.url, p, { token: center.ownerToken, ...options })
 
 test('run process and watchdog SIGKILLed mid-fault: the running server recovers the run', async () => {
-  const created = await api<Experiment>('/api/experiments', {
-    method: 'POST',
-    body: { yaml: pauser },
-  })
-  assert.equal(created.status, 201, created.text)
-  const started = await api<RunSummary>('/api/runs', {
-    method: 'POST',
-    body: { experimentId: created.json.id },
-  })
-  assert.equal(started.status, 201, started.text)
-  const runId = started.json.id
+  const runId = (await startExperimentRun(center, pauser)).id
   const stream = await openStream(`${center.url}/api/runs/${runId}/stream`, center.ownerToken)
   const injected = await stream.waitFor(
     (m) => m.event === 'journal' && m.data.some((e) => e.type === 'fault.injected'),

@@ -9,12 +9,16 @@ import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
-import { apiFetch, startChaosCenter, type ChaosCenter } from '../support/chaos-center.js'
+import {
+  allRunEvents,
+  apiFetch,
+  startChaosCenter,
+  type ChaosCenter,
+} from '../support/chaos-center.js'
 import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
 import { journalOf, passingRun } from '../support/journal-fixtures.js'
 import type {
-  EventPage,
   Experiment,
   ExperimentVersionPage,
   JournalEvent,
@@ -75,20 +79,7 @@ async function startRun(experiment: Experiment): Promise<RunSummary> {
   return r.json
 }
 
-async function allEvents(runId: string): Promise<JournalEvent[]> {
-  const events: JournalEvent[] = []
-  let afterSeq: number | undefined
-  for (;;) {
-    const q = `limit=7${afterSeq === undefined ? '' : `&after=${afterSeq}`}`
-    const page = await api<EventPage>(`/api/runs/${runId}/events?${q}`)
-    assert.equal(page.status, 200, page.text)
-    events.push(...page.json.events)
-    if (page.json.next === undefined) {
-      return events
-    }
-    afterSeq = page.json.next
-  }
-}
+const allEvents = (runId: string) => allRunEvents(center, runId, 7)
 
 const streamUrl = (runId: string) => `${center.url}/api/runs/${runId}/stream`
 const isEnd = (m: StreamMessage) => m.event === 'status' && m.data.status !== 'running'

@@ -9,7 +9,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
-import type { LoginResponse, Role, User } from '../../src/shared/api.js'
+import type {
+  EventPage,
+  Experiment,
+  JournalEvent,
+  LoginResponse,
+  Role,
+  RunSummary,
+  User,
+} from '../../src/shared/api.js'
 import { cliPath, repoRoot } from './cli.js'
 import { spawnServer, waitUntil, type ServerProcess } from './server-process.js'
 
@@ -189,4 +197,46 @@ export async function createUserWithToken(
     throw new Error(`logging in ${name}: ${login.status} ${login.text}`)
   }
   return { user: created.json.user, token: login.json.token }
+}
+
+/** Saves `yaml` as a new experiment and starts a run of it, as the owner. */
+export async function startExperimentRun(
+  center: Pick<ChaosCenter, 'url' | 'ownerToken'>,
+  yaml: string
+): Promise<RunSummary> {
+  const call = <T>(p: string, body: unknown) =>
+    apiFetch<T>(center.url, p, { token: center.ownerToken, method: 'POST', body })
+  const created = await call<Experiment>('/api/experiments', { yaml })
+  if (created.status !== 201) {
+    throw new Error(`creating the experiment: ${created.status} ${created.text}`)
+  }
+  const started = await call<RunSummary>('/api/runs', { experimentId: created.json.id })
+  if (started.status !== 201) {
+    throw new Error(`starting the run: ${started.status} ${started.text}`)
+  }
+  return started.json
+}
+
+/** Every stored event of a run, read page by page (`limit` per page) as the owner. */
+export async function allRunEvents(
+  center: Pick<ChaosCenter, 'url' | 'ownerToken'>,
+  runId: string,
+  limit: number
+): Promise<JournalEvent[]> {
+  const events: JournalEvent[] = []
+  let afterSeq: number | undefined
+  for (;;) {
+    const q = `limit=${limit}${afterSeq === undefined ? '' : `&after=${afterSeq}`}`
+    const page = await apiFetch<EventPage>(center.url, `/api/runs/${runId}/events?${q}`, {
+      token: center.ownerToken,
+    })
+    if (page.status !== 200) {
+      throw new Error(`reading events of ${runId}: ${page.status} ${page.text}`)
+    }
+    events.push(...page.json.events)
+    if (page.json.next === undefined) {
+      return events
+    }
+    afterSeq = page.json.next
+  }
 }
