@@ -14,7 +14,7 @@ import { recoverCommand } from './commands/recover.js'
 import { loadCommand } from './commands/load.js'
 import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
-import { serverCommand } from './commands/server.js'
+import { serverCommand, type ServerCommandOptions } from './commands/server.js'
 
 dropOutputOnBrokenPipe()
 
@@ -143,19 +143,7 @@ program
     'a run recorded by `ordeal run --server` that sends nothing for this long is interrupted',
     '10m'
   )
-  .action(
-    async (options: {
-      host: string
-      port: string
-      data: string
-      resetLogin?: boolean
-      rateLimit?: string
-      trustProxy?: string
-      runAs?: string
-      allowServiceUser?: string[]
-      recordIdleTimeout?: string
-    }) => exit(await serverCommand(options))
-  )
+  .action(async (options: ServerCommandOptions) => exit(await serverCommand(options)))
 
 program
   .command('validate')

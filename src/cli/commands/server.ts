@@ -27,7 +27,7 @@ export interface ServerCommandOptions {
   rateLimit?: string
   /** `--trust-proxy`: reverse proxies (addresses/CIDRs) whose X-Forwarded-For is believed. */
   trustProxy?: string
-  /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root, else yourself */
+  /** `--run-as`: who experiments' commands run as. @default 'ordeal' as root; required otherwise */
   runAs?: string
   /** `--allow-service-user`: names a service's `user:`/`group:` may take. */
   allowServiceUser?: string[]
