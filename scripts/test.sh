@@ -4,7 +4,7 @@
 # integration / e2e tests (under test/) with Node's test runner, whose last lines are the tally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/system-deps.sh
+bash scripts/system-deps.sh test
 [ -d node_modules ] || npm ci --no-audit --no-fund
 # The Chaos Center tests run experiments' commands as the unprivileged user `ordeal`, which must
 # reach this checkout (dist/, examples/). A clone inside a `mktemp -d` dir (0700) is out of its

@@ -47,7 +47,7 @@ export async function demoCommand(name: string, options: DemoOptions): Promise<n
     process.stderr.write(
       'ordeal demo needs RabbitMQ (rabbitmq-server and epmd).\n' +
         'Install it with: sudo apt-get install -y --no-install-recommends rabbitmq-server\n' +
-        '(or run scripts/system-deps.sh from the ordeal repository)\n'
+        '(or run scripts/system-deps.sh demo from the ordeal repository)\n'
     )
     return 3
   }
