@@ -8,11 +8,30 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
-import { repoRoot, workspace, type ManifestRun, type Workspace } from '../support/cli.js'
+import type { RunResult } from '../../src/engine/result.js'
+import {
+  cliPath,
+  collect,
+  repoRoot,
+  workspace,
+  type ManifestRun,
+  type Workspace,
+} from '../support/cli.js'
 
 const docsDir = path.join(repoRoot, 'docs')
 const examplesDir = path.join(docsDir, 'examples')
@@ -21,7 +40,7 @@ const exampleFiles = readdirSync(examplesDir)
   .sort()
 
 /** `<!-- example: examples/x.yaml -->` followed by a fenced yaml block. */
-const kIncluded = /<!-- example: (examples\/[\w.-]+\.yaml) -->\n```yaml\n([\s\S]*?)```\n/g
+const kIncluded = /<!-- example: (examples\/[\w.-]+\.yaml) -->\n+```yaml\n([\s\S]*?)```\n/g
 
 function pages(): { file: string; text: string }[] {
   return readdirSync(docsDir)
@@ -249,9 +268,63 @@ describe('docs examples run as their pages say', () => {
     )
   })
 
+  test('no-root.yaml: holds as the unprivileged user nobody (exit 0)', async () => {
+    const { exitCode, stdout, stderr, result, owner } = await runAsNobody('no-root.yaml')
+    assert.equal(exitCode, 0, stdout + stderr)
+    assert.equal(result?.verdict, 'pass')
+    assert.equal(owner, kNobody, 'the run (and its --json) was made by nobody, not root')
+  })
+
   test('every example has a run above', () => {
     const names = ['attach-port', 'attach-match', 'attach-pid', 'proxy-latency', 'http-fault']
-    const covered = [...names, 'load', 'ci', 'score'].map((n) => `${n}.yaml`).sort()
+    const covered = [...names, 'load', 'ci', 'score', 'no-root'].map((n) => `${n}.yaml`).sort()
     assert.deepEqual(covered, exampleFiles)
   })
 })
+
+const kNobody = 65534
+
+/**
+ * Runs an example as uid 65534 in a directory of its own (its HOME and state dir): as root
+ * through `setpriv`, and directly when the tests already run unprivileged.
+ */
+async function runAsNobody(name: string) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-nobody-'))
+  try {
+    const file = path.join(dir, name)
+    const json = path.join(dir, 'result.json')
+    writeFileSync(file, readFileSync(path.join(examplesDir, name), 'utf8'))
+    mkdirSync(path.join(dir, '.state'))
+    const root = process.getuid?.() === 0
+    if (root) {
+      for (const p of [dir, file, path.join(dir, '.state')]) {
+        chownSync(p, kNobody, kNobody)
+      }
+    }
+    const argv = [process.execPath, cliPath, 'run', file, '--json', json]
+    const child = spawn(
+      root ? 'setpriv' : argv[0]!,
+      root
+        ? [`--reuid=${kNobody}`, `--regid=${kNobody}`, '--clear-groups', '--', ...argv]
+        : argv.slice(1),
+      {
+        cwd: dir,
+        env: {
+          ...process.env,
+          NO_COLOR: '1',
+          HOME: dir,
+          ORDEAL_STATE_DIR: path.join(dir, '.state'),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }
+    )
+    const r = await collect(child, 120_000)
+    const result = existsSync(json)
+      ? (JSON.parse(readFileSync(json, 'utf8')) as RunResult)
+      : undefined
+    const owner = existsSync(json) ? statSync(json).uid : undefined
+    return { ...r, result, owner: root ? owner : kNobody }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
