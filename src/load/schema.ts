@@ -59,7 +59,11 @@ export const loadSchema = strictObject({
   id: z.string().optional(),
   /** JSONPath into a successful response whose value becomes the operation's id (e.g. `$.id`). */
   capture: z.string().optional(),
-  /** k6 thresholds by metric: http_req_duration, http_req_waiting?, http_req_failed, dropped_iterations, http_reqs. */
+  /**
+   * k6 thresholds by metric: http_req_duration (response time, from when each request was due),
+   * http_req_service_duration (service time, from its actual send: k6's http_req_duration),
+   * http_req_failed, http_reqs, dropped_iterations.
+   */
   thresholds: z.record(z.string(), z.array(thresholdSchema)).optional(),
   /** Generator threads; `auto` adds worker threads when one cannot keep the rate. @default 'auto' */
   workers: z.union([z.literal('auto'), z.number().int().min(1).max(16)]).optional(),

@@ -28,7 +28,18 @@ describe('a server that stalls for 1 s', () => {
     let stalled = false
     let resume: NodeJS.Timeout | undefined
     const summary = await runLoad(
-      spec(`${server.base}/ok`, { rate: 500, durationMs: 4000, connections: 2 }),
+      spec(`${server.base}/ok`, {
+        rate: 500,
+        durationMs: 4000,
+        connections: 2,
+        // The same bound on both clocks: only the one from the schedule sees the stall.
+        thresholds: ['http_req_duration', 'http_req_service_duration'].map((metric) => ({
+          metric,
+          expression: 'p(99)<400',
+          abortOnFail: false,
+          delayAbortEvalMs: 0,
+        })),
+      }),
       {
         onTick(tick) {
           // Stop the server right after the first second of load, for one second.
@@ -54,5 +65,13 @@ describe('a server that stalls for 1 s', () => {
     assert.ok(service.max >= 800, `the two requests caught on the connections waited: ${detail}`)
     assert.ok(service.p99 < 400, `service-time p99 does not reflect the full stall: ${detail}`)
     assert.ok(response.p99 > 4 * service.p99, detail)
+    assert.deepEqual(
+      summary.thresholds.map((r) => [r.metric, r.ok]),
+      [
+        ['http_req_duration', false],
+        ['http_req_service_duration', true],
+      ],
+      `thresholds read response time and service time by name: ${detail}`
+    )
   })
 })
