@@ -6,6 +6,7 @@ import { AuthProvider, useAuth } from './auth'
 import { Layout } from './components/Layout'
 import { ExperimentsPage } from './pages/ExperimentsPage'
 import { LoginPage } from './pages/LoginPage'
+import { RunsPage } from './pages/RunsPage'
 import { SettingsPage } from './pages/SettingsPage'
 
 // The editor (CodeMirror) and the timeline (uPlot) are most of the bundle: load them with the
@@ -33,6 +34,7 @@ export function App() {
           <Route index element={<ExperimentsPage />} />
           <Route path="experiments/new" element={<NewExperimentPage />} />
           <Route path="experiments/:id" element={<ExperimentPage />} />
+          <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
