@@ -193,8 +193,18 @@ function ms(_u: uPlot, v: number | null): string {
   return v === null ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`
 }
 
-function msTicks(_u: uPlot, splits: number[]): string[] {
-  return splits.map((v) => (v >= 1000 ? `${v / 1000}s` : String(v)))
+/** Log axis: uPlot splits at 1..9 × 10ⁿ; only the powers of ten get a label. */
+function msTicks(_u: uPlot, splits: (number | null)[]): string[] {
+  return splits.map((v) => {
+    if (v === null || !Number.isFinite(v) || v <= 0) {
+      return ''
+    }
+    const exponent = Math.log10(v)
+    if (Math.abs(exponent - Math.round(exponent)) > 1e-9) {
+      return ''
+    }
+    return v >= 1000 ? `${v / 1000}s` : `${v}`
+  })
 }
 
 function drawFaultWindows(

@@ -37,7 +37,7 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
       ? (PAD.left + W - PAD.right) / 2
       : PAD.left + ((t - t0) / span) * (W - PAD.left - PAD.right)
   const y = (s: number) => PAD.top + ((100 - s) / 100) * (H - PAD.top - PAD.bottom)
-  const ticks = single ? [t0] : timeTicks(t0, t1, Math.max(2, Math.floor(W / 190)))
+  const ticks = single ? [t0] : timeTicks(t0, t1, Math.max(2, Math.floor(W / 190)), formatTime)
   const markers = versionMarkers(points)
 
   return (
@@ -84,7 +84,12 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
                 y2={H - PAD.bottom}
                 className="version-line"
               />
-              <text x={x(m.t) + 3} y={PAD.top + 10} className="axis version-label">
+              <text
+                x={x(m.t) > W - PAD.right - 30 ? x(m.t) - 3 : x(m.t) + 3}
+                y={PAD.top + 10}
+                className="axis version-label"
+                textAnchor={x(m.t) > W - PAD.right - 30 ? 'end' : 'start'}
+              >
                 v{m.version}
               </text>
               <title>{`v${m.version}: first run ${formatTime(m.t)}`}</title>
@@ -117,9 +122,18 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
   )
 }
 
-/** `n` evenly spaced instants from `t0` to `t1` inclusive: a real time axis, not two labels. */
-export function timeTicks(t0: number, t1: number, n: number): number[] {
-  return Array.from({ length: n }, (_, i) => Math.round(t0 + ((t1 - t0) * i) / (n - 1)))
+/**
+ * Up to `n` evenly spaced instants from `t0` to `t1` inclusive (a real time axis, not two
+ * labels), without two that read the same (runs within one second).
+ */
+export function timeTicks(
+  t0: number,
+  t1: number,
+  n: number,
+  label: (t: number) => string
+): number[] {
+  const all = Array.from({ length: n }, (_, i) => Math.round(t0 + ((t1 - t0) * i) / (n - 1)))
+  return all.filter((t, i) => i === 0 || label(t) !== label(all[i - 1]!))
 }
 
 /** Where the version changes along the history: the first scored run of each version. */

@@ -11,19 +11,22 @@ import { ErrorBox } from '../components/Layout'
 import { RunsTable } from '../components/RunsTable'
 import { useInterval } from '../hooks'
 
+/** Runs per page; `?limit=N` in the URL overrides it (1..500, the API's bounds). */
 const PAGE = 50
 const STATUSES: readonly RunStatus[] = ['running', 'finished', 'interrupted']
 
 export function RunsPage() {
   const [params, setParams] = useSearchParams()
   const status = STATUSES.find((s) => s === params.get('status'))
+  const asked = Number(params.get('limit'))
+  const limit = Number.isInteger(asked) && asked >= 1 && asked <= 500 ? asked : PAGE
   const [runs, setRuns] = useState<RunSummary[]>([])
   const [more, setMore] = useState(false)
   const [loading, setLoading] = useState(true)
   const [error, setError] = useState<string>()
 
   async function fetchPage(before: string | undefined): Promise<RunSummary[]> {
-    const p = new URLSearchParams({ limit: String(PAGE) })
+    const p = new URLSearchParams({ limit: String(limit) })
     if (status) {
       p.set('status', status)
     }
@@ -39,7 +42,7 @@ export function RunsPage() {
       const page = await fetchPage(before)
       setRuns((shown) => (before === undefined ? page : [...shown, ...page]))
       // A full page may be followed by more; a short one was the last.
-      setMore(page.length === PAGE)
+      setMore(page.length === limit)
       setError(undefined)
     } catch (e) {
       setError(errorMessage(e))
@@ -50,13 +53,13 @@ export function RunsPage() {
 
   useEffect(() => {
     void load(undefined)
-  }, [status])
+  }, [status, limit])
 
   // New runs and ended ones show up without a reload, as long as only the newest page is shown.
   const refresh = async () => {
     try {
       const page = await fetchPage(undefined)
-      setRuns((shown) => (shown.length <= PAGE ? page : shown))
+      setRuns((shown) => (shown.length <= limit ? page : shown))
     } catch {
       // The next tick tries again; the list on screen stays.
     }
