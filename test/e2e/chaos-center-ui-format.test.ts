@@ -134,8 +134,9 @@ test('chart: only for a run with load', () => {
   assert.equal(hasLoad(series([{ t: 1, ok: 1, p99: 1 }]), []), true)
 })
 
+/** An experiment summary; `labels` and `runningRuns` only when given (an older server's). */
 function experiment(over: Partial<ExperimentSummary>): ExperimentSummary {
-  return {
+  const base = {
     id: 'exp_1',
     name: 'checkout-latency',
     hypothesis: 'Orders survive a SLOW database',
@@ -144,8 +145,8 @@ function experiment(over: Partial<ExperimentSummary>): ExperimentSummary {
     updatedAt: '2026-12-06T10:00:00Z',
     createdBy: 'usr_1',
     recentScores: [],
-    ...over,
   }
+  return { ...base, ...over } as ExperimentSummary
 }
 
 test('experiment list filter: q on name or hypothesis, every label, as the server applies them', () => {

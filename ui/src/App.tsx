@@ -6,7 +6,6 @@ import { AuthProvider, useAuth } from './auth'
 import { Layout } from './components/Layout'
 import { ExperimentsPage } from './pages/ExperimentsPage'
 import { LoginPage } from './pages/LoginPage'
-import { RunsPage } from './pages/RunsPage'
 import { SettingsPage } from './pages/SettingsPage'
 
 // The editor (CodeMirror) and the timeline (uPlot) are most of the bundle: load them with the
@@ -17,6 +16,7 @@ const NewExperimentPage = lazy(() =>
 const ExperimentPage = lazy(() =>
   import('./pages/ExperimentPage').then((m) => ({ default: m.ExperimentPage }))
 )
+const RunsPage = lazy(() => import('./pages/RunsPage').then((m) => ({ default: m.RunsPage })))
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })))
 
 export function App() {
