@@ -106,9 +106,15 @@ export interface ExperimentSummary {
   createdAt: string
   updatedAt: string
   createdBy: string
+  /** The user name behind `createdBy`. */
+  createdByName?: string
   lastRun?: ScorePoint
   /** The most recent runs' scores, oldest first (at most 20): the list's sparkline. */
   recentScores: ScorePoint[]
+  /** The current version's manifest `metadata.labels` (`{}` if none). */
+  labels?: Record<string, string>
+  /** Runs of this experiment with status `running`. */
+  runningRuns?: number
 }
 
 export interface Experiment extends ExperimentSummary {
@@ -121,6 +127,10 @@ export interface ExperimentVersionInfo {
   version: number
   createdAt: string
   createdBy: string
+  /** The user name behind `createdBy`. */
+  createdByName?: string
+  /** The API token's name when the version was made with an API token (absent for a UI session). */
+  createdVia?: string
 }
 
 export interface ExperimentVersion extends ExperimentVersionInfo {
@@ -148,6 +158,10 @@ export interface RunSummary {
   startedAt: string
   endedAt?: string
   startedBy: string
+  /** The user name behind `startedBy`. */
+  startedByName?: string
+  /** The API token's name when the run was started with an API token (absent for a UI session). */
+  startedVia?: string
 }
 
 export interface Run extends RunSummary {

@@ -86,11 +86,11 @@ describe('Chaos Center UI in headless Chromium', () => {
     assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'running')
     await shot('run-live')
 
+    // One status indicator: `running`, then the verdict.
     await page
-      .getByTestId('run-status')
-      .filter({ hasText: 'finished' })
+      .locator('[data-testid="run-status"][data-status="finished"]')
       .waitFor({ timeout: 90_000 })
-    assert.equal((await page.getByTestId('run-verdict').textContent())?.trim(), 'pass')
+    assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'pass')
     assert.equal((await page.getByTestId('run-score').textContent())?.trim(), '100')
     assert.ok((await page.getByTestId('probe-row').count()) >= 1, 'probe table has rows')
     assert.equal(await page.getByTestId('abort-run').count(), 0, 'no abort button once ended')

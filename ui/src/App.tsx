@@ -16,6 +16,7 @@ const NewExperimentPage = lazy(() =>
 const ExperimentPage = lazy(() =>
   import('./pages/ExperimentPage').then((m) => ({ default: m.ExperimentPage }))
 )
+const RunsPage = lazy(() => import('./pages/RunsPage').then((m) => ({ default: m.RunsPage })))
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })))
 
 export function App() {
@@ -33,6 +34,7 @@ export function App() {
           <Route index element={<ExperimentsPage />} />
           <Route path="experiments/new" element={<NewExperimentPage />} />
           <Route path="experiments/:id" element={<ExperimentPage />} />
+          <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />

@@ -31,7 +31,8 @@ export function Journal({ runId, startedAt, running, tail }: Props) {
   // The last page loaded was the end of the stored journal: only then can the live tail follow
   // on without leaving a hole between the list and the streamed events.
   const [atEnd, setAtEnd] = useState(false)
-  const [hideOps, setHideOps] = useState(false)
+  // Ops are most of a big run's journal and drown the events a reader looks for.
+  const [hideOps, setHideOps] = useState(true)
   const [loading, setLoading] = useState(false)
   const [error, setError] = useState<string>()
 
@@ -67,13 +68,21 @@ export function Journal({ runId, startedAt, running, tail }: Props) {
   const live = following ? tail.events.filter((e) => e.seq > lastShown) : []
   // The tail dropped events newer than the list: say so rather than show a silent hole.
   const gap = following && tail.after > lastShown
+  // Nothing more to fetch: the stored journal is all shown, or (ops hidden, run live) the live
+  // tail already carries every newer event.
+  const end = next === undefined || (following && hideOps && !gap)
 
   return (
     <div className="card">
       <div className="journal-head">
         <h3>Journal</h3>
         <label className="small">
-          <input type="checkbox" checked={hideOps} onChange={(e) => setHideOps(e.target.checked)} />{' '}
+          <input
+            type="checkbox"
+            data-testid="hide-ops"
+            checked={hideOps}
+            onChange={(e) => setHideOps(e.target.checked)}
+          />{' '}
           hide ops
         </label>
       </div>
@@ -99,10 +108,12 @@ export function Journal({ runId, startedAt, running, tail }: Props) {
       <div className="toolbar">
         <button
           type="button"
-          disabled={loading || next === undefined}
+          data-testid="journal-load-more"
+          disabled={loading || end}
+          title={end ? 'the whole journal is shown' : undefined}
           onClick={() => next !== undefined && void load(next, false)}
         >
-          {loading ? 'Loading…' : 'Load more'}
+          {loading ? 'Loading…' : end ? 'End of journal' : 'Load more'}
         </button>
         <span className="muted small">
           {events.length} shown{live.length > 0 && ` + ${live.length} live`}

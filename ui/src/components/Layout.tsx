@@ -1,6 +1,7 @@
 import { Suspense } from 'react'
 import { NavLink, Outlet } from 'react-router'
 import { useAuth } from '../auth'
+import { timeZoneName } from '../format'
 
 export function Layout() {
   const { user, logout } = useAuth()
@@ -14,9 +15,15 @@ export function Layout() {
           <NavLink to="/" end>
             Experiments
           </NavLink>
+          <NavLink to="/runs" data-testid="nav-runs">
+            Runs
+          </NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
-        <div className="whoami">
+        <div
+          className="whoami"
+          title={`Dates are shown as YYYY-MM-DD hh:mm:ss in ${timeZoneName()}`}
+        >
           {user && (
             <>
               <span title={`role: ${user.role}`} data-testid="whoami" data-name={user.name}>

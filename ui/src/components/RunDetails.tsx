@@ -1,7 +1,7 @@
 /** The run page's tables: steps and faults, probes (and load thresholds), check findings. */
 import type { RunResult } from '../../../src/shared/api'
 import type { RunView, StepState } from '../../../src/shared/run-view'
-import { formatDuration, formatOffset } from '../format'
+import { formatDuration, formatOffset, formatScore } from '../format'
 
 const STEP_ICON: Record<StepState['status'], string> = {
   pending: '○',
@@ -39,7 +39,7 @@ export function StepsList({ view, result }: { view: RunView; result: RunResult |
                   ` · ${formatDuration(s.endedAt - s.startedAt)}`}
               </span>
               {score !== undefined && score !== null && (
-                <span className="step-score">score {Math.round(score)}</span>
+                <span className="step-score">score {formatScore(score)}</span>
               )}
               {s.error && <div className="step-error">{s.error}</div>}
             </li>

@@ -1,41 +1,61 @@
 import { Link } from 'react-router'
 import type { RunSummary } from '../../../src/shared/api'
-import { durationBetween, formatDuration, formatScore, formatTime } from '../format'
+import { durationBetween, formatDuration, formatScore, formatTime, formatWho } from '../format'
 import { VerdictBadge } from './VerdictBadge'
 
-export function RunsTable({ runs }: { runs: RunSummary[] }) {
+/**
+ * Runs, newest first: one status badge (running, or the verdict once ended), who started it (a
+ * user, and the API token's name when CI did), its score as the API and the CLI say it.
+ * `showExperiment` adds the experiment column for the global runs timeline.
+ */
+export function RunsTable({
+  runs,
+  showExperiment = false,
+}: {
+  runs: RunSummary[]
+  showExperiment?: boolean
+}) {
+  const columns = showExperiment ? 9 : 8
   return (
     <table className="table" data-testid="runs-table">
       <thead>
         <tr>
           <th>Started</th>
-          <th>Source</th>
+          {showExperiment && <th>Experiment</th>}
+          <th>Version</th>
           <th>Status</th>
-          <th>Verdict</th>
           <th className="num">Score</th>
           <th className="num">Duration</th>
-          <th>Version</th>
+          <th>By</th>
+          <th>Source</th>
           <th />
         </tr>
       </thead>
       <tbody>
         {runs.map((r) => (
-          <tr key={r.id} data-testid="run-row">
+          <tr key={r.id} data-testid="run-row" data-run-id={r.id} data-status={r.status}>
             <td>{formatTime(r.startedAt)}</td>
+            {showExperiment && (
+              <td>
+                <Link to={`/experiments/${r.experimentId}`} className="strong">
+                  {r.experimentName}
+                </Link>
+              </td>
+            )}
+            <td>v{r.experimentVersion}</td>
+            <td>
+              <VerdictBadge verdict={r.verdict} status={r.status} />
+            </td>
+            <td className="num" data-testid="run-row-score">
+              {formatScore(r.score)}
+            </td>
+            <td className="num">{formatDuration(durationBetween(r.startedAt, r.endedAt))}</td>
+            <td data-testid="run-row-by">
+              {formatWho(r.startedByName, r.startedBy, r.startedVia)}
+            </td>
             <td>
               <span className="tag">{r.source}</span>
             </td>
-            <td>{r.status}</td>
-            <td>
-              {r.status === 'running' ? (
-                <VerdictBadge status="running" />
-              ) : (
-                <VerdictBadge verdict={r.verdict} status={r.status} />
-              )}
-            </td>
-            <td className="num">{formatScore(r.score)}</td>
-            <td className="num">{formatDuration(durationBetween(r.startedAt, r.endedAt))}</td>
-            <td>v{r.experimentVersion}</td>
             <td>
               <Link to={`/runs/${r.id}`}>open →</Link>
             </td>
@@ -43,7 +63,7 @@ export function RunsTable({ runs }: { runs: RunSummary[] }) {
         ))}
         {runs.length === 0 && (
           <tr>
-            <td colSpan={8} className="muted">
+            <td colSpan={columns} className="muted">
               No runs yet.
             </td>
           </tr>

@@ -1,11 +1,13 @@
 /**
  * An experiment's resilience score over time: one point per ended run, coloured by verdict,
- * joined by a grey line. SVG, because a few hundred points need no canvas.
+ * joined by a grey line, on a real time axis, with a dashed marker where the experiment's
+ * version changes (so a drop lines up with the edit that caused it). SVG, because a few hundred
+ * points need no canvas.
  */
 import { useEffect, useRef, useState } from 'react'
 import { useNavigate } from 'react-router'
 import type { RunSummary } from '../../../src/shared/api'
-import { formatTime } from '../format'
+import { formatScore, formatTime } from '../format'
 import { verdictColor } from './colors'
 
 const H = 180
@@ -29,11 +31,14 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
   const t0 = points[0]?.t ?? 0
   const t1 = points[points.length - 1]?.t ?? 1
   const span = Math.max(t1 - t0, 1)
+  const single = points.length === 1
   const x = (t: number) =>
-    points.length === 1
+    single
       ? (PAD.left + W - PAD.right) / 2
       : PAD.left + ((t - t0) / span) * (W - PAD.left - PAD.right)
   const y = (s: number) => PAD.top + ((100 - s) / 100) * (H - PAD.top - PAD.bottom)
+  const ticks = single ? [t0] : timeTicks(t0, t1, Math.max(2, Math.floor(W / 190)), formatTime)
+  const markers = versionMarkers(points)
 
   return (
     <div className="history-chart" data-testid="history-chart" ref={box}>
@@ -49,14 +54,47 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
               </text>
             </g>
           ))}
-          <text x={PAD.left} y={H - 6} className="axis">
-            {formatTime(t0)}
-          </text>
-          {points.length > 1 && (
-            <text x={W - PAD.right} y={H - 6} className="axis" textAnchor="end">
-              {formatTime(t1)}
-            </text>
-          )}
+          {ticks.map((t, i) => (
+            <g key={t} data-testid="history-tick">
+              <line
+                x1={x(t)}
+                x2={x(t)}
+                y1={H - PAD.bottom}
+                y2={H - PAD.bottom + 4}
+                className="tick"
+              />
+              <text
+                x={x(t)}
+                y={H - 6}
+                className="axis"
+                textAnchor={
+                  single ? 'middle' : i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'
+                }
+              >
+                {formatTime(t)}
+              </text>
+            </g>
+          ))}
+          {markers.map((m) => (
+            <g key={m.version} data-testid="version-marker" data-version={m.version}>
+              <line
+                x1={x(m.t)}
+                x2={x(m.t)}
+                y1={PAD.top}
+                y2={H - PAD.bottom}
+                className="version-line"
+              />
+              <text
+                x={x(m.t) > W - PAD.right - 30 ? x(m.t) - 3 : x(m.t) + 3}
+                y={PAD.top + 10}
+                className="axis version-label"
+                textAnchor={x(m.t) > W - PAD.right - 30 ? 'end' : 'start'}
+              >
+                v{m.version}
+              </text>
+              <title>{`v${m.version}: first run ${formatTime(m.t)}`}</title>
+            </g>
+          ))}
           <polyline
             points={points.map((p) => `${x(p.t).toFixed(1)},${y(p.score).toFixed(1)}`).join(' ')}
             fill="none"
@@ -71,13 +109,42 @@ export function ScoreHistory({ runs }: { runs: RunSummary[] }) {
               r={4.5}
               fill={verdictColor(p.run.verdict, p.run.status)}
               className="point"
-              onClick={() => navigate(`/runs/${p.run.id}`)}
+              data-testid="history-point"
+              data-score={formatScore(p.score)}
+              onClick={() => void navigate(`/runs/${p.run.id}`)}
             >
-              <title>{`${formatTime(p.run.startedAt)} — ${p.run.verdict ?? p.run.status}, score ${Math.round(p.score)}`}</title>
+              <title>{`${formatTime(p.run.startedAt)} — v${p.run.experimentVersion}, ${p.run.verdict ?? p.run.status}, score ${formatScore(p.score)}`}</title>
             </circle>
           ))}
         </svg>
       )}
     </div>
   )
+}
+
+/**
+ * Up to `n` evenly spaced instants from `t0` to `t1` inclusive (a real time axis, not two
+ * labels), without two that read the same (runs within one second).
+ */
+export function timeTicks(
+  t0: number,
+  t1: number,
+  n: number,
+  label: (t: number) => string
+): number[] {
+  const all = Array.from({ length: n }, (_, i) => Math.round(t0 + ((t1 - t0) * i) / (n - 1)))
+  return all.filter((t, i) => i === 0 || label(t) !== label(all[i - 1]!))
+}
+
+/** Where the version changes along the history: the first scored run of each version. */
+function versionMarkers(
+  points: { run: RunSummary; t: number }[]
+): { version: number; t: number }[] {
+  const markers: { version: number; t: number }[] = []
+  for (const p of points) {
+    if (markers.at(-1)?.version !== p.run.experimentVersion) {
+      markers.push({ version: p.run.experimentVersion, t: p.t })
+    }
+  }
+  return markers
 }

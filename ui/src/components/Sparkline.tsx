@@ -1,5 +1,6 @@
 import type { ScorePoint } from '../../../src/shared/api'
 import { verdictColor } from './colors'
+import { formatScore } from '../format'
 
 /** The list's tiny score trend: a polyline over 0–100 with the last point coloured by verdict. */
 export function Sparkline({
@@ -27,7 +28,7 @@ export function Sparkline({
       height={height}
       viewBox={`0 0 ${width} ${height}`}
       role="img"
-      aria-label={`scores: ${scored.map((p) => Math.round(p.score)).join(', ')}`}
+      aria-label={`scores: ${scored.map((p) => formatScore(p.score)).join(', ')}`}
     >
       <polyline points={line} fill="none" stroke="#8a94a6" strokeWidth="1.5" />
       {scored.map((p, i) => (
@@ -38,7 +39,7 @@ export function Sparkline({
           r={i === scored.length - 1 ? 3 : 1.8}
           fill={verdictColor(p.verdict, p.status)}
         >
-          <title>{`${Math.round(p.score)} (${p.verdict ?? p.status})`}</title>
+          <title>{`${formatScore(p.score)} (${p.verdict ?? p.status})`}</title>
         </circle>
       ))}
     </svg>

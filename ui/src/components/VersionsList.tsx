@@ -10,7 +10,7 @@ import type {
   ExperimentVersionPage,
 } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
-import { formatTime } from '../format'
+import { formatTime, formatWho } from '../format'
 
 const PAGE = 20
 
@@ -68,7 +68,10 @@ export function VersionsList(props: {
               v{v.version}
             </button>{' '}
             <span className="muted small">
-              {formatTime(v.createdAt)} · {v.createdBy}
+              {formatTime(v.createdAt)} ·{' '}
+              <span data-testid="version-by">
+                {formatWho(v.createdByName, v.createdBy, v.createdVia)}
+              </span>
             </span>
           </li>
         ))}

@@ -1,21 +1,63 @@
 import { useState } from 'react'
-import { Link, useNavigate } from 'react-router'
+import { Link, useNavigate, useSearchParams } from 'react-router'
 import type { ExperimentSummary, RunSummary } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
+import {
+  filterQuery,
+  matches,
+  runningCount,
+  type ExperimentFilter,
+} from '../components/experiment-filter'
 import { ErrorBox } from '../components/Layout'
 import { Sparkline } from '../components/Sparkline'
 import { VerdictBadge } from '../components/VerdictBadge'
 import { formatScore, formatTime } from '../format'
-import { useInterval, useResource } from '../hooks'
+import { useDebounced, useInterval, useResource } from '../hooks'
 
+/**
+ * The experiments, with a search box and label filters kept in the URL (`?q=&label=k=v`), so a
+ * filtered list can be shared as a link; a running indicator per experiment.
+ */
 export function ExperimentsPage() {
-  const experiments = useResource<ExperimentSummary[]>('/api/experiments')
+  const [params, setParams] = useSearchParams()
+  const filter: ExperimentFilter = { q: params.get('q') ?? '', labels: params.getAll('label') }
+  const [search, setSearch] = useState(filter.q)
+  const q = useDebounced(search, 250)
+  const query = filterQuery({ q, labels: filter.labels })
+  const experiments = useResource<ExperimentSummary[]>(`/api/experiments${query}`)
   const navigate = useNavigate()
   const [starting, setStarting] = useState<string>()
   const [error, setError] = useState<string>()
-  const anyRunning = experiments.data?.some((e) => e.lastRun?.status === 'running') ?? false
+  const shown = experiments.data?.filter((e) => matches(e, { q, labels: filter.labels }))
+  const anyRunning = experiments.data?.some((e) => runningCount(e) > 0) ?? false
   // Keep "running" badges honest without a stream per row.
   useInterval(experiments.reload, 3000, anyRunning)
+
+  function setFilter(next: ExperimentFilter) {
+    const p = new URLSearchParams()
+    if (next.q !== '') {
+      p.set('q', next.q)
+    }
+    for (const l of next.labels) {
+      p.append('label', l)
+    }
+    setParams(p, { replace: true })
+  }
+
+  function onSearch(value: string) {
+    setSearch(value)
+    setFilter({ q: value, labels: filter.labels })
+  }
+
+  function addLabel(label: string) {
+    if (!filter.labels.includes(label)) {
+      setFilter({ q: search, labels: [...filter.labels, label] })
+    }
+  }
+
+  function removeLabel(label: string) {
+    setFilter({ q: search, labels: filter.labels.filter((l) => l !== label) })
+  }
 
   async function run(e: ExperimentSummary) {
     setStarting(e.id)
@@ -29,6 +71,7 @@ export function ExperimentsPage() {
     }
   }
 
+  const filtered = q.trim() !== '' || filter.labels.length > 0
   return (
     <section>
       <div className="page-head">
@@ -36,6 +79,33 @@ export function ExperimentsPage() {
         <Link to="/experiments/new" className="button primary" data-testid="new-experiment">
           New experiment
         </Link>
+      </div>
+      <div className="filter-bar">
+        <input
+          type="search"
+          className="search"
+          placeholder="Search name or hypothesis"
+          aria-label="Search experiments"
+          data-testid="experiment-search"
+          value={search}
+          onChange={(e) => onSearch(e.target.value)}
+        />
+        {filter.labels.map((l) => (
+          <button
+            key={l}
+            type="button"
+            className="chip active"
+            data-testid="label-filter"
+            data-label={l}
+            title="Remove this filter"
+            onClick={() => removeLabel(l)}
+          >
+            {l} ×
+          </button>
+        ))}
+        {filter.labels.length === 0 && (
+          <span className="muted small">Click a label to filter by it.</span>
+        )}
       </div>
       <ErrorBox error={experiments.error ?? error} />
       <table className="table" data-testid="experiments-table">
@@ -52,42 +122,83 @@ export function ExperimentsPage() {
           </tr>
         </thead>
         <tbody>
-          {experiments.data?.map((e) => (
-            <tr key={e.id} data-testid="experiment-row" data-name={e.name}>
-              <td>
-                <Link to={`/experiments/${e.id}`} className="strong">
-                  {e.name}
-                </Link>
-              </td>
-              <td className="hypothesis" title={e.hypothesis}>
-                {e.hypothesis}
-              </td>
-              <td className="num">v{e.version}</td>
-              <td>
-                {e.lastRun ? (
-                  <Link to={`/runs/${e.lastRun.runId}`}>
-                    <VerdictBadge status={e.lastRun.status} verdict={e.lastRun.verdict} />
+          {shown?.map((e) => {
+            const running = runningCount(e)
+            return (
+              <tr key={e.id} data-testid="experiment-row" data-name={e.name}>
+                <td>
+                  <Link to={`/experiments/${e.id}`} className="strong">
+                    {e.name}
                   </Link>
-                ) : (
-                  <span className="muted">—</span>
-                )}
-              </td>
-              <td className="num">{formatScore(e.lastRun?.score)}</td>
-              <td>
-                <Sparkline points={e.recentScores} />
-              </td>
-              <td className="muted small">{formatTime(e.lastRun?.startedAt)}</td>
-              <td className="actions">
-                <button type="button" onClick={() => void run(e)} disabled={starting !== undefined}>
-                  {starting === e.id ? 'Starting…' : 'Run'}
-                </button>
-              </td>
-            </tr>
-          ))}
-          {experiments.data?.length === 0 && (
+                  {running > 0 && (
+                    <span
+                      className="running-pill"
+                      data-testid="running-indicator"
+                      data-count={running}
+                      title={`${running} run${running === 1 ? '' : 's'} in progress`}
+                    >
+                      <span className="dot" /> {running} running
+                    </span>
+                  )}
+                  <div className="chips">
+                    {Object.entries(e.labels ?? {}).map(([k, v]) => (
+                      <button
+                        key={k}
+                        type="button"
+                        className="chip"
+                        data-testid="label-chip"
+                        data-label={`${k}=${v}`}
+                        title="Filter by this label"
+                        onClick={() => addLabel(`${k}=${v}`)}
+                      >
+                        {k}={v}
+                      </button>
+                    ))}
+                  </div>
+                </td>
+                <td className="hypothesis" title={e.hypothesis}>
+                  {e.hypothesis}
+                </td>
+                <td className="num">v{e.version}</td>
+                <td>
+                  {e.lastRun ? (
+                    <Link to={`/runs/${e.lastRun.runId}`}>
+                      <VerdictBadge status={e.lastRun.status} verdict={e.lastRun.verdict} />
+                    </Link>
+                  ) : (
+                    <span className="muted">—</span>
+                  )}
+                </td>
+                <td className="num" data-testid="experiment-last-score">
+                  {formatScore(e.lastRun?.score)}
+                </td>
+                <td>
+                  <Sparkline points={e.recentScores} />
+                </td>
+                <td className="muted small">{formatTime(e.lastRun?.startedAt)}</td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    onClick={() => void run(e)}
+                    disabled={starting !== undefined}
+                  >
+                    {starting === e.id ? 'Starting…' : 'Run'}
+                  </button>
+                </td>
+              </tr>
+            )
+          })}
+          {shown?.length === 0 && (
             <tr>
-              <td colSpan={8} className="empty">
-                No experiments yet. <Link to="/experiments/new">Create one from a template</Link>.
+              <td colSpan={8} className="empty" data-testid="experiments-empty">
+                {filtered ? (
+                  'No experiment matches this filter.'
+                ) : (
+                  <>
+                    No experiments yet.{' '}
+                    <Link to="/experiments/new">Create one from a template</Link>.
+                  </>
+                )}
               </td>
             </tr>
           )}

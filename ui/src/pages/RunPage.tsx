@@ -13,8 +13,10 @@ import { ErrorBox } from '../components/Layout'
 import { RunChart } from '../components/RunChart'
 import { CheckFindings, ProbeTable, StepsList } from '../components/RunDetails'
 import { Journal, type LiveTail } from '../components/Journal'
-import { VerdictBadge } from '../components/VerdictBadge'
-import { durationBetween, formatDuration, formatTime } from '../format'
+import { hasLoad } from '../components/chart-data'
+import { RunDownloads } from '../components/RunDownloads'
+import { RunStatusBadge } from '../components/RunStatus'
+import { durationBetween, formatDuration, formatScore, formatTime, formatWho } from '../format'
 import { useInterval } from '../hooks'
 
 /** The newest non-op events kept for the journal's live tail: a run can hold 100,000 events. */
@@ -130,7 +132,7 @@ export function RunPage() {
   if (!run) {
     return error ? <ErrorBox error={error} /> : <div className="muted">Loading run…</div>
   }
-  const verdict = run.verdict ?? (run.status === 'interrupted' ? 'interrupted' : undefined)
+  const verdict = run.verdict
   const duration = run.startedAt
     ? durationBetween(run.startedAt, run.endedAt)
     : runDurationMs(v, Date.now())
@@ -148,28 +150,16 @@ export function RunPage() {
             Run <span className="mono small">{run.id}</span>
           </h1>
           <div className="run-meta">
-            <span className={`status status-${run.status}`} data-testid="run-status">
-              {run.status}
-            </span>
-            {verdict ? (
-              <VerdictBadge
-                verdict={verdict}
-                status={run.status === 'interrupted' ? 'interrupted' : 'finished'}
-                testId="run-verdict"
-              />
-            ) : (
-              <VerdictBadge status="running" />
-            )}
-            {live && (
-              <span className="live" data-testid="live-indicator" title="streaming the journal">
-                <span className="dot" /> live
-              </span>
-            )}
-            <span className="muted">
-              started {formatTime(run.startedAt)} by {run.startedBy} · {run.source} ·{' '}
-              {formatDuration(duration)}
+            <RunStatusBadge status={run.status} verdict={verdict} live={live} />
+            <span className="muted" data-testid="run-started">
+              started {formatTime(run.startedAt)} by{' '}
+              <span data-testid="run-started-by">
+                {formatWho(run.startedByName, run.startedBy, run.startedVia)}
+              </span>{' '}
+              · {run.source} · {formatDuration(duration)}
             </span>
           </div>
+          <RunDownloads runId={run.id} experimentName={run.experimentName} running={running} />
           {(run.reason ?? v.abort?.reason ?? v.systemError) && (
             <div className="reason">{run.reason ?? v.abort?.reason ?? v.systemError}</div>
           )}
@@ -178,7 +168,7 @@ export function RunPage() {
           {run.score !== undefined ? (
             <>
               <div className="score" data-testid="run-score">
-                {Math.round(run.score)}
+                {formatScore(run.score)}
               </div>
               <div className="muted small">resilience score</div>
             </>
@@ -202,7 +192,17 @@ export function RunPage() {
       {v.hypothesis && <p className="hypothesis-lead">Hypothesis: {v.hypothesis}</p>}
 
       <div className="card">
-        <RunChart view={v} revision={revision} running={running} />
+        {/* No empty chart for a run without load: only a run that plans or has load gets one. */}
+        {hasLoad(
+          v.load,
+          v.plan.map((p) => p.kind)
+        ) ? (
+          <RunChart view={v} revision={revision} running={running} />
+        ) : (
+          <div className="muted" data-testid="no-load">
+            No load in this run: nothing to chart. Faults and probes are below.
+          </div>
+        )}
         <div
           className="muted small chart-foot"
           data-testid="run-progress"

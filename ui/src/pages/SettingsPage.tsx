@@ -5,6 +5,7 @@ import { ROLES } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import { useAuth } from '../auth'
 import { ErrorBox } from '../components/Layout'
+import { UsersCard } from '../components/UsersCard'
 import { formatTime } from '../format'
 import { useResource } from '../hooks'
 
@@ -17,7 +18,6 @@ export function SettingsPage() {
   const [created, setCreated] = useState<CreatedToken>()
   const [error, setError] = useState<string>()
   const [copied, setCopied] = useState(false)
-  const [revokedNote, setRevokedNote] = useState<string>()
   const owner = user?.role === 'owner'
   const nameOf = (userId: string) => users.data?.find((u) => u.id === userId)?.name ?? userId
 
@@ -40,26 +40,6 @@ export function SettingsPage() {
     }
     try {
       await api.del(`/api/tokens/${encodeURIComponent(t.id)}`)
-      tokens.reload()
-    } catch (err) {
-      setError(errorMessage(err))
-    }
-  }
-
-  async function revokeAll(u: User) {
-    if (
-      !window.confirm(
-        `Revoke every token of ${u.name} (API tokens and sessions)? They are signed out everywhere.`
-      )
-    ) {
-      return
-    }
-    try {
-      const { revoked } = await api.del<{ revoked: number }>(
-        `/api/users/${encodeURIComponent(u.id)}/tokens`
-      )
-      setError(undefined)
-      setRevokedNote(`Revoked ${revoked} token(s) of ${u.name}.`)
       tokens.reload()
     } catch (err) {
       setError(errorMessage(err))
@@ -177,33 +157,7 @@ export function SettingsPage() {
         </table>
       </div>
 
-      {users.data && (
-        <div className="card">
-          <h3>Users</h3>
-          {revokedNote && <div className="notice">{revokedNote}</div>}
-          <table className="table compact">
-            <tbody>
-              {users.data.map((u) => (
-                <tr key={u.id} data-testid="user-row" data-name={u.name}>
-                  <td className="strong">{u.name}</td>
-                  <td>{u.role}</td>
-                  <td>{formatTime(u.createdAt)}</td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="danger-outline"
-                      data-testid="revoke-user-tokens"
-                      onClick={() => void revokeAll(u)}
-                    >
-                      Revoke all tokens
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      {owner && user && <UsersCard users={users} me={user} onTokensChanged={tokens.reload} />}
     </section>
   )
 }
