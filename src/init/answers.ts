@@ -7,7 +7,6 @@
 import { didYouMean } from '../experiment/did-you-mean.js'
 import { parseDuration } from '../shared/duration.js'
 import { NAME_PATTERN } from '../shared/names.js'
-import { templateVariables } from '../shared/template.js'
 
 /** Attach to a service that already runs, or launch it with a start command. */
 export type InitMode = 'attach' | 'launch'
@@ -117,8 +116,8 @@ export function parseUrl(text: string): { url: string; port: number } {
   if (!authorityOf(url)) {
     throw new InitInputError('--url', `needs a host, like http://127.0.0.1:8080/ (got '${url}')`)
   }
-  if (templateVariables(url).length > 0) {
-    throw new InitInputError('--url', `must be a plain URL without {{...}} (got '${url}')`)
+  if (url.includes('{{')) {
+    throw new InitInputError('--url', `must be a plain URL, without {{ (got '${url}')`)
   }
   const port = parsed.port === '' ? (parsed.protocol === 'https:' ? 443 : 80) : Number(parsed.port)
   return { url, port }

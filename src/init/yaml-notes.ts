@@ -83,8 +83,15 @@ export class NotedDocument {
   }
 
   toString(): string {
-    // lineWidth 0: never fold a long line (a folded line could start with '#').
-    return this.doc.toString({ lineWidth: 0, singleQuote: true, flowCollectionPadding: true })
+    // Every line of a value stays on its key's line: lineWidth 0 never folds, and JSON-style
+    // double quotes escape a newline instead of breaking the line (a line that starts with
+    // '#' would be skipped by the ${...} pass, and an escaped $${ would stay doubled).
+    return this.doc.toString({
+      lineWidth: 0,
+      singleQuote: true,
+      flowCollectionPadding: true,
+      doubleQuotedAsJSON: true,
+    })
   }
 
   /** The node a comment above `path` belongs to: the map key, or the list item. */
