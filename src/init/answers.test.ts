@@ -34,7 +34,7 @@ test('a bad flag is one line naming the flag', () => {
     [{ port: '8o80' }, /^--port: /],
     [{ start: 'x', port: '-1' }, /^--port: must be a port number \(0-65535; 0 picks a free one\)/],
     [{ url: 'localhost:8080' }, /^--url: must start with http:\/\/ or https:\/\//],
-    [{ url: 'not a url' }, /^--url: must be a URL like http:\/\/127\.0\.0\.1:8080\/health/],
+    [{ url: 'http://a b/' }, /^--url: must be a URL like http:\/\/127\.0\.0\.1:8080\/health/],
     [{ url: 'http://x/{{a}}' }, /^--url: must be a plain URL, without \{\{/],
     [{ name: 'My Service' }, /^--name: must be lowercase letters, digits and dashes/],
     [{ duration: '1s' }, /^--duration: must be a duration from 2s to 1h/],

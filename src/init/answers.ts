@@ -101,6 +101,12 @@ export function parseMode(text: string): InitMode {
  */
 export function parseUrl(text: string): { url: string; port: number } {
   const url = text.trim()
+  if (!/^https?:\/\//i.test(url)) {
+    throw new InitInputError(
+      '--url',
+      `must start with http:// or https://, like http://127.0.0.1:8080/health (got '${url}')`
+    )
+  }
   let parsed: URL
   try {
     parsed = new URL(url)
@@ -109,9 +115,6 @@ export function parseUrl(text: string): { url: string; port: number } {
       '--url',
       `must be a URL like http://127.0.0.1:8080/health (got '${url}')`
     )
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new InitInputError('--url', `must start with http:// or https:// (got '${url}')`)
   }
   if (!authorityOf(url)) {
     throw new InitInputError('--url', `needs a host, like http://127.0.0.1:8080/ (got '${url}')`)
