@@ -185,6 +185,34 @@ describe('ordeal init on the command line', () => {
     assert.equal((await ws.run(['validate', file])).exitCode, 0)
   })
 
+  test('Ctrl+C at a question writes nothing and exits 130', async () => {
+    const file = path.join(ws.dir, 'interrupted.yaml')
+    const child = spawn(
+      'script',
+      ['-qec', `${process.execPath} ${cliPath} init ${file}`, '/dev/null'],
+      {
+        cwd: ws.dir,
+        env: { ...process.env, NO_COLOR: '1', ORDEAL_STATE_DIR: ws.stateDir },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      }
+    )
+    const result = collect(child, 30_000)
+    let output = ''
+    await new Promise<void>((resolve) =>
+      child.stdout!.on('data', (d: Buffer) => {
+        output += d.toString()
+        if (output.includes('Name of your service')) {
+          resolve()
+        }
+      })
+    )
+    child.stdin!.write('\x03')
+    const r = await result
+    child.stdin!.end()
+    assert.equal(r.exitCode, 130, r.stdout + r.stderr)
+    assert.throws(() => readFileSync(file), /ENOENT/)
+  })
+
   test('never overwrites a file unless --force', async () => {
     const file = ws.write('mine.yaml', 'my own work\n')
     const r = await init([file])

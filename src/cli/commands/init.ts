@@ -102,7 +102,10 @@ async function ask(options: InitInput): Promise<InitInput | undefined> {
       rl.prompt()
       const next = await lines.next()
       if (next.done) {
-        throw new InitInputError('--yes', 'stdin closed before every question was answered')
+        throw new InitInputError(
+          'stdin',
+          'closed before every question was answered; nothing written (--yes asks nothing)'
+        )
       }
       return String(next.value)
     },
