@@ -88,7 +88,9 @@ export async function initCommand(file: string, options: InitCommandOptions): Pr
 
 /** Asks on the terminal; undefined when the user pressed Ctrl+C. */
 async function ask(options: InitInput): Promise<InitInput | undefined> {
-  const rl = createInterface({ input: process.stdin, output: process.stdout })
+  // Questions go where the user sees them: stderr when stdout is redirected.
+  const out = process.stdout.isTTY ? process.stdout : process.stderr
+  const rl = createInterface({ input: process.stdin, output: out })
   let interrupted = false
   rl.on('SIGINT', () => {
     interrupted = true
@@ -109,14 +111,14 @@ async function ask(options: InitInput): Promise<InitInput | undefined> {
       }
       return String(next.value)
     },
-    say: (line) => process.stdout.write(`${line}\n`),
+    say: (line) => out.write(`${line}\n`),
   }
   try {
-    process.stdout.write('A starter experiment for your service. Enter takes the (default).\n')
+    out.write('A starter experiment for your service. Enter takes the (default).\n')
     return await askQuestions(options, prompter)
   } catch (error) {
     if (interrupted) {
-      process.stdout.write('\n')
+      out.write('\n')
       return undefined
     }
     throw error
