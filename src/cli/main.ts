@@ -15,6 +15,7 @@ import { loadCommand } from './commands/load.js'
 import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
 import { serverCommand, type ServerCommandOptions } from './commands/server.js'
+import { initCommand, type InitCommandOptions } from './commands/init.js'
 
 dropOutputOnBrokenPipe()
 
@@ -144,6 +145,31 @@ program
     '10m'
   )
   .action(async (options: ServerCommandOptions) => exit(await serverCommand(options)))
+
+program
+  .command('init')
+  .description(
+    'write a commented starter experiment for your own service (asks on a terminal, or takes flags)'
+  )
+  .argument('[file]', 'where to write it', 'experiment.yaml')
+  .option('--url <url>', 'where the service answers, e.g. http://127.0.0.1:8080/health')
+  .option('--port <n>', "the TCP port it listens on (default: the URL's)")
+  .option('--attach', 'the service already runs: attach to it by its port (the default)')
+  .option(
+    '--start <command>',
+    'launch the service with this command instead ({{ports.http}} is its port)'
+  )
+  .option('--fault <kind>', 'kill (SIGKILL its process) or latency (300 ms through a proxy)')
+  .option('--name <name>', "the service's name in the experiment (default: my-service)")
+  .option(
+    '--duration <d>',
+    'how long the load runs; the fault takes its middle half (default: 30s)'
+  )
+  .option('--yes', 'ask nothing: flags and defaults only (also when stdin is not a terminal)')
+  .option('--force', 'overwrite FILE if it exists')
+  .action(async (file: string, options: InitCommandOptions) =>
+    exit(await initCommand(file, options))
+  )
 
 program
   .command('validate')

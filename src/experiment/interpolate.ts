@@ -2,12 +2,26 @@
  * Compose-style variables in manifest text: `${NAME}` or `${NAME:-default}`, taken from
  * `--set NAME=value`, then the environment, then the default. Substitution happens line by
  * line before parsing, so YAML errors and validation messages keep their line numbers.
+ * `$${` is a literal `${` (a shell command's own `${HOME}` is written `$${HOME}`), so any text
+ * can be written into a manifest: see escapeVariables.
  * @module
  */
 import type { ManifestIssue } from './errors.js'
 import { didYouMean } from './did-you-mean.js'
 
-const kVariable = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+// The escape first: at a `$${` the alternation takes it whole, so what follows is never read
+// as a variable.
+const kVariable = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g
+
+/**
+ * The manifest text for a literal string: every `${` becomes `$${`, which interpolate turns
+ * back into `${`, whatever follows it (`interpolate(escapeVariables(s))` is `s` on any line
+ * that is not a comment).
+ */
+export function escapeVariables(text: string): string {
+  // A replacer function: in a replacement string, '$$' would itself mean one '$'.
+  return text.replaceAll('${', () => '$${')
+}
 
 export function interpolate(
   text: string,
@@ -21,7 +35,10 @@ export function interpolate(
     if (/^\s*#/.test(line)) {
       return line // comments may mention ${...} in prose
     }
-    return line.replace(kVariable, (whole, name: string, fallback: string | undefined) => {
+    return line.replace(kVariable, (whole, name: string | undefined, fallback?: string) => {
+      if (name === undefined) {
+        return '${'
+      }
       used.add(name)
       const value = values[name] ?? env[name] ?? fallback
       if (value === undefined) {

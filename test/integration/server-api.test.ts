@@ -290,12 +290,16 @@ describe('server basics', () => {
     assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['yaml'])
   })
 
-  test('the hub lists its templates with tags from their fault types', async () => {
+  test("the hub lists its templates (ordeal init's starters too) with tags from their fault types", async () => {
     const r = await apiFetch<HubTemplate[]>(center.url, '/api/hub', { token: viewer.token })
     assert.equal(r.status, 200)
     assert.deepEqual(
       r.json.map((t) => [t.id, t.tags]),
       [
+        ['attach-kill', ['process-kill']],
+        ['attach-proxy-latency', ['proxy-toxic']],
+        ['launch-kill', ['process-kill']],
+        ['launch-proxy-latency', ['proxy-toxic']],
         ['load-and-kill', ['process-kill']],
         ['network-partition', ['network-partition']],
         ['order-delivery', ['process-kill']],
