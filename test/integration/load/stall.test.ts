@@ -54,5 +54,9 @@ describe('a server that stalls for 1 s', () => {
     assert.ok(service.max >= 800, `the two requests caught on the connections waited: ${detail}`)
     assert.ok(service.p99 < 400, `service-time p99 does not reflect the full stall: ${detail}`)
     assert.ok(response.p99 > 4 * service.p99, detail)
+    // The live line's "outstanding (oldest …)" has the figure it needs during the stall.
+    const oldest = Math.max(...summary.timeline.map((s) => s.oldestInFlightMs ?? 0))
+    assert.ok(oldest >= 300, `a second ended with requests outstanding for ${oldest} ms`)
+    assert.equal(summary.timeline.at(-1)?.oldestInFlightMs, 0, 'none outstanding at the end')
   })
 })
