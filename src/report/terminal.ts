@@ -81,7 +81,8 @@ export class TerminalReporter {
           return undefined
         }
         this.#current.set(step.id, step.name)
-        return `${pc.cyan('▶')} ${step.name}${step.faultType ? pc.dim(` (${step.faultType})`) : ''}`
+        const type = step.faultType && !step.name.startsWith(step.faultType) ? step.faultType : ''
+        return `${pc.cyan('▶')} ${step.name}${type ? pc.dim(` (${type})`) : ''}`
       }
       case 'step.ended': {
         this.#current.delete(e.stepId)
@@ -93,8 +94,12 @@ export class TerminalReporter {
           ? undefined
           : pc.yellow(`■ ${step.name}: ${e.status}${e.error ? ` (${e.error})` : ''}`)
       }
-      case 'fault.injected':
-        return `${pc.magenta('⚡')} ${this.#name(e.faultId)} injected on ${e.targets.join(', ') || 'nothing'}`
+      case 'fault.injected': {
+        // A generated name already says the type (`process-pause of api`); a given one does not.
+        const name = this.#step(e.faultId)?.name ?? e.faultType
+        const step = name.startsWith(e.faultType) ? '' : ` ${pc.dim(`(step "${name}")`)}`
+        return `${pc.magenta('⚡')} ${e.faultType} injected on ${e.targets.join(', ') || 'nothing'}${step}`
+      }
       case 'fault.action':
         return `${pc.magenta('⚡')} ${e.detail}`
       case 'fault.reverted':
