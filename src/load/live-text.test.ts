@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { stripVTControlCharacters } from 'node:util'
 import type { LoadTick } from './contract.js'
 import { liveLoadText } from './live-text.js'
 import { ProgressTotals, tickLine } from './summary-text.js'
 
-// Colours off, so the assertions read the text (picocolors honours NO_COLOR at import).
-const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '')
+// The text without colours, whether or not this terminal has them.
+const plain = (s: string) => stripVTControlCharacters(s)
 
 const tick = (over: Partial<LoadTick>): LoadTick => ({
   second: 7,
