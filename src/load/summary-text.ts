@@ -70,10 +70,12 @@ function row(label: string, value: string): string {
 }
 
 function trend(l: LatencySummary): string {
+  // k6's layout: `key=value` pairs separated by spaces, so each figure is written unspaced.
+  const f = (ms: number) => formatMs(ms, { compact: true })
   return (
-    `avg=${formatMs(l.avg)} min=${formatMs(l.min)} med=${formatMs(l.p50)} ` +
-    `max=${formatMs(l.max)} p(90)=${formatMs(l.p90 ?? Number.NaN)} p(95)=${formatMs(l.p95)} ` +
-    `p(99)=${formatMs(l.p99)}`
+    `avg=${f(l.avg)} min=${f(l.min)} med=${f(l.p50)} ` +
+    `max=${f(l.max)} p(90)=${f(l.p90 ?? Number.NaN)} p(95)=${f(l.p95)} ` +
+    `p(99)=${f(l.p99)}`
   )
 }
 
@@ -89,7 +91,7 @@ export function observedText(result: ThresholdResult): string {
   const { aggregation, metric } = parsed.threshold
   const label = aggregation.kind === 'p' ? `p(${aggregation.percentile})` : aggregation.kind
   if (metric.endsWith('_duration')) {
-    return `${label}=${formatMs(result.observed)}`
+    return `${label}=${formatMs(result.observed, { compact: true })}`
   }
   if (metric === 'http_req_failed') {
     return `rate=${formatPercent(result.observed)}`

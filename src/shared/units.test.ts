@@ -33,6 +33,7 @@ describe('formatMs', () => {
     assert.equal(formatMs(90_000), '1.5 min')
     assert.equal(formatMs(7_560_000), '2.1 h')
     assert.equal(formatMs(-1500), '-1.5 s')
+    assert.equal(formatMs(2040.831, { compact: true }), '2.04s')
   })
 
   test('never NaN: what is not a number reads n/a', () => {

@@ -28,9 +28,10 @@ export function sig3(x: number): string {
 
 /**
  * A duration in milliseconds: `812 µs`, `12.3 ms`, `2.04 s`, `1.5 min`, `2.1 h`. The unit
- * switches where the figure would need a fourth digit (999 ms, then 1 s).
+ * switches where the figure would need a fourth digit (999 ms, then 1 s). `compact` drops the
+ * space (`12.3ms`), for k6-style `key=value` lists where a space separates entries.
  */
-export function formatMs(ms: number): string {
+export function formatMs(ms: number, options: { compact?: boolean } = {}): string {
   if (!Number.isFinite(ms)) {
     return NOT_A_FIGURE
   }
@@ -57,7 +58,7 @@ export function formatMs(ms: number): string {
   const value = abs / chosen[0]
   const text =
     value >= 1000 ? Math.round(value).toLocaleString('en-US', { useGrouping: false }) : sig3(value)
-  return `${sign}${text} ${chosen[1]}`
+  return `${sign}${text}${options.compact ? '' : ' '}${chosen[1]}`
 }
 
 /** A time relative to the run start: `+6.2 s`, `+0.0 s`, `+2 min 5.3 s`. One decimal of seconds. */
