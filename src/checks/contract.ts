@@ -8,20 +8,29 @@ import type { HistoryOp } from '../load/contract.js'
 
 /** A fault's active window, to place each finding relative to the faults. */
 export interface FaultWindow {
+  /** The journal's id of the fault (its step id); for machines only, never shown. */
   faultId: string
   type: string
+  /** The fault step's name, as every report shows it; the type when not known. */
+  name?: string
   /** ms since the epoch */
   start: number
   /** ms since the epoch; undefined if never reverted */
   end?: number
 }
 
-/** Where an operation happened relative to the faults: `before`, `during <id>`, `after <id>`. */
+/** Where an operation happened relative to the faults: before, during or after one. */
 export interface Finding {
   id: string
   /** The operation's invoke time, ms since the run started. */
   at: number
-  /** `before any fault`, `during run.1 (process-kill)`, `after run.1 (process-kill)` */
+  /** Lost operations: when the system acknowledged it, ms since the run started. */
+  ackedAt?: number
+  /**
+   * Where `ackedAt` (else `at`) falls: `during "process-kill of api" (+6.0 s..+9.0 s)`,
+   * `before "process-kill of api" at +6.4 s`, `after "…" (+6.0 s..+9.0 s)`, or
+   * `with no fault in the run`.
+   */
   window: string
 }
 

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import type { HistoryOp } from '../load/contract.js'
 import type { FaultWindow, QueueCheckInput } from './contract.js'
 import { checkQueue } from './queue.js'
-import { windowOf } from './windows.js'
+import { describeLost, windowOf } from './windows.js'
 
 const T0 = 1_700_000_000_000
 
@@ -85,8 +85,8 @@ describe('checkQueue', () => {
     const result = checkQueue(input(ops, ['c']))
     assert.equal(result.valid, false)
     assert.deepEqual(result.lost, [
-      { id: 'b', at: 100, window: 'before any fault' },
-      { id: 'a', at: 300, window: 'before any fault' },
+      { id: 'b', at: 100, ackedAt: 105, window: 'with no fault in the run' },
+      { id: 'a', at: 300, ackedAt: 305, window: 'with no fault in the run' },
     ])
   })
 
@@ -100,8 +100,8 @@ describe('checkQueue', () => {
     assert.equal(allowed.valid, true)
     assert.equal(allowed.delivered, 5)
     assert.deepEqual(allowed.duplicated, [
-      { id: 'a', at: 0, window: 'before any fault', count: 2 },
-      { id: 'b', at: 50, window: 'before any fault', count: 3 },
+      { id: 'a', at: 0, window: 'with no fault in the run', count: 2 },
+      { id: 'b', at: 50, window: 'with no fault in the run', count: 3 },
     ])
     const strict = checkQueue(input(ops, delivered, { duplicates: 'fail' }))
     assert.equal(strict.valid, false)
@@ -195,7 +195,9 @@ describe('checkQueue', () => {
       [0]
     )
     const four = checkQueue(input(ops, ['x', 'x', 'x', 'x']))
-    assert.deepEqual(four.duplicated, [{ id: 'x', at: 0, window: 'before any fault', count: 4 }])
+    assert.deepEqual(four.duplicated, [
+      { id: 'x', at: 0, window: 'with no fault in the run', count: 4 },
+    ])
   })
 
   it('pairs completions with invokes across concatenated loads and overlapping requests', () => {
@@ -218,29 +220,41 @@ describe('checkQueue', () => {
     )
   })
 
-  it('places findings before, during and after two faults', () => {
+  it('places lost writes by their acknowledgement before, during and after two named faults', () => {
     const faults: FaultWindow[] = [
-      { faultId: 'run.1', type: 'process-kill', start: T0 + 100, end: T0 + 200 },
-      { faultId: 'run.2', type: 'process-pause', start: T0 + 300, end: T0 + 400 },
+      {
+        faultId: 'run.1',
+        type: 'process-kill',
+        name: 'kill api',
+        start: T0 + 6400,
+        end: T0 + 9000,
+      },
+      { faultId: 'run.2', type: 'process-pause', start: T0 + 12_000, end: T0 + 13_000 },
     ]
     const ops = history(
-      { seq: 0, id: 'a', outcome: 'ok', at: 50 },
-      { seq: 1, id: 'b', outcome: 'ok', at: 150 },
-      { seq: 2, id: 'c', outcome: 'ok', at: 250 },
-      { seq: 3, id: 'd', outcome: 'ok', at: 350 },
-      { seq: 4, id: 'e', outcome: 'ok', at: 450 },
-      { seq: 5, id: 'f', outcome: 'info', at: 400 }
+      { seq: 0, id: 'a', outcome: 'ok', at: 6195 },
+      { seq: 1, id: 'b', outcome: 'ok', at: 7000 },
+      { seq: 2, id: 'c', outcome: 'ok', at: 10_000 },
+      { seq: 3, id: 'd', outcome: 'ok', at: 12_500 },
+      { seq: 4, id: 'e', outcome: 'ok', at: 14_000 },
+      { seq: 5, id: 'f', outcome: 'info', at: 12_900 }
     )
     const result = checkQueue(input(ops, ['f'], { faults }))
-    assert.deepEqual(result.lost, [
-      { id: 'a', at: 50, window: 'before any fault' },
-      { id: 'b', at: 150, window: 'during run.1 (process-kill)' },
-      { id: 'c', at: 250, window: 'after run.1 (process-kill)' },
-      { id: 'd', at: 350, window: 'during run.2 (process-pause)' },
-      { id: 'e', at: 450, window: 'after run.2 (process-pause)' },
-    ])
+    assert.deepEqual(
+      result.lost.map((l) => describeLost(l, 'queue')),
+      [
+        'a: acknowledged at +6.2 s, before "kill api" at +6.4 s, never delivered',
+        'b: acknowledged at +7.0 s, during "kill api" (+6.4 s..+9.0 s), never delivered',
+        'c: acknowledged at +10.0 s, after "kill api" (+6.4 s..+9.0 s), never delivered',
+        'd: acknowledged at +12.5 s, during "process-pause" (+12.0 s..+13.0 s), never delivered',
+        'e: acknowledged at +14.0 s, after "process-pause" (+12.0 s..+13.0 s), never delivered',
+      ]
+    )
+    for (const text of result.lost.map((l) => l.window)) {
+      assert.doesNotMatch(text, /run\.\d/)
+    }
     assert.deepEqual(result.recovered, [
-      { id: 'f', at: 400, window: 'during run.2 (process-pause)' },
+      { id: 'f', at: 12_900, window: 'during "process-pause" (+12.0 s..+13.0 s)' },
     ])
   })
 
@@ -252,33 +266,52 @@ describe('checkQueue', () => {
 })
 
 describe('windowOf', () => {
-  const kill: FaultWindow = { faultId: 'run.1', type: 'process-kill', start: 100, end: 200 }
-  const pause: FaultWindow = { faultId: 'run.2', type: 'process-pause', start: 150, end: 300 }
+  const kill: FaultWindow = {
+    faultId: 'run.1',
+    type: 'process-kill',
+    name: 'kill',
+    start: 1000,
+    end: 2000,
+  }
+  const pause: FaultWindow = {
+    faultId: 'run.2',
+    type: 'process-pause',
+    name: 'pause',
+    start: 1500,
+    end: 3000,
+  }
 
   it('treats a window as closed at both ends', () => {
-    assert.equal(windowOf(99, [kill]), 'before any fault')
-    assert.equal(windowOf(100, [kill]), 'during run.1 (process-kill)')
-    assert.equal(windowOf(200, [kill]), 'during run.1 (process-kill)')
-    assert.equal(windowOf(201, [kill]), 'after run.1 (process-kill)')
+    assert.equal(windowOf(999, [kill]), 'before "kill" at +1.0 s')
+    assert.equal(windowOf(1000, [kill]), 'during "kill" (+1.0 s..+2.0 s)')
+    assert.equal(windowOf(2000, [kill]), 'during "kill" (+1.0 s..+2.0 s)')
+    assert.equal(windowOf(2001, [kill]), 'after "kill" (+1.0 s..+2.0 s)')
   })
 
   it('lists every overlapping fault by start, and during wins over after', () => {
-    assert.equal(windowOf(160, [pause, kill]), 'during run.1 (process-kill), run.2 (process-pause)')
-    assert.equal(windowOf(250, [kill, pause]), 'during run.2 (process-pause)')
-    assert.equal(windowOf(301, [pause, kill]), 'after run.2 (process-pause)')
+    assert.equal(
+      windowOf(1600, [pause, kill]),
+      'during "kill" (+1.0 s..+2.0 s), "pause" (+1.5 s..+3.0 s)'
+    )
+    assert.equal(windowOf(2500, [kill, pause]), 'during "pause" (+1.5 s..+3.0 s)')
+    assert.equal(windowOf(3001, [pause, kill]), 'after "pause" (+1.5 s..+3.0 s)')
   })
 
   it('names the fault that ended last, and keeps a never-reverted fault open', () => {
-    const early: FaultWindow = { faultId: 'run.3', type: 'network-loss', start: 10, end: 20 }
-    assert.equal(windowOf(400, [kill, early, pause]), 'after run.2 (process-pause)')
-    assert.equal(windowOf(50, [kill, early]), 'after run.3 (network-loss)')
-    const stuck: FaultWindow = { faultId: 'run.4', type: 'cpu-stress', start: 500 }
-    assert.equal(windowOf(10_000, [kill, stuck]), 'during run.4 (cpu-stress)')
-    assert.equal(windowOf(400, [kill, stuck]), 'after run.1 (process-kill)')
+    const early: FaultWindow = { faultId: 'run.3', type: 'network-loss', start: 100, end: 200 }
+    assert.equal(windowOf(4000, [kill, early, pause]), 'after "pause" (+1.5 s..+3.0 s)')
+    assert.equal(windowOf(500, [kill, early]), 'after "network-loss" (+0.1 s..+0.2 s)')
+    const stuck: FaultWindow = { faultId: 'run.4', type: 'cpu-stress', start: 5000 }
+    assert.equal(windowOf(100_000, [kill, stuck]), 'during "cpu-stress" (+5.0 s..)')
+    assert.equal(windowOf(4000, [kill, stuck]), 'after "kill" (+1.0 s..+2.0 s)')
   })
 
-  it('says before any fault when there are none', () => {
-    assert.equal(windowOf(123, []), 'before any fault')
+  it('offsets are from the run start; no fault at all says so', () => {
+    assert.equal(
+      windowOf(10_500, [{ ...kill, start: 10_700, end: 11_000 }], 10_000),
+      'before "kill" at +0.7 s'
+    )
+    assert.equal(windowOf(123, []), 'with no fault in the run')
   })
 })
 

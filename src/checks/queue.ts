@@ -21,7 +21,8 @@ const kCreditOrder = { ok: 0, info: 1, fail: 2 } as const
  * - Ops without an id cannot be matched: ok ones are counted in `unidentified`, never lost.
  * - valid: nothing lost, nothing unexpected, and no duplicates when `duplicates` is `fail`.
  *
- * Findings are placed at the op's invoke time; lists are in time order and complete.
+ * Findings are placed at the op's invoke time (a lost one also at its acknowledgement, which
+ * its window describes); lists are in time order and complete.
  */
 export function checkQueue(input: QueueCheckInput): QueueCheckResult {
   const ctx = { faults: input.faults, runStartedAt: input.runStartedAt }
@@ -47,7 +48,7 @@ export function checkQueue(input: QueueCheckInput): QueueCheckResult {
     }
   }
 
-  const lost: { id: string; time: number }[] = []
+  const lost: { id: string; time: number; ackedAt: number | undefined }[] = []
   const recovered: { id: string; time: number }[] = []
   const duplicated: { id: string; time: number; count: number }[] = []
   for (const [id, group] of byId) {
@@ -56,7 +57,7 @@ export function checkQueue(input: QueueCheckInput): QueueCheckResult {
     group.forEach((op, i) => {
       const credited = i < times
       if (op.type === 'ok' && !credited) {
-        lost.push({ id, time: op.invoke })
+        lost.push({ id, time: op.invoke, ackedAt: op.complete })
       } else if (op.type !== 'ok' && credited) {
         recovered.push({ id, time: op.invoke })
       }
@@ -79,7 +80,7 @@ export function checkQueue(input: QueueCheckInput): QueueCheckResult {
     attempted: ops.length,
     acknowledged,
     delivered: input.delivered.length,
-    lost: lost.sort(byTime).map((l) => findingAt(l.id, l.time, ctx)),
+    lost: lost.sort(byTime).map((l) => findingAt(l.id, l.time, ctx, l.ackedAt)),
     duplicated: duplicated
       .sort(byTime)
       .map((d) => ({ ...findingAt(d.id, d.time, ctx), count: d.count })),

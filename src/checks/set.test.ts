@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import type { HistoryOp } from '../load/contract.js'
 import type { FaultWindow, SetCheckInput, SetRead } from './contract.js'
 import { checkSet, quantiles } from './set.js'
+import { describeLost } from './windows.js'
 
 const T0 = 1_700_000_000_000
 
@@ -82,9 +83,13 @@ describe('checkSet', () => {
     assert.equal(result.valid, false)
     assert.equal(result.stable, 1)
     assert.deepEqual(result.lost, [
-      { id: 'a', at: 100, window: 'during run.1 (process-kill)' },
-      { id: 'b', at: 160, window: 'after run.1 (process-kill)' },
+      { id: 'a', at: 100, ackedAt: 110, window: 'during "process-kill" (+0.1 s..+0.2 s)' },
+      { id: 'b', at: 160, ackedAt: 170, window: 'after "process-kill" (+0.1 s..+0.2 s)' },
     ])
+    assert.equal(
+      describeLost(result.lost[1]!, 'set'),
+      'b: written at +0.2 s, after "process-kill" (+0.1 s..+0.2 s), missing from every later read'
+    )
     // a: known 110, last seen by the read begun at 200 → 90; b: never seen → 0.
     assert.deepEqual(result.lostLatencies, { '0': 0, '0.5': 90, '0.95': 90, '0.99': 90, '1': 90 })
   })
@@ -101,7 +106,7 @@ describe('checkSet', () => {
     const history = adds({ id: 'a', outcome: 'ok', at: 100, done: 200 })
     const result = checkSet(input(history, [read(150, [], 100)]))
     assert.deepEqual(result.lost, [])
-    assert.deepEqual(result.neverRead, [{ id: 'a', at: 100, window: 'before any fault' }])
+    assert.deepEqual(result.neverRead, [{ id: 'a', at: 100, window: 'with no fault in the run' }])
     assert.equal(result.valid, 'unknown')
   })
 

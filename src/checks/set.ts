@@ -54,7 +54,7 @@ export function checkSet(input: SetCheckInput): SetCheckResult {
   const elements = addedElements(input)
   const duplicated = observe(elements, input.reads)
 
-  const lost: { id: string; time: number }[] = []
+  const lost: { id: string; time: number; ackedAt: number | undefined }[] = []
   const neverRead: { id: string; time: number }[] = []
   const stableLatencies: number[] = []
   const lostLatencies: number[] = []
@@ -63,7 +63,7 @@ export function checkSet(input: SetCheckInput): SetCheckResult {
     if (outcome.kind === 'stable') {
       stableLatencies.push(outcome.latency)
     } else if (outcome.kind === 'lost') {
-      lost.push({ id: element.id, time: element.invoke })
+      lost.push({ id: element.id, time: element.invoke, ackedAt: element.known })
       lostLatencies.push(outcome.latency)
     } else {
       neverRead.push({ id: element.id, time: element.invoke })
@@ -75,7 +75,7 @@ export function checkSet(input: SetCheckInput): SetCheckResult {
     valid: lost.length > 0 ? false : stableLatencies.length === 0 ? 'unknown' : true,
     attempted: elements.length,
     stable: stableLatencies.length,
-    lost: lost.sort(byTime).map((l) => findingAt(l.id, l.time, ctx)),
+    lost: lost.sort(byTime).map((l) => findingAt(l.id, l.time, ctx, l.ackedAt)),
     neverRead: neverRead.sort(byTime).map((n) => findingAt(n.id, n.time, ctx)),
     duplicated,
     stableLatencies: quantiles(stableLatencies),

@@ -5,6 +5,7 @@
  * @module
  */
 import type { AbortCondition } from '../experiment/model.js'
+import { thresholdComparison } from './threshold-reason.js'
 import type { LoadTick } from '../load/contract.js'
 import {
   evaluateThreshold,
@@ -71,7 +72,7 @@ export class AbortMonitor {
     if (streak >= c.forSeconds) {
       this.#abort(
         'threshold',
-        `abort condition ${c.path}: ${c.metric} '${c.threshold}' failed for ${streak} s (observed ${Math.round(result.observed * 1000) / 1000} in the last second)`
+        `abort condition ${c.path}: ${thresholdComparison({ metric: c.metric, expression: c.threshold, ok: false, observed: result.observed })} in the last second, for ${streak} s in a row`
       )
     }
   }

@@ -14,6 +14,7 @@ import type { HistoryOp } from '../load/contract.js'
 import { sleep } from '../shared/duration.js'
 import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import type { Journal } from './journal.js'
+import { faultWindows } from './fault-windows.js'
 import type { Launcher } from '../system/exec-policy.js'
 
 export class CheckRunner {
@@ -176,22 +177,6 @@ export class CheckRunner {
   #startedAt(): number {
     return this.#journal.events[0]?.t ?? Date.now()
   }
-}
-
-/** Fault windows from the journal's inject / revert events. */
-export function faultWindows(journal: Journal): FaultWindow[] {
-  const windows = new Map<string, FaultWindow>()
-  for (const e of journal.events) {
-    if (e.type === 'fault.injected') {
-      windows.set(e.faultId, { faultId: e.faultId, type: e.faultType, start: e.t })
-    } else if (e.type === 'fault.reverted') {
-      const w = windows.get(e.faultId)
-      if (w) {
-        w.end = e.t
-      }
-    }
-  }
-  return [...windows.values()]
 }
 
 function renderSource(source: DeliveredSourceInput, vars: TemplateVars): DeliveredSourceInput {

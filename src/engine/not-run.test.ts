@@ -42,7 +42,7 @@ test('a stopped run: a started step reads stopped, a later one names where it st
     verdicts.map((v) => [v.name, v.verdict, v.message]),
     [
       ['pa', 'N/A', NOT_RUN_STOPPED],
-      ['pb', 'N/A', 'not run: the run stopped before step b started'],
+      ['pb', 'N/A', 'not run: the run stopped before step "b" started'],
     ]
   )
 })

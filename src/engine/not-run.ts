@@ -44,7 +44,7 @@ export function notRunVerdicts(events: readonly JournalEvent[]): VerdictEvent[] 
             ? `not run: ${why}`
             : stepsStarted.has(step.id)
               ? NOT_RUN_STOPPED
-              : `not run: the run stopped before step ${step.name} started`
+              : `not run: the run stopped before step "${step.name}" started`
       out.push({
         type: 'probe.verdict',
         probeId: probe.id,

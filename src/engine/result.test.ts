@@ -197,7 +197,7 @@ test('a fault that could not be injected is an error and its step scores 0', () 
     ])
   )
   assert.equal(r.verdict, 'error')
-  assert.match(r.reason!, /inject failed: no running targets/)
+  assert.equal(r.reason, 'fault "kill" (process-kill) could not be injected: no running targets')
   assert.equal(r.steps.find((s) => s.id === 'run.0')!.score, 0)
 })
 
@@ -246,7 +246,10 @@ test('a fault reverted early by another process: the window ends then, the verdi
     ])
   )
   assert.equal(r.verdict, 'error')
-  assert.equal(r.reason, 'fault run.1 was reverted early by watchdog (deadline passed: SIGCONT x)')
+  assert.equal(
+    r.reason,
+    'fault "pause" was reverted early by watchdog (deadline passed: SIGCONT x)'
+  )
   const fault = r.faults.find((f) => f.id === 'run.1')!
   // The ledger's time, not the time the runner noticed (the event's own t is t0 + 3000).
   assert.equal(fault.revertedAt, new Date(t0 + 1500).toISOString())

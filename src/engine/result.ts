@@ -8,6 +8,10 @@ import { runScore, stepScore } from './score.js'
 import { notRunVerdicts } from './not-run.js'
 import type { LoadSummary } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
+import type { HistoryOp } from '../load/contract.js'
+import { describeLost } from '../checks/windows.js'
+import { faultWindows } from './fault-windows.js'
+import { thresholdReason } from './threshold-reason.js'
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
 
@@ -39,7 +43,10 @@ export interface ProbeResult {
 }
 
 export interface FaultResult {
+  /** The journal's id (machines); `name` is what people read. */
   id: string
+  /** The fault step's name from the manifest, or generated (`process-kill of api`). */
+  name: string
   stepId: string
   type: string
   targets: string[]
@@ -55,6 +62,11 @@ export interface LoadResult {
   method: string
   url: string
   summary?: LoadSummary
+  /**
+   * Each failed threshold with why, in words: the figure with its unit, the limit, and the
+   * failures behind it relative to the fault windows.
+   */
+  failedThresholds?: { metric: string; expression: string; reason: string }[]
 }
 
 export interface CheckResult {
@@ -141,6 +153,15 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     })
   }
   const failures: { kind: AbortKind | 'probe-failed' | 'system' | 'fault'; reason: string }[] = []
+  const nameOf = (stepId: string) => steps.get(stepId)?.name ?? stepId
+  // Per load step: when it started and its failed completions, to explain failed thresholds
+  // once every fault window is known (after the loop).
+  const loadEvidence = new Map<string, { startedAt: number; failures: HistoryOp[] }>()
+  const thresholdFailures: {
+    failure: { reason: string }
+    stepId: string
+    threshold: LoadSummary['thresholds'][number]
+  }[] = []
 
   for (const e of events) {
     switch (e.type) {
@@ -165,7 +186,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       }
       case 'fault.injected':
         faults.set(e.faultId, {
-          ...faultOf(faults, e.faultId, e.stepId, e.faultType),
+          ...faultOf(faults, e.faultId, e.stepId, e.faultType, nameOf(e.stepId)),
           targets: e.targets,
           injectedAt: iso(e.t),
         })
@@ -173,7 +194,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       case 'fault.action': {
         // A driver may act (the first kill) before it reports the injection complete.
         const type = started.plan.find((p) => p.id === e.faultId)?.faultType ?? 'unknown'
-        const f = faultOf(faults, e.faultId, e.faultId, type)
+        const f = faultOf(faults, e.faultId, e.faultId, type, nameOf(e.faultId))
         f.actions.push({ at: iso(e.t), detail: e.detail })
         faults.set(e.faultId, f)
         break
@@ -189,7 +210,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
           if (f) {
             f.error = why
           }
-          failures.push({ kind: 'fault', reason: `fault ${e.faultId} was ${why}` })
+          failures.push({ kind: 'fault', reason: `fault "${nameOf(e.faultId)}" was ${why}` })
         }
         break
       }
@@ -198,13 +219,14 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
           faults,
           e.faultId,
           e.stepId,
-          started.plan.find((p) => p.id === e.stepId)?.faultType ?? 'unknown'
+          started.plan.find((p) => p.id === e.stepId)?.faultType ?? 'unknown',
+          nameOf(e.stepId)
         )
         f.error = `${e.phase} failed: ${e.error}`
         faults.set(e.faultId, f)
         failures.push({
           kind: 'fault',
-          reason: `fault ${e.faultId} (${f.type}) ${e.phase} failed: ${e.error}`,
+          reason: `fault "${nameOf(e.stepId)}" (${f.type}) could not be ${e.phase === 'inject' ? 'injected' : 'reverted'}: ${e.error}`,
         })
         break
       }
@@ -230,7 +252,13 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
+      case 'op':
+        if (e.op.type === 'fail' || e.op.type === 'info') {
+          loadEvidence.get(e.stepId)?.failures.push(e.op)
+        }
+        break
       case 'load.started':
+        loadEvidence.set(e.stepId, { startedAt: e.t, failures: [] })
         loads.set(e.stepId, {
           stepId: e.stepId,
           name: steps.get(e.stepId)?.name ?? e.stepId,
@@ -244,10 +272,9 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
           l.summary = e.summary
         }
         for (const t of e.summary.thresholds.filter((t) => !t.ok)) {
-          failures.push({
-            kind: 'probe-failed',
-            reason: `threshold ${t.metric} '${t.expression}' failed (observed ${t.observed})`,
-          })
+          const failure = { kind: 'probe-failed' as const, reason: '' }
+          failures.push(failure)
+          thresholdFailures.push({ failure, stepId: e.stepId, threshold: t })
         }
         break
       }
@@ -276,6 +303,27 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         break
       default:
         break
+    }
+  }
+
+  // Failed thresholds, explained now that every fault window is known.
+  const windows = faultWindows({ events })
+  for (const { failure, stepId, threshold } of thresholdFailures) {
+    const evidence = loadEvidence.get(stepId)
+    const load = loads.get(stepId)
+    const reason = thresholdReason(threshold, {
+      runStartedAt: started.t,
+      loadStartedAt: evidence?.startedAt ?? started.t,
+      failures: evidence?.failures ?? [],
+      timeline: load?.summary?.timeline ?? [],
+      faults: windows,
+    })
+    failure.reason = `threshold of "${nameOf(stepId)}" failed: ${reason}`
+    if (load) {
+      load.failedThresholds = [
+        ...(load.failedThresholds ?? []),
+        { metric: threshold.metric, expression: threshold.expression, reason },
+      ]
     }
   }
 
@@ -364,7 +412,7 @@ function checkVerdict(
   const verdict: ProbeVerdict =
     result.valid === true ? 'Passed' : result.valid === false ? 'Failed' : 'N/A'
   const firstLost = result.lost[0]
-    ? `; first lost: ${result.lost[0].id} at +${Math.round(result.lost[0].at)}ms (${result.lost[0].window})`
+    ? `; first lost: ${describeLost(result.lost[0], result.type)}`
     : ''
   return {
     verdict,
@@ -380,9 +428,10 @@ function faultOf(
   faults: Map<string, FaultResult>,
   id: string,
   stepId: string,
-  type: string
+  type: string,
+  name: string
 ): FaultResult {
-  return faults.get(id) ?? { id, stepId, type, targets: [], actions: [] }
+  return faults.get(id) ?? { id, name, stepId, type, targets: [], actions: [] }
 }
 
 function verdictOf(kinds: string[]): Verdict {

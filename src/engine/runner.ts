@@ -428,7 +428,7 @@ function stepRunner(ctx: StepCtx) {
           if (failure !== undefined) {
             status = 'error'
             error = failure
-            ctx.abort('error', `fault ${step.name} could not be carried out`)
+            ctx.abort('error', `fault "${step.name}" could not be carried out: ${failure}`)
           }
           break
         }
@@ -457,7 +457,7 @@ function stepRunner(ctx: StepCtx) {
       // in error, with the message under this step: never an internal error of the CLI.
       status = 'error'
       error = thrown instanceof Error ? thrown.message : String(thrown)
-      ctx.abort('error', `step ${step.name} failed: ${error}`)
+      ctx.abort('error', `step "${step.name}" failed: ${error}`)
     } finally {
       if (status === 'ok' && ctx.signal.aborted) {
         status = 'aborted'

@@ -15,6 +15,7 @@ import type {
 import { walkSteps } from './model.js'
 import type { AbortCondition, Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
 import { resolveLoad } from '../load/resolve.js'
+import { stepNames } from './step-names.js'
 
 export const DEFAULTS = {
   deadline: '10m',
@@ -47,6 +48,7 @@ export interface ResolveOptions {
 
 export function resolveExperiment(input: ExperimentInput, options: ResolveOptions): Experiment {
   const { spec, metadata } = input
+  const names = stepNames(spec.steps)
   const root: Step = {
     id: 'run',
     name: metadata.name,
@@ -54,7 +56,7 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     kind: 'serial',
     weight: DEFAULTS.weight,
     probes: (spec.probes ?? []).map((p) => resolveProbe(p, 'run')),
-    children: spec.steps.map((s, i) => resolveStep(s, `run.${i}`, `spec.steps[${i}]`)),
+    children: spec.steps.map((s, i) => resolveStep(s, `run.${i}`, `spec.steps[${i}]`, names)),
   }
   const loadSteps = [...walkSteps(root)].filter((s) => s.kind === 'load')
   return {
@@ -123,10 +125,15 @@ function resolveCheck(input: CheckInputType, loadSteps: Step[]): Check {
   }
 }
 
-function resolveStep(input: StepInputType, id: string, manifestPath: string): Step {
+function resolveStep(
+  input: StepInputType,
+  id: string,
+  manifestPath: string,
+  names: ReadonlyMap<string, string>
+): Step {
   const base = {
     id,
-    name: input.name ?? defaultStepName(input, id),
+    name: names.get(id) ?? input.name ?? id,
     path: manifestPath,
     weight: input.weight ?? DEFAULTS.weight,
     probes: (input.probes ?? []).map((p) => resolveProbe(p, id)),
@@ -152,22 +159,9 @@ function resolveStep(input: StepInputType, id: string, manifestPath: string): St
   }
   const kind = input.parallel ? 'parallel' : 'serial'
   const children = (input.parallel ?? input.serial ?? []).map((c, i) =>
-    resolveStep(c, `${id}.${i}`, `${manifestPath}.${kind}[${i}]`)
+    resolveStep(c, `${id}.${i}`, `${manifestPath}.${kind}[${i}]`, names)
   )
   return { ...base, kind, children }
-}
-
-function defaultStepName(input: StepInputType, id: string): string {
-  if (input.fault) {
-    return input.fault.type
-  }
-  if (input.wait !== undefined) {
-    return `wait ${input.wait}`
-  }
-  if (input.load) {
-    return `load ${input.load.method ?? 'GET'} ${input.load.rate ?? 'ramp'}/s`
-  }
-  return `${input.parallel ? 'parallel' : 'serial'} ${id.slice(4)}`
 }
 
 function resolveProbe(input: ProbeInput, stepId: string): Probe {

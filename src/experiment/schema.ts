@@ -183,7 +183,11 @@ type StepInput = {
 /** A step: exactly one of fault / wait / serial / parallel, with optional probes and weight. */
 export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
   strictObject({
-    name: name().optional(),
+    name: name()
+      .describe(
+        'The step\'s name in every report, reason and metric label (unique in the experiment). Without one, ordeal names the step after what it does, e.g. "process-kill of api".'
+      )
+      .optional(),
     fault: faultSchema.optional(),
     load: loadSchema.optional(),
     wait: duration().optional(),

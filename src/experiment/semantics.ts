@@ -13,6 +13,7 @@ import { faultNetworkIssues, networkIssues } from './network-semantics.js'
 import { proxyIssues } from './proxy-semantics.js'
 import { templateIssues } from './template-semantics.js'
 import { urlIssues } from './url-semantics.js'
+import { stepNameIssues } from './step-names.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -27,6 +28,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...proxyIssues(input),
     ...templateIssues(input),
     ...urlIssues(input),
+    ...stepNameIssues(input.spec.steps),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []

@@ -12,6 +12,7 @@ import type { Counts, SecondReport } from './seconds.js'
 
 interface PendingSecond extends Counts {
   inFlight: number
+  oldestMs: number
   response: Histogram
 }
 
@@ -51,6 +52,7 @@ export class Aggregator {
       const pending = this.#pending.get(report.second) ?? this.#create(report.second)
       addCounts(pending, report)
       pending.inFlight += report.inFlight
+      pending.oldestMs = Math.max(pending.oldestMs, report.oldestMs ?? 0)
       pending.response.add(report.response)
       report.response.destroy()
       report.service.destroy()
@@ -83,6 +85,7 @@ export class Aggregator {
         p95: percentileMs(pending.response, 95),
         p99: percentileMs(pending.response, 99),
         inFlight: pending.inFlight,
+        oldestInFlightMs: pending.oldestMs,
       }
       pending.response.destroy()
       this.lagMs[second] ??= 0
@@ -93,7 +96,7 @@ export class Aggregator {
   }
 
   #create(second: number): PendingSecond {
-    const pending = { ...emptyCounts(), inFlight: 0, response: createHistogram() }
+    const pending = { ...emptyCounts(), inFlight: 0, oldestMs: 0, response: createHistogram() }
     this.#pending.set(second, pending)
     return pending
   }

@@ -102,6 +102,11 @@ export interface LoadTick {
   p99: number
   /** Requests in flight at the end of the second. */
   inFlight: number
+  /**
+   * Age of the oldest of those requests at the end of the second, ms (0 when none): during a
+   * stall nothing completes, so no percentile exists and this is what shows it.
+   */
+  oldestInFlightMs?: number
 }
 
 export interface ThresholdResult {

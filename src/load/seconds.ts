@@ -21,6 +21,8 @@ export interface SecondReport extends Counts {
   second: number
   /** Requests in flight when the second was reported. */
   inFlight: number
+  /** How long the oldest of them had been waiting then, ms (0 or absent when none). */
+  oldestMs?: number
   /** The worst schedule lag (actual − intended dispatch) in this second, ms. */
   lagMs: number
   /** Event-loop utilisation of the generator thread during this second, 0..1. */
@@ -110,7 +112,7 @@ export class SecondBook {
   }
 
   /** Reports every second that ended before `time` (all of them with `final`), in order. */
-  flush(time: number, inFlight: number, final = false): SecondReport[] {
+  flush(time: number, inFlight: number, final = false, oldestMs = 0): SecondReport[] {
     const until = final ? this.secondOf(time) + 1 : Math.floor((time - this.#t0) / 1000)
     const reports: SecondReport[] = []
     for (; this.#next < until; this.#next++) {
@@ -118,7 +120,12 @@ export class SecondBook {
       this.#open.delete(this.#next)
       const elu = performance.eventLoopUtilization(this.#elu)
       this.#elu = performance.eventLoopUtilization()
-      reports.push({ ...report, inFlight, elu: reports.length === 0 ? elu.utilization : 0 })
+      reports.push({
+        ...report,
+        inFlight,
+        oldestMs,
+        elu: reports.length === 0 ? elu.utilization : 0,
+      })
     }
     return reports
   }
@@ -133,6 +140,7 @@ export class SecondBook {
       second,
       ...emptyCounts(),
       inFlight: 0,
+      oldestMs: 0,
       lagMs: 0,
       elu: 0,
       response: createHistogram(),

@@ -61,6 +61,8 @@ export class SliceRunner {
   readonly #book: SecondBook
   readonly #freeSlots: number[] = []
   readonly #process: number[] = []
+  /** When each busy slot's request was sent (NaN when free): the oldest outstanding one. */
+  readonly #sentAt: number[] = []
   #next: number
   #inFlight = 0
   #sendingEndedAt = 0
@@ -88,6 +90,7 @@ export class SliceRunner {
     for (let slot = config.maxInFlight - 1; slot >= 0; slot--) {
       this.#freeSlots.push(slot)
       this.#process[slot] = config.processBase + slot
+      this.#sentAt[slot] = Number.NaN
     }
   }
 
@@ -164,6 +167,7 @@ export class SliceRunner {
       ...(load.body ? { body: render(load.body, values) } : {}),
     }
     this.#inFlight++
+    this.#sentAt[slot] = t
     this.#book.sent(t, lag)
     this.#sink.op({
       seq,
@@ -186,6 +190,7 @@ export class SliceRunner {
     r: RequestResult
   ): void {
     this.#inFlight--
+    this.#sentAt[slot] = Number.NaN
     const type =
       r.outcome === 'ok' ? 'ok' : r.outcome === 'http-error' || r.definite ? 'fail' : 'info'
     if (type === 'info') {
@@ -216,12 +221,27 @@ export class SliceRunner {
     const t = now()
     const nextBoundary = t0 + (Math.max(0, Math.floor((t - t0) / 1000)) + 1) * 1000
     this.#flushTimer = setTimeout(() => {
-      const reports = this.#book.flush(now(), this.#inFlight)
+      const t = now()
+      const reports = this.#book.flush(t, this.#inFlight, false, this.#oldestAge(t))
       if (reports.length > 0) {
         this.#sink.seconds(reports)
       }
       this.#scheduleFlush()
     }, nextBoundary - t)
+  }
+
+  /** Age of the oldest request still in flight at `t`, ms; 0 when none is. */
+  #oldestAge(t: number): number {
+    if (this.#inFlight === 0) {
+      return 0
+    }
+    let oldest = Number.POSITIVE_INFINITY
+    for (const sentAt of this.#sentAt) {
+      if (sentAt < oldest) {
+        oldest = sentAt
+      }
+    }
+    return Number.isFinite(oldest) ? Math.max(0, t - oldest) : 0
   }
 
   #maybeFinish(): void {

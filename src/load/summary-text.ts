@@ -8,17 +8,11 @@
 import pc from 'picocolors'
 import type { LatencySummary, LoadSummary, LoadTick, ThresholdResult } from './contract.js'
 import { parseThreshold } from './thresholds.js'
+import { formatMs, formatPercent, formatRate, formatCount } from '../shared/units.js'
+import { completedIn, outstandingText } from './live-text.js'
 
-/** k6's compact units: 812µs, 3.21ms, 1.27s. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) {
-    return '-'
-  }
-  if (ms < 1) {
-    return `${Math.round(ms * 1000)}µs`
-  }
-  return ms < 1000 ? `${ms.toFixed(2)}ms` : `${(ms / 1000).toFixed(2)}s`
-}
+/** Every figure goes through src/shared/units.ts: `812 µs`, `3.21 ms`, `1.27 s`. */
+export { formatMs }
 
 /** Running totals for the progress display, fed one tick at a time. */
 export class ProgressTotals {
@@ -38,23 +32,34 @@ export class ProgressTotals {
     this.dropped += tick.dropped
   }
 
-  /** The live line: `12s  sent 6000  500.0/s  p99 3.21ms  errors 0  dropped 0  in flight 2`. */
+  /**
+   * The live line: `12s  sent 6000  500/s  p99 3.21 ms  errors 0  dropped 0  in flight 2`;
+   * in a second where nothing completed, `0 done in last 1 s, 37 outstanding (oldest 2.3 s)`
+   * takes the place of a p99 there is no sample for.
+   */
   line(tick: LoadTick): string {
     const elapsed = tick.second + 1
-    const rate = (this.sent / Math.min(elapsed, Math.max(this.#plannedSeconds, 1e-3))).toFixed(1)
+    const rate = formatRate(this.sent / Math.min(elapsed, Math.max(this.#plannedSeconds, 1e-3)))
     const errors = this.errors > 0 ? pc.red(`errors ${this.errors}`) : `errors 0`
     const dropped = this.dropped > 0 ? pc.yellow(`dropped ${this.dropped}`) : 'dropped 0'
-    return `${elapsed}s  sent ${this.sent}  ${rate}/s  p99 ${formatMs(tick.p99)}  ${errors}  ${dropped}  in flight ${tick.inFlight}`
+    const latency =
+      completedIn(tick) === 0 && tick.inFlight > 0
+        ? pc.yellow(`0 done in last 1 s, ${outstandingText(tick)}`)
+        : `p99 ${formatMs(tick.p99)}  in flight ${tick.inFlight}`
+    return `${elapsed}s  sent ${this.sent}  ${rate}  ${errors}  ${dropped}  ${latency}`
   }
 }
 
 /** One plain line per second (no terminal): what happened in that second alone. */
 export function tickLine(tick: LoadTick): string {
   const { http, timeout, connection } = tick.errors
+  const latency =
+    completedIn(tick) === 0 && tick.inFlight > 0
+      ? `0 done, ${outstandingText(tick)}`
+      : `p50 ${formatMs(tick.p50)}  p99 ${formatMs(tick.p99)}  in flight ${tick.inFlight}`
   return (
     `${String(tick.second + 1).padStart(4)}s  sent ${tick.sent}  ok ${tick.ok}  ` +
-    `errors ${http + timeout + connection}  dropped ${tick.dropped}  ` +
-    `p50 ${formatMs(tick.p50)}  p99 ${formatMs(tick.p99)}  in flight ${tick.inFlight}`
+    `errors ${http + timeout + connection}  dropped ${tick.dropped}  ${latency}`
   )
 }
 
@@ -65,10 +70,12 @@ function row(label: string, value: string): string {
 }
 
 function trend(l: LatencySummary): string {
+  // k6's layout: `key=value` pairs separated by spaces, so each figure is written unspaced.
+  const f = (ms: number) => formatMs(ms, { compact: true })
   return (
-    `avg=${formatMs(l.avg)} min=${formatMs(l.min)} med=${formatMs(l.p50)} ` +
-    `max=${formatMs(l.max)} p(90)=${formatMs(l.p90 ?? Number.NaN)} p(95)=${formatMs(l.p95)} ` +
-    `p(99)=${formatMs(l.p99)}`
+    `avg=${f(l.avg)} min=${f(l.min)} med=${f(l.p50)} ` +
+    `max=${f(l.max)} p(90)=${f(l.p90 ?? Number.NaN)} p(95)=${f(l.p95)} ` +
+    `p(99)=${f(l.p99)}`
   )
 }
 
@@ -83,15 +90,15 @@ export function observedText(result: ThresholdResult): string {
   }
   const { aggregation, metric } = parsed.threshold
   const label = aggregation.kind === 'p' ? `p(${aggregation.percentile})` : aggregation.kind
-  if (metric === 'http_req_duration' || metric === 'http_req_service_duration') {
-    return `${label}=${formatMs(result.observed)}`
+  if (metric.endsWith('_duration')) {
+    return `${label}=${formatMs(result.observed, { compact: true })}`
   }
   if (metric === 'http_req_failed') {
-    return `rate=${(result.observed * 100).toFixed(2)}%`
+    return `rate=${formatPercent(result.observed)}`
   }
   return aggregation.kind === 'count'
-    ? `count=${result.observed}`
-    : `rate=${result.observed.toFixed(2)}/s`
+    ? `count=${formatCount(result.observed)}`
+    : `rate=${formatRate(result.observed)}`
 }
 
 export function formatLoadSummary(summary: LoadSummary): string {

@@ -90,3 +90,11 @@ test('an invalid manifest is one failing test case listing every issue', () => {
   assert.match(xml, /message="2 issues, first: e.yaml:3: spec.a: bad a" type="InvalidManifest"/)
   assert.match(xml, /e.yaml:3: spec.a: bad a\ne.yaml:9: bad &lt;b&gt;<\/failure>/)
 })
+
+test('the score reads the same in JUnit and the terminal as in JSON: 62.5, never 63', async () => {
+  const { formatSummary } = await import('./terminal.js')
+  const r = { ...result('fail', ['Passed', 'Failed'], [], []), loads: [], resilienceScore: 62.5 }
+  assert.match(junitXml(r), /<property name="resilienceScore" value="62.5"\/>/)
+  assert.match(formatSummary(r), /resilience score 62\.5\b/)
+  assert.equal(JSON.parse(JSON.stringify(r)).resilienceScore, 62.5)
+})

@@ -9,6 +9,9 @@ import { writeFile } from 'node:fs/promises'
 import { create } from 'xmlbuilder2'
 import type { RunResult } from '../engine/result.js'
 import { formatIssue, type ManifestIssue } from '../experiment/errors.js'
+import { describeLost } from '../checks/windows.js'
+import { formatScore } from '../shared/units.js'
+import { observedText } from '../load/summary-text.js'
 
 /** One `<testcase>`; the counts on the suites are computed from these, so they always agree. */
 interface Case {
@@ -33,6 +36,9 @@ export function junitXml(result: RunResult): string {
   }
   for (const load of result.loads) {
     for (const t of load.summary?.thresholds ?? []) {
+      const why = load.failedThresholds?.find(
+        (f) => f.metric === t.metric && f.expression === t.expression
+      )
       cases.push({
         classname: `${result.experiment}.${load.name}`,
         name: `threshold ${t.metric}: ${t.expression}`,
@@ -42,17 +48,15 @@ export function junitXml(result: RunResult): string {
               outcome: {
                 kind: 'failure',
                 type: 'ThresholdFailed',
-                message: `observed ${t.observed}`,
+                message: why?.reason ?? `observed ${observedText(t)}`,
               },
             }),
       })
     }
   }
   for (const check of result.checks) {
-    const lost =
-      check.details?.lost
-        .map((f) => `${f.id} at +${Math.round(f.at)}ms (${f.window})`)
-        .join('\n') ?? ''
+    const details = check.details
+    const lost = details?.lost.map((f) => describeLost(f, details.type)).join('\n') ?? ''
     cases.push({
       classname: `${result.experiment}.checks`,
       name: `${check.name} (${check.type})`,
@@ -84,7 +88,7 @@ export function junitXml(result: RunResult): string {
     timestamp: result.startedAt,
     properties: {
       verdict: result.verdict,
-      resilienceScore: String(result.resilienceScore),
+      resilienceScore: formatScore(result.resilienceScore),
       hypothesis: result.hypothesis,
     },
   })

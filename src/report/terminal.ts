@@ -6,7 +6,11 @@
 import pc from 'picocolors'
 import type { JournalEvent, PlannedStep } from '../engine/events.js'
 import type { RunResult } from '../engine/result.js'
+import { observedText } from '../load/summary-text.js'
 import { formatDuration } from '../shared/duration.js'
+import { formatMs, formatOffset, formatRate, formatScore } from '../shared/units.js'
+import { describeLost } from '../checks/windows.js'
+import { liveLoadText } from '../load/live-text.js'
 
 export interface TerminalReporterOptions {
   stream: NodeJS.WriteStream
@@ -77,7 +81,8 @@ export class TerminalReporter {
           return undefined
         }
         this.#current.set(step.id, step.name)
-        return `${pc.cyan('▶')} ${step.name}${step.faultType ? pc.dim(` (${step.faultType})`) : ''}`
+        const type = step.faultType && !step.name.startsWith(step.faultType) ? step.faultType : ''
+        return `${pc.cyan('▶')} ${step.name}${type ? pc.dim(` (${type})`) : ''}`
       }
       case 'step.ended': {
         this.#current.delete(e.stepId)
@@ -89,16 +94,22 @@ export class TerminalReporter {
           ? undefined
           : pc.yellow(`■ ${step.name}: ${e.status}${e.error ? ` (${e.error})` : ''}`)
       }
-      case 'fault.injected':
-        return `${pc.magenta('⚡')} ${e.faultType} injected on ${e.targets.join(', ') || 'nothing'}`
+      case 'fault.injected': {
+        // A generated name already says the type (`process-pause of api`); a given one does not.
+        const name = this.#step(e.faultId)?.name ?? e.faultType
+        const step = name.startsWith(e.faultType) ? '' : ` ${pc.dim(`(step "${name}")`)}`
+        return `${pc.magenta('⚡')} ${e.faultType} injected on ${e.targets.join(', ') || 'nothing'}${step}`
+      }
       case 'fault.action':
         return `${pc.magenta('⚡')} ${e.detail}`
       case 'fault.reverted':
         return e.early
-          ? pc.red(`↺ ${e.faultId} reverted early by ${e.early.by} (${e.early.reason})`)
-          : `${pc.green('↺')} ${e.faultId} reverted`
+          ? pc.red(`↺ ${this.#name(e.faultId)} reverted early by ${e.early.by} (${e.early.reason})`)
+          : `${pc.green('↺')} ${this.#name(e.faultId)} reverted`
       case 'fault.failed':
-        return pc.red(`✗ fault ${e.faultId} ${e.phase} failed: ${e.error}`)
+        return pc.red(
+          `✗ ${this.#name(e.stepId)} could not be ${e.phase === 'inject' ? 'injected' : 'reverted'}: ${e.error}`
+        )
       case 'probe.attempt':
         this.#probes.set(e.probeId, e.passed ? pc.green('✓') : pc.red('✗'))
         return undefined
@@ -109,16 +120,14 @@ export class TerminalReporter {
       case 'load.started':
         return `${pc.blue('⇶')} load ${e.method} ${e.url} at ${e.targetRate}/s for ${formatDuration(e.durationMs)}`
       case 'load.tick': {
-        const t = e.tick
-        const errors = t.errors.http + t.errors.timeout + t.errors.connection
-        this.#load = `${t.sent}/s p99 ${t.p99.toFixed(1)}ms${errors ? pc.red(` ${errors} err`) : ''}${t.dropped ? pc.yellow(` ${t.dropped} dropped`) : ''}`
+        this.#load = liveLoadText(e.tick)
         // On a terminal the status line shows it; in logs, one line every 5 s is enough.
-        return this.#live || t.second % 5 !== 4 ? undefined : pc.dim(`load: ${this.#load}`)
+        return this.#live || e.tick.second % 5 !== 4 ? undefined : pc.dim(`load: ${this.#load}`)
       }
       case 'load.ended': {
         this.#load = ''
         const s = e.summary
-        return `${pc.blue('⇶')} load done: ${s.requests} sent (${s.rate.achieved.toFixed(1)}/s of ${s.rate.target}/s), ${s.ok} ok, ${s.failed} failed, ${s.dropped} dropped; response p99 ${s.latency.response.p99.toFixed(1)}ms, service p99 ${s.latency.service.p99.toFixed(1)}ms${s.warnings.map((w) => pc.yellow(`\n  warning: ${w}`)).join('')}`
+        return `${pc.blue('⇶')} load done: ${s.requests} sent (${formatRate(s.rate.achieved)} of ${formatRate(s.rate.target)}), ${s.ok} ok, ${s.failed} failed, ${s.dropped} dropped; response p99 ${formatMs(s.latency.response.p99)}, service p99 ${formatMs(s.latency.service.p99)}${s.warnings.map((w) => pc.yellow(`\n  warning: ${w}`)).join('')}`
       }
       case 'check.started':
         return `checking ${e.name}…`
@@ -143,6 +152,11 @@ export class TerminalReporter {
 
   #step(id: string): PlannedStep | undefined {
     return this.#plan.find((s) => s.id === id)
+  }
+
+  /** A step's name in quotes (`"process-kill of api"`), never its id. */
+  #name(stepId: string): string {
+    return `"${this.#step(stepId)?.name ?? stepId}"`
   }
 
   #clock(t: number): string {
@@ -190,7 +204,7 @@ export function formatSummary(result: RunResult): string {
   lines.push('')
   lines.push(
     pc.bold(
-      `${result.experiment}: ${verdictColor(result.verdict.toUpperCase())}   resilience score ${result.resilienceScore}`
+      `${result.experiment}: ${verdictColor(result.verdict.toUpperCase())}   resilience score ${formatScore(result.resilienceScore)}`
     )
   )
   lines.push(`  hypothesis: ${result.hypothesis}`)
@@ -202,7 +216,7 @@ export function formatSummary(result: RunResult): string {
     lines.push('', pc.bold('  steps                         weight  score  status'))
     for (const s of scored) {
       lines.push(
-        `  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${String(s.score ?? '-').padStart(5)}  ${s.status}${s.error ? pc.red(`  ${s.error}`) : ''}`
+        `  ${s.name.padEnd(30).slice(0, 30)} ${String(s.weight).padStart(6)}  ${(s.score === null ? '-' : formatScore(s.score)).padStart(5)}  ${s.status}${s.error ? pc.red(`  ${s.error}`) : ''}`
       )
     }
   }
@@ -228,11 +242,14 @@ export function formatSummary(result: RunResult): string {
         continue
       }
       lines.push(
-        `  ${l.name.padEnd(30).slice(0, 30)} ${String(s.requests).padStart(8)}  ${String(s.ok).padEnd(8)} ${String(s.failed).padStart(6)}  ${String(s.dropped).padStart(7)}  ${`${s.latency.response.p50.toFixed(1)}/${s.latency.response.p99.toFixed(1)}ms`.padEnd(20)}  ${s.latency.service.p99.toFixed(1)}ms`
+        `  ${l.name.padEnd(30).slice(0, 30)} ${String(s.requests).padStart(8)}  ${String(s.ok).padEnd(8)} ${String(s.failed).padStart(6)}  ${String(s.dropped).padStart(7)}  ${`${formatMs(s.latency.response.p50)} / ${formatMs(s.latency.response.p99)}`.padEnd(20)}  ${formatMs(s.latency.service.p99)}`
       )
       for (const t of s.thresholds) {
+        const why = l.failedThresholds?.find(
+          (f) => f.metric === t.metric && f.expression === t.expression
+        )
         lines.push(
-          `    ${t.ok ? pc.green('✓') : pc.red('✗')} ${t.metric}: ${t.expression} ${pc.dim(`(observed ${Math.round(t.observed * 1000) / 1000})`)}`
+          `    ${t.ok ? pc.green('✓') : pc.red('✗')} ${t.metric}: ${t.expression} ${pc.dim(`(observed ${observedText(t)})`)}${why ? `\n      ${pc.red(why.reason)}` : ''}`
         )
       }
     }
@@ -247,21 +264,26 @@ export function formatSummary(result: RunResult): string {
       if (details && details.lost.length > 0) {
         const shown = details.lost
           .slice(0, 10)
-          .map((f) => `${f.id} at +${(f.at / 1000).toFixed(1)}s ${f.window}`)
+          .map((f) => `        ${describeLost(f, details.type)}`)
         lines.push(
-          `      lost: ${shown.join('; ')}${details.lost.length > 10 ? ` … and ${details.lost.length - 10} more (see --json)` : ''}`
+          `      lost:`,
+          ...shown,
+          ...(details.lost.length > 10
+            ? [`        … and ${details.lost.length - 10} more (see --json)`]
+            : [])
         )
       }
     }
   }
   if (result.faults.length) {
     lines.push('', pc.bold('  faults'))
+    const t0 = Date.parse(result.startedAt)
     for (const f of result.faults) {
       const window = f.injectedAt
-        ? `${f.injectedAt.slice(11, 23)} → ${f.revertedAt?.slice(11, 23) ?? 'not reverted'}`
+        ? `${formatOffset(Date.parse(f.injectedAt) - t0)} → ${f.revertedAt ? formatOffset(Date.parse(f.revertedAt) - t0) : 'not reverted'}`
         : 'not injected'
       lines.push(
-        `  ${f.type.padEnd(16)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`
+        `  ${f.name.padEnd(30).slice(0, 30)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`
       )
     }
   }

@@ -243,7 +243,7 @@ spec:
     assert.deepEqual(probes, {
       'warm-eot': ['Passed', probes['warm-eot']![1]],
       during: ['N/A', 'not run: the run stopped before it was evaluated'],
-      'after-sot': ['N/A', 'not run: the run stopped before step after started'],
+      'after-sot': ['N/A', 'not run: the run stopped before step "after" started'],
     })
     // The journal itself holds a verdict for every probe, so live views never stay pending.
     const verdicts = r.events.filter((e) => e.type === 'probe.verdict').map((e) => e.name)

@@ -1,11 +1,13 @@
 /** The side-by-side view of `ordeal demo`: one column per version. */
 import type { RunResult } from '../../engine/result.js'
 import { formatDuration } from '../../shared/duration.js'
+import { formatMs, formatOffset, formatScore } from '../../shared/units.js'
+import { describeLost } from '../../checks/windows.js'
 
 export function formatDemoTable(v1: RunResult, v2: RunResult, v1Ms: number, v2Ms: number): string {
   const rows: [string, string, string][] = [
     ['verdict', v1.verdict.toUpperCase(), v2.verdict.toUpperCase()],
-    ['resilience score', String(v1.resilienceScore), String(v2.resilienceScore)],
+    ['resilience score', formatScore(v1.resilienceScore), formatScore(v2.resilienceScore)],
     ...pair('orders sent', v1, v2, (r) => String(r.loads[0]?.summary?.requests ?? '-')),
     ...pair('orders acknowledged', v1, v2, (r) => String(queue(r)?.acknowledged ?? '-')),
     ...pair('lost (acknowledged, never delivered)', v1, v2, (r) => String(check(r)?.lost ?? '-')),
@@ -34,7 +36,7 @@ export function formatDemoTable(v1: RunResult, v2: RunResult, v1Ms: number, v2Ms
   if (lost.length) {
     lines.push('', `v1 lost orders (first ${Math.min(5, lost.length)} of ${lost.length}):`)
     for (const f of lost.slice(0, 5)) {
-      lines.push(`  ${f.id} at +${(f.at / 1000).toFixed(1)}s, ${f.window}`)
+      lines.push(`  ${describeLost(f, 'queue')}`)
     }
   }
   return lines.join('\n')
@@ -60,7 +62,7 @@ function queue(r: RunResult) {
 
 function latency(r: RunResult): string {
   const s = r.loads[0]?.summary
-  return s ? `${s.latency.response.p50.toFixed(1)} / ${s.latency.response.p99.toFixed(1)} ms` : '-'
+  return s ? `${formatMs(s.latency.response.p50)} / ${formatMs(s.latency.response.p99)}` : '-'
 }
 
 function fault(r: RunResult): string {
@@ -68,6 +70,6 @@ function fault(r: RunResult): string {
   if (!f?.injectedAt) {
     return 'not injected'
   }
-  const at = ((Date.parse(f.injectedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)
-  return `${f.actions[0]?.detail ?? f.type} at +${at}s`
+  const at = formatOffset(Date.parse(f.injectedAt) - Date.parse(r.startedAt))
+  return `${f.actions[0]?.detail ?? f.type} at ${at}`
 }

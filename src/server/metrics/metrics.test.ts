@@ -172,3 +172,26 @@ test('only probe and fault ids of the run plan label a series; nothing is ever "
   assert.deepEqual(labelled, ['ordeal_probe_passed{experiment="shop",probe="up"} 1'])
   assert.doesNotMatch(text, /undefined/)
 })
+
+test('faults are labelled with their step name, never the internal step id', async () => {
+  const metrics = createServerMetrics()
+  const events = journalOf(passingRun('r9', 'shop')).map((e) =>
+    e.type === 'run.started'
+      ? {
+          ...e,
+          plan: e.plan.map((s) => ({ ...s, id: 'run.0.1.1', name: 'process-kill of api' })),
+        }
+      : e.type === 'fault.injected'
+        ? { ...e, faultId: 'run.0.1.1', stepId: 'run.0.1.1' }
+        : e
+  )
+  for (const e of events.filter((e) => e.type === 'run.started' || e.type === 'fault.injected')) {
+    metrics.observe({ id: 'r9', experiment: 'shop' }, e)
+  }
+  const text = await metrics.render()
+  assert.equal(
+    sample(text, 'ordeal_fault_active{experiment="shop",fault="process-kill of api"}'),
+    1
+  )
+  assert.doesNotMatch(text, /run\.0/)
+})

@@ -21,13 +21,13 @@ export function createServerMetrics(): ServerMetrics {
   })
   const score = new Gauge({
     name: 'ordeal_run_resilience_score',
-    help: 'Resilience score (0-100) of the last ended run of the experiment.',
+    help: 'Resilience score (0-100, truncated to two decimals as every report shows it) of the last ended run of the experiment.',
     labelNames: ['experiment'] as const,
     registers: [register],
   })
   const faultActive = new Gauge({
     name: 'ordeal_fault_active',
-    help: '1 while the fault is injected (between fault.injected and its revert or the run end).',
+    help: '1 while the fault is injected (between its injection and its revert or the run end). Labelled with the fault step name.',
     labelNames: ['experiment', 'fault'] as const,
     registers: [register],
   })
@@ -71,8 +71,10 @@ export function createServerMetrics(): ServerMetrics {
     }
     return state
   }
-  const setFault = (runId: string, state: RunSeries, fault: string, active: boolean) => {
-    if (!state.plan?.faults.has(fault)) {
+  const setFault = (runId: string, state: RunSeries, faultId: string, active: boolean) => {
+    // Labelled by the step's name (what the manifest and every report call it), never its id.
+    const fault = state.plan?.faults.get(faultId)
+    if (fault === undefined) {
       return
     }
     if (active) {
@@ -164,23 +166,28 @@ export const MAX_PLAN_SERIES = 1000
 interface RunSeries {
   experiment: string
   /** From the run's first run.started; until then no fault or probe is labelled. */
-  plan: { faults: Set<string>; probes: Map<string, string> } | undefined
-  /** Faults it holds injected. */
+  plan: { faults: Map<string, string>; probes: Map<string, string> } | undefined
+  /** Faults it holds injected (by name). */
   active: Set<string>
   /** The series it set, removed at its end unless another running run uses them. */
   faults: Set<string>
   probes: Set<string>
 }
 
-/** The fault step ids and probe id → name of a plan, at most MAX_PLAN_SERIES of them. */
+/** Fault step id → name and probe id → name of a plan, at most MAX_PLAN_SERIES of them. */
 function planOf(steps: readonly PlannedStep[] | undefined): NonNullable<RunSeries['plan']> {
-  const plan = { faults: new Set<string>(), probes: new Map<string, string>() }
+  const plan = { faults: new Map<string, string>(), probes: new Map<string, string>() }
   let room = MAX_PLAN_SERIES
   // The route checks a recorded plan's shape; this stays total anyway (a label is never
   // `undefined`, and a malformed plan labels nothing rather than throwing mid-batch).
   for (const step of Array.isArray(steps) ? steps : []) {
-    if (step.kind === 'fault' && typeof step.id === 'string' && room > 0) {
-      plan.faults.add(step.id)
+    if (
+      step.kind === 'fault' &&
+      typeof step.id === 'string' &&
+      typeof step.name === 'string' &&
+      room > 0
+    ) {
+      plan.faults.set(step.id, step.name)
       room--
     }
     for (const probe of Array.isArray(step.probes) ? step.probes : []) {

@@ -42,7 +42,7 @@ spec:
 
   const result = await runExperiment(experiment)
   assert.equal(result.verdict, 'error')
-  assert.match(result.reason!, /^step orders failed: url: unknown template variable/)
+  assert.match(result.reason!, /^step "orders" failed: url: unknown template variable/)
   const steps = Object.fromEntries(result.steps.map((s) => [s.name, [s.status, s.error]]))
   assert.deepEqual(steps['orders'], [
     'error',

@@ -73,5 +73,9 @@ describe('a server that stalls for 1 s', () => {
       ],
       `thresholds read response time and service time by name: ${detail}`
     )
+    // The live line's "outstanding (oldest …)" has the figure it needs during the stall.
+    const oldest = Math.max(...summary.timeline.map((s) => s.oldestInFlightMs ?? 0))
+    assert.ok(oldest >= 300, `a second ended with requests outstanding for ${oldest} ms`)
+    assert.equal(summary.timeline.at(-1)?.oldestInFlightMs, 0, 'none outstanding at the end')
   })
 })
