@@ -34,6 +34,8 @@ export interface RunCommandOptions {
   /** Record the run on a Chaos Center (`--server`, or ORDEAL_SERVER). */
   server?: string
   token?: string
+  /** `--update-experiment`: the run's manifest becomes the experiment's current version. */
+  updateExperiment?: boolean
   /** Commands see ordeal's whole environment instead of the allowlist (`--inherit-env`). */
   inheritEnv?: boolean
 }
@@ -118,6 +120,9 @@ async function loadOrReport(file: string, options: RunCommandOptions): Promise<E
 async function connectRecorder(options: RunCommandOptions): Promise<RecordClient | undefined> {
   const server = options.server ?? process.env['ORDEAL_SERVER']
   if (!server) {
+    if (options.updateExperiment) {
+      throw new UsageError('ordeal: --update-experiment needs --server (or ORDEAL_SERVER)')
+    }
     return undefined
   }
   const token = options.token ?? process.env['ORDEAL_TOKEN']
@@ -128,6 +133,7 @@ async function connectRecorder(options: RunCommandOptions): Promise<RecordClient
     return await RecordClient.connect({
       server,
       token,
+      ...(options.updateExperiment ? { updateExperiment: true } : {}),
       warn: (line) => process.stderr.write(`${line}\n`),
     })
   } catch (error) {

@@ -12,6 +12,7 @@ import path from 'node:path'
 import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
+import { resetLoginOfRunningServer } from '../../server/reset-login.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
@@ -82,6 +83,23 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     return EXIT_USAGE
   }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+  if (options.resetLogin) {
+    // A server already running on this data directory: a new link for it, no second server.
+    try {
+      const reset = await resetLoginOfRunningServer({
+        dataDir,
+        ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+      })
+      if (reset !== undefined) {
+        log(`a Chaos Center is running on ${dataDir} (${reset.url}): issued a new owner login link`)
+        process.stdout.write(`Chaos Center: ${reset.url}\nlogin: ${reset.loginLink}\n`)
+        return 0
+      }
+    } catch (error) {
+      process.stderr.write(`ordeal server: --reset-login: ${oneLine(error)}\n`)
+      return 3
+    }
+  }
   if (!isLoopback(options.host)) {
     process.stderr.write(
       `warning: --host ${options.host} is not loopback: the Chaos Center is reachable from the ` +
