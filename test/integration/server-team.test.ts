@@ -32,6 +32,7 @@ import {
 } from '../support/chaos-center.js'
 import { runCli, workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
+import { startPostgres } from '../support/postgres.js'
 
 /** A run of one sleeping service and one wait: quick, and needs nothing but node. */
 const manifest = (
@@ -424,5 +425,34 @@ describe('--reset-login while the server runs', () => {
     assert.match(r.stderr, /already running/)
     assert.match(r.stderr, new RegExp(center.url.replace(/[.]/g, '\\.')))
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+  })
+})
+
+describe('--reset-login while the server runs, on PostgreSQL', () => {
+  test('the link is issued through the shared database and works on the running server', async () => {
+    const postgres = await startPostgres()
+    const env = { DATABASE_URL: postgres.url }
+    const onPostgres = await startChaosCenter({ env })
+    try {
+      const health = await apiFetch<{ store: string }>(onPostgres.url, '/api/health')
+      assert.equal(health.json.store, 'postgres')
+      const r = await runCli(
+        ['server', '--reset-login', '--data', onPostgres.dataDir, '--port', '0'],
+        { env, timeoutMs: 60_000 }
+      )
+      assert.equal(r.exitCode, 0, r.stderr)
+      const link = /^login: (\S+)$/m.exec(r.stdout)?.[1]
+      assert.ok(link, r.stdout)
+      assert.equal(new URL(link).origin, onPostgres.url)
+      const login = await apiFetch<LoginResponse>(onPostgres.url, '/api/auth/login', {
+        method: 'POST',
+        body: { code: new URL(link).searchParams.get('code') ?? '' },
+      })
+      assert.equal(login.status, 200, login.text)
+      assert.equal(login.json.user.role, 'owner')
+    } finally {
+      await onPostgres.dispose()
+      await postgres.stop()
+    }
   })
 })
