@@ -554,6 +554,28 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         )
       })
 
+      it('addVersion answers an existing version with the same YAML, even when racing', async () => {
+        await store.createExperiment(experiment('e1'))
+        const author = { createdBy: 'u2', createdByName: 'bob' }
+        const same = await store.addVersion('e1', {
+          yaml: 'name: experiment e1\n',
+          ...author,
+          createdAt: at(20),
+        })
+        assert.equal(same?.version, 1)
+        assert.equal(same.createdByName, 'alice', 'the version as it was made')
+        const add = () => store.addVersion('e1', { yaml: 'ci\n', ...author, createdAt: at(30) })
+        const raced = await Promise.all([add(), add(), add()])
+        assert.deepEqual(
+          raced.map((v) => v?.version),
+          [2, 2, 2]
+        )
+        assert.deepEqual(
+          (await store.listExperimentVersions('e1')).map((v) => v.version),
+          [2, 1]
+        )
+      })
+
       it('findVersionByYaml finds the newest version with exactly that YAML', async () => {
         await store.createExperiment(experiment('e1'))
         await store.updateExperiment('e1', { ...experiment('e1'), yaml: 'b\n' })

@@ -190,10 +190,7 @@ async function versionFor(
     }
     return { experiment: updated, version: updated.version }
   }
-  const known = await store.findVersionByYaml(current.id, yaml)
-  if (known !== undefined) {
-    return { experiment: current, version: known }
-  }
+  // An existing version with this YAML is answered as it is (the store checks atomically).
   const added = await store.addVersion(current.id, { yaml, ...authorOf(by), createdAt: now })
   if (!added) {
     throw notFound(`experiment ${name}`)

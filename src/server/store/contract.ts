@@ -172,8 +172,10 @@ export interface Store {
    */
   updateExperiment(id: string, update: ExperimentUpdate): Promise<Experiment | undefined>
   /**
-   * Adds a version that does NOT become current (a recorded run's manifest, issue 13 §5):
-   * numbered after the highest yet; undefined when the experiment does not exist.
+   * Adds a version that does NOT become current (a recorded run's manifest, issue 13 §5),
+   * numbered after the highest yet, unless a version with exactly this YAML exists: then that
+   * one, found in the same transaction (two CI jobs recording one new manifest at once add one
+   * version). Undefined when the experiment does not exist.
    */
   addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined>
   /** The newest version whose YAML is exactly `yaml`, if any. */

@@ -381,6 +381,15 @@ export class PostgresStore implements Store {
       if (exists === undefined) {
         return undefined
       }
+      const [known] = await query<Omit<VersionRow, 'yaml'>>(
+        client,
+        `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
+         WHERE experiment_id = $1 AND yaml = $2 ORDER BY version DESC LIMIT 1`,
+        [id, version.yaml]
+      )
+      if (known !== undefined) {
+        return toVersionInfo(known)
+      }
       const number = await nextVersion(client, id)
       await insertVersion(client, id, number, version)
       return toVersionInfo({

@@ -168,6 +168,10 @@ function prepare(db: Db) {
       `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
        WHERE experiment_id = ? AND version < ? ORDER BY version DESC LIMIT ?`
     ),
+    getVersionInfo: db.prepare<[string, number], Omit<VersionRow, 'yaml'>>(
+      `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
+       WHERE experiment_id = ? AND version = ?`
+    ),
     getVersion: db.prepare<[string, number], VersionRow>(
       'SELECT * FROM experiment_versions WHERE experiment_id = ? AND version = ?'
     ),
@@ -453,6 +457,11 @@ export class SqliteStore implements Store {
     const add = this.#db.transaction((): ExperimentVersionInfo | undefined => {
       if (this.#s.getExperimentRow.get(id) === undefined) {
         return undefined
+      }
+      const known = this.#s.findVersionByYaml.get(id, version.yaml)
+      const existing = known === undefined ? undefined : this.#s.getVersionInfo.get(id, known)
+      if (existing !== undefined) {
+        return toVersionInfo(existing)
       }
       const number = this.#nextVersion(id)
       this.#insertVersion(id, number, version)
