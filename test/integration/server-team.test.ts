@@ -375,12 +375,17 @@ describe('recording from the CLI (ordeal run --server)', () => {
     assert.equal(recorded.json.experimentVersion, 3)
     assert.equal(recorded.json.startedByName, 'alice')
     assert.equal(recorded.json.startedVia, 'ci-deploy')
+    assert.match(
+      plain.stdout,
+      /^recorded against version 3 of cli-update; its current version \(2\) is unchanged \(--update-experiment makes this manifest current\)$/m
+    )
     const afterPlain = await call<Experiment>(editor.token, `/api/experiments/${experiment.id}`)
     assert.equal(afterPlain.json.version, 2, "the UI's version is still current")
     assert.equal(afterPlain.json.yaml, ui)
 
     const update = await ws.runManifest(name, ciYaml, [...runArgs, '--update-experiment'])
     assert.equal(update.exitCode, 0, update.stderr)
+    assert.doesNotMatch(update.stdout, /recorded against version/)
     const afterUpdate = await call<Experiment>(editor.token, `/api/experiments/${experiment.id}`)
     assert.equal(afterUpdate.json.version, 4)
     assert.equal(afterUpdate.json.yaml, ciYaml)

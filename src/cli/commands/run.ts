@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
+import type { RunSummary } from '../../shared/api.js'
 
 export interface RunCommandOptions {
   dryRun?: boolean
@@ -80,8 +81,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   try {
     const result = await run.result
     process.stdout.write(formatSummary(result))
-    if (recorder && (await recorder.finish())) {
+    const recorded = recorder && (await recorder.finish())
+    if (recorder && recorded) {
       process.stdout.write(`recorded: ${recorder.url}\n`)
+      await noteVersion(recorder, recorded)
     }
     if (options.json) {
       await writeJsonResult(options.json, result)
@@ -92,6 +95,20 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * A run recorded against a version that is not the experiment's current one says so, so the
+ * user knows the UI's version was left as it is and how to change that (issue 13 §5).
+ */
+async function noteVersion(recorder: RecordClient, run: RunSummary): Promise<void> {
+  const current = await recorder.currentVersion(run.experimentId)
+  if (current !== undefined && current !== run.experimentVersion) {
+    process.stdout.write(
+      `recorded against version ${run.experimentVersion} of ${run.experimentName}; its current ` +
+        `version (${current}) is unchanged (--update-experiment makes this manifest current)\n`
+    )
   }
 }
 

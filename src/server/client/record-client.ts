@@ -162,6 +162,23 @@ export class RecordClient {
     }
   }
 
+  /**
+   * The experiment's current version, to tell the user when the run's own version is not it;
+   * undefined when the server does not answer (it is only a note).
+   */
+  async currentVersion(experimentId: string): Promise<number | undefined> {
+    try {
+      const answer = await this.#request(
+        'GET',
+        `/api/experiments/${encodeURIComponent(experimentId)}`
+      )
+      const version = (answer.body as { version?: unknown } | undefined)?.version
+      return answer.status === 200 && typeof version === 'number' ? version : undefined
+    } catch {
+      return undefined
+    }
+  }
+
   /** Sends the queue in order, one request at a time. */
   #pump(): Promise<void> {
     if (this.#sending) {
