@@ -71,11 +71,6 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
     return EXIT_USAGE
   }
-  const runAs = resolveRunAs(options.runAs)
-  if (typeof runAs === 'string') {
-    process.stderr.write(`ordeal server: ${runAs}\n`)
-    return EXIT_USAGE
-  }
   const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
   const notADir = notADirectory(dataDir)
   if (notADir !== undefined) {
@@ -99,6 +94,12 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       process.stderr.write(`ordeal server: --reset-login: ${oneLine(error)}\n`)
       return 3
     }
+  }
+  // Only a server that starts runs experiments' commands: --reset-login beside one needs no --run-as.
+  const runAs = resolveRunAs(options.runAs)
+  if (typeof runAs === 'string') {
+    process.stderr.write(`ordeal server: ${runAs}\n`)
+    return EXIT_USAGE
   }
   if (!isLoopback(options.host)) {
     process.stderr.write(
