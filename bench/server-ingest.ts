@@ -31,6 +31,8 @@ async function storeAlone(): Promise<number> {
       hypothesis: 'h',
       yaml: 'x',
       createdBy: 'u',
+      createdByName: 'u',
+      labels: {},
       createdAt: now,
     })
     await store.createRun({
@@ -39,6 +41,7 @@ async function storeAlone(): Promise<number> {
       experimentVersion: 1,
       source: 'cli',
       startedBy: 'u',
+      startedByName: 'u',
       startedAt: now,
     })
     const events = syntheticJournal({ runId, experiment: 'baseline', events: total })

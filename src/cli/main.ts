@@ -60,6 +60,10 @@ program
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
   .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
   .option(
+    '--update-experiment',
+    "with --server: make this manifest the experiment's current version (default: the run is recorded against its own version; the current one is left as it is)"
+  )
+  .option(
     '--inherit-env',
     "give services and cmd probes ordeal's whole environment (default: PATH, HOME, LANG, TZ, ... only)"
   )
@@ -121,7 +125,10 @@ program
   .option('--host <host>', 'address to listen on (loopback unless you mean it)', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0: a free one)', '7700')
   .option('--data <dir>', 'data directory (SQLite database, run work dirs)', '~/.ordeal/server')
-  .option('--reset-login', 'print a new one-time login link for the owner')
+  .option(
+    '--reset-login',
+    'print a new one-time login link for the owner (when a server already runs on --data: for it, then exit)'
+  )
   .option(
     '--rate-limit <spec>',
     'requests per minute: login (per address), write (per token; 2x per address), ingest (event batches per token), e.g. login=60,write=1200,ingest=60000,window=60s'

@@ -4,20 +4,20 @@
  * interfaces live here so routes depend on contracts, not on implementations.
  * @module
  */
+import type { Actor } from './auth/actor.js'
 import type {
   Experiment,
   HubTemplate,
   JournalEvent,
   RunSummary,
   StreamMessage,
-  User,
 } from '../shared/api.js'
 import type { Store } from './store/contract.js'
 
 /** Executes runs in this server process with the same engine as `ordeal run`. */
 export interface Agent {
   /** Loads the experiment's current (or given) version and starts it; resolves once recorded. */
-  start(experiment: Experiment, by: User, version?: number): Promise<RunSummary>
+  start(experiment: Experiment, by: Actor, version?: number): Promise<RunSummary>
   /** Aborts a run this agent executes (faults rolled back first); false if not running here. */
   abort(runId: string, reason: string): boolean
   /** Ids of the runs executing now. */

@@ -20,6 +20,9 @@ import { allRoutes } from './routes/index.js'
 import { openStore } from './store/open.js'
 import type { RateLimits } from './http/rate-limits.js'
 import { recoverOnStart } from './startup-recovery.js'
+import { lockDataDir, type LockInfo } from './server-lock.js'
+import { manifestLabels } from './api/labels.js'
+import type { Store } from './store/contract.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 7700
@@ -75,8 +78,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Hub templates point at files shipped with the package through ${ORDEAL_HOME}.
   process.env['ORDEAL_HOME'] ??= packageRoot()
   secureDataDir(options.dataDir)
+  // Before the store: a second server must not recover, interrupt or undo the first one's runs.
+  const lock = lockDataDir(options.dataDir)
+  if ('heldBy' in lock) {
+    throw new ServerRunningError(options.dataDir, lock.heldBy)
+  }
 
-  const store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
+  let store: Store
+  try {
+    store = await openStore({ dataDir: options.dataDir, databaseUrl: options.databaseUrl })
+  } catch (error) {
+    lock.release()
+    throw error
+  }
   try {
     // Before any work: undo what dead runs (server and watchdog killed together) left behind.
     await recoverOnStart(store, log)
@@ -86,6 +100,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (interrupted.length > 0) {
       log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)
     }
+    // Experiments saved before labels were stored get them from their current YAML, once.
+    await store.backfillLabels(manifestLabels)
     const auth = await bootstrapAuth(store, { resetLogin: options.resetLogin ?? false })
     if (auth.created) {
       log('created user owner (first start)')
@@ -135,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const address = app.server.address()
     listeningPort = typeof address === 'object' && address ? address.port : port
     baseUrl = urlFor(host, listeningPort)
+    lock.listening(baseUrl)
 
     let closing: Promise<void> | undefined
     return {
@@ -150,12 +167,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // Recorded runs' last batches, before the store goes.
           await recorder.flushAll()
           await store.close()
+          lock.release()
         })()
         return closing
       },
     }
   } catch (error) {
     await store.close()
+    lock.release()
     throw error
+  }
+}
+
+/** Another server holds the data directory (its lock): this one does not start. */
+export class ServerRunningError extends Error {
+  override name = 'ServerRunningError'
+  constructor(
+    dataDir: string,
+    readonly heldBy: LockInfo
+  ) {
+    super(
+      `a Chaos Center is already running on ${dataDir}` +
+        `${heldBy.url !== undefined ? ` at ${heldBy.url}` : ''}` +
+        `${heldBy.pid > 0 ? ` (pid ${heldBy.pid})` : ''}; stop it first ` +
+        '(--reset-login gives a new login link for it without stopping it)'
+    )
   }
 }

@@ -75,6 +75,12 @@ export interface CreatedToken extends ApiToken {
   secret: string
 }
 
+/** `POST /api/users/:id/login-link`: a new one-time login link (24 h) for an existing user. */
+export interface LoginLink {
+  loginCode: string
+  loginLink: string
+}
+
 /** `POST /api/auth/login` exchanges a one-time login code for a session token. */
 export interface LoginResponse {
   token: string
@@ -105,9 +111,14 @@ export interface ExperimentSummary {
   version: number
   createdAt: string
   updatedAt: string
+  /** The id of the user who created the experiment. */
   createdBy: string
-  /** The user name behind `createdBy`. */
-  createdByName?: string
+  /** That user's name, as it was when they created it. */
+  createdByName: string
+  /** The current version's manifest `metadata.labels` (`{}` when it has none). */
+  labels: Record<string, string>
+  /** Runs of this experiment with status `running` now. */
+  runningRuns: number
   lastRun?: ScorePoint
   /** The most recent runs' scores, oldest first (at most 20): the list's sparkline. */
   recentScores: ScorePoint[]
@@ -126,10 +137,11 @@ export interface ExperimentVersionInfo {
   experimentId: string
   version: number
   createdAt: string
+  /** The id of the user who made this version. */
   createdBy: string
-  /** The user name behind `createdBy`. */
-  createdByName?: string
-  /** The API token's name when the version was made with an API token (absent for a UI session). */
+  /** That user's name. */
+  createdByName: string
+  /** The API token's name when made with an API token (e.g. `ci-deploy`); absent for a UI session. */
   createdVia?: string
 }
 
@@ -157,10 +169,11 @@ export interface RunSummary {
   reason?: string
   startedAt: string
   endedAt?: string
+  /** The id of the user who started (or recorded) the run. */
   startedBy: string
-  /** The user name behind `startedBy`. */
-  startedByName?: string
-  /** The API token's name when the run was started with an API token (absent for a UI session). */
+  /** That user's name. */
+  startedByName: string
+  /** The API token's name when started with an API token (e.g. `ci-deploy`); absent for a UI session. */
   startedVia?: string
 }
 

@@ -68,6 +68,7 @@ const ACCESS: Record<string, string> = {
   'POST /api/users': 'owner',
   'PATCH /api/users/:id': 'owner',
   'DELETE /api/users/:id': 'owner',
+  'POST /api/users/:id/login-link': 'owner',
   'GET /api/users/:id/tokens': 'owner',
   'DELETE /api/users/:id/tokens': 'owner',
   'GET /api/tokens': 'viewer',
@@ -89,6 +90,9 @@ const ACCESS: Record<string, string> = {
   'GET /api/runs/:id': 'viewer',
   'GET /api/runs/:id/events': 'viewer',
   'GET /api/runs/:id/stream': 'viewer',
+  'GET /api/runs/:id/result.json': 'viewer',
+  'GET /api/runs/:id/junit.xml': 'viewer',
+  'GET /api/runs/:id/journal.jsonl': 'viewer',
   'POST /api/runs/record': 'editor',
   'POST /api/runs/:id/events': 'editor',
   'POST /api/runs/:id/finish': 'editor',
@@ -408,7 +412,8 @@ describe('experiments', () => {
     assert.equal(experiment.name, 'fixture')
     assert.equal(experiment.hypothesis, 'The sleeper keeps sleeping.')
     assert.equal(experiment.version, 1)
-    assert.equal(experiment.createdBy, editor.user.name)
+    assert.equal(experiment.createdBy, editor.user.id)
+    assert.equal(experiment.createdByName, editor.user.name)
     const r = await apiFetch<ApiError>(center.url, '/api/experiments', {
       token: editor.token,
       method: 'POST',

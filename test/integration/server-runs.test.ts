@@ -349,7 +349,7 @@ test('recording checks the manifest (unset variables aside), caps seq and names 
   const versions = await api<ExperimentVersionPage>(
     `/api/experiments/${vars.r.json.experimentId}/versions`
   )
-  assert.equal(versions.json.versions[0]?.createdBy, 'owner')
+  assert.equal(versions.json.versions[0]?.createdByName, 'owner')
 
   const { runId, r } = await record('cli-seq')
   assert.equal(r.status, 201, r.text)

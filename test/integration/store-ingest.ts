@@ -55,6 +55,7 @@ export async function ingestProperty(
         experimentVersion: 1,
         source: 'cli',
         startedBy: 'u1',
+        startedByName: 'u1',
         startedAt: new Date(Date.UTC(2025, 0, 1)).toISOString(),
       })
       // A write carrying a failing call's events is refused before it reaches the store.

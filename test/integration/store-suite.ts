@@ -24,6 +24,8 @@ export interface StoreFixture {
   reopen(): Promise<Store>
   /** The versions recorded in schema_migrations, read around the store. */
   appliedMigrations(): Promise<number[]>
+  /** Runs SQL (several statements, no parameters) on the database, around the store. */
+  exec(sql: string): Promise<void>
   /** Closes every store it opened and removes the database. */
   cleanup(): Promise<void>
 }
@@ -55,6 +57,8 @@ const experiment = (id: string, name = `experiment ${id}`): NewExperiment => ({
   hypothesis: `${name} survives`,
   yaml: `name: ${name}\n`,
   createdBy: 'u1',
+  createdByName: 'alice',
+  labels: {},
   createdAt: at(10),
 })
 
@@ -64,6 +68,7 @@ const newRun = (id: string, experimentId: string, startedAt = at(100)): NewRun =
   experimentVersion: 1,
   source: 'server',
   startedBy: 'u1',
+  startedByName: 'alice',
   startedAt,
 })
 
@@ -318,13 +323,22 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           createdAt: at(10),
           updatedAt: at(10),
           createdBy: 'u1',
+          createdByName: 'alice',
+          labels: {},
+          runningRuns: 0,
           recentScores: [],
           yaml: 'name: experiment e1\n',
         })
         assert.deepEqual(await store.getExperiment('e1'), created)
         assert.equal(await store.getExperiment('nope'), undefined)
         assert.deepEqual(await store.listExperimentVersions('e1'), [
-          { experimentId: 'e1', version: 1, createdAt: at(10), createdBy: 'u1' },
+          {
+            experimentId: 'e1',
+            version: 1,
+            createdAt: at(10),
+            createdBy: 'u1',
+            createdByName: 'alice',
+          },
         ])
       })
 
@@ -343,6 +357,9 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           hypothesis: 'still survives',
           yaml: 'name: renamed\n',
           createdBy: 'u2',
+          createdByName: 'bob',
+          createdVia: 'ci-deploy',
+          labels: { team: 'payments' },
           createdAt: at(20),
         })
         assert.deepEqual(updated, {
@@ -353,6 +370,9 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           createdAt: at(10),
           updatedAt: at(20),
           createdBy: 'u1',
+          createdByName: 'alice',
+          labels: { team: 'payments' },
+          runningRuns: 0,
           recentScores: [],
           yaml: 'name: renamed\n',
         })
@@ -364,6 +384,8 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           yaml: 'name: renamed\n',
           createdAt: at(20),
           createdBy: 'u2',
+          createdByName: 'bob',
+          createdVia: 'ci-deploy',
         })
         assert.equal(await store.getExperimentVersion('e1', 3), undefined)
         assert.deepEqual(
@@ -490,6 +512,105 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.deepEqual(full.lastRun, alpha.lastRun)
       })
 
+      it('addVersion adds a version that does not become current; updates number after it', async () => {
+        await store.createExperiment(experiment('e1'))
+        const author = { createdBy: 'u2', createdByName: 'bob', createdVia: 'ci-deploy' }
+        const added = await store.addVersion('e1', { yaml: 'ci\n', ...author, createdAt: at(20) })
+        assert.deepEqual(added, {
+          experimentId: 'e1',
+          version: 2,
+          createdAt: at(20),
+          ...author,
+        })
+        const current = await store.getExperiment('e1')
+        assert.equal(current?.version, 1, 'the current version is unchanged')
+        assert.equal(current.yaml, 'name: experiment e1\n')
+        assert.equal(current.updatedAt, at(10))
+        assert.equal((await store.getExperimentVersion('e1', 2))?.yaml, 'ci\n')
+        assert.equal(
+          await store.addVersion('nope', { yaml: 'x', ...author, createdAt: at(20) }),
+          undefined
+        )
+
+        // A save expecting the current version (1) still succeeds, as version 3.
+        const saved = await store.updateExperiment('e1', {
+          ...experiment('e1'),
+          yaml: 'ui\n',
+          expectedVersion: 1,
+          createdAt: at(30),
+        })
+        assert.equal(saved?.version, 3)
+        assert.equal(saved.yaml, 'ui\n')
+        assert.deepEqual(
+          (await store.listExperimentVersions('e1')).map((v) => [v.version, v.createdVia]),
+          [
+            [3, undefined],
+            [2, 'ci-deploy'],
+            [1, undefined],
+          ]
+        )
+        await rejectsConflict(
+          store.updateExperiment('e1', { ...experiment('e1'), yaml: 'x\n', expectedVersion: 2 })
+        )
+      })
+
+      it('addVersion answers an existing version with the same YAML, even when racing', async () => {
+        await store.createExperiment(experiment('e1'))
+        const author = { createdBy: 'u2', createdByName: 'bob' }
+        const same = await store.addVersion('e1', {
+          yaml: 'name: experiment e1\n',
+          ...author,
+          createdAt: at(20),
+        })
+        assert.equal(same?.version, 1)
+        assert.equal(same.createdByName, 'alice', 'the version as it was made')
+        const add = () => store.addVersion('e1', { yaml: 'ci\n', ...author, createdAt: at(30) })
+        const raced = await Promise.all([add(), add(), add()])
+        assert.deepEqual(
+          raced.map((v) => v?.version),
+          [2, 2, 2]
+        )
+        assert.deepEqual(
+          (await store.listExperimentVersions('e1')).map((v) => v.version),
+          [2, 1]
+        )
+      })
+
+      it('findVersionByYaml finds the newest version with exactly that YAML', async () => {
+        await store.createExperiment(experiment('e1'))
+        await store.updateExperiment('e1', { ...experiment('e1'), yaml: 'b\n' })
+        await store.updateExperiment('e1', { ...experiment('e1'), yaml: 'name: experiment e1\n' })
+        assert.equal(await store.findVersionByYaml('e1', 'name: experiment e1\n'), 3)
+        assert.equal(await store.findVersionByYaml('e1', 'b\n'), 2)
+        assert.equal(await store.findVersionByYaml('e1', 'b'), undefined)
+        assert.equal(await store.findVersionByYaml('nope', 'b\n'), undefined)
+      })
+
+      it('labels round-trip; backfillLabels sets only what is not stored', async () => {
+        await store.createExperiment({ ...experiment('e1'), labels: { team: 'a', tier: '1' } })
+        assert.deepEqual((await store.getExperiment('e1'))?.labels, { team: 'a', tier: '1' })
+        const seen: string[] = []
+        const derive = (yaml: string) => {
+          seen.push(yaml)
+          return { from: 'yaml' }
+        }
+        assert.equal(await store.backfillLabels(derive), 0, 'stored labels are kept')
+        assert.deepEqual(seen, [])
+        const [listed] = await store.listExperiments()
+        assert.deepEqual(listed?.labels, { team: 'a', tier: '1' })
+      })
+
+      it('counts running runs per experiment', async () => {
+        const [r1] = await withRuns([100, 101, 102], 'e1')
+        await withRuns([100], 'e2')
+        await store.finishRun(r1 ?? '', end(r1 ?? ''))
+        const byId = new Map((await store.listExperiments()).map((e) => [e.id, e.runningRuns]))
+        assert.deepEqual(Object.fromEntries(byId), { e1: 2, e2: 1 })
+        assert.equal((await store.getExperiment('e1'))?.runningRuns, 2)
+        await store.interruptRunning(at(200))
+        assert.equal((await store.getExperiment('e1'))?.runningRuns, 0)
+      })
+
       it('deleting an experiment deletes its versions, runs and events', async () => {
         const [r1] = await withRuns([100], 'e1')
         const [r2] = await withRuns([100], 'e2')
@@ -527,6 +648,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           status: 'running',
           startedAt: at(100),
           startedBy: 'u1',
+          startedByName: 'alice',
         }
         assert.deepEqual(run, expected)
         assert.deepEqual(await store.getRun('r1'), { ...expected, eventCount: 0 })
@@ -535,6 +657,15 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal(await store.getRunSummary('nope'), undefined)
         await assert.rejects(store.createRun(newRun('r2', 'missing')), /missing/)
         await rejectsConflict(store.createRun(newRun('r1', 'e1')))
+      })
+
+      it("a run started with an API token keeps the token's name", async () => {
+        await store.createExperiment(experiment('e1'))
+        await store.createRun({ ...newRun('r1', 'e1'), startedVia: 'ci-deploy' })
+        assert.equal((await store.getRun('r1'))?.startedVia, 'ci-deploy')
+        const [listed] = await store.listRuns()
+        assert.equal(listed?.startedVia, 'ci-deploy')
+        assert.equal(listed.startedByName, 'alice')
       })
 
       it('round-trips appended events, ordered by seq', async () => {
@@ -637,6 +768,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           startedAt: at(100),
           endedAt: at(160),
           startedBy: 'u1',
+          startedByName: 'alice',
           result: result('e1-run-000'),
           eventCount: 0,
         }
@@ -746,6 +878,69 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           MIGRATIONS.map((m) => m.version)
         )
         assert.equal((await store.listExperiments()).length, 1)
+      })
+
+      it('a version-1 database moves forward: authors get ids and names, labels a backfill', async () => {
+        const kind = store.kind
+        await store.close()
+        await fixture.exec(
+          `DROP TABLE run_events; DROP TABLE runs; DROP TABLE experiment_versions;
+           DROP TABLE experiments; DROP TABLE tokens; DROP TABLE users;
+           DELETE FROM schema_migrations;`
+        )
+        await fixture.exec(MIGRATIONS[0]![kind])
+        // Version 1 stored the user's name as created_by, and the user's id as started_by.
+        await fixture.exec(
+          `INSERT INTO schema_migrations (version, applied_at) VALUES (1, '${at(0)}');
+           INSERT INTO users (id, name, role, created_at) VALUES ('u1', 'alice', 'owner', '${at(0)}');
+           INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at, updated_at)
+             VALUES ('e1', 'one', 'h', 2, 'alice', '${at(10)}', '${at(20)}');
+           INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
+             VALUES ('e1', 1, 'first', 'alice', '${at(10)}'),
+                    ('e1', 2, 'second', 'gone', '${at(20)}');
+           INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
+             started_at, started_by)
+             VALUES ('r1', 'e1', 1, 'one', 'cli', 'running', '${at(30)}', 'u1'),
+                    ('r2', 'e1', 2, 'one', 'server', 'running', '${at(40)}', 'u-gone');`
+        )
+        const upgraded = await fixture.reopen()
+        assert.deepEqual(
+          await fixture.appliedMigrations(),
+          MIGRATIONS.map((m) => m.version)
+        )
+        const e1 = await upgraded.getExperiment('e1')
+        assert.equal(e1?.createdBy, 'u1', 'the id of the user of that name')
+        assert.equal(e1.createdByName, 'alice')
+        assert.deepEqual(e1.labels, {}, 'no labels until derived')
+        assert.equal(e1.runningRuns, 2)
+        assert.deepEqual(
+          (await upgraded.listExperimentVersions('e1')).map((v) => [
+            v.version,
+            v.createdBy,
+            v.createdByName,
+            v.createdVia,
+          ]),
+          [
+            [2, 'gone', 'gone', undefined],
+            [1, 'u1', 'alice', undefined],
+          ]
+        )
+        assert.deepEqual(
+          (await upgraded.listRuns()).map((r) => [r.id, r.startedBy, r.startedByName]),
+          [
+            ['r2', 'u-gone', 'u-gone'],
+            ['r1', 'u1', 'alice'],
+          ]
+        )
+        const derived: string[] = []
+        const derive = (yaml: string) => {
+          derived.push(yaml)
+          return { from: yaml }
+        }
+        assert.equal(await upgraded.backfillLabels(derive), 1)
+        assert.deepEqual(derived, ['second'], "from the current version's YAML")
+        assert.deepEqual((await upgraded.getExperiment('e1'))?.labels, { from: 'second' })
+        assert.equal(await upgraded.backfillLabels(derive), 0, 'once')
       })
 
       it('data survives close and reopen', async () => {

@@ -24,6 +24,7 @@ import type { StoreFixture } from './store-suite.js'
 function fixtureOf(
   open: () => Promise<Store>,
   appliedMigrations: () => Promise<number[]>,
+  exec: (sql: string) => Promise<void>,
   remove: () => Promise<void>
 ): Promise<StoreFixture> {
   const opened: Store[] = []
@@ -36,6 +37,7 @@ function fixtureOf(
     store,
     reopen: track,
     appliedMigrations,
+    exec,
     cleanup: async () => {
       for (const s of opened) {
         await s.close()
@@ -58,9 +60,18 @@ async function sqliteFixture(): Promise<StoreFixture> {
       db.close()
     }
   }
+  const exec = async (sql: string) => {
+    const db = new Database(path.join(dataDir, SQLITE_FILE))
+    try {
+      db.exec(sql)
+    } finally {
+      db.close()
+    }
+  }
   return fixtureOf(
     () => openStore({ dataDir }),
     applied,
+    exec,
     () => rm(dir, { recursive: true, force: true })
   )
 }
@@ -130,9 +141,19 @@ describe('PostgreSQL', () => {
         await client.end()
       }
     }
+    const exec = async (sql: string) => {
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      try {
+        await client.query(sql)
+      } finally {
+        await client.end()
+      }
+    }
     return fixtureOf(
       () => openStore({ dataDir: '/nonexistent/never-created', databaseUrl }),
       applied,
+      exec,
       async () => {
         await dropDatabase(name)
       }

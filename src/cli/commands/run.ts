@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
+import type { RunSummary } from '../../shared/api.js'
 
 export interface RunCommandOptions {
   dryRun?: boolean
@@ -34,6 +35,8 @@ export interface RunCommandOptions {
   /** Record the run on a Chaos Center (`--server`, or ORDEAL_SERVER). */
   server?: string
   token?: string
+  /** `--update-experiment`: the run's manifest becomes the experiment's current version. */
+  updateExperiment?: boolean
   /** Commands see ordeal's whole environment instead of the allowlist (`--inherit-env`). */
   inheritEnv?: boolean
 }
@@ -78,8 +81,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   try {
     const result = await run.result
     process.stdout.write(formatSummary(result))
-    if (recorder && (await recorder.finish())) {
+    const recorded = recorder && (await recorder.finish())
+    if (recorder && recorded) {
       process.stdout.write(`recorded: ${recorder.url}\n`)
+      await noteVersion(recorder, recorded)
     }
     if (options.json) {
       await writeJsonResult(options.json, result)
@@ -90,6 +95,20 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * A run recorded against a version that is not the experiment's current one says so, so the
+ * user knows the UI's version was left as it is and how to change that (issue 13 §5).
+ */
+async function noteVersion(recorder: RecordClient, run: RunSummary): Promise<void> {
+  const current = await recorder.currentVersion(run.experimentId)
+  if (current !== undefined && current !== run.experimentVersion) {
+    process.stdout.write(
+      `recorded against version ${run.experimentVersion} of ${run.experimentName}; its current ` +
+        `version (${current}) is unchanged (--update-experiment makes this manifest current)\n`
+    )
   }
 }
 
@@ -118,6 +137,9 @@ async function loadOrReport(file: string, options: RunCommandOptions): Promise<E
 async function connectRecorder(options: RunCommandOptions): Promise<RecordClient | undefined> {
   const server = options.server ?? process.env['ORDEAL_SERVER']
   if (!server) {
+    if (options.updateExperiment) {
+      throw new UsageError('ordeal: --update-experiment needs --server (or ORDEAL_SERVER)')
+    }
     return undefined
   }
   const token = options.token ?? process.env['ORDEAL_TOKEN']
@@ -128,6 +150,7 @@ async function connectRecorder(options: RunCommandOptions): Promise<RecordClient
     return await RecordClient.connect({
       server,
       token,
+      ...(options.updateExperiment ? { updateExperiment: true } : {}),
       warn: (line) => process.stderr.write(`${line}\n`),
     })
   } catch (error) {

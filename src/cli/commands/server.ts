@@ -12,6 +12,7 @@ import path from 'node:path'
 import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
+import { resetLoginOfRunningServer } from '../../server/reset-login.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
@@ -70,11 +71,6 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
     return EXIT_USAGE
   }
-  const runAs = resolveRunAs(options.runAs)
-  if (typeof runAs === 'string') {
-    process.stderr.write(`ordeal server: ${runAs}\n`)
-    return EXIT_USAGE
-  }
   const dataDir = path.resolve(expandHome(options.data ?? defaultDataDir()))
   const notADir = notADirectory(dataDir)
   if (notADir !== undefined) {
@@ -82,6 +78,29 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     return EXIT_USAGE
   }
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
+  if (options.resetLogin) {
+    // A server already running on this data directory: a new link for it, no second server.
+    try {
+      const reset = await resetLoginOfRunningServer({
+        dataDir,
+        ...(databaseUrl !== undefined ? { databaseUrl } : {}),
+      })
+      if (reset !== undefined) {
+        log(`a Chaos Center is running on ${dataDir} (${reset.url}): issued a new owner login link`)
+        process.stdout.write(`Chaos Center: ${reset.url}\nlogin: ${reset.loginLink}\n`)
+        return 0
+      }
+    } catch (error) {
+      process.stderr.write(`ordeal server: --reset-login: ${oneLine(error)}\n`)
+      return 3
+    }
+  }
+  // Only a server that starts runs experiments' commands: --reset-login beside one needs no --run-as.
+  const runAs = resolveRunAs(options.runAs)
+  if (typeof runAs === 'string') {
+    process.stderr.write(`ordeal server: ${runAs}\n`)
+    return EXIT_USAGE
+  }
   if (!isLoopback(options.host)) {
     process.stderr.write(
       `warning: --host ${options.host} is not loopback: the Chaos Center is reachable from the ` +

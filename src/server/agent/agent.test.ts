@@ -39,6 +39,8 @@ async function setup(wrap: (real: Store) => Store = (real) => real) {
     hypothesis: 'h',
     yaml: manifest(`agent-${n}`),
     createdBy: owner.name,
+    createdByName: owner.name,
+    labels: {},
     createdAt: new Date().toISOString(),
   })
   const deps = {

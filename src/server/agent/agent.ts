@@ -7,10 +7,11 @@
  * like a recorded run's.
  * @module
  */
+import type { Actor } from '../auth/actor.js'
 import type { JournalEvent } from '../../engine/events.js'
 import { loadManifest } from '../api/manifest.js'
 import type { Agent, Recorder } from '../context.js'
-import type { Experiment, RunSummary, User } from '../../shared/api.js'
+import type { Experiment, RunSummary } from '../../shared/api.js'
 import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
 import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
@@ -59,7 +60,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
   // A run process with the engine loaded waits for the next start (about 75 MB while idle).
   prewarmRunProcess()
 
-  const start = async (experiment: Experiment, by: User, version?: number) => {
+  const start = async (experiment: Experiment, by: Actor, version?: number) => {
     refuseWhenClosing()
     if (busy.has(experiment.id)) {
       throw new HttpError(
@@ -168,6 +169,8 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
           experimentVersion: version ?? experiment.version,
           source: 'server',
           startedBy: by.id,
+          startedByName: by.name,
+          ...(by.via !== undefined ? { startedVia: by.via } : {}),
           startedAt: new Date().toISOString(),
         })
       } catch (error) {

@@ -74,6 +74,8 @@ async function setup(
     hypothesis: 'h',
     yaml: 'x',
     createdBy: 'u1',
+    createdByName: 'u1',
+    labels: {},
     createdAt: now,
   })
   const runId = `run-${n}`
@@ -83,6 +85,7 @@ async function setup(
     experimentVersion: 1,
     source: 'cli',
     startedBy: 'u1',
+    startedByName: 'u1',
     startedAt: now,
   })
   const bus = createRunBus()
@@ -327,6 +330,7 @@ async function anotherRun(runId: string, like: string) {
     experimentVersion: 1,
     source: 'cli',
     startedBy: 'u1',
+    startedByName: 'u1',
     startedAt: new Date().toISOString(),
   })
 }

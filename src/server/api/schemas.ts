@@ -29,6 +29,18 @@ export const versionsQuery = z.strictObject({
   before: z.coerce.number().int().positive().optional(),
 })
 
+const labelFilter = z
+  .string()
+  .max(500)
+  .regex(/^[^=]+=/, 'must be key=value')
+
+export const listExperimentsQuery = z.strictObject({
+  /** Case-insensitive substring of the name or the hypothesis. */
+  q: z.string().max(500).optional(),
+  /** `key=value`, repeatable: every one must match the current version's labels. */
+  label: z.union([labelFilter, z.array(labelFilter).max(20)]).optional(),
+})
+
 export const loginBody = z.strictObject({ code: z.string().min(1).max(200) })
 
 const userName = displayNameSchema.regex(/^[^/]*$/, 'must not contain "/"')
@@ -101,6 +113,12 @@ export const createdTokenSchema = apiTokenSchema.extend({ secret: z.string() })
 
 export const loginResponseSchema = z.object({ token: z.string(), user: userSchema })
 
+export const loginLinkSchema = z.object({
+  /** One-time code (24 h); older unused codes of the user are revoked. */
+  loginCode: z.string(),
+  loginLink: z.string(),
+})
+
 export const createdUserSchema = z.object({
   user: userSchema,
   /** One-time code (24 h) the new user exchanges at /login for a session. */
@@ -124,6 +142,9 @@ export const experimentSummarySchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   createdBy: z.string(),
+  createdByName: z.string(),
+  labels: z.record(z.string(), z.string()),
+  runningRuns: z.number().int(),
   lastRun: scorePointSchema.optional(),
   recentScores: z.array(scorePointSchema),
 })
@@ -135,6 +156,9 @@ export const experimentVersionInfoSchema = z.object({
   version: z.number().int(),
   createdAt: z.string(),
   createdBy: z.string(),
+  createdByName: z.string(),
+  /** The API token's name; absent for a UI session. */
+  createdVia: z.string().optional(),
 })
 
 export const experimentVersionSchema = experimentVersionInfoSchema.extend({ yaml: z.string() })

@@ -17,6 +17,11 @@ export class RecordSetupError extends Error {
 export interface RecordClientOptions {
   server: string
   token: string
+  /**
+   * Make the run's manifest the experiment's current version (`--update-experiment`); by
+   * default the run is recorded against its version and the current one stays as it is.
+   */
+  updateExperiment?: boolean
   /** Where warnings go (one line each, at most one per kind of trouble). */
   warn(line: string): void
 }
@@ -50,6 +55,7 @@ export class RecordClient {
   readonly #server: string
   readonly #token: string
   readonly #warn: (line: string) => void
+  readonly #updateExperiment: boolean
   #queue: JournalEvent[] = []
   #runId: string | undefined
   #gone = false
@@ -61,6 +67,7 @@ export class RecordClient {
     this.#server = options.server.replace(/\/+$/, '')
     this.#token = options.token
     this.#warn = options.warn
+    this.#updateExperiment = options.updateExperiment ?? false
   }
 
   /** Checks the server and the token (editor at least); throws RecordSetupError otherwise. */
@@ -93,7 +100,12 @@ export class RecordClient {
    */
   begin(runId: string, yaml: string, file: string): void {
     this.#runId = runId
-    this.#registered = this.#withRetry('POST', '/api/runs/record', { yaml, runId, file }).then(
+    this.#registered = this.#withRetry('POST', '/api/runs/record', {
+      yaml,
+      runId,
+      file,
+      ...(this.#updateExperiment ? { updateExperiment: true } : {}),
+    }).then(
       () => {
         this.#timer = setInterval(() => void this.#pump(), SEND_EVERY_MS)
       },
@@ -147,6 +159,23 @@ export class RecordClient {
     } finally {
       clearTimeout(timer)
       clearInterval(this.#timer)
+    }
+  }
+
+  /**
+   * The experiment's current version, to tell the user when the run's own version is not it;
+   * undefined when the server does not answer (it is only a note).
+   */
+  async currentVersion(experimentId: string): Promise<number | undefined> {
+    try {
+      const answer = await this.#request(
+        'GET',
+        `/api/experiments/${encodeURIComponent(experimentId)}`
+      )
+      const version = (answer.body as { version?: unknown } | undefined)?.version
+      return answer.status === 200 && typeof version === 'number' ? version : undefined
+    } catch {
+      return undefined
     }
   }
 

@@ -19,6 +19,7 @@ const summary = (over: Partial<RunSummary>): RunSummary => ({
   status: 'finished',
   startedAt: new Date().toISOString(),
   startedBy: 'u1',
+  startedByName: 'u1',
   ...over,
 })
 

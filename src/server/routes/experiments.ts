@@ -7,6 +7,8 @@
  */
 import { z } from 'zod'
 import type { ExperimentVersionPage, ValidationResult } from '../../shared/api.js'
+import { actorOf, authorOf } from '../auth/actor.js'
+import { manifestLabels, matchesLabels } from '../api/labels.js'
 import { loadManifest } from '../api/manifest.js'
 import { newId } from '../auth/secrets.js'
 import {
@@ -16,6 +18,7 @@ import {
   experimentVersionPageSchema,
   experimentVersionSchema,
   idParams,
+  listExperimentsQuery,
   updateExperimentBody,
   validateBody,
   validationResultSchema,
@@ -31,11 +34,23 @@ export const experimentRoutes: RouteDef[] = [
     method: 'GET',
     url: '/api/experiments',
     access: 'viewer',
-    summary: 'List experiments with their last run and recent scores',
+    summary:
+      'List experiments with their last run, recent scores, labels and running runs; `q` searches name and hypothesis, each `label=k=v` must match',
     tag: 'experiments',
+    query: listExperimentsQuery,
     response: z.array(experimentSummarySchema),
-    async handler({ ctx }) {
-      return ctx.store.listExperiments()
+    async handler({ ctx, query }) {
+      const q = query.q?.trim().toLowerCase() ?? ''
+      const labels = query.label === undefined ? [] : [query.label].flat()
+      // Filtered here, not in SQL: the list is every experiment anyway (no paging), and the
+      // same case folding then applies to both stores.
+      return (await ctx.store.listExperiments()).filter(
+        (e) =>
+          (q === '' ||
+            e.name.toLowerCase().includes(q) ||
+            e.hypothesis.toLowerCase().includes(q)) &&
+          matchesLabels(e.labels, labels)
+      )
     },
   }),
   defineRoute({
@@ -73,8 +88,9 @@ export const experimentRoutes: RouteDef[] = [
         id: newId('exp'),
         name: manifest.name,
         hypothesis: manifest.hypothesis,
+        labels: manifestLabels(body.yaml),
         yaml: body.yaml,
-        createdBy: caller!.user.name,
+        ...authorOf(actorOf(caller!)),
         createdAt: new Date().toISOString(),
       })
     },
@@ -109,8 +125,9 @@ export const experimentRoutes: RouteDef[] = [
       const updated = await ctx.store.updateExperiment(params.id, {
         name: manifest.name,
         hypothesis: manifest.hypothesis,
+        labels: manifestLabels(body.yaml),
         yaml: body.yaml,
-        createdBy: caller!.user.name,
+        ...authorOf(actorOf(caller!)),
         createdAt: new Date().toISOString(),
         ...(body.expectedVersion !== undefined ? { expectedVersion: body.expectedVersion } : {}),
       })

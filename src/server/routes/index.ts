@@ -12,6 +12,7 @@ import { hubRoutes } from './hub.js'
 import { metricsRoutes } from './metrics.js'
 import { openapiRoutes } from './openapi.js'
 import { recordRoutes } from './record.js'
+import { runDownloadRoutes } from './run-downloads.js'
 import { runRoutes } from './runs.js'
 import { streamRoutes } from './run-stream.js'
 import { tokenRoutes } from './tokens.js'
@@ -27,6 +28,7 @@ export const allRoutes: RouteDef[] = [
   ...experimentRoutes,
   ...hubRoutes,
   ...runRoutes,
+  ...runDownloadRoutes,
   ...streamRoutes,
   ...recordRoutes,
   ...metricsRoutes,

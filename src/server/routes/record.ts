@@ -5,7 +5,9 @@
  * runs, so a recorded run and a server run are indistinguishable on the run page.
  * @module
  */
+import { actorOf, authorOf, type Actor } from '../auth/actor.js'
 import { newId } from '../auth/secrets.js'
+import { manifestLabels } from '../api/labels.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
 import { ValidationError } from '../api/validation.js'
@@ -36,13 +38,21 @@ export const recordRoutes: RouteDef[] = [
         ownedBy(existing, caller!.user)
         return existing
       }
-      const experiment = await experimentFor(ctx.store, body.yaml, caller!.user)
+      const actor = actorOf(caller!)
+      const { experiment, version } = await versionFor(
+        ctx.store,
+        body.yaml,
+        actor,
+        body.updateExperiment ?? false
+      )
       const run = await ctx.store.createRun({
         id: body.runId,
         experimentId: experiment.id,
-        experimentVersion: experiment.version,
+        experimentVersion: version,
         source: 'cli',
-        startedBy: caller!.user.id,
+        startedBy: actor.id,
+        startedByName: actor.name,
+        ...(actor.via !== undefined ? { startedVia: actor.via } : {}),
         startedAt: new Date().toISOString(),
       })
       // Interrupted if nothing arrives for the idle timeout: an abandoned recording ends.
@@ -121,24 +131,37 @@ function ownedBy(run: RunSummary, user: User): void {
 }
 
 /**
- * The experiment the manifest names: created when missing, given a new version when the YAML
- * differs from its current one, so the history shows which manifest each recorded run used.
+ * The experiment the manifest names and the version the run records against (issue 13 §5).
+ * A CI run never silently replaces what someone saved in the UI:
+ * - no experiment of that name: created, the manifest is its version 1 (and current);
+ * - the manifest equals the current version, or an older one: that version, nothing added;
+ * - otherwise a new version is added that does NOT become current, so the history shows
+ *   which manifest the run used while the UI's version stays the one that runs next;
+ * - `updateExperiment` (`--update-experiment`): a manifest other than the current one becomes
+ *   the new current version, as a save from the UI would.
  */
-async function experimentFor(store: Store, yaml: string, by: User): Promise<Experiment> {
+async function versionFor(
+  store: Store,
+  yaml: string,
+  by: Actor,
+  updateExperiment: boolean
+): Promise<{ experiment: Experiment; version: number }> {
   const { name, hypothesis } = checkManifest(yaml) ?? identity(yaml)
   const now = new Date().toISOString()
+  const labels = manifestLabels(yaml)
   let current = await store.getExperimentByName(name)
   if (!current) {
     try {
-      return await store.createExperiment({
+      const created = await store.createExperiment({
         id: newId('exp'),
         name,
         hypothesis,
+        labels,
         yaml,
-        // The name, as the experiments routes store it: the history shows who, readably.
-        createdBy: by.name,
+        ...authorOf(by),
         createdAt: now,
       })
+      return { experiment: created, version: created.version }
     } catch (error) {
       // Two first recordings of a new name at once: the other one created it; use it.
       if (!(error instanceof StoreConflictError)) {
@@ -151,19 +174,28 @@ async function experimentFor(store: Store, yaml: string, by: User): Promise<Expe
     }
   }
   if (current.yaml === yaml) {
-    return current
+    return { experiment: current, version: current.version }
   }
-  const updated = await store.updateExperiment(current.id, {
-    name,
-    hypothesis,
-    yaml,
-    createdBy: by.name,
-    createdAt: now,
-  })
-  if (!updated) {
+  if (updateExperiment) {
+    const updated = await store.updateExperiment(current.id, {
+      name,
+      hypothesis,
+      labels,
+      yaml,
+      ...authorOf(by),
+      createdAt: now,
+    })
+    if (!updated) {
+      throw notFound(`experiment ${name}`)
+    }
+    return { experiment: updated, version: updated.version }
+  }
+  // An existing version with this YAML is answered as it is (the store checks atomically).
+  const added = await store.addVersion(current.id, { yaml, ...authorOf(by), createdAt: now })
+  if (!added) {
     throw notFound(`experiment ${name}`)
   }
-  return updated
+  return { experiment: current, version: added.version }
 }
 
 /**

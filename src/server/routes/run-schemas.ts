@@ -40,6 +40,11 @@ export const recordBody = z.strictObject({
     .max(1024 * 1024),
   /** The engine's run id (the CLI generates it when the run starts). */
   runId: idSchema,
+  /**
+   * Make the run's manifest the experiment's current version (`--update-experiment`);
+   * otherwise the run is recorded against its version without changing the current one.
+   */
+  updateExperiment: z.boolean().optional(),
   /** Where the manifest lives on the recording machine (informational). */
   file: plainTextSchema(4096).optional(),
 })
@@ -63,6 +68,9 @@ export const runSummarySchema = z.object({
   startedAt: z.string(),
   endedAt: z.string().optional(),
   startedBy: z.string(),
+  startedByName: z.string(),
+  /** The API token's name; absent for a UI session. */
+  startedVia: z.string().optional(),
 })
 
 export const runSchema = runSummarySchema.extend({

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+import { actorOf } from '../auth/actor.js'
 import { idParams } from '../api/schemas.js'
 import { eventPageJson, readTurn } from './event-page.js'
 import {
@@ -34,7 +35,7 @@ export const runRoutes: RouteDef[] = [
       if (!experiment) {
         throw notFound(`experiment ${body.experimentId}`)
       }
-      return ctx.agent.start(experiment, caller!.user, body.version)
+      return ctx.agent.start(experiment, actorOf(caller!), body.version)
     },
   }),
   defineRoute({

@@ -7,7 +7,7 @@
  * @module
  */
 import { z } from 'zod'
-import type { Role, User } from '../../shared/api.js'
+import type { LoginLink, Role, User } from '../../shared/api.js'
 import { issueLoginCode, loginLink } from '../auth/login.js'
 import { newId } from '../auth/secrets.js'
 import {
@@ -15,6 +15,7 @@ import {
   createdUserSchema,
   createUserBody,
   idParams,
+  loginLinkSchema,
   updateUserBody,
   userSchema,
 } from '../api/schemas.js'
@@ -94,6 +95,25 @@ export const userRoutes: RouteDef[] = [
         throw notFound(`user '${params.id}'`)
       }
       return updated
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/users/:id/login-link',
+    access: 'owner',
+    summary:
+      "A new one-time login link (24 h) for an existing user; the user's older unused links stop working",
+    tag: 'users',
+    params: idParams,
+    response: loginLinkSchema,
+    status: 201,
+    async handler({ params, ctx }): Promise<LoginLink> {
+      const user = await userOrThrow(ctx.store, params.id)
+      // Only the last link handed out works: one that went astray is revoked by the next.
+      await ctx.store.deleteLoginCodes(user.id)
+      const loginCode = await issueLoginCode(ctx.store, user)
+      ctx.log(`issued a new login link for user ${user.id}`)
+      return { loginCode, loginLink: loginLink(ctx.baseUrl(), loginCode) }
     },
   }),
   defineRoute({

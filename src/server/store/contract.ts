@@ -48,21 +48,31 @@ export interface NewToken {
   expiresAt?: string
 }
 
-export interface NewExperiment {
-  id: string
-  name: string
-  hypothesis: string
-  yaml: string
+/** Who made a version: the user (id and name) and the API token's name (absent: a UI session). */
+export interface Author {
   createdBy: string
+  createdByName: string
+  createdVia?: string
+}
+
+/** A version added without becoming current (`addVersion`). */
+export interface NewVersion extends Author {
+  yaml: string
   createdAt: string
 }
 
-export interface ExperimentUpdate {
+export interface NewExperiment extends NewVersion {
+  id: string
   name: string
   hypothesis: string
-  yaml: string
-  createdBy: string
-  createdAt: string
+  /** The manifest's `metadata.labels`. */
+  labels: Record<string, string>
+}
+
+export interface ExperimentUpdate extends NewVersion {
+  name: string
+  hypothesis: string
+  labels: Record<string, string>
   /** Optimistic concurrency: when given and not the current version, StoreConflictError. */
   expectedVersion?: number
 }
@@ -72,7 +82,11 @@ export interface NewRun {
   experimentId: string
   experimentVersion: number
   source: RunSource
+  /** The user's id, and their name (kept as it was: the history reads after the user goes). */
   startedBy: string
+  startedByName: string
+  /** The API token's name; absent for a UI session (and for runs the server starts itself). */
+  startedVia?: string
   startedAt: string
 }
 
@@ -152,11 +166,28 @@ export interface Store {
 
   /** StoreConflictError when the name is taken. Creates version 1. */
   createExperiment(experiment: NewExperiment): Promise<Experiment>
-  /** Adds a version; StoreConflictError on a taken name or a stale expectedVersion. */
+  /**
+   * Adds a version (the highest number yet plus one) and makes it current; StoreConflictError
+   * on a taken name or a stale expectedVersion (compared with the current version).
+   */
   updateExperiment(id: string, update: ExperimentUpdate): Promise<Experiment | undefined>
+  /**
+   * Adds a version that does NOT become current (a recorded run's manifest, issue 13 §5),
+   * numbered after the highest yet, unless a version with exactly this YAML exists: then that
+   * one, found in the same transaction (two CI jobs recording one new manifest at once add one
+   * version). Undefined when the experiment does not exist.
+   */
+  addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined>
+  /** The newest version whose YAML is exactly `yaml`, if any. */
+  findVersionByYaml(id: string, yaml: string): Promise<number | undefined>
+  /**
+   * Stores labels for experiments that have none stored yet (made before migration 2), derived
+   * by `derive` from their current YAML; returns how many were set.
+   */
+  backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number>
   getExperiment(id: string): Promise<Experiment | undefined>
   getExperimentByName(name: string): Promise<Experiment | undefined>
-  /** With lastRun and recentScores (oldest first, at most 20), ordered by name. */
+  /** With lastRun, recentScores (oldest first, at most 20) and runningRuns, ordered by name. */
   listExperiments(): Promise<ExperimentSummary[]>
   /** Versions' metadata, newest first, a page at a time (no YAML: it can be large). */
   listExperimentVersions(id: string, query?: VersionQuery): Promise<ExperimentVersionInfo[]>

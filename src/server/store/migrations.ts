@@ -187,6 +187,38 @@ CREATE TABLE run_events (
 CREATE INDEX run_events_not_op ON run_events (run_id, seq) WHERE type <> 'op';
 `
 
+/**
+ * Version 2 (issue 13 §5): who made a version or started a run, readably and through what.
+ * `created_by` held the user's name for experiments and versions but the id for runs; it now
+ * holds the id everywhere, the name moves to its own column (kept as it was then, so a deleted
+ * user's history still reads), and `*_via` names the API token (NULL for a UI session).
+ * Existing rows: the name is what was stored, the id is looked up by that name (kept as it
+ * was when no such user exists any more); a run's name is looked up by its user's id.
+ * Identical text for both dialects: ADD COLUMN and correlated UPDATEs are standard SQL.
+ */
+const namesAndVia = `
+ALTER TABLE experiments ADD COLUMN created_by_name text NOT NULL DEFAULT '';
+UPDATE experiments SET created_by_name = created_by,
+  created_by = COALESCE((SELECT u.id FROM users u WHERE u.name = experiments.created_by
+    ORDER BY u.created_at, u.id LIMIT 1), created_by);
+
+ALTER TABLE experiment_versions ADD COLUMN created_by_name text NOT NULL DEFAULT '';
+ALTER TABLE experiment_versions ADD COLUMN created_via text;
+UPDATE experiment_versions SET created_by_name = created_by,
+  created_by = COALESCE((SELECT u.id FROM users u WHERE u.name = experiment_versions.created_by
+    ORDER BY u.created_at, u.id LIMIT 1), created_by);
+
+ALTER TABLE runs ADD COLUMN started_by_name text NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN started_via text;
+-- The current version's metadata.labels as JSON; NULL until derived from its YAML (rows made
+-- before this version: the server derives them at start, Store.backfillLabels).
+ALTER TABLE experiments ADD COLUMN labels text;
+
+UPDATE runs SET started_by_name =
+  COALESCE((SELECT u.name FROM users u WHERE u.id = runs.started_by), started_by);
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: initialSqlite, postgres: initialPostgres },
+  { version: 2, name: 'names and tokens of authors', sqlite: namesAndVia, postgres: namesAndVia },
 ]

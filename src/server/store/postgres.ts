@@ -27,6 +27,7 @@ import type {
   NewExperiment,
   NewRun,
   NewToken,
+  NewVersion,
   RunEnd,
   RunQuery,
   Store,
@@ -38,7 +39,9 @@ import {
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
   RECENT_SCORES,
+  labelsText,
   untilOf,
+  VERSION_INFO_COLUMNS,
   toExperiment,
   toRun,
   toRunSummary,
@@ -67,9 +70,13 @@ import type {
 type Queryable = pg.Pool | pg.PoolClient
 
 const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
-  verdict, score, reason, started_at, ended_at, started_by`
+  verdict, score, reason, started_at, ended_at, started_by, started_by_name, started_via`
 
-const EXPERIMENT_YAML = `SELECT e.*, v.yaml FROM experiments e
+/** An experiment's running runs, counted through runs_status_started. */
+const RUNNING_RUNS = `(SELECT count(*)::int FROM runs r
+  WHERE r.status = 'running' AND r.experiment_id = e.id) AS running_runs`
+
+const EXPERIMENT_YAML = `SELECT e.*, v.yaml, ${RUNNING_RUNS} FROM experiments e
   JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version`
 
 const RECENT_SCORES_SQL = `SELECT experiment_id, id, started_at, status, verdict, score FROM runs
@@ -100,6 +107,37 @@ async function query<R extends pg.QueryResultRow>(
   values: unknown[] = []
 ): Promise<R[]> {
   return (await db.query<R>(text, values)).rows
+}
+
+/** The next version's number: after the highest, current or not (addVersion). */
+async function nextVersion(db: Queryable, id: string): Promise<number> {
+  const [row] = await query<{ max: number | null }>(
+    db,
+    'SELECT max(version) AS max FROM experiment_versions WHERE experiment_id = $1',
+    [id]
+  )
+  return (row?.max ?? 0) + 1
+}
+
+async function insertVersion(
+  db: Queryable,
+  id: string,
+  version: number,
+  from: NewVersion
+): Promise<void> {
+  await db.query(
+    `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_by_name,
+       created_via, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      id,
+      version,
+      from.yaml,
+      from.createdBy,
+      from.createdByName,
+      from.createdVia ?? null,
+      from.createdAt,
+    ]
+  )
 }
 
 async function changed(db: Queryable, text: string, values: unknown[]): Promise<boolean> {
@@ -274,19 +312,16 @@ export class PostgresStore implements Store {
   }
 
   async createExperiment(experiment: NewExperiment): Promise<Experiment> {
-    const { id, name, hypothesis, yaml, createdBy, createdAt } = experiment
+    const { id, name, hypothesis, yaml, createdBy, createdByName, createdAt } = experiment
+    const labels = labelsText(experiment.labels)
     await conflictOn(`an experiment named "${name}" already exists`, () =>
       this.#transaction(async (client) => {
         await client.query(
-          `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at,
-             updated_at) VALUES ($1, $2, $3, 1, $4, $5, $5)`,
-          [id, name, hypothesis, createdBy, createdAt]
+          `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_by_name,
+             created_at, updated_at, labels) VALUES ($1, $2, $3, 1, $4, $5, $6, $6, $7)`,
+          [id, name, hypothesis, createdBy, createdByName, createdAt, labels]
         )
-        await client.query(
-          `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
-           VALUES ($1, 1, $2, $3, $4)`,
-          [id, yaml, createdBy, createdAt]
-        )
+        await insertVersion(client, id, 1, experiment)
       })
     )
     return toExperiment(
@@ -296,8 +331,11 @@ export class PostgresStore implements Store {
         hypothesis,
         version: 1,
         created_by: createdBy,
+        created_by_name: createdByName,
         created_at: createdAt,
         updated_at: createdAt,
+        labels,
+        running_runs: 0,
         yaml,
       },
       []
@@ -309,9 +347,9 @@ export class PostgresStore implements Store {
       this.#transaction(async (client) => {
         // The row lock makes the version check and the new version one step: a concurrent
         // update waits here, then sees the version this one wrote.
-        const [current] = await query<ExperimentRow>(
+        const [current] = await query<Pick<ExperimentRow, 'name' | 'version'>>(
           client,
-          'SELECT * FROM experiments WHERE id = $1 FOR UPDATE',
+          'SELECT name, version FROM experiments WHERE id = $1 FOR UPDATE',
           [id]
         )
         if (current === undefined) {
@@ -322,20 +360,79 @@ export class PostgresStore implements Store {
             `experiment "${current.name}" is at version ${current.version}, not ${update.expectedVersion}`
           )
         }
-        const version = current.version + 1
+        const version = await nextVersion(client, id)
+        await insertVersion(client, id, version, update)
         await client.query(
-          `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
-           VALUES ($1, $2, $3, $4, $5)`,
-          [id, version, update.yaml, update.createdBy, update.createdAt]
-        )
-        await client.query(
-          `UPDATE experiments SET name = $1, hypothesis = $2, version = $3, updated_at = $4
-           WHERE id = $5`,
-          [update.name, update.hypothesis, version, update.createdAt, id]
+          `UPDATE experiments SET name = $1, hypothesis = $2, version = $3, updated_at = $4,
+             labels = $5 WHERE id = $6`,
+          [update.name, update.hypothesis, version, update.createdAt, labelsText(update.labels), id]
         )
         return this.#experiment(client, 'e.id', id)
       })
     )
+  }
+
+  async addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined> {
+    return this.#transaction(async (client) => {
+      // The row lock orders this with updateExperiment: both number after the highest version.
+      const [exists] = await query(client, 'SELECT 1 FROM experiments WHERE id = $1 FOR UPDATE', [
+        id,
+      ])
+      if (exists === undefined) {
+        return undefined
+      }
+      const [known] = await query<Omit<VersionRow, 'yaml'>>(
+        client,
+        `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
+         WHERE experiment_id = $1 AND yaml = $2 ORDER BY version DESC LIMIT 1`,
+        [id, version.yaml]
+      )
+      if (known !== undefined) {
+        return toVersionInfo(known)
+      }
+      const number = await nextVersion(client, id)
+      await insertVersion(client, id, number, version)
+      return toVersionInfo({
+        experiment_id: id,
+        version: number,
+        created_by: version.createdBy,
+        created_by_name: version.createdByName,
+        created_via: version.createdVia ?? null,
+        created_at: version.createdAt,
+      })
+    })
+  }
+
+  async findVersionByYaml(id: string, yaml: string): Promise<number | undefined> {
+    const [row] = await query<{ version: number }>(
+      this.#pool,
+      `SELECT version FROM experiment_versions WHERE experiment_id = $1 AND yaml = $2
+       ORDER BY version DESC LIMIT 1`,
+      [id, yaml]
+    )
+    return row?.version
+  }
+
+  async backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number> {
+    const rows = await query<{ id: string; yaml: string }>(
+      this.#pool,
+      `SELECT e.id, v.yaml FROM experiments e
+       JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
+       WHERE e.labels IS NULL`
+    )
+    let set = 0
+    for (const row of rows) {
+      if (
+        await changed(
+          this.#pool,
+          'UPDATE experiments SET labels = $1 WHERE id = $2 AND labels IS NULL',
+          [labelsText(derive(row.yaml)), row.id]
+        )
+      ) {
+        set += 1
+      }
+    }
+    return set
   }
 
   async getExperiment(id: string): Promise<Experiment | undefined> {
@@ -366,7 +463,7 @@ export class PostgresStore implements Store {
     // at most 20 runs per experiment through runs_experiment_started.
     const rows = await query<ExperimentRow & { run: ScoreRow | null }>(
       this.#pool,
-      `SELECT e.*, CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(
+      `SELECT e.*, ${RUNNING_RUNS}, CASE WHEN r.id IS NULL THEN NULL ELSE json_build_object(
            'experiment_id', e.id, 'id', r.id, 'started_at', r.started_at, 'status', r.status,
            'verdict', r.verdict, 'score', r.score) END AS run
        FROM experiments e LEFT JOIN LATERAL (
@@ -405,7 +502,7 @@ export class PostgresStore implements Store {
     // Keyset page, newest first; the YAML stays behind (getExperimentVersion reads one).
     const rows = await query<Omit<VersionRow, 'yaml'>>(
       this.#pool,
-      `SELECT experiment_id, version, created_by, created_at FROM experiment_versions
+      `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
        WHERE experiment_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3`,
       [id, options.before ?? 2 ** 31 - 1, options.limit ?? DEFAULT_VERSION_LIMIT]
     )
@@ -433,10 +530,20 @@ export class PostgresStore implements Store {
       query<RunRow>(
         this.#pool,
         `INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
-           started_at, started_by)
-         SELECT $1, e.id, $2, e.name, $3, 'running', $4, $5 FROM experiments e WHERE e.id = $6
+           started_at, started_by, started_by_name, started_via)
+         SELECT $1, e.id, $2, e.name, $3, 'running', $4, $5, $6, $7 FROM experiments e
+         WHERE e.id = $8
          RETURNING ${RUN_COLUMNS}`,
-        [run.id, run.experimentVersion, run.source, run.startedAt, run.startedBy, run.experimentId]
+        [
+          run.id,
+          run.experimentVersion,
+          run.source,
+          run.startedAt,
+          run.startedBy,
+          run.startedByName,
+          run.startedVia ?? null,
+          run.experimentId,
+        ]
       )
     )
     if (row === undefined) {

@@ -54,8 +54,13 @@ export interface ExperimentRow {
   hypothesis: string
   version: number
   created_by: string
+  created_by_name: string
   created_at: string
   updated_at: string
+  /** JSON object; NULL for rows older than migration 2 until backfilled. */
+  labels: string | null
+  /** Computed by the reading query (a count of the experiment's running runs). */
+  running_runs: number | string
 }
 
 export interface ExperimentYamlRow extends ExperimentRow {
@@ -67,6 +72,8 @@ export interface VersionRow {
   version: number
   yaml: string
   created_by: string
+  created_by_name: string
+  created_via: string | null
   created_at: string
 }
 
@@ -83,6 +90,8 @@ export interface RunRow {
   started_at: string
   ended_at: string | null
   started_by: string
+  started_by_name: string
+  started_via: string | null
 }
 
 /** SQLite returns the result as text, `pg` as parsed JSON. */
@@ -156,6 +165,9 @@ export function toSummary(row: ExperimentRow, scores: ScorePoint[]): ExperimentS
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     createdBy: row.created_by,
+    createdByName: row.created_by_name,
+    labels: row.labels === null ? {} : (JSON.parse(row.labels) as Record<string, string>),
+    runningRuns: Number(row.running_runs),
     recentScores: scores,
   }
   const last = scores.at(-1)
@@ -170,23 +182,26 @@ export function toExperiment(row: ExperimentYamlRow, scores: ScorePoint[]): Expe
 }
 
 export function toVersionInfo(row: Omit<VersionRow, 'yaml'>): ExperimentVersionInfo {
-  return {
+  const info: ExperimentVersionInfo = {
     experimentId: row.experiment_id,
     version: row.version,
     createdAt: row.created_at,
     createdBy: row.created_by,
+    createdByName: row.created_by_name,
   }
+  if (row.created_via !== null) {
+    info.createdVia = row.created_via
+  }
+  return info
 }
 
 export function toVersion(row: VersionRow): ExperimentVersion {
-  return {
-    experimentId: row.experiment_id,
-    version: row.version,
-    yaml: row.yaml,
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-  }
+  return { ...toVersionInfo(row), yaml: row.yaml }
 }
+
+/** The version columns every listing reads (all but the YAML). */
+export const VERSION_INFO_COLUMNS =
+  'experiment_id, version, created_by, created_by_name, created_via, created_at'
 
 export function toRunSummary(row: RunRow): RunSummary {
   const run: RunSummary = {
@@ -198,6 +213,10 @@ export function toRunSummary(row: RunRow): RunSummary {
     status: row.status,
     startedAt: row.started_at,
     startedBy: row.started_by,
+    startedByName: row.started_by_name,
+  }
+  if (row.started_via !== null) {
+    run.startedVia = row.started_via
   }
   if (row.verdict !== null) {
     run.verdict = row.verdict
@@ -220,6 +239,13 @@ export function toRun(row: RunResultRow): Run {
     run.result = typeof row.result === 'string' ? (JSON.parse(row.result) as RunResult) : row.result
   }
   return run
+}
+
+/** How labels are stored: JSON text, keys sorted so equal labels store equal text. */
+export function labelsText(labels: Record<string, string>): string {
+  return JSON.stringify(
+    Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)))
+  )
 }
 
 /** How many recent runs an experiment summary carries (the sparkline). */

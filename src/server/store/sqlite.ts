@@ -27,6 +27,7 @@ import type {
   NewExperiment,
   NewRun,
   NewToken,
+  NewVersion,
   RunEnd,
   RunQuery,
   Store,
@@ -37,7 +38,9 @@ import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
+  labelsText,
   untilOf,
+  VERSION_INFO_COLUMNS,
   RECENT_SCORES,
   toExperiment,
   toRun,
@@ -67,9 +70,13 @@ type Db = Database.Database
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>
 
 const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
-  verdict, score, reason, started_at, ended_at, started_by`
+  verdict, score, reason, started_at, ended_at, started_by, started_by_name, started_via`
 
-const EXPERIMENT_YAML = `SELECT e.*, v.yaml FROM experiments e
+/** An experiment's running runs, counted through runs_status_started. */
+const RUNNING_RUNS = `(SELECT count(*) FROM runs r
+  WHERE r.status = 'running' AND r.experiment_id = e.id) AS running_runs`
+
+const EXPERIMENT_YAML = `SELECT e.*, v.yaml, ${RUNNING_RUNS} FROM experiments e
   JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version`
 
 /** Every fixed statement, prepared once on first use (after the schema exists). */
@@ -109,31 +116,61 @@ function prepare(db: Db) {
     deleteLoginCodes: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ? AND one_time = 1'),
     deleteUserTokens: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?'),
 
-    insertExperiment: db.prepare<[string, string, string, string, string, string]>(
-      `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at, updated_at)
-       VALUES (?, ?, ?, 1, ?, ?, ?)`
+    insertExperiment: db.prepare<[string, string, string, string, string, string, string, string]>(
+      `INSERT INTO experiments (id, name, hypothesis, version, created_by, created_by_name,
+         created_at, updated_at, labels)
+       VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`
     ),
-    insertVersion: db.prepare<[string, number, string, string, string]>(
-      `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
-       VALUES (?, ?, ?, ?, ?)`
+    insertVersion: db.prepare<[string, number, string, string, string, string | null, string]>(
+      `INSERT INTO experiment_versions (experiment_id, version, yaml, created_by,
+         created_by_name, created_via, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`
     ),
-    bumpExperiment: db.prepare<[string, string, number, string, string]>(
-      'UPDATE experiments SET name = ?, hypothesis = ?, version = ?, updated_at = ? WHERE id = ?'
+    bumpExperiment: db.prepare<[string, string, number, string, string, string]>(
+      `UPDATE experiments SET name = ?, hypothesis = ?, version = ?, updated_at = ?, labels = ?
+       WHERE id = ?`
     ),
-    getExperimentRow: db.prepare<[string], ExperimentRow>('SELECT * FROM experiments WHERE id = ?'),
+    getExperimentRow: db.prepare<[string], Pick<ExperimentRow, 'name' | 'version'>>(
+      'SELECT name, version FROM experiments WHERE id = ?'
+    ),
+    maxVersion: db
+      .prepare<[string], number>(
+        'SELECT max(version) FROM experiment_versions WHERE experiment_id = ?'
+      )
+      .pluck(),
+    findVersionByYaml: db
+      .prepare<[string, string], number>(
+        `SELECT version FROM experiment_versions WHERE experiment_id = ? AND yaml = ?
+         ORDER BY version DESC LIMIT 1`
+      )
+      .pluck(),
+    withoutLabels: db.prepare<[], { id: string; yaml: string }>(
+      `SELECT e.id, v.yaml FROM experiments e
+       JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
+       WHERE e.labels IS NULL`
+    ),
+    setLabels: db.prepare<[string, string]>(
+      'UPDATE experiments SET labels = ? WHERE id = ? AND labels IS NULL'
+    ),
     getExperiment: db.prepare<[string], ExperimentYamlRow>(`${EXPERIMENT_YAML} WHERE e.id = ?`),
     getExperimentByName: db.prepare<[string], ExperimentYamlRow>(
       `${EXPERIMENT_YAML} WHERE e.name = ?`
     ),
-    listExperiments: db.prepare<[], ExperimentRow>('SELECT * FROM experiments ORDER BY name'),
+    listExperiments: db.prepare<[], ExperimentRow>(
+      `SELECT e.*, ${RUNNING_RUNS} FROM experiments e ORDER BY e.name`
+    ),
     recentScores: db.prepare<[string, number], ScoreRow>(
       `SELECT experiment_id, id, started_at, status, verdict, score FROM runs
        WHERE experiment_id = ? ORDER BY started_at DESC, id DESC LIMIT ?`
     ),
     // Keyset page, newest first; the YAML stays behind (getVersion reads one).
     listVersions: db.prepare<[string, number, number], Omit<VersionRow, 'yaml'>>(
-      `SELECT experiment_id, version, created_by, created_at FROM experiment_versions
+      `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
        WHERE experiment_id = ? AND version < ? ORDER BY version DESC LIMIT ?`
+    ),
+    getVersionInfo: db.prepare<[string, number], Omit<VersionRow, 'yaml'>>(
+      `SELECT ${VERSION_INFO_COLUMNS} FROM experiment_versions
+       WHERE experiment_id = ? AND version = ?`
     ),
     getVersion: db.prepare<[string, number], VersionRow>(
       'SELECT * FROM experiment_versions WHERE experiment_id = ? AND version = ?'
@@ -141,10 +178,13 @@ function prepare(db: Db) {
     deleteExperiment: db.prepare<[string]>('DELETE FROM experiments WHERE id = ?'),
 
     // The name is copied from the experiment in the same statement: no row when it is missing.
-    insertRun: db.prepare<[string, number, string, string, string, string], RunRow>(
+    insertRun: db.prepare<
+      [string, number, string, string, string, string, string | null, string],
+      RunRow
+    >(
       `INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
-         started_at, started_by)
-       SELECT ?, e.id, ?, e.name, ?, 'running', ?, ? FROM experiments e WHERE e.id = ?
+         started_at, started_by, started_by_name, started_via)
+       SELECT ?, e.id, ?, e.name, ?, 'running', ?, ?, ?, ? FROM experiments e WHERE e.id = ?
        RETURNING ${RUN_COLUMNS}`
     ),
     insertEvent: db.prepare<[string, number, number, string, string]>(
@@ -333,10 +373,20 @@ export class SqliteStore implements Store {
   }
 
   async createExperiment(experiment: NewExperiment): Promise<Experiment> {
-    const { id, name, hypothesis, yaml, createdBy, createdAt } = experiment
+    const { id, name, hypothesis, yaml, createdBy, createdByName, createdAt } = experiment
+    const labels = labelsText(experiment.labels)
     const create = this.#db.transaction(() => {
-      this.#s.insertExperiment.run(id, name, hypothesis, createdBy, createdAt, createdAt)
-      this.#s.insertVersion.run(id, 1, yaml, createdBy, createdAt)
+      this.#s.insertExperiment.run(
+        id,
+        name,
+        hypothesis,
+        createdBy,
+        createdByName,
+        createdAt,
+        createdAt,
+        labels
+      )
+      this.#insertVersion(id, 1, experiment)
     })
     conflictOn(`an experiment named "${name}" already exists`, () => create.immediate())
     return toExperiment(
@@ -346,12 +396,32 @@ export class SqliteStore implements Store {
         hypothesis,
         version: 1,
         created_by: createdBy,
+        created_by_name: createdByName,
         created_at: createdAt,
         updated_at: createdAt,
+        labels,
+        running_runs: 0,
         yaml,
       },
       []
     )
+  }
+
+  #insertVersion(id: string, version: number, from: NewVersion): void {
+    this.#s.insertVersion.run(
+      id,
+      version,
+      from.yaml,
+      from.createdBy,
+      from.createdByName,
+      from.createdVia ?? null,
+      from.createdAt
+    )
+  }
+
+  /** The next version's number: after the highest, current or not (addVersion). */
+  #nextVersion(id: string): number {
+    return (this.#s.maxVersion.get(id) ?? 0) + 1
   }
 
   async updateExperiment(id: string, update: ExperimentUpdate): Promise<Experiment | undefined> {
@@ -365,15 +435,58 @@ export class SqliteStore implements Store {
           `experiment "${current.name}" is at version ${current.version}, not ${update.expectedVersion}`
         )
       }
-      const version = current.version + 1
-      this.#s.insertVersion.run(id, version, update.yaml, update.createdBy, update.createdAt)
-      this.#s.bumpExperiment.run(update.name, update.hypothesis, version, update.createdAt, id)
+      const version = this.#nextVersion(id)
+      this.#insertVersion(id, version, update)
+      this.#s.bumpExperiment.run(
+        update.name,
+        update.hypothesis,
+        version,
+        update.createdAt,
+        labelsText(update.labels),
+        id
+      )
       return true
     })
     const updated = conflictOn(`an experiment named "${update.name}" already exists`, () =>
       apply.immediate()
     )
     return updated ? this.getExperiment(id) : undefined
+  }
+
+  async addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined> {
+    const add = this.#db.transaction((): ExperimentVersionInfo | undefined => {
+      if (this.#s.getExperimentRow.get(id) === undefined) {
+        return undefined
+      }
+      const known = this.#s.findVersionByYaml.get(id, version.yaml)
+      const existing = known === undefined ? undefined : this.#s.getVersionInfo.get(id, known)
+      if (existing !== undefined) {
+        return toVersionInfo(existing)
+      }
+      const number = this.#nextVersion(id)
+      this.#insertVersion(id, number, version)
+      return toVersionInfo({
+        experiment_id: id,
+        version: number,
+        created_by: version.createdBy,
+        created_by_name: version.createdByName,
+        created_via: version.createdVia ?? null,
+        created_at: version.createdAt,
+      })
+    })
+    return add.immediate()
+  }
+
+  async findVersionByYaml(id: string, yaml: string): Promise<number | undefined> {
+    return this.#s.findVersionByYaml.get(id, yaml)
+  }
+
+  async backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number> {
+    let set = 0
+    for (const row of this.#s.withoutLabels.all()) {
+      set += this.#s.setLabels.run(labelsText(derive(row.yaml)), row.id).changes
+    }
+    return set
   }
 
   async getExperiment(id: string): Promise<Experiment | undefined> {
@@ -426,6 +539,8 @@ export class SqliteStore implements Store {
         run.source,
         run.startedAt,
         run.startedBy,
+        run.startedByName,
+        run.startedVia ?? null,
         run.experimentId
       )
     )

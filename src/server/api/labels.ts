@@ -1,0 +1,38 @@
+/**
+ * An experiment's labels for the list's filter (issue 13 §5): the manifest's
+ * `metadata.labels`, read from its YAML. Stored with the experiment when a version becomes
+ * current, and derived once at start for experiments saved before labels were stored.
+ * @module
+ */
+import { parseManifestYaml } from '../../experiment/load.js'
+import { MANIFEST_FILE } from './manifest.js'
+
+/**
+ * The string-valued entries of `metadata.labels`; `{}` when there are none or the YAML does
+ * not parse (a stored manifest always parsed once, but labels must never fail a listing).
+ */
+export function manifestLabels(yaml: string): Record<string, string> {
+  let root: unknown
+  try {
+    root = parseManifestYaml(yaml, MANIFEST_FILE)
+  } catch {
+    return {}
+  }
+  const labels = (root as { metadata?: { labels?: unknown } } | null)?.metadata?.labels
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
+    return {}
+  }
+  return Object.fromEntries(
+    Object.entries(labels).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string'
+    )
+  )
+}
+
+/** `k=v` filters (`?label=team=payments`): every one must match. */
+export function matchesLabels(labels: Record<string, string>, wanted: readonly string[]): boolean {
+  return wanted.every((filter) => {
+    const at = filter.indexOf('=')
+    return at > 0 && labels[filter.slice(0, at)] === filter.slice(at + 1)
+  })
+}

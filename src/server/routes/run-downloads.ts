@@ -1,0 +1,121 @@
+/**
+ * A run's reports as files (issue 13 §5, the run page's download buttons): the result as the
+ * CLI's `--json` writes it, the JUnit XML of `--junit`, and the journal as the CLI's journal
+ * file (one JSON event per line). Result and JUnit exist once the run has ended (409 before);
+ * the journal streams what is stored so far, so a running run's journal can be taken too.
+ * @module
+ */
+import { Readable } from 'node:stream'
+import type { FastifyReply } from 'fastify'
+import type { Run, RunResult } from '../../shared/api.js'
+import { junitXml } from '../../report/junit.js'
+import { idParams } from '../api/schemas.js'
+import type { ServerContext } from '../context.js'
+import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+import { readTurn } from './event-page.js'
+
+/** Events per store read while streaming a journal: bounded memory for any run size. */
+const JOURNAL_PAGE = 2000
+
+/** `attachment; filename="<experiment>-<runId>.<ext>"`, the name kept to safe characters. */
+export function attachment(run: Pick<Run, 'id' | 'experimentName'>, ext: string): string {
+  const safe = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_')
+  return `attachment; filename="${safe(run.experimentName)}-${safe(run.id)}.${ext}"`
+}
+
+async function endedRun(ctx: ServerContext, id: string): Promise<Run & { result: RunResult }> {
+  const run = await ctx.store.getRun(id)
+  if (!run) {
+    throw notFound(`run ${id}`)
+  }
+  if (run.status === 'running') {
+    throw new HttpError(
+      409,
+      'conflict',
+      `run ${id} is still running: its result exists once it ends`
+    )
+  }
+  if (run.result === undefined) {
+    throw notFound(`the result of run ${id} (it ended before one could be derived)`)
+  }
+  return { ...run, result: run.result }
+}
+
+function send(reply: FastifyReply, type: string, disposition: string, body: string) {
+  return reply.code(200).type(type).header('content-disposition', disposition).send(body)
+}
+
+export const runDownloadRoutes: RouteDef[] = [
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/result.json',
+    access: 'viewer',
+    tag: 'runs',
+    summary: "The run's result as a file, as `ordeal run --json` writes it (409 while running)",
+    params: idParams,
+    raw: true,
+    async handler({ params, ctx, reply }) {
+      const run = await endedRun(ctx, params.id)
+      // The text of the CLI's writeJsonResult (src/report/json.ts): two-space indent, newline.
+      const json = `${JSON.stringify(run.result, null, 2)}\n`
+      return send(reply, 'application/json; charset=utf-8', attachment(run, 'json'), json)
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/junit.xml',
+    access: 'viewer',
+    tag: 'runs',
+    summary: "The run's JUnit XML, as `ordeal run --junit` writes it (409 while running)",
+    params: idParams,
+    raw: true,
+    async handler({ params, ctx, reply }) {
+      const run = await endedRun(ctx, params.id)
+      // The text of the CLI's writeJunit (src/report/junit.ts): the XML and a newline.
+      const xml = `${junitXml(run.result)}\n`
+      return send(reply, 'application/xml; charset=utf-8', attachment(run, 'xml'), xml)
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/journal.jsonl',
+    access: 'viewer',
+    tag: 'runs',
+    summary:
+      "The run's journal, one JSON event per line as the CLI's journal file (what is stored so far while running)",
+    params: idParams,
+    raw: true,
+    async handler({ params, ctx, reply }) {
+      const run = await ctx.store.getRunSummary(params.id)
+      if (!run) {
+        throw notFound(`run ${params.id}`)
+      }
+      // A live run's journal stops where the live stream stands (no gaps in what is served).
+      const until = ctx.recorder.releasedSeq(params.id)
+      async function* lines(): AsyncGenerator<string> {
+        let after = -1
+        for (;;) {
+          // Reads take turns with ingest, as the events pages do.
+          await readTurn()
+          const rows = await ctx.store.listEventTexts(params.id, {
+            after,
+            until,
+            limit: JOURNAL_PAGE,
+          })
+          if (rows.length > 0) {
+            yield rows.map((row) => `${row.json}\n`).join('')
+          }
+          if (rows.length < JOURNAL_PAGE) {
+            return
+          }
+          after = rows[rows.length - 1]!.seq
+        }
+      }
+      return reply
+        .code(200)
+        .type('application/x-ndjson; charset=utf-8')
+        .header('content-disposition', attachment(run, 'jsonl'))
+        .send(Readable.from(lines()))
+    },
+  }),
+]
