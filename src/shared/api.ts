@@ -122,10 +122,6 @@ export interface ExperimentSummary {
   lastRun?: ScorePoint
   /** The most recent runs' scores, oldest first (at most 20): the list's sparkline. */
   recentScores: ScorePoint[]
-  /** The current version's manifest `metadata.labels` (`{}` if none). */
-  labels?: Record<string, string>
-  /** Runs of this experiment with status `running`. */
-  runningRuns?: number
 }
 
 export interface Experiment extends ExperimentSummary {
