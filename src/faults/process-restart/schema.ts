@@ -1,12 +1,20 @@
 import { z } from 'zod'
-import { faultTiming, strictObject, targetSelector } from '../../experiment/schema-parts.js'
+import {
+  duration,
+  faultTiming,
+  strictObject,
+  targetSelector,
+} from '../../experiment/schema-parts.js'
 
-/** Graceful stop (SIGTERM, then SIGKILL after `gracePeriod`) and start of supervised replicas. */
+const PROCESS_RESTART =
+  'process-restart: graceful stop (SIGTERM, then SIGKILL after `gracePeriod`) and start again of replicas of a launched service.'
+
 export const processRestartSchema = strictObject({
-  type: z.literal('process-restart'),
+  type: z.literal('process-restart').describe(PROCESS_RESTART),
   target: targetSelector(),
-  /** @default '5s' */
-  gracePeriod: faultTiming.duration.optional(),
+  gracePeriod: duration()
+    .optional()
+    .meta({ description: 'Time between SIGTERM and SIGKILL.', default: '5s' }),
   ...faultTiming,
-})
+}).describe(PROCESS_RESTART)
 export type ProcessRestartParams = z.output<typeof processRestartSchema>
