@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
+import type { Example } from '../experiment/example.js'
+import type { StepInputType } from '../experiment/schema.js'
 
 const sqlDriver = () =>
   z
@@ -119,3 +121,64 @@ export const checkSchemas = [queueCheckSchema, setCheckSchema] as const
 export const CHECK_TYPES = checkSchemas.map((s) => s.shape.type.value)
 export type CheckInput = z.input<typeof queueCheckSchema> | z.input<typeof setCheckSchema>
 export type DeliveredSourceInput = z.input<typeof deliveredSourceSchema>
+
+/** A load whose operations carry ids, for the check examples to read the history of. */
+const ordersLoad: StepInputType = {
+  name: 'orders',
+  load: {
+    url: 'http://127.0.0.1:{{services.app.ports.http}}/orders',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"id":"{{uuid}}"}',
+    id: '{{uuid}}',
+    rate: 20,
+    duration: '30s',
+  },
+}
+const appService = {
+  name: 'app',
+  command: 'node',
+  args: ['server.js'],
+  ports: { http: 0 },
+  env: { PORT: '{{ports.http}}' },
+}
+
+/**
+ * One documented example per check type, for docs/catalogue.md; keyed by every type, so a
+ * check added to `checkSchemas` without an example does not compile.
+ */
+export const checkExamples: {
+  [T in CheckInput['type']]: Example<Extract<CheckInput, { type: T }>>
+} = {
+  queue: {
+    system: { services: [appService] },
+    steps: [ordersLoad],
+    value: {
+      name: 'no-lost-orders',
+      type: 'queue',
+      load: 'orders',
+      source: {
+        sql: {
+          driver: 'sqlite',
+          database: 'deliveries.db',
+          query: 'SELECT order_id FROM deliveries',
+        },
+      },
+      duplicates: 'fail',
+      drain: { timeout: '20s' },
+    },
+  },
+  set: {
+    system: { services: [appService] },
+    steps: [ordersLoad],
+    value: {
+      name: 'orders-readable',
+      type: 'set',
+      load: 'orders',
+      source: {
+        http: { url: 'http://127.0.0.1:{{services.app.ports.http}}/orders', jsonPath: '$[*].id' },
+      },
+      readInterval: '2s',
+    },
+  },
+}

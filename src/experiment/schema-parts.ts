@@ -127,7 +127,7 @@ export const targetSelector = () =>
       .optional()
       .meta({
         description:
-          'Which of the matching processes are hit: one at random, all, a fixed number (`value`), a fixed percentage, or a random number up to a percentage.',
+          'Which of the candidate processes are hit: one at random, all, a fixed number (`value`), a fixed percentage (rounded up, so any percentage picks one), or a random number up to a percentage.',
         default: 'one',
       }),
     value: z
@@ -137,14 +137,14 @@ export const targetSelector = () =>
       .describe(
         'The count for mode fixed, the percentage (1-100) for fixed-percent and random-max-percent.'
       ),
-    // A cap, not a request: `mode: all` on 5 replicas with `maxTargets: 2` hits 2.
+    // A cap, not a request: the mode picks, the cap clamps (select-caps.ts).
     maxTargets: z
       .number({ error: 'must be a whole number of at least 1' })
       .int({ error: 'must be a whole number of at least 1' })
       .min(1, { error: 'must be a whole number of at least 1' })
       .optional()
       .describe(
-        'Blast-radius cap: whatever the mode picks, never more than this many targets (`mode: all` on 5 replicas with `maxTargets: 2` hits 2).'
+        'Blast-radius cap: never more than this many targets. An attach `match` that finds more is clamped to it; a mode the manifest shows picks more (mode all on 3 replicas, maxTargets 2) is an error.'
       ),
     // Rounded down because a cap must hold: 50% of 3 replicas allows 1, not 2.
     maxPercent: z

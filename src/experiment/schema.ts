@@ -81,7 +81,6 @@ function accountName(what: string) {
     })
 }
 
-/** A process ordeal launches, supervises and tears down (Playwright's webServer, per replica). */
 export const serviceSchema = strictObject({
   name: name().describe(
     'Unique service name; faults target it (`target.service`) and templates read it (`{{services.NAME.ports.PORT}}`).'
@@ -144,12 +143,10 @@ export const serviceSchema = strictObject({
       default: 'always',
     }),
   backoff: strictObject({
-    initial: duration()
-      .optional()
-      .meta({
-        description: 'Wait before the first restart; doubles after each.',
-        default: '100ms',
-      }),
+    initial: duration().optional().meta({
+      description: 'Wait before the first restart; doubles after each.',
+      default: '100ms',
+    }),
     max: duration()
       .optional()
       .meta({ description: 'The longest wait between restarts.', default: '5s' }),
@@ -183,11 +180,15 @@ export const serviceSchema = strictObject({
     .describe(
       "Replica i runs on hosts[i] (needs root); `replicas` defaults to the number of hosts. One of 'host' or 'hosts'."
     ),
-}).superRefine((s, ctx) => {
-  if (s.host !== undefined && s.hosts !== undefined) {
-    ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
-  }
 })
+  .describe(
+    'A process ordeal launches, supervises (restarting it per `restart`) and stops at the end of the run.'
+  )
+  .superRefine((s, ctx) => {
+    if (s.host !== undefined && s.hosts !== undefined) {
+      ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
+    }
+  })
 
 /** A network: one bridge, with a /24 from 198.18.0.0/15 picked per run. */
 export const networkSchema = strictObject({

@@ -1,10 +1,13 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
 import { METRIC_NAMES } from './thresholds.js'
+import type { Example } from '../experiment/example.js'
 
 /** One threshold: k6's `'p(95)<200'`, or the long form with abortOnFail. */
 export const thresholdSchema = z.union([
-  z.string({ error: "must be a threshold like 'p(95)<200' or 'rate<0.01'" }),
+  z
+    .string({ error: "must be a threshold like 'p(95)<200' or 'rate<0.01'" })
+    .describe('A threshold in k6 grammar, like `p(95)<200` or `rate<0.01`.'),
   strictObject({
     threshold: z
       .string({ error: "must be a threshold like 'p(95)<200'" })
@@ -16,7 +19,7 @@ export const thresholdSchema = z.union([
     delayAbortEval: duration()
       .optional()
       .meta({ description: 'Do not abort before this much of the load has run.', default: '0s' }),
-  }),
+  }).describe('The long form, which can abort the run.'),
 ])
 
 const LOAD =
@@ -48,7 +51,7 @@ export const loadSchema = strictObject({
     .optional()
     .meta({
       description:
-        'Request body, templated per request: `{{seq}}`, `{{uuid}}`, `{{now}}`, plus system variables.',
+        'Request body, templated per request: `{{seq}}`, `{{uuid}}`, `{{now}}` (the same in every template of one request), plus system variables.',
       examples: ['{"id":"{{uuid}}"}'],
     }),
   rate: z
@@ -169,3 +172,21 @@ export const loadSchema = strictObject({
     }
   })
 export type LoadInput = z.input<typeof loadSchema>
+
+/** For docs/catalogue.md (validated there through the loader): a named load step. */
+export const loadExample: Example<{ name: string; load: LoadInput }> = {
+  system: { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] },
+  value: {
+    name: 'browse',
+    load: {
+      url: 'http://127.0.0.1:{{proxies.front.port}}/',
+      rate: 50,
+      duration: '30s',
+      timeout: '2s',
+      thresholds: {
+        http_req_duration: ['p(99)<500'],
+        http_req_failed: [{ threshold: 'rate<0.05', abortOnFail: true, delayAbortEval: '5s' }],
+      },
+    },
+  },
+}

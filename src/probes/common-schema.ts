@@ -13,12 +13,10 @@ export const runPropertiesSchema = strictObject({
     description: 'Attempts before the probe fails; the first passing attempt wins.',
     default: 1,
   }),
-  pollingInterval: duration()
-    .optional()
-    .meta({
-      description: 'Sleep between iterations of Continuous and OnChaos probes.',
-      default: '1s',
-    }),
+  pollingInterval: duration().optional().meta({
+    description: 'Sleep between iterations of Continuous and OnChaos probes.',
+    default: '1s',
+  }),
   initialDelay: duration().optional().meta({
     description: 'Wait before the first run; in OnChaos mode it shortens the window.',
     default: '0s',

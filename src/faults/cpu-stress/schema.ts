@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
 
 const CPU_STRESS =
   'cpu-stress: busy worker processes that hold `load` percent of a core each, like stress-ng --cpu-load.'
@@ -23,3 +24,8 @@ export const cpuStressSchema = strictObject({
   ...faultTiming,
 }).describe(CPU_STRESS)
 export type CpuStressParams = z.output<typeof cpuStressSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const cpuStressExample: Example<z.input<typeof cpuStressSchema>> = {
+  value: { type: 'cpu-stress', workers: 2, load: 80, duration: '30s' },
+}

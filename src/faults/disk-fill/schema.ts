@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { faultTiming, size, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { APP_SERVICE } from '../example-systems.js'
 
 const DISK_FILL =
   'disk-fill: writes a filler file into `path`, `size` bytes or until the filesystem is `percent` full; removed at undo.'
@@ -36,3 +38,9 @@ export const diskFillSchema = strictObject({
     }
   })
 export type DiskFillParams = z.output<typeof diskFillSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const diskFillExample: Example<z.input<typeof diskFillSchema>> = {
+  system: { services: [APP_SERVICE] },
+  value: { type: 'disk-fill', path: '{{services.app.dataDir}}', percent: 90, duration: '1m' },
+}

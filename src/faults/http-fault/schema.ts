@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { duration, faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
 
 const HTTP_FAULT =
   'http-fault: errors, delays or resets for a share of the matching requests through an http proxy (xk6-disruptor semantics).'
@@ -76,3 +77,16 @@ export const httpFaultSchema = strictObject({
   ...faultTiming,
 }).describe(HTTP_FAULT)
 export type HttpFaultParams = z.output<typeof httpFaultSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const httpFaultExample: Example<z.input<typeof httpFaultSchema>> = {
+  system: { proxies: [{ name: 'front', kind: 'http', upstream: '127.0.0.1:8000' }] },
+  value: {
+    type: 'http-fault',
+    proxy: 'front',
+    match: { method: 'POST', path: '/orders' },
+    percent: 20,
+    action: { status: 503, body: 'injected by ordeal' },
+    duration: '30s',
+  },
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { faultTiming, size, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
 
 const MEMORY_STRESS =
   'memory-stress: allocates and touches `size` bytes in a worker process; capped to half of physical memory.'
@@ -13,3 +14,8 @@ export const memoryStressSchema = strictObject({
   ...faultTiming,
 }).describe(MEMORY_STRESS)
 export type MemoryStressParams = z.output<typeof memoryStressSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const memoryStressExample: Example<z.input<typeof memoryStressSchema>> = {
+  value: { type: 'memory-stress', size: '512Mi', duration: '30s' },
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { THREE_HOSTS } from '../example-systems.js'
 
 export const RATE_PATTERN = '^\\d+(\\.\\d+)?(bit|kbit|mbit|gbit)$'
 
@@ -32,3 +34,15 @@ export const networkBandwidthSchema = strictObject({
   ...faultTiming,
 }).describe(NETWORK_BANDWIDTH)
 export type NetworkBandwidthParams = z.output<typeof networkBandwidthSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const networkBandwidthExample: Example<z.input<typeof networkBandwidthSchema>> = {
+  system: THREE_HOSTS,
+  value: {
+    type: 'network-bandwidth',
+    host: 'n1',
+    rate: '1mbit',
+    direction: 'egress',
+    duration: '30s',
+  },
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { duration, faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { THREE_HOSTS } from '../example-systems.js'
 
 const NETWORK_LATENCY =
   "network-latency: delay (and jitter) on a host's egress with netem; needs root and a kernel with sch_netem (without it, use a proxy and proxy-toxic)."
@@ -23,3 +25,9 @@ export const networkLatencySchema = strictObject({
   ...faultTiming,
 }).describe(NETWORK_LATENCY)
 export type NetworkLatencyParams = z.output<typeof networkLatencySchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const networkLatencyExample: Example<z.input<typeof networkLatencySchema>> = {
+  system: THREE_HOSTS,
+  value: { type: 'network-latency', host: 'n1', latency: '200ms', jitter: '50ms', duration: '30s' },
+}

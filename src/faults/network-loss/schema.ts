@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { THREE_HOSTS } from '../example-systems.js'
 
 // Egress loss is dropped on arrival at the peer, so the sender sees no error (as on a real link).
 const NETWORK_LOSS =
@@ -40,3 +42,9 @@ export const networkLossSchema = strictObject({
   ...faultTiming,
 }).describe(NETWORK_LOSS)
 export type NetworkLossParams = z.output<typeof networkLossSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const networkLossExample: Example<z.input<typeof networkLossSchema>> = {
+  system: THREE_HOSTS,
+  value: { type: 'network-loss', host: 'n1', percent: 30, peer: 'n2', duration: '20s' },
+}

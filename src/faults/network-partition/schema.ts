@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { THREE_HOSTS } from '../example-systems.js'
 
 const NETWORK_PARTITION =
   'network-partition: splits hosts into groups that cannot reach each other (needs root).'
@@ -25,3 +27,9 @@ export const networkPartitionSchema = strictObject({
   ...faultTiming,
 }).describe(NETWORK_PARTITION)
 export type NetworkPartitionParams = z.output<typeof networkPartitionSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const networkPartitionExample: Example<z.input<typeof networkPartitionSchema>> = {
+  system: THREE_HOSTS,
+  value: { type: 'network-partition', between: [['n1'], ['n2', 'n3']], duration: '20s' },
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { THREE_HOSTS } from '../example-systems.js'
 
 const PORT_BLACKHOLE =
   'port-blackhole: every packet to one port of a host is dropped silently: clients time out, nothing refuses (needs root).'
@@ -22,3 +24,9 @@ export const portBlackholeSchema = strictObject({
   ...faultTiming,
 }).describe(PORT_BLACKHOLE)
 export type PortBlackholeParams = z.output<typeof portBlackholeSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const portBlackholeExample: Example<z.input<typeof portBlackholeSchema>> = {
+  system: THREE_HOSTS,
+  value: { type: 'port-blackhole', host: 'n1', port: 5432, duration: '15s' },
+}

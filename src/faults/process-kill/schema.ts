@@ -5,6 +5,8 @@ import {
   strictObject,
   targetSelector,
 } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { APP_SERVICE } from '../example-systems.js'
 
 const PROCESS_KILL =
   'process-kill: sends a signal to the selected processes; with `interval`, again and again (Litmus pod-delete).'
@@ -27,3 +29,14 @@ export const processKillSchema = strictObject({
   ...faultTiming,
 }).describe(PROCESS_KILL)
 export type ProcessKillParams = z.output<typeof processKillSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const processKillExample: Example<z.input<typeof processKillSchema>> = {
+  system: { services: [APP_SERVICE] },
+  value: {
+    type: 'process-kill',
+    target: { service: 'app', mode: 'fixed-percent', value: 50, maxTargets: 2 },
+    interval: '10s',
+    duration: '30s',
+  },
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
 
 const PROXY_DOWN =
   "proxy-down: one of the run's proxies stops listening and drops its connections for the duration."
@@ -12,3 +13,9 @@ export const proxyDownSchema = strictObject({
   ...faultTiming,
 }).describe(PROXY_DOWN)
 export type ProxyDownParams = z.output<typeof proxyDownSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const proxyDownExample: Example<z.input<typeof proxyDownSchema>> = {
+  system: { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] },
+  value: { type: 'proxy-down', proxy: 'front', after: '10s', duration: '5s' },
+}

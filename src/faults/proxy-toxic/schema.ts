@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { faultTiming, strictObject } from '../../experiment/schema-parts.js'
 import { toxicAttributes, toxicTypes } from '../../proxy/toxic-spec.js'
 import { toxicAttributeUnits } from './attributes.js'
+import type { Example } from '../../experiment/example.js'
 
 const PROXY_TOXIC =
   "proxy-toxic: a Toxiproxy toxic on one of the run's `spec.system.proxies` (kind tcp) for the duration: latency, bandwidth, timeout, reset_peer, ... with Toxiproxy's attribute names."
@@ -51,3 +52,14 @@ export const proxyToxicSchema = strictObject({
   ...faultTiming,
 }).describe(PROXY_TOXIC)
 export type ProxyToxicParams = z.output<typeof proxyToxicSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const proxyToxicExample: Example<z.input<typeof proxyToxicSchema>> = {
+  system: { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] },
+  value: {
+    type: 'proxy-toxic',
+    proxy: 'front',
+    toxic: { type: 'latency', attributes: { latency: 300, jitter: 50 } },
+    duration: '30s',
+  },
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { comparator } from '../../experiment/schema-parts.js'
 import { probeSchema } from '../common-schema.js'
+import type { Example } from '../../experiment/example.js'
 
 export const cmdProbeSchema = probeSchema(
   'cmd',
@@ -13,14 +14,10 @@ export const cmdProbeSchema = probeSchema(
           'Run with /bin/sh -c; templates such as `{{services.db.ports.pg}}` are filled.',
         examples: ['test -s /var/lib/app/state.json'],
       }),
-    exitCode: z
-      .number()
-      .int()
-      .optional()
-      .meta({
-        description: 'The exit code that passes (checked with the comparator).',
-        default: 0,
-      }),
+    exitCode: z.number().int().optional().meta({
+      description: 'The exit code that passes (checked with the comparator).',
+      default: 0,
+    }),
     comparator: comparator()
       .optional()
       .describe('Compared against stdout with surrounding whitespace trimmed.'),
@@ -32,3 +29,15 @@ export const cmdProbeSchema = probeSchema(
   'a shell command (`/bin/sh -c`); passes on the expected exit code and stdout comparator.'
 )
 export type CmdProbeParams = z.output<typeof cmdProbeSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const cmdProbeExample: Example<z.input<typeof cmdProbeSchema>> = {
+  value: {
+    name: 'spool-drained',
+    type: 'cmd',
+    mode: 'EOT',
+    command: 'ls /var/spool/app | wc -l',
+    comparator: { type: 'int', criteria: '==', value: 0 },
+    runProperties: { attempts: 10, interval: '1s' },
+  },
+}

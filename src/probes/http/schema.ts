@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { comparator, strictObject } from '../../experiment/schema-parts.js'
 import { probeSchema } from '../common-schema.js'
+import type { Example } from '../../experiment/example.js'
 
 export const httpProbeSchema = probeSchema(
   'http',
@@ -55,3 +56,16 @@ export const httpProbeSchema = probeSchema(
   'an HTTP request whose status, body text or JSONPath value must meet the criteria.'
 )
 export type HttpProbeParams = z.output<typeof httpProbeSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const httpProbeExample: Example<z.input<typeof httpProbeSchema>> = {
+  system: { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] },
+  value: {
+    name: 'front-answers',
+    type: 'http',
+    mode: 'Continuous',
+    url: 'http://127.0.0.1:{{proxies.front.port}}/',
+    expect: { status: 200 },
+    runProperties: { timeout: '2s', pollingInterval: '500ms' },
+  },
+}

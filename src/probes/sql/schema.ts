@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { comparator } from '../../experiment/schema-parts.js'
 import { probeSchema } from '../common-schema.js'
+import type { Example } from '../../experiment/example.js'
 
 export const sqlProbeSchema = probeSchema(
   'sql',
@@ -29,3 +30,16 @@ export const sqlProbeSchema = probeSchema(
   'a scalar (first column of the first row) from SQLite, PostgreSQL or MySQL/MariaDB.'
 )
 export type SqlProbeParams = z.output<typeof sqlProbeSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const sqlProbeExample: Example<z.input<typeof sqlProbeSchema>> = {
+  value: {
+    name: 'orders-stored',
+    type: 'sql',
+    mode: 'EOT',
+    driver: 'sqlite',
+    database: 'orders.db',
+    query: 'SELECT count(*) FROM orders',
+    comparator: { type: 'int', criteria: '>', value: 0 },
+  },
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { probeSchema } from '../common-schema.js'
+import type { Example } from '../../experiment/example.js'
 
 export const tcpProbeSchema = probeSchema(
   'tcp',
@@ -24,3 +25,8 @@ export const tcpProbeSchema = probeSchema(
   'a TCP connect; passes when the port accepts (or, with `expect: closed`, when it refuses).'
 )
 export type TcpProbeParams = z.output<typeof tcpProbeSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const tcpProbeExample: Example<z.input<typeof tcpProbeSchema>> = {
+  value: { name: 'port-open', type: 'tcp', mode: 'Edge', port: 8000 },
+}
