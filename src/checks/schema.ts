@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
+import { DEFAULTS } from '../experiment/resolve.js'
 import type { Example } from '../experiment/example.js'
 import type { StepInputType } from '../experiment/schema.js'
 
@@ -88,14 +89,17 @@ export const queueCheckSchema = strictObject({
   drain: strictObject({
     timeout: duration()
       .optional()
-      .meta({ description: 'The longest wait for deliveries after the steps.', default: '30s' }),
+      .meta({
+        description: 'The longest wait for deliveries after the steps.',
+        default: DEFAULTS.drainTimeout,
+      }),
     interval: duration()
       .optional()
-      .meta({ description: 'Time between reads of the source.', default: '500ms' }),
+      .meta({ description: 'Time between reads of the source.', default: DEFAULTS.drainInterval }),
     quiet: duration().optional().meta({
       description:
         'Stop early when nothing new was delivered for this long: the system has settled.',
-      default: '5s',
+      default: DEFAULTS.drainQuiet,
     }),
   })
     .optional()
@@ -110,10 +114,13 @@ export const setCheckSchema = strictObject({
   type: z.literal('set').describe(SET),
   readInterval: duration()
     .optional()
-    .meta({ description: 'Time between reads of the source during the run.', default: '1s' }),
+    .meta({
+      description: 'Time between reads of the source during the run.',
+      default: DEFAULTS.readInterval,
+    }),
   settle: duration().optional().meta({
     description: 'Reads continue this long after the steps, so late elements can become stable.',
-    default: '5s',
+    default: DEFAULTS.settle,
   }),
 }).describe(SET)
 

@@ -11,6 +11,7 @@ import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
 import { loadSchema, type LoadInput } from '../load/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
+import { DEFAULTS } from './resolve.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -59,7 +60,7 @@ const readinessSchema = strictObject({
   cmd: z.string().optional().describe('Ready when this shell command exits 0.'),
   timeout: duration().optional().meta({
     description: 'The run fails to start (exit 3) if the service is not ready by then.',
-    default: '30s',
+    default: DEFAULTS.readinessTimeout,
   }),
 })
   .describe(
@@ -119,7 +120,7 @@ export const serviceSchema = strictObject({
     .meta({
       description:
         'How many copies of the process to run (1-64); with `hosts`, the number of hosts.',
-      default: 1,
+      default: DEFAULTS.replicas,
     }),
   ports: z
     .record(z.string(), z.number().int().min(0).max(65535), {
@@ -140,22 +141,25 @@ export const serviceSchema = strictObject({
     .meta({
       description:
         'What the supervisor does when a replica exits on its own (a crash loop at start fails the run fast).',
-      default: 'always',
+      default: DEFAULTS.restart,
     }),
   backoff: strictObject({
     initial: duration().optional().meta({
       description: 'Wait before the first restart; doubles after each.',
-      default: '100ms',
+      default: DEFAULTS.backoffInitial,
     }),
     max: duration()
       .optional()
-      .meta({ description: 'The longest wait between restarts.', default: '5s' }),
+      .meta({ description: 'The longest wait between restarts.', default: DEFAULTS.backoffMax }),
   })
     .optional()
     .describe('Exponential backoff between restarts.'),
   gracePeriod: duration()
     .optional()
-    .meta({ description: 'Time between SIGTERM and SIGKILL at teardown.', default: '5s' }),
+    .meta({
+      description: 'Time between SIGTERM and SIGKILL at teardown.',
+      default: DEFAULTS.gracePeriod,
+    }),
   user: accountName('user')
     .optional()
     .meta({
@@ -326,7 +330,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
       .meta({
         description:
           "The step's weight in the resilience score (a weighted mean of per-step probe pass rates).",
-        default: 10,
+        default: DEFAULTS.weight,
       }),
   })
     .describe(
@@ -431,7 +435,7 @@ export const experimentSchema = strictObject({
       }),
     deadline: duration().optional().meta({
       description: 'The whole run is aborted (every fault rolled back) past this.',
-      default: '10m',
+      default: DEFAULTS.deadline,
     }),
     system: strictObject({
       services: z

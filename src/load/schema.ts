@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
 import { METRIC_NAMES } from './thresholds.js'
+import { LOAD_DEFAULTS } from './resolve.js'
+import { formatDuration } from '../shared/duration.js'
 import type { Example } from '../experiment/example.js'
 
 /** One threshold: k6's `'p(95)<200'`, or the long form with abortOnFail. */
@@ -38,7 +40,7 @@ export const loadSchema = strictObject({
       error: 'must be one of GET, POST, PUT, PATCH, DELETE',
     })
     .optional()
-    .meta({ description: 'The HTTP method.', default: 'GET' }),
+    .meta({ description: 'The HTTP method.', default: LOAD_DEFAULTS.method }),
   headers: z
     .record(z.string(), z.string())
     .optional()
@@ -68,7 +70,10 @@ export const loadSchema = strictObject({
     .number()
     .min(0)
     .optional()
-    .meta({ description: 'The rate the first stage ramps from.', default: 0 }),
+    .meta({
+      description: 'The rate the first stage ramps from.',
+      default: LOAD_DEFAULTS.startRate,
+    }),
   stages: z
     .array(
       strictObject({
@@ -102,19 +107,21 @@ export const loadSchema = strictObject({
   maxInFlight: z.number().int().min(1).max(100_000).optional().meta({
     description:
       'Outstanding requests at most; a request due beyond that is dropped (dropped_iterations).',
-    default: 1000,
+    default: LOAD_DEFAULTS.maxInFlight,
   }),
-  timeout: duration().optional().meta({
-    description: 'Per-request timeout; a timed-out request has an unknown outcome (`info`).',
-    default: '10s',
-  }),
+  timeout: duration()
+    .optional()
+    .meta({
+      description: 'Per-request timeout; a timed-out request has an unknown outcome (`info`).',
+      default: formatDuration(LOAD_DEFAULTS.timeoutMs),
+    }),
   expectedStatus: z
     .string()
     .regex(/^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/, { error: "must be like '200-399' or '200,201'" })
     .optional()
     .meta({
       description: 'Statuses that count as success.',
-      default: '200-399',
+      default: LOAD_DEFAULTS.expectedStatus,
       examples: ['200,201'],
     }),
   id: z
@@ -145,7 +152,7 @@ export const loadSchema = strictObject({
     .meta({
       description:
         'Generator threads, 1-16; `auto` adds worker threads when one cannot keep the rate.',
-      default: 'auto',
+      default: LOAD_DEFAULTS.workers,
     }),
 })
   .describe(LOAD)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
+import { DEFAULTS } from '../experiment/resolve.js'
 
 /** The five Litmus probe modes. */
 export const PROBE_MODES = ['SOT', 'EOT', 'Edge', 'Continuous', 'OnChaos'] as const
@@ -7,19 +8,23 @@ export type ProbeMode = (typeof PROBE_MODES)[number]
 
 /** Litmus runProperties with ordeal's names (durations as strings). */
 export const runPropertiesSchema = strictObject({
-  timeout: duration().optional().meta({ description: 'Per-attempt timeout.', default: '5s' }),
-  interval: duration().optional().meta({ description: 'Wait between attempts.', default: '1s' }),
+  timeout: duration()
+    .optional()
+    .meta({ description: 'Per-attempt timeout.', default: DEFAULTS.probeTimeout }),
+  interval: duration()
+    .optional()
+    .meta({ description: 'Wait between attempts.', default: DEFAULTS.probeInterval }),
   attempts: z.number().int().min(1, { error: 'must be at least 1' }).optional().meta({
     description: 'Attempts before the probe fails; the first passing attempt wins.',
-    default: 1,
+    default: DEFAULTS.probeAttempts,
   }),
   pollingInterval: duration().optional().meta({
     description: 'Sleep between iterations of Continuous and OnChaos probes.',
-    default: '1s',
+    default: DEFAULTS.pollingInterval,
   }),
   initialDelay: duration().optional().meta({
     description: 'Wait before the first run; in OnChaos mode it shortens the window.',
-    default: '0s',
+    default: DEFAULTS.initialDelay,
   }),
   stopOnFailure: z
     .boolean()
