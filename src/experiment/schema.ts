@@ -154,12 +154,10 @@ export const serviceSchema = strictObject({
   })
     .optional()
     .describe('Exponential backoff between restarts.'),
-  gracePeriod: duration()
-    .optional()
-    .meta({
-      description: 'Time between SIGTERM and SIGKILL at teardown.',
-      default: DEFAULTS.gracePeriod,
-    }),
+  gracePeriod: duration().optional().meta({
+    description: 'Time between SIGTERM and SIGKILL at teardown.',
+    default: DEFAULTS.gracePeriod,
+  }),
   user: accountName('user')
     .optional()
     .meta({
@@ -194,12 +192,10 @@ export const serviceSchema = strictObject({
     }
   })
 
-/** A network: one bridge, with a /24 from 198.18.0.0/15 picked per run. */
 export const networkSchema = strictObject({
   name: name().describe('Unique network name; hosts join it by this name.'),
 }).describe('A network: a Linux bridge joining hosts, with a /24 from 198.18.0.0/15 (needs root).')
 
-/** A host: a network namespace of its own, with one address on each network it joins. */
 export const hostSchema = strictObject({
   name: name().describe(
     'Unique host name; services run on it (`host`), network faults act on it, templates read `{{hosts.NAME.address}}`.'
@@ -210,7 +206,6 @@ export const hostSchema = strictObject({
     .describe('The spec.system.networks this host joins, with one address on each.'),
 }).describe('A host: a network namespace of its own (needs root).')
 
-/** A process ordeal did not start; faults reach it only when a step names it explicitly. */
 export const attachSchema = strictObject({
   name: name().describe('Unique name; faults target it with `target.attach`.'),
   pid: z
@@ -248,10 +243,6 @@ export const attachSchema = strictObject({
     }
   })
 
-/**
- * A proxy the run starts in front of an upstream, before the services; clients reach it at
- * `{{proxies.NAME.port}}`. Proxy faults (proxy-toxic, proxy-down, http-fault) act on it.
- */
 export const proxySchema = strictObject({
   name: name().describe(
     'Unique proxy name; clients reach it at `{{proxies.NAME.port}}`, proxy faults name it in `proxy`.'
@@ -298,7 +289,6 @@ type StepInput = {
   weight?: number
 }
 
-/** A step: exactly one of fault / wait / serial / parallel, with optional probes and weight. */
 export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
   strictObject({
     name: name()
@@ -352,11 +342,6 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
     })
 )
 
-/**
- * One abort condition: a k6 threshold over a load's per-second metrics that fails in every
- * second for `for` (`http_req_failed: rate<0.5` for 10 s = more than half failing for 10 s),
- * or a probe that fails.
- */
 export const abortConditionSchema = strictObject({
   load: z
     .string()
@@ -388,7 +373,7 @@ export const abortConditionSchema = strictObject({
     ),
 })
   .describe(
-    'One abort condition: a load threshold that fails for `for` (`metric` and `threshold`), or a `probe` that fails.'
+    "One abort condition: a k6 threshold over a load's per-second metrics that fails in every second for `for` (`http_req_failed: rate<0.5` for 10s = more than half failing for 10 s), or a `probe` that fails."
   )
   .superRefine((a, ctx) => {
     const onLoad = a.metric !== undefined || a.threshold !== undefined
