@@ -11,10 +11,12 @@ import { probeExamples } from '../../src/probes/schemas.js'
 import { CHECK_TYPES, checkExamples } from '../../src/checks/schema.js'
 
 test('docs/catalogue.md is what the generator writes from the schemas (every example validated)', () => {
-  const committed = readFileSync(path.join(repoRoot, 'docs/catalogue.md'), 'utf8')
+  const committed = readFileSync(path.join(repoRoot, 'docs/catalogue.md'), 'utf8').split('\n')
+  const generated = renderCatalogue().split('\n')
+  const line = generated.findIndex((text, i) => text !== committed[i])
   assert.ok(
-    committed === renderCatalogue(),
-    `docs/catalogue.md is stale: run \`${REGENERATE}\` and commit it`
+    line === -1 && committed.length === generated.length,
+    `docs/catalogue.md is stale from line ${line === -1 ? generated.length : line + 1}: run \`${REGENERATE}\` and commit it`
   )
 })
 
