@@ -10,14 +10,10 @@
  * @module
  */
 import { pathToFileURL } from 'node:url'
-import { Document, isScalar, visit } from 'yaml'
-import { z } from 'zod'
-import { loadExperimentText } from '../src/experiment/load.js'
-import { ManifestError } from '../src/experiment/errors.js'
+import type { z } from 'zod'
 import type { Example, SystemInput } from '../src/experiment/example.js'
 import {
   abortConditionSchema,
-  API_VERSION,
   attachSchema,
   experimentSchema,
   hostSchema,
@@ -25,234 +21,31 @@ import {
   proxySchema,
   serviceSchema,
   stepSchema,
-  type ExperimentInput,
   type StepInputType,
 } from '../src/experiment/schema.js'
 import { faultExamples, faultSchemas } from '../src/faults/schemas.js'
 import { probeExamples, probeSchemas } from '../src/probes/schemas.js'
-import { runPropertiesSchema } from '../src/probes/common-schema.js'
 import { loadExample, loadSchema } from '../src/load/schema.js'
 import { checkExamples, checkSchemas } from '../src/checks/schema.js'
 import { APP_SERVICE, THREE_HOSTS } from '../src/faults/example-systems.js'
-import { DURATION_PATTERN } from '../src/shared/duration.js'
-import { SIZE_PATTERN } from '../src/experiment/schema-parts.js'
+import {
+  fieldRows,
+  fieldTable,
+  schemaDescription,
+  type TableOptions,
+} from './catalogue/field-table.js'
+import { checkedExample, slug, type Spec } from './catalogue/example-manifest.js'
+
+export { validateExample } from './catalogue/example-manifest.js'
 
 export const REGENERATE = 'npm run docs:catalogue'
 
-type Json = Record<string, unknown>
-type Spec = Omit<ExperimentInput['spec'], 'hypothesis' | 'steps'> & { steps: StepInputType[] }
-
 /** One section: a heading, what it is, its fields, and an example `spec`. */
-interface Section {
+interface Section extends TableOptions {
   title: string
   summary: string
   schema: z.ZodType
-  /** Fields documented in a section of their own (their rows stop at the field itself). */
-  stop?: readonly string[]
-  /** Fields left out of this section's table (shown once elsewhere). */
-  omit?: readonly string[]
-  /** Types written as links to the section that documents them, by field. */
-  links?: Readonly<Record<string, string>>
   spec: Spec
-}
-
-// ---------------------------------------------------------------------------------------------
-// Field tables from the JSON Schema (the same text editors show on hover).
-
-interface Row {
-  field: string
-  type: string
-  required: boolean
-  default: string
-  description: string
-}
-
-function jsonSchemaOf(schema: z.ZodType): Json {
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Json
-}
-
-function rows(node: Json, prefix: string, section: Section, defs: Json, inUnion = false): Row[] {
-  const out: Row[] = []
-  // Inside one form of a union, "required" would read as required in every form.
-  const required = new Set(inUnion ? [] : ((node['required'] as string[] | undefined) ?? []))
-  for (const [name, child] of Object.entries((node['properties'] ?? {}) as Record<string, Json>)) {
-    const field = `${prefix}${name}`
-    if (section.omit?.includes(field)) {
-      continue
-    }
-    out.push({
-      field,
-      type: section.links?.[field] ?? typeOf(child, defs),
-      required: required.has(name),
-      default: child['default'] === undefined ? '' : code(child['default']),
-      description: describe(child, field),
-    })
-    if (!section.stop?.includes(field)) {
-      out.push(...nested(child, field, section, defs))
-    }
-  }
-  return out
-}
-
-/**
- * Rows for the fields inside an object, a list (`stages[].target`), a map
- * (`thresholds.*[].abortOnFail`) or a union of objects (`action.status`).
- */
-function nested(node: Json, field: string, section: Section, defs: Json, inUnion = false): Row[] {
-  if (node['properties']) {
-    return rows(node, `${field}.`, section, defs, inUnion)
-  }
-  const items = node['items']
-  if (items && typeof items === 'object') {
-    return nested(items as Json, `${field}[]`, section, defs, inUnion)
-  }
-  const values = node['additionalProperties']
-  if (values && typeof values === 'object') {
-    return nested(values as Json, `${field}.*`, section, defs, inUnion)
-  }
-  const members = (node['anyOf'] ?? node['oneOf']) as Json[] | undefined
-  if (members) {
-    const seen = new Set<string>()
-    return members
-      .flatMap((m) => nested(m, field, section, defs, true))
-      .filter((r) => !seen.has(r.field) && seen.add(r.field))
-  }
-  return []
-}
-
-function describe(node: Json, field: string): string {
-  const description = String(node['description'] ?? '')
-  if (field === 'type' && node['const'] !== undefined) {
-    return `Always ${code(node['const'])}.`
-  }
-  const examples = node['examples'] as unknown[] | undefined
-  return examples?.length ? `${description} Example: ${code(examples[0])}.` : description
-}
-
-function typeOf(node: Json, defs: Json): string {
-  if (typeof node['$ref'] === 'string') {
-    // The only recursive schema in a manifest is the step ('#' when it is the root).
-    const target = node['$ref'] === '#' || defs[node['$ref'].replace('#/$defs/', '')]
-    if (!target) {
-      throw new Error(`unresolved $ref ${node['$ref']}`)
-    }
-    return 'step'
-  }
-  if (node['const'] !== undefined) {
-    return code(node['const'])
-  }
-  if (Array.isArray(node['enum'])) {
-    return `one of ${node['enum'].map(code).join(', ')}`
-  }
-  const members = (node['anyOf'] ?? node['oneOf']) as Json[] | undefined
-  if (members) {
-    if (members.some((m) => m['pattern'] === SIZE_PATTERN)) {
-      return 'size'
-    }
-    if (members.every((m) => m['properties'])) {
-      return 'object'
-    }
-    return [...new Set(members.map((m) => typeOf(m, defs)))].join(' or ')
-  }
-  const type = node['type']
-  if (Array.isArray(type)) {
-    return type.join(' or ')
-  }
-  switch (type) {
-    case 'string':
-      return node['pattern'] === DURATION_PATTERN ? 'duration' : 'string'
-    case 'array':
-      return `list of ${plural(typeOf((node['items'] ?? {}) as Json, defs))}`
-    case 'object':
-      return node['properties']
-        ? 'object'
-        : `map of ${plural(typeOf((node['additionalProperties'] ?? {}) as Json, defs))}`
-    case undefined:
-      return 'any'
-    default:
-      return String(type)
-  }
-}
-
-function plural(type: string): string {
-  if (type.startsWith('list of ') || type.includes(' or ') || type.startsWith('one of')) {
-    return `(${type})`
-  }
-  return type.replace(/^(\w+)/, (w) => (w === 'any' ? w : `${w}s`))
-}
-
-function code(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value)
-  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``
-}
-
-function table(list: Row[]): string {
-  const cell = (text: string) => text.replaceAll('|', '\\|')
-  return [
-    '| Field | Type | Required | Default | Description |',
-    '| --- | --- | --- | --- | --- |',
-    ...list.map(
-      (r) =>
-        `| \`${r.field}\` | ${cell(r.type)} | ${r.required ? 'yes' : ''} | ${cell(r.default)} | ${cell(r.description)} |`
-    ),
-  ].join('\n')
-}
-
-// ---------------------------------------------------------------------------------------------
-// Examples: each is the `spec` of a manifest, validated whole through the loader.
-
-const HYPOTHESIS = 'The catalogue example validates'
-
-/** The whole manifest an example stands for: its spec plus the fields every manifest has. */
-export function exampleManifest(title: string, spec: Spec): string {
-  const manifest = {
-    apiVersion: API_VERSION,
-    kind: 'Experiment',
-    metadata: { name: `catalogue-${slug(title)}` },
-    spec: { hypothesis: HYPOTHESIS, ...spec },
-  }
-  return toYaml(manifest)
-}
-
-/** YAML as a person writes it: lists of plain values on one line (`args: [-m, http.server]`). */
-function toYaml(value: unknown): string {
-  const doc = new Document(value)
-  visit(doc, {
-    Seq(_, node) {
-      node.flow = node.items.every((item) => isScalar(item))
-    },
-  })
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: false })
-}
-
-/**
- * Validates an example as a whole manifest through the loader, as `ordeal validate` would
- * (without the environment); throws naming the section and every issue.
- */
-export function validateExample(title: string, spec: Spec): void {
-  const file = `docs/catalogue.md#${slug(title)}`
-  try {
-    loadExperimentText(exampleManifest(title, spec), file, { env: {} })
-  } catch (error) {
-    if (error instanceof ManifestError) {
-      throw new Error(`the example of '${title}' does not validate:\n${error.message}`, {
-        cause: error,
-      })
-    }
-    throw error
-  }
-}
-
-function checkedExample(section: Section): string {
-  validateExample(section.title, section.spec)
-  return toYaml({ spec: section.spec }).trimEnd()
-}
-
-function slug(title: string): string {
-  return title
-    .toLowerCase()
-    .replace(/[^a-z0-9 -]/g, '')
-    .replace(/ /g, '-')
 }
 
 function withSystem(system: SystemInput | undefined): Pick<Spec, 'system'> {
@@ -274,8 +67,8 @@ function probeSpec(example: Example<NonNullable<Spec['probes']>[number]>): Spec 
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The sections.
+/** Fields every probe has, shown once before the probes. */
+const kProbeCommon = ['name', 'mode', 'runProperties'] as const
 
 const kProxy = { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] }
 
@@ -319,7 +112,7 @@ const kManifestExample: Spec = {
 
 function sections(): { group: string; intro: string; list: Section[] }[] {
   const summaryOf = (schema: z.ZodType, type = '') => {
-    const text = String(resolveRoot(jsonSchemaOf(schema))['description'] ?? '')
+    const text = schemaDescription(schema)
     return type && text.startsWith(`${type}: `) ? text.slice(type.length + 2) : text
   }
   const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1)
@@ -485,13 +278,10 @@ function sections(): { group: string; intro: string; list: Section[] }[] {
     },
     {
       group: 'Probes',
-      intro: `Probes sit in \`spec.probes\` (the whole run) or in a step's \`probes\`. Every probe has these fields besides its own:\n\n${table(
-        rows(
-          jsonSchemaOf(probeSchemas[0]),
-          '',
-          { ...kProbeCommonSection, omit: ['type'] },
-          {}
-        ).filter((r) => kProbeCommon.some((c) => r.field === c || r.field.startsWith(`${c}.`)))
+      intro: `Probes sit in \`spec.probes\` (the whole run) or in a step's \`probes\`. Every probe has these fields besides its own:\n\n${fieldTable(
+        fieldRows(probeSchemas[0]).filter((r) =>
+          kProbeCommon.some((c) => r.field === c || r.field.startsWith(`${c}.`))
+        )
       )}`,
       list: probes,
     },
@@ -518,14 +308,6 @@ function sections(): { group: string; intro: string; list: Section[] }[] {
       list: checks,
     },
   ]
-}
-
-const kProbeCommon = ['name', 'mode', 'runProperties'] as const
-const kProbeCommonSection: Section = {
-  title: 'probe',
-  summary: '',
-  schema: runPropertiesSchema,
-  spec: { steps: [] },
 }
 
 export function renderCatalogue(): string {
@@ -556,32 +338,21 @@ export function renderCatalogue(): string {
   for (const group of groups) {
     out.push(`## ${group.group}`, '', group.intro, '')
     for (const section of group.list) {
-      const json = jsonSchemaOf(section.schema)
-      const root = resolveRoot(json)
       out.push(
         `### ${section.title}`,
         '',
         section.summary,
         '',
-        table(rows(root, '', section, (json['$defs'] ?? {}) as Json)),
+        fieldTable(fieldRows(section.schema, section)),
         '',
         '```yaml',
-        checkedExample(section),
+        checkedExample(section.title, section.spec),
         '```',
         ''
       )
     }
   }
   return `${out.join('\n').trimEnd()}\n`
-}
-
-/** The step schema is recursive: its JSON Schema is a `$ref` into `$defs`. */
-function resolveRoot(json: Json): Json {
-  const ref = json['$ref']
-  if (typeof ref === 'string') {
-    return ((json['$defs'] ?? {}) as Json)[ref.replace('#/$defs/', '')] as Json
-  }
-  return json
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
