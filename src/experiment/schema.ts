@@ -12,6 +12,12 @@ import { didYouMean } from './did-you-mean.js'
 import { loadSchema, type LoadInput } from '../load/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
 import { DEFAULTS } from './resolve.js'
+import { formatDuration } from '../shared/duration.js'
+import {
+  BACKOFF_RESET_AFTER_MS,
+  CRASH_LOOP_EXITS,
+  CRASH_LOOP_WINDOW_MS,
+} from '../system/restart-policy.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -139,15 +145,16 @@ export const serviceSchema = strictObject({
     })
     .optional()
     .meta({
-      description:
-        'What the supervisor does when a replica exits on its own (a crash loop at start fails the run fast).',
+      description: `When the supervisor re-creates a replica that exited on its own: always, on-failure (a non-zero exit code or a signal), or never. ${CRASH_LOOP_EXITS} exits in a row within ${formatDuration(CRASH_LOOP_WINDOW_MS)} of spawning, before the replica was ever ready, fail the start at once with its last output.`,
       default: DEFAULTS.restart,
     }),
   backoff: strictObject({
-    initial: duration().optional().meta({
-      description: 'Wait before the first restart; doubles after each.',
-      default: DEFAULTS.backoffInitial,
-    }),
+    initial: duration()
+      .optional()
+      .meta({
+        description: `Wait before the first restart; it doubles at each restart, and starts over once a replica has run for ${formatDuration(BACKOFF_RESET_AFTER_MS)}.`,
+        default: DEFAULTS.backoffInitial,
+      }),
     max: duration()
       .optional()
       .meta({ description: 'The longest wait between restarts.', default: DEFAULTS.backoffMax }),
@@ -401,12 +408,12 @@ export const experimentSchema = strictObject({
         "The experiment's name: lowercase letters, digits and dashes (like a Kubernetes name).",
       examples: ['checkout-latency'],
     }),
-    description: z.string().optional().describe('Free text shown with the experiment.'),
+    description: z.string().optional().describe('Free text about the experiment.'),
     labels: z
       .record(z.string(), z.string())
       .optional()
       .meta({
-        description: 'Key-value labels for finding experiments in the Chaos Center.',
+        description: 'Key-value labels kept with the experiment, e.g. the owning team.',
         examples: [{ team: 'payments' }],
       }),
   }).describe('Who the experiment is: its name, description and labels.'),
