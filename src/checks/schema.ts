@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
-import { DEFAULTS } from '../experiment/resolve.js'
+import { DEFAULTS } from '../experiment/defaults.js'
 import type { Example } from '../experiment/example.js'
 import type { StepInputType } from '../experiment/schema.js'
 
@@ -87,12 +87,10 @@ export const queueCheckSchema = strictObject({
     default: 'allow',
   }),
   drain: strictObject({
-    timeout: duration()
-      .optional()
-      .meta({
-        description: 'The longest wait for deliveries after the steps.',
-        default: DEFAULTS.drainTimeout,
-      }),
+    timeout: duration().optional().meta({
+      description: 'The longest wait for deliveries after the steps.',
+      default: DEFAULTS.drainTimeout,
+    }),
     interval: duration()
       .optional()
       .meta({ description: 'Time between reads of the source.', default: DEFAULTS.drainInterval }),
@@ -112,12 +110,10 @@ const SET =
 export const setCheckSchema = strictObject({
   ...checkBase,
   type: z.literal('set').describe(SET),
-  readInterval: duration()
-    .optional()
-    .meta({
-      description: 'Time between reads of the source during the run.',
-      default: DEFAULTS.readInterval,
-    }),
+  readInterval: duration().optional().meta({
+    description: 'Time between reads of the source during the run.',
+    default: DEFAULTS.readInterval,
+  }),
   settle: duration().optional().meta({
     description: 'Reads continue this long after the steps, so late elements can become stable.',
     default: DEFAULTS.settle,

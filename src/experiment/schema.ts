@@ -11,13 +11,7 @@ import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
 import { loadSchema, type LoadInput } from '../load/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
-import { DEFAULTS } from './resolve.js'
-import { formatDuration } from '../shared/duration.js'
-import {
-  BACKOFF_RESET_AFTER_MS,
-  CRASH_LOOP_EXITS,
-  CRASH_LOOP_WINDOW_MS,
-} from '../system/restart-policy.js'
+import { DEFAULTS } from './defaults.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -145,16 +139,16 @@ export const serviceSchema = strictObject({
     })
     .optional()
     .meta({
-      description: `When the supervisor re-creates a replica that exited on its own: always, on-failure (a non-zero exit code or a signal), or never. ${CRASH_LOOP_EXITS} exits in a row within ${formatDuration(CRASH_LOOP_WINDOW_MS)} of spawning, before the replica was ever ready, fail the start at once with its last output.`,
+      description:
+        'When the supervisor re-creates a replica that exited on its own: always, on-failure (a non-zero exit code or a signal), or never. Repeated exits right after spawning, before the replica was ever ready, fail the start at once with its last output.',
       default: DEFAULTS.restart,
     }),
   backoff: strictObject({
-    initial: duration()
-      .optional()
-      .meta({
-        description: `Wait before the first restart; it doubles at each restart, and starts over once a replica has run for ${formatDuration(BACKOFF_RESET_AFTER_MS)}.`,
-        default: DEFAULTS.backoffInitial,
-      }),
+    initial: duration().optional().meta({
+      description:
+        'Wait before the first restart; it doubles at each restart up to `max`, and starts over once a replica has kept running for a while.',
+      default: DEFAULTS.backoffInitial,
+    }),
     max: duration()
       .optional()
       .meta({ description: 'The longest wait between restarts.', default: DEFAULTS.backoffMax }),

@@ -66,14 +66,10 @@ export const loadSchema = strictObject({
         "Requests per second, constant (k6 constant-arrival-rate). One of 'rate' or 'stages'.",
       examples: [50],
     }),
-  startRate: z
-    .number()
-    .min(0)
-    .optional()
-    .meta({
-      description: 'The rate the first stage ramps from.',
-      default: LOAD_DEFAULTS.startRate,
-    }),
+  startRate: z.number().min(0).optional().meta({
+    description: 'The rate the first stage ramps from.',
+    default: LOAD_DEFAULTS.startRate,
+  }),
   stages: z
     .array(
       strictObject({

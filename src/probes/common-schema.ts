@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
-import { DEFAULTS } from '../experiment/resolve.js'
+import { DEFAULTS } from '../experiment/defaults.js'
 
 /** The five Litmus probe modes. */
 export const PROBE_MODES = ['SOT', 'EOT', 'Edge', 'Continuous', 'OnChaos'] as const
