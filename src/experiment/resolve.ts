@@ -1,6 +1,6 @@
 /**
- * The one resolver from manifest input to the runnable model (STYLE.md §12): every default
- * lives here, nowhere else.
+ * The one resolver from manifest input to the runnable model (STYLE.md §12): every default is
+ * applied here, nowhere else (the values are in defaults.ts, which the schemas document).
  * @module
  */
 import path from 'node:path'
@@ -16,27 +16,9 @@ import { walkSteps } from './model.js'
 import type { AbortCondition, Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
 import { resolveLoad } from '../load/resolve.js'
 import { stepNames } from './step-names.js'
+import { DEFAULTS } from './defaults.js'
 
-export const DEFAULTS = {
-  deadline: '10m',
-  weight: 10,
-  replicas: 1,
-  restart: 'always',
-  backoffInitial: '100ms',
-  backoffMax: '5s',
-  gracePeriod: '5s',
-  readinessTimeout: '30s',
-  probeTimeout: '5s',
-  probeInterval: '1s',
-  probeAttempts: 1,
-  pollingInterval: '1s',
-  initialDelay: '0s',
-  drainTimeout: '30s',
-  drainInterval: '500ms',
-  drainQuiet: '5s',
-  readInterval: '1s',
-  settle: '5s',
-} as const
+export { DEFAULTS }
 
 const ms = (text: string | undefined, fallback: string): number =>
   parseDuration(text ?? fallback) ?? 0

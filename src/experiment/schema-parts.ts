@@ -48,35 +48,54 @@ export const STRING_CRITERIA = [
 ] as const
 export const comparator = () =>
   strictObject({
-    type: z.enum(['int', 'float', 'string'], { error: "must be one of 'int', 'float', 'string'" }),
-    criteria: z.string({ error: 'must be a comparator criteria such as >=, ==, contains' }),
-    value: z.union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))], {
-      error: 'must be a value, or a list for oneOf/between',
+    type: z
+      .enum(['int', 'float', 'string'], { error: "must be one of 'int', 'float', 'string'" })
+      .describe('How the observed value is compared: as a whole number, a decimal or text.'),
+    criteria: z.string({ error: 'must be a comparator criteria such as >=, ==, contains' }).meta({
+      description: `For int and float: ${NUMERIC_CRITERIA.join(', ')}. For string: ${STRING_CRITERIA.join(', ')} (Litmus' capitalised spellings are accepted too).`,
+      examples: ['>=', 'contains'],
     }),
-  }).superRefine((c, ctx) => {
-    const allowed: readonly string[] =
-      c.type === 'string'
-        ? [...STRING_CRITERIA, ...STRING_CRITERIA.map((s) => s[0]!.toUpperCase() + s.slice(1))]
-        : NUMERIC_CRITERIA
-    if (!allowed.includes(c.criteria)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['criteria'],
-        message: `must be one of ${(c.type === 'string' ? STRING_CRITERIA : NUMERIC_CRITERIA).join(', ')} for type ${c.type}`,
+    value: z
+      .union([z.string(), z.number(), z.array(z.union([z.string(), z.number()]))], {
+        error: 'must be a value, or a list for oneOf/between',
       })
-    }
-    const wantsList = c.criteria === 'oneOf' || c.criteria === 'between'
-    if (wantsList !== Array.isArray(c.value)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['value'],
-        message: wantsList ? `must be a list for ${c.criteria}` : 'must be a single value',
-      })
-    }
-    if (c.criteria === 'between' && Array.isArray(c.value) && c.value.length !== 2) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be [low, high] for between' })
-    }
+      .meta({
+        description:
+          'What the observed value is compared with; a list for oneOf, [low, high] for between.',
+        examples: [200, 'ok', [1, 5]],
+      }),
   })
+    .describe(
+      'A Litmus-style comparator: the observed value passes when `<observed> <criteria> <value>` holds.'
+    )
+    .superRefine((c, ctx) => {
+      const allowed: readonly string[] =
+        c.type === 'string'
+          ? [...STRING_CRITERIA, ...STRING_CRITERIA.map((s) => s[0]!.toUpperCase() + s.slice(1))]
+          : NUMERIC_CRITERIA
+      if (!allowed.includes(c.criteria)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['criteria'],
+          message: `must be one of ${(c.type === 'string' ? STRING_CRITERIA : NUMERIC_CRITERIA).join(', ')} for type ${c.type}`,
+        })
+      }
+      const wantsList = c.criteria === 'oneOf' || c.criteria === 'between'
+      if (wantsList !== Array.isArray(c.value)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: wantsList ? `must be a list for ${c.criteria}` : 'must be a single value',
+        })
+      }
+      if (c.criteria === 'between' && Array.isArray(c.value) && c.value.length !== 2) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['value'],
+          message: 'must be [low, high] for between',
+        })
+      }
+    })
 export type ComparatorInput = z.input<ReturnType<typeof comparator>>
 
 /** Litmus/Chaos Mesh selection modes for picking targets among matches. */
@@ -91,50 +110,80 @@ export const SELECTION_MODES = [
 /** Which processes a fault acts on: replicas of a launched service, or a declared attach entry. */
 export const targetSelector = () =>
   strictObject({
-    service: z.string().optional(),
-    attach: z.string().optional(),
+    service: z
+      .string()
+      .optional()
+      .describe(
+        "The replicas of this `spec.system.services` entry (one of 'service' or 'attach')."
+      ),
+    attach: z
+      .string()
+      .optional()
+      .describe(
+        "The processes of this `spec.system.attach` entry, which ordeal did not start (one of 'service' or 'attach')."
+      ),
     mode: z
       .enum(SELECTION_MODES, { error: `must be one of ${SELECTION_MODES.join(', ')}` })
-      .optional(),
+      .optional()
+      .meta({
+        description:
+          'Which of the candidate processes are hit: one at random, all, a fixed number (`value`), a fixed percentage (rounded up, so any percentage picks one), or a random number up to a percentage.',
+        default: 'one',
+      }),
     value: z
       .number({ error: 'must be a number' })
       .positive({ error: 'must be positive' })
-      .optional(),
-    /**
-     * Blast-radius cap: whatever the mode picks, never more than this many targets. A cap, not
-     * a request: `mode: all` on 5 replicas with `maxTargets: 2` hits 2.
-     */
+      .optional()
+      .describe(
+        'The count for mode fixed, the percentage (1-100) for fixed-percent and random-max-percent.'
+      ),
+    // A cap, not a request: the mode picks, the cap clamps (select-caps.ts).
     maxTargets: z
       .number({ error: 'must be a whole number of at least 1' })
       .int({ error: 'must be a whole number of at least 1' })
       .min(1, { error: 'must be a whole number of at least 1' })
-      .optional(),
-    /**
-     * Blast-radius cap: never more than this percentage of the candidates, rounded DOWN (a cap
-     * must hold: 50% of 3 replicas allows 1, not 2). When that allows none the fault fails.
-     */
+      .optional()
+      .describe(
+        'Blast-radius cap: never more than this many targets. An attach `match` that finds more is clamped to it; a mode the manifest shows picks more (mode all on 3 replicas, maxTargets 2) is an error.'
+      ),
+    // Rounded down because a cap must hold: 50% of 3 replicas allows 1, not 2.
     maxPercent: z
       .number({ error: 'must be a percentage (1-100)' })
       .min(1, { error: 'must be a percentage (1-100)' })
       .max(100, { error: 'must be a percentage (1-100)' })
-      .optional(),
-  }).superRefine((t, ctx) => {
-    if ((t.service === undefined) === (t.attach === undefined)) {
-      ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })
-    }
-    const needsValue =
-      t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
-    if (needsValue && t.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
-    }
-    if ((t.mode === 'fixed-percent' || t.mode === 'random-max-percent') && (t.value ?? 0) > 100) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a percentage (1-100)' })
-    }
+      .optional()
+      .describe(
+        'Blast-radius cap: never more than this percentage of the candidates, rounded down (50% of 3 replicas allows 1); when that allows none the fault fails.'
+      ),
   })
+    .describe('Which processes the fault acts on.')
+    .superRefine((t, ctx) => {
+      if ((t.service === undefined) === (t.attach === undefined)) {
+        ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })
+      }
+      const needsValue =
+        t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
+      if (needsValue && t.value === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
+      }
+      if ((t.mode === 'fixed-percent' || t.mode === 'random-max-percent') && (t.value ?? 0) > 100) {
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a percentage (1-100)' })
+      }
+    })
 export type TargetSelectorInput = z.input<ReturnType<typeof targetSelector>>
 
 /** Fields every fault carries: when it starts within its step and how long it lasts. */
 export const faultTiming = {
-  after: duration().optional(),
-  duration: duration(),
+  after: duration()
+    .optional()
+    .meta({
+      description: 'Wait this long after the step starts before injecting.',
+      default: '0s',
+      examples: ['5s'],
+    }),
+  duration: duration().meta({
+    description:
+      'How long the fault holds before ordeal undoes it (more than 0s, at most 24h); also the deadline the watchdog enforces if the runner dies.',
+    examples: ['10s', '1m30s'],
+  }),
 }

@@ -11,6 +11,7 @@ import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
 import { loadSchema, type LoadInput } from '../load/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
+import { DEFAULTS } from './defaults.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -42,20 +43,35 @@ function unknownType(kind: string, type: unknown, known: readonly string[]): str
 }
 
 const readinessSchema = strictObject({
-  /** An HTTP URL that must answer 2xx/3xx. */
-  http: z.string().optional(),
-  /** `host:port` (or a port) that must accept a TCP connection. */
-  tcp: z.union([z.string(), z.number().int()]).optional(),
-  /** A shell command that must exit 0. */
-  cmd: z.string().optional(),
-  /** @default '30s' */
-  timeout: duration().optional(),
-}).superRefine((r, ctx) => {
-  const kinds = [r.http, r.tcp, r.cmd].filter((v) => v !== undefined).length
-  if (kinds !== 1) {
-    ctx.addIssue({ code: 'custom', message: "needs exactly one of 'http', 'tcp' or 'cmd'" })
-  }
+  http: z
+    .string()
+    .optional()
+    .meta({
+      description: 'Ready when this URL answers 2xx or 3xx.',
+      examples: ['http://127.0.0.1:{{ports.http}}/health'],
+    }),
+  tcp: z
+    .union([z.string(), z.number().int()])
+    .optional()
+    .meta({
+      description: 'Ready when this `host:port` (or port on 127.0.0.1) accepts a TCP connection.',
+      examples: ['{{ports.pg}}'],
+    }),
+  cmd: z.string().optional().describe('Ready when this shell command exits 0.'),
+  timeout: duration().optional().meta({
+    description: 'The run fails to start (exit 3) if the service is not ready by then.',
+    default: DEFAULTS.readinessTimeout,
+  }),
 })
+  .describe(
+    "When a replica counts as started: exactly one of 'http', 'tcp' or 'cmd', polled until it passes."
+  )
+  .superRefine((r, ctx) => {
+    const kinds = [r.http, r.tcp, r.cmd].filter((v) => v !== undefined).length
+    if (kinds !== 1) {
+      ctx.addIssue({ code: 'custom', message: "needs exactly one of 'http', 'tcp' or 'cmd'" })
+    }
+  })
 
 /** A user or group name as useradd accepts it, or a number. */
 function accountName(what: string) {
@@ -67,100 +83,194 @@ function accountName(what: string) {
 }
 
 export const serviceSchema = strictObject({
-  name: name(),
-  command: z.string({ error: 'must be the program to run' }).min(1),
+  name: name().describe(
+    'Unique service name; faults target it (`target.service`) and templates read it (`{{services.NAME.ports.PORT}}`).'
+  ),
+  command: z
+    .string({ error: 'must be the program to run' })
+    .min(1)
+    .meta({
+      description: 'The program to run (looked up on PATH), without a shell.',
+      examples: ['python3'],
+    }),
   args: z
     .array(z.union([z.string(), z.number()]), { error: 'must be a list of arguments' })
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        "The program's arguments; templates such as `{{ports.http}}` are filled per replica.",
+      examples: [['-m', 'http.server', '{{ports.http}}']],
+    }),
   env: z
     .record(z.string(), z.union([z.string(), z.number()]), { error: 'must be a map of strings' })
-    .optional(),
-  cwd: z.string().optional(),
-  /** @default 1 */
+    .optional()
+    .describe("Environment variables added to the service's environment (templates allowed)."),
+  cwd: z
+    .string()
+    .optional()
+    .describe(
+      "Working directory, relative to the manifest's directory (default: the manifest's directory)."
+    ),
   replicas: z
     .number({ error: 'must be a number' })
     .int()
     .min(1, { error: 'must be at least 1' })
     .max(64, { error: 'must be at most 64' })
-    .optional(),
-  /** Named ports; replica i gets `base + i`, or a free port each when the base is 0. */
+    .optional()
+    .meta({
+      description:
+        'How many copies of the process to run (1-64); with `hosts`, the number of hosts.',
+      default: DEFAULTS.replicas,
+    }),
   ports: z
     .record(z.string(), z.number().int().min(0).max(65535), {
       error: 'must be a map of names to port numbers',
     })
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'Named ports: replica i gets `base + i`, or a free port each when the base is 0. Read them as `{{ports.NAME}}` in the service and `{{services.SERVICE.ports.NAME}}` elsewhere.',
+      examples: [{ http: 0 }],
+    }),
   readiness: readinessSchema.optional(),
-  /** @default 'always' */
   restart: z
     .enum(['always', 'on-failure', 'never'], {
       error: "must be one of 'always', 'on-failure', 'never'",
     })
-    .optional(),
+    .optional()
+    .meta({
+      description:
+        'When the supervisor re-creates a replica that exited on its own: always, on-failure (a non-zero exit code or a signal), or never. Repeated exits right after spawning, before the replica was ever ready, fail the start at once with its last output.',
+      default: DEFAULTS.restart,
+    }),
   backoff: strictObject({
-    /** @default '100ms' */
-    initial: duration().optional(),
-    /** @default '5s' */
-    max: duration().optional(),
-  }).optional(),
-  /** Time between SIGTERM and SIGKILL at teardown. @default '5s' */
-  gracePeriod: duration().optional(),
-  /**
-   * Run the service's processes as this user (a name or uid) instead of the run user, e.g.
-   * `postgres`, which refuses to run as root. Its data dir is owned by that user. Needs ordeal
-   * to run as root.
-   */
-  user: accountName('user').optional(),
-  /** Primary group of the service's processes (a name or gid). @default the user's own group */
-  group: accountName('group').optional(),
-  /** Run every replica on this host (a network namespace from spec.system.hosts). */
-  host: name().optional(),
-  /** Replica i runs on hosts[i]; `replicas` defaults to the number of hosts. */
-  hosts: z.array(name(), { error: 'must be a list of host names' }).min(1).optional(),
-}).superRefine((s, ctx) => {
-  if (s.host !== undefined && s.hosts !== undefined) {
-    ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
-  }
+    initial: duration().optional().meta({
+      description:
+        'Wait before the first restart; it doubles at each restart up to `max`, and starts over once a replica has kept running for a while.',
+      default: DEFAULTS.backoffInitial,
+    }),
+    max: duration()
+      .optional()
+      .meta({ description: 'The longest wait between restarts.', default: DEFAULTS.backoffMax }),
+  })
+    .optional()
+    .describe('Exponential backoff between restarts.'),
+  gracePeriod: duration().optional().meta({
+    description: 'Time between SIGTERM and SIGKILL at teardown.',
+    default: DEFAULTS.gracePeriod,
+  }),
+  user: accountName('user')
+    .optional()
+    .meta({
+      description:
+        "Run the service's processes as this user (a name or uid) instead of the run user, e.g. `postgres`, which refuses to run as root; its data dir is owned by that user. Needs ordeal to run as root.",
+      examples: ['postgres'],
+    }),
+  group: accountName('group')
+    .optional()
+    .describe(
+      "Primary group of the service's processes, a name or gid (default: the user's own group)."
+    ),
+  host: name()
+    .optional()
+    .describe(
+      "Run every replica on this host (a network namespace from spec.system.hosts; needs root). One of 'host' or 'hosts'."
+    ),
+  hosts: z
+    .array(name(), { error: 'must be a list of host names' })
+    .min(1)
+    .optional()
+    .describe(
+      "Replica i runs on hosts[i] (needs root); `replicas` defaults to the number of hosts. One of 'host' or 'hosts'."
+    ),
 })
+  .describe(
+    'A process ordeal launches, supervises (restarting it per `restart`) and stops at the end of the run.'
+  )
+  .superRefine((s, ctx) => {
+    if (s.host !== undefined && s.hosts !== undefined) {
+      ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
+    }
+  })
 
-/** A network: one bridge, with a /24 from 198.18.0.0/15 picked per run. */
-export const networkSchema = strictObject({ name: name() })
+export const networkSchema = strictObject({
+  name: name().describe('Unique network name; hosts join it by this name.'),
+}).describe('A network: a Linux bridge joining hosts, with a /24 from 198.18.0.0/15 (needs root).')
 
-/** A host: a network namespace of its own, with one address on each network it joins. */
 export const hostSchema = strictObject({
-  name: name(),
+  name: name().describe(
+    'Unique host name; services run on it (`host`), network faults act on it, templates read `{{hosts.NAME.address}}`.'
+  ),
   networks: z
     .array(name(), { error: 'must be a list of network names' })
-    .min(1, { error: 'needs at least one network' }),
-})
+    .min(1, { error: 'needs at least one network' })
+    .describe('The spec.system.networks this host joins, with one address on each.'),
+}).describe('A host: a network namespace of its own (needs root).')
 
-/** A process ordeal did not start; faults reach it only when a step names it explicitly. */
 export const attachSchema = strictObject({
-  name: name(),
-  pid: z.number().int().positive().optional(),
-  /** A regular expression matched against the full command line. */
-  match: z.string().optional(),
-  /** The TCP port the process listens on. */
-  port: z.number().int().min(1).max(65535).optional(),
-}).superRefine((a, ctx) => {
-  const kinds = [a.pid, a.match, a.port].filter((v) => v !== undefined).length
-  if (kinds !== 1) {
-    ctx.addIssue({ code: 'custom', message: "needs exactly one of 'pid', 'match' or 'port'" })
-  }
+  name: name().describe('Unique name; faults target it with `target.attach`.'),
+  pid: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("The process with this pid. One of 'pid', 'match' or 'port'."),
+  match: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        "A regular expression matched against each process's full command line; every match is a candidate and the fault's `target.mode` picks among them (ordeal's own processes are skipped). One of 'pid', 'match' or 'port'.",
+      examples: ['http\\.server 8000'],
+    }),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .meta({
+      description: "The process(es) listening on this TCP port. One of 'pid', 'match' or 'port'.",
+      examples: [8000],
+    }),
 })
+  .describe(
+    'A running process ordeal did not start; faults reach it only when a step names it in `target.attach`. Found again at each fault, so a restarted process is found under its new pid.'
+  )
+  .superRefine((a, ctx) => {
+    const kinds = [a.pid, a.match, a.port].filter((v) => v !== undefined).length
+    if (kinds !== 1) {
+      ctx.addIssue({ code: 'custom', message: "needs exactly one of 'pid', 'match' or 'port'" })
+    }
+  })
 
-/**
- * A proxy the run starts in front of an upstream, before the services; clients reach it at
- * `{{proxies.NAME.port}}`. Proxy faults (proxy-toxic, proxy-down, http-fault) act on it.
- */
 export const proxySchema = strictObject({
-  name: name(),
-  /** `tcp`: a Toxiproxy-style proxy with toxics; `http`: an L7 proxy for http-fault. @default 'tcp' */
-  kind: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).optional(),
-  /** `host:port` of the upstream; may use templates such as `127.0.0.1:{{services.db.ports.pg}}`. */
-  upstream: z.string({ error: 'must be host:port' }).min(1),
-  /** Port to listen on (127.0.0.1); 0 picks a free one. @default 0 */
-  port: z.number({ error: 'must be a port number' }).int().min(0).max(65535).optional(),
-})
+  name: name().describe(
+    'Unique proxy name; clients reach it at `{{proxies.NAME.port}}`, proxy faults name it in `proxy`.'
+  ),
+  kind: z.enum(['tcp', 'http'], { error: "must be 'tcp' or 'http'" }).optional().meta({
+    description:
+      '`tcp`: a Toxiproxy-compatible proxy for proxy-toxic; `http`: an HTTP proxy for http-fault. Both take proxy-down.',
+    default: 'tcp',
+  }),
+  upstream: z
+    .string({ error: 'must be host:port' })
+    .min(1)
+    .meta({
+      description:
+        '`host:port` the proxy forwards to: your own service, or a launched one through a template.',
+      examples: ['127.0.0.1:8000', '127.0.0.1:{{services.db.ports.pg}}'],
+    }),
+  port: z
+    .number({ error: 'must be a port number' })
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .meta({ description: 'Port to listen on (on 127.0.0.1); 0 picks a free one.', default: 0 }),
+}).describe(
+  'A proxy the run starts before the services, in front of an upstream; proxy faults (proxy-toxic, proxy-down, http-fault) act on it.'
+)
 
 export const checkSchemaUnion = z.discriminatedUnion('type', checkSchemas, {
   error: (issue) =>
@@ -180,109 +290,186 @@ type StepInput = {
   weight?: number
 }
 
-/** A step: exactly one of fault / wait / serial / parallel, with optional probes and weight. */
 export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
   strictObject({
     name: name()
+      .optional()
       .describe(
-        'The step\'s name in every report, reason and metric label (unique in the experiment). Without one, ordeal names the step after what it does, e.g. "process-kill of api".'
-      )
-      .optional(),
-    fault: faultSchema.optional(),
+        'The step\'s name in every report, reason and metric label (unique in the experiment). Without one, ordeal names the step after what it does, e.g. "process-kill of api"; a load step needs one for checks and abort conditions to name it.'
+      ),
+    fault: faultSchema.optional().describe('Inject this fault; `type` picks the driver.'),
     load: loadSchema.optional(),
-    wait: duration().optional(),
-    serial: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
-    parallel: z.array(stepSchema, { error: 'must be a list of steps' }).optional(),
-    probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
-    /** @default 10 */
+    wait: duration()
+      .optional()
+      .meta({ description: 'Do nothing for this long.', examples: ['10s'] }),
+    serial: z
+      .array(stepSchema, { error: 'must be a list of steps' })
+      .optional()
+      .describe('Run these steps one after another.'),
+    parallel: z
+      .array(stepSchema, { error: 'must be a list of steps' })
+      .optional()
+      .describe('Run these steps at the same time; the step ends when all have ended.'),
+    probes: z
+      .array(probeSchemaUnion, { error: 'must be a list of probes' })
+      .optional()
+      .describe("Probes over this step's lifetime; they decide the step's score."),
     weight: z
       .number({ error: 'must be a number' })
       .min(0, { error: 'must be 0 or more' })
-      .optional(),
-  }).superRefine((s, ctx) => {
-    const kinds = (['fault', 'load', 'wait', 'serial', 'parallel'] as const).filter(
-      (k) => s[k] !== undefined
+      .optional()
+      .meta({
+        description:
+          "The step's weight in the resilience score (a weighted mean of per-step probe pass rates).",
+        default: DEFAULTS.weight,
+      }),
+  })
+    .describe(
+      "A step of the timeline: exactly one of 'fault', 'load', 'wait', 'serial' or 'parallel', with optional probes and weight."
     )
-    if (kinds.length !== 1) {
+    .superRefine((s, ctx) => {
+      const kinds = (['fault', 'load', 'wait', 'serial', 'parallel'] as const).filter(
+        (k) => s[k] !== undefined
+      )
+      if (kinds.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            kinds.length === 0
+              ? "needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'"
+              : `has both '${kinds[0]}' and '${kinds[1]}'; a step is exactly one kind`,
+        })
+      }
+    })
+)
+
+export const abortConditionSchema = strictObject({
+  load: z
+    .string()
+    .optional()
+    .describe('The load step (by name) whose metrics are watched (default: any load).'),
+  metric: z
+    .string()
+    .optional()
+    .meta({
+      description: 'A load metric, as in load thresholds (with `threshold`).',
+      examples: ['http_req_failed', 'http_req_duration'],
+    }),
+  threshold: z
+    .string()
+    .optional()
+    .meta({
+      description: 'What must hold, in k6 grammar; the run aborts when it does not.',
+      examples: ['rate<0.5', 'p(99)<2000'],
+    }),
+  for: duration().optional().meta({
+    description: 'How long the threshold must keep failing, in whole seconds of load.',
+    default: '1s',
+  }),
+  probe: z
+    .string()
+    .optional()
+    .describe(
+      "Abort as soon as the probe with this name fails (instead of 'metric' and 'threshold')."
+    ),
+})
+  .describe(
+    "One abort condition: a k6 threshold over a load's per-second metrics that fails in every second for `for` (`http_req_failed: rate<0.5` for 10s = more than half failing for 10 s), or a `probe` that fails."
+  )
+  .superRefine((a, ctx) => {
+    const onLoad = a.metric !== undefined || a.threshold !== undefined
+    if (onLoad === (a.probe !== undefined)) {
       ctx.addIssue({
         code: 'custom',
-        message:
-          kinds.length === 0
-            ? "needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'"
-            : `has both '${kinds[0]}' and '${kinds[1]}'; a step is exactly one kind`,
+        message: "needs either 'metric' and 'threshold' (a load condition) or 'probe'",
+      })
+    } else if (onLoad && (a.metric === undefined || a.threshold === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: "a load condition needs both 'metric' and 'threshold'",
       })
     }
   })
-)
-
-/**
- * One abort condition: a k6 threshold over a load's per-second metrics that fails in every
- * second for `for` (`http_req_failed: rate<0.5` for 10 s = more than half failing for 10 s),
- * or a probe that fails.
- */
-export const abortConditionSchema = strictObject({
-  /** The load step (by name) whose metrics are watched; default: any load. */
-  load: z.string().optional(),
-  metric: z.string().optional(),
-  /** What must hold, in k6 grammar, e.g. `rate<0.5`; the run aborts when it does not. */
-  threshold: z.string().optional(),
-  /** How long it must keep failing, in whole seconds of load. @default '1s' */
-  for: duration().optional(),
-  /** Abort as soon as the probe with this name fails. */
-  probe: z.string().optional(),
-}).superRefine((a, ctx) => {
-  const onLoad = a.metric !== undefined || a.threshold !== undefined
-  if (onLoad === (a.probe !== undefined)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: "needs either 'metric' and 'threshold' (a load condition) or 'probe'",
-    })
-  } else if (onLoad && (a.metric === undefined || a.threshold === undefined)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: "a load condition needs both 'metric' and 'threshold'",
-    })
-  }
-})
 
 export const experimentSchema = strictObject({
-  apiVersion: z.literal(API_VERSION, { error: `must be '${API_VERSION}'` }),
-  kind: z.literal('Experiment', { error: "must be 'Experiment'" }),
+  apiVersion: z
+    .literal(API_VERSION, { error: `must be '${API_VERSION}'` })
+    .describe(`The manifest format version: always '${API_VERSION}'.`),
+  kind: z.literal('Experiment', { error: "must be 'Experiment'" }).describe("Always 'Experiment'."),
   metadata: strictObject({
-    name: name(),
-    description: z.string().optional(),
-    labels: z.record(z.string(), z.string()).optional(),
-  }),
+    name: name().meta({
+      description:
+        "The experiment's name: lowercase letters, digits and dashes (like a Kubernetes name).",
+      examples: ['checkout-latency'],
+    }),
+    description: z.string().optional().describe('Free text about the experiment.'),
+    labels: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({
+        description: 'Key-value labels kept with the experiment, e.g. the owning team.',
+        examples: [{ team: 'payments' }],
+      }),
+  }).describe('Who the experiment is: its name, description and labels.'),
   spec: strictObject({
-    /** The steady-state claim this experiment tries to disprove. */
-    hypothesis: z.string({ error: 'must be a sentence stating the hypothesis' }).min(1),
-    /** The whole run is aborted (and rolled back) past this. @default '10m' */
-    deadline: duration().optional(),
+    hypothesis: z
+      .string({ error: 'must be a sentence stating the hypothesis' })
+      .min(1)
+      .meta({
+        description: 'The steady-state claim this experiment tries to disprove.',
+        examples: ['At 50 requests/s, p99 stays under 500 ms while a replica is killed'],
+      }),
+    deadline: duration().optional().meta({
+      description: 'The whole run is aborted (every fault rolled back) past this.',
+      default: DEFAULTS.deadline,
+    }),
     system: strictObject({
-      services: z.array(serviceSchema, { error: 'must be a list of services' }).optional(),
-      attach: z.array(attachSchema, { error: 'must be a list of attach targets' }).optional(),
-      /** Networks joining hosts (Linux bridges; needs root). */
-      networks: z.array(networkSchema, { error: 'must be a list of networks' }).optional(),
-      /** Hosts services run on (network namespaces; needs root). */
-      hosts: z.array(hostSchema, { error: 'must be a list of hosts' }).optional(),
-      /** Proxies the run starts before the services and routes their traffic through. */
-      proxies: z.array(proxySchema, { error: 'must be a list of proxies' }).optional(),
-    }).optional(),
-    /** Probes over the whole run (Pre = before the first step, Post = after the last). */
-    probes: z.array(probeSchemaUnion, { error: 'must be a list of probes' }).optional(),
+      services: z
+        .array(serviceSchema, { error: 'must be a list of services' })
+        .optional()
+        .describe('Processes ordeal launches, supervises and stops at the end of the run.'),
+      attach: z
+        .array(attachSchema, { error: 'must be a list of attach targets' })
+        .optional()
+        .describe('Processes you already run, found by pid, command line or port.'),
+      networks: z
+        .array(networkSchema, { error: 'must be a list of networks' })
+        .optional()
+        .describe('Networks joining hosts (Linux bridges; needs root).'),
+      hosts: z
+        .array(hostSchema, { error: 'must be a list of hosts' })
+        .optional()
+        .describe('Hosts services run on (network namespaces; needs root).'),
+      proxies: z
+        .array(proxySchema, { error: 'must be a list of proxies' })
+        .optional()
+        .describe(
+          'Proxies the run starts before the services; point clients at `{{proxies.NAME.port}}` to put proxy faults between them and the upstream.'
+        ),
+    })
+      .optional()
+      .describe('What ordeal launches or attaches to.'),
+    probes: z
+      .array(probeSchemaUnion, { error: 'must be a list of probes' })
+      .optional()
+      .describe('Probes over the whole run (SOT = before the first step, EOT = after the last).'),
     steps: z
       .array(stepSchema, { error: 'must be a list of steps' })
-      .min(1, { error: 'needs at least one step' }),
-    /** Verdicts over the recorded history, evaluated after the steps (e.g. nothing lost). */
-    checks: z.array(checkSchemaUnion, { error: 'must be a list of checks' }).optional(),
-    /**
-     * Stop conditions: when one trips, every fault is rolled back and the run ends `fail`
-     * with the condition as its reason (like AWS FIS stop conditions).
-     */
+      .min(1, { error: 'needs at least one step' })
+      .describe('The timeline, run in order: faults, loads, waits and serial / parallel groups.'),
+    checks: z
+      .array(checkSchemaUnion, { error: 'must be a list of checks' })
+      .optional()
+      .describe(
+        'Verdicts over the recorded load history, evaluated after the steps (e.g. nothing lost).'
+      ),
     abort: z
       .array(abortConditionSchema, { error: 'must be a list of abort conditions' })
-      .optional(),
-  }),
+      .optional()
+      .describe(
+        'Stop conditions: when one trips, every fault is rolled back and the run ends `fail` with the condition as its reason (like AWS FIS stop conditions).'
+      ),
+  }).describe('What the experiment does: hypothesis, system, steps, probes, checks.'),
 })
 
 export type ExperimentInput = z.input<typeof experimentSchema>

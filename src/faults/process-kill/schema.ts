@@ -5,18 +5,38 @@ import {
   strictObject,
   targetSelector,
 } from '../../experiment/schema-parts.js'
+import type { Example } from '../../experiment/example.js'
+import { APP_SERVICE } from '../example-systems.js'
 
-/** Sends a signal to the selected processes; with `interval`, again and again (Litmus pod-delete). */
+const PROCESS_KILL =
+  'process-kill: sends a signal to the selected processes; with `interval`, again and again (Litmus pod-delete).'
+
 export const processKillSchema = strictObject({
-  type: z.literal('process-kill'),
+  type: z.literal('process-kill').describe(PROCESS_KILL),
   target: targetSelector(),
-  /** @default 'SIGKILL' */
   signal: z
     .string()
     .regex(/^SIG[A-Z0-9]+$/, { error: 'must be a signal name like SIGKILL' })
-    .optional(),
-  /** Repeat the kill every `interval` until `duration` ends. */
-  interval: duration().optional(),
+    .optional()
+    .meta({ description: 'The signal to send.', default: 'SIGKILL', examples: ['SIGTERM'] }),
+  interval: duration()
+    .optional()
+    .meta({
+      description:
+        'Repeat the kill every `interval` until `duration` ends (default: once). A supervised service is restarted per its `restart` policy in between.',
+      examples: ['5s'],
+    }),
   ...faultTiming,
-})
+}).describe(PROCESS_KILL)
 export type ProcessKillParams = z.output<typeof processKillSchema>
+
+/** For docs/catalogue.md (validated there through the loader). */
+export const processKillExample: Example<z.input<typeof processKillSchema>> = {
+  system: { services: [APP_SERVICE] },
+  value: {
+    type: 'process-kill',
+    target: { service: 'app', mode: 'fixed-percent', value: 50, maxTargets: 2 },
+    interval: '10s',
+    duration: '30s',
+  },
+}
