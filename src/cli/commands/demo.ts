@@ -4,7 +4,15 @@
  * @module
  */
 import { checkOutputPaths } from '../output-paths.js'
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -138,6 +146,12 @@ async function runBoth(
       `${JSON.stringify(results[version], null, 2)}\n`
     )
     await writeJunit(path.join(options.report, `${version}.junit.xml`), results[version]!)
+    // The services' own output (the relay's retries, a node's boot) explains what the journal
+    // only shows the effect of: beside the journal, not only in the state dir's run dir.
+    copyIfExists(
+      path.join(run.runDir, 'services.log'),
+      path.join(options.report, `${version}.services.log`)
+    )
     if (results[version]!.verdict === 'interrupted') {
       process.stdout.write('\ninterrupted: v2 not run\n')
       return 130
@@ -157,6 +171,12 @@ async function runBoth(
     )
   }
   return shown ? 0 : 1
+}
+
+function copyIfExists(from: string, to: string): void {
+  if (existsSync(from)) {
+    copyFileSync(from, to)
+  }
 }
 
 function ensureDir(dir: string): string {
