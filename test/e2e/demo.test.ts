@@ -107,7 +107,7 @@ describe('ordeal demo order-delivery', () => {
       const stateDir = path.join(ws.dir, `sigint-${moment.replace(/\W+/g, '-')}`)
       const runner = startRunner(['demo', '--duration', '20s', '--no-progress'], {
         cwd: ws.dir,
-        env: { ORDEAL_STATE_DIR: stateDir },
+        env: { ORDEAL_STATE_DIR: stateDir, TMPDIR: ws.dir }, // the kept report stays in ws
       })
       await runner.waitFor(pattern, 120_000)
       runner.child.kill('SIGINT')
