@@ -5,9 +5,10 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { workspace, type Workspace } from '../support/cli.js'
+import { parseJournal } from '../../src/engine/journal.js'
 import type { RunResult } from '../../src/engine/result.js'
 import { processesMentioning } from '../support/processes.js'
 import { startRunner, until } from '../support/runner-process.js'
@@ -33,10 +34,12 @@ describe('ordeal demo order-delivery', () => {
     async () => {
       const stateDir = path.join(ws.dir, 'demo-state')
       const json = path.join(ws.dir, 'demo.json')
+      const tmp = path.join(ws.dir, 'demo-tmp')
+      mkdirSync(tmp)
       const r = await ws.run(
         ['demo', 'order-delivery', '--duration', '20s', '--json', json, '--no-progress'],
         {
-          env: { ORDEAL_STATE_DIR: stateDir },
+          env: { ORDEAL_STATE_DIR: stateDir, TMPDIR: tmp },
           timeoutMs: 540_000,
         }
       )
@@ -55,6 +58,44 @@ describe('ordeal demo order-delivery', () => {
       }
       assert.match(r.stdout, /lost \(acknowledged, never delivered\)\s+[1-9]\d*\s+0/)
       assertNothingLeft(stateDir)
+      assert.deepEqual(readdirSync(tmp), [], 'a demo that reproduced keeps no temp report')
+    }
+  )
+
+  test(
+    'a demo that does not reproduce keeps both journals and reports, and says where',
+    { timeout: 300_000 },
+    async () => {
+      // An `epmd` that dies at once: both versions fail to start their system, quickly and
+      // every time, without RabbitMQ having to misbehave.
+      const bin = path.join(ws.dir, 'broken-epmd-bin')
+      mkdirSync(bin)
+      ws.write('broken-epmd-bin/epmd', '#!/bin/sh\necho "epmd: broken on purpose" >&2\nexit 1\n')
+      chmodSync(path.join(bin, 'epmd'), 0o755)
+      const tmp = path.join(ws.dir, 'tmp')
+      mkdirSync(tmp)
+      const stateDir = path.join(ws.dir, 'broken-state')
+      const r = await ws.run(['demo', '--duration', '5s', '--no-progress'], {
+        env: { ORDEAL_STATE_DIR: stateDir, TMPDIR: tmp, PATH: `${bin}:${process.env['PATH']}` },
+        timeoutMs: 240_000,
+      })
+      assert.equal(r.exitCode, 1, r.stdout.slice(-3000) + r.stderr)
+      const where = /journal and report of each run: (\S+) \(/.exec(r.stderr)
+      assert.ok(where, `the path is printed: ${r.stderr}`)
+      const dir = where[1]!
+      assert.equal(path.dirname(dir), tmp, 'a kept temp dir when --report is not given')
+      for (const version of ['v1', 'v2']) {
+        const events = parseJournal(
+          readFileSync(path.join(dir, `${version}.journal.ndjson`), 'utf8')
+        )
+        assert.equal(events.at(-1)?.type, 'run.ended', `${version}'s journal is complete`)
+        const result = JSON.parse(
+          readFileSync(path.join(dir, `${version}.result.json`), 'utf8')
+        ) as RunResult
+        assert.equal(result.verdict, 'error')
+        assert.match(readFileSync(path.join(dir, `${version}.junit.xml`), 'utf8'), /<testsuite/)
+      }
+      assertNothingLeft(stateDir)
     }
   )
 
@@ -66,7 +107,7 @@ describe('ordeal demo order-delivery', () => {
       const stateDir = path.join(ws.dir, `sigint-${moment.replace(/\W+/g, '-')}`)
       const runner = startRunner(['demo', '--duration', '20s', '--no-progress'], {
         cwd: ws.dir,
-        env: { ORDEAL_STATE_DIR: stateDir },
+        env: { ORDEAL_STATE_DIR: stateDir, TMPDIR: ws.dir }, // the kept report stays in ws
       })
       await runner.waitFor(pattern, 120_000)
       runner.child.kill('SIGINT')

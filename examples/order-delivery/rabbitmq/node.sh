@@ -5,7 +5,8 @@
 # inet_gethost). Everything the node writes lives under --data-dir.
 #
 #   node.sh --name ord0 --amqp-port 5672 --dist-port 25672 --epmd-port 4369 \
-#           --data-dir /path/to/replica/dir [--cluster ord0,ord1,ord2] [--cookie-file FILE]
+#           --data-dir /path/to/replica/dir [--cookie-file FILE] \
+#           [--cluster ord0,ord1,ord2 --cluster-amqp-ports 5672,5673,5674]
 #
 # epmd: nodes find each other (and the CLI tools find a node) through epmd. `erl` would start
 # a shared `epmd -daemon` on 4369 that detaches, outlives every node and is left behind after
@@ -14,7 +15,7 @@
 # port here, and the node is told not to start one (-start_epmd false). Nothing outlives the run.
 set -euo pipefail
 
-name='' amqp_port='' dist_port='' epmd_port='' data_dir='' cluster='' cookie_file=''
+name='' amqp_port='' dist_port='' epmd_port='' data_dir='' cluster='' cluster_ports='' cookie_file=''
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2 ;;
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     --epmd-port) epmd_port=$2 ;;
     --data-dir) data_dir=$2 ;;
     --cluster) cluster=$2 ;;
+    --cluster-amqp-ports) cluster_ports=$2 ;;
     --cookie-file) cookie_file=$2 ;;
     *) echo "node.sh: unknown argument '$1'" >&2 && exit 2 ;;
   esac
@@ -82,6 +84,27 @@ mkdir -p "$conf" "$data_dir/mnesia" "$data_dir/log" "$data_dir/home"
 echo '[].' >"$conf/enabled_plugins" # no plugins: faster boot, nothing listening but AMQP
 install -m 0400 "$cookie_file" "$data_dir/home/.erlang.cookie.new"
 mv -f "$data_dir/home/.erlang.cookie.new" "$data_dir/home/.erlang.cookie"
+
+# First boots one at a time, in the order of --cluster. A blank node joins any listed peer that
+# has its tables, even one still in the middle of its own first boot: under CPU load the joiner
+# then finds the peer's schema half migrated (feature flags being enabled), both nodes die with
+# schema_integrity_check_failed / incompatible_feature_flags, and their data dirs stay unusable,
+# so the system never starts (issue 13 §1b). A peer's AMQP listener opens only once its boot,
+# database and feature flags included, is complete: a blank node waits for every member listed
+# before it to accept connections. A node re-created on its data dir (after a kill) rejoins as
+# it was and does not wait; nor does the seed.
+if [ -n "$cluster_ports" ] && [ ! -d "$data_dir/mnesia/$node" ]; then
+  IFS=, read -r -a members <<<"$cluster"
+  IFS=, read -r -a member_ports <<<"$cluster_ports"
+  for i in "${!members[@]}"; do
+    [ "${members[$i]}" = "$name" ] && break
+    port=${member_ports[$i]:?node.sh: --cluster-amqp-ports has fewer ports than --cluster}
+    echo "node.sh: $node waits for ${members[$i]} (amqp $port) to finish booting before it joins"
+    until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      sleep 0.2
+    done
+  done
+fi
 
 # The package's own wrapper (/usr/sbin/rabbitmq-server) is not used: it redirects the output to
 # /var/log/rabbitmq and `su -c` puts the node in a new session, out of ordeal's process group.

@@ -4,7 +4,16 @@
  * @module
  */
 import { checkOutputPaths } from '../output-paths.js'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnSync } from 'node:child_process'
@@ -53,6 +62,10 @@ export async function demoCommand(name: string, options: DemoOptions): Promise<n
   }
   // `--report DIR` is created; `--json FILE` must be writable: both before RabbitMQ starts.
   checkOutputPaths('demo', { '--json': options.json })
+  // Every run's journal and report are written somewhere: into `--report DIR`, or else a
+  // temp dir that is kept whenever the demo did not show what it should, so a surprising
+  // verdict can always be explained from its journal (issue 13 §1b).
+  const reportDir = options.report ? ensureDir(options.report) : newTempReportDir()
   // The broker is killed a quarter of the way in (15 s of the seed's 60 s).
   const set = { ORDERS_DURATION: duration, KILL_AFTER: formatDuration(Math.round(ms / 4)) }
   // One handler for the whole demo, so Ctrl+C between or before runs is honoured too.
@@ -65,23 +78,42 @@ export async function demoCommand(name: string, options: DemoOptions): Promise<n
     },
     undoNow: () => current?.undoNow() ?? Promise.resolve(),
   })
+  let code = 3
   try {
-    return await runBoth(
+    code = await runBoth(
       name,
       set,
-      options,
+      { ...options, report: reportDir },
       () => interrupted,
       (run) => (current = run)
     )
+    return code
   } finally {
     stopSignals()
+    if (code === 0 && !options.report) {
+      rmSync(reportDir, { recursive: true, force: true })
+    } else {
+      process.stderr.write(`${reportLocation(reportDir)}\n`)
+    }
   }
+}
+
+function newTempReportDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'ordeal-demo-'))
+}
+
+/** The line that says where each version's journal and report are, naming the files. */
+function reportLocation(dir: string): string {
+  const files = readdirSync(dir).sort()
+  return files.length
+    ? `journal and report of each run: ${dir} (${files.join(', ')})`
+    : `no run got far enough to write a journal (${dir} is empty)`
 }
 
 async function runBoth(
   name: string,
   set: Record<string, string>,
-  options: DemoOptions,
+  options: DemoOptions & { report: string },
   isInterrupted: () => boolean,
   setCurrent: (run: RunHandle | undefined) => void
 ): Promise<number> {
@@ -98,26 +130,28 @@ async function runBoth(
       stream: process.stdout,
       live: Boolean(process.stdout.isTTY) && options.progress !== false,
     })
-    const journalFile = options.report
-      ? path.join(ensureDir(options.report), `${version}.journal.ndjson`)
-      : undefined
+    const journalFile = path.join(options.report, `${version}.journal.ndjson`)
     const started = Date.now()
     const run = startRun(experiment, {
       onEvent: reporter.onEvent,
       ...(options.verbose ? { onLog: reporter.onLog } : {}),
-      ...(journalFile ? { journalFile } : {}),
+      journalFile,
     })
     setCurrent(run)
     results[version] = await run.result
     setCurrent(undefined)
     timings[version] = Date.now() - started
-    if (options.report) {
-      writeFileSync(
-        path.join(options.report, `${version}.result.json`),
-        `${JSON.stringify(results[version], null, 2)}\n`
-      )
-      await writeJunit(path.join(options.report, `${version}.junit.xml`), results[version]!)
-    }
+    writeFileSync(
+      path.join(options.report, `${version}.result.json`),
+      `${JSON.stringify(results[version], null, 2)}\n`
+    )
+    await writeJunit(path.join(options.report, `${version}.junit.xml`), results[version]!)
+    // The services' own output (the relay's retries, a node's boot) explains what the journal
+    // only shows the effect of: beside the journal, not only in the state dir's run dir.
+    copyIfExists(
+      path.join(run.runDir, 'services.log'),
+      path.join(options.report, `${version}.services.log`)
+    )
     if (results[version]!.verdict === 'interrupted') {
       process.stdout.write('\ninterrupted: v2 not run\n')
       return 130
@@ -125,9 +159,7 @@ async function runBoth(
   }
   const table = formatDemoTable(results.v1!, results.v2!, timings.v1!, timings.v2!)
   process.stdout.write(`\n${table}\n`)
-  if (options.report) {
-    writeFileSync(path.join(options.report, 'summary.txt'), `${table}\n`)
-  }
+  writeFileSync(path.join(options.report, 'summary.txt'), `${table}\n`)
   if (options.json) {
     writeFileSync(options.json, `${JSON.stringify({ v1: results.v1, v2: results.v2 }, null, 2)}\n`)
   }
@@ -141,7 +173,18 @@ async function runBoth(
   return shown ? 0 : 1
 }
 
+function copyIfExists(from: string, to: string): void {
+  if (existsSync(from)) {
+    copyFileSync(from, to)
+  }
+}
+
 function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true })
+  try {
+    mkdirSync(dir, { recursive: true })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error)
+    throw new UsageError(`ordeal demo: --report ${dir}: cannot create it (${code})`)
+  }
   return dir
 }

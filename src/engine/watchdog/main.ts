@@ -32,6 +32,7 @@ const ledger = new Ledger(
 const kTickMs = 100
 
 let lastBeat = Date.now()
+let lastTick = Date.now()
 let runnerGone = false
 let cleanEnd = false
 let busy = false
@@ -55,6 +56,7 @@ for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
   process.on(signal, () => log(`ignored ${signal}`))
 }
 
+log(`watching ${path.basename(ledgerFile)} (lease ${leaseMs} ms)`)
 const timer = setInterval(() => {
   if (busy) {
     return
@@ -66,8 +68,25 @@ const timer = setInterval(() => {
 }, kTickMs)
 
 async function tick(): Promise<void> {
+  const started = Date.now()
+  // How long this process itself was not scheduled: a starved CPU, a suspended machine.
+  const late = started - lastTick - kTickMs
+  lastTick = started
+  if (!runnerGone && started - lastBeat > leaseMs) {
+    // Timers fire before the event loop reads its pipes: after this process was not scheduled,
+    // the heartbeats the runner sent on time meanwhile are still unread. Read them before
+    // judging, or a busy machine passes for a hung runner (issue 13 §1b: a demo's system was
+    // torn down mid-run, under CPU load, with its runner alive and beating).
+    await afterPendingInput()
+  }
   const now = Date.now()
   const lapsed = !runnerGone && now - lastBeat > leaseMs
+  if (late >= leaseMs / 2) {
+    log(
+      `not scheduled for ${late} ms; ` +
+        (lapsed ? 'no heartbeat came meanwhile' : 'the heartbeats sent meanwhile renew the lease')
+    )
+  }
   if (lapsed) {
     log(`lease lapsed: no heartbeat for ${now - lastBeat} ms; undoing the ledger`)
   }
@@ -91,6 +110,11 @@ async function tick(): Promise<void> {
       process.exit(0)
     }
   }
+}
+
+/** Resolves after the event loop's next poll phase, where data waiting on stdin is read. */
+function afterPendingInput(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
 }
 
 async function undo(entry: LedgerEntry, why: string): Promise<void> {
