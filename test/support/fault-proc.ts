@@ -37,6 +37,20 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
+/**
+ * Nanoseconds `pid`'s main thread spent on a CPU and waiting for one (runnable but not running),
+ * from /proc/PID/schedstat; undefined when it is gone. Their sum is the CPU the thread asked for,
+ * which a busy machine cannot shrink (it only moves time from "on CPU" to "waiting").
+ */
+export function schedNs(pid: number): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number)
+    return { run: run!, wait: wait! }
+  } catch {
+    return undefined
+  }
+}
+
 /** Resident set size of `pid` in bytes (VmRSS), or undefined when it is gone. */
 export function rssBytes(pid: number): number | undefined {
   try {
