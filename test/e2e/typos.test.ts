@@ -136,7 +136,8 @@ describe('typos are invalid manifests, not verdicts', () => {
       assert.equal(r.exitCode, 2, r.stdout + r.stderr)
       assert.equal(
         r.stderr,
-        `${file}:0: --set PAUES: the manifest has no \${PAUES} variable (did you mean 'PAUSE'?)\n`
+        // The flag's error names the flag, not a line 0 of the file.
+        `--set PAUES=1s: PAUES is not used by ${file} (did you mean 'PAUSE'?)\n`
       )
     }
     const used = await ws.run(['validate', file, '--set', 'PAUSE=1s'])
