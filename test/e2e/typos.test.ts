@@ -87,6 +87,17 @@ describe('typos are invalid manifests, not verdicts', () => {
     )
   })
 
+  test('process-restart of an attached process (was: validated, then exit 3 at injection)', async () => {
+    await assertInvalidEverywhere(
+      'restart-attach',
+      `${header}    attach: [{ name: legacy, match: 'no-such-legacy-process' }]
+  steps:
+    - fault: { type: process-restart, target: { attach: legacy }, duration: 1s }
+`,
+      /^\S*restart-attach\.yaml:18: spec\.steps\[0\]\.fault\.target\.attach: process-restart needs a service ordeal launched \(it cannot restart an attached process\)\n$/
+    )
+  })
+
   test('a probe URL without a scheme, a tcp port that is not one, a bad attach regex', async () => {
     const file = ws.write(
       'values.yaml',
