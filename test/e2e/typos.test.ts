@@ -151,6 +151,13 @@ describe('typos are invalid manifests, not verdicts', () => {
         `--set PAUES=1s: PAUES is not used by ${file} (did you mean 'PAUSE'?)\n`
       )
     }
+    const other = ws.write('other.yaml', `${header}  steps:\n    - wait: 100ms\n`)
+    const several = await ws.run(['validate', file, other, '--set', 'PAUES=1s'])
+    assert.equal(several.exitCode, 2, several.stdout + several.stderr)
+    assert.equal(
+      several.stderr,
+      `ordeal validate: --set PAUES=1s: PAUES is not used by any of ${file}, ${other} (did you mean 'PAUSE'?)\n`
+    )
     const used = await ws.run(['validate', file, '--set', 'PAUSE=1s'])
     assert.equal(used.exitCode, 0, used.stderr)
   })
