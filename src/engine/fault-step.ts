@@ -22,7 +22,11 @@ export interface FaultStepEnv {
   journal: Journal
   ledger: Ledger
   supervisor: Supervisor
-  selectTargets(selector: TargetSelectorInput): Promise<ProcessTarget[]>
+  /** Resolves a selector; `report` says what it picked when that is not obvious (attach). */
+  selectTargets(
+    selector: TargetSelectorInput,
+    report: (detail: string) => void
+  ): Promise<ProcessTarget[]>
   signal: AbortSignal
   /** Extra time past the fault's duration before an outside watchdog reverts it. */
   deadlineSlackMs: number
@@ -86,7 +90,7 @@ export async function runFaultStep(
     baseDir: env.baseDir,
     ledger: env.ledger,
     deadline: Date.now() + fault.durationMs + env.deadlineSlackMs,
-    selectTargets: env.selectTargets,
+    selectTargets: (selector) => env.selectTargets(selector, ctx.action),
     supervisor: env.supervisor,
     signal: active.signal,
     action: (detail) => env.journal.emit({ type: 'fault.action', faultId: fault.id, detail }),

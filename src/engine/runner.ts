@@ -11,20 +11,19 @@ import { runWorkDir, type WorkDir } from '../system/work-dir.js'
 import { randomBytes } from 'node:crypto'
 import type { Experiment, Step } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
-import { selectTargetsFor } from '../faults/select.js'
+import { describePick, selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../system/attach.js'
 import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../system/local-supervisor.js'
 import { openRunCgroup, writableCgroup2, type RunCgroup } from '../system/run-cgroup.js'
 import { startWatchdog, type Lease } from './watchdog/lease.js'
 import type { Supervisor } from '../system/supervisor.js'
-import type { ProcessTarget } from '../system/targets.js'
 import { sleep } from '../shared/duration.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
 import { Ledger, runDirFor } from './ledger.js'
 import { planSteps } from './plan.js'
 import { ProbeScheduler } from './probe-scheduler.js'
-import { runFaultStep } from './fault-step.js'
+import { type FaultStepEnv, runFaultStep } from './fault-step.js'
 import { notRunVerdicts } from './not-run.js'
 import { runLoadStep } from './load-step.js'
 import { CheckRunner } from './check-runner.js'
@@ -278,15 +277,17 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     }
     // A failed start still falls through to the teardown below, so that run.ended comes last.
     if (started && !ctx.signal.aborted) {
-      const select = async (selector: TargetSelectorInput) => {
-        const candidates =
-          selector.service !== undefined
-            ? supervisor.targets(selector.service)
-            : await resolveAttach(
-                experiment.system.attach.find((a) => a.name === selector.attach)!,
-                { [ctx.lease.pid]: "the run's watchdog" }
-              )
-        return selectTargetsFor(selector, candidates)
+      const select = async (selector: TargetSelectorInput, report: (detail: string) => void) => {
+        if (selector.service !== undefined) {
+          return selectTargetsFor(selector, supervisor.targets(selector.service))
+        }
+        const candidates = await resolveAttach(
+          experiment.system.attach.find((a) => a.name === selector.attach)!,
+          { [ctx.lease.pid]: "the run's watchdog" }
+        )
+        const picked = selectTargetsFor(selector, candidates)
+        report(describePick(selector, picked, candidates.length))
+        return picked
       }
       const checks = new CheckRunner(
         experiment,
@@ -361,7 +362,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
 interface StepCtx extends Ctx {
   supervisor: Supervisor
   experiment: Experiment
-  select: (selector: TargetSelectorInput) => Promise<ProcessTarget[]>
+  select: FaultStepEnv['selectTargets']
 }
 
 /** Returns the recursive step executor; `scopes` are the probe schedulers of ancestors. */

@@ -17,7 +17,7 @@ export function defineExperiment(experiment: ExperimentInput): ExperimentInput {
 
 /**
  * Validates and resolves an experiment object. Errors name `source` (default: the caller's
- * description) and line 0, since objects have no lines.
+ * description) and no line (line 0, never printed), since objects have no lines.
  */
 export function resolve(
   input: ExperimentInput,

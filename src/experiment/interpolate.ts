@@ -58,19 +58,21 @@ export function interpolate(
 
 /**
  * `--set NAME=...` values no `${NAME}` of the manifest reads: a misspelt name would otherwise
- * be ignored silently and the run would use the default (a wrong verdict from a typo).
+ * be ignored silently and the run would use the default (a wrong verdict from a typo). The
+ * issue is the flag's, not a line's: `--set PAUES=1s: PAUES is not used by x.yaml`.
+ * @param where what was searched for `${NAME}`: the file, or `any of a.yaml, b.yaml`
  */
 export function unusedSetIssues(
-  file: string,
+  where: string,
   values: Record<string, string>,
   used: ReadonlySet<string>
 ): ManifestIssue[] {
-  return Object.keys(values)
-    .filter((name) => !used.has(name))
-    .map((name) => ({
-      file,
+  return Object.entries(values)
+    .filter(([name]) => !used.has(name))
+    .map(([name, value]) => ({
+      file: '',
       line: 0,
       path: '',
-      message: `--set ${name}: the manifest has no \${${name}} variable${didYouMean(name, [...used])}${used.size === 0 ? ' (it uses none)' : ''}`,
+      message: `--set ${name}=${value}: ${name} is not used by ${where}${didYouMean(name, [...used])}${used.size === 0 ? ' (it reads no variable)' : ''}`,
     }))
 }

@@ -26,7 +26,12 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => `unknown field '${key}'${didYouMean(key, known)}`).join('; ')
+        return issue.keys
+          .map(
+            (key) =>
+              `unknown field '${key}'${didYouMean(key, known) || wrongTargetKind(key, known, issue.input)}`
+          )
+          .join('; ')
       }
       if (issue.code === 'invalid_type') {
         return issue.input === undefined ? 'is required' : `must be an object`
@@ -34,6 +39,38 @@ export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
       return undefined
     },
   })
+}
+
+/**
+ * A fault given the other kind of target: a process target (`target:`) on a fault that acts on
+ * hosts, proxies or the machine, or a `host:` on a process fault. Says what the fault acts on,
+ * and for the first what to use to reach a process you run, instead of a bare unknown field.
+ */
+function wrongTargetKind(key: string, known: string[], input: unknown): string {
+  const type = (input as { type?: unknown } | undefined)?.type
+  // Faults only: every fault schema spreads faultTiming (`after`, `duration`); probes do not.
+  const fault = ['type', 'after', 'duration'].every((k) => known.includes(k))
+  if (typeof type !== 'string' || !fault) {
+    return ''
+  }
+  if (key === 'target' && !known.includes('target')) {
+    const hosts = known.includes('host') || known.includes('between')
+    const on = known.includes('host')
+      ? 'a host of spec.system.hosts, named by host:'
+      : known.includes('between')
+        ? 'groups of spec.system.hosts, named by between:'
+        : known.includes('proxy')
+          ? 'a proxy of spec.system.proxies, named by proxy:'
+          : 'the whole machine, not one process'
+    const proxy = hosts
+      ? '; for a service or attached process, put a proxy in front of it in spec.system.proxies and use proxy-toxic or http-fault'
+      : ''
+    return ` (${type} acts on ${on}${proxy})`
+  }
+  if ((key === 'host' || key === 'proxy') && known.includes('target')) {
+    return ` (${type} acts on processes: target: { service: NAME } or target: { attach: NAME })`
+  }
+  return ''
 }
 
 /** Litmus comparator: int and float use numeric criteria, string uses text criteria. */

@@ -4,6 +4,7 @@ import fc from 'fast-check'
 import type { ProcessTarget } from '../system/targets.js'
 import { FaultInjectionError } from './contract.js'
 import {
+  describePick,
   describeSelector,
   selectTargets,
   selectTargetsFor,
@@ -148,7 +149,10 @@ describe('describeSelector', () => {
       describeSelector({ service: 'api', mode: 'random-max-percent', value: 50 }),
       "up to 50% of the replicas of service 'api' (mode random-max-percent)"
     )
-    assert.equal(describeSelector({ attach: 'legacy' }), "attached process 'legacy'")
+    assert.equal(
+      describeSelector({ attach: 'legacy' }),
+      "1 of the processes matching attach 'legacy' (mode one)"
+    )
   })
 
   test('names the blast-radius caps', () => {
@@ -162,7 +166,25 @@ describe('describeSelector', () => {
     )
     assert.equal(
       describeSelector({ attach: 'legacy', mode: 'all', maxTargets: 1 }),
-      "attached process 'legacy' (maxTargets 1)"
+      "all the processes matching attach 'legacy' (mode all, maxTargets 1)"
+    )
+  })
+})
+
+describe('describePick', () => {
+  const target = (pid: number) => ({ label: `w#${pid}`, pid, groupLeader: false })
+  test('says which pid out of how many an attach selector hit, and by which mode', () => {
+    assert.equal(
+      describePick({ attach: 'workers' }, [target(4242)], 3),
+      "picked pid 4242 (1 of 3 processes matching attach 'workers', mode one)"
+    )
+    assert.equal(
+      describePick({ attach: 'workers', mode: 'all' }, [target(1), target(2)], 2),
+      "picked pids 1, 2 (2 of 2 processes matching attach 'workers', mode all)"
+    )
+    assert.equal(
+      describePick({ attach: 'web' }, [target(7)], 1),
+      "picked pid 7 (1 of 1 process matching attach 'web', mode one)"
     )
   })
 })

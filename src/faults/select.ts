@@ -106,14 +106,16 @@ export function selectorSubject(selector: TargetSelectorInput): string {
 
 /**
  * For dry runs: `1 of the replicas of service 'api' (mode one)`, with the caps when set:
- * `all the replicas of service 'api' (mode all, maxTargets 2, maxPercent 50)`.
+ * `all the replicas of service 'api' (mode all, maxTargets 2, maxPercent 50)`. An attach
+ * selector says its mode the same way, since a `match` or `port` may find several processes:
+ * `1 of the processes matching attach 'workers' (mode one)`.
  */
 export function describeSelector(selector: TargetSelectorInput): string {
   const caps = describeCaps(selector)
-  if (selector.service === undefined) {
-    return `${selectorSubject(selector)}${caps ? ` (${caps})` : ''}`
-  }
-  const of = `the replicas of ${selectorSubject(selector)}`
+  const of =
+    selector.service !== undefined
+      ? `the replicas of ${selectorSubject(selector)}`
+      : `the processes matching attach '${selector.attach}'`
   const mode = selector.mode ?? 'one'
   const how = `(mode ${mode}${caps ? `, ${caps}` : ''})`
   switch (mode) {
@@ -128,6 +130,24 @@ export function describeSelector(selector: TargetSelectorInput): string {
     case 'random-max-percent':
       return `up to ${selector.value}% of ${of} ${how}`
   }
+}
+
+/**
+ * For the run's output, when an attach selector found its processes: which it picked out of
+ * how many, so that `mode: one` among several never hits one of them silently:
+ * `picked pid 4242 (1 of 3 processes matching attach 'workers', mode one)`.
+ */
+export function describePick(
+  selector: TargetSelectorInput,
+  picked: ProcessTarget[],
+  found: number
+): string {
+  const pids = picked.map((t) => t.pid).join(', ')
+  const processes = found === 1 ? 'process' : 'processes'
+  return (
+    `picked ${picked.length === 1 ? 'pid' : 'pids'} ${pids} (${picked.length} of ${found} ` +
+    `${processes} matching attach '${selector.attach}', mode ${selector.mode ?? 'one'})`
+  )
 }
 
 function percentOf(n: number, percent: number): number {

@@ -6,7 +6,7 @@
  */
 import type { AttachSpec } from '../experiment/model.js'
 import { isSameProcess, processCommandLine, processStartTime } from './proc.js'
-import { pidsListeningOn } from './proc-net.js'
+import { listeningInodes, pidsHoldingSockets } from './proc-net.js'
 import { listPids } from './proc-scan.js'
 import { protectedProcesses, protectedReason } from './protected.js'
 import type { ProcessTarget } from './targets.js'
@@ -73,7 +73,15 @@ async function findPids(spec: AttachSpec, guard: Map<number, string>): Promise<n
     }
     return pids
   } else if (spec.port !== undefined) {
-    pids = await pidsListeningOn(spec.port)
+    const inodes = await listeningInodes(spec.port)
+    pids = (await pidsHoldingSockets(inodes)).sort((a, b) => a - b)
+    // The socket is listed in /proc/net/tcp* for everyone, but only its owner (or root) can
+    // read the /proc/PID/fd that names it: say so, rather than that nothing listens.
+    if (pids.length === 0 && inodes.size > 0) {
+      throw new Error(
+        `TCP port ${spec.port} is held by a process this user cannot inspect (run as root or as its owner)`
+      )
+    }
   } else {
     throw new Error('needs one of pid, match or port')
   }

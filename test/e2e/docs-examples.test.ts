@@ -174,6 +174,7 @@ describe('docs examples run as their pages say', () => {
     const r = await runExample('attach-port.yaml', ['--set', `SERVICE_PORT=${port}`])
     assert.equal(r.exitCode, 0, output(r))
     assert.match(r.stdout, /SIGSTOP web \(pid \d+\)/)
+    assert.match(r.stdout, /picked pid \d+ \(1 of 1 process matching attach 'web', mode one\)/)
     assertLedgerClean()
   })
 
@@ -190,8 +191,18 @@ describe('docs examples run as their pages say', () => {
     ])
     assert.equal(dry.exitCode, 0, dry.stdout + dry.stderr)
     assert.match(dry.stdout, new RegExp(`attach workers: pid \\d+ \\(.*${first}.*\\); pid \\d+`))
+    // The mode is shown for an attach selector as for a service's.
+    assert.match(
+      dry.stdout,
+      /SIGSTOP all the processes matching attach 'workers' \(mode all, maxTargets 4\)/
+    )
     const r = await runExample('attach-match.yaml', set)
     assert.equal(r.exitCode, 0, output(r))
+    // Which of how many the mode picked, never silently.
+    assert.match(
+      r.stdout,
+      /picked pids \d+, \d+ \(2 of 2 processes matching attach 'workers', mode all\)/
+    )
     assert.match(r.stdout, /SIGSTOP workers#0 \(pid \d+\)/)
     assert.match(r.stdout, /SIGSTOP workers#1 \(pid \d+\)/)
     assertLedgerClean()

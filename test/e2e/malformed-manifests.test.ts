@@ -286,7 +286,7 @@ describe('malformed manifests', () => {
   test('a missing file is exit 2 with one line', async () => {
     const { exitCode, stderr } = await ws.run(['run', 'nope.yaml'])
     assert.equal(exitCode, 2)
-    assert.match(stderr, /^nope\.yaml:0: file not found\n$/)
+    assert.match(stderr, /^nope\.yaml: file not found\n$/) // no line 0: there is no line
   })
 
   test('an unknown command or option is exit 2', async () => {

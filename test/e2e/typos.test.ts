@@ -87,6 +87,17 @@ describe('typos are invalid manifests, not verdicts', () => {
     )
   })
 
+  test('process-restart of an attached process (was: validated, then exit 3 at injection)', async () => {
+    await assertInvalidEverywhere(
+      'restart-attach',
+      `${header}    attach: [{ name: legacy, match: 'no-such-legacy-process' }]
+  steps:
+    - fault: { type: process-restart, target: { attach: legacy }, duration: 1s }
+`,
+      /^\S*restart-attach\.yaml:18: spec\.steps\[0\]\.fault\.target\.attach: process-restart needs a service ordeal launched \(it cannot restart an attached process\)\n$/
+    )
+  })
+
   test('a probe URL without a scheme, a tcp port that is not one, a bad attach regex', async () => {
     const file = ws.write(
       'values.yaml',
@@ -136,9 +147,17 @@ describe('typos are invalid manifests, not verdicts', () => {
       assert.equal(r.exitCode, 2, r.stdout + r.stderr)
       assert.equal(
         r.stderr,
-        `${file}:0: --set PAUES: the manifest has no \${PAUES} variable (did you mean 'PAUSE'?)\n`
+        // The flag's error names the flag, not a line 0 of the file.
+        `--set PAUES=1s: PAUES is not used by ${file} (did you mean 'PAUSE'?)\n`
       )
     }
+    const other = ws.write('other.yaml', `${header}  steps:\n    - wait: 100ms\n`)
+    const several = await ws.run(['validate', file, other, '--set', 'PAUES=1s'])
+    assert.equal(several.exitCode, 2, several.stdout + several.stderr)
+    assert.equal(
+      several.stderr,
+      `ordeal validate: --set PAUES=1s: PAUES is not used by any of ${file}, ${other} (did you mean 'PAUSE'?)\n`
+    )
     const used = await ws.run(['validate', file, '--set', 'PAUSE=1s'])
     assert.equal(used.exitCode, 0, used.stderr)
   })

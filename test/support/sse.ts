@@ -93,6 +93,10 @@ export async function openStream(url: string, token: string): Promise<SseReader>
     },
     async cancel() {
       controller.abort()
+      // The abort alone can leave the read loop waiting forever: when it races the server's
+      // own end of the stream (a run's end event is the last message), fetch's body neither
+      // ends nor errors the piped stream. Cancelling our reader always settles a pending read.
+      await reader.cancel().catch(() => undefined)
       await closed
     },
   }

@@ -25,10 +25,8 @@ export async function validateCommand(
     }
   }
   if (several) {
-    for (const issue of unusedSetIssues('', set, used)) {
-      process.stderr.write(
-        `ordeal: ${issue.message.replace('the manifest has', 'no manifest has')}\n`
-      )
+    for (const issue of unusedSetIssues(`any of ${files.join(', ')}`, set, used)) {
+      process.stderr.write(`ordeal validate: ${issue.message}\n`)
       code = 2
     }
   }

@@ -18,8 +18,9 @@ export const NAMESPACE_FAULTS = [
   'port-blackhole',
 ] as const
 
+/** Follows "Instead, " or "Run as root, or ", so it says no "instead" itself. */
 export const PROXY_ALTERNATIVE =
-  "use ordeal's TCP proxy instead ('ordeal proxy', Toxiproxy-compatible, with latency, bandwidth, timeout and reset toxics), which needs no root and no kernel support"
+  "use ordeal's TCP proxy (spec.system.proxies and proxy-toxic, or 'ordeal proxy'; Toxiproxy-compatible, with latency, bandwidth, timeout and reset toxics), which needs no root and no kernel support"
 
 export interface PreflightChecks {
   /** Injectable so tests can simulate a non-root user without dropping privileges. */
