@@ -32,6 +32,12 @@ export interface StarterSpec {
   experimentName?: string
   /** How long the load runs; the fault covers its middle half. */
   durationMs: number
+  /**
+   * attach only: write the port as this `${NAME}`, with no default, in place of `port` (in the
+   * attach entry and the URLs). The hub's attach templates use it, so that one unchanged
+   * click cannot act on whatever happens to listen on the Chaos Center host.
+   */
+  portVariable?: string
 }
 
 /** The flags (or answers) as text, before parsing; undefined = not given. */

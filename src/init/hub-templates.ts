@@ -23,20 +23,32 @@ interface Entry {
   command: string
   /** What to change before running it. */
   change: string
+  /** attach: the port as this variable, with no default (StarterSpec.portVariable). */
+  portVariable?: string
 }
+
+/**
+ * The attach templates' port: a variable with no default. With a fixed port, one click on
+ * an unchanged template would kill (or proxy) whatever listens there on the Chaos Center's
+ * host; this way the template does not validate, and cannot be saved or run, until someone
+ * has chosen the target ("variable ${SERVICE_PORT} is not set", on its line).
+ */
+export const HUB_PORT_VARIABLE = 'SERVICE_PORT'
 
 const kEntries: Entry[] = [
   {
     id: 'attach-kill',
     flags: { attach: true, url: 'http://127.0.0.1:8080/', fault: 'kill' },
-    command: 'ordeal init --attach --url http://127.0.0.1:8080/ --fault kill',
-    change: "Set the port and the URLs to your service's before running it.",
+    portVariable: HUB_PORT_VARIABLE,
+    command: `ordeal init --attach --url http://127.0.0.1:PORT/ --fault kill`,
+    change: `Replace \${${HUB_PORT_VARIABLE}} with your service's port first: until then it does not validate.`,
   },
   {
     id: 'attach-proxy-latency',
     flags: { attach: true, url: 'http://127.0.0.1:8080/', fault: 'latency' },
-    command: 'ordeal init --attach --url http://127.0.0.1:8080/ --fault latency',
-    change: "Set the port and the URLs to your service's before running it.",
+    portVariable: HUB_PORT_VARIABLE,
+    command: `ordeal init --attach --url http://127.0.0.1:PORT/ --fault latency`,
+    change: `Replace \${${HUB_PORT_VARIABLE}} with your service's port first: until then it does not validate.`,
   },
   {
     id: 'launch-kill',
@@ -54,7 +66,11 @@ const kEntries: Entry[] = [
 
 export function starterTemplates(): StarterTemplate[] {
   return kEntries.map((entry) => {
-    const spec = { ...starterSpec(entry.flags), experimentName: `hub-${entry.id}` }
+    const spec = {
+      ...starterSpec(entry.flags),
+      experimentName: `hub-${entry.id}`,
+      ...(entry.portVariable === undefined ? {} : { portVariable: entry.portVariable }),
+    }
     const next = ['The same file as:', `  ${entry.command}`, entry.change]
     return { id: entry.id, yaml: starterManifest(spec, { next }) }
   })

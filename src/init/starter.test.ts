@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml'
 import { loadExperimentText } from '../experiment/load.js'
 import { walkSteps, type Experiment, type Fault, type Step } from '../experiment/model.js'
 import { starterSpec, type InitInput } from './answers.js'
-import { durationText, starterManifest } from './starter.js'
+import { durationText, restartGapMs, STARTER_RATE, starterManifest } from './starter.js'
 
 /** The starter through the real loader, with no environment: nothing may need one. */
 function load(input: InitInput): { text: string; experiment: Experiment } {
@@ -184,4 +184,21 @@ test('durationText writes exact manifest durations', () => {
     '90s',
     '1ms',
   ])
+})
+
+test("launch + kill: the restart gap refuses over 1% of the load's requests for any duration", () => {
+  // 2 s to 1 h, as --duration allows: the gap starts at 1/4 of the load, is whole seconds,
+  // and its share of the requests (the part inside the load) is at least 5%, far over the
+  // 1% http_req_failed allows, so the verdict is fail whatever the service's restart time.
+  fc.assert(
+    fc.property(fc.integer({ min: 2000, max: 3_600_000 }), (durationMs) => {
+      const gap = restartGapMs(durationMs)
+      assert.ok(gap >= 2000 && gap % 1000 === 0)
+      const refused = Math.min(gap, durationMs - durationMs / 4) * (STARTER_RATE / 1000)
+      const total = durationMs * (STARTER_RATE / 1000)
+      assert.ok(refused / total >= 0.05, `${durationMs} ms: ${refused} of ${total}`)
+    })
+  )
+  const { experiment } = load({ start: 'serve {{ports.http}}', port: '0', fault: 'kill' })
+  assert.deepEqual(experiment.system.services[0]?.backoff, { initialMs: 2000, maxMs: 2000 })
 })

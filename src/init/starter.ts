@@ -15,6 +15,18 @@ export const STARTER_RATE = 5
 /** Latency the proxy adds to each answer, and its jitter (ms). */
 export const STARTER_LATENCY_MS = 300
 export const STARTER_JITTER_MS = 50
+/**
+ * How long a killed launched service stays down before it is started again (its restart
+ * backoff), for a load of `durationMs`. Without it the gap is the service's own restart time,
+ * a few hundred ms for python's http.server: whether one of the 5 requests/s landed in it, and
+ * so the verdict, was chance. A gap of 1/20 of the load (at least 2 s) refuses at least 5% of
+ * its requests (the kill comes at 1/4, so the gap always lies within the load, or runs to its
+ * end), far over the 1% http_req_failed allows: the launch + kill starter fails that threshold
+ * on every run, which is the finding it is there to show. A slower restart only widens the gap.
+ */
+export function restartGapMs(durationMs: number): number {
+  return Math.max(2000, Math.ceil(durationMs / 20 / 1000) * 1000)
+}
 
 /** `7500` → `7500ms`, `30000` → `30s`, `120000` → `2m`: a manifest duration, exact. */
 export function durationText(ms: number): string {
@@ -42,20 +54,28 @@ function namesOf(spec: StarterSpec): Names {
   }
 }
 
+/** The attach port as written in the manifest: the number, or the hub's `${NAME}`. */
+function portText(spec: StarterSpec): string {
+  return spec.portVariable === undefined ? String(spec.port) : `\${${spec.portVariable}}`
+}
+
 /** The URLs of the experiment: direct, through the proxy, and the readiness check's. */
 function urlsOf(spec: StarterSpec, names: Names) {
   const { scheme, host, rest } = splitUrl(spec.url)
+  const port = portText(spec)
   const direct =
     spec.mode === 'attach'
-      ? spec.url
-      : `${scheme}${host}:{{services.${names.service}.ports.http}}${rest}`
+      ? spec.portVariable === undefined
+        ? escapeVariables(spec.url)
+        : `${escapeVariables(`${scheme}${host}:`)}${port}${escapeVariables(rest)}`
+      : escapeVariables(`${scheme}${host}:{{services.${names.service}.ports.http}}${rest}`)
   return {
-    direct: escapeVariables(direct),
+    direct,
     proxied: escapeVariables(`${scheme}127.0.0.1:{{proxies.${names.proxy}.port}}${rest}`),
     readiness: escapeVariables(`${scheme}${host}:{{ports.http}}${rest}`),
     upstream:
       spec.mode === 'attach'
-        ? escapeVariables(`${host.replace(/^\[(.*)\]$/, '$1')}:${spec.port}`)
+        ? `${escapeVariables(host.replace(/^\[(.*)\]$/, '$1'))}:${port}`
         : `127.0.0.1:{{services.${names.service}.ports.http}}`,
   }
 }
@@ -76,6 +96,7 @@ export function starterManifest(spec: StarterSpec, options: StarterOptions = {})
   const after = Math.round(spec.durationMs / 4)
   const faultMs = Math.round(spec.durationMs / 2)
   const duration = durationText(spec.durationMs)
+  const gap = durationText(restartGapMs(spec.durationMs))
 
   const system = {
     ...(spec.mode === 'launch'
@@ -89,10 +110,18 @@ export function starterManifest(spec: StarterSpec, options: StarterOptions = {})
               ports: { http: spec.port },
               readiness: { http: urls.readiness, timeout: '30s' },
               restart: 'always',
+              ...(spec.fault === 'kill' ? { backoff: { initial: gap, max: gap } } : {}),
             },
           ],
         }
-      : { attach: [{ name: names.service, port: spec.port }] }),
+      : {
+          attach: [
+            {
+              name: names.service,
+              port: spec.portVariable === undefined ? spec.port : portText(spec),
+            },
+          ],
+        }),
     ...(latency ? { proxies: [{ name: names.proxy, upstream: urls.upstream }] } : {}),
   }
 
@@ -227,6 +256,15 @@ export function starterManifest(spec: StarterSpec, options: StarterOptions = {})
         'A process that dies (or is killed) is started again after a short backoff, as systemd or Kubernetes would: always, on-failure or never.',
       ]
     )
+    if (spec.fault === 'kill') {
+      d.note(
+        [...service, 'backoff'],
+        [
+          `The wait before it is started again: ${gap}, so the load below always meets the gap a crash leaves and the run's verdict does not depend on how fast your service restarts. Remove it to measure your own restart time instead (the default is 100ms, doubling up to 5s).`,
+        ]
+      )
+      d.flow([...service, 'backoff'])
+    }
   } else {
     d.note(
       ['spec', 'system', 'attach'],
@@ -234,6 +272,14 @@ export function starterManifest(spec: StarterSpec, options: StarterOptions = {})
         "A process you already run. ordeal finds it by the TCP port it listens on (or by 'pid', or by 'match': a regular expression over its command line), touches it only where a step names it, and neither starts nor stops it.",
       ]
     )
+    if (spec.portVariable !== undefined) {
+      d.note(
+        ['spec', 'system', 'attach', 0, 'port'],
+        [
+          `Replace ${portText(spec)} with your service's port, here and in the URLs below. It has no default on purpose: until you choose the process, this template does not validate, so it cannot act on whatever happens to listen on the Chaos Center's host.`,
+        ]
+      )
+    }
   }
   if (latency) {
     d.note(
@@ -276,7 +322,9 @@ export function starterManifest(spec: StarterSpec, options: StarterOptions = {})
       ...(latency
         ? []
         : [
-            'A killed process drops what it was answering and refuses the rest until it is back: unless something covers the gap (a second replica, retries in the client), expect http_req_failed to fail. That is the weakness this experiment is here to show.',
+            spec.mode === 'launch'
+              ? 'A killed process drops what it was answering and refuses the rest until it is back: with one replica and the restart backoff above, http_req_failed fails on every run (exit 1). That is the weakness this experiment is here to show; something that covers the gap (a second replica, retries in the client) makes it pass.'
+              : 'A killed process drops what it was answering and refuses the rest until it is back: unless something covers the gap (a second replica, retries in the client), expect http_req_failed to fail. That is the weakness this experiment is here to show.',
           ]),
     ]
   )
@@ -317,7 +365,7 @@ function header(spec: StarterSpec, names: Names, options: StarterOptions): strin
   const file = options.file ?? 'experiment.yaml'
   const how =
     spec.mode === 'attach'
-      ? `the process that listens on port ${spec.port}`
+      ? `the process that listens on port ${portText(spec)}`
       : 'the service it starts with your command'
   const what =
     spec.fault === 'kill'
@@ -350,14 +398,14 @@ function faultNote(spec: StarterSpec, afterMs: number, faultMs: number): string[
     `The fault, ${when}: SIGKILL the process, like a crash or an out-of-memory kill.`,
     spec.mode === 'attach'
       ? "ordeal does not restart a process it did not start: unless something else does (systemd, Docker's restart policy, a process manager), the probe below fails, and that is the finding. Run this only against a process you may kill."
-      : 'restart: always (above) starts it again; the requests sent meanwhile fail.',
+      : `restart: always (above) starts it again ${durationText(restartGapMs(spec.durationMs))} later (its backoff); the requests sent meanwhile fail.`,
   ]
 }
 
 function hypothesis(spec: StarterSpec): string {
   const holds = 'fewer than 1% of requests fail and 95% are answered within 1 s'
   return spec.fault === 'kill'
-    ? `${spec.name} is serving again within 10 s after its process is killed, and ${holds}.`
+    ? `${spec.name} is serving again after its process is killed, and ${holds}.`
     : `With ${STARTER_LATENCY_MS} ms of latency in front of ${spec.name}, ${holds}.`
 }
 

@@ -316,12 +316,13 @@ describe('server basics', () => {
     })
     assert.equal(one.status, 200)
     assert.match(one.json.yaml, /type: process-kill/)
-    // Every template is a valid manifest for this server.
+    // Every template is a valid manifest for this server (the attach starters once their
+    // port, a variable with no default, is written in).
     for (const template of r.json) {
       const v = await apiFetch<ValidationResult>(center.url, '/api/experiments/validate', {
         token: viewer.token,
         method: 'POST',
-        body: { yaml: template.yaml },
+        body: { yaml: template.yaml.replaceAll('${SERVICE_PORT}', '8080') },
       })
       assert.deepEqual(v.json, { valid: true, issues: [] }, template.id)
     }

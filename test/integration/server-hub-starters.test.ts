@@ -2,7 +2,8 @@
  * The hub's proxy-latency starters run on a Chaos Center as a user would run them from the UI:
  * the launch one as it is (python3's http.server as the run user, behind the run's proxy),
  * and the attach one after the edit its header asks for (the port of the user's own service,
- * here a `python3 -m http.server` this test starts). Both hold: latency, not errors.
+ * here a `python3 -m http.server` this test starts). Both hold: latency, not errors. Unchanged,
+ * an attach starter is refused: its port is a variable with no default.
  */
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -67,10 +68,36 @@ async function startOwnService(port: number): Promise<ChildProcess> {
   return child
 }
 
+test('an unchanged attach starter is refused (validate and save), naming its port variable', async () => {
+  for (const id of ['attach-kill', 'attach-proxy-latency']) {
+    const yaml = await template(id)
+    const checked = await apiFetch<{ valid: boolean; issues: { message: string }[] }>(
+      center.url,
+      '/api/experiments/validate',
+      { token: center.ownerToken, method: 'POST', body: { yaml } }
+    )
+    assert.equal(checked.json.valid, false, id)
+    assert.match(checked.json.issues[0]!.message, /^variable \$\{SERVICE_PORT\} is not set: write/)
+    const saved = await apiFetch<{ message: string }>(center.url, '/api/experiments', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { yaml },
+    })
+    assert.equal(saved.status, 400, id)
+    assert.match(
+      saved.json.message,
+      /^line \d+: variable \$\{SERVICE_PORT\} is not set: write the value in its place/
+    )
+  }
+})
+
 test("the hub's proxy-latency starters hold on a Chaos Center (launch as is, attach after setting the port)", async () => {
   const port = await freePort()
   service = await startOwnService(port)
-  const attach = (await template('attach-proxy-latency')).replaceAll('8080', String(port))
+  const attach = (await template('attach-proxy-latency')).replaceAll(
+    '${SERVICE_PORT}',
+    String(port)
+  )
   const [launched, attached] = await Promise.all([
     runToEnd(await template('launch-proxy-latency')),
     runToEnd(attach),

@@ -90,20 +90,49 @@ mv -f "$data_dir/home/.erlang.cookie.new" "$data_dir/home/.erlang.cookie"
 # then finds the peer's schema half migrated (feature flags being enabled), both nodes die with
 # schema_integrity_check_failed / incompatible_feature_flags, and their data dirs stay unusable,
 # so the system never starts (issue 13 §1b). A peer's AMQP listener opens only once its boot,
-# database and feature flags included, is complete: a blank node waits for every member listed
-# before it to accept connections. A node re-created on its data dir (after a kill) rejoins as
-# it was and does not wait; nor does the seed.
-if [ -n "$cluster_ports" ] && [ ! -d "$data_dir/mnesia/$node" ]; then
+# database and feature flags included, is complete: a node that has never finished a boot waits
+# for every member listed before it to accept connections. It has finished one when its marker
+# file exists (written below once its own AMQP port answers); the mnesia directory is no test,
+# since a node killed during its first boot leaves it half built. A node re-created after a
+# complete boot rejoins as it was and does not wait; nor does the seed. The wait is bounded, so a
+# peer that never comes up (its first boot failed) ends this node with a line naming that peer,
+# which ordeal's crash-loop detection then shows, instead of a silent wait until the readiness
+# timeout.
+booted_marker="$data_dir/first-boot-done"
+peer_wait_s=${NODE_SH_PEER_WAIT_S:-120}
+if [ -n "$cluster_ports" ] && [ ! -e "$booted_marker" ]; then
   IFS=, read -r -a members <<<"$cluster"
   IFS=, read -r -a member_ports <<<"$cluster_ports"
   for i in "${!members[@]}"; do
     [ "${members[$i]}" = "$name" ] && break
     port=${member_ports[$i]:?node.sh: --cluster-amqp-ports has fewer ports than --cluster}
     echo "node.sh: $node waits for ${members[$i]} (amqp $port) to finish booting before it joins"
+    waited_from=$SECONDS
     until (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+      if [ $((SECONDS - waited_from)) -ge "$peer_wait_s" ]; then
+        echo "node.sh: $node gives up: ${members[$i]} (amqp 127.0.0.1:$port) did not accept" \
+          "connections within ${peer_wait_s} s; see ${members[$i]}'s log for why its boot failed" >&2
+        exit 1
+      fi
       sleep 0.2
     done
   done
+fi
+# The marker: a watcher, detached from this script (the double fork leaves it to init to reap,
+# not the VM this script becomes) but still in ordeal's process group, so a kill of the node
+# ends it too. It writes the marker once this node's AMQP port answers, and gives up with the
+# node's own readiness budget.
+if [ ! -e "$booted_marker" ]; then
+  (
+    (
+      deadline=$((SECONDS + 600))
+      until (exec 3<>"/dev/tcp/127.0.0.1/$amqp_port") 2>/dev/null; do
+        [ "$SECONDS" -ge "$deadline" ] && exit 0
+        sleep 0.5
+      done
+      : >"$booted_marker"
+    ) </dev/null >/dev/null 2>&1 &
+  )
 fi
 
 # The package's own wrapper (/usr/sbin/rabbitmq-server) is not used: it redirects the output to

@@ -5,7 +5,7 @@
  * a file it writes always validates.
  * @module
  */
-import { existsSync } from 'node:fs'
+import { constants, existsSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { createInterface } from 'node:readline'
 import { loadExperimentText } from '../../experiment/load.js'
@@ -30,6 +30,13 @@ export interface InitCommandOptions extends InitInput {
   yes?: boolean
   force?: boolean
 }
+
+/**
+ * `--force` truncates FILE but never follows a symbolic link there: run as root in a shared
+ * directory, 'w' would let whoever planted the link choose the file overwritten. (Without
+ * --force, 'wx' already refuses any existing name, a link included.)
+ */
+const kOverwrite = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW
 
 /** Exit code of an interrupted command (Ctrl+C at a question). */
 const kExitInterrupted = 130
@@ -73,13 +80,15 @@ export async function initCommand(file: string, options: InitCommandOptions): Pr
     throw error
   }
   try {
-    await writeFile(file, text, { flag: options.force ? 'w' : 'wx' })
+    await writeFile(file, text, { flag: options.force ? kOverwrite : 'wx' })
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     return fail(
       code === 'EEXIST'
         ? `${file} exists; pass --force to overwrite it`
-        : `cannot write ${file}: ${code === 'ENOENT' ? 'no such directory' : (error as Error).message}`
+        : code === 'ELOOP'
+          ? `${file} is a symbolic link; not followed, nothing written (remove it, or write the file where the link points)`
+          : `cannot write ${file}: ${code === 'ENOENT' ? 'no such directory' : (error as Error).message}`
     )
   }
   process.stdout.write(summary(file, spec))

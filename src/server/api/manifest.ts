@@ -18,10 +18,23 @@ import { protectedProcesses, protectedReason } from '../../system/protected.js'
 /** The file name manifests are checked under when they have no home yet. */
 export const MANIFEST_FILE = 'experiment.yaml'
 
+/**
+ * The loader's hint for an unset `${NAME}` names `--set`, which a Chaos Center does not take
+ * (it reads no variables but defaults): say what works here instead. The hub's attach
+ * templates rely on this message: their port is a variable with no default.
+ */
+function serverMessage(message: string): string {
+  return message.replace(
+    /^(variable \$\{([A-Za-z_][A-Za-z0-9_]*)\} is not set) \(use --set .*\)$/,
+    (_, head: string, name: string) =>
+      `${head}: write the value in its place (or \${${name}:-default}); a Chaos Center takes no --set`
+  )
+}
+
 export function manifestIssues(error: ManifestError): ValidationIssue[] {
   return error.issues.map((i) => ({
     path: i.path,
-    message: i.message,
+    message: serverMessage(i.message),
     ...(i.line > 0 ? { line: i.line } : {}),
   }))
 }
