@@ -86,10 +86,9 @@ const timer = setInterval(() => {
 async function tick(late: number): Promise<void> {
   if (!runnerGone && Date.now() - lastBeat > leaseMs) {
     // Judge only once the beats already in the pipe are read (issue 13 §1b: a demo's system was
-    // torn down mid-run, under CPU load, with its runner alive and beating). libuv normally
-    // polls a pipe that became readable while this process was stopped before it runs the due
-    // timers, so this guards the rare order where a timer comes first (the process was stopped
-    // between a poll and the timers), not the common case.
+    // torn down mid-run, under CPU load, with its runner alive and beating). After this process
+    // was stopped, libuv can run the due timer before it polls the pipe again (its epoll_wait
+    // ends with EINTR and the timeout spent): main.test.ts then sees a beating runner lapse.
     await afterPendingInput()
   }
   const now = Date.now()
