@@ -8,7 +8,14 @@
  *   npm run build && node --import tsx bench/demo-stability.ts [runs] [--duration 20s]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,6 +53,9 @@ interface Row {
   seconds: number
   v1: Side | undefined
   v2: Side | undefined
+  /** Lines of the run's watchdog logs: how often a watchdog was starved, and lapsed. */
+  notScheduled: number
+  lapsed: number
   dir: string
 }
 
@@ -81,6 +91,7 @@ try {
       seconds: (performance.now() - started) / 1000,
       v1: side(path.join(dir, 'report', 'v1.result.json')),
       v2: side(path.join(dir, 'report', 'v2.result.json')),
+      ...watchdogLines(path.join(dir, 'state')),
       dir,
     }
     rows.push(row)
@@ -98,6 +109,11 @@ console.log(
 )
 console.log(
   `lost by v1: ${range(rows.map((r) => r.v1?.lost))}; scores v1 ${scores(rows, 'v1')}, v2 ${scores(rows, 'v2')}`
+)
+// Whether the watchdog starvation that once tore a v1 down mid-run happened in this series.
+console.log(
+  `watchdog logs: ${sum(rows, 'notScheduled')} "not scheduled for" lines, ` +
+    `${sum(rows, 'lapsed')} "lease lapsed" lines`
 )
 console.log(
   `seconds per demo: median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)}, max ${sorted.at(-1)?.toFixed(0)}`
@@ -129,6 +145,26 @@ function demo(dir: string): Promise<number | null> {
   )
 }
 
+/** Counts two kinds of line in every `watchdog.log` under the run's state directory. */
+function watchdogLines(stateDir: string): { notScheduled: number; lapsed: number } {
+  const counts = { notScheduled: 0, lapsed: 0 }
+  if (!existsSync(stateDir)) {
+    return counts
+  }
+  for (const entry of readdirSync(stateDir, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name === 'watchdog.log') {
+      const text = readFileSync(path.join(entry.parentPath, entry.name), 'utf8')
+      counts.notScheduled += text.match(/not scheduled for \d+ ms/g)?.length ?? 0
+      counts.lapsed += text.match(/lease lapsed/g)?.length ?? 0
+    }
+  }
+  return counts
+}
+
+function sum(all: Row[], key: 'notScheduled' | 'lapsed'): number {
+  return all.reduce((n, r) => n + r[key], 0)
+}
+
 function side(file: string): Side | undefined {
   if (!existsSync(file)) {
     return undefined
@@ -152,6 +188,9 @@ function formatRow(row: Row, of: number): string {
   return (
     `run ${String(row.run).padStart(2)}/${of}: ${show('v1', row.v1)} | ${show('v2', row.v2)}` +
     ` | ${row.seconds.toFixed(0)} s, exit ${row.exitCode}` +
+    (row.notScheduled + row.lapsed > 0
+      ? ` | watchdog: ${row.notScheduled} not scheduled, ${row.lapsed} lapsed`
+      : '') +
     (bad ? `\n  NOT REPRODUCED (${why || 'no reason recorded'}): see ${row.dir}` : '')
   )
 }

@@ -24,12 +24,15 @@ export interface Finding {
   id: string
   /** The operation's invoke time, ms since the run started. */
   at: number
-  /** Lost operations: when the system acknowledged it, ms since the run started. */
+  /**
+   * Lost operations: when the system acknowledged it, ms since the run started. For a set
+   * element, when it was known: the earlier of its acknowledgement and the first read showing it.
+   */
   ackedAt?: number
   /**
    * Where `ackedAt` (else `at`) falls: `during "process-kill of api" (+6.0 s..+9.0 s)`,
-   * `before "process-kill of api" at +6.4 s`, `after "…" (+6.0 s..+9.0 s)`, or
-   * `with no fault in the run`.
+   * `before "process-kill of api" at +6.4 s`, `after "…" (+6.0 s..+9.0 s)`, both of these
+   * (`after "…" (…), before "…" at …`), or `with no fault in the run`.
    */
   window: string
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import type { HistoryOp } from '../load/contract.js'
 import type { FaultWindow, QueueCheckInput } from './contract.js'
 import { checkQueue } from './queue.js'
-import { describeLost, windowOf } from './windows.js'
+import { describeLost, placeSpan, windowOf } from './windows.js'
 
 const T0 = 1_700_000_000_000
 
@@ -245,7 +245,8 @@ describe('checkQueue', () => {
       [
         'a: acknowledged at +6.2 s, before "kill api" at +6.4 s, never delivered',
         'b: acknowledged at +7.0 s, during "kill api" (+6.4 s..+9.0 s), never delivered',
-        'c: acknowledged at +10.0 s, after "kill api" (+6.4 s..+9.0 s), never delivered',
+        // Between two faults: both, as issue 13 §4 reads ("…, before the kill at +6.4 s").
+        'c: acknowledged at +10.0 s, after "kill api" (+6.4 s..+9.0 s), before "process-pause" at +12.0 s, never delivered',
         'd: acknowledged at +12.5 s, during "process-pause" (+12.0 s..+13.0 s), never delivered',
         'e: acknowledged at +14.0 s, after "process-pause" (+12.0 s..+13.0 s), never delivered',
       ]
@@ -300,10 +301,32 @@ describe('windowOf', () => {
   it('names the fault that ended last, and keeps a never-reverted fault open', () => {
     const early: FaultWindow = { faultId: 'run.3', type: 'network-loss', start: 100, end: 200 }
     assert.equal(windowOf(4000, [kill, early, pause]), 'after "pause" (+1.5 s..+3.0 s)')
-    assert.equal(windowOf(500, [kill, early]), 'after "network-loss" (+0.1 s..+0.2 s)')
+    assert.equal(
+      windowOf(500, [kill, early]),
+      'after "network-loss" (+0.1 s..+0.2 s), before "kill" at +1.0 s'
+    )
     const stuck: FaultWindow = { faultId: 'run.4', type: 'cpu-stress', start: 5000 }
     assert.equal(windowOf(100_000, [kill, stuck]), 'during "cpu-stress" (+5.0 s..)')
-    assert.equal(windowOf(4000, [kill, stuck]), 'after "kill" (+1.0 s..+2.0 s)')
+    assert.equal(
+      windowOf(4000, [kill, stuck]),
+      'after "kill" (+1.0 s..+2.0 s), before "cpu-stress" at +5.0 s'
+    )
+  })
+
+  it('between an earlier fault and a later one, names both: the next fault is never dropped', () => {
+    const latency: FaultWindow = { faultId: 'run.0', type: 'network-latency', start: 100, end: 400 }
+    assert.equal(
+      windowOf(999, [kill, latency]),
+      'after "network-latency" (+0.1 s..+0.4 s), before "kill" at +1.0 s'
+    )
+  })
+
+  it('places a span as a point is placed: during any fault it meets, else between', () => {
+    assert.equal(placeSpan(500, 1000, [kill]), 'during "kill" (+1.0 s..+2.0 s)')
+    assert.equal(placeSpan(2000, 2500, [kill]), 'during "kill" (+1.0 s..+2.0 s)')
+    assert.equal(placeSpan(200, 999, [kill]), 'before "kill" at +1.0 s')
+    assert.equal(placeSpan(2001, 9000, [kill]), 'after "kill" (+1.0 s..+2.0 s)')
+    assert.equal(placeSpan(1, 2, []), 'with no fault in the run')
   })
 
   it('offsets are from the run start; no fault at all says so', () => {

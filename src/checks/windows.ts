@@ -17,13 +17,29 @@ export interface FindingContext {
  * `during "process-kill of api" (+6.0 s..+9.0 s)` (every fault active at `time`, by start),
  * else `before "process-kill of api" at +6.4 s` (the next fault to start), else
  * `after "…" (+6.0 s..+9.0 s)` (the fault that ended last), else `with no fault in the run`.
+ * With a fault both before and after: `after "…" (+1.0 s..+3.0 s), before "…" at +6.4 s`.
  * Windows are closed intervals; a fault never reverted lasts forever.
  * @param time ms since the epoch
  * @param runStartedAt ms since the epoch: offsets are shown from it
  */
 export function windowOf(time: number, faults: readonly FaultWindow[], runStartedAt = 0): string {
+  return placeSpan(time, time, faults, runStartedAt)
+}
+
+/**
+ * Where the span `[first, last]` (ms since the epoch) falls among the faults, in the words of
+ * `windowOf` (a point is a span of 0): `during` every fault it meets, else `after` the fault
+ * that ended last before it and `before` the next one to start. One wording for findings and
+ * threshold reasons alike.
+ */
+export function placeSpan(
+  first: number,
+  last: number,
+  faults: readonly FaultWindow[],
+  runStartedAt = 0
+): string {
   const active = faults
-    .filter((f) => f.start <= time && (f.end === undefined || time <= f.end))
+    .filter((f) => f.start <= last && (f.end === undefined || first <= f.end))
     .sort((a, b) => a.start - b.start)
   if (active.length > 0) {
     return `during ${active.map((f) => spanLabel(f, runStartedAt)).join(', ')}`
@@ -31,17 +47,18 @@ export function windowOf(time: number, faults: readonly FaultWindow[], runStarte
   let next: FaultWindow | undefined
   let latest: FaultWindow | undefined
   for (const fault of faults) {
-    if (fault.start > time && (!next || fault.start < next.start)) {
+    if (fault.start > last && (!next || fault.start < next.start)) {
       next = fault
     }
-    if (fault.end !== undefined && fault.end < time && (!latest || fault.end > latest.end!)) {
+    if (fault.end !== undefined && fault.end < first && (!latest || fault.end > latest.end!)) {
       latest = fault
     }
   }
-  if (next && !latest) {
-    return `before ${label(next)} at ${formatOffset(next.start - runStartedAt)}`
-  }
-  return latest ? `after ${spanLabel(latest, runStartedAt)}` : 'with no fault in the run'
+  const parts = [
+    ...(latest ? [`after ${spanLabel(latest, runStartedAt)}`] : []),
+    ...(next ? [`before ${label(next)} at ${formatOffset(next.start - runStartedAt)}`] : []),
+  ]
+  return parts.length > 0 ? parts.join(', ') : 'with no fault in the run'
 }
 
 /**
@@ -65,16 +82,18 @@ export function findingAt(
 
 /**
  * One line for people about a lost operation: `o-17: acknowledged at +6.2 s, before
- * "process-kill of api" at +6.4 s, never delivered` (queue) or `…, missing from every later
- * read` (set).
+ * "process-kill of api" at +6.4 s, never delivered` (queue) or `k-3: known from +6.2 s, …,
+ * missing from every later read` (set).
  */
 export function describeLost(finding: Finding, check: 'queue' | 'set'): string {
-  // A set element is known from its acknowledgement or from the first read that showed it.
-  const verb = check === 'queue' ? 'acknowledged' : 'written'
+  // A set element is known from its acknowledgement or from the first read that showed it,
+  // whichever came first (set.ts): "written at" would be wrong when the read came first.
   const when =
     finding.ackedAt === undefined
       ? `sent at ${formatOffset(finding.at)}`
-      : `${verb} at ${formatOffset(finding.ackedAt)}`
+      : check === 'queue'
+        ? `acknowledged at ${formatOffset(finding.ackedAt)}`
+        : `known from ${formatOffset(finding.ackedAt)}`
   const after = check === 'queue' ? 'never delivered' : 'missing from every later read'
   return `${finding.id}: ${when}, ${finding.window}, ${after}`
 }

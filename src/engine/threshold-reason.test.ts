@@ -5,7 +5,14 @@ import type { HistoryOp, LoadSummary, LoadTick } from '../load/contract.js'
 import { deriveResult } from './result.js'
 import { junitXml } from '../report/junit.js'
 import { formatSummary } from '../report/terminal.js'
-import { thresholdComparison } from './threshold-reason.js'
+import type { FaultWindow } from '../checks/contract.js'
+import { parseThreshold } from '../load/thresholds.js'
+import {
+  nearestSeries,
+  thresholdComparison,
+  thresholdReason,
+  type ThresholdEvidence,
+} from './threshold-reason.js'
 
 const T0 = 1_700_000_000_000
 
@@ -160,7 +167,7 @@ test('a failed rate threshold names the statuses behind it, when, and the fault 
   )
   assert.equal(
     slow!.reason,
-    'http_req_duration p(95) 2.04 s > 500 ms (p(95)<500): 3 s with p99 over 500 ms (worst 3 s) between +6.0 s and +9.0 s, during "kill api" (+6.0 s..+9.0 s)'
+    'http_req_duration p(95) 2.04 s > 500 ms (p(95)<500): 3 s with p95 over 500 ms (worst 3 s) between +6.0 s and +9.0 s, during "kill api" (+6.0 s..+9.0 s)'
   )
   assert.equal(result.reason, `threshold of "load POST 100/s" failed: ${failed!.reason}`)
   // The window opened at the kill itself, which came before the injection was reported.
@@ -194,5 +201,91 @@ test('comparisons read with units for each kind of metric', () => {
   ]
   for (const [metric, expression, observed, expected] of cases) {
     assert.equal(thresholdComparison({ metric, expression, observed, ok: false }), expected)
+  }
+})
+
+/** Load started at +1 s; one fault, "kill api", from +5.0 s to +6.0 s. */
+function evidence(timeline: LoadTick[], failures: HistoryOp[] = []): ThresholdEvidence {
+  const kill: FaultWindow = {
+    faultId: 'run.1',
+    type: 'process-kill',
+    name: 'kill api',
+    start: T0 + 5000,
+    end: T0 + 6000,
+  }
+  return { runStartedAt: T0, loadStartedAt: T0 + 1000, failures, timeline, faults: [kill] }
+}
+
+const second = (n: number, p50: number, p95: number, p99: number): LoadTick => ({
+  ...tick(n, p99),
+  p50,
+  p95,
+})
+
+test('a latency threshold is explained by the per-second series of its own aggregation', () => {
+  // Second 4 (+5 s) breaks 500 ms at p99 only; second 5 (+6 s) at p95 and p99.
+  const timeline = [second(3, 10, 20, 30), second(4, 10, 100, 900), second(5, 300, 700, 800)]
+  const reason = (expression: string) =>
+    thresholdReason(
+      { metric: 'http_req_duration', expression, ok: false, observed: 600 },
+      evidence(timeline)
+    )
+  assert.equal(
+    reason('p(95)<500'),
+    'http_req_duration p(95) 600 ms > 500 ms (p(95)<500): 1 s with p95 over 500 ms (worst 700 ms) between +6.0 s and +7.0 s, during "kill api" (+5.0 s..+6.0 s)'
+  )
+  assert.match(reason('p(99)<500'), /: 2 s with p99 over 500 ms \(worst 900 ms\) between \+5\.0 s/)
+  assert.match(reason('max<500'), /: 2 s with p99 over 500 ms/)
+  assert.match(reason('med<200'), /: 1 s with p50 over 200 ms \(worst 300 ms\)/)
+  // No second's median broke it: no "when" rather than the wrong seconds.
+  assert.equal(reason('avg<400'), 'http_req_duration avg 600 ms > 400 ms (avg<400)')
+})
+
+test('a service-time threshold says it has no per-second series instead of quoting response times', () => {
+  const reason = thresholdReason(
+    { metric: 'http_req_service_duration', expression: 'p(95)<500', ok: false, observed: 600 },
+    evidence([second(4, 900, 900, 900)])
+  )
+  assert.equal(
+    reason,
+    'http_req_service_duration p(95) 600 ms > 500 ms (p(95)<500): no per-second service times to say when (the load keeps them for response time only)'
+  )
+})
+
+test('a threshold reason places its span in the words findings use', () => {
+  const failed = (ms: number): HistoryOp => ({
+    seq: ms,
+    process: 0,
+    type: 'fail',
+    f: 'GET /',
+    time: T0 + ms,
+    status: 503,
+  })
+  const reason = thresholdReason(
+    { metric: 'http_req_failed', expression: 'rate<0.01', ok: false, observed: 0.05 },
+    evidence([], [failed(2000), failed(3000)])
+  )
+  assert.equal(
+    reason,
+    'http_req_failed 5% > 1% (rate<0.01): 2 × 503 between +2.0 s and +3.0 s, before "kill api" at +5.0 s'
+  )
+})
+
+test('each aggregation maps to the nearest per-second series', () => {
+  const cases: [string, string][] = [
+    ['p(95)<1', 'p95'],
+    ['p(90)<1', 'p95'],
+    ['p(99.9)<1', 'p99'],
+    ['p(97)<1', 'p99'],
+    ['p(50)<1', 'p50'],
+    ['p(70)<1', 'p50'],
+    ['med<1', 'p50'],
+    ['avg<1', 'p50'],
+    ['max<1', 'p99'],
+  ]
+  for (const [expression, series] of cases) {
+    const parsed = parseThreshold('http_req_duration', expression)
+    assert.ok(parsed.ok)
+    assert.equal(nearestSeries(parsed.threshold.aggregation), series, expression)
   }
 })

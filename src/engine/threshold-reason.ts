@@ -10,15 +10,15 @@
  * @module
  */
 import type { HistoryOp, LoadTick, ThresholdResult } from '../load/contract.js'
-import { parseThreshold } from '../load/thresholds.js'
+import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import type { FaultWindow } from '../checks/contract.js'
+import { placeSpan } from '../checks/windows.js'
 import {
   formatCount,
   formatMs,
   formatOffset,
   formatPercent,
   formatRate,
-  formatSpan,
   sig3,
 } from '../shared/units.js'
 
@@ -107,24 +107,64 @@ export function failureKind(op: HistoryOp): string {
   return /^[A-Z][A-Z_]+\b/.exec(error)?.[0] ?? error
 }
 
-/** For latency thresholds: the seconds whose p99 broke the limit. */
+/** A per-second latency figure every load tick carries. */
+type TickSeries = 'p50' | 'p95' | 'p99'
+
+/**
+ * For latency thresholds: the seconds whose figure broke the limit, in the per-second series
+ * closest to the threshold's aggregation (p(95) → p95, med → p50, max → p99, avg and min →
+ * p50, p(90) → p95); the text names the series it used. Only response time is kept per
+ * second, so a service-time threshold says so rather than quote the wrong series.
+ */
 function slowSeconds(t: ThresholdResult, evidence: ThresholdEvidence): string | undefined {
   const parsed = parseThreshold(t.metric, t.expression)
-  if (!parsed.ok || t.metric !== 'http_req_duration') {
+  if (!parsed.ok) {
     return undefined
   }
-  const limit = parsed.threshold.value
-  const slow = evidence.timeline.filter((tick) => tick.p99 > limit)
+  if (t.metric === 'http_req_service_duration') {
+    return 'no per-second service times to say when (the load keeps them for response time only)'
+  }
+  const { aggregation, operator, value: limit } = parsed.threshold
+  // A ceiling (`<`, `<=`) breaks on the slow seconds, a floor (`>`, `>=`) on the fast ones.
+  const ceiling = operator === '<' || operator === '<='
+  if (t.metric !== 'http_req_duration' || (!ceiling && operator !== '>' && operator !== '>=')) {
+    return undefined
+  }
+  const series = nearestSeries(aggregation)
+  const breaks = (tick: LoadTick) =>
+    ceiling ? tick[series] > limit : tick[series] < limit && tick.ok + tick.errors.http > 0
+  const slow = evidence.timeline.filter(breaks)
   if (slow.length === 0) {
     return undefined
   }
-  const worst = slow.reduce((a, b) => (b.p99 > a.p99 ? b : a))
+  const worst = slow.reduce((a, b) =>
+    (ceiling ? b[series] > a[series] : b[series] < a[series]) ? b : a
+  )
   const start = evidence.loadStartedAt + slow[0]!.second * 1000
   const end = evidence.loadStartedAt + (slow[slow.length - 1]!.second + 1) * 1000
   return (
-    `${slow.length} s with p99 over ${formatMs(limit)} (worst ${formatMs(worst.p99)}) ` +
-    between(start, end, evidence)
+    `${slow.length} s with ${series} ${ceiling ? 'over' : 'under'} ${formatMs(limit)} ` +
+    `(worst ${formatMs(worst[series])}) ${between(start, end, evidence)}`
   )
+}
+
+/** The tick series nearest an aggregation: p50, p95 and p99 are kept for every second. */
+export function nearestSeries(aggregation: Aggregation): TickSeries {
+  switch (aggregation.kind) {
+    case 'p': {
+      const kept = [50, 95, 99] as const
+      // Nearest percentile; a tie goes to the higher one (p(97) → p99).
+      const near = kept.reduce((a, b) =>
+        Math.abs(b - aggregation.percentile) <= Math.abs(a - aggregation.percentile) ? b : a
+      )
+      return `p${near}`
+    }
+    case 'max':
+      return 'p99'
+    default:
+      // med, and avg and min as the nearest the ticks have.
+      return 'p50'
+  }
 }
 
 function droppedSeconds(evidence: ThresholdEvidence): string | undefined {
@@ -138,28 +178,15 @@ function droppedSeconds(evidence: ThresholdEvidence): string | undefined {
   return `${formatCount(total)} dropped (every slot busy) ${between(start, end, evidence)}`
 }
 
-/** `between +6.1 s and +9.8 s, during "…" (+6.0 s..+9.0 s)`: a span and the faults it meets. */
+/**
+ * `between +6.1 s and +9.8 s, during "…" (+6.0 s..+9.0 s)`: a span, and where it falls among
+ * the faults in the words findings use (`placeSpan`).
+ */
 function between(first: number, last: number, evidence: ThresholdEvidence): string {
   const t0 = evidence.runStartedAt
   const span =
     Math.round((last - first) / 100) === 0
       ? `at ${formatOffset(first - t0)}`
       : `between ${formatOffset(first - t0)} and ${formatOffset(last - t0)}`
-  const overlapping = evidence.faults.filter(
-    (f) => f.start <= last && (f.end === undefined || f.end >= first)
-  )
-  const label = (f: FaultWindow) =>
-    `"${f.name ?? f.type}" (${formatSpan(f.start - t0, f.end === undefined ? undefined : f.end - t0)})`
-  if (overlapping.length > 0) {
-    return `${span}, during ${overlapping.map(label).join(', ')}`
-  }
-  const before = evidence.faults
-    .filter((f) => f.end !== undefined && f.end < first)
-    .sort((a, b) => b.end! - a.end!)[0]
-  if (before) {
-    return `${span}, after ${label(before)}`
-  }
-  return evidence.faults.length > 0
-    ? `${span}, before any fault`
-    : `${span}, with no fault in the run`
+  return `${span}, ${placeSpan(first, last, evidence.faults, t0)}`
 }

@@ -28,9 +28,7 @@ ${steps}
 }
 
 const names = (text: string) =>
-  [...walkSteps(loadExperimentText(text, 'exp.yaml', { env: {} }).root)]
-    .slice(1)
-    .map((s) => s.name)
+  [...walkSteps(loadExperimentText(text, 'exp.yaml', { env: {} }).root)].slice(1).map((s) => s.name)
 
 describe('step names', () => {
   test('generated from what the step does, never an internal id', () => {
@@ -90,13 +88,30 @@ describe('step names', () => {
     )
   })
 
+  test('a `name:` can never equal a suffixed generated name: spaces are refused', () => {
+    // Unnamed `wait: 5s` at step 2 reads `wait 5s (step 2)`: a step cannot be named so.
+    const text = manifest(`    - name: wait 5s (step 2)
+      wait: 1s
+    - wait: 5s
+    - wait: 5s`)
+    assert.throws(
+      () => loadExperimentText(text, 'exp.yaml', { env: {} }),
+      (error: unknown) => {
+        assert.ok(error instanceof ManifestError)
+        assert.match(
+          error.message,
+          /^exp\.yaml:\d+: spec\.steps\[0\]\.name: must be lowercase letters, digits and dashes/m
+        )
+        return true
+      }
+    )
+  })
+
   test('property: names are unique and the same every time', () => {
     const leaf = fc.oneof(
-      fc.constantFrom('api', 'db').map(
-        (service): StepInputType => ({
-          fault: { type: 'process-kill', target: { service }, duration: '1s' },
-        })
-      ),
+      fc.constantFrom('api', 'db').map((service): StepInputType => ({
+        fault: { type: 'process-kill', target: { service }, duration: '1s' },
+      })),
       fc.constantFrom('1s', '2s').map((wait): StepInputType => ({ wait }))
     )
     const step: fc.Arbitrary<StepInputType> = fc.letrec<{ step: StepInputType }>((tie) => ({

@@ -37,7 +37,8 @@ export function stepNames(steps: readonly StepInputType[]): Map<string, string> 
   const names = new Map<string, string>()
   for (const e of entries) {
     // Explicit names are unique (semantics.ts rejects duplicates); a generated one that is
-    // not gets where it sits in the timeline, 1-based as a reader counts steps.
+    // not gets where it sits in the timeline, 1-based as a reader counts steps. A suffixed name
+    // has spaces, which a `name:` (lowercase letters, digits, dashes) cannot: no collision.
     const unique = e.explicit || count.get(e.name) === 1
     names.set(e.id, unique ? e.name : `${e.name} (step ${stepNumber(e.id)})`)
   }

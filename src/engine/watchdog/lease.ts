@@ -46,7 +46,9 @@ export function startWatchdog(options: {
   closeSync(log)
   const stdin = child.stdin!
   stdin.on('error', () => undefined) // the watchdog may have exited already
-  const heartbeat = setInterval(() => stdin.write('h\n'), kHeartbeatMs)
+  // Stamped with its send time: the watchdog renews the lease from when a beat was sent, so a
+  // beat left unread while the watchdog was starved does not extend the lease (main.ts).
+  const heartbeat = setInterval(() => stdin.write(`h ${Date.now()}\n`), kHeartbeatMs)
   heartbeat.unref()
   child.unref()
   let exited = false

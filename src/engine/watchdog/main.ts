@@ -1,8 +1,8 @@
 /**
  * The watchdog process (safety invariant 2). Started detached by the runner, in its own
  * session, so neither Ctrl+C nor `kill -9` of the runner's process group reaches it. It holds
- * a lease: the runner writes a heartbeat line to its stdin. It undoes what the ledger lists
- * when
+ * a lease: the runner writes a heartbeat line to its stdin, `h <ms since the epoch>`, stamped
+ * when it was sent (same host, same clock). It undoes what the ledger lists when
  * - stdin closes without `done` (the runner died: its end of the pipe closed),
  * - no heartbeat came for `leaseMs` (the runner hung, or the machine was suspended),
  * - or an entry's own deadline passed (a fault held past its duration plus slack),
@@ -31,17 +31,27 @@ const ledger = new Ledger(
 )
 const kTickMs = 100
 
+/** When the newest heartbeat read so far was sent. */
 let lastBeat = Date.now()
+/** When the interval last fired, even if a tick was still busy: what `late` is measured from. */
 let lastTick = Date.now()
 let runnerGone = false
 let cleanEnd = false
 let busy = false
+let partial = ''
 
 process.stdin.setEncoding('utf8')
 process.stdin.on('data', (chunk: string) => {
-  lastBeat = Date.now()
-  if (chunk.includes('done')) {
-    cleanEnd = true
+  const lines = (partial + chunk).split('\n')
+  partial = lines.pop() ?? ''
+  for (const line of lines) {
+    if (line === 'done') {
+      cleanEnd = true
+    }
+    // A beat renews the lease from when it was sent, not from when it was read: a beat that
+    // waited in the pipe while this process was starved says nothing about the runner since.
+    // Never later than now, and never moving back (beats can be read out of the time order).
+    lastBeat = Math.max(lastBeat, Math.min(beatTime(line), Date.now()))
   }
 })
 process.stdin.on('end', () => {
@@ -58,25 +68,27 @@ for (const signal of ['SIGINT', 'SIGHUP', 'SIGTERM'] as const) {
 
 log(`watching ${path.basename(ledgerFile)} (lease ${leaseMs} ms)`)
 const timer = setInterval(() => {
+  const fired = Date.now()
+  // How long this process itself was not scheduled: a starved CPU, a suspended machine.
+  // Measured here, on every firing, so a long undo (ticks skipped while busy) is not taken
+  // for a stall.
+  const late = fired - lastTick - kTickMs
+  lastTick = fired
   if (busy) {
     return
   }
   busy = true
-  void tick().finally(() => {
+  void tick(late).finally(() => {
     busy = false
   })
 }, kTickMs)
 
-async function tick(): Promise<void> {
-  const started = Date.now()
-  // How long this process itself was not scheduled: a starved CPU, a suspended machine.
-  const late = started - lastTick - kTickMs
-  lastTick = started
-  if (!runnerGone && started - lastBeat > leaseMs) {
-    // Timers fire before the event loop reads its pipes: after this process was not scheduled,
-    // the heartbeats the runner sent on time meanwhile are still unread. Read them before
-    // judging, or a busy machine passes for a hung runner (issue 13 §1b: a demo's system was
-    // torn down mid-run, under CPU load, with its runner alive and beating).
+async function tick(late: number): Promise<void> {
+  if (!runnerGone && Date.now() - lastBeat > leaseMs) {
+    // Judge only once the beats already in the pipe are read (issue 13 §1b: a demo's system was
+    // torn down mid-run, under CPU load, with its runner alive and beating). After this process
+    // was stopped, libuv can run the due timer before it polls the pipe again (its epoll_wait
+    // ends with EINTR and the timeout spent): main.test.ts then sees a beating runner lapse.
     await afterPendingInput()
   }
   const now = Date.now()
@@ -110,6 +122,12 @@ async function tick(): Promise<void> {
       process.exit(0)
     }
   }
+}
+
+/** `h 1733530000000` → its send time; a beat without one (an older runner) counts as now. */
+function beatTime(line: string): number {
+  const sent = /^h (\d+)$/.exec(line)
+  return sent ? Number(sent[1]) : Date.now()
 }
 
 /** Resolves after the event loop's next poll phase, where data waiting on stdin is read. */
