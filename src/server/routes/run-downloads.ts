@@ -1,8 +1,9 @@
 /**
  * A run's reports as files (issue 13 §5, the run page's download buttons): the result as the
  * CLI's `--json` writes it, the JUnit XML of `--junit`, and the journal as the CLI's journal
- * file (one JSON event per line, the load's op events only on request). Result and JUnit exist once the run has ended (409 before);
- * the journal streams what is stored so far, so a running run's journal can be taken too.
+ * file (one JSON event per line; the load's op events only with `?ops=true`). Result and JUnit
+ * exist once the run has ended (409 before); the journal streams what is stored so far, so a
+ * running run's journal can be taken too.
  * @module
  */
 import { Readable } from 'node:stream'
