@@ -13,14 +13,8 @@ import type { HistoryOp, LoadTick, ThresholdResult } from '../load/contract.js'
 import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import type { FaultWindow } from '../checks/contract.js'
 import { placeSpan } from '../checks/windows.js'
-import {
-  formatCount,
-  formatMs,
-  formatOffset,
-  formatPercent,
-  formatRate,
-  sig3,
-} from '../shared/units.js'
+import { formatCount, formatMs, formatOffset } from '../shared/units.js'
+import { thresholdComparison, thresholdFigure } from '../shared/threshold-text.js'
 
 /** What a failed threshold is explained with, all times in ms since the epoch. */
 export interface ThresholdEvidence {
@@ -33,35 +27,8 @@ export interface ThresholdEvidence {
   faults: readonly FaultWindow[]
 }
 
-/** `12%`, `2.04 s`, `48`, `3.2/s`: a threshold's figure in the unit of its metric. */
-export function thresholdFigure(metric: string, aggregation: string, value: number): string {
-  if (metric.endsWith('_duration')) {
-    return formatMs(value)
-  }
-  if (metric === 'http_req_failed') {
-    return formatPercent(value)
-  }
-  return aggregation === 'count' ? formatCount(value) : formatRate(value)
-}
-
-/** `http_req_failed 12% > 1% (rate<0.01)`: the comparison that failed, with units. */
-export function thresholdComparison(t: ThresholdResult): string {
-  const parsed = parseThreshold(t.metric, t.expression)
-  if (!parsed.ok) {
-    return `${t.metric} '${t.expression}' (observed ${sig3(t.observed)})`
-  }
-  const { aggregation, value } = parsed.threshold
-  const kind = aggregation.kind === 'p' ? `p(${aggregation.percentile})` : aggregation.kind
-  if (Number.isNaN(t.observed)) {
-    return `${t.metric} ${t.expression}: no samples`
-  }
-  const observed = thresholdFigure(t.metric, aggregation.kind, t.observed)
-  const limit = thresholdFigure(t.metric, aggregation.kind, value)
-  const relation = t.observed > value ? '>' : t.observed < value ? '<' : '='
-  // A rate of failures reads best bare ("12% > 1%"); other aggregations say which they are.
-  const label = t.metric === 'http_req_failed' ? '' : `${kind} `
-  return `${t.metric} ${label}${observed} ${relation} ${limit} (${t.expression})`
-}
+// The comparison lives in src/shared so the UI's probe table prints the same words.
+export { thresholdComparison, thresholdFigure }
 
 /** The whole reason: the comparison, then what lies behind it and when. */
 export function thresholdReason(t: ThresholdResult, evidence: ThresholdEvidence): string {

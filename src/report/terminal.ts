@@ -7,7 +7,6 @@ import pc from 'picocolors'
 import type { JournalEvent, PlannedStep } from '../engine/events.js'
 import type { RunResult } from '../engine/result.js'
 import { observedText } from '../load/summary-text.js'
-import { formatDuration } from '../shared/duration.js'
 import { formatMs, formatOffset, formatRate, formatScore } from '../shared/units.js'
 import { describeLost } from '../checks/windows.js'
 import { liveLoadText } from '../load/live-text.js'
@@ -70,7 +69,7 @@ export class TerminalReporter {
               `${e.service}-${e.replica} (pid ${e.pid}) exited (${e.signal ?? `code ${e.code}`})`
             )
       case 'service.restarting':
-        return `${e.service}-${e.replica} restarting in ${formatDuration(e.delayMs)}`
+        return `${e.service}-${e.replica} restarting in ${formatMs(e.delayMs)}`
       case 'service.started':
         return this.#startedAt && this.#current.size > 0
           ? `${e.service}-${e.replica} started (pid ${e.pid})`
@@ -118,7 +117,7 @@ export class TerminalReporter {
         return `${verdictMark(e.verdict)} probe ${e.name} ${pc.dim(`(${e.probeType}, ${e.mode})`)}: ${e.verdict} ${pc.dim(`- ${e.message}`)}`
       }
       case 'load.started':
-        return `${pc.blue('⇶')} load ${e.method} ${e.url} at ${e.targetRate}/s for ${formatDuration(e.durationMs)}`
+        return `${pc.blue('⇶')} load ${e.method} ${e.url} at ${e.targetRate}/s for ${formatMs(e.durationMs)}`
       case 'load.tick': {
         this.#load = liveLoadText(e.tick)
         // On a terminal the status line shows it; in logs, one line every 5 s is enough.
@@ -178,7 +177,7 @@ export class TerminalReporter {
     const elapsed = Date.now() - this.#startedAt
     const steps = [...this.#current.values()].slice(-2).join(' + ') || '…'
     const probes = [...this.#probes.values()].join('')
-    const line = `${pc.bold('●')} ${steps}  ${formatDuration(elapsed)} / ~${formatDuration(this.#totalMs)}  ${this.#load ? `load ${this.#load}  ` : ''}${probes ? `probes ${probes}` : ''}`
+    const line = `${pc.bold('●')} ${steps}  ${formatMs(elapsed)} / ~${formatMs(this.#totalMs)}  ${this.#load ? `load ${this.#load}  ` : ''}${probes ? `probes ${probes}` : ''}`
     this.#out.write(`\r\x1b[2K${line.slice(0, (this.#out.columns || 120) + 40)}`)
     this.#statusShown = true
   }

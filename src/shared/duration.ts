@@ -1,5 +1,7 @@
 /**
- * Go-style durations ("500ms", "30s", "1m30s", "2h"), the unit every manifest field uses.
+ * Go-style durations ("500ms", "30s", "1m30s", "2h"), the unit every manifest field uses: parsed
+ * here, and written back here when the text goes into a manifest again. Durations shown to people
+ * are formatted by src/shared/units.ts.
  * @module
  */
 
@@ -22,7 +24,11 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(total)
 }
 
-/** Formats milliseconds compactly for humans: 1500 → "1.5s", 90000 → "1m30s". */
+/**
+ * Milliseconds written back in the manifest's own syntax (1500 → "1.5s", 90000 → "1m30s"),
+ * for text that is read as a duration again: the JSON Schema's defaults, a manifest variable.
+ * Figures for people (reports, the UI) use `formatMs` of src/shared/units.ts instead.
+ */
 export function formatDuration(ms: number): string {
   if (ms < 1000) {
     return `${Math.round(ms)}ms`

@@ -156,13 +156,14 @@ describe('Chaos Center UI for a team, in headless Chromium', () => {
       await page.mouse.move(box.x + (box.width * seconds) / 11.05, box.y + box.height / 2)
     }
     await hover(4.1)
-    assert.match((await legend('time').textContent()) ?? '', /^\+4(\.\d)?s$/)
+    // Offsets read +4.1 s as in the journal and the verdict's reasons; latencies as the CLI's.
+    assert.match((await legend('time').textContent()) ?? '', /^\+4\.\d s$/)
     assert.match((await legend('p99').textContent()) ?? '', /^3[12]0 ms$/)
     await hover(6.1)
-    assert.match((await legend('time').textContent()) ?? '', /^\+6(\.\d)?s$/)
+    assert.match((await legend('time').textContent()) ?? '', /^\+6\.\d s$/)
     assert.equal((await legend('p99').textContent())?.trim(), '—', 'a gap, not a p99 of 0')
     await hover(9.1)
-    assert.match((await legend('p99').textContent()) ?? '', /^3\.0 ms$/)
+    assert.match((await legend('p99').textContent()) ?? '', /^3(\.\d+)? ms$/)
     await shot('run-load-toxic')
 
     // Ops hidden by default; the non-op journal fits one page: "Load more" is off at the end.
@@ -207,20 +208,45 @@ describe('Chaos Center UI for a team, in headless Chromium', () => {
     await goto(`/runs/${loadRun.id}`)
     await page.locator('[data-testid="run-status"][data-status="finished"]').waitFor()
     const files: Record<string, string> = {}
-    for (const ext of ['json', 'xml', 'jsonl']) {
+    for (const id of ['json', 'xml', 'jsonl', 'jsonl-ops']) {
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        page.getByTestId(`download-${ext}`).click(),
+        page.getByTestId(`download-${id}`).click(),
       ])
+      const ext = id === 'jsonl-ops' ? 'jsonl' : id
       assert.equal(download.suggestedFilename(), `checkout-latency-${loadRun.id}.${ext}`)
-      files[ext] = readFileSync((await download.path())!, 'utf8')
+      files[id] = readFileSync((await download.path())!, 'utf8')
     }
     const result = JSON.parse(files['json']!) as { resilienceScore: number; verdict: string }
     assert.equal(result.resilienceScore, 62.5)
     assert.equal(result.verdict, 'fail')
     assert.match(files['xml']!, /<testsuites?[\s>]/)
     const run = await api<Run>(`/api/runs/${loadRun.id}`)
-    assert.equal(files['jsonl']!.trim().split('\n').length, run.json.eventCount)
+    // The journal leaves the load's op events out (most of the file); "with ops" is all of it.
+    const types = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { type: string }).type)
+    const withOps = types(files['jsonl-ops']!)
+    assert.equal(withOps.length, run.json.eventCount)
+    assert.ok(withOps.includes('op'), 'the load run has op events')
+    assert.deepEqual(
+      types(files['jsonl']!),
+      withOps.filter((t) => t !== 'op')
+    )
+  })
+
+  test('run page: a load threshold reads with units, as the verdict states it', async () => {
+    await goto(`/runs/${loadRun.id}`)
+    await page.locator('[data-testid="run-status"][data-status="finished"]').waitFor()
+    const message = page.getByTestId('threshold-message')
+    await message.waitFor()
+    // Not `observed 2040.831`: the figure and the limit in the metric's unit.
+    assert.equal(
+      (await message.textContent())?.trim(),
+      'http_req_duration p(99) 2.04 s > 500 ms (p(99)<500)'
+    )
   })
 
   /** An experiment with runs across two versions (v2 saved as if in the UI). */

@@ -305,6 +305,10 @@ describe('downloads', () => {
       .map((line) => JSON.parse(line) as JournalEvent)
     assert.deepEqual(events, await allRunEvents(center, runId, 500))
     assert.equal(events.at(-1)?.type, 'run.ended')
+    // Without load there are no op events: `?ops=true` (every event) is the same file.
+    const withOps = await download('journal.jsonl?ops=true')
+    assert.equal(await withOps.text(), text)
+    assert.equal((await download('journal.jsonl?ops=yes')).status, 400)
 
     const missing = await fetch(`${center.url}/api/runs/no-such-run/result.json`, {
       headers: { authorization: `Bearer ${editor.token}` },

@@ -1,13 +1,18 @@
 /**
- * Display helpers shared by every page: one date format, one score format, one way to say who
- * did something. Pure (no DOM, no React), so node:test checks them
- * (test/e2e/chaos-center-ui-format.test.ts).
+ * Display helpers shared by every page: one date format, one way to say who did something, and
+ * dashes for "unknown" around the figures of src/shared/units.ts, the formatters the CLI's
+ * reports use too (durations `1.5 min`, offsets `+6.2 s`, scores `62.5`). Pure (no DOM, no
+ * React), so node:test checks them (format.test.ts beside this file).
  */
-import { formatDuration as formatShared } from '../../src/shared/duration.js'
+import {
+  formatMs,
+  formatOffset as formatSharedOffset,
+  formatScore as formatSharedScore,
+} from '../../src/shared/units.js'
 
-/** The terminal's duration format (`src/shared/duration.ts`), with a dash for "unknown". */
+/** A duration as the terminal prints it (`12.3 s`, `1.5 min`), with a dash for "unknown". */
 export function formatDuration(ms: number | undefined): string {
-  return ms === undefined || !Number.isFinite(ms) ? '—' : formatShared(ms)
+  return ms === undefined || !Number.isFinite(ms) ? '—' : formatMs(ms)
 }
 
 /**
@@ -34,32 +39,31 @@ export function timeZoneName(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'local time'
 }
 
-/** `+12.345s` from the run start: the journal's time column. */
+/**
+ * `+6.2 s` from the run start, as the verdict's reasons and the terminal write it: the journal's
+ * time column, the steps' and faults' windows. The date when the start is unknown.
+ */
 export function formatOffset(t: number, start: number | undefined): string {
   if (start === undefined) {
     return formatTime(t)
   }
-  return `+${((t - start) / 1000).toFixed(3)}s`
+  return formatSharedOffset(t - start)
 }
 
-/** `+12s` (or `+2.5s` when zoomed in): the run chart's x axis, in seconds from the run start. */
+/** The run chart's x axis and legend (seconds from the run start), in the same `+6.2 s`. */
 export function formatAxisSeconds(seconds: number): string {
-  const rounded = Math.round(seconds * 10) / 10
-  return `${rounded < 0 ? '−' : '+'}${Math.abs(rounded)}s`
+  return formatSharedOffset(seconds * 1000)
 }
 
 export function durationBetween(start: string, end: string | undefined, now = Date.now()): number {
   return (end ? Date.parse(end) : now) - Date.parse(start)
 }
 
-/**
- * The API's score as the CLI prints it (`src/report/terminal.ts` prints
- * `String(result.resilienceScore)`): the server already truncates it to two decimals, so 62.5
- * stays 62.5 and 83.33 stays 83.33; rounding here would make the UI disagree with the CLI, the
- * JSON, the JUnit and the metrics.
- */
+/** The score as the CLI prints it (src/shared/units.ts `formatScore`), a dash when there is none. */
 export function formatScore(score: number | null | undefined): string {
-  return score === undefined || score === null || !Number.isFinite(score) ? '—' : String(score)
+  return score === undefined || score === null || !Number.isFinite(score)
+    ? '—'
+    : formatSharedScore(score)
 }
 
 /**

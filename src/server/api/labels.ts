@@ -29,10 +29,5 @@ export function manifestLabels(yaml: string): Record<string, string> {
   )
 }
 
-/** `k=v` filters (`?label=team=payments`): every one must match. */
-export function matchesLabels(labels: Record<string, string>, wanted: readonly string[]): boolean {
-  return wanted.every((filter) => {
-    const at = filter.indexOf('=')
-    return at > 0 && labels[filter.slice(0, at)] === filter.slice(at + 1)
-  })
-}
+// The list's filter is shared with the UI (src/shared/experiment-filter.ts).
+export { matchesLabels } from '../../shared/experiment-filter.js'

@@ -8,7 +8,8 @@
 import { z } from 'zod'
 import type { ExperimentVersionPage, ValidationResult } from '../../shared/api.js'
 import { actorOf, authorOf } from '../auth/actor.js'
-import { manifestLabels, matchesLabels } from '../api/labels.js'
+import { manifestLabels } from '../api/labels.js'
+import { matchesExperiment } from '../../shared/experiment-filter.js'
 import { loadManifest } from '../api/manifest.js'
 import { newId } from '../auth/secrets.js'
 import {
@@ -40,17 +41,11 @@ export const experimentRoutes: RouteDef[] = [
     query: listExperimentsQuery,
     response: z.array(experimentSummarySchema),
     async handler({ ctx, query }) {
-      const q = query.q?.trim().toLowerCase() ?? ''
       const labels = query.label === undefined ? [] : [query.label].flat()
       // Filtered here, not in SQL: the list is every experiment anyway (no paging), and the
-      // same case folding then applies to both stores.
-      return (await ctx.store.listExperiments()).filter(
-        (e) =>
-          (q === '' ||
-            e.name.toLowerCase().includes(q) ||
-            e.hypothesis.toLowerCase().includes(q)) &&
-          matchesLabels(e.labels, labels)
-      )
+      // same case folding then applies to both stores. The UI applies the same function.
+      const filter = { q: query.q ?? '', labels }
+      return (await ctx.store.listExperiments()).filter((e) => matchesExperiment(e, filter))
     },
   }),
   defineRoute({

@@ -1,18 +1,23 @@
 /**
  * A run's reports as files (issue 13 §5, the run page's download buttons): the result as the
  * CLI's `--json` writes it, the JUnit XML of `--junit`, and the journal as the CLI's journal
- * file (one JSON event per line). Result and JUnit exist once the run has ended (409 before);
- * the journal streams what is stored so far, so a running run's journal can be taken too.
+ * file (one JSON event per line; the load's op events only with `?ops=true`). Result and JUnit
+ * exist once the run has ended (409 before); the journal streams what is stored so far, so a
+ * running run's journal can be taken too.
  * @module
  */
 import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
+import { z } from 'zod'
 import type { Run, RunResult } from '../../shared/api.js'
 import { junitXml } from '../../report/junit.js'
 import { idParams } from '../api/schemas.js'
 import type { ServerContext } from '../context.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { readTurn } from './event-page.js'
+
+/** `?ops=true` adds the load's history ops (left out by default: they are most of the file). */
+const journalDownloadQuery = z.object({ ops: z.enum(['true', 'false']).optional() })
 
 /** Events per store read while streaming a journal: bounded memory for any run size. */
 const JOURNAL_PAGE = 2000
@@ -82,16 +87,20 @@ export const runDownloadRoutes: RouteDef[] = [
     access: 'viewer',
     tag: 'runs',
     summary:
-      "The run's journal, one JSON event per line as the CLI's journal file (what is stored so far while running)",
+      "The run's journal, one JSON event per line as the CLI's journal file (what is stored so far while running); the load's `op` events only with `?ops=true`",
     params: idParams,
+    query: journalDownloadQuery,
     raw: true,
-    async handler({ params, ctx, reply }) {
+    async handler({ params, query, ctx, reply }) {
       const run = await ctx.store.getRunSummary(params.id)
       if (!run) {
         throw notFound(`run ${params.id}`)
       }
       // A live run's journal stops where the live stream stands (no gaps in what is served).
       const until = ctx.recorder.releasedSeq(params.id)
+      // Op events are most of a load run's journal (100 req/s for 10 min is 60 000 of them),
+      // and the browser holds a download whole: they come only when asked for.
+      const excludeTypes = query.ops === 'true' ? [] : ['op']
       async function* lines(): AsyncGenerator<string> {
         let after = -1
         for (;;) {
@@ -101,6 +110,7 @@ export const runDownloadRoutes: RouteDef[] = [
             after,
             until,
             limit: JOURNAL_PAGE,
+            excludeTypes,
           })
           if (rows.length > 0) {
             yield rows.map((row) => `${row.json}\n`).join('')

@@ -1,6 +1,6 @@
 /**
  * The run's timeline (Jepsen style), in two panels sharing one x axis in seconds since the run
- * started (`+12s`, like the steps, faults and journal): throughput, errors and requests in flight
+ * started (`+12.0 s`, like the steps, faults and journal): throughput, errors and requests in flight
  * on top; latency percentiles below on a log scale, so a 300 ms toxic stands out next to a 2 ms
  * baseline instead of being flattened by one 10 s timeout. Every fault's active window is shaded
  * behind both panels (labelled in the top one), so cause and effect line up. Seconds without a
@@ -10,6 +10,7 @@ import { useEffect, useRef } from 'react'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import type { FaultWindowView, RunView } from '../../../src/shared/run-view'
+import { formatMs } from '../../../src/shared/units'
 import { formatAxisSeconds } from '../format'
 import { chartSeries } from './chart-data'
 import { faultColor } from './colors'
@@ -189,8 +190,9 @@ function latencyOptions(width: number, state: StateRef): uPlot.Options {
   }
 }
 
+/** A latency in the legend, in the unit the terminal would use (`310 ms`, `2.04 s`). */
 function ms(_u: uPlot, v: number | null): string {
-  return v === null ? '—' : `${v.toFixed(v < 10 ? 1 : 0)} ms`
+  return v === null ? '—' : formatMs(v)
 }
 
 /** Log axis: uPlot splits at 1..9 × 10ⁿ; only the powers of ten get a label. */

@@ -2,6 +2,7 @@
 import type { RunResult } from '../../../src/shared/api'
 import type { RunView, StepState } from '../../../src/shared/run-view'
 import { formatDuration, formatOffset, formatScore } from '../format'
+import { thresholdComparison } from '../../../src/shared/threshold-text'
 
 const STEP_ICON: Record<StepState['status'], string> = {
   pending: '○',
@@ -136,8 +137,8 @@ export function ProbeTable({ view }: { view: RunView }) {
                 </span>
               </td>
               <td className="num">1</td>
-              <td className="message">
-                observed {Number.isInteger(t.observed) ? t.observed : t.observed.toFixed(3)}
+              <td className="message" data-testid="threshold-message">
+                {thresholdComparison(t)}
               </td>
             </tr>
           ))}

@@ -1,16 +1,25 @@
 /**
  * The run's files, as the CLI writes them: the result JSON (`--json`), the JUnit XML
- * (`--junit`) and the journal (JSON lines). The result and the JUnit exist once the run has
+ * (`--junit`) and the journal (JSON lines, with or without the load's op events). The result and the JUnit exist once the run has
  * ended; the journal can be saved at any time (it holds what was written so far).
  */
 import { useState } from 'react'
 import { errorMessage } from '../api/client'
 import { downloadFile } from '../api/download'
 
+// The journal comes without the load's op events unless asked: they are most of a load run's
+// journal, and the browser holds the whole file in memory before saving it.
 const FILES = [
-  { ext: 'json', path: 'result.json', label: 'JSON', whileRunning: false },
-  { ext: 'xml', path: 'junit.xml', label: 'JUnit', whileRunning: false },
-  { ext: 'jsonl', path: 'journal.jsonl', label: 'Journal', whileRunning: true },
+  { id: 'json', ext: 'json', path: 'result.json', label: 'JSON', whileRunning: false },
+  { id: 'xml', ext: 'xml', path: 'junit.xml', label: 'JUnit', whileRunning: false },
+  { id: 'jsonl', ext: 'jsonl', path: 'journal.jsonl', label: 'Journal', whileRunning: true },
+  {
+    id: 'jsonl-ops',
+    ext: 'jsonl',
+    path: 'journal.jsonl?ops=true',
+    label: 'Journal with ops',
+    whileRunning: true,
+  },
 ] as const
 
 export function RunDownloads(props: { runId: string; experimentName: string; running: boolean }) {
@@ -38,10 +47,10 @@ export function RunDownloads(props: { runId: string; experimentName: string; run
       <span className="muted small">Download</span>
       {FILES.map((f) => (
         <button
-          key={f.path}
+          key={f.id}
           type="button"
           className="small-button"
-          data-testid={`download-${f.ext}`}
+          data-testid={`download-${f.id}`}
           disabled={busy !== undefined || (running && !f.whileRunning)}
           title={running && !f.whileRunning ? 'available once the run has ended' : undefined}
           onClick={() => void save(f)}

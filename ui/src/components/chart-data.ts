@@ -1,10 +1,10 @@
 /**
  * The run chart's data, from the run view's load series: x in seconds since the run started
- * (the `+12.3s` of the rest of the page), and gaps kept as gaps. A second in which no request
+ * (the `+12.3 s` of the rest of the page), and gaps kept as gaps. A second in which no request
  * completed has no latency: its percentiles are `null` (uPlot breaks the line there) rather than
  * the 0 an empty histogram reports, which drew a p99 of 0 ms in the middle of a pause. A stretch
  * with no tick at all (the load generator itself stalled) gets a `null` row for the same reason.
- * Pure, so node:test checks it (test/e2e/chaos-center-ui-format.test.ts).
+ * Pure, so node:test checks it (chart-data.test.ts beside this file).
  */
 import type { LoadSeries } from '../../../src/shared/run-view.js'
 

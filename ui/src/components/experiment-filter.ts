@@ -1,16 +1,14 @@
 /**
- * The experiment list's filter, as the server applies it (`GET /api/experiments?q=&label=k=v`):
- * `q` a case-insensitive substring of the name or the hypothesis, every `label` `k=v` matching.
- * The page sends both to the server and applies the same test to the answer, so the list is
- * right against a server that ignores the parameters too. Pure, tested by node:test.
+ * The experiment list's filter in the URL (`?q=&label=k=v`) and the running indicator. Which
+ * experiments match is decided by src/shared/experiment-filter.ts, the function the server's
+ * route applies: the page applies it to the list it holds while the next answer loads.
+ * Pure, tested by node:test (experiment-filter.test.ts beside this file).
  */
 import type { ExperimentSummary } from '../../../src/shared/api.js'
+import type { ExperimentFilter } from '../../../src/shared/experiment-filter.js'
 
-export interface ExperimentFilter {
-  q: string
-  /** `k=v` strings. */
-  labels: string[]
-}
+export type { ExperimentFilter }
+export { matchesExperiment } from '../../../src/shared/experiment-filter.js'
 
 export function filterQuery(f: ExperimentFilter): string {
   const params = new URLSearchParams()
@@ -24,29 +22,7 @@ export function filterQuery(f: ExperimentFilter): string {
   return query === '' ? '' : `?${query}`
 }
 
-export function matches(e: ExperimentSummary, f: ExperimentFilter): boolean {
-  const q = f.q.trim().toLowerCase()
-  if (q !== '' && !`${e.name}\n${e.hypothesis}`.toLowerCase().includes(q)) {
-    return false
-  }
-  // Without labels in the answer (an older server) only the server can have filtered by them.
-  if (e.labels === undefined) {
-    return true
-  }
-  const labels = e.labels
-  return f.labels.every((l) => {
-    const [k, v] = splitLabel(l)
-    return labels[k] === v
-  })
-}
-
-/** `team=payments` → `['team', 'payments']` (a value may itself hold `=`). */
-export function splitLabel(label: string): [string, string] {
-  const i = label.indexOf('=')
-  return i < 0 ? [label, ''] : [label.slice(0, i), label.slice(i + 1)]
-}
-
-/** Runs of the experiment now running (the last run's status when the server sends no count). */
+/** Runs of the experiment now running. */
 export function runningCount(e: ExperimentSummary): number {
-  return e.runningRuns ?? (e.lastRun?.status === 'running' ? 1 : 0)
+  return e.runningRuns
 }

@@ -4,7 +4,7 @@ import type { ExperimentSummary, RunSummary } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import {
   filterQuery,
-  matches,
+  matchesExperiment,
   runningCount,
   type ExperimentFilter,
 } from '../components/experiment-filter'
@@ -28,7 +28,7 @@ export function ExperimentsPage() {
   const navigate = useNavigate()
   const [starting, setStarting] = useState<string>()
   const [error, setError] = useState<string>()
-  const shown = experiments.data?.filter((e) => matches(e, { q, labels: filter.labels }))
+  const shown = experiments.data?.filter((e) => matchesExperiment(e, { q, labels: filter.labels }))
   const anyRunning = experiments.data?.some((e) => runningCount(e) > 0) ?? false
   // Keep "running" badges honest without a stream per row.
   useInterval(experiments.reload, 3000, anyRunning)
