@@ -21,7 +21,6 @@ import { openStore } from './store/open.js'
 import type { RateLimits } from './http/rate-limits.js'
 import { recoverOnStart } from './startup-recovery.js'
 import { lockDataDir, type LockInfo } from './server-lock.js'
-import { manifestLabels } from './api/labels.js'
 import type { Store } from './store/contract.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -100,8 +99,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (interrupted.length > 0) {
       log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)
     }
-    // Experiments saved before labels were stored get them from their current YAML, once.
-    await store.backfillLabels(manifestLabels)
     const auth = await bootstrapAuth(store, { resetLogin: options.resetLogin ?? false })
     if (auth.created) {
       log('created user owner (first start)')

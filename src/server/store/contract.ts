@@ -34,6 +34,8 @@ export interface TokenRecord extends ApiToken {
   hash: string
   /** One-time login codes are deleted when used. */
   oneTime: boolean
+  /** A UI session (made by exchanging a login code), not an API token, whatever its name. */
+  session: boolean
   user: User
 }
 
@@ -44,6 +46,8 @@ export interface NewToken {
   role: Role
   hash: string
   oneTime?: boolean
+  /** Only `exchangeLoginCode` sets it: logout revokes these, and they name no token in history. */
+  session?: boolean
   createdAt: string
   expiresAt?: string
 }
@@ -180,11 +184,6 @@ export interface Store {
   addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined>
   /** The newest version whose YAML is exactly `yaml`, if any. */
   findVersionByYaml(id: string, yaml: string): Promise<number | undefined>
-  /**
-   * Stores labels for experiments that have none stored yet (made before migration 2), derived
-   * by `derive` from their current YAML; returns how many were set.
-   */
-  backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number>
   getExperiment(id: string): Promise<Experiment | undefined>
   getExperimentByName(name: string): Promise<Experiment | undefined>
   /** With lastRun, recentScores (oldest first, at most 20) and runningRuns, ordered by name. */

@@ -53,7 +53,7 @@ import {
   toVersion,
   toVersionInfo,
 } from './rows.js'
-import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
+import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
   ExperimentRow,
   ExperimentYamlRow,
@@ -144,6 +144,16 @@ async function changed(db: Queryable, text: string, values: unknown[]): Promise<
   return ((await db.query(text, values)).rowCount ?? 0) > 0
 }
 
+/** Migration 2's data step, inside its transaction. */
+async function backfillLabels(
+  db: Queryable,
+  derive: (yaml: string) => Record<string, string>
+): Promise<void> {
+  for (const row of await query<{ id: string; yaml: string }>(db, LABELS_BACKFILL.select)) {
+    await db.query(LABELS_BACKFILL.update.postgres, [labelsText(derive(row.yaml)), row.id])
+  }
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
   readonly #pool: pg.Pool
@@ -187,6 +197,9 @@ export class PostgresStore implements Store {
         ])
         if (done.rowCount === 0) {
           await client.query(migration.postgres)
+          if (migration.backfillLabels !== undefined) {
+            await backfillLabels(client, migration.backfillLabels)
+          }
           await client.query(
             'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)',
             [migration.version, new Date().toISOString()]
@@ -248,8 +261,8 @@ export class PostgresStore implements Store {
     const [row] = await conflictOn(`token ${token.id} already exists`, () =>
       query<TokenRow>(
         this.#pool,
-        `INSERT INTO tokens (id, name, user_id, role, hash, one_time, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        `INSERT INTO tokens (id, name, user_id, role, hash, one_time, session, created_at,
+           expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
         [
           token.id,
           token.name,
@@ -257,6 +270,7 @@ export class PostgresStore implements Store {
           token.role,
           token.hash,
           token.oneTime === true,
+          token.session === true,
           token.createdAt,
           token.expiresAt ?? null,
         ]
@@ -411,28 +425,6 @@ export class PostgresStore implements Store {
       [id, yaml]
     )
     return row?.version
-  }
-
-  async backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number> {
-    const rows = await query<{ id: string; yaml: string }>(
-      this.#pool,
-      `SELECT e.id, v.yaml FROM experiments e
-       JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
-       WHERE e.labels IS NULL`
-    )
-    let set = 0
-    for (const row of rows) {
-      if (
-        await changed(
-          this.#pool,
-          'UPDATE experiments SET labels = $1 WHERE id = $2 AND labels IS NULL',
-          [labelsText(derive(row.yaml)), row.id]
-        )
-      ) {
-        set += 1
-      }
-    }
-    return set
   }
 
   async getExperiment(id: string): Promise<Experiment | undefined> {
