@@ -146,6 +146,20 @@ describe('login links', () => {
     )
     assert.equal(missing.status, 404, missing.text)
   })
+
+  test('the server log names who issued a login link (an owner could act as the user with it)', async () => {
+    const me = await call<{ user: User }>(center.ownerToken, '/api/auth/me')
+    const link = await call<LoginLink>(
+      center.ownerToken,
+      `/api/users/${editor.user.id}/login-link`,
+      'POST'
+    )
+    assert.equal(link.status, 201, link.text)
+    assert.match(
+      center.output(),
+      new RegExp(`login link for user ${editor.user.id} \\(issued by ${me.json.user.id}\\)`)
+    )
+  })
 })
 
 describe('who made it', () => {
@@ -195,6 +209,21 @@ describe('who made it', () => {
     assert.equal(fromUi.json.startedByName, 'alice')
     assert.equal('startedVia' in fromUi.json, false, 'a UI session names no token')
     await ended(fromUi.json.id)
+  })
+
+  test('an API token named like a session is still an API token: named in history, kept at logout', async () => {
+    const named = await call<CreatedToken>(editor.token, '/api/tokens', 'POST', {
+      name: 'session 2026-12-07',
+    })
+    assert.equal(named.status, 201, named.text)
+    const spoof = named.json.secret
+    const experiment = await create(spoof, manifest('session-named-token'))
+    const [v1] = await versions(experiment.id)
+    assert.equal(v1?.createdVia, 'session 2026-12-07', 'the token is named, not hidden')
+    const logout = await call<{ revoked: boolean }>(spoof, '/api/auth/logout', 'POST')
+    assert.equal(logout.status, 200, logout.text)
+    assert.equal(logout.json.revoked, false, 'logout never deletes an API token')
+    assert.equal((await call(spoof, '/api/auth/me')).status, 200, 'still valid')
   })
 })
 
