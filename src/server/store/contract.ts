@@ -147,6 +147,13 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   /** Applies pending migrations (idempotent); `openStore` calls it. */
   migrate(): Promise<void>
+  /**
+   * Takes the "one server per store" lock for as long as the store is open (released by
+   * close, or when the process dies); false when another server holds it. PostgreSQL: a
+   * session advisory lock on a connection of its own (hosts and data directories can share a
+   * database). SQLite: always true, the data directory's lock (server-lock.ts) covers its file.
+   */
+  holdServerLock(): Promise<boolean>
   close(): Promise<void>
 
   createUser(user: User): Promise<User>

@@ -85,6 +85,9 @@ const RECENT_SCORES_SQL = `SELECT experiment_id, id, started_at, status, verdict
 /** Serializes concurrent `migrate()` calls (two servers starting on one database). */
 const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ordeal schema_migrations'))`
 
+/** The one-server-per-database lock (Store.holdServerLock); its own key, not the migrations'. */
+const SERVER_LOCK = `SELECT pg_try_advisory_lock(hashtext('ordeal server')) AS locked`
+
 /** SQLSTATE unique_violation: a name or id already in use. */
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && (err as Error & { code?: unknown }).code === '23505'
@@ -157,10 +160,14 @@ async function backfillLabels(
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
   readonly #pool: pg.Pool
+  readonly #connectionString: string
+  /** The connection holding the server lock: a session lock lives as long as its session. */
+  #lockClient?: pg.Client
   #closed = false
 
   /** Connects lazily; `migrate()` is the first query and reports an unreachable server. */
   constructor(connectionString: string) {
+    this.#connectionString = connectionString
     this.#pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 })
     // An idle client whose connection dropped: the pool discards it, and the next query either
     // reconnects or fails with the real error. Without a listener this would crash the server.
@@ -209,9 +216,32 @@ export class PostgresStore implements Store {
     }
   }
 
+  async holdServerLock(): Promise<boolean> {
+    if (this.#lockClient !== undefined) {
+      return true
+    }
+    // Not a pooled client: the pool would hand the session (and its lock) to other queries
+    // and may close it when idle.
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      connectionTimeoutMillis: 10_000,
+    })
+    // A dropped connection loses the lock; it must not crash the server meanwhile.
+    client.on('error', () => undefined)
+    await client.connect()
+    const [row] = (await client.query<{ locked: boolean }>(SERVER_LOCK)).rows
+    if (row?.locked !== true) {
+      await client.end()
+      return false
+    }
+    this.#lockClient = client
+    return true
+  }
+
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
+      await this.#lockClient?.end().catch(() => undefined)
       await this.#pool.end()
     }
   }

@@ -277,6 +277,11 @@ export class SqliteStore implements Store {
     }
   }
 
+  async holdServerLock(): Promise<boolean> {
+    // The SQLite file lives in the data directory, whose lock file the server already holds.
+    return true
+  }
+
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
