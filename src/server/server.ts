@@ -20,8 +20,8 @@ import { allRoutes } from './routes/index.js'
 import { openStore } from './store/open.js'
 import type { RateLimits } from './http/rate-limits.js'
 import { recoverOnStart } from './startup-recovery.js'
-import { lockDataDir, type LockInfo } from './server-lock.js'
-import { manifestLabels } from './api/labels.js'
+import { lockDataDir, storeIdentity, type LockInfo } from './server-lock.js'
+import { redactUrl } from './store/open.js'
 import type { Store } from './store/contract.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -79,7 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   process.env['ORDEAL_HOME'] ??= packageRoot()
   secureDataDir(options.dataDir)
   // Before the store: a second server must not recover, interrupt or undo the first one's runs.
-  const lock = lockDataDir(options.dataDir)
+  const lock = lockDataDir(options.dataDir, storeIdentity(options.databaseUrl))
   if ('heldBy' in lock) {
     throw new ServerRunningError(options.dataDir, lock.heldBy)
   }
@@ -92,6 +92,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error
   }
   try {
+    // One server per database too (PostgreSQL: another host or data directory may share it),
+    // before anything that would interrupt or undo that server's runs.
+    if (!(await store.holdServerLock())) {
+      throw new DatabaseInUseError(redactUrl(options.databaseUrl ?? ''))
+    }
     // Before any work: undo what dead runs (server and watchdog killed together) left behind.
     await recoverOnStart(store, log)
     // The database file SQLite just created (its WAL and shm files take its mode).
@@ -100,8 +105,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (interrupted.length > 0) {
       log(`${interrupted.length} run(s) left running by a previous server marked interrupted`)
     }
-    // Experiments saved before labels were stored get them from their current YAML, once.
-    await store.backfillLabels(manifestLabels)
     const auth = await bootstrapAuth(store, { resetLogin: options.resetLogin ?? false })
     if (auth.created) {
       log('created user owner (first start)')
@@ -191,6 +194,17 @@ export class ServerRunningError extends Error {
         `${heldBy.url !== undefined ? ` at ${heldBy.url}` : ''}` +
         `${heldBy.pid > 0 ? ` (pid ${heldBy.pid})` : ''}; stop it first ` +
         '(--reset-login gives a new login link for it without stopping it)'
+    )
+  }
+}
+
+/** Another server serves this PostgreSQL database (from another host or data directory). */
+export class DatabaseInUseError extends Error {
+  override name = 'DatabaseInUseError'
+  constructor(database: string) {
+    super(
+      `a Chaos Center is already running on the database ${database} (from another data ` +
+        'directory or host); stop it first, or run --reset-login where it runs'
     )
   }
 }

@@ -111,7 +111,7 @@ export interface ExperimentSummary {
   version: number
   createdAt: string
   updatedAt: string
-  /** The id of the user who created the experiment. */
+  /** The id of the user who created the experiment; '' when unknown (made before ids were stored, by a name no single user had then). */
   createdBy: string
   /** That user's name, as it was when they created it. */
   createdByName: string
@@ -133,7 +133,7 @@ export interface ExperimentVersionInfo {
   experimentId: string
   version: number
   createdAt: string
-  /** The id of the user who made this version. */
+  /** The id of the user who made this version; '' when unknown (as for Experiment.createdBy). */
   createdBy: string
   /** That user's name. */
   createdByName: string

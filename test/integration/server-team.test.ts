@@ -6,6 +6,8 @@
  * running indicator, and a run's reports as downloads.
  */
 import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type {
   ApiError,
@@ -146,6 +148,20 @@ describe('login links', () => {
     )
     assert.equal(missing.status, 404, missing.text)
   })
+
+  test('the server log names who issued a login link (an owner could act as the user with it)', async () => {
+    const me = await call<{ user: User }>(center.ownerToken, '/api/auth/me')
+    const link = await call<LoginLink>(
+      center.ownerToken,
+      `/api/users/${editor.user.id}/login-link`,
+      'POST'
+    )
+    assert.equal(link.status, 201, link.text)
+    assert.match(
+      center.output(),
+      new RegExp(`login link for user ${editor.user.id} \\(issued by ${me.json.user.id}\\)`)
+    )
+  })
 })
 
 describe('who made it', () => {
@@ -195,6 +211,21 @@ describe('who made it', () => {
     assert.equal(fromUi.json.startedByName, 'alice')
     assert.equal('startedVia' in fromUi.json, false, 'a UI session names no token')
     await ended(fromUi.json.id)
+  })
+
+  test('an API token named like a session is still an API token: named in history, kept at logout', async () => {
+    const named = await call<CreatedToken>(editor.token, '/api/tokens', 'POST', {
+      name: 'session 2026-12-07',
+    })
+    assert.equal(named.status, 201, named.text)
+    const spoof = named.json.secret
+    const experiment = await create(spoof, manifest('session-named-token'))
+    const [v1] = await versions(experiment.id)
+    assert.equal(v1?.createdVia, 'session 2026-12-07', 'the token is named, not hidden')
+    const logout = await call<{ revoked: boolean }>(spoof, '/api/auth/logout', 'POST')
+    assert.equal(logout.status, 200, logout.text)
+    assert.equal(logout.json.revoked, false, 'logout never deletes an API token')
+    assert.equal((await call(spoof, '/api/auth/me')).status, 200, 'still valid')
   })
 })
 
@@ -438,30 +469,67 @@ describe('--reset-login while the server runs', () => {
 })
 
 describe('--reset-login while the server runs, on PostgreSQL', () => {
+  let postgres: Awaited<ReturnType<typeof startPostgres>>
+  let onPostgres: ChaosCenter
+  before(async () => {
+    postgres = await startPostgres()
+    onPostgres = await startChaosCenter({ env: { DATABASE_URL: postgres.url } })
+  })
+  after(async () => {
+    await onPostgres?.dispose()
+    await postgres?.stop()
+  })
+
   test('the link is issued through the shared database and works on the running server', async () => {
-    const postgres = await startPostgres()
     const env = { DATABASE_URL: postgres.url }
-    const onPostgres = await startChaosCenter({ env })
+    const health = await apiFetch<{ store: string }>(onPostgres.url, '/api/health')
+    assert.equal(health.json.store, 'postgres')
+    const r = await runCli(
+      ['server', '--reset-login', '--data', onPostgres.dataDir, '--port', '0'],
+      { env, timeoutMs: 60_000 }
+    )
+    assert.equal(r.exitCode, 0, r.stderr)
+    const link = /^login: (\S+)$/m.exec(r.stdout)?.[1]
+    assert.ok(link, r.stdout)
+    assert.equal(new URL(link).origin, onPostgres.url)
+    const login = await apiFetch<LoginResponse>(onPostgres.url, '/api/auth/login', {
+      method: 'POST',
+      body: { code: new URL(link).searchParams.get('code') ?? '' },
+    })
+    assert.equal(login.status, 200, login.text)
+    assert.equal(login.json.user.role, 'owner')
+  })
+
+  test('without its DATABASE_URL, --reset-login is refused (exit 2, one line), no stray SQLite store', async () => {
+    const r = await runCli(
+      ['server', '--reset-login', '--data', onPostgres.dataDir, '--port', '0'],
+      { env: { DATABASE_URL: '' }, timeoutMs: 60_000 }
+    )
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr)
+    assert.match(
+      r.stderr,
+      /uses postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres, not the SQLite store/
+    )
+    assert.doesNotMatch(r.stderr, /ordeal-test/, 'no password')
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+    assert.doesNotMatch(r.stdout, /login:/)
+    assert.equal(existsSync(path.join(onPostgres.dataDir, 'ordeal.db')), false)
+  })
+
+  test('a second server on the same database from another data directory refuses to start', async () => {
+    const other = workspace()
     try {
-      const health = await apiFetch<{ store: string }>(onPostgres.url, '/api/health')
-      assert.equal(health.json.store, 'postgres')
       const r = await runCli(
-        ['server', '--reset-login', '--data', onPostgres.dataDir, '--port', '0'],
-        { env, timeoutMs: 60_000 }
+        ['server', '--reset-login', '--data', path.join(other.dir, 'data'), '--port', '0'],
+        { env: { DATABASE_URL: postgres.url }, timeoutMs: 60_000 }
       )
-      assert.equal(r.exitCode, 0, r.stderr)
-      const link = /^login: (\S+)$/m.exec(r.stdout)?.[1]
-      assert.ok(link, r.stdout)
-      assert.equal(new URL(link).origin, onPostgres.url)
-      const login = await apiFetch<LoginResponse>(onPostgres.url, '/api/auth/login', {
-        method: 'POST',
-        body: { code: new URL(link).searchParams.get('code') ?? '' },
-      })
-      assert.equal(login.status, 200, login.text)
-      assert.equal(login.json.user.role, 'owner')
+      assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+      assert.match(r.stderr, /already running on the database/)
+      assert.doesNotMatch(r.stdout, /Chaos Center:/)
+      const health = await apiFetch(onPostgres.url, '/api/health')
+      assert.equal(health.status, 200, 'the running server is untouched')
     } finally {
-      await onPostgres.dispose()
-      await postgres.stop()
+      other.cleanup()
     }
   })
 })

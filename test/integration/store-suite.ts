@@ -229,6 +229,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           ...created,
           hash: 'hash-t1',
           oneTime: false,
+          session: false,
           user: user('u1'),
         })
         assert.equal(await store.findToken('hash-other', at(2)), undefined)
@@ -252,6 +253,13 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           (await store.listTokens('u1')).map((t) => t.id),
           ['api']
         )
+      })
+
+      it('marks sessions by how they were made, never by their name', async () => {
+        await store.createToken(token('s', 'u1', { session: true, name: 'browser' }))
+        await store.createToken(token('api', 'u1', { name: 'session 2026-12-07' }))
+        assert.equal((await store.findToken('hash-s', at(2)))?.session, true)
+        assert.equal((await store.findToken('hash-api', at(2)))?.session, false)
       })
 
       it('refuses a hash already in use', async () => {
@@ -586,16 +594,9 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal(await store.findVersionByYaml('nope', 'b\n'), undefined)
       })
 
-      it('labels round-trip; backfillLabels sets only what is not stored', async () => {
+      it('labels round-trip', async () => {
         await store.createExperiment({ ...experiment('e1'), labels: { team: 'a', tier: '1' } })
         assert.deepEqual((await store.getExperiment('e1'))?.labels, { team: 'a', tier: '1' })
-        const seen: string[] = []
-        const derive = (yaml: string) => {
-          seen.push(yaml)
-          return { from: 'yaml' }
-        }
-        assert.equal(await store.backfillLabels(derive), 0, 'stored labels are kept')
-        assert.deepEqual(seen, [])
         const [listed] = await store.listExperiments()
         assert.deepEqual(listed?.labels, { team: 'a', tier: '1' })
       })
@@ -880,7 +881,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         assert.equal((await store.listExperiments()).length, 1)
       })
 
-      it('a version-1 database moves forward: authors get ids and names, labels a backfill', async () => {
+      it('a version-1 database moves forward: authors get ids only when certain, labels, sessions', async () => {
         const kind = store.kind
         await store.close()
         await fixture.exec(
@@ -890,18 +891,31 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         )
         await fixture.exec(MIGRATIONS[0]![kind])
         // Version 1 stored the user's name as created_by, and the user's id as started_by.
+        // Two users are named bob; carol was deleted and her name taken by a newer user (u4);
+        // nobody is named gone any more.
+        const labelled = 'metadata:\n  labels:\n    team: pay\n'
         await fixture.exec(
           `INSERT INTO schema_migrations (version, applied_at) VALUES (1, '${at(0)}');
-           INSERT INTO users (id, name, role, created_at) VALUES ('u1', 'alice', 'owner', '${at(0)}');
+           INSERT INTO users (id, name, role, created_at) VALUES
+             ('u1', 'alice', 'owner', '${at(0)}'), ('u2', 'bob', 'editor', '${at(1)}'),
+             ('u3', 'bob', 'editor', '${at(2)}'), ('u4', 'carol', 'editor', '${at(50)}');
            INSERT INTO experiments (id, name, hypothesis, version, created_by, created_at, updated_at)
-             VALUES ('e1', 'one', 'h', 2, 'alice', '${at(10)}', '${at(20)}');
+             VALUES ('e1', 'one', 'h', 5, 'alice', '${at(10)}', '${at(60)}'),
+                    ('e2', 'two', 'h', 1, 'carol', '${at(10)}', '${at(10)}');
            INSERT INTO experiment_versions (experiment_id, version, yaml, created_by, created_at)
              VALUES ('e1', 1, 'first', 'alice', '${at(10)}'),
-                    ('e1', 2, 'second', 'gone', '${at(20)}');
+                    ('e1', 2, 'second', 'gone', '${at(20)}'),
+                    ('e1', 3, 'third', 'bob', '${at(25)}'),
+                    ('e1', 4, 'fourth', 'carol', '${at(30)}'),
+                    ('e1', 5, '${labelled}', 'carol', '${at(60)}'),
+                    ('e2', 1, 'plain', 'carol', '${at(10)}');
            INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
              started_at, started_by)
              VALUES ('r1', 'e1', 1, 'one', 'cli', 'running', '${at(30)}', 'u1'),
-                    ('r2', 'e1', 2, 'one', 'server', 'running', '${at(40)}', 'u-gone');`
+                    ('r2', 'e1', 2, 'one', 'server', 'running', '${at(40)}', 'u-gone');
+           INSERT INTO tokens (id, name, user_id, role, hash, created_at, expires_at) VALUES
+             ('t-session', 'session ${at(0).slice(0, 10)}', 'u1', 'owner', 'h1', '${at(0)}', '${at(600)}'),
+             ('t-api', 'session 1999-01-01', 'u1', 'owner', 'h2', '${at(0)}', NULL);`
         )
         const upgraded = await fixture.reopen()
         assert.deepEqual(
@@ -909,10 +923,14 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
           MIGRATIONS.map((m) => m.version)
         )
         const e1 = await upgraded.getExperiment('e1')
-        assert.equal(e1?.createdBy, 'u1', 'the id of the user of that name')
+        assert.equal(e1?.createdBy, 'u1', 'the id of the one user of that name')
         assert.equal(e1.createdByName, 'alice')
-        assert.deepEqual(e1.labels, {}, 'no labels until derived')
+        assert.deepEqual(e1.labels, { team: 'pay' }, "derived from the current version's YAML")
         assert.equal(e1.runningRuns, 2)
+        const e2 = await upgraded.getExperiment('e2')
+        assert.equal(e2?.createdBy, '', 'carol (u4) did not exist yet: not hers')
+        assert.equal(e2.createdByName, 'carol')
+        assert.deepEqual(e2.labels, {})
         assert.deepEqual(
           (await upgraded.listExperimentVersions('e1')).map((v) => [
             v.version,
@@ -921,9 +939,13 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
             v.createdVia,
           ]),
           [
-            [2, 'gone', 'gone', undefined],
+            [5, 'u4', 'carol', undefined],
+            [4, '', 'carol', undefined],
+            [3, '', 'bob', undefined],
+            [2, '', 'gone', undefined],
             [1, 'u1', 'alice', undefined],
-          ]
+          ],
+          "an id only where one user of that name existed then; '' (unknown) otherwise"
         )
         assert.deepEqual(
           (await upgraded.listRuns()).map((r) => [r.id, r.startedBy, r.startedByName]),
@@ -932,15 +954,8 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
             ['r1', 'u1', 'alice'],
           ]
         )
-        const derived: string[] = []
-        const derive = (yaml: string) => {
-          derived.push(yaml)
-          return { from: yaml }
-        }
-        assert.equal(await upgraded.backfillLabels(derive), 1)
-        assert.deepEqual(derived, ['second'], "from the current version's YAML")
-        assert.deepEqual((await upgraded.getExperiment('e1'))?.labels, { from: 'second' })
-        assert.equal(await upgraded.backfillLabels(derive), 0, 'once')
+        assert.equal((await upgraded.findToken('h1', at(2)))?.session, true, 'a login session')
+        assert.equal((await upgraded.findToken('h2', at(2)))?.session, false, 'an API token')
       })
 
       it('data survives close and reopen', async () => {

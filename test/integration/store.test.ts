@@ -195,6 +195,23 @@ describe('PostgreSQL', () => {
       }
     })
 
+    it('one server per database: the server lock is held until the store closes', async () => {
+      const { name, url } = await createDatabase()
+      const open = () => openStore({ dataDir: '/nonexistent/never-created', databaseUrl: url })
+      const [first, second] = [await open(), await open()]
+      try {
+        assert.equal(await first.holdServerLock(), true)
+        assert.equal(await first.holdServerLock(), true, 'held already: still ours')
+        assert.equal(await second.holdServerLock(), false, 'another server holds it')
+        await first.close()
+        assert.equal(await second.holdServerLock(), true, 'free once the first store closed')
+      } finally {
+        await first.close()
+        await second.close()
+        await dropDatabase(name)
+      }
+    })
+
     it('an unreachable server is one line naming the URL without the password', async () => {
       const port = await freePort()
       const url = `postgres://ordeal:s3cret-pw@127.0.0.1:${port}/ordeal`

@@ -12,7 +12,7 @@ import path from 'node:path'
 import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
-import { resetLoginOfRunningServer } from '../../server/reset-login.js'
+import { resetLoginOfRunningServer, StoreMismatchError } from '../../server/reset-login.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
@@ -92,7 +92,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       }
     } catch (error) {
       process.stderr.write(`ordeal server: --reset-login: ${oneLine(error)}\n`)
-      return 3
+      return error instanceof StoreMismatchError ? EXIT_USAGE : 3
     }
   }
   // Only a server that starts runs experiments' commands: --reset-login beside one needs no --run-as.

@@ -1,7 +1,7 @@
 /**
  * An experiment's labels for the list's filter (issue 13 §5): the manifest's
  * `metadata.labels`, read from its YAML. Stored with the experiment when a version becomes
- * current, and derived once at start for experiments saved before labels were stored.
+ * current, and derived once, by migration 2, for experiments saved before labels were stored.
  * @module
  */
 import { parseManifestYaml } from '../../experiment/load.js'

@@ -6,7 +6,6 @@
  */
 import type { Caller } from '../http/route.js'
 import type { Author } from '../store/contract.js'
-import { SESSION_PREFIX } from './login.js'
 
 export interface Actor {
   id: string
@@ -17,7 +16,8 @@ export interface Actor {
 
 export function actorOf(caller: Caller): Actor {
   const { user, token } = caller
-  return token.name.startsWith(SESSION_PREFIX)
+  // The store's mark, not the name: an API token named `session …` still names itself.
+  return token.session
     ? { id: user.id, name: user.name }
     : { id: user.id, name: user.name, via: token.name }
 }

@@ -34,7 +34,10 @@ export function loginLink(baseUrl: string, code: string): string {
   return `${baseUrl}/login?code=${encodeURIComponent(code)}`
 }
 
-/** Session tokens are named so; logout revokes those, never a long-lived API token. */
+/**
+ * Session tokens are named so, for people reading a token list. What makes one a session is
+ * the store's `session` mark, set only here: an API token may carry any name.
+ */
 export const SESSION_PREFIX = 'session '
 
 /** Exchanges a code for a session token; 401 when unknown, expired or already used. */
@@ -63,6 +66,7 @@ export async function exchangeLoginCode(
     userId: record.user.id,
     role: record.user.role,
     hash: hashSecret(token),
+    session: true,
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
   })

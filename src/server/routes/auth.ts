@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from 'zod'
-import { exchangeLoginCode, SESSION_PREFIX } from '../auth/login.js'
+import { exchangeLoginCode } from '../auth/login.js'
 import { loginBody, loginResponseSchema, roleSchema, userSchema } from '../api/schemas.js'
 import { defineRoute, type RouteDef } from '../http/route.js'
 
@@ -45,8 +45,8 @@ export const authRoutes: RouteDef[] = [
     response: z.object({ revoked: z.boolean() }),
     async handler({ caller, ctx }) {
       const { token } = caller!
-      const revoked =
-        token.name.startsWith(SESSION_PREFIX) && (await ctx.store.deleteToken(token.id))
+      // The store's mark, not the name: an API token named `session …` is left alone.
+      const revoked = token.session && (await ctx.store.deleteToken(token.id))
       return { revoked }
     },
   }),

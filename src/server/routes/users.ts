@@ -107,12 +107,13 @@ export const userRoutes: RouteDef[] = [
     params: idParams,
     response: loginLinkSchema,
     status: 201,
-    async handler({ params, ctx }): Promise<LoginLink> {
+    async handler({ params, caller, ctx }): Promise<LoginLink> {
       const user = await userOrThrow(ctx.store, params.id)
       // Only the last link handed out works: one that went astray is revoked by the next.
       await ctx.store.deleteLoginCodes(user.id)
       const loginCode = await issueLoginCode(ctx.store, user)
-      ctx.log(`issued a new login link for user ${user.id}`)
+      // Whoever opens the link acts as the user (and history names the user): say who asked.
+      ctx.log(`issued a new login link for user ${user.id} (issued by ${caller!.user.id})`)
       return { loginCode, loginLink: loginLink(ctx.baseUrl(), loginCode) }
     },
   }),

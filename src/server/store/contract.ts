@@ -34,6 +34,8 @@ export interface TokenRecord extends ApiToken {
   hash: string
   /** One-time login codes are deleted when used. */
   oneTime: boolean
+  /** A UI session (made by exchanging a login code), not an API token, whatever its name. */
+  session: boolean
   user: User
 }
 
@@ -44,6 +46,8 @@ export interface NewToken {
   role: Role
   hash: string
   oneTime?: boolean
+  /** Only `exchangeLoginCode` sets it: logout revokes these, and they name no token in history. */
+  session?: boolean
   createdAt: string
   expiresAt?: string
 }
@@ -143,6 +147,13 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   /** Applies pending migrations (idempotent); `openStore` calls it. */
   migrate(): Promise<void>
+  /**
+   * Takes the "one server per store" lock for as long as the store is open (released by
+   * close, or when the process dies); false when another server holds it. PostgreSQL: a
+   * session advisory lock on a connection of its own (hosts and data directories can share a
+   * database). SQLite: always true, the data directory's lock (server-lock.ts) covers its file.
+   */
+  holdServerLock(): Promise<boolean>
   close(): Promise<void>
 
   createUser(user: User): Promise<User>
@@ -180,11 +191,6 @@ export interface Store {
   addVersion(id: string, version: NewVersion): Promise<ExperimentVersionInfo | undefined>
   /** The newest version whose YAML is exactly `yaml`, if any. */
   findVersionByYaml(id: string, yaml: string): Promise<number | undefined>
-  /**
-   * Stores labels for experiments that have none stored yet (made before migration 2), derived
-   * by `derive` from their current YAML; returns how many were set.
-   */
-  backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number>
   getExperiment(id: string): Promise<Experiment | undefined>
   getExperimentByName(name: string): Promise<Experiment | undefined>
   /** With lastRun, recentScores (oldest first, at most 20) and runningRuns, ordered by name. */

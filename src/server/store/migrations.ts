@@ -11,12 +11,18 @@
  * columns only so they can be indexed and filtered.
  * @module
  */
+import { manifestLabels } from '../api/labels.js'
 
 export interface Migration {
   version: number
   name: string
   sqlite: string
   postgres: string
+  /**
+   * Labels the SQL cannot derive (they are in the YAML): after the SQL, in the same
+   * transaction, each experiment without stored labels gets these from its current version.
+   */
+  backfillLabels?: (yaml: string) => Record<string, string>
 }
 
 /** The table that records what has been applied; created before any migration runs. */
@@ -188,37 +194,76 @@ CREATE INDEX run_events_not_op ON run_events (run_id, seq) WHERE type <> 'op';
 `
 
 /**
+ * The user id of the one user who had `name` when a row was made at `at`; '' (no id: unknown)
+ * when none or several did. `users.name` is not unique and a deleted user's name can be taken
+ * again, so "the oldest user of that name now" could credit history to the wrong person: a user
+ * created after the row cannot have made it, and two of one name cannot be told apart.
+ */
+const idOfName = (name: string, at: string) => `CASE
+    WHEN (SELECT count(*) FROM users u WHERE u.name = ${name} AND u.created_at <= ${at}) = 1
+    THEN (SELECT u.id FROM users u WHERE u.name = ${name} AND u.created_at <= ${at})
+    ELSE '' END`
+
+/**
  * Version 2 (issue 13 §5): who made a version or started a run, readably and through what.
  * `created_by` held the user's name for experiments and versions but the id for runs; it now
- * holds the id everywhere, the name moves to its own column (kept as it was then, so a deleted
- * user's history still reads), and `*_via` names the API token (NULL for a UI session).
- * Existing rows: the name is what was stored, the id is looked up by that name (kept as it
- * was when no such user exists any more); a run's name is looked up by its user's id.
- * Identical text for both dialects: ADD COLUMN and correlated UPDATEs are standard SQL.
+ * holds the id (or '' where it cannot be known, see idOfName), the name moves to its own column
+ * (kept as it was then, so a deleted user's history still reads), and `*_via` names the API
+ * token (NULL for a UI session). A run's name is looked up by its user's id.
+ * Tokens get `session`: a UI session is told from an API token by how it was made, never by its
+ * name (any user can name an API token `session …`). Sessions made before this version are
+ * recognised by the name and expiry only `exchangeLoginCode` gives them.
+ * Labels: `Migration.backfillLabels` derives them from each experiment's current YAML in the
+ * same transaction (the server does not parse YAML at every start).
  */
-const namesAndVia = `
+const namesAndVia = (dialect: 'sqlite' | 'postgres') => `
 ALTER TABLE experiments ADD COLUMN created_by_name text NOT NULL DEFAULT '';
 UPDATE experiments SET created_by_name = created_by,
-  created_by = COALESCE((SELECT u.id FROM users u WHERE u.name = experiments.created_by
-    ORDER BY u.created_at, u.id LIMIT 1), created_by);
+  created_by = ${idOfName('experiments.created_by', 'experiments.created_at')};
 
 ALTER TABLE experiment_versions ADD COLUMN created_by_name text NOT NULL DEFAULT '';
 ALTER TABLE experiment_versions ADD COLUMN created_via text;
 UPDATE experiment_versions SET created_by_name = created_by,
-  created_by = COALESCE((SELECT u.id FROM users u WHERE u.name = experiment_versions.created_by
-    ORDER BY u.created_at, u.id LIMIT 1), created_by);
+  created_by = ${idOfName('experiment_versions.created_by', 'experiment_versions.created_at')};
 
 ALTER TABLE runs ADD COLUMN started_by_name text NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN started_via text;
--- The current version's metadata.labels as JSON; NULL until derived from its YAML (rows made
--- before this version: the server derives them at start, Store.backfillLabels).
+-- The current version's metadata.labels as JSON (NULL only inside this migration, until
+-- Migration.backfillLabels derives them).
 ALTER TABLE experiments ADD COLUMN labels text;
 
 UPDATE runs SET started_by_name =
   COALESCE((SELECT u.name FROM users u WHERE u.id = runs.started_by), started_by);
+
+${
+  dialect === 'sqlite'
+    ? `ALTER TABLE tokens ADD COLUMN session INTEGER NOT NULL DEFAULT 0 CHECK (session IN (0, 1));
+UPDATE tokens SET session = 1 WHERE one_time = 0 AND expires_at IS NOT NULL
+  AND name = 'session ' || substr(created_at, 1, 10);`
+    : `ALTER TABLE tokens ADD COLUMN session boolean NOT NULL DEFAULT false;
+UPDATE tokens SET session = true WHERE NOT one_time AND expires_at IS NOT NULL
+  AND name = 'session ' || substr(created_at, 1, 10);`
+}
 `
+
+/** The labels data step's read, and its write per dialect (placeholders differ). */
+export const LABELS_BACKFILL = {
+  select: `SELECT e.id, v.yaml FROM experiments e
+    JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
+    WHERE e.labels IS NULL`,
+  update: {
+    sqlite: 'UPDATE experiments SET labels = ? WHERE id = ?',
+    postgres: 'UPDATE experiments SET labels = $1 WHERE id = $2',
+  },
+} as const
 
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: initialSqlite, postgres: initialPostgres },
-  { version: 2, name: 'names and tokens of authors', sqlite: namesAndVia, postgres: namesAndVia },
+  {
+    version: 2,
+    name: 'names and tokens of authors',
+    sqlite: namesAndVia('sqlite'),
+    postgres: namesAndVia('postgres'),
+    backfillLabels: manifestLabels,
+  },
 ]

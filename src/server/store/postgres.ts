@@ -53,7 +53,7 @@ import {
   toVersion,
   toVersionInfo,
 } from './rows.js'
-import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
+import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
   ExperimentRow,
   ExperimentYamlRow,
@@ -84,6 +84,9 @@ const RECENT_SCORES_SQL = `SELECT experiment_id, id, started_at, status, verdict
 
 /** Serializes concurrent `migrate()` calls (two servers starting on one database). */
 const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('ordeal schema_migrations'))`
+
+/** The one-server-per-database lock (Store.holdServerLock); its own key, not the migrations'. */
+const SERVER_LOCK = `SELECT pg_try_advisory_lock(hashtext('ordeal server')) AS locked`
 
 /** SQLSTATE unique_violation: a name or id already in use. */
 function isUniqueViolation(err: unknown): boolean {
@@ -144,13 +147,27 @@ async function changed(db: Queryable, text: string, values: unknown[]): Promise<
   return ((await db.query(text, values)).rowCount ?? 0) > 0
 }
 
+/** Migration 2's data step, inside its transaction. */
+async function backfillLabels(
+  db: Queryable,
+  derive: (yaml: string) => Record<string, string>
+): Promise<void> {
+  for (const row of await query<{ id: string; yaml: string }>(db, LABELS_BACKFILL.select)) {
+    await db.query(LABELS_BACKFILL.update.postgres, [labelsText(derive(row.yaml)), row.id])
+  }
+}
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
   readonly #pool: pg.Pool
+  readonly #connectionString: string
+  /** The connection holding the server lock: a session lock lives as long as its session. */
+  #lockClient?: pg.Client
   #closed = false
 
   /** Connects lazily; `migrate()` is the first query and reports an unreachable server. */
   constructor(connectionString: string) {
+    this.#connectionString = connectionString
     this.#pool = new pg.Pool({ connectionString, max: 10, connectionTimeoutMillis: 10_000 })
     // An idle client whose connection dropped: the pool discards it, and the next query either
     // reconnects or fails with the real error. Without a listener this would crash the server.
@@ -187,6 +204,9 @@ export class PostgresStore implements Store {
         ])
         if (done.rowCount === 0) {
           await client.query(migration.postgres)
+          if (migration.backfillLabels !== undefined) {
+            await backfillLabels(client, migration.backfillLabels)
+          }
           await client.query(
             'INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)',
             [migration.version, new Date().toISOString()]
@@ -196,9 +216,32 @@ export class PostgresStore implements Store {
     }
   }
 
+  async holdServerLock(): Promise<boolean> {
+    if (this.#lockClient !== undefined) {
+      return true
+    }
+    // Not a pooled client: the pool would hand the session (and its lock) to other queries
+    // and may close it when idle.
+    const client = new pg.Client({
+      connectionString: this.#connectionString,
+      connectionTimeoutMillis: 10_000,
+    })
+    // A dropped connection loses the lock; it must not crash the server meanwhile.
+    client.on('error', () => undefined)
+    await client.connect()
+    const [row] = (await client.query<{ locked: boolean }>(SERVER_LOCK)).rows
+    if (row?.locked !== true) {
+      await client.end()
+      return false
+    }
+    this.#lockClient = client
+    return true
+  }
+
   async close(): Promise<void> {
     if (!this.#closed) {
       this.#closed = true
+      await this.#lockClient?.end().catch(() => undefined)
       await this.#pool.end()
     }
   }
@@ -248,8 +291,8 @@ export class PostgresStore implements Store {
     const [row] = await conflictOn(`token ${token.id} already exists`, () =>
       query<TokenRow>(
         this.#pool,
-        `INSERT INTO tokens (id, name, user_id, role, hash, one_time, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        `INSERT INTO tokens (id, name, user_id, role, hash, one_time, session, created_at,
+           expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
         [
           token.id,
           token.name,
@@ -257,6 +300,7 @@ export class PostgresStore implements Store {
           token.role,
           token.hash,
           token.oneTime === true,
+          token.session === true,
           token.createdAt,
           token.expiresAt ?? null,
         ]
@@ -411,28 +455,6 @@ export class PostgresStore implements Store {
       [id, yaml]
     )
     return row?.version
-  }
-
-  async backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number> {
-    const rows = await query<{ id: string; yaml: string }>(
-      this.#pool,
-      `SELECT e.id, v.yaml FROM experiments e
-       JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
-       WHERE e.labels IS NULL`
-    )
-    let set = 0
-    for (const row of rows) {
-      if (
-        await changed(
-          this.#pool,
-          'UPDATE experiments SET labels = $1 WHERE id = $2 AND labels IS NULL',
-          [labelsText(derive(row.yaml)), row.id]
-        )
-      ) {
-        set += 1
-      }
-    }
-    return set
   }
 
   async getExperiment(id: string): Promise<Experiment | undefined> {

@@ -36,6 +36,7 @@ export interface TokenRow {
   role: Role
   hash: string
   one_time: number | boolean
+  session: number | boolean
   created_at: string
   last_used_at: string | null
   expires_at: string | null
@@ -135,6 +136,7 @@ export function toTokenRecord(row: TokenUserRow): TokenRecord {
     ...toToken(row),
     hash: row.hash,
     oneTime: row.one_time === true || row.one_time === 1,
+    session: row.session === true || row.session === 1,
     user: {
       id: row.user_id,
       name: row.user_name,

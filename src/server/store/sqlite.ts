@@ -53,7 +53,7 @@ import {
   toVersion,
   toVersionInfo,
 } from './rows.js'
-import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
+import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
   ExperimentRow,
   ExperimentYamlRow,
@@ -94,10 +94,10 @@ function prepare(db: Db) {
     deleteUser: db.prepare<[string]>('DELETE FROM users WHERE id = ?'),
 
     insertToken: db.prepare<
-      [string, string, string, string, string, number, string, string | null]
+      [string, string, string, string, string, number, number, string, string | null]
     >(
-      `INSERT INTO tokens (id, name, user_id, role, hash, one_time, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+      `INSERT INTO tokens (id, name, user_id, role, hash, one_time, session, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
     ),
     findToken: db.prepare<[string, string], TokenUserRow>(
       `SELECT t.*, u.name AS user_name, u.role AS user_role, u.created_at AS user_created_at
@@ -144,14 +144,6 @@ function prepare(db: Db) {
          ORDER BY version DESC LIMIT 1`
       )
       .pluck(),
-    withoutLabels: db.prepare<[], { id: string; yaml: string }>(
-      `SELECT e.id, v.yaml FROM experiments e
-       JOIN experiment_versions v ON v.experiment_id = e.id AND v.version = e.version
-       WHERE e.labels IS NULL`
-    ),
-    setLabels: db.prepare<[string, string]>(
-      'UPDATE experiments SET labels = ? WHERE id = ? AND labels IS NULL'
-    ),
     getExperiment: db.prepare<[string], ExperimentYamlRow>(`${EXPERIMENT_YAML} WHERE e.id = ?`),
     getExperimentByName: db.prepare<[string], ExperimentYamlRow>(
       `${EXPERIMENT_YAML} WHERE e.name = ?`
@@ -275,11 +267,19 @@ export class SqliteStore implements Store {
       const apply = this.#db.transaction(() => {
         if (applied.get(migration.version) === 0) {
           this.#db.exec(migration.sqlite)
+          if (migration.backfillLabels !== undefined) {
+            this.#backfillLabels(migration.backfillLabels)
+          }
           record.run(migration.version, new Date().toISOString())
         }
       })
       apply.immediate()
     }
+  }
+
+  async holdServerLock(): Promise<boolean> {
+    // The SQLite file lives in the data directory, whose lock file the server already holds.
+    return true
   }
 
   async close(): Promise<void> {
@@ -328,6 +328,7 @@ export class SqliteStore implements Store {
         token.role,
         token.hash,
         token.oneTime === true ? 1 : 0,
+        token.session === true ? 1 : 0,
         token.createdAt,
         token.expiresAt ?? null
       )
@@ -339,6 +340,7 @@ export class SqliteStore implements Store {
       role: token.role,
       hash: token.hash,
       one_time: token.oneTime === true,
+      session: token.session === true,
       created_at: token.createdAt,
       last_used_at: null,
       expires_at: token.expiresAt ?? null,
@@ -481,12 +483,13 @@ export class SqliteStore implements Store {
     return this.#s.findVersionByYaml.get(id, yaml)
   }
 
-  async backfillLabels(derive: (yaml: string) => Record<string, string>): Promise<number> {
-    let set = 0
-    for (const row of this.#s.withoutLabels.all()) {
-      set += this.#s.setLabels.run(labelsText(derive(row.yaml)), row.id).changes
+  /** Migration 2's data step, inside its transaction (prepared here: the columns are new). */
+  #backfillLabels(derive: (yaml: string) => Record<string, string>): void {
+    const rows = this.#db.prepare<[], { id: string; yaml: string }>(LABELS_BACKFILL.select).all()
+    const set = this.#db.prepare<[string, string]>(LABELS_BACKFILL.update.sqlite)
+    for (const row of rows) {
+      set.run(labelsText(derive(row.yaml)), row.id)
     }
-    return set
   }
 
   async getExperiment(id: string): Promise<Experiment | undefined> {
