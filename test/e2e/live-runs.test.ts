@@ -13,6 +13,7 @@ import type { RunResult } from '../../src/engine/result.js'
 import { runCli, workspace } from '../support/cli.js'
 import { alive, processesMentioning, state } from '../support/processes.js'
 import { startRunner, until, type RunnerProcess } from '../support/runner-process.js'
+import { withSweepLock } from '../support/sweep-lock.js'
 
 const ws = workspace()
 const runners: RunnerProcess[] = []
@@ -99,7 +100,9 @@ describe('recovery and live runs', () => {
       startPausing('live-a', stateDir),
       startPausing('live-b', stateDir),
     ])
-    const r = await runCli(['recover'], { cwd: ws.dir, env: { ORDEAL_STATE_DIR: stateDir } })
+    const r = await withSweepLock(() =>
+      runCli(['recover'], { cwd: ws.dir, env: { ORDEAL_STATE_DIR: stateDir } })
+    )
     assert.equal(r.exitCode, 0, r.stderr)
     // Other test files may leave strays of their own for recover to sweep: look at ours only.
     assert.doesNotMatch(r.stdout, /^(undone|killed): .*live-[ab]-/m, r.stdout)
@@ -129,7 +132,7 @@ describe('recovery and live runs', () => {
       e.type === 'network.created' ? e.namespaces : []
     )
     assert.equal(namespaces.length, 1)
-    const r = await runCli(['recover'], { cwd: ws.dir, env: otherState })
+    const r = await withSweepLock(() => runCli(['recover'], { cwd: ws.dir, env: otherState }))
     assert.equal(r.exitCode, 0, r.stderr)
     assert.match(r.stdout, /^skipped: run live-host-\S+ is in progress$/m, r.stdout)
     assert.doesNotMatch(
@@ -147,10 +150,9 @@ describe('recovery and live runs', () => {
   test('recover --force reverts a live run early: the window ends then and the verdict is error', async () => {
     const stateDir = path.join(ws.dir, 'forced-state')
     const run = await startPausing('forced', stateDir, { seconds: 60 })
-    const r = await runCli(['recover', '--force'], {
-      cwd: ws.dir,
-      env: { ORDEAL_STATE_DIR: stateDir },
-    })
+    const r = await withSweepLock(() =>
+      runCli(['recover', '--force'], { cwd: ws.dir, env: { ORDEAL_STATE_DIR: stateDir } })
+    )
     assert.equal(r.exitCode, 0, r.stderr)
     assert.match(r.stdout, /^undone: SIGCONT sleeper-0/m, r.stdout)
     const forcedAt = Date.now()

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ledger, pendingEntries } from '../../src/engine/ledger.js'
 import { workspace } from '../support/cli.js'
+import { withSweepLock } from '../support/sweep-lock.js'
 
 const ws = workspace()
 after(() => ws.cleanup())
@@ -31,7 +32,7 @@ test('two concurrent recoveries of one dead ledger undo each entry exactly once'
       0
     )
   }
-  const [a, b] = await Promise.all([ws.run(['recover']), ws.run(['recover'])])
+  const [a, b] = await withSweepLock(() => Promise.all([ws.run(['recover']), ws.run(['recover'])]))
   assert.equal(a.exitCode, 0, a.stderr)
   assert.equal(b.exitCode, 0, b.stderr)
   const lines = readFileSync(count, 'utf8').trim().split('\n').sort()

@@ -14,6 +14,7 @@ import { processStartTime } from '../../src/system/proc.js'
 import { statSummary } from '../../src/system/proc-scan.js'
 import { alive } from '../support/processes.js'
 import { workspace, type Workspace } from '../support/cli.js'
+import { withSweepLock } from '../support/sweep-lock.js'
 
 const keepAlive = 'setInterval(() => {}, 1000)'
 const token = `recover-test-${randomUUID()}`
@@ -78,48 +79,51 @@ after(() => {
 })
 
 describe('ordeal recover sweeps stray stress workers', () => {
-  test('kills a worker whose runner is gone; a second run has nothing to recover', async () => {
-    const pid = await orphanedWorker()
-    const first = await ws.run(['recover'])
-    assert.equal(first.exitCode, 0, first.stderr)
-    assert.match(
-      first.stdout,
-      new RegExp(
-        `^killed: stray cpu stress worker \\(pid ${pid}\\): its runner \\(pid \\d+\\) is gone$`,
-        'm'
+  test('kills a worker whose runner is gone; a second run has nothing to recover', () =>
+    withSweepLock(async () => {
+      const pid = await orphanedWorker()
+      const first = await ws.run(['recover'])
+      assert.equal(first.exitCode, 0, first.stderr)
+      assert.match(
+        first.stdout,
+        new RegExp(
+          `^killed: stray cpu stress worker \\(pid ${pid}\\): its runner \\(pid \\d+\\) is gone$`,
+          'm'
+        )
       )
-    )
-    assert.equal(alive(pid), false, 'the worker is gone')
-    const second = await ws.run(['recover'])
-    assert.equal(second.exitCode, 0, second.stderr)
-    assert.equal(second.stdout, 'nothing to recover\n')
-  })
+      assert.equal(alive(pid), false, 'the worker is gone')
+      const second = await ws.run(['recover'])
+      assert.equal(second.exitCode, 0, second.stderr)
+      assert.equal(second.stdout, 'nothing to recover\n')
+    }))
 
-  test('leaves the workers of a live run alone', async () => {
-    const pid = liveWorker()
-    await waitFor(() => statSummary(pid) !== undefined, 'the worker started')
-    const r = await ws.run(['recover'])
-    assert.equal(r.exitCode, 0, r.stderr)
-    assert.doesNotMatch(r.stdout, new RegExp(`pid ${pid}\\)`))
-    assert.equal(alive(pid), true, 'a live run keeps its worker')
-  })
+  test('leaves the workers of a live run alone', () =>
+    withSweepLock(async () => {
+      const pid = liveWorker()
+      await waitFor(() => statSummary(pid) !== undefined, 'the worker started')
+      const r = await ws.run(['recover'])
+      assert.equal(r.exitCode, 0, r.stderr)
+      assert.doesNotMatch(r.stdout, new RegExp(`pid ${pid}\\)`))
+      assert.equal(alive(pid), true, 'a live run keeps its worker')
+    }))
 
-  test('a worker its ledger lists is undone once, through the ledger', async () => {
-    const pid = await orphanedWorker()
-    const ledger = new Ledger('dead-stress-run', path.join(ws.stateDir, 'ledgers'))
-    const label = `stop stress worker (pid ${pid})`
-    ledger.record(
-      'run.0',
-      { kind: 'terminate', pid, startTime: processStartTime(pid), label },
-      Date.now()
-    )
-    const first = await ws.run(['recover'])
-    assert.equal(first.exitCode, 0, first.stderr)
-    const lines = first.stdout.split('\n').filter((l) => l.includes(`pid ${pid})`))
-    assert.deepEqual(lines, [`undone: ${label} (run dead-stress-run)`])
-    assert.equal(alive(pid), false)
-    assert.equal((await ws.run(['recover'])).stdout, 'nothing to recover\n')
-  })
+  test('a worker its ledger lists is undone once, through the ledger', () =>
+    withSweepLock(async () => {
+      const pid = await orphanedWorker()
+      const ledger = new Ledger('dead-stress-run', path.join(ws.stateDir, 'ledgers'))
+      const label = `stop stress worker (pid ${pid})`
+      ledger.record(
+        'run.0',
+        { kind: 'terminate', pid, startTime: processStartTime(pid), label },
+        Date.now()
+      )
+      const first = await ws.run(['recover'])
+      assert.equal(first.exitCode, 0, first.stderr)
+      const lines = first.stdout.split('\n').filter((l) => l.includes(`pid ${pid})`))
+      assert.deepEqual(lines, [`undone: ${label} (run dead-stress-run)`])
+      assert.equal(alive(pid), false)
+      assert.equal((await ws.run(['recover'])).stdout, 'nothing to recover\n')
+    }))
 })
 
 function firstLine(child: ChildProcess): Promise<string> {

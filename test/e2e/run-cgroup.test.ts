@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { Ledger } from '../../src/engine/ledger.js'
 import { joinCgroupArgv, openRunCgroup, writableCgroup2 } from '../../src/system/run-cgroup.js'
+import { withSweepLock } from '../support/sweep-lock.js'
 
 const kLeaseMs = 1500
 const skip = writableCgroup2() === undefined && 'needs a writable cgroup2 mount (root)'
@@ -123,7 +124,7 @@ test('ordeal recover ends what is left in the cgroup of a dead run', { skip }, a
   ])
   await once(spawn(command!, args, { stdio: 'ignore' }), 'close')
   await until(() => withMarker(marker).length === 1, 5000)
-  const r = await ws.run(['recover'])
+  const r = await withSweepLock(() => ws.run(['recover']))
   assert.equal(r.exitCode, 0, r.stdout + r.stderr)
   assert.deepEqual(withMarker(marker), [])
   assert.equal(existsSync(cgroup.dir), false)

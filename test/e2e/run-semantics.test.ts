@@ -12,6 +12,7 @@ import { parseJournal } from '../../src/engine/journal.js'
 import type { RunResult } from '../../src/engine/result.js'
 import { Ledger, ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
 import { assertAllGone, launchedPids, state } from '../support/processes.js'
+import { withSweepLock } from '../support/sweep-lock.js'
 
 const server = `import http from 'node:http'
 http.createServer((req, res) => res.end('ok')).listen(Number(process.env.PORT), '127.0.0.1')
@@ -316,11 +317,11 @@ describe('ordeal run', () => {
     )
     process.kill(-sleeper.pid!, 'SIGSTOP')
     await waitFor(() => state(sleeper.pid!) === 'T')
-    const first = await ws.run(['recover'])
+    const first = await withSweepLock(() => ws.run(['recover']))
     assert.equal(first.exitCode, 0, first.stderr)
     assert.match(first.stdout, /undone: resume pid/)
     await waitFor(() => state(sleeper.pid!) !== 'T')
-    const second = await ws.run(['recover'])
+    const second = await withSweepLock(() => ws.run(['recover']))
     assert.match(second.stdout, /nothing to recover/)
   })
 })
