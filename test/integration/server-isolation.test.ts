@@ -9,9 +9,11 @@ import { createHash } from 'node:crypto'
 import {
   chmodSync,
   chownSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -457,6 +459,9 @@ spec:
   // The run process itself starts from the allowlist, not the server's environment.
   const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')
   assert.ok(!environ.includes(kSecret), 'the run process has the server secret')
+  // Its private tree (the service's cwd is its work/ leaf), left behind by a killed process.
+  const tree = path.dirname(readlinkSync(`/proc/${sleeper}/cwd`))
+  assert.match(tree, /\/ordeal-doomed-[^/]+$/)
   process.kill(runProcess, 'SIGKILL')
   let run = started
   const deadline = Date.now() + 30_000
@@ -465,6 +470,7 @@ spec:
     run = (await apiFetch<RunSummary>(center.url, `/api/runs/${id}`, as(viewer.token))).json
   }
   assert.equal(run.verdict, 'error')
+  assert.equal(existsSync(tree), false, `the server removed the dead run's tree ${tree}`)
   // The watchdog's lease runs out within seconds; then the service is gone.
   const gone = Date.now() + 20_000
   while (alive(sleeper) && Date.now() < gone) {

@@ -6,6 +6,7 @@
  * the log says each undo, and the run's journal holds `run.recovered`, all without a restart.
  */
 import assert from 'node:assert/strict'
+import { existsSync, readlinkSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -75,6 +76,9 @@ test('run process and watchdog SIGKILLed mid-fault: the running server recovers 
   const ledgerFile = path.join(ws.stateDir, 'ledgers', `${runId}.ndjson`)
   const watchdogs = processesMentioning(ledgerFile).map((line) => Number(line.split(':')[0]))
   assert.equal(watchdogs.length, 1, 'one watchdog for the run')
+  // Its private tree (the service's cwd is its work/ leaf), left behind by a killed process.
+  const tree = path.dirname(readlinkSync(`/proc/${ready.pid}/cwd`))
+  assert.match(tree, /\/ordeal-run-death-[^/]+$/)
   // The watchdog first, so nothing of the run undoes in between.
   for (const pid of [...watchdogs, runProcess]) {
     process.kill(pid, 'SIGKILL')
@@ -101,6 +105,7 @@ test('run process and watchdog SIGKILLed mid-fault: the running server recovers 
   assert.match(center.output(), new RegExp(`recovered run ${runId}: undone SIGCONT sleeper-0`))
   // The server closes the stream once the run's end is recorded.
   await stream.closed
+  assert.equal(existsSync(tree), false, `the server removed the dead run's tree ${tree}`)
   const run = await api<RunSummary>(`/api/runs/${runId}`)
   // As after a restart's recovery (server-recovery.test.ts): never a pass.
   assert.equal(run.json.verdict, 'interrupted')

@@ -54,7 +54,7 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
     throw error
   }
   handle = run
-  send({ type: 'started', runId: run.runId })
+  send({ type: 'started', runId: run.runId, workDir: tree.dir })
   if (pendingAbort) {
     run.abort(pendingAbort.kind, pendingAbort.reason)
   }
