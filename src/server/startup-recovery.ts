@@ -8,12 +8,14 @@
 import { recoverDeadRuns, recoveredEvent } from '../engine/startup-recovery.js'
 import type { JournalEvent } from '../shared/api.js'
 import type { Store } from './store/contract.js'
+import { removeDeadRunTrees } from './agent/run-trees.js'
 
 const kBy = 'ordeal server start-up'
 const kPage = 5000
 
 export async function recoverOnStart(store: Store, log: (line: string) => void): Promise<void> {
   const recovered = await recoverDeadRuns({ by: kBy, log })
+  removeDeadRunTrees(log)
   for (const run of recovered) {
     try {
       if (!(await store.getRunSummary(run.runId))) {

@@ -7,7 +7,7 @@
  * in the same state directory at that moment is left alone (its lock is held).
  */
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, readlinkSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -107,6 +107,10 @@ spec:
   const cliPaused = Number(m[1])
   await untilMs(() => state(cliPaused) === 'T', 2000)
 
+  // The run's private tree (a service's cwd is its work/ leaf): the killed run process leaves it.
+  const tree = path.dirname(readlinkSync(`/proc/${pids[0]}/cwd`))
+  assert.match(tree, /\/ordeal-crash-pause-[^/]+$/)
+
   // The whole tree at once: the watchdog first, so nothing undoes in between.
   const ledgerFile = path.join(ws.stateDir, 'ledgers', `${runId}.ndjson`)
   const watchdogs = processesMentioning(ledgerFile).map((line) => Number(line.split(':')[0]))
@@ -120,7 +124,10 @@ spec:
   assert.ok(pids.every(alive), 'the services are orphaned')
   assert.ok(existsSync(ledgerFile))
 
+  assert.ok(existsSync(tree))
+
   await center.restart()
+  assert.equal(existsSync(tree), false, `the restarted server removed the dead run's tree ${tree}`)
 
   // /proc and /run/netns, independently of ordeal: nothing stopped, nothing orphaned, no host.
   assert.deepEqual(pids.filter(alive), [], 'no orphaned service')

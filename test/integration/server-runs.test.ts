@@ -242,6 +242,9 @@ test('kill -9 mid-run: after a restart the run is interrupted, the watchdog roll
   assert.ok(injected)
   const pids = servicePids(journal(stream.messages))
   assert.ok(pids.length > 0)
+  // The run's private tree, as noted next to its ledger: the killed run process leaves it.
+  const tree = readFileSync(path.join(ws.stateDir, 'ledgers', `${started.id}.workdir`), 'utf8')
+  assert.match(tree, /\/ordeal-crash-run-[^/]+$/)
   await center.kill9()
   await stream.closed
 
@@ -251,6 +254,7 @@ test('kill -9 mid-run: after a restart the run is interrupted, the watchdog roll
   assert.ok(existsSync(runDir))
 
   await center.restart()
+  assert.equal(existsSync(tree), false, `the restarted server removed the dead run's tree ${tree}`)
   const run = await api<Run>(`/api/runs/${started.id}`)
   assert.equal(run.json.status, 'interrupted')
   const intact = await api<Run>(`/api/runs/${finishedBefore.id}`)

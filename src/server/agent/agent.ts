@@ -16,7 +16,8 @@ import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
 import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
-import { recoverDiedRun, removeDiedRunTree } from './dead-run-recovery.js'
+import { recoverDiedRun } from './dead-run-recovery.js'
+import { removeRunTree } from './run-trees.js'
 import {
   disposeSpareRunProcess,
   prewarmRunProcess,
@@ -119,7 +120,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         recorded = resolve
       })
       const done = running.exited
-        .then(async ({ ended, how, workDir }) => {
+        .then(async ({ ended, how }) => {
           const ok = await created
           if (!ok) {
             return // a run whose row could not be created has nothing to finish
@@ -135,9 +136,7 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
               log(`run ${runId}: could not recover its ledger: ${String(error)}`)
               return undefined
             })
-            if (workDir !== undefined) {
-              removeDiedRunTree(runId, workDir, log)
-            }
+            removeRunTree(runId, log)
             const t = Date.now()
             const events: JournalEvent[] = [
               {

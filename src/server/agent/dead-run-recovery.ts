@@ -10,10 +10,9 @@
 import path from 'node:path'
 import type { JournalEventBody } from '../../engine/events.js'
 import { stateDir } from '../../engine/ledger.js'
-import { isLedgerLive, lockLedgerWaiting } from '../../engine/run-lock.js'
+import { lockLedgerWaiting } from '../../engine/run-lock.js'
 import { recoverDeadLedger, recoveredEvent } from '../../engine/startup-recovery.js'
 import { DEFAULT_LEASE_MS } from '../../engine/watchdog/lease.js'
-import { removeTree } from '../../system/work-dir.js'
 
 export const DIED_RUN_BY = 'ordeal server (its run process died)'
 
@@ -48,27 +47,4 @@ export async function recoverDiedRun(
     return undefined
   }
   return recoveredEvent(run, DIED_RUN_BY)
-}
-
-/**
- * Removes the private tree (`/tmp/ordeal-<name>-*`) of a run whose process died: the process
- * removes it itself when its run ends, so a killed one leaves it behind. Only once the run's
- * ledger is no longer live (its watchdog, or the recovery above, is done with the services
- * that worked in it); otherwise it is left, and logged.
- */
-export function removeDiedRunTree(
-  runId: string,
-  workDir: string,
-  log: (line: string) => void
-): void {
-  const file = path.join(stateDir(), 'ledgers', `${runId}.ndjson`)
-  if (isLedgerLive(file)) {
-    log(`run ${runId}: its ledger is still locked; its work dir ${workDir} is left`)
-    return
-  }
-  try {
-    removeTree(workDir)
-  } catch (error) {
-    log(`run ${runId}: could not remove its work dir ${workDir}: ${String(error)}`)
-  }
 }

@@ -18,11 +18,8 @@ export interface RunChild {
   /** The run id once the engine started; rejects with the reason when it could not start. */
   started: Promise<string>
   abort(kind: AbortKind, reason: string): void
-  /**
-   * How the process ended: `ended` when the run reported its end, else why it died; `workDir`
-   * is the run's private tree (known once started), which a process that died leaves behind.
-   */
-  exited: Promise<{ ended: boolean; how: string; workDir?: string }>
+  /** How the process ended: `ended` when the run reported its end, else why it died. */
+  exited: Promise<{ ended: boolean; how: string }>
 }
 
 /** A forked run process; `ready` once it loaded the engine and listens for its run. */
@@ -99,7 +96,6 @@ export function startRunChild(options: {
   child.ref()
   child.channel?.ref()
   let ended = false
-  let workDir: string | undefined
   let resolveStarted!: (runId: string) => void
   let rejectStarted!: (error: Error) => void
   const started = new Promise<string>((resolve, reject) => {
@@ -112,7 +108,6 @@ export function startRunChild(options: {
         options.onEvents(message.events)
         break
       case 'started':
-        workDir = message.workDir
         resolveStarted(message.runId)
         break
       case 'failed':
@@ -126,7 +121,7 @@ export function startRunChild(options: {
   const exited = forked.exit.then(({ code, signal }) => {
     const how = signal ? `killed by ${signal}` : `exit ${code}`
     rejectStarted(new Error(`the run process ended before the run started (${how})`))
-    return { ended, how, ...(workDir === undefined ? {} : { workDir }) }
+    return { ended, how }
   })
   const send = (message: ToRun) => {
     if (child.connected) {

@@ -15,8 +15,7 @@ export type ToRun =
 export type FromRun =
   /** Loaded and listening: the server may send the run. */
   | { type: 'ready' }
-  /** `workDir`: the run's private tree, for the server to remove if this process dies. */
-  | { type: 'started'; runId: string; workDir: string }
+  | { type: 'started'; runId: string }
   | { type: 'events'; events: JournalEvent[] }
   /** The run could not begin (the manifest did not load there, the work dir failed). */
   | { type: 'failed'; error: string }

@@ -14,6 +14,7 @@ import type { JournalEvent } from '../../engine/events.js'
 import { startRun, type RunHandle } from '../../engine/runner.js'
 import { loadManifest } from '../api/manifest.js'
 import { privateWorkTree } from '../../system/work-dir.js'
+import { forgetRunTree, recordRunTree } from './run-trees.js'
 import type { FromRun, ToRun } from './run-messages.js'
 
 let handle: RunHandle | undefined
@@ -54,7 +55,12 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
     throw error
   }
   handle = run
-  send({ type: 'started', runId: run.runId, workDir: tree.dir })
+  try {
+    recordRunTree(run.runId, tree.dir)
+  } catch {
+    // Without the note a killed process leaves its tree; the run itself is unaffected.
+  }
+  send({ type: 'started', runId: run.runId })
   if (pendingAbort) {
     run.abort(pendingAbort.kind, pendingAbort.reason)
   }
@@ -66,6 +72,7 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
   function finish(last: FromRun): void {
     finished = true
     tree.remove()
+    forgetRunTree(run.runId)
     // After the events still queued (setImmediate keeps their order), then leave: the channel
     // is all that keeps this process alive.
     setImmediate(() => {
