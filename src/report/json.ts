@@ -3,8 +3,13 @@ import { writeFile } from 'node:fs/promises'
 import type { RunResult } from '../engine/result.js'
 import type { ManifestIssue } from '../experiment/errors.js'
 
+/** The text of a result file: what `--json` writes and the Chaos Center's download serves. */
+export function jsonResultText(result: RunResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`
+}
+
 export async function writeJsonResult(file: string, result: RunResult): Promise<void> {
-  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`)
+  await writeFile(file, jsonResultText(result))
 }
 
 /**

@@ -153,8 +153,13 @@ function suiteXml(
   return root.end({ prettyPrint: true })
 }
 
+/** The text of a JUnit file: what `--junit` writes and the Chaos Center's download serves. */
+export function junitFileText(result: RunResult): string {
+  return `${junitXml(result)}\n`
+}
+
 export async function writeJunit(file: string, result: RunResult): Promise<void> {
-  await writeFile(file, `${junitXml(result)}\n`)
+  await writeFile(file, junitFileText(result))
 }
 
 export async function writeInvalidManifestJunit(

@@ -69,3 +69,25 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms])
   return v
 }
+
+/**
+ * A Copy button's state: `copy(text)` puts it on the clipboard and sets `copied`; `reset()`
+ * when a new secret is shown. Clipboard needs a secure context: on failure the text stays
+ * selectable on screen.
+ */
+export function useCopy(): {
+  copied: boolean
+  copy: (text: string) => Promise<void>
+  reset: () => void
+} {
+  const [copied, setCopied] = useState(false)
+  const copy = async (text: string) => {
+    try {
+      await navigator.clipboard.writeText(text)
+      setCopied(true)
+    } catch {
+      // not copied; the text is still on screen
+    }
+  }
+  return { copied, copy, reset: () => setCopied(false) }
+}

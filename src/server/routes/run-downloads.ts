@@ -10,7 +10,8 @@ import { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { z } from 'zod'
 import type { Run, RunResult } from '../../shared/api.js'
-import { junitXml } from '../../report/junit.js'
+import { jsonResultText } from '../../report/json.js'
+import { junitFileText } from '../../report/junit.js'
 import { idParams } from '../api/schemas.js'
 import type { ServerContext } from '../context.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
@@ -61,8 +62,7 @@ export const runDownloadRoutes: RouteDef[] = [
     raw: true,
     async handler({ params, ctx, reply }) {
       const run = await endedRun(ctx, params.id)
-      // The text of the CLI's writeJsonResult (src/report/json.ts): two-space indent, newline.
-      const json = `${JSON.stringify(run.result, null, 2)}\n`
+      const json = jsonResultText(run.result)
       return send(reply, 'application/json; charset=utf-8', attachment(run, 'json'), json)
     },
   }),
@@ -76,8 +76,7 @@ export const runDownloadRoutes: RouteDef[] = [
     raw: true,
     async handler({ params, ctx, reply }) {
       const run = await endedRun(ctx, params.id)
-      // The text of the CLI's writeJunit (src/report/junit.ts): the XML and a newline.
-      const xml = `${junitXml(run.result)}\n`
+      const xml = junitFileText(run.result)
       return send(reply, 'application/xml; charset=utf-8', attachment(run, 'xml'), xml)
     },
   }),

@@ -10,7 +10,7 @@ import type { Role, User } from '../../../src/shared/api'
 import { ROLES } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import { formatTime } from '../format'
-import type { Resource } from '../hooks'
+import { useCopy, type Resource } from '../hooks'
 import { ErrorBox } from './Layout'
 
 /** `POST /api/users` and `POST /api/users/:id/login-link` both answer a one-time link. */
@@ -36,7 +36,7 @@ export function UsersCard(props: {
   const [name, setName] = useState('')
   const [role, setRole] = useState<Role>('editor')
   const [issued, setIssued] = useState<IssuedLink>()
-  const [copied, setCopied] = useState(false)
+  const { copied, copy, reset: resetCopied } = useCopy()
   const [note, setNote] = useState<string>()
   const [error, setError] = useState<string>()
 
@@ -51,7 +51,7 @@ export function UsersCard(props: {
   }
 
   function showLink(userName: string, answer: LoginLinkAnswer, kind: IssuedLink['kind']) {
-    setCopied(false)
+    resetCopied()
     setIssued({ userName, link: answer.loginLink, kind })
   }
 
@@ -116,15 +116,6 @@ export function UsersCard(props: {
       setNote(`Revoked ${revoked} token(s) of ${u.name}.`)
       onTokensChanged()
     })
-  }
-
-  async function copy(text: string) {
-    try {
-      await navigator.clipboard.writeText(text)
-      setCopied(true)
-    } catch {
-      // Clipboard needs a secure context; the link stays selectable on screen.
-    }
   }
 
   return (

@@ -7,7 +7,7 @@ import { useAuth } from '../auth'
 import { ErrorBox } from '../components/Layout'
 import { UsersCard } from '../components/UsersCard'
 import { formatTime } from '../format'
-import { useResource } from '../hooks'
+import { useCopy, useResource } from '../hooks'
 
 export function SettingsPage() {
   const { user } = useAuth()
@@ -17,14 +17,14 @@ export function SettingsPage() {
   const [role, setRole] = useState<Role>('editor')
   const [created, setCreated] = useState<CreatedToken>()
   const [error, setError] = useState<string>()
-  const [copied, setCopied] = useState(false)
+  const { copied, copy, reset: resetCopied } = useCopy()
   const owner = user?.role === 'owner'
   const nameOf = (userId: string) => users.data?.find((u) => u.id === userId)?.name ?? userId
 
   async function create(e: FormEvent) {
     e.preventDefault()
     setError(undefined)
-    setCopied(false)
+    resetCopied()
     try {
       setCreated(await api.post<CreatedToken>('/api/tokens', { name: name.trim(), role }))
       setName('')
@@ -43,15 +43,6 @@ export function SettingsPage() {
       tokens.reload()
     } catch (err) {
       setError(errorMessage(err))
-    }
-  }
-
-  async function copy(secret: string) {
-    try {
-      await navigator.clipboard.writeText(secret)
-      setCopied(true)
-    } catch {
-      // Clipboard needs a secure context; the secret stays selectable on screen.
     }
   }
 
