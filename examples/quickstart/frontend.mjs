@@ -8,14 +8,19 @@ const upstreams = process.env.UPSTREAMS.split(',')
 const retries = Number(process.env.RETRIES ?? '1')
 let next = 0
 
-function fetchItems(attempt) {
-  const upstream = upstreams[next++ % upstreams.length]
+// A retry goes to the replica after the one that failed, never back through the shared
+// counter: under concurrent requests that counter may have moved on by an even step and would
+// send the retry to the same dead replica.
+function fetchItems(attempt, index = next++) {
+  const upstream = upstreams[index % upstreams.length]
   return fetch(`${upstream}/items`, { signal: AbortSignal.timeout(1000) })
     .then((r) => {
       if (!r.ok) throw new Error(`upstream ${upstream} answered ${r.status}`)
       return r.json()
     })
-    .catch((error) => (attempt < retries ? fetchItems(attempt + 1) : Promise.reject(error)))
+    .catch((error) =>
+      attempt < retries ? fetchItems(attempt + 1, index + 1) : Promise.reject(error)
+    )
 }
 
 http

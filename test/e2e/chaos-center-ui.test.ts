@@ -90,8 +90,10 @@ describe('Chaos Center UI in headless Chromium', () => {
     await page
       .locator('[data-testid="run-status"][data-status="finished"]')
       .waitFor({ timeout: 90_000 })
-    assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'pass')
-    assert.equal((await page.getByTestId('run-score').textContent())?.trim(), '100')
+    // On a failed verdict, say which probe or threshold failed: a CI log must explain itself.
+    const probes = (await page.getByTestId('probe-row').allTextContents()).join(' | ')
+    assert.equal((await page.getByTestId('run-status').textContent())?.trim(), 'pass', probes)
+    assert.equal((await page.getByTestId('run-score').textContent())?.trim(), '100', probes)
     assert.ok((await page.getByTestId('probe-row').count()) >= 1, 'probe table has rows')
     assert.equal(await page.getByTestId('abort-run').count(), 0, 'no abort button once ended')
     await shot('run-finished')
