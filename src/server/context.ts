@@ -6,7 +6,9 @@
  */
 import type { Actor } from './auth/actor.js'
 import type {
+  AgentInfo,
   Experiment,
+  Placement,
   HubTemplate,
   JournalEvent,
   RunSummary,
@@ -54,6 +56,34 @@ export interface Recorder {
   interrupt(runId: string, reason: string): Promise<RunSummary>
 }
 
+/**
+ * The remote agents connected to this Chaos Center (`ordeal agent`, src/server/fleet/): their
+ * connections, the queue of runs placed on them, their leases. Routes reach it as `ctx.fleet`.
+ */
+export interface Fleet {
+  /** Registered agents: the store's rows merged with the live connections. */
+  list(): Promise<AgentInfo[]>
+  connectedCount(): number
+  /**
+   * A run was created `queued` with this placement: dispatch it at once when an agent is
+   * connected and free, else keep it queued (with its reason) until one is or it times out.
+   */
+  place(
+    run: RunSummary,
+    placement: Placement,
+    options: { leaseMs: number; queueDeadline: string }
+  ): void
+  /**
+   * Cancels a queued run (`cancelled`) or asks the agent to abort a running one (it ends with
+   * the agent's `run.ended`). False if the run is neither queued nor running on an agent.
+   */
+  abort(runId: string, reason: string): Promise<boolean>
+  /** Token or user deleted: disconnect their agents now (close 4001) and interrupt their runs. */
+  revoke(match: { tokenId: string } | { userId: string }, by: string): void
+  /** Says goodbye (1001) to every agent; their runs go on and roll back by themselves if needed. */
+  shutdown(): Promise<void>
+}
+
 /** Fans run events out to live viewers (SSE). */
 export interface RunBus {
   publish(runId: string, message: StreamMessage): void
@@ -77,6 +107,7 @@ export interface ServerMetrics {
 export interface ServerContext {
   store: Store
   agent: Agent
+  fleet: Fleet
   recorder: Recorder
   bus: RunBus
   metrics: ServerMetrics

@@ -129,6 +129,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ctx: ServerContext = {
       store,
       agent,
+      // CONTRACT-STUB (issue 14): the fleet of remote agents lands with src/server/fleet/.
+      fleet: {
+        list: async () => [],
+        connectedCount: () => 0,
+        place: () => {
+          throw new Error('not implemented')
+        },
+        abort: async () => false,
+        revoke: () => {},
+        shutdown: async () => {},
+      },
       recorder,
       bus,
       metrics,

@@ -16,13 +16,30 @@ export type { JournalEvent, RunResult, Verdict }
  */
 export const SECRET_PREFIX = { login: 'ordl_login_', token: 'ordl_tok_' } as const
 
-export type Role = 'owner' | 'editor' | 'viewer'
+/**
+ * `agent` is outside the ranking: an agent token may only receive its own work and post its own
+ * runs' events, nothing a viewer may do (`roleRank('agent')` is -1).
+ */
+export type Role = 'owner' | 'editor' | 'viewer' | 'agent'
+/** The ranked roles, least first; `agent` is not among them. */
 export const ROLES: readonly Role[] = ['viewer', 'editor', 'owner']
 
-/** `running` until the run ends; `interrupted` when the server died or restarted mid-run. */
-export type RunStatus = 'running' | 'finished' | 'interrupted'
-/** Who executed the run: the server's embedded agent, or `ordeal run --server` (recorded). */
-export type RunSource = 'server' | 'cli'
+/**
+ * `queued` while a run placed on an agent waits for it (with `queueReason`); `running` until the
+ * run ends; `interrupted` when the server died or restarted mid-run, or the agent was lost for
+ * longer than the lease; `cancelled` when a queued run was cancelled before it started.
+ */
+export type RunStatus = 'queued' | 'running' | 'finished' | 'interrupted' | 'cancelled'
+/** The statuses after which nothing about the run changes (but a late agent report). */
+export const ENDED_STATUSES: readonly RunStatus[] = ['finished', 'interrupted', 'cancelled']
+/**
+ * Who executed the run: the server's embedded agent, `ordeal run --server` (recorded), or a
+ * remote agent (`ordeal agent`) the run was placed on.
+ */
+export type RunSource = 'server' | 'cli' | 'agent'
+
+/** Where a run goes: one agent by name, or any connected agent carrying every label. */
+export type Placement = { agent: string } | { labels: Record<string, string> }
 
 /** Every error response: `{ error: "validation", message: "body.yaml: Required" }`. */
 export interface ApiError {
@@ -171,6 +188,16 @@ export interface RunSummary {
   startedByName: string
   /** The API token's name when started with an API token (e.g. `ci-deploy`); absent for a UI session. */
   startedVia?: string
+  /** Where the run was asked to go (absent: this server's embedded agent, or a CLI recording). */
+  placement?: Placement
+  /** The agent the run was sent to (set at dispatch). */
+  agent?: string
+  /** While `queued`: why it waits, in one line (`agent edge-1 is busy (run R, 1 of 1)`). */
+  queueReason?: string
+  /** When the agent accepted the run. */
+  dispatchedAt?: string
+  /** How long the agent runs on without hearing from the server before it rolls back by itself. */
+  leaseMs?: number
 }
 
 export interface Run extends RunSummary {
@@ -213,6 +240,59 @@ export interface Health {
   store: 'sqlite' | 'postgres'
   uptimeSeconds: number
   runningRuns: number
+  /** Remote agents connected now. */
+  connectedAgents: number
+}
+
+/** `GET /api/agents`: one registered agent (it has an agent token or has connected once). */
+export interface AgentInfo {
+  name: string
+  labels: Record<string, string>
+  version?: string
+  hostname?: string
+  addresses: string[]
+  connected: boolean
+  connectedSince?: string
+  disconnectedSince?: string
+  lastHeartbeat?: string
+  /** The agent's clock minus the server's, from ping/pong (NTP-style, best of the last 8). */
+  clock?: { offsetMs: number; errorMs: number; rttMs: number }
+  /** Runs it executes at once. */
+  maxRuns: number
+  /** Ids of the runs it executes now. */
+  runs: string[]
+}
+
+/**
+ * `POST /api/runs`: start the experiment's current (or given) version. Without `agent` or
+ * `labels` the server's embedded agent runs it; with one of them the run is placed on an agent
+ * and waits `queued` until one is connected and free (at most `queueTimeout`).
+ */
+export interface StartRunRequest {
+  experimentId: string
+  version?: number
+  agent?: string
+  labels?: Record<string, string>
+  /** Duration text (`10m`); default the server's `--queue-timeout`. */
+  queueTimeout?: string
+  /** Duration text (`30s`); default the server's `--agent-lease`. */
+  lease?: string
+}
+
+/**
+ * `POST /api/runs/submit` (`ordeal run --agent`): a manifest with the variables it uses and the
+ * files of its directory; the experiment is created or versioned by its name, then placed.
+ */
+export interface SubmitRunRequest {
+  yaml: string
+  /** Exactly the variables the manifest uses, resolved where the CLI ran. */
+  vars: Record<string, string>
+  /** base64(gzip(JSON BundleFile[])): the manifest's directory (src/experiment/bundle.ts). */
+  bundle?: string
+  agent?: string
+  labels?: Record<string, string>
+  queueTimeout?: string
+  lease?: string
 }
 
 /** `POST /api/experiments/validate`: the same checks as `ordeal validate`. */

@@ -48,7 +48,7 @@ spec:
       wait: 100ms
 `
 
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, owner: 2 }
+const RANK: Record<Role, number> = { agent: -1, viewer: 0, editor: 1, owner: 2 }
 
 /** A value only the server's environment holds: no answer may ever contain it. */
 const SECRET = 'postgres://ordeal:s3cret-pw@db.internal/ordeal'

@@ -187,4 +187,5 @@ export const healthSchema = z.object({
   store: z.enum(['sqlite', 'postgres']),
   uptimeSeconds: z.number(),
   runningRuns: z.number().int(),
+  connectedAgents: z.number().int(),
 })

@@ -22,6 +22,7 @@ export const healthRoutes: RouteDef[] = [
         store: ctx.store.kind,
         uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 1000),
         runningRuns: ctx.agent.running().length,
+        connectedAgents: ctx.fleet.connectedCount(),
       }
     },
   }),

@@ -18,6 +18,7 @@ import type {
   RunSource,
   RunStatus,
   RunSummary,
+  Placement,
   User,
   ApiToken,
   Verdict,
@@ -92,10 +93,16 @@ export interface NewRun {
   /** The API token's name; absent for a UI session (and for runs the server starts itself). */
   startedVia?: string
   startedAt: string
+  /** A run placed on an agent starts `queued` (default `running`). */
+  status?: 'queued' | 'running'
+  placement?: Placement
+  /** When a queued run gives up (ISO time). */
+  queueDeadline?: string
+  leaseMs?: number
 }
 
 export interface RunEnd {
-  status: Exclude<RunStatus, 'running'>
+  status: Exclude<RunStatus, 'running' | 'queued'>
   verdict: Verdict
   score: number
   reason?: string
@@ -111,6 +118,29 @@ export interface RunQuery {
   limit?: number
   /** Only runs that started strictly before this run (keyset pagination). */
   before?: string
+}
+
+/** What the store keeps of a remote agent (its live connection state is the server's own). */
+export interface AgentRecord {
+  name: string
+  labels: Record<string, string>
+  version?: string
+  hostname?: string
+  addresses: string[]
+  maxRuns: number
+  /** The token it last connected with. */
+  tokenId?: string
+  firstSeenAt: string
+  connectedAt?: string
+  disconnectedAt?: string
+  lastHeartbeatAt?: string
+}
+
+/** A queued run's placement data: the variables and files `POST /api/runs/submit` shipped. */
+export interface RunBundle {
+  vars: Record<string, string>
+  /** base64(gzip(JSON BundleFile[])), as sent. */
+  data?: string
 }
 
 /** The highest seq a store holds (PostgreSQL stores seq as `int`); the ingest schema's bound. */
@@ -221,6 +251,40 @@ export interface Store {
    */
   listEventTexts(runId: string, query?: EventQuery): Promise<EventText[]>
   countEvents(runId: string): Promise<number>
-  /** Every run still `running` becomes `interrupted` (server start); returns their ids. */
+  /**
+   * Every run still `running` that this server executed or recorded becomes `interrupted`
+   * (server start); returns their ids. Runs on agents (`source = 'agent'`) are left alone:
+   * their agents report them, or their leases lapse.
+   */
   interruptRunning(at: string): Promise<string[]>
+
+  /** A queued run was sent to `agent`: still queued, agent set. False if no longer queued. */
+  markDispatched(runId: string, agent: string, reason: string): Promise<boolean>
+  /** The agent accepted a queued run: `running`, source `agent`, `dispatchedAt`. False if not queued. */
+  markRunning(runId: string, agent: string, at: string): Promise<boolean>
+  /** A queued run goes back to the queue (its agent dropped before answering). */
+  requeue(runId: string, reason: string): Promise<boolean>
+  /** Why a queued run waits; no-op once it is not queued. */
+  setQueueReason(runId: string, reason: string): Promise<void>
+  /** Ends a run that is still queued (cancel, queue timeout, rejected by the agent). */
+  endQueued(runId: string, end: RunEnd): Promise<boolean>
+  /** The largest s such that every seq 0..s of the run is stored (-1 when seq 0 is missing). */
+  contiguousSeq(runId: string): Promise<number>
+  /**
+   * Marks an interrupted agent run as waiting for its late report (lease lapsed), and
+   * `updateRunEnd` re-derives its end when the report arrives (only where it was marked).
+   */
+  markLateReport(runId: string): Promise<void>
+  updateRunEnd(runId: string, end: RunEnd): Promise<boolean>
+  /** Runs with `late_report` set that the agent has not reported yet, for the resume answer. */
+  isLateReport(runId: string): Promise<boolean>
+
+  upsertAgent(agent: AgentRecord): Promise<void>
+  listAgents(): Promise<AgentRecord[]>
+  /** Every agent name the store knows: agent tokens' names and agents that connected. */
+  agentNames(): Promise<string[]>
+
+  putBundle(runId: string, bundle: RunBundle): Promise<void>
+  getBundle(runId: string): Promise<RunBundle | undefined>
+  deleteBundle(runId: string): Promise<void>
 }

@@ -29,6 +29,8 @@ import type {
   NewToken,
   NewVersion,
   RunEnd,
+  AgentRecord,
+  RunBundle,
   RunQuery,
   Store,
   TokenRecord,
@@ -672,5 +674,52 @@ export class SqliteStore implements Store {
 
   async interruptRunning(at: string): Promise<string[]> {
     return this.#s.interruptRunning.all(INTERRUPTED_REASON, at)
+  }
+
+  // CONTRACT-STUB (issue 14): the agents migration and these methods land with the store work.
+  markDispatched(_runId: string, _agent: string, _reason: string): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  markRunning(_runId: string, _agent: string, _at: string): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  requeue(_runId: string, _reason: string): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  setQueueReason(_runId: string, _reason: string): Promise<void> {
+    throw new Error('not implemented')
+  }
+  endQueued(_runId: string, _end: RunEnd): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  contiguousSeq(_runId: string): Promise<number> {
+    throw new Error('not implemented')
+  }
+  markLateReport(_runId: string): Promise<void> {
+    throw new Error('not implemented')
+  }
+  updateRunEnd(_runId: string, _end: RunEnd): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  isLateReport(_runId: string): Promise<boolean> {
+    throw new Error('not implemented')
+  }
+  upsertAgent(_agent: AgentRecord): Promise<void> {
+    throw new Error('not implemented')
+  }
+  listAgents(): Promise<AgentRecord[]> {
+    throw new Error('not implemented')
+  }
+  agentNames(): Promise<string[]> {
+    throw new Error('not implemented')
+  }
+  putBundle(_runId: string, _bundle: RunBundle): Promise<void> {
+    throw new Error('not implemented')
+  }
+  getBundle(_runId: string): Promise<RunBundle | undefined> {
+    throw new Error('not implemented')
+  }
+  deleteBundle(_runId: string): Promise<void> {
+    throw new Error('not implemented')
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * The agent protocol: what `ordeal agent` and the Chaos Center say to each other over the one
+ * WebSocket the agent opens (`GET /api/agents/connect`, outbound only, so agents work behind
+ * NAT). Each text frame is one JSON object, checked with these schemas when it arrives; an
+ * invalid frame closes the socket with 4000. Both sides import this file and nothing else of
+ * each other.
+ *
+ * A run placed on an agent: the server sends `run`; the agent answers `accepted` (or
+ * `rejected`), then streams `events` (contiguous ascending seqs, read back from its durable
+ * journal file, so a reconnect resends from the last `ack`); the server acks each stored batch;
+ * after the ack covering `run.ended` the agent sends `ended` and forgets the run.
+ * @module
+ */
+import { z } from 'zod'
+import { journalEventSchema } from '../../server/routes/journal-event-schema.js'
+import type { JournalEvent } from '../../shared/api.js'
+
+export const AGENT_PROTOCOL = 1
+export const AGENT_PATH = '/api/agents/connect'
+
+/** An agent's name: a token of role agent carries it as its name (`edge-1`). */
+export const AGENT_NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+/** Label keys and values (`zone=eu-1`), Kubernetes-like. */
+export const LABEL_KEY_PATTERN = /^[a-z0-9][a-z0-9._/-]{0,62}$/
+export const LABEL_VALUE_PATTERN = /^[A-Za-z0-9._-]{0,63}$/
+
+/** At most this many events in one `events` frame (and at most MAX_FRAME_BYTES). */
+export const MAX_EVENTS_PER_FRAME = 1000
+/** The server's maxPayload for frames from agents. */
+export const MAX_FRAME_BYTES = 2 * 1024 * 1024
+
+/**
+ * Close codes. 1000 normal · 1001 server stopping (reconnect) · 4000 protocol error · 4001 token
+ * revoked or expired (the agent rolls back and exits 2) · 4002 replaced by another instance of
+ * the same name (exits 2) · 4003 unsupported protocol · 4004 hello.name differs from the token's
+ * agent name (exits 2).
+ */
+export const CLOSE = {
+  normal: 1000,
+  goingAway: 1001,
+  protocol: 4000,
+  revoked: 4001,
+  replaced: 4002,
+  unsupported: 4003,
+  wrongName: 4004,
+} as const
+export type CloseCode = (typeof CLOSE)[keyof typeof CLOSE]
+
+const runId = z.string().min(1).max(128)
+const seq = z.number().int().min(-1)
+const labels = z.record(z.string().regex(LABEL_KEY_PATTERN), z.string().regex(LABEL_VALUE_PATTERN))
+
+/** A run the agent holds or held, reported in `hello` so the server can resume it. */
+export const agentRunReportSchema = z.object({
+  runId,
+  /** The last seq in the agent's journal file. */
+  lastSeq: seq,
+  /** The journal holds `run.ended`. */
+  ended: z.boolean(),
+})
+export type AgentRunReport = z.infer<typeof agentRunReportSchema>
+
+export const fromAgentSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    proto: z.number().int(),
+    /** Random per agent process: a second socket from the same process replaces silently. */
+    instance: z.string().min(1).max(64),
+    /** Must equal the token's name when given. */
+    name: z.string().regex(AGENT_NAME_PATTERN).optional(),
+    version: z.string().max(64),
+    labels,
+    hostname: z.string().max(253),
+    addresses: z.array(z.string().max(64)).max(64),
+    maxRuns: z.number().int().min(1).max(64),
+    runs: z.array(agentRunReportSchema).max(1000),
+  }),
+  /** Answer to `ping`: t1 = agent clock when the ping arrived, t2 = when the pong left. */
+  z.object({ type: z.literal('pong'), id: z.number().int(), t1: z.number(), t2: z.number() }),
+  /** The run process started; idempotent per runId (a resent `run` is answered again). */
+  z.object({ type: z.literal('accepted'), runId }),
+  /** The manifest, its files or the preflight failed on the agent; nothing was started. */
+  z.object({ type: z.literal('rejected'), runId, reason: z.string().max(4096) }),
+  z.object({
+    type: z.literal('events'),
+    runId,
+    events: z.array(journalEventSchema).min(1).max(MAX_EVENTS_PER_FRAME),
+  }),
+  /** Every event up to `run.ended` is acked; nothing more follows for this run. */
+  z.object({ type: z.literal('ended'), runId }),
+])
+export type FromAgent = z.infer<typeof fromAgentSchema>
+export type Hello = Extract<FromAgent, { type: 'hello' }>
+
+/** The server's answer per run reported in `hello` or known to be on the agent. */
+export const resumeSchema = z.object({
+  runId,
+  /** Every seq up to this one is stored: resend from ackedSeq + 1. */
+  ackedSeq: seq,
+  /** `forget`: the server wants nothing more of this run (ended, unknown, refused). */
+  action: z.enum(['continue', 'forget']),
+  reason: z.string().optional(),
+})
+export type Resume = z.infer<typeof resumeSchema>
+
+export const toAgentSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('welcome'),
+    proto: z.number().int(),
+    name: z.string(),
+    heartbeatMs: z.number().int().positive(),
+    serverTime: z.number(),
+    resume: z.array(resumeSchema),
+  }),
+  /** t0 = server clock when sent; the agent answers `pong` at once. */
+  z.object({ type: z.literal('ping'), id: z.number().int(), t0: z.number() }),
+  z.object({
+    type: z.literal('run'),
+    runId,
+    experiment: z.string(),
+    yaml: z.string(),
+    vars: z.record(z.string(), z.string()),
+    /** base64(gzip(JSON BundleFile[])): the manifest's directory (src/experiment/bundle.ts). */
+    bundle: z.string().optional(),
+    /** The dead-man switch: without a frame from the server this long, the agent rolls back. */
+    leaseMs: z.number().int().positive(),
+    /** Who started it (user name), for the agent's log. */
+    startedBy: z.string(),
+  }),
+  z.object({ type: z.literal('abort'), runId, reason: z.string() }),
+  /** Every seq ≤ seq of the run is stored. */
+  z.object({ type: z.literal('ack'), runId, seq }),
+  /**
+   * Events not stored. 403: not this agent's run; 409: the run has ended (drop them);
+   * 503: the store failed, resend after retryMs.
+   */
+  z.object({
+    type: z.literal('nack'),
+    runId,
+    status: z.union([z.literal(403), z.literal(409), z.literal(503)]),
+    message: z.string(),
+    retryMs: z.number().int().nonnegative().optional(),
+  }),
+  /** Sent just before the server closes with `code`; `reason` is a line for the agent's log. */
+  z.object({ type: z.literal('bye'), code: z.number().int(), reason: z.string() }),
+])
+export type ToAgent = z.infer<typeof toAgentSchema>
+
+/** Parses one frame's text; undefined when it is not valid JSON or not a known message. */
+export function parseFrame<T>(schema: z.ZodType<T>, text: string): T | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  const parsed = schema.safeParse(value)
+  return parsed.success ? parsed.data : undefined
+}
+
+/** The typed events of an `events` frame (the schema checks their shape). */
+export type EventsFrame = { type: 'events'; runId: string; events: JournalEvent[] }
