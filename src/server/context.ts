@@ -54,6 +54,20 @@ export interface Recorder {
   finish(runId: string): Promise<RunSummary>
   /** Ends a recorded run as interrupted (aborted from the UI): later events are refused. */
   interrupt(runId: string, reason: string): Promise<RunSummary>
+  /**
+   * A run executing on a remote agent: never swept as idle (its agent resends after a
+   * disconnect and its lease decides), and write failures are not retried here (the agent
+   * resends from its last ack).
+   */
+  watchAgentRun(runId: string, experimentName: string): void
+  /**
+   * The late report of an agent run already ended `interrupted` by its lapsed lease: stored
+   * idempotently and published; once `run.ended` is stored, `finishLate` derives the result
+   * again and keeps the status `interrupted`, the reason gaining "; the agent's report arrived
+   * late".
+   */
+  appendLate(runId: string, events: readonly JournalEvent[]): Promise<void>
+  finishLate(runId: string): Promise<RunSummary>
 }
 
 /**

@@ -534,6 +534,16 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     },
     finish: (runId) => end(runId),
     interrupt: (runId, reason) => end(runId, reason),
+    // CONTRACT-STUB (issue 14): agent runs land with the store and API work.
+    watchAgentRun() {
+      throw new Error('not implemented')
+    },
+    appendLate() {
+      return Promise.reject(new Error('not implemented'))
+    },
+    finishLate() {
+      return Promise.reject(new Error('not implemented'))
+    },
     async flushAll() {
       clearInterval(sweeper)
       await Promise.all([...runs].map(([runId, state]) => drain(runId, state)))
