@@ -194,6 +194,8 @@ export interface RunSummary {
   agent?: string
   /** While `queued`: why it waits, in one line (`agent edge-1 is busy (run R, 1 of 1)`). */
   queueReason?: string
+  /** While `queued`: when it gives up waiting (ISO time; the fleet rebuilds its queue from it). */
+  queueDeadline?: string
   /** When the agent accepted the run. */
   dispatchedAt?: string
   /** How long the agent runs on without hearing from the server before it rolls back by itself. */

@@ -17,6 +17,7 @@ import type {
 } from '../../src/server/store/contract.js'
 import { MIGRATIONS } from '../../src/server/store/migrations.js'
 import { ingestProperty } from './store-ingest.js'
+import { agentStoreTests } from './store-agents.js'
 
 export interface StoreFixture {
   store: Store
@@ -869,6 +870,8 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
       })
     })
 
+    agentStoreTests(() => ({ fixture, store }))
+
     describe('schema and durability', () => {
       it('migrate() twice is a no-op', async () => {
         await store.createExperiment(experiment('e1'))
@@ -885,7 +888,8 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         const kind = store.kind
         await store.close()
         await fixture.exec(
-          `DROP TABLE run_events; DROP TABLE runs; DROP TABLE experiment_versions;
+          `DROP TABLE run_bundles; DROP TABLE agents;
+           DROP TABLE run_events; DROP TABLE runs; DROP TABLE experiment_versions;
            DROP TABLE experiments; DROP TABLE tokens; DROP TABLE users;
            DELETE FROM schema_migrations;`
         )

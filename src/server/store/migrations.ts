@@ -23,6 +23,12 @@ export interface Migration {
    * transaction, each experiment without stored labels gets these from its current version.
    */
   backfillLabels?: (yaml: string) => Record<string, string>
+  /**
+   * SQLite's table rebuild (a CHECK cannot be altered): the store turns foreign keys off
+   * around the transaction (a dropped table would cascade into its children), and requires
+   * `PRAGMA foreign_key_check` to be empty before it commits.
+   */
+  sqliteForeignKeysOff?: true
 }
 
 /** The table that records what has been applied; created before any migration runs. */
@@ -38,6 +44,8 @@ export const MIGRATIONS_TABLE = {
 } as const
 
 const ROLE_CHECK = `CHECK (role IN ('owner', 'editor', 'viewer'))`
+/** Tokens only (migration 3): a user's role stays one of the ranked three. */
+const AGENT_ROLE_CHECK = `CHECK (role IN ('owner', 'editor', 'viewer', 'agent'))`
 
 /**
  * Version 1 in one place per dialect. Deleting an experiment cascades through foreign keys
@@ -257,6 +265,133 @@ export const LABELS_BACKFILL = {
   },
 } as const
 
+/**
+ * Version 3 (issue 14): remote agents. Runs gain the states `queued` and `cancelled` and the
+ * source `agent`, with where they were placed and how their queue and lease stand; tokens gain
+ * the role `agent`; `agents` keeps what the store knows of each agent, `run_bundles` the
+ * variables and files a queued run ships until it ends.
+ * SQLite cannot alter a CHECK, so `runs` and `tokens` are rebuilt (SQLite's 12-step table
+ * rebuild, with foreign keys off: `DROP TABLE runs` would otherwise cascade into run_events).
+ * PostgreSQL alters the CHECK constraints in place.
+ */
+const agentsSqlite = `
+CREATE TABLE runs_v3 (
+  id TEXT PRIMARY KEY,
+  experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+  experiment_version INTEGER NOT NULL,
+  experiment_name TEXT NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('server', 'cli', 'agent')),
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'finished', 'interrupted', 'cancelled')),
+  verdict TEXT,
+  score REAL,
+  reason TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  started_by TEXT NOT NULL,
+  result TEXT,
+  started_by_name TEXT NOT NULL DEFAULT '',
+  started_via TEXT,
+  agent TEXT,
+  placement TEXT,
+  queue_reason TEXT,
+  queue_deadline TEXT,
+  lease_ms INTEGER,
+  dispatched_at TEXT,
+  late_report INTEGER NOT NULL DEFAULT 0 CHECK (late_report IN (0, 1))
+);
+INSERT INTO runs_v3 (id, experiment_id, experiment_version, experiment_name, source, status,
+  verdict, score, reason, started_at, ended_at, started_by, result, started_by_name, started_via)
+  SELECT id, experiment_id, experiment_version, experiment_name, source, status, verdict, score,
+    reason, started_at, ended_at, started_by, result, started_by_name, started_via FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v3 RENAME TO runs;
+CREATE INDEX runs_experiment_started ON runs (experiment_id, started_at DESC, id DESC);
+CREATE INDEX runs_started ON runs (started_at DESC, id DESC);
+CREATE INDEX runs_status_started ON runs (status, started_at DESC, id DESC);
+CREATE INDEX runs_agent_status ON runs (agent, status);
+
+CREATE TABLE tokens_v3 (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  role TEXT NOT NULL ${AGENT_ROLE_CHECK},
+  hash TEXT NOT NULL UNIQUE,
+  one_time INTEGER NOT NULL DEFAULT 0 CHECK (one_time IN (0, 1)),
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  expires_at TEXT,
+  session INTEGER NOT NULL DEFAULT 0 CHECK (session IN (0, 1))
+);
+INSERT INTO tokens_v3 (id, name, user_id, role, hash, one_time, created_at, last_used_at,
+  expires_at, session)
+  SELECT id, name, user_id, role, hash, one_time, created_at, last_used_at, expires_at, session
+  FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v3 RENAME TO tokens;
+CREATE INDEX tokens_user ON tokens (user_id);
+
+CREATE TABLE agents (
+  name TEXT PRIMARY KEY,
+  labels TEXT NOT NULL DEFAULT '{}',
+  version TEXT,
+  hostname TEXT,
+  addresses TEXT NOT NULL DEFAULT '[]',
+  max_runs INTEGER NOT NULL DEFAULT 1,
+  token_id TEXT,
+  first_seen_at TEXT NOT NULL,
+  connected_at TEXT,
+  disconnected_at TEXT,
+  last_heartbeat_at TEXT
+);
+
+CREATE TABLE run_bundles (
+  run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  vars TEXT NOT NULL DEFAULT '{}',
+  data BLOB,
+  bytes INTEGER NOT NULL DEFAULT 0
+);
+`
+
+const agentsPostgres = `
+ALTER TABLE runs DROP CONSTRAINT runs_source_check;
+ALTER TABLE runs ADD CONSTRAINT runs_source_check CHECK (source IN ('server', 'cli', 'agent'));
+ALTER TABLE runs DROP CONSTRAINT runs_status_check;
+ALTER TABLE runs ADD CONSTRAINT runs_status_check
+  CHECK (status IN ('queued', 'running', 'finished', 'interrupted', 'cancelled'));
+ALTER TABLE runs ADD COLUMN agent text ${C};
+ALTER TABLE runs ADD COLUMN placement text;
+ALTER TABLE runs ADD COLUMN queue_reason text;
+ALTER TABLE runs ADD COLUMN queue_deadline text ${C};
+ALTER TABLE runs ADD COLUMN lease_ms integer;
+ALTER TABLE runs ADD COLUMN dispatched_at text ${C};
+ALTER TABLE runs ADD COLUMN late_report boolean NOT NULL DEFAULT false;
+CREATE INDEX runs_agent_status ON runs (agent, status);
+
+ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
+ALTER TABLE tokens ADD CONSTRAINT tokens_role_check ${AGENT_ROLE_CHECK};
+
+CREATE TABLE agents (
+  name text ${C} PRIMARY KEY,
+  labels jsonb NOT NULL DEFAULT '{}',
+  version text,
+  hostname text,
+  addresses jsonb NOT NULL DEFAULT '[]',
+  max_runs integer NOT NULL DEFAULT 1,
+  token_id text,
+  first_seen_at text ${C} NOT NULL,
+  connected_at text ${C},
+  disconnected_at text ${C},
+  last_heartbeat_at text ${C}
+);
+
+CREATE TABLE run_bundles (
+  run_id text ${C} PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  vars jsonb NOT NULL DEFAULT '{}',
+  data bytea,
+  bytes integer NOT NULL DEFAULT 0
+);
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: initialSqlite, postgres: initialPostgres },
   {
@@ -265,5 +400,12 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: namesAndVia('sqlite'),
     postgres: namesAndVia('postgres'),
     backfillLabels: manifestLabels,
+  },
+  {
+    version: 3,
+    name: 'agents',
+    sqlite: agentsSqlite,
+    postgres: agentsPostgres,
+    sqliteForeignKeysOff: true,
   },
 ]

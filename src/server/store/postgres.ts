@@ -41,7 +41,14 @@ import {
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
   RECENT_SCORES,
+  AGENT_COLUMNS,
+  AGENT_UPDATE,
+  agentValues,
   labelsText,
+  placementValues,
+  RUN_COLUMNS,
+  toAgent,
+  toBundle,
   untilOf,
   VERSION_INFO_COLUMNS,
   toExperiment,
@@ -57,6 +64,8 @@ import {
 } from './rows.js'
 import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
+  AgentRow,
+  BundleRow,
   ExperimentRow,
   ExperimentYamlRow,
   RunResultRow,
@@ -70,9 +79,6 @@ import type {
 
 /** The pool, or one of its clients inside a transaction. */
 type Queryable = pg.Pool | pg.PoolClient
-
-const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
-  verdict, score, reason, started_at, ended_at, started_by, started_by_name, started_via`
 
 /** An experiment's running runs, counted through runs_status_started. */
 const RUNNING_RUNS = `(SELECT count(*)::int FROM runs r
@@ -554,14 +560,16 @@ export class PostgresStore implements Store {
       query<RunRow>(
         this.#pool,
         `INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
-           started_at, started_by, started_by_name, started_via)
-         SELECT $1, e.id, $2, e.name, $3, 'running', $4, $5, $6, $7 FROM experiments e
-         WHERE e.id = $8
+           placement, queue_deadline, lease_ms, started_at, started_by, started_by_name,
+           started_via)
+         SELECT $1, e.id, $2, e.name, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM experiments e
+         WHERE e.id = $12
          RETURNING ${RUN_COLUMNS}`,
         [
           run.id,
           run.experimentVersion,
           run.source,
+          ...placementValues(run),
           run.startedAt,
           run.startedBy,
           run.startedByName,
@@ -721,56 +729,148 @@ export class PostgresStore implements Store {
     const rows = await query<{ id: string }>(
       this.#pool,
       `UPDATE runs SET status = 'interrupted', verdict = 'interrupted', reason = $1, ended_at = $2
-       WHERE status = 'running' RETURNING id`,
+       WHERE status = 'running' AND source <> 'agent' RETURNING id`,
       [INTERRUPTED_REASON, at]
     )
     return rows.map((row) => row.id)
   }
 
-  // CONTRACT-STUB (issue 14): the agents migration and these methods land with the store work.
-  markDispatched(_runId: string, _agent: string, _reason: string): Promise<boolean> {
-    throw new Error('not implemented')
+  // Queue and lease: each acts only while the run is in the state it expects.
+  async markDispatched(runId: string, agent: string, reason: string): Promise<boolean> {
+    return changed(
+      this.#pool,
+      `UPDATE runs SET agent = $1, queue_reason = $2 WHERE id = $3 AND status = 'queued'`,
+      [agent, reason, runId]
+    )
   }
-  markRunning(_runId: string, _agent: string, _at: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async markRunning(runId: string, agent: string, at: string): Promise<boolean> {
+    return changed(
+      this.#pool,
+      `UPDATE runs SET status = 'running', source = 'agent', agent = $1, dispatched_at = $2,
+         queue_reason = NULL
+       WHERE id = $3 AND status = 'queued'`,
+      [agent, at, runId]
+    )
   }
-  requeue(_runId: string, _reason: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async requeue(runId: string, reason: string): Promise<boolean> {
+    return changed(
+      this.#pool,
+      `UPDATE runs SET agent = NULL, queue_reason = $1 WHERE id = $2 AND status = 'queued'`,
+      [reason, runId]
+    )
   }
-  setQueueReason(_runId: string, _reason: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async setQueueReason(runId: string, reason: string): Promise<void> {
+    await this.#pool.query(
+      `UPDATE runs SET queue_reason = $1 WHERE id = $2 AND status = 'queued'`,
+      [reason, runId]
+    )
   }
-  endQueued(_runId: string, _end: RunEnd): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async endQueued(runId: string, end: RunEnd): Promise<boolean> {
+    return changed(
+      this.#pool,
+      `UPDATE runs SET status = $1, verdict = $2, score = $3, reason = $4, ended_at = $5,
+         result = $6::json, queue_reason = NULL
+       WHERE id = $7 AND status = 'queued'`,
+      [...endValues(end), runId]
+    )
   }
-  contiguousSeq(_runId: string): Promise<number> {
-    throw new Error('not implemented')
+
+  async contiguousSeq(runId: string): Promise<number> {
+    // The first stored seq whose successor is missing ends the prefix 0..s (when 0 is stored).
+    const [row] = await query<{ s: number }>(
+      this.#pool,
+      `SELECT CASE WHEN EXISTS (SELECT 1 FROM run_events WHERE run_id = $1 AND seq = 0)
+         THEN (SELECT min(e.seq) FROM run_events e WHERE e.run_id = $1 AND NOT EXISTS
+           (SELECT 1 FROM run_events n WHERE n.run_id = e.run_id AND n.seq = e.seq + 1))
+         ELSE -1 END AS s`,
+      [runId]
+    )
+    return row?.s ?? -1
   }
-  markLateReport(_runId: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async markLateReport(runId: string): Promise<void> {
+    await this.#pool.query('UPDATE runs SET late_report = true WHERE id = $1', [runId])
   }
-  updateRunEnd(_runId: string, _end: RunEnd): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async updateRunEnd(runId: string, end: RunEnd): Promise<boolean> {
+    return changed(
+      this.#pool,
+      `UPDATE runs SET status = $1, verdict = $2, score = $3, reason = $4, ended_at = $5,
+         result = $6::json, late_report = false
+       WHERE id = $7 AND late_report`,
+      [...endValues(end), runId]
+    )
   }
-  isLateReport(_runId: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async isLateReport(runId: string): Promise<boolean> {
+    const rows = await query(this.#pool, 'SELECT 1 FROM runs WHERE id = $1 AND late_report', [
+      runId,
+    ])
+    return rows.length > 0
   }
-  upsertAgent(_agent: AgentRecord): Promise<void> {
-    throw new Error('not implemented')
+
+  async upsertAgent(agent: AgentRecord): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO agents (${AGENT_COLUMNS})
+       VALUES ($1, $2::jsonb, $3, $4, $5::jsonb, $6, $7, $8, $9, $10, $11)
+       ON CONFLICT (name) DO UPDATE SET ${AGENT_UPDATE}`,
+      agentValues(agent)
+    )
   }
-  listAgents(): Promise<AgentRecord[]> {
-    throw new Error('not implemented')
+
+  async listAgents(): Promise<AgentRecord[]> {
+    const rows = await query<AgentRow>(
+      this.#pool,
+      `SELECT ${AGENT_COLUMNS} FROM agents ORDER BY name`
+    )
+    return rows.map(toAgent)
   }
-  agentNames(): Promise<string[]> {
-    throw new Error('not implemented')
+
+  async agentNames(): Promise<string[]> {
+    const rows = await query<{ name: string }>(
+      this.#pool,
+      `SELECT name COLLATE "C" AS name FROM tokens WHERE role = 'agent'
+       UNION SELECT name FROM agents ORDER BY 1`
+    )
+    return rows.map((row) => row.name)
   }
-  putBundle(_runId: string, _bundle: RunBundle): Promise<void> {
-    throw new Error('not implemented')
+
+  async putBundle(runId: string, bundle: RunBundle): Promise<void> {
+    const data = bundle.data === undefined ? null : Buffer.from(bundle.data, 'base64')
+    await this.#pool.query(
+      `INSERT INTO run_bundles (run_id, vars, data, bytes) VALUES ($1, $2::jsonb, $3, $4)
+       ON CONFLICT (run_id) DO UPDATE SET vars = excluded.vars, data = excluded.data,
+         bytes = excluded.bytes`,
+      [runId, JSON.stringify(bundle.vars), data, data?.length ?? 0]
+    )
   }
-  getBundle(_runId: string): Promise<RunBundle | undefined> {
-    throw new Error('not implemented')
+
+  async getBundle(runId: string): Promise<RunBundle | undefined> {
+    const [row] = await query<BundleRow>(
+      this.#pool,
+      'SELECT vars, data FROM run_bundles WHERE run_id = $1',
+      [runId]
+    )
+    return row && toBundle(row)
   }
-  deleteBundle(_runId: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async deleteBundle(runId: string): Promise<void> {
+    await this.#pool.query('DELETE FROM run_bundles WHERE run_id = $1', [runId])
   }
+}
+
+/** A RunEnd as the values of `status, verdict, score, reason, ended_at, result`. */
+function endValues(end: RunEnd): unknown[] {
+  return [
+    end.status,
+    end.verdict,
+    end.score,
+    end.reason ?? null,
+    end.endedAt,
+    end.result === undefined ? null : JSON.stringify(end.result),
+  ]
 }

@@ -10,6 +10,7 @@ import type {
   ExperimentSummary,
   ExperimentVersion,
   ExperimentVersionInfo,
+  Placement,
   Role,
   Run,
   RunResult,
@@ -20,7 +21,7 @@ import type {
   User,
   Verdict,
 } from '../../shared/api.js'
-import { MAX_SEQ, type TokenRecord } from './contract.js'
+import { MAX_SEQ, type AgentRecord, type RunBundle, type TokenRecord } from './contract.js'
 
 export interface UserRow {
   id: string
@@ -93,6 +94,13 @@ export interface RunRow {
   started_by: string
   started_by_name: string
   started_via: string | null
+  agent: string | null
+  /** JSON text of the Placement (both dialects). */
+  placement: string | null
+  queue_reason: string | null
+  queue_deadline: string | null
+  lease_ms: number | null
+  dispatched_at: string | null
 }
 
 /** SQLite returns the result as text, `pg` as parsed JSON. */
@@ -232,7 +240,127 @@ export function toRunSummary(row: RunRow): RunSummary {
   if (row.ended_at !== null) {
     run.endedAt = row.ended_at
   }
+  if (row.placement !== null) {
+    run.placement = JSON.parse(row.placement) as Placement
+  }
+  if (row.agent !== null) {
+    run.agent = row.agent
+  }
+  if (row.queue_reason !== null) {
+    run.queueReason = row.queue_reason
+  }
+  if (row.queue_deadline !== null) {
+    run.queueDeadline = row.queue_deadline
+  }
+  if (row.lease_ms !== null) {
+    run.leaseMs = row.lease_ms
+  }
+  if (row.dispatched_at !== null) {
+    run.dispatchedAt = row.dispatched_at
+  }
   return run
+}
+
+/** The run columns every run read selects (both dialects). */
+export const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
+  verdict, score, reason, started_at, ended_at, started_by, started_by_name, started_via, agent,
+  placement, queue_reason, queue_deadline, lease_ms, dispatched_at`
+
+/** SQLite keeps labels and addresses as JSON text, PostgreSQL as jsonb (parsed by `pg`). */
+export interface AgentRow {
+  name: string
+  labels: string | Record<string, string>
+  version: string | null
+  hostname: string | null
+  addresses: string | string[]
+  max_runs: number
+  token_id: string | null
+  first_seen_at: string
+  connected_at: string | null
+  disconnected_at: string | null
+  last_heartbeat_at: string | null
+}
+
+const parsedJson = <T>(value: string | T): T =>
+  typeof value === 'string' ? (JSON.parse(value) as T) : value
+
+export function toAgent(row: AgentRow): AgentRecord {
+  const agent: AgentRecord = {
+    name: row.name,
+    labels: parsedJson(row.labels),
+    addresses: parsedJson(row.addresses),
+    maxRuns: row.max_runs,
+    firstSeenAt: row.first_seen_at,
+  }
+  const optional: [keyof AgentRecord, string | null][] = [
+    ['version', row.version],
+    ['hostname', row.hostname],
+    ['tokenId', row.token_id],
+    ['connectedAt', row.connected_at],
+    ['disconnectedAt', row.disconnected_at],
+    ['lastHeartbeatAt', row.last_heartbeat_at],
+  ]
+  for (const [key, value] of optional) {
+    if (value !== null) {
+      Object.assign(agent, { [key]: value })
+    }
+  }
+  return agent
+}
+
+/** The agent row's values in column order (upsert, both dialects). */
+export function agentValues(agent: AgentRecord): unknown[] {
+  return [
+    agent.name,
+    labelsText(agent.labels),
+    agent.version ?? null,
+    agent.hostname ?? null,
+    JSON.stringify(agent.addresses),
+    agent.maxRuns,
+    agent.tokenId ?? null,
+    agent.firstSeenAt,
+    agent.connectedAt ?? null,
+    agent.disconnectedAt ?? null,
+    agent.lastHeartbeatAt ?? null,
+  ]
+}
+
+export const AGENT_COLUMNS = `name, labels, version, hostname, addresses, max_runs, token_id,
+  first_seen_at, connected_at, disconnected_at, last_heartbeat_at`
+
+/** Every column but the first time seen is the latest connection's. */
+export const AGENT_UPDATE = `labels = excluded.labels, version = excluded.version,
+  hostname = excluded.hostname, addresses = excluded.addresses, max_runs = excluded.max_runs,
+  token_id = excluded.token_id, connected_at = excluded.connected_at,
+  disconnected_at = excluded.disconnected_at, last_heartbeat_at = excluded.last_heartbeat_at`
+
+export interface BundleRow {
+  vars: string | Record<string, string>
+  data: Buffer | null
+}
+
+/** The bundle is stored as bytes (base64 would cost a third more) and returned as sent. */
+export function toBundle(row: BundleRow): RunBundle {
+  const bundle: RunBundle = { vars: parsedJson(row.vars) }
+  if (row.data !== null) {
+    bundle.data = row.data.toString('base64')
+  }
+  return bundle
+}
+
+/** A placed run's NewRun fields as column values (createRun, both dialects). */
+export function placementValues(run: {
+  status?: string
+  placement?: Placement
+  queueDeadline?: string
+  leaseMs?: number
+}): [string, string | null, string | null, number | null] {
+  return [
+    run.status ?? 'running',
+    run.placement === undefined ? null : JSON.stringify(run.placement),
+    run.queueDeadline ?? null,
+    run.leaseMs ?? null,
+  ]
 }
 
 export function toRun(row: RunResultRow): Run {

@@ -40,7 +40,14 @@ import {
   DEFAULT_EVENT_LIMIT,
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
+  AGENT_COLUMNS,
+  AGENT_UPDATE,
+  agentValues,
   labelsText,
+  placementValues,
+  RUN_COLUMNS,
+  toAgent,
+  toBundle,
   untilOf,
   VERSION_INFO_COLUMNS,
   RECENT_SCORES,
@@ -57,6 +64,8 @@ import {
 } from './rows.js'
 import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
+  AgentRow,
+  BundleRow,
   ExperimentRow,
   ExperimentYamlRow,
   RunResultRow,
@@ -70,9 +79,6 @@ import type {
 
 type Db = Database.Database
 type Stmt<P extends unknown[], R = unknown> = Database.Statement<P, R>
-
-const RUN_COLUMNS = `id, experiment_id, experiment_version, experiment_name, source, status,
-  verdict, score, reason, started_at, ended_at, started_by, started_by_name, started_via`
 
 /** An experiment's running runs, counted through runs_status_started. */
 const RUNNING_RUNS = `(SELECT count(*) FROM runs r
@@ -173,12 +179,25 @@ function prepare(db: Db) {
 
     // The name is copied from the experiment in the same statement: no row when it is missing.
     insertRun: db.prepare<
-      [string, number, string, string, string, string, string | null, string],
+      [
+        string,
+        number,
+        string,
+        string,
+        string | null,
+        string | null,
+        number | null,
+        string,
+        string,
+        string,
+        string | null,
+        string,
+      ],
       RunRow
     >(
       `INSERT INTO runs (id, experiment_id, experiment_version, experiment_name, source, status,
-         started_at, started_by, started_by_name, started_via)
-       SELECT ?, e.id, ?, e.name, ?, 'running', ?, ?, ?, ? FROM experiments e WHERE e.id = ?
+         placement, queue_deadline, lease_ms, started_at, started_by, started_by_name, started_via)
+       SELECT ?, e.id, ?, e.name, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM experiments e WHERE e.id = ?
        RETURNING ${RUN_COLUMNS}`
     ),
     insertEvent: db.prepare<[string, number, number, string, string]>(
@@ -199,9 +218,71 @@ function prepare(db: Db) {
     interruptRunning: db
       .prepare<[string, string], string>(
         `UPDATE runs SET status = 'interrupted', verdict = 'interrupted', reason = ?, ended_at = ?
-       WHERE status = 'running' RETURNING id`
+       WHERE status = 'running' AND source <> 'agent' RETURNING id`
       )
       .pluck(),
+
+    // Queue and lease: each acts only while the run is in the state it expects.
+    markDispatched: db.prepare<[string, string, string]>(
+      `UPDATE runs SET agent = ?, queue_reason = ? WHERE id = ? AND status = 'queued'`
+    ),
+    markRunning: db.prepare<[string, string, string]>(
+      `UPDATE runs SET status = 'running', source = 'agent', agent = ?, dispatched_at = ?,
+         queue_reason = NULL
+       WHERE id = ? AND status = 'queued'`
+    ),
+    requeue: db.prepare<[string, string]>(
+      `UPDATE runs SET agent = NULL, queue_reason = ? WHERE id = ? AND status = 'queued'`
+    ),
+    setQueueReason: db.prepare<[string, string]>(
+      `UPDATE runs SET queue_reason = ? WHERE id = ? AND status = 'queued'`
+    ),
+    endQueued: db.prepare<[string, string, number, string | null, string, string | null, string]>(
+      `UPDATE runs SET status = ?, verdict = ?, score = ?, reason = ?, ended_at = ?, result = ?,
+         queue_reason = NULL
+       WHERE id = ? AND status = 'queued'`
+    ),
+    // The first stored seq whose successor is missing ends the prefix 0..s (when 0 is stored).
+    contiguousSeq: db
+      .prepare<[string, string], number | null>(
+        `SELECT CASE WHEN EXISTS (SELECT 1 FROM run_events WHERE run_id = ? AND seq = 0)
+           THEN (SELECT min(e.seq) FROM run_events e WHERE e.run_id = ? AND NOT EXISTS
+             (SELECT 1 FROM run_events n WHERE n.run_id = e.run_id AND n.seq = e.seq + 1))
+           ELSE -1 END`
+      )
+      .pluck(),
+    markLateReport: db.prepare<[string]>(`UPDATE runs SET late_report = 1 WHERE id = ?`),
+    updateRunEnd: db.prepare<
+      [string, string, number, string | null, string, string | null, string]
+    >(
+      `UPDATE runs SET status = ?, verdict = ?, score = ?, reason = ?, ended_at = ?, result = ?,
+         late_report = 0
+       WHERE id = ? AND late_report = 1`
+    ),
+    isLateReport: db
+      .prepare<[string], number>(`SELECT count(*) FROM runs WHERE id = ? AND late_report = 1`)
+      .pluck(),
+
+    upsertAgent: db.prepare<unknown[]>(
+      `INSERT INTO agents (${AGENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET ${AGENT_UPDATE}`
+    ),
+    listAgents: db.prepare<[], AgentRow>(`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY name`),
+    agentNames: db
+      .prepare<[], string>(
+        `SELECT name FROM tokens WHERE role = 'agent' UNION SELECT name FROM agents ORDER BY 1`
+      )
+      .pluck(),
+
+    putBundle: db.prepare<[string, string, Buffer | null, number]>(
+      `INSERT INTO run_bundles (run_id, vars, data, bytes) VALUES (?, ?, ?, ?)
+       ON CONFLICT (run_id) DO UPDATE SET vars = excluded.vars, data = excluded.data,
+         bytes = excluded.bytes`
+    ),
+    getBundle: db.prepare<[string], BundleRow>(
+      'SELECT vars, data FROM run_bundles WHERE run_id = ?'
+    ),
+    deleteBundle: db.prepare<[string]>('DELETE FROM run_bundles WHERE run_id = ?'),
   }
 }
 
@@ -223,6 +304,20 @@ function conflictOn<T>(message: string, action: () => T): T {
       throw new StoreConflictError(message)
     }
     throw err
+  }
+}
+
+/**
+ * A table rebuild ran with foreign keys off: before it commits, every reference must still
+ * resolve (else the rebuild lost or renamed rows, and the transaction rolls back).
+ */
+function assertForeignKeysHold(db: Db, version: number): void {
+  const broken = db.pragma('foreign_key_check') as { table: string }[]
+  if (broken.length > 0) {
+    const tables = [...new Set(broken.map((row) => row.table))].join(', ')
+    throw new Error(
+      `migration ${version} would leave ${broken.length} broken reference(s) in ${tables}`
+    )
   }
 }
 
@@ -265,6 +360,7 @@ export class SqliteStore implements Store {
     )
     applied.pluck()
     for (const migration of MIGRATIONS) {
+      const rebuild = migration.sqliteForeignKeysOff === true
       // Checked inside the write transaction, so two processes cannot both apply it.
       const apply = this.#db.transaction(() => {
         if (applied.get(migration.version) === 0) {
@@ -272,10 +368,23 @@ export class SqliteStore implements Store {
           if (migration.backfillLabels !== undefined) {
             this.#backfillLabels(migration.backfillLabels)
           }
+          if (rebuild) {
+            assertForeignKeysHold(this.#db, migration.version)
+          }
           record.run(migration.version, new Date().toISOString())
         }
       })
-      apply.immediate()
+      // The pragma is a no-op inside a transaction: it is set around it.
+      if (rebuild) {
+        this.#db.pragma('foreign_keys = OFF')
+      }
+      try {
+        apply.immediate()
+      } finally {
+        if (rebuild) {
+          this.#db.pragma('foreign_keys = ON')
+        }
+      }
     }
   }
 
@@ -542,6 +651,7 @@ export class SqliteStore implements Store {
         run.id,
         run.experimentVersion,
         run.source,
+        ...placementValues(run),
         run.startedAt,
         run.startedBy,
         run.startedByName,
@@ -676,50 +786,77 @@ export class SqliteStore implements Store {
     return this.#s.interruptRunning.all(INTERRUPTED_REASON, at)
   }
 
-  // CONTRACT-STUB (issue 14): the agents migration and these methods land with the store work.
-  markDispatched(_runId: string, _agent: string, _reason: string): Promise<boolean> {
-    throw new Error('not implemented')
+  async markDispatched(runId: string, agent: string, reason: string): Promise<boolean> {
+    return this.#s.markDispatched.run(agent, reason, runId).changes > 0
   }
-  markRunning(_runId: string, _agent: string, _at: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async markRunning(runId: string, agent: string, at: string): Promise<boolean> {
+    return this.#s.markRunning.run(agent, at, runId).changes > 0
   }
-  requeue(_runId: string, _reason: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async requeue(runId: string, reason: string): Promise<boolean> {
+    return this.#s.requeue.run(reason, runId).changes > 0
   }
-  setQueueReason(_runId: string, _reason: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async setQueueReason(runId: string, reason: string): Promise<void> {
+    this.#s.setQueueReason.run(reason, runId)
   }
-  endQueued(_runId: string, _end: RunEnd): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async endQueued(runId: string, end: RunEnd): Promise<boolean> {
+    return this.#s.endQueued.run(...endValues(end), runId).changes > 0
   }
-  contiguousSeq(_runId: string): Promise<number> {
-    throw new Error('not implemented')
+
+  async contiguousSeq(runId: string): Promise<number> {
+    return this.#s.contiguousSeq.get(runId, runId) ?? -1
   }
-  markLateReport(_runId: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async markLateReport(runId: string): Promise<void> {
+    this.#s.markLateReport.run(runId)
   }
-  updateRunEnd(_runId: string, _end: RunEnd): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async updateRunEnd(runId: string, end: RunEnd): Promise<boolean> {
+    return this.#s.updateRunEnd.run(...endValues(end), runId).changes > 0
   }
-  isLateReport(_runId: string): Promise<boolean> {
-    throw new Error('not implemented')
+
+  async isLateReport(runId: string): Promise<boolean> {
+    return (this.#s.isLateReport.get(runId) ?? 0) > 0
   }
-  upsertAgent(_agent: AgentRecord): Promise<void> {
-    throw new Error('not implemented')
+
+  async upsertAgent(agent: AgentRecord): Promise<void> {
+    this.#s.upsertAgent.run(...agentValues(agent))
   }
-  listAgents(): Promise<AgentRecord[]> {
-    throw new Error('not implemented')
+
+  async listAgents(): Promise<AgentRecord[]> {
+    return this.#s.listAgents.all().map(toAgent)
   }
-  agentNames(): Promise<string[]> {
-    throw new Error('not implemented')
+
+  async agentNames(): Promise<string[]> {
+    return this.#s.agentNames.all()
   }
-  putBundle(_runId: string, _bundle: RunBundle): Promise<void> {
-    throw new Error('not implemented')
+
+  async putBundle(runId: string, bundle: RunBundle): Promise<void> {
+    const data = bundle.data === undefined ? null : Buffer.from(bundle.data, 'base64')
+    this.#s.putBundle.run(runId, JSON.stringify(bundle.vars), data, data?.length ?? 0)
   }
-  getBundle(_runId: string): Promise<RunBundle | undefined> {
-    throw new Error('not implemented')
+
+  async getBundle(runId: string): Promise<RunBundle | undefined> {
+    const row = this.#s.getBundle.get(runId)
+    return row && toBundle(row)
   }
-  deleteBundle(_runId: string): Promise<void> {
-    throw new Error('not implemented')
+
+  async deleteBundle(runId: string): Promise<void> {
+    this.#s.deleteBundle.run(runId)
   }
+}
+
+/** A RunEnd as the values of `status, verdict, score, reason, ended_at, result`. */
+function endValues(end: RunEnd): [string, string, number, string | null, string, string | null] {
+  return [
+    end.status,
+    end.verdict,
+    end.score,
+    end.reason ?? null,
+    end.endedAt,
+    end.result === undefined ? null : JSON.stringify(end.result),
+  ]
 }
