@@ -115,6 +115,7 @@ export function buildApp(
     app.route({
       method: route.method,
       url: route.url,
+      ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
       // Authentication and rate limits run before the body is read: an unauthenticated or
       // over-limit request is answered without buffering its body (issue 12: 64 concurrent
       // 2 MiB unauthenticated POSTs doubled the server's memory when auth ran after parsing).

@@ -12,7 +12,7 @@ import { createAgent, createRecorder, createRunBus } from './agent/index.js'
 import { buildApp } from './app.js'
 import { bootstrapAuth } from './auth/bootstrap.js'
 import { loginLink as formatLoginLink } from './auth/login.js'
-import type { ServerContext } from './context.js'
+import type { Fleet, ServerContext } from './context.js'
 import { loadHubTemplates } from './hub/index.js'
 import { createServerMetrics } from './metrics/index.js'
 import { packageRoot, packageVersion } from './package-root.js'
@@ -51,7 +51,19 @@ export interface ServerOptions {
   maxHeldEvents?: number
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
+  /** A placed run's lease when its request names none (`--agent-lease`, default 30 s). */
+  agentLeaseMs?: number
+  /** How long a placed run waits for its agent by default (`--queue-timeout`, default 10 min). */
+  queueTimeoutMs?: number
+  /**
+   * Tests only: a stand-in for the fleet of remote agents, so the run routes can be tested
+   * against a real server without agent processes. Never set by `ordeal server`.
+   */
+  fleetForTests?: (ctx: ServerContext) => Fleet
 }
+
+export const DEFAULT_AGENT_LEASE_MS = 30_000
+export const DEFAULT_QUEUE_TIMEOUT_MS = 10 * 60_000
 
 export interface RunningServer {
   url: string
@@ -140,6 +152,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         revoke: () => {},
         shutdown: async () => {},
       },
+      placementDefaults: {
+        leaseMs: options.agentLeaseMs ?? DEFAULT_AGENT_LEASE_MS,
+        queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+      },
       recorder,
       bus,
       metrics,
@@ -148,6 +164,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log,
       startedAt: Date.now(),
       version: packageVersion(),
+    }
+    if (options.fleetForTests !== undefined) {
+      ctx.fleet = options.fleetForTests(ctx)
     }
     let listeningPort = port
     const app = buildApp(ctx, allRoutes, {

@@ -220,7 +220,8 @@ export interface EventPage {
  * the token stays in a header). Event names and data:
  * - `journal`: `JournalEvent[]` in seq order (op events excluded; they are counted in `ops`)
  * - `ops`: `{ count: number }` running total of op events, at most a few times per second
- * - `status`: `RunSummary`, sent once at connect and again when the run ends
+ * - `status`: `RunSummary`, sent at connect and on every change (queued, its reason, running);
+ *   the stream closes after an ended one (finished, interrupted, cancelled)
  */
 export type StreamMessage =
   | { event: 'journal'; data: JournalEvent[] }

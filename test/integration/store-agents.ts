@@ -104,7 +104,8 @@ export function agentStoreTests(current: () => { fixture: StoreFixture; store: S
       assert.equal(run.queueReason, 'sent to edge-1')
       assert.equal(await store().requeue('q1', 'edge-1 dropped'), true)
       run = await store().getRunSummary('q1')
-      assert.equal(run?.agent, undefined, 'back in the queue, unassigned')
+      assert.ok(run)
+      assert.equal(run.agent, undefined, 'back in the queue, unassigned')
       assert.equal(run.queueReason, 'edge-1 dropped')
 
       await store().markDispatched('q1', 'edge-2', 'sent to edge-2')

@@ -129,7 +129,7 @@ export const createdUserSchema = z.object({
 const scorePointSchema = z.object({
   runId: z.string(),
   startedAt: z.string(),
-  status: z.enum(['running', 'finished', 'interrupted']),
+  status: z.enum(['queued', 'running', 'finished', 'interrupted', 'cancelled']),
   verdict: z.enum(['pass', 'fail', 'error', 'interrupted']).optional(),
   score: z.number().optional(),
 })
@@ -188,4 +188,22 @@ export const healthSchema = z.object({
   uptimeSeconds: z.number(),
   runningRuns: z.number().int(),
   connectedAgents: z.number().int(),
+})
+
+/** `GET /api/agents`: a registered agent, its stored facts merged with its live connection. */
+export const agentInfoSchema = z.object({
+  name: z.string(),
+  labels: z.record(z.string(), z.string()),
+  version: z.string().optional(),
+  hostname: z.string().optional(),
+  addresses: z.array(z.string()),
+  connected: z.boolean(),
+  connectedSince: z.string().optional(),
+  disconnectedSince: z.string().optional(),
+  lastHeartbeat: z.string().optional(),
+  /** The agent's clock minus the server's (ms), measured by ping/pong. */
+  clock: z.object({ offsetMs: z.number(), errorMs: z.number(), rttMs: z.number() }).optional(),
+  maxRuns: z.number().int(),
+  /** Ids of the runs it executes now. */
+  runs: z.array(z.string()),
 })

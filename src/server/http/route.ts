@@ -53,6 +53,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
    * but GET, `none` for GET.
    */
   rate?: RateClass
+  /**
+   * Largest body this route reads, in bytes (default: the app's BODY_LIMIT). Read only after
+   * authentication, so only a caller with the route's role can make the server buffer it.
+   */
+  bodyLimit?: number
   /** `raw`: the handler writes the reply itself (SSE, Prometheus text, static files). */
   raw?: boolean
   handler(input: RouteInput<P, Q, B>): Promise<unknown>

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RouteDef } from '../http/route.js'
+import { agentRoutes } from './agents.js'
 import { authRoutes } from './auth.js'
 import { experimentRoutes } from './experiments.js'
 import { healthRoutes } from './health.js'
@@ -31,6 +32,7 @@ export const allRoutes: RouteDef[] = [
   ...runDownloadRoutes,
   ...streamRoutes,
   ...recordRoutes,
+  ...agentRoutes,
   ...metricsRoutes,
   ...uiStaticRoutes,
 ]

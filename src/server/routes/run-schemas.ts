@@ -6,18 +6,97 @@
 import { z } from 'zod'
 import { idSchema, plainTextSchema } from '../api/names.js'
 import { journalEventSchema } from './journal-event-schema.js'
+import {
+  AGENT_NAME_PATTERN,
+  LABEL_KEY_PATTERN,
+  LABEL_VALUE_PATTERN,
+} from '../../platforms/agent/protocol.js'
+import { parseDuration } from '../../shared/duration.js'
+import { ENDED_STATUSES, type RunStatus } from '../../shared/api.js'
 
 /** Events per request, both ways: large enough for a fast load step, small enough to stay cheap. */
 export const MAX_EVENT_BATCH = 5000
 
+const HOUR = 3_600_000
+/** A run's lease: at least 2 s (a few heartbeats), at most an hour without the server. */
+export const LEASE_BOUNDS = { min: 2000, max: HOUR }
+/** How long a placed run may wait for its agent. */
+export const QUEUE_TIMEOUT_BOUNDS = { min: 1000, max: 24 * HOUR }
+
+/** A duration text (`30s`) within bounds, as milliseconds. */
+const durationField = (bounds: { min: number; max: number }, range: string) =>
+  z
+    .string()
+    .max(32)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text)
+      if (ms === undefined || ms < bounds.min || ms > bounds.max) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration from ${range} (like 30s)` })
+        return z.NEVER
+      }
+      return ms
+    })
+
+const agentNameSchema = z
+  .string()
+  .max(63)
+  .regex(AGENT_NAME_PATTERN, 'must be an agent name: lowercase letters, digits and dashes')
+
+const labelsSchema = z
+  .record(
+    z.string().regex(LABEL_KEY_PATTERN, 'must be a label key like zone or ordeal.dev/os'),
+    z.string().regex(LABEL_VALUE_PATTERN, 'must be a label value: letters, digits, ".", "_", "-"')
+  )
+  .refine((labels) => Object.keys(labels).length > 0, 'give at least one label')
+  .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels')
+
+/** Where and how a run is placed on an agent (`POST /api/runs` and `/api/runs/submit`). */
+const placementFields = {
+  agent: agentNameSchema.optional(),
+  labels: labelsSchema.optional(),
+  queueTimeout: durationField(QUEUE_TIMEOUT_BOUNDS, '1s to 24h').optional(),
+  lease: durationField(LEASE_BOUNDS, '2s to 1h').optional(),
+}
+
 export const startRunBody = z.strictObject({
   experimentId: idSchema,
   version: z.number().int().positive().optional(),
+  ...placementFields,
 })
+
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** base64(gzip(JSON BundleFile[])); the CLI caps the raw files at 16 MiB (bundle.ts). */
+export const MAX_BUNDLE_CHARS = 23 * 1024 * 1024
+/** What `POST /api/runs/submit` may carry (the app's default limit is far below a bundle). */
+export const SUBMIT_BODY_LIMIT = 24 * 1024 * 1024
+
+export const submitRunBody = z.strictObject({
+  yaml: z
+    .string()
+    .min(1)
+    .max(1024 * 1024),
+  vars: z
+    .record(
+      z.string().max(128).regex(VAR_NAME, 'must be a variable name'),
+      z.string().max(64 * 1024)
+    )
+    .refine((vars) => Object.keys(vars).length <= 500, 'at most 500 variables'),
+  bundle: z
+    .string()
+    .max(MAX_BUNDLE_CHARS)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64')
+    .optional(),
+  ...placementFields,
+})
+
+const RUN_STATUSES = ['queued', 'running', 'finished', 'interrupted', 'cancelled'] as const
+const statusSchema = z.enum(RUN_STATUSES satisfies readonly RunStatus[])
+/** The statuses after which only a late agent report changes a run. */
+export const isEnded = (status: RunStatus): boolean => ENDED_STATUSES.includes(status)
 
 export const listRunsQuery = z.strictObject({
   experimentId: idSchema.optional(),
-  status: z.enum(['running', 'finished', 'interrupted']).optional(),
+  status: statusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
   before: idSchema.optional(),
 })
@@ -60,8 +139,8 @@ export const runSummarySchema = z.object({
   experimentId: z.string(),
   experimentName: z.string(),
   experimentVersion: z.number().int(),
-  source: z.enum(['server', 'cli']),
-  status: z.enum(['running', 'finished', 'interrupted']),
+  source: z.enum(['server', 'cli', 'agent']),
+  status: statusSchema,
   verdict: verdictSchema.optional(),
   score: z.number().optional(),
   reason: z.string().optional(),
@@ -71,6 +150,23 @@ export const runSummarySchema = z.object({
   startedByName: z.string(),
   /** The API token's name; absent for a UI session. */
   startedVia: z.string().optional(),
+  /** Where the run was asked to go (absent: this server, or a CLI recording). */
+  placement: z
+    .union([
+      z.object({ agent: z.string() }),
+      z.object({ labels: z.record(z.string(), z.string()) }),
+    ])
+    .optional(),
+  /** The agent the run was sent to. */
+  agent: z.string().optional(),
+  /** While queued: why it waits. */
+  queueReason: z.string().optional(),
+  /** While queued: when it gives up. */
+  queueDeadline: z.string().optional(),
+  /** When the agent accepted the run. */
+  dispatchedAt: z.string().optional(),
+  /** How long the agent runs on without the server before it rolls back by itself (ms). */
+  leaseMs: z.number().int().optional(),
 })
 
 export const runSchema = runSummarySchema.extend({

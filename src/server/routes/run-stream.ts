@@ -13,7 +13,7 @@ import { defineRoute, notFound, type RouteDef } from '../http/route.js'
 import { idParams } from '../api/schemas.js'
 import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
 import type { ServerContext } from '../context.js'
-import { streamQuery } from './run-schemas.js'
+import { isEnded, streamQuery } from './run-schemas.js'
 import { readTurn } from './event-page.js'
 
 const HEARTBEAT_MS = 15_000
@@ -136,7 +136,7 @@ class RunStream {
       for (const message of held) {
         this.#deliver(message)
       }
-      if (run.status !== 'running' && !this.#closed) {
+      if (isEnded(run.status) && !this.#closed) {
         // Ended before we subscribed: no status will come from the bus.
         this.#end(run)
       }
@@ -176,8 +176,12 @@ class RunStream {
 
   #deliver(message: StreamMessage): void {
     if (message.event === 'status') {
-      if (message.data.status !== 'running') {
+      // Every change is forwarded (queued, its reason, running on an agent); only an ended
+      // status closes the stream.
+      if (isEnded(message.data.status)) {
         this.#end(message.data)
+      } else {
+        this.#send(message)
       }
       return
     }

@@ -1,22 +1,31 @@
 /**
- * Runs: start one on the embedded agent, abort it, list them, read one with its result, and
- * page through its journal. Starting and aborting change state (editor); reading is for
- * everyone with a token (viewer).
+ * Runs: start one on the embedded agent or place it on a remote agent (queued until one is
+ * connected and free), submit a manifest with its files to an agent (`ordeal run --agent`),
+ * abort or cancel it, list them, read one with its result, and page through its journal.
+ * Starting and aborting change state (editor); reading is for everyone with a token (viewer).
  * @module
  */
 import { z } from 'zod'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
+import type { ServerContext } from '../context.js'
+import type { RunSummary } from '../../shared/api.js'
 import { actorOf } from '../auth/actor.js'
 import { idParams } from '../api/schemas.js'
 import { eventPageJson, readTurn } from './event-page.js'
 import {
   eventPageSchema,
   eventsQuery,
+  isEnded,
   listRunsQuery,
   runSchema,
   runSummarySchema,
   startRunBody,
+  SUBMIT_BODY_LIMIT,
+  submitRunBody,
 } from './run-schemas.js'
+import { placementOf, queueRun } from './run-placement.js'
+import { loadManifest } from '../api/manifest.js'
+import { experimentFor } from '../api/experiment-for.js'
 
 const DEFAULT_PAGE = 500
 
@@ -26,16 +35,71 @@ export const runRoutes: RouteDef[] = [
     url: '/api/runs',
     access: 'editor',
     tag: 'runs',
-    summary: "Start a run of an experiment's current (or given) version on the server",
+    summary:
+      "Start a run of an experiment's current (or given) version on the server, or place it on an agent (by name or labels: queued until one is free)",
     body: startRunBody,
     response: runSummarySchema,
     status: 201,
     async handler({ body, ctx, caller }) {
+      if (body.agent !== undefined && body.labels !== undefined) {
+        throw new HttpError(400, 'validation', 'body: give agent or labels, not both')
+      }
       const experiment = await ctx.store.getExperiment(body.experimentId)
       if (!experiment) {
         throw notFound(`experiment ${body.experimentId}`)
       }
-      return ctx.agent.start(experiment, actorOf(caller!), body.version)
+      const placement = await placementOf(ctx, body)
+      if (placement === undefined) {
+        return ctx.agent.start(experiment, actorOf(caller!), body.version)
+      }
+      const version = body.version ?? experiment.version
+      const yaml =
+        version === experiment.version
+          ? experiment.yaml
+          : (await ctx.store.getExperimentVersion(experiment.id, version))?.yaml
+      if (yaml === undefined) {
+        throw notFound(`version ${version} of experiment ${experiment.name}`)
+      }
+      // Checked here, so a bad manifest is a 400 rather than a run the agent rejects.
+      loadManifest(yaml)
+      return queueRun(ctx, {
+        experiment,
+        version,
+        placement,
+        request: body,
+        by: actorOf(caller!),
+      })
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    url: '/api/runs/submit',
+    access: 'editor',
+    tag: 'runs',
+    summary:
+      'Place a manifest with its variables and files on an agent (`ordeal run --agent`): the experiment is created or versioned by its name, the run queued',
+    body: submitRunBody,
+    bodyLimit: SUBMIT_BODY_LIMIT,
+    response: runSummarySchema,
+    status: 201,
+    async handler({ body, ctx, caller }) {
+      if (body.agent === undefined && body.labels === undefined) {
+        throw new HttpError(400, 'validation', 'body: give agent or labels')
+      }
+      // Placement first: a typo in the agent's name creates no experiment and no version.
+      const placement = (await placementOf(ctx, body))!
+      const actor = actorOf(caller!)
+      const { experiment, version } = await experimentFor(ctx.store, body.yaml, actor, {
+        vars: body.vars,
+      })
+      return queueRun(ctx, {
+        experiment,
+        version,
+        placement,
+        request: body,
+        by: actor,
+        bundle: { vars: body.vars, ...(body.bundle !== undefined ? { data: body.bundle } : {}) },
+      })
     },
   }),
   defineRoute({
@@ -52,6 +116,9 @@ export const runRoutes: RouteDef[] = [
         throw notFound(`run ${params.id}`)
       }
       const reason = `aborted by ${caller!.user.name}`
+      if (run.source === 'agent') {
+        return abortPlaced(ctx, run, caller!.user.name)
+      }
       if (run.source === 'cli') {
         // Executed elsewhere: the CLI cannot be stopped from here, but its recording can be
         // ended (interrupted); its later events and finish are refused with 409.
@@ -136,3 +203,18 @@ export const runRoutes: RouteDef[] = [
     },
   }),
 ]
+
+/**
+ * A queued run is cancelled (`cancelled by alice while queued`); a run on an agent is asked to
+ * abort, and ends with the agent's `run.ended` once its faults are rolled back.
+ */
+async function abortPlaced(ctx: ServerContext, run: RunSummary, by: string): Promise<RunSummary> {
+  if (isEnded(run.status)) {
+    throw new HttpError(409, 'conflict', `run ${run.id} has ended (${run.status})`)
+  }
+  const reason = run.status === 'queued' ? `cancelled by ${by} while queued` : `aborted by ${by}`
+  if (!(await ctx.fleet.abort(run.id, reason))) {
+    throw new HttpError(409, 'conflict', `run ${run.id} is neither queued nor running on an agent`)
+  }
+  return (await ctx.store.getRunSummary(run.id)) ?? run
+}
