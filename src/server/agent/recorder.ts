@@ -96,6 +96,11 @@ interface RunState {
   experiment: Promise<string>
   /** An agent run: nobody resends its events, so a failed write is retried here. */
   tracked: boolean
+  /**
+   * A run on a remote agent (`watchAgentRun`): never swept as idle (its lease decides), and
+   * a failed write is not retried here (the agent resends from its last ack).
+   */
+  remote: boolean
   /** To be written by the next batch, by seq (an event sent twice is written once). */
   buffer: Map<number, JournalEvent>
   /** The batch being written, by seq (not yet known stored). */
@@ -151,6 +156,7 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
       const created: RunState = {
         experiment,
         tracked,
+        remote: false,
         buffer: new Map(),
         writing: undefined,
         activeAt: now(),
@@ -498,9 +504,54 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     return stored
   }
 
+  /**
+   * The late report of an agent run whose lease lapsed (the run is already ended
+   * `interrupted`, `late_report` set): stored idempotently and published as it comes; no
+   * recorder state is kept for it (it is not live any more).
+   */
+  const appendLate = async (runId: string, events: readonly JournalEvent[]): Promise<void> => {
+    if (!(await store.isLateReport(runId))) {
+      const run = await store.getRunSummary(runId)
+      throw run ? hasEnded(run) : notFound(`run ${runId}`)
+    }
+    const sorted = [...events].sort((a, b) => a.seq - b.seq)
+    await store.appendEvents(runId, sorted)
+    const visible = sorted.filter((event) => event.type !== 'op')
+    if (visible.length > 0) {
+      bus.publish(runId, { event: 'journal', data: visible })
+    }
+  }
+
+  /**
+   * Once the late report's `run.ended` is stored: the result is derived again from the whole
+   * journal, the status stays `interrupted` (the server did lose the run), and the reason says
+   * the report came late. Idempotent: a second call answers the run as it is.
+   */
+  const finishLate = async (runId: string): Promise<RunSummary> => {
+    const before = await store.getRunSummary(runId)
+    if (!before) {
+      throw notFound(`run ${runId}`)
+    }
+    const derived = endOf(runId, await readJournal(runId))
+    const reason = `${derived.result?.reason ?? before.reason ?? 'interrupted'}${LATE_SUFFIX}`
+    const updated = await store.updateRunEnd(runId, {
+      ...derived,
+      status: 'interrupted',
+      reason,
+      ...(derived.result === undefined ? {} : { result: { ...derived.result, reason } }),
+    })
+    const summary = (await store.getRunSummary(runId)) ?? before
+    if (updated) {
+      deps.log(`run ${runId}: the agent's late report is in (${summary.verdict ?? 'no verdict'})`)
+      bus.publish(runId, { event: 'status', data: summary })
+    }
+    return summary
+  }
+
   const sweepIdle = async (): Promise<string[]> => {
     const idle = [...runs].filter(
-      ([, state]) => !state.tracked && !state.ended && now() - state.activeAt >= idleMs
+      ([, state]) =>
+        !state.tracked && !state.remote && !state.ended && now() - state.activeAt >= idleMs
     )
     const ended: string[] = []
     for (const [runId] of idle) {
@@ -534,16 +585,28 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     },
     finish: (runId) => end(runId),
     interrupt: (runId, reason) => end(runId, reason),
-    // CONTRACT-STUB (issue 14): agent runs land with the store and API work.
-    watchAgentRun() {
-      throw new Error('not implemented')
+    watchAgentRun(runId, experimentName) {
+      const known = runs.get(runId)
+      if (known) {
+        known.remote = true
+        return
+      }
+      const state = stateOf(runId, experimentName)
+      state.remote = true
+      // A run resumed after a server restart is partly stored: its window starts where the
+      // stored seqs stop being contiguous, so the agent's resend from there is released at
+      // once, not held behind seqs that will never come again. Batches wait for this (every
+      // write awaits `experiment`), so no event is added to the window before it is set.
+      state.experiment = store.contiguousSeq(runId).then((stored) => {
+        if (stored >= 0 && state.window.released < stored && state.window.held === 0) {
+          state.window = new SeqWindow(stored)
+        }
+        return experimentName
+      })
+      state.experiment.catch(() => undefined)
     },
-    appendLate() {
-      return Promise.reject(new Error('not implemented'))
-    },
-    finishLate() {
-      return Promise.reject(new Error('not implemented'))
-    },
+    appendLate: (runId, events) => appendLate(runId, events),
+    finishLate: (runId) => finishLate(runId),
     async flushAll() {
       clearInterval(sweeper)
       await Promise.all([...runs].map(([runId, state]) => drain(runId, state)))
@@ -551,6 +614,9 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     sweepIdle,
   }
 }
+
+/** What a late report adds to the run's reason (issue 14 §5). */
+export const LATE_SUFFIX = "; the agent's report arrived late"
 
 /** Equal as stored: compared as JSON (what the store keeps), whatever the key order. */
 function sameEvent(a: JournalEvent, b: JournalEvent): boolean {

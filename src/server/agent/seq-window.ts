@@ -13,6 +13,14 @@ export class SeqWindow<T extends { seq: number }> {
   /** Stored past a gap, by seq. */
   readonly #held = new Map<number, T>()
 
+  /**
+   * `released`: where a window starts that picks up a run already partly stored (an agent
+   * run resumed after a server restart: every seq up to it is in the store).
+   */
+  constructor(released = -1) {
+    this.#released = released
+  }
+
   /** The highest seq released: every event up to it was stored and handed out, in order. */
   get released(): number {
     return this.#released
