@@ -77,10 +77,11 @@ async function setup(options: { store?: Store; now?: () => number } = {}) {
   return { name, runId, recorder, messages, published, logs }
 }
 
-test('an agent run is never swept as idle; its events are stored and published in order', async () => {
+test('an agent run is never swept as idle; its events are stored and published in order; its bundle goes at the end', async () => {
   let clock = 1_000_000
   const { name, runId, recorder, published } = await setup({ now: () => clock })
   recorder.watchAgentRun(runId, name)
+  await store.putBundle(runId, { vars: { A: 'b' } })
   const events = journalOf(passingRun(runId, name))
   await recorder.append(runId, events.slice(0, 3))
   clock += 10 * 60_000
@@ -93,6 +94,7 @@ test('an agent run is never swept as idle; its events are stored and published i
   const summary = await recorder.finish(runId)
   assert.equal(summary.status, 'finished')
   assert.equal(summary.verdict, 'pass')
+  assert.equal(await store.getBundle(runId), undefined, 'its bundle goes when it ends')
   await recorder.flushAll()
 })
 

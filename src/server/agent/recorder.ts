@@ -367,6 +367,12 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
       metrics.runEnded(summary)
       bus.publish(runId, { event: 'status', data: summary })
     }
+    if (summary.source === 'agent') {
+      // What the run shipped to its agent (variables, files) is kept only until it ends.
+      await store.deleteBundle(runId).catch((error: unknown) => {
+        deps.log(`run ${runId}: could not delete its bundle: ${String(error)}`)
+      })
+    }
     return summary
   }
 
