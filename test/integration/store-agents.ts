@@ -7,6 +7,7 @@
  */
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
+import fc from 'fast-check'
 import type { JournalEvent } from '../../src/shared/api.js'
 import type { AgentRecord, NewRun, RunEnd, Store } from '../../src/server/store/contract.js'
 import { MIGRATIONS } from '../../src/server/store/migrations.js'
@@ -176,6 +177,33 @@ export function agentStoreTests(current: () => { fixture: StoreFixture; store: S
       await store().appendEvents('q1', seqs([4]))
       assert.equal(await store().contiguousSeq('q1'), 6)
       assert.equal(await store().contiguousSeq('nope'), -1)
+    })
+
+    it('contiguousSeq matches a model for any batches of seqs (fast-check)', async () => {
+      await withExperiment()
+      let runs = 0
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(fc.integer({ min: 0, max: 30 }), { maxLength: 10 }), {
+            maxLength: 6,
+          }),
+          async (batches) => {
+            const runId = `p${runs++}`
+            await store().createRun(queued(runId))
+            const stored = new Set<number>()
+            for (const batch of batches) {
+              await store().appendEvents(runId, seqs([...new Set(batch)]))
+              batch.forEach((seq) => stored.add(seq))
+              let expected = -1
+              while (stored.has(expected + 1)) {
+                expected++
+              }
+              assert.equal(await store().contiguousSeq(runId), expected)
+            }
+          }
+        ),
+        { numRuns: 40 }
+      )
     })
 
     it('a late report re-derives the end only where the lease lapsed, once', async () => {
