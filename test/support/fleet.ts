@@ -11,7 +11,14 @@
  * @module
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { chmodSync, createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  createWriteStream,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Ledger, type LedgerEntry } from '../../src/engine/ledger.js'
@@ -103,7 +110,11 @@ export interface Fleet {
   namespace(host: string): string
   address(host: string): string
   /** A token made offline with `ordeal token create`, written to a 0600 file. */
-  token(name: string, role?: 'owner' | 'editor' | 'viewer' | 'agent', args?: string[]): Promise<IssuedToken>
+  token(
+    name: string,
+    role?: 'owner' | 'editor' | 'viewer' | 'agent',
+    args?: string[]
+  ): Promise<IssuedToken>
   /** Starts `ordeal agent` in the host and resolves once it prints `agent NAME connected`. */
   startAgent(host: string, options?: AgentOptions): Promise<AgentProcess>
   /** Starts `ordeal agent` in the host without waiting for anything. */
