@@ -169,9 +169,17 @@ export function runProcessPids(): number[] {
   return processesMentioning('run-process').map((line) => Number(line.split(':')[0]))
 }
 
-/** stderr without log lines (ISO timestamps): what a person is told. */
+/**
+ * The error lines of stderr: without log lines (ISO timestamps) and warnings (`warning: --server
+ * http://… is not TLS` is a separate, expected line on the bridge, which is not loopback).
+ */
 export function toldLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => line.trim() !== '' && !/^\d{4}-\d\d-\d\dT/.test(line))
+  return stderr
+    .split('\n')
+    .filter(
+      (line) =>
+        line.trim() !== '' && !/^\d{4}-\d\d-\d\dT/.test(line) && !line.startsWith('warning: ')
+    )
 }
 
 /** The step lines of a terminal run, without times and pids, for comparing two runs. */

@@ -75,7 +75,12 @@ describe('revoke and restart mid-run', () => {
       "ordeal agent: the Chaos Center revoked this agent's token; its runs were rolled back",
     ])
     assert.deepEqual(await pausedIn(fleet, 'r'), [], 'rolled back before it exited')
-    assert.deepEqual(await fleet.pidsIn('r'), [], 'nothing of the agent left in host r')
+    await eventually(
+      'nothing of the agent left in host r',
+      () => fleet.pidsIn('r'),
+      (pids) => pids.length === 0,
+      5000
+    )
     const { value: run } = await waitForRun(
       fleet,
       runId,
