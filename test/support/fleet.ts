@@ -25,7 +25,7 @@ import { Ledger, type LedgerEntry } from '../../src/engine/ledger.js'
 import { executeUndo } from '../../src/engine/undo.js'
 import type { Experiment } from '../../src/experiment/model.js'
 import { LocalNetwork } from '../../src/system/network/local-network.js'
-import { runArgv, type CommandResult } from '../../src/system/network/exec.js'
+import { mustRun, runArgv, type CommandResult } from '../../src/system/network/exec.js'
 import type { Topology } from '../../src/system/network/topology.js'
 import type { AgentInfo } from '../../src/shared/api.js'
 import { apiFetch, startChaosCenter, type ChaosCenter } from './chaos-center.js'
@@ -54,6 +54,12 @@ export interface FleetOptions {
   /** More server flags after the fleet's. */
   extraServerArgs?: string[]
   env?: NodeJS.ProcessEnv
+  /**
+   * Serve HTTPS with a self-signed certificate for the gateway's address (`openssl req -x509`),
+   * whose PEM is `fleet.caFile`. The test process must trust it itself to log in (see
+   * tls-proxy.test.ts).
+   */
+  tls?: boolean
 }
 
 export interface AgentOptions {
@@ -103,8 +109,10 @@ export interface Fleet {
   /** The bridge's address in the root namespace, where the server listens. */
   gateway: string
   port: number
-  /** `http://<gateway>:<port>`, stable across server restarts. */
+  /** `http(s)://<gateway>:<port>`, stable across server restarts. */
   serverUrl: string
+  /** With `tls`: the server's self-signed certificate, for `--ca-file`. */
+  caFile: string | undefined
   dir: string
   topology: Topology
   namespace(host: string): string
@@ -188,13 +196,39 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const gateway = topology.networks[0]!.gateway
   const port = await freePort()
   let center: ChaosCenter
+  let caFile: string | undefined
+  const tlsArgs: string[] = []
   try {
+    if (options.tls) {
+      caFile = path.join(dir, 'server-cert.pem')
+      const keyFile = path.join(dir, 'server-key.pem')
+      await mustRun([
+        'openssl',
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        caFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=ordeal-fleet',
+        '-addext',
+        `subjectAltName=IP:${gateway}`,
+      ])
+      tlsArgs.push('--tls-cert', caFile, '--tls-key', keyFile)
+    }
     center = await startChaosCenter({
       args: [
         '--host',
         gateway,
         '--port',
         String(port),
+        ...tlsArgs,
         ...(options.serverArgs ?? FLEET_SERVER_ARGS),
         ...(options.extraServerArgs ?? []),
       ],
@@ -206,7 +240,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     rmSync(dir, { recursive: true, force: true })
     throw error
   }
-  const serverUrl = `http://${gateway}:${port}`
+  const serverUrl = `${options.tls ? 'https' : 'http'}://${gateway}:${port}`
 
   const hostPlan = (host: string) => {
     const plan = topology.hosts.find((h) => h.name === host)
@@ -224,6 +258,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     gateway,
     port,
     serverUrl,
+    caFile,
     dir,
     topology,
     namespace,
