@@ -74,7 +74,7 @@ spec:
     - fault: { type: process-pause, target: { service: sleeper }, duration: 1s }
     - wait: 200ms
       probes:
-        - { name: in-host-a, type: cmd, mode: EOT, command: 'grep -qF ${fleet.address('a')} /proc/net/fib_trie' }${extraProbe}
+        - { name: in-host-a, type: cmd, mode: EOT, command: 'grep -qwF ${fleet.address('a')} /proc/net/fib_trie' }${extraProbe}
 `
 }
 
@@ -149,7 +149,7 @@ spec:
     - fault: { type: process-pause, target: { service: svc }, duration: 500ms }
     - wait: 200ms
       probes:
-        - { name: in-host-a, type: cmd, mode: EOT, command: 'grep -qF ${fleet.address('a')} /proc/net/fib_trie' }
+        - { name: in-host-a, type: cmd, mode: EOT, command: 'grep -qwF ${fleet.address('a')} /proc/net/fib_trie' }
 `
     )
     const r = await placed(file, ['--agent', 'a'])
