@@ -168,7 +168,13 @@ spec:
       { cwd: ws.dir, env: { ORDEAL_STATE_DIR: ws.stateDir } }
     )
     try {
-      await runner.waitFor(/queued: no agent named b is connected \(never connected\)/)
+      // On stderr (runner.waitFor wakes on stdout only): poll what it printed.
+      await eventually(
+        'the queued line',
+        () => runner.output(),
+        (out) => /queued: no agent named b is connected \(never connected\)/.test(out),
+        30_000
+      )
       const { value: queued } = await eventually(
         'the queued run',
         () => listRuns(fleet),
