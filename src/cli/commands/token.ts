@@ -47,12 +47,20 @@ export async function tokenCreateCommand(options: TokenCreateOptions): Promise<n
   }
   // Beside a server on PostgreSQL, a missing DATABASE_URL would make a stray SQLite store here
   // whose tokens that server never sees (the --reset-login check, server/reset-login.ts).
-  const running = runningServer(dataDir)
+  let running
+  try {
+    running = runningServer(dataDir)
+  } catch (error) {
+    process.stderr.write(`ordeal token: cannot read ${dataDir}: ${oneLine(error)}\n`)
+    return 3
+  }
   const asked = storeIdentity(databaseUrl)
   if (running?.store !== undefined && running.store !== asked) {
+    const theirs =
+      running.store === 'sqlite' ? 'the SQLite store in its data directory' : running.store
     return usage(
-      `the Chaos Center running on ${dataDir} uses ${running.store === 'sqlite' ? 'the SQLite store in its data directory' : running.store}, ` +
-        `not ${asked === 'sqlite' ? 'SQLite' : asked}: run with the DATABASE_URL it was started with`
+      `the Chaos Center running on ${dataDir} uses ${theirs}, not ` +
+        `${asked === 'sqlite' ? 'SQLite' : asked}: run with the DATABASE_URL it was started with`
     )
   }
   const where = databaseUrl !== undefined ? redactUrl(databaseUrl) : dataDir
