@@ -96,7 +96,9 @@ export function SettingsPage() {
               is shown only once.
             </div>
             <div className="secret-row">
-              <code className="mono">{created.secret}</code>
+              <code className="mono" data-testid="created-secret">
+                {created.secret}
+              </code>
               <button type="button" onClick={() => void copy(created.secret)}>
                 {copied ? 'Copied ✓' : 'Copy'}
               </button>
@@ -114,7 +116,8 @@ export function SettingsPage() {
         )}
         <form className="inline-form" onSubmit={(e) => void create(e)}>
           <input
-            placeholder={role === 'agent' ? 'agent name (e.g. edge-1)' : 'token name (e.g. ci)'}
+            placeholder={role === 'agent' ? 'agent name (edge-1)' : 'token name (e.g. ci)'}
+            data-testid="token-name"
             value={name}
             onChange={(e) => setName(e.target.value)}
             required
@@ -125,14 +128,24 @@ export function SettingsPage() {
                 }
               : {})}
           />
-          <select aria-label="role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+          <select
+            aria-label="role"
+            data-testid="token-role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+          >
             {roles.map((r) => (
               <option key={r} value={r}>
-                {r === 'agent' ? 'agent (the name is the agent’s)' : r}
+                {r}
               </option>
             ))}
           </select>
-          <button type="submit" className="primary" disabled={!name.trim()}>
+          <button
+            type="submit"
+            className="primary"
+            data-testid="create-token"
+            disabled={!name.trim()}
+          >
             Create token
           </button>
         </form>
@@ -150,7 +163,7 @@ export function SettingsPage() {
           </thead>
           <tbody>
             {tokens.data?.map((t) => (
-              <tr key={t.id}>
+              <tr key={t.id} data-testid="token-row" data-name={t.name} data-role={t.role}>
                 <td className="strong">{t.name}</td>
                 {owner && <td>{nameOf(t.userId)}</td>}
                 <td>{t.role}</td>
