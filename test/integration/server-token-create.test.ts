@@ -5,7 +5,7 @@
  * stdout and nowhere else; bad input is one line and exit 2, with nothing written.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -17,6 +17,7 @@ import {
   type ChaosCenter,
 } from '../support/chaos-center.js'
 import { runCli, type CliResult } from '../support/cli.js'
+import { startPostgres } from '../support/postgres.js'
 
 const manifest = `apiVersion: ordeal.dev/v1
 kind: Experiment
@@ -47,8 +48,8 @@ after(async () => {
   rmSync(scratch, { recursive: true, force: true })
 })
 
-const tokenCreate = (args: string[]): Promise<CliResult> =>
-  runCli(['token', 'create', ...args], { timeoutMs: 60_000 })
+const tokenCreate = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCli(['token', 'create', ...args], { env, timeoutMs: 60_000 })
 
 /** The secret: the last line of stdout, alone. */
 function secretOf(r: CliResult): string {
@@ -186,5 +187,38 @@ describe('ordeal token create on an empty store (first set-up)', () => {
     const second = await tokenCreate(['--data', data, '--role', 'owner', '--name', 'ops'])
     secretOf(second)
     assert.doesNotMatch(second.stderr, /created user/)
+  })
+})
+
+describe('ordeal token create beside a server on PostgreSQL', () => {
+  let postgres: Awaited<ReturnType<typeof startPostgres>>
+  let onPostgres: ChaosCenter
+  before(async () => {
+    postgres = await startPostgres()
+    onPostgres = await startChaosCenter({ env: { DATABASE_URL: postgres.url } })
+  })
+  after(async () => {
+    await onPostgres?.dispose()
+    await postgres?.stop()
+  })
+
+  test('with its DATABASE_URL the token lands in the shared database and works at once', async () => {
+    const args = ['--data', onPostgres.dataDir, '--role', 'viewer', '--name', 'dash']
+    const secret = secretOf(await tokenCreate(args, { DATABASE_URL: postgres.url }))
+    const me = await apiFetch<Me>(onPostgres.url, '/api/auth/me', { token: secret })
+    assert.equal(me.status, 200, me.text)
+    assert.equal(me.json.role, 'viewer')
+  })
+
+  test('without it: refused (exit 2), and no stray SQLite store is made', async () => {
+    const r = await tokenCreate(['--data', onPostgres.dataDir, '--role', 'viewer', '--name', 'x'])
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.match(
+      r.stderr,
+      /^ordeal token: the Chaos Center running on \S+ uses postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/postgres, not SQLite: run with the DATABASE_URL it was started with\n$/
+    )
+    assert.ok(!r.stderr.includes(postgres.url), 'no password in the message')
+    assert.equal(r.stdout, '')
+    assert.equal(existsSync(path.join(onPostgres.dataDir, 'ordeal.db')), false)
   })
 })
