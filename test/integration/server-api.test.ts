@@ -116,13 +116,6 @@ before(async () => {
   center = await startChaosCenter({ env: { ORDEAL_TEST_SECRET: SECRET } })
   viewer = await createUserWithToken(center, 'viewer')
   editor = await createUserWithToken(center, 'editor')
-  const agentToken = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
-    token: center.ownerToken,
-    method: 'POST',
-    body: { name: 'edge-1', role: 'agent' },
-  })
-  assert.equal(agentToken.status, 201, agentToken.text)
-  agent = agentToken.json
   const created = await apiFetch<Experiment>(center.url, '/api/experiments', {
     token: editor.token,
     method: 'POST',
@@ -214,6 +207,16 @@ describe('auth on every route', () => {
 })
 
 describe('agent tokens reach only the agent routes', () => {
+  before(async () => {
+    const created = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'edge-1', role: 'agent' },
+    })
+    assert.equal(created.status, 201, created.text)
+    agent = created.json
+  })
+
   for (const route of allRoutes.filter((r) => r.access !== 'public' && r.access !== 'agent')) {
     test(`${route.method} ${route.url} (${route.access}): agent token → 403`, async () => {
       const r = await apiFetch<ApiError>(center.url, pathFor(route), {
