@@ -16,6 +16,7 @@ import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
 import { serverCommand, type ServerCommandOptions } from './commands/server.js'
 import { initCommand, type InitCommandOptions } from './commands/init.js'
+import { tokenCreateCommand, type TokenCreateOptions } from './commands/token.js'
 
 dropOutputOnBrokenPipe()
 
@@ -152,6 +153,26 @@ program
     '10m'
   )
   .action(async (options: ServerCommandOptions) => exit(await serverCommand(options)))
+
+program
+  .command('token')
+  .description("API and agent tokens, made offline in the Chaos Center's store")
+  .command('create')
+  .description(
+    'create a token beside a running (or not yet started) server; the last line of stdout is the secret'
+  )
+  .option(
+    '--data <dir>',
+    "the Chaos Center's data directory (ordeal server --data); DATABASE_URL for PostgreSQL"
+  )
+  .option(
+    '--role <role>',
+    'owner, editor, viewer or agent (an agent token is named after its agent)'
+  )
+  .option('--name <name>', "the token's name; for --role agent, the agent's name (a-z, 0-9, '-')")
+  .option('--user <name>', 'the user the token belongs to (default: the oldest owner)')
+  .option('--expires-in <duration>', 'e.g. 30d, 12h (default: no expiry)')
+  .action(async (options: TokenCreateOptions) => exit(await tokenCreateCommand(options)))
 
 program
   .command('init')

@@ -104,7 +104,11 @@ function operation(route: RouteDef): Record<string, unknown> {
   }
   if (route.access !== 'public') {
     responses['401'] = errorResponse('missing, invalid or expired token')
-    responses['403'] = errorResponse('the token’s role is below ' + route.access)
+    responses['403'] = errorResponse(
+      route.access === 'agent'
+        ? 'not an agent token (agent routes take agent tokens only)'
+        : `the token’s role is below ${route.access}, or it is an agent token`
+    )
   }
   if (route.params) {
     responses['404'] = errorResponse('not found')

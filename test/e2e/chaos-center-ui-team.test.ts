@@ -109,6 +109,34 @@ describe('Chaos Center UI for a team, in headless Chromium', () => {
     )
   })
 
+  test('[issue 14] Settings > API tokens: an owner makes an agent token, named after the agent', async () => {
+    await goto('/settings')
+    const name = page.getByTestId('token-name')
+    await page.getByTestId('token-role').selectOption('agent')
+    // Not an agent's name: the form does not send it.
+    await name.fill('Edge 1')
+    // (No DOM types in the tests' tsconfig: the element is read as the shape used.)
+    const valid = () =>
+      name.evaluate((el) => (el as unknown as { validity: { valid: boolean } }).validity.valid)
+    assert.equal(await valid(), false)
+    await name.fill('edge-1')
+    await page.getByTestId('create-token').click()
+    const secret = (await page.getByTestId('created-secret').textContent())?.trim() ?? ''
+    assert.match(secret, /^ordl_tok_/)
+    assert.equal(
+      (await page.getByTestId('agent-token-usage').textContent())?.includes(
+        `ordeal agent --server ${center.url} --token-file edge-1.token`
+      ),
+      true
+    )
+    await page.locator('[data-testid="token-row"][data-name="edge-1"][data-role="agent"]').waitFor()
+    await shot('agent-token')
+    // The secret is an agent's: authenticated, and refused everywhere but the agent routes.
+    const me = await apiFetch<{ message: string }>(center.url, '/api/auth/me', { token: secret })
+    assert.equal(me.status, 403, me.text)
+    assert.equal(me.json.message, 'requires role viewer; token has agent')
+  })
+
   test('[api §5] Settings > Users: a new login link for a user who lost theirs', async () => {
     const created = await api<{ user: User; loginLink: string }>('/api/users', {
       method: 'POST',

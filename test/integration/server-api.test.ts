@@ -97,7 +97,10 @@ const ACCESS: Record<string, string> = {
   'POST /api/runs/record': 'editor',
   'POST /api/runs/:id/events': 'editor',
   'POST /api/runs/:id/finish': 'editor',
+  'POST /api/runs/submit': 'editor',
   'GET /api/agents': 'viewer',
+  // The agents' WebSocket: agent tokens only, and nothing else takes an agent token.
+  'GET /api/agents/connect': 'agent',
   'GET /metrics': 'public',
   'GET /': 'public',
   'GET /*': 'public',
@@ -106,6 +109,8 @@ const ACCESS: Record<string, string> = {
 let center: ChaosCenter
 let viewer: { user: User; token: string }
 let editor: { user: User; token: string }
+/** An agent token (role agent, named after the agent `edge-1`), made by the owner. */
+let agent: CreatedToken
 let experiment: Experiment
 
 before(async () => {
@@ -199,6 +204,53 @@ describe('auth on every route', () => {
         })
       })
     }
+  }
+})
+
+describe('agent tokens reach only the agent routes', () => {
+  before(async () => {
+    const created = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+      token: center.ownerToken,
+      method: 'POST',
+      body: { name: 'edge-1', role: 'agent' },
+    })
+    assert.equal(created.status, 201, created.text)
+    agent = created.json
+  })
+
+  for (const route of allRoutes.filter((r) => r.access !== 'public' && r.access !== 'agent')) {
+    test(`${route.method} ${route.url} (${route.access}): agent token → 403`, async () => {
+      const r = await apiFetch<ApiError>(center.url, pathFor(route), {
+        method: route.method,
+        body: bodyFor(route),
+        token: agent.secret,
+      })
+      assert.equal(r.status, 403, r.text)
+      assert.deepEqual(r.json, {
+        error: 'forbidden',
+        message: `requires role ${route.access}; token has agent`,
+      })
+    })
+  }
+  for (const route of allRoutes.filter((r) => r.access === 'agent')) {
+    test(`${route.method} ${route.url} (agent): viewer, editor and owner tokens → 403`, async () => {
+      for (const [role, token] of [
+        ['viewer', viewer.token],
+        ['editor', editor.token],
+        ['owner', center.ownerToken],
+      ] as const) {
+        const r = await apiFetch<ApiError>(center.url, pathFor(route), {
+          method: route.method,
+          body: bodyFor(route),
+          token,
+        })
+        assert.equal(r.status, 403, `${role}: ${r.text}`)
+        assert.deepEqual(r.json, {
+          error: 'forbidden',
+          message: `requires role agent; token has ${role}`,
+        })
+      }
+    })
   }
 })
 
@@ -658,6 +710,89 @@ describe('login, users and tokens', () => {
     })
     assert.equal(after.status, 401)
     assert.equal(after.json.message, 'invalid or expired token')
+  })
+
+  test('agent tokens: owners only, named after the agent, several per name, revocable', async () => {
+    const create = (token: string, name: string) =>
+      apiFetch<CreatedToken & ApiError>(center.url, '/api/tokens', {
+        token,
+        method: 'POST',
+        body: { name, role: 'agent' },
+      })
+    const byEditor = await create(editor.token, 'edge-7')
+    assert.equal(byEditor.status, 403, byEditor.text)
+    assert.deepEqual(byEditor.json, {
+      error: 'forbidden',
+      message: 'only owners create agent tokens; token has editor',
+    })
+    for (const name of ['Edge_7', 'edge-', '-edge', 'edge 7', 'a'.repeat(64)]) {
+      const bad = await create(center.ownerToken, name)
+      assert.equal(bad.status, 400, `${name}: ${bad.text}`)
+      assert.equal(bad.json.error, 'validation')
+      assert.equal(
+        bad.json.message,
+        "body.name: an agent token's name is the agent's name (a-z, 0-9, '-')"
+      )
+    }
+    // Two tokens for one agent (rotation): both work until one is revoked.
+    const first = await create(center.ownerToken, 'edge-7')
+    const second = await create(center.ownerToken, 'edge-7')
+    assert.equal(first.status, 201, first.text)
+    assert.equal(second.status, 201, second.text)
+    assert.equal(first.json.role, 'agent')
+    assert.match(first.json.secret, /^ordl_tok_/)
+    const listed = await apiFetch<ApiToken[]>(center.url, '/api/tokens', {
+      token: center.ownerToken,
+    })
+    assert.deepEqual(
+      listed.json.filter((t) => t.name === 'edge-7').map((t) => t.role),
+      ['agent', 'agent']
+    )
+    // Authenticated (403, not 401), and still nothing but the agent routes.
+    const asAgent = (secret: string) =>
+      apiFetch<ApiError>(center.url, '/api/auth/me', { token: secret })
+    assert.deepEqual((await asAgent(first.json.secret)).json, {
+      error: 'forbidden',
+      message: 'requires role viewer; token has agent',
+    })
+    const revoked = await apiFetch(center.url, `/api/tokens/${first.json.id}`, {
+      token: center.ownerToken,
+      method: 'DELETE',
+    })
+    assert.equal(revoked.status, 204, revoked.text)
+    assert.equal((await asAgent(first.json.secret)).status, 401)
+    assert.equal((await asAgent(second.json.secret)).status, 403)
+  })
+
+  test("an owner's agent tokens stop working when the owner is demoted", async () => {
+    const other = await createUserWithToken(center, 'owner')
+    const demote = () =>
+      apiFetch<User>(center.url, `/api/users/${other.user.id}`, {
+        token: center.ownerToken,
+        method: 'PATCH',
+        body: { role: 'editor' },
+      })
+    try {
+      const minted = await apiFetch<CreatedToken>(center.url, '/api/tokens', {
+        token: other.token,
+        method: 'POST',
+        body: { name: 'edge-8', role: 'agent' },
+      })
+      assert.equal(minted.status, 201, minted.text)
+      const demoted = await demote()
+      assert.equal(demoted.status, 200, demoted.text)
+      const me = await apiFetch<ApiError>(center.url, '/api/auth/me', {
+        token: minted.json.secret,
+      })
+      assert.equal(me.status, 403, me.text)
+      assert.equal(
+        me.json.message,
+        `agent tokens belong to owners; user ${other.user.name} is editor`
+      )
+    } finally {
+      // Whatever failed above: later tests need `owner` to be the last owner.
+      await demote()
+    }
   })
 
   test("an owner lists and revokes every token of a user; tokens outlive their session's logout", async () => {

@@ -15,6 +15,8 @@ import { displayNameSchema, idSchema } from './names.js'
 const MAX_YAML = 1024 * 1024
 
 export const roleSchema = z.enum(ROLES as ['viewer', 'editor', 'owner'])
+/** A token's role: a user's roles, or `agent` (the token is then an agent's identity). */
+export const tokenRoleSchema = z.enum(['viewer', 'editor', 'owner', 'agent'])
 
 export const idParams = z.strictObject({ id: idSchema })
 
@@ -50,8 +52,11 @@ export const updateUserBody = z.strictObject({ role: roleSchema })
 
 export const createTokenBody = z.strictObject({
   name: displayNameSchema,
-  /** Defaults to the caller's role; never above it. */
-  role: roleSchema.optional(),
+  /**
+   * Defaults to the caller's role; never above it. `agent` (owners only): the name is then the
+   * agent's name.
+   */
+  role: tokenRoleSchema.optional(),
   /** No expiry when absent. */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 })
@@ -103,7 +108,7 @@ export const apiTokenSchema = z.object({
   id: z.string(),
   name: z.string(),
   userId: z.string(),
-  role: roleSchema,
+  role: tokenRoleSchema,
   createdAt: z.string(),
   lastUsedAt: z.string().optional(),
   expiresAt: z.string().optional(),

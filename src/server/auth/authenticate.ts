@@ -1,7 +1,8 @@
 /**
  * Bearer-token authentication and role checks for every non-public route. The secret is hashed
  * and looked up (never compared in memory); one-time login codes are refused as bearer tokens;
- * the effective role is the lower of the token's and its user's; last-use times are written at
+ * the effective role is the lower of the token's and its user's; an agent token passes only
+ * routes of access `agent`, and only while its user is an owner; last-use times are written at
  * most once a minute per token so that a busy UI does not turn every read into a write.
  * @module
  */
@@ -46,6 +47,15 @@ export function createAuthenticator(store: Store, now = () => new Date()): Authe
       throw new HttpError(401, 'unauthorized', 'invalid or expired token')
     }
     const role = lowerRole(token.role, token.user.role)
+    if (role === 'agent' && token.user.role !== 'owner') {
+      // Only owners create agent tokens; demoting the owner must demote them too, and there
+      // is no role below `agent` to lower them to. The Fleet disconnects them on demotion.
+      throw new HttpError(
+        403,
+        'forbidden',
+        `agent tokens belong to owners; user ${token.user.name} is ${token.user.role}`
+      )
+    }
     if (!atLeast(role, access)) {
       throw new HttpError(403, 'forbidden', `requires role ${access}; token has ${role}`)
     }

@@ -13,7 +13,10 @@ import type { RateClass } from './rate-limits.js'
 import type { TokenRecord } from '../store/contract.js'
 import type { ServerContext } from '../context.js'
 
-/** `public`: no token (health, login, OpenAPI, metrics); otherwise the least role allowed. */
+/**
+ * `public`: no token (health, login, OpenAPI, metrics); `agent`: agent tokens and nothing else
+ * (the agents' socket, auth/roles.ts); otherwise the least ranked role allowed.
+ */
 export type Access = 'public' | Role
 
 export interface Caller {

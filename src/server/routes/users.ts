@@ -3,7 +3,8 @@
  * there are no passwords to leak or reset. The last owner can be neither deleted nor demoted,
  * so the Chaos Center can never lock itself out. API tokens without expiry outlive the
  * session that made them (logout revokes only the session), so an owner can list and revoke
- * every token of a user.
+ * every token of a user. Deleting a user or their tokens disconnects the agents using them
+ * (`ctx.fleet.revoke`), and so does demoting an owner: agent tokens belong to owners.
  * @module
  */
 import { z } from 'zod'
@@ -85,7 +86,7 @@ export const userRoutes: RouteDef[] = [
     params: idParams,
     body: updateUserBody,
     response: userSchema,
-    async handler({ params, body, ctx }) {
+    async handler({ params, body, caller, ctx }) {
       const user = await userOrThrow(ctx.store, params.id)
       if (body.role !== 'owner') {
         await refuseLastOwner(ctx.store, user, 'demote')
@@ -93,6 +94,10 @@ export const userRoutes: RouteDef[] = [
       const updated = await ctx.store.updateUserRole(user.id, body.role as Role)
       if (!updated) {
         throw notFound(`user '${params.id}'`)
+      }
+      if (user.role === 'owner' && updated.role !== 'owner') {
+        // Their agent tokens stop authenticating (auth/authenticate.ts): their agents go too.
+        ctx.fleet.revoke({ userId: user.id }, caller!.user.name)
       }
       return updated
     },
@@ -139,10 +144,11 @@ export const userRoutes: RouteDef[] = [
     tag: 'users',
     params: idParams,
     response: z.object({ revoked: z.number().int() }),
-    async handler({ params, ctx }) {
+    async handler({ params, caller, ctx }) {
       const user = await userOrThrow(ctx.store, params.id)
       const revoked = await ctx.store.deleteUserTokens(user.id)
       ctx.log(`revoked ${revoked} token(s) of user ${user.id}`)
+      ctx.fleet.revoke({ userId: user.id }, caller!.user.name)
       return { revoked }
     },
   }),
@@ -150,16 +156,17 @@ export const userRoutes: RouteDef[] = [
     method: 'DELETE',
     url: '/api/users/:id',
     access: 'owner',
-    summary: 'Delete a user and their tokens',
+    summary: 'Delete a user and their tokens (their agents are disconnected)',
     tag: 'users',
     params: idParams,
     status: 204,
-    async handler({ params, ctx }) {
+    async handler({ params, caller, ctx }) {
       const user = await userOrThrow(ctx.store, params.id)
       await refuseLastOwner(ctx.store, user, 'delete')
       if (!(await ctx.store.deleteUser(user.id))) {
         throw notFound(`user '${params.id}'`)
       }
+      ctx.fleet.revoke({ userId: user.id }, caller!.user.name)
     },
   }),
 ]

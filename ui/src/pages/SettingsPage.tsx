@@ -9,6 +9,9 @@ import { UsersCard } from '../components/UsersCard'
 import { formatTime } from '../format'
 import { useCopy, useResource } from '../hooks'
 
+/** An agent's name (src/platforms/agent/protocol.ts AGENT_NAME_PATTERN), as an input pattern. */
+const AGENT_NAME_INPUT_PATTERN = '[a-z0-9]([a-z0-9\\-]{0,61}[a-z0-9])?'
+
 export function SettingsPage() {
   const { user } = useAuth()
   const tokens = useResource<ApiToken[]>('/api/tokens')
@@ -19,6 +22,8 @@ export function SettingsPage() {
   const [error, setError] = useState<string>()
   const { copied, copy, reset: resetCopied } = useCopy()
   const owner = user?.role === 'owner'
+  // Owners also make agent tokens: the token is the agent's identity, its name the agent's.
+  const roles: Role[] = owner ? [...ROLES, 'agent'] : [...ROLES]
   const nameOf = (userId: string) => users.data?.find((u) => u.id === userId)?.name ?? userId
 
   async function create(e: FormEvent) {
@@ -35,7 +40,11 @@ export function SettingsPage() {
   }
 
   async function revoke(t: ApiToken) {
-    if (!window.confirm(`Revoke token ${t.name}? Anything using it stops working.`)) {
+    const consequence =
+      t.role === 'agent'
+        ? `Agent ${t.name} is disconnected at once and its runs are interrupted.`
+        : 'Anything using it stops working.'
+    if (!window.confirm(`Revoke token ${t.name}? ${consequence}`)) {
       return
     }
     try {
@@ -72,6 +81,13 @@ export function SettingsPage() {
           browser&apos;s session, not the tokens it created. Give tokens an expiry, and revoke those
           you no longer need{owner ? ' (as owner, you see and can revoke everyone’s)' : ''}.
         </p>
+        {owner && (
+          <p className="muted small">
+            An <span className="strong">agent</span> token is the identity of an{' '}
+            <code>ordeal agent</code>: its name is the agent&apos;s name, and it can only receive
+            that agent&apos;s runs and report their events. Revoking it disconnects the agent.
+          </p>
+        )}
         <ErrorBox error={tokens.error ?? error} />
         {created && (
           <div className="notice secret">
@@ -80,28 +96,56 @@ export function SettingsPage() {
               is shown only once.
             </div>
             <div className="secret-row">
-              <code className="mono">{created.secret}</code>
+              <code className="mono" data-testid="created-secret">
+                {created.secret}
+              </code>
               <button type="button" onClick={() => void copy(created.secret)}>
                 {copied ? 'Copied ✓' : 'Copy'}
               </button>
             </div>
+            {created.role === 'agent' && (
+              <div className="small" data-testid="agent-token-usage">
+                Save it in a file only the agent&apos;s user can read (<code>chmod 600</code>), then
+                on the agent&apos;s host:{' '}
+                <code className="mono">
+                  ordeal agent --server {window.location.origin} --token-file {created.name}.token
+                </code>
+              </div>
+            )}
           </div>
         )}
         <form className="inline-form" onSubmit={(e) => void create(e)}>
           <input
-            placeholder="token name (e.g. ci)"
+            placeholder={role === 'agent' ? 'agent name (edge-1)' : 'token name (e.g. ci)'}
+            data-testid="token-name"
             value={name}
             onChange={(e) => setName(e.target.value)}
             required
+            {...(role === 'agent'
+              ? {
+                  pattern: AGENT_NAME_INPUT_PATTERN,
+                  title: "the agent's name: a-z, 0-9 and '-', at most 63 characters",
+                }
+              : {})}
           />
-          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {ROLES.map((r) => (
+          <select
+            aria-label="role"
+            data-testid="token-role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+          >
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {r}
               </option>
             ))}
           </select>
-          <button type="submit" className="primary" disabled={!name.trim()}>
+          <button
+            type="submit"
+            className="primary"
+            data-testid="create-token"
+            disabled={!name.trim()}
+          >
             Create token
           </button>
         </form>
@@ -119,7 +163,7 @@ export function SettingsPage() {
           </thead>
           <tbody>
             {tokens.data?.map((t) => (
-              <tr key={t.id}>
+              <tr key={t.id} data-testid="token-row" data-name={t.name} data-role={t.role}>
                 <td className="strong">{t.name}</td>
                 {owner && <td>{nameOf(t.userId)}</td>}
                 <td>{t.role}</td>
