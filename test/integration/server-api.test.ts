@@ -85,7 +85,6 @@ const ACCESS: Record<string, string> = {
   'GET /api/hub': 'viewer',
   'GET /api/hub/:id': 'viewer',
   'POST /api/runs': 'editor',
-  'POST /api/runs/submit': 'editor',
   'POST /api/runs/:id/abort': 'editor',
   'GET /api/runs': 'viewer',
   'GET /api/runs/:id': 'viewer',
