@@ -32,7 +32,11 @@ test('examples/safety/kill-me.yaml: kill -9 the runner group, the paused process
   const took = await until(() => !alive(pid), kLeaseMs + 2000)
   assert.ok(took <= kLeaseMs + 2000)
   const runDir = path.join(ws.stateDir, 'runs', readdirSync(path.join(ws.stateDir, 'runs'))[0]!)
-  const log = readFileSync(path.join(runDir, 'watchdog.log'), 'utf8')
+  // The watchdog logs the service's end once its stop has finished, a moment after the process
+  // is gone: wait for that line rather than reading the log the instant the pid disappears.
+  const readLog = () => readFileSync(path.join(runDir, 'watchdog.log'), 'utf8')
+  await until(() => readLog().includes('service sleeper-0'), 10_000)
+  const log = readLog()
   assert.match(log, /runner gone without finishing/)
   // Newest first: the pause is undone before the system it paused is ended.
   assert.ok(log.indexOf('SIGCONT sleeper-0') < log.indexOf('service sleeper-0'), log)
