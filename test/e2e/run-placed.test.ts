@@ -150,6 +150,15 @@ describe('ordeal run --agent: refused before anything starts', () => {
     )
   })
 
+  test('--dry-run stays local: the plan, exit 0, nothing sent', async () => {
+    const file = ws.write('j/exp.yaml', manifest('j'))
+    const before = await runs()
+    const r = await ws.run(['run', file, '--dry-run', '--agent', 'edge-1'], { timeoutMs: 30_000 })
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(r.stdout, /sleeper/)
+    assert.equal(await runs(), before)
+  })
+
   test('an invalid manifest exits 2 and still writes --json, as a local run does', async () => {
     const file = ws.write('h/exp.yaml', 'kind: Nope\n')
     const json = path.join(ws.dir, 'h.json')

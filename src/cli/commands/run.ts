@@ -59,7 +59,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     '--junit': options.junit,
     '--journal': options.journal,
   })
-  const placed = placement(options)
+  // A dry run prints the plan here and sends nothing, wherever the run would go.
+  const placed = options.dryRun ? undefined : placement(options)
   const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
