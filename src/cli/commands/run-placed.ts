@@ -5,10 +5,10 @@
  * @module
  */
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { packBundle, BundleError } from '../../experiment/bundle.js'
-import { EXIT_CODES } from '../../engine/result.js'
+import { EXIT_CODES, type RunResult } from '../../engine/result.js'
 import { TerminalReporter, formatSummary } from '../../report/terminal.js'
 import { writeJsonResult } from '../../report/json.js'
 import { writeJunit } from '../../report/junit.js'
@@ -19,6 +19,8 @@ import { CenterLost, followRun } from '../placed/follow.js'
 import { pathOutside, placedVars } from '../placed/prepare.js'
 
 export interface PlacedRunOptions {
+  /** From the manifest as loaded here: a run that never started still gets a summary. */
+  experiment: { name: string; hypothesis: string }
   server: string
   token: string
   agent?: string
@@ -138,26 +140,23 @@ async function follow(
     })
     await closeJournal(journal)
     const final = await client.getRun(run.id).catch(() => ({ ...ended, result: undefined }))
-    if (final.result) {
-      process.stdout.write(formatSummary(final.result))
-    } else {
-      // No journal: cancelled while queued, queue timeout, or the agent refused the run.
-      process.stderr.write(
-        `run ${run.id} ${final.status}: ${final.reason ?? final.verdict ?? ''}\n`
-      )
+    if (options.journal && final.result) {
+      await completeJournal(client, run.id, options.journal)
     }
+    // No journal at all: cancelled while queued, queue timeout, or the agent refused the run.
+    const result = final.result ?? notStarted(final, options.experiment)
+    process.stdout.write(formatSummary(result))
     process.stdout.write(`recorded: ${url}\n`)
-    if (final.result && options.json) {
-      await writeJsonResult(options.json, final.result)
+    if (options.json) {
+      await writeJsonResult(options.json, result)
     }
-    if (final.result && options.junit) {
-      await writeJunit(options.junit, final.result)
+    if (options.junit) {
+      await writeJunit(options.junit, result)
     }
     if (cancelled || final.status === 'cancelled') {
       return 130
     }
-    const verdict = final.result?.verdict ?? final.verdict
-    return verdict ? EXIT_CODES[verdict] : 3
+    return EXIT_CODES[result.verdict]
   } catch (error) {
     await closeJournal(journal)
     if (error instanceof CenterLost) {
@@ -173,6 +172,49 @@ async function follow(
     throw error
   } finally {
     stopSignals()
+  }
+}
+
+/**
+ * The stream leaves op events out (the UI only counts them); `--journal` promises every event,
+ * as a local run writes it, so the file is rewritten from the stored journal once the run has
+ * ended. If that fails, the streamed events stay in the file.
+ */
+async function completeJournal(client: CenterClient, runId: string, file: string): Promise<void> {
+  try {
+    const lines: string[] = []
+    for await (const page of client.events(runId)) {
+      for (const event of page) {
+        lines.push(JSON.stringify(event))
+      }
+    }
+    await writeFile(file, lines.length > 0 ? `${lines.join('\n')}\n` : '')
+  } catch (error) {
+    process.stderr.write(`warning: --journal ${file} lacks op events: ${String(error)}\n`)
+  }
+}
+
+/** A run that ended without a journal, as a result: its verdict and reason, nothing measured. */
+export function notStarted(
+  run: RunSummary,
+  experiment: { name: string; hypothesis: string }
+): RunResult {
+  const verdict = run.status === 'cancelled' ? 'interrupted' : (run.verdict ?? 'error')
+  const endedAt = run.endedAt ?? new Date().toISOString()
+  return {
+    runId: run.id,
+    experiment: experiment.name,
+    hypothesis: experiment.hypothesis,
+    verdict,
+    reason: run.reason ?? `run ${run.status} before it started`,
+    resilienceScore: run.score ?? 0,
+    startedAt: run.startedAt ?? endedAt,
+    endedAt,
+    steps: [],
+    probes: [],
+    checks: [],
+    faults: [],
+    loads: [],
   }
 }
 

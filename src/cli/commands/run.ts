@@ -69,6 +69,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   if (placed) {
     return runPlacedCommand(file, {
       ...placed,
+      experiment: { name: experiment.name, hypothesis: experiment.hypothesis },
       ...(options.queueTimeout ? { queueTimeout: options.queueTimeout } : {}),
       ...(options.lease ? { lease: options.lease } : {}),
       set: options.set ?? {},

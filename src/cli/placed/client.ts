@@ -5,7 +5,15 @@
  * `ordeal run: ` prefix).
  * @module
  */
-import type { Me, Run, RunSummary, StreamMessage, SubmitRunRequest } from '../../shared/api.js'
+import type {
+  EventPage,
+  JournalEvent,
+  Me,
+  Run,
+  RunSummary,
+  StreamMessage,
+  SubmitRunRequest,
+} from '../../shared/api.js'
 import { createSseParser } from '../../shared/sse.js'
 
 export class PlacedSetupError extends Error {
@@ -84,6 +92,26 @@ export class CenterClient {
       throw new StreamLost(`GET /api/runs/${id} answered ${answer.status} ${message(answer)}`)
     }
     return answer.body as Run
+  }
+
+  /** Every stored event of the run, op events included, page by page in seq order. */
+  async *events(id: string): AsyncGenerator<JournalEvent[]> {
+    let after = -1
+    for (;;) {
+      const answer = await this.#request(
+        'GET',
+        `/api/runs/${encodeURIComponent(id)}/events?after=${after}&limit=5000`
+      )
+      if (answer.status !== 200) {
+        throw new StreamLost(`GET events answered ${answer.status} ${message(answer)}`)
+      }
+      const page = answer.body as EventPage
+      yield page.events
+      if (page.next === undefined || page.events.length === 0) {
+        return
+      }
+      after = page.next
+    }
   }
 
   /** Cancels a queued run, or asks the agent to abort a running one. */
