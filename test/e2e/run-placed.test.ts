@@ -80,6 +80,22 @@ describe('ordeal run --agent: refused before anything starts', () => {
     )
   })
 
+  test('a malformed agent name or label is named before any request', async () => {
+    const file = ws.write('k/exp.yaml', manifest('k'))
+    await refused(
+      [file, '--server', center.url, '--token', editor, '--agent', 'Edge_1'],
+      "ordeal run: --agent 'Edge_1' is not an agent name (lowercase letters, digits and '-', at most 63)"
+    )
+    await refused(
+      [file, '--server', center.url, '--token', editor, '--agent', 'a', '--agent-label', 'z=1'],
+      'ordeal run: give --agent or --agent-label, not both'
+    )
+    await refused(
+      [file, '--server', center.url, '--token', editor, '--agent-label', 'Zone=eu'],
+      /^ordeal run: --agent-label 'Zone=eu' is not a label/
+    )
+  })
+
   test('a wrong URL says it cannot reach it and why', async () => {
     const file = ws.write('b/exp.yaml', manifest('b'))
     const url = `http://127.0.0.1:${await freePort()}`

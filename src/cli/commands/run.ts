@@ -21,6 +21,11 @@ import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
+import {
+  AGENT_NAME_PATTERN,
+  LABEL_KEY_PATTERN,
+  LABEL_VALUE_PATTERN,
+} from '../../platforms/agent/protocol.js'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
@@ -148,6 +153,18 @@ function placement(
   }
   if (options.agent && byLabel) {
     throw new UsageError('ordeal run: give --agent or --agent-label, not both')
+  }
+  if (options.agent && !AGENT_NAME_PATTERN.test(options.agent)) {
+    throw new UsageError(
+      `ordeal run: --agent '${options.agent}' is not an agent name (lowercase letters, digits and '-', at most 63)`
+    )
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY_PATTERN.test(key) || !LABEL_VALUE_PATTERN.test(value)) {
+      throw new UsageError(
+        `ordeal run: --agent-label '${key}=${value}' is not a label (key: a-z 0-9 . _ / -, value: A-Z a-z 0-9 . _ -)`
+      )
+    }
   }
   const server = options.server ?? process.env['ORDEAL_SERVER']
   if (!server) {
