@@ -206,7 +206,11 @@ export function RunPage() {
               </button>
             </div>
           )}
-          <RunDownloads runId={run.id} experimentName={run.experimentName} running={running} />
+          <RunDownloads
+            runId={run.id}
+            experimentName={run.experimentName}
+            running={running || queued}
+          />
           {(run.reason ?? v.abort?.reason ?? v.systemError) && (
             <div className="reason">{run.reason ?? v.abort?.reason ?? v.systemError}</div>
           )}
