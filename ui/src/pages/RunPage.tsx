@@ -23,7 +23,14 @@ import { Journal, type LiveTail } from '../components/Journal'
 import { hasLoad } from '../components/chart-data'
 import { RunDownloads } from '../components/RunDownloads'
 import { RunStatusBadge } from '../components/RunStatus'
-import { durationBetween, formatDuration, formatScore, formatTime, formatWho } from '../format'
+import {
+  durationBetween,
+  formatDuration,
+  formatScore,
+  formatTime,
+  formatWhere,
+  formatWho,
+} from '../format'
 import { useInterval } from '../hooks'
 
 /** The newest non-op events kept for the journal's live tail: a run can hold 100,000 events. */
@@ -180,11 +187,13 @@ export function RunPage() {
                 {formatWho(run.startedByName, run.startedBy, run.startedVia)}
               </span>{' '}
               · {run.source}
-              {run.agent && (
+              {run.agent ? (
                 <>
                   {' '}
                   on agent <span data-testid="run-agent">{run.agent}</span>
                 </>
+              ) : (
+                run.placement && <> for {formatWhere(run)}</>
               )}{' '}
               · {formatDuration(duration)}
             </span>
