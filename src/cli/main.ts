@@ -31,6 +31,15 @@ function collectSet(pair: string, previous: Record<string, string> = {}): Record
   return { ...previous, [m[1]!]: m[2]! }
 }
 
+/** `--agent-label k=v`, repeatable, into a record. */
+function collectLabel(pair: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = /^([^=]+)=(.*)$/s.exec(pair)
+  if (!m) {
+    throw new UsageError(`ordeal run: --agent-label '${pair}' must look like key=value`)
+  }
+  return { ...previous, [m[1]!]: m[2]! }
+}
+
 const program = new Command()
   .name('ordeal')
   .description(
@@ -60,6 +69,21 @@ program
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
   .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
+  .option('--token-file <file>', 'read the API token for --server from FILE')
+  .option('--agent <name>', 'run on this agent, placed through the Chaos Center of --server')
+  .option(
+    '--agent-label <k=v>',
+    'run on any connected agent with this label (repeatable; every one must match)',
+    collectLabel
+  )
+  .option(
+    '--queue-timeout <d>',
+    'with --agent: how long the run may wait for its agent (default 10m)'
+  )
+  .option(
+    '--lease <d>',
+    'with --agent: how long the agent runs on without the server before it rolls back (default 30s)'
+  )
   .option(
     '--update-experiment',
     "with --server: make this manifest the experiment's current version (default: the run is recorded against its own version; the current one is left as it is)"

@@ -18,6 +18,7 @@ const ExperimentPage = lazy(() =>
 )
 const RunsPage = lazy(() => import('./pages/RunsPage').then((m) => ({ default: m.RunsPage })))
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })))
+const AgentsPage = lazy(() => import('./pages/AgentsPage').then((m) => ({ default: m.AgentsPage })))
 
 export function App() {
   return (
@@ -36,6 +37,7 @@ export function App() {
           <Route path="experiments/:id" element={<ExperimentPage />} />
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
+          <Route path="agents" element={<AgentsPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -6,18 +6,22 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import type { RunResult } from '../../src/shared/api.js'
+import type { AgentInfo, RunResult } from '../../src/shared/api.js'
 import { runScore } from '../../src/engine/score.js'
 import { invalidManifestResult } from '../../src/report/json.js'
 import { formatSummary } from '../../src/report/terminal.js'
 import * as units from '../../src/shared/units.js'
 import {
   formatAxisSeconds,
+  formatClock,
   formatDuration,
   formatOffset,
   formatScore,
   formatTime,
+  formatWhere,
   formatWho,
+  parseLabels,
+  sortAgents,
   TIME_PATTERN,
 } from './format.js'
 
@@ -112,5 +116,39 @@ test('durations read as the terminal prints them (1.5 min, not 1m30s)', () => {
     fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), (ms) => {
       assert.equal(formatDuration(ms), units.formatMs(ms))
     })
+  )
+})
+
+test('formatWhere: this server, cli, the agent, or where a queued run was asked to go', () => {
+  assert.equal(formatWhere({ source: 'server' }), 'this server')
+  assert.equal(formatWhere({ source: 'cli' }), 'cli')
+  assert.equal(formatWhere({ source: 'agent', agent: 'edge-1' }), 'edge-1')
+  assert.equal(formatWhere({ source: 'agent', placement: { agent: 'edge-2' } }), 'edge-2')
+  assert.equal(
+    formatWhere({ source: 'agent', placement: { labels: { zone: 'eu', os: 'linux' } } }),
+    'os=linux, zone=eu'
+  )
+})
+
+test('parseLabels: pairs split by commas or spaces; a malformed pair is named', () => {
+  assert.deepEqual(parseLabels('zone=eu, os=linux  gpu='), {
+    labels: { zone: 'eu', os: 'linux', gpu: '' },
+  })
+  assert.deepEqual(parseLabels(''), { labels: {} })
+  assert.deepEqual(parseLabels('zone'), { error: "labels: 'zone' must look like key=value" })
+  assert.deepEqual(parseLabels('error=x'), { labels: { error: 'x' } })
+})
+
+test('formatClock and sortAgents', () => {
+  assert.equal(formatClock(undefined), '—')
+  assert.equal(formatClock({ offsetMs: 12, errorMs: 3 }), '+12 ms ± 3 ms')
+  assert.equal(formatClock({ offsetMs: -1500, errorMs: 2 }), '−1.5 s ± 2 ms')
+  const agent = (name: string, connected: boolean) =>
+    ({ name, connected, labels: {}, addresses: [], maxRuns: 1, runs: [] }) as AgentInfo
+  assert.deepEqual(
+    sortAgents([agent('b', false), agent('c', true), agent('a', false), agent('a2', true)]).map(
+      (a) => a.name
+    ),
+    ['a2', 'c', 'a', 'b']
   )
 })

@@ -9,6 +9,7 @@ import {
   formatOffset as formatSharedOffset,
   formatScore as formatSharedScore,
 } from '../../src/shared/units.js'
+import type { AgentInfo, RunSummary } from '../../src/shared/api.js'
 
 /** A duration as the terminal prints it (`12.3 s`, `1.5 min`), with a dash for "unknown". */
 export function formatDuration(ms: number | undefined): string {
@@ -73,4 +74,61 @@ export function formatScore(score: number | null | undefined): string {
 export function formatWho(name: string | undefined, id: string, via?: string): string {
   const who = name !== undefined && name !== '' ? name : id
   return via !== undefined && via !== '' ? `${who} (token ${via})` : who
+}
+
+/** Labels as chips and flags write them: `zone=eu`, in key order. */
+export function labelPairs(labels: Record<string, string> | undefined): string[] {
+  return Object.entries(labels ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+}
+
+/**
+ * Where a run executes: `this server` (the embedded agent), `cli` (recorded by `ordeal run
+ * --server`), the agent's name once dispatched, or where it was asked to go while queued.
+ */
+export function formatWhere(run: Pick<RunSummary, 'source' | 'agent' | 'placement'>): string {
+  if (run.agent) {
+    return run.agent
+  }
+  if (run.placement && 'agent' in run.placement) {
+    return run.placement.agent
+  }
+  if (run.placement && 'labels' in run.placement) {
+    return labelPairs(run.placement.labels).join(', ') || 'any agent'
+  }
+  return run.source === 'server' ? 'this server' : run.source
+}
+
+/**
+ * The labels input of the Run button: `zone=eu, os=linux` (commas or spaces between pairs)
+ * into a record, or the first malformed pair as a one-line error.
+ */
+export function parseLabels(text: string): { labels: Record<string, string> } | { error: string } {
+  const labels: Record<string, string> = {}
+  for (const pair of text.split(/[\s,]+/).filter(Boolean)) {
+    const m = /^([^=]+)=(.*)$/.exec(pair)
+    if (!m) {
+      return { error: `labels: '${pair}' must look like key=value` }
+    }
+    labels[m[1]!] = m[2]!
+  }
+  return { labels }
+}
+
+/** An agent's clock against the server's: `+12 ms ± 3 ms`, a dash when not measured yet. */
+export function formatClock(clock: { offsetMs: number; errorMs: number } | undefined): string {
+  if (!clock) {
+    return '—'
+  }
+  const sign = clock.offsetMs >= 0 ? '+' : '−'
+  return `${sign}${formatMs(Math.abs(clock.offsetMs))} ± ${formatMs(clock.errorMs)}`
+}
+
+/** Connected first, then by name: the agents that can take a run now are on top. */
+export function sortAgents(agents: readonly AgentInfo[]): AgentInfo[] {
+  return [...agents].sort(
+    (a, b) =>
+      Number(b.connected) - Number(a.connected) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+  )
 }

@@ -19,6 +19,13 @@ import { ManifestError } from '../../experiment/errors.js'
 import type { Experiment } from '../../experiment/model.js'
 import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
+import { runPlacedCommand } from './run-placed.js'
+import {
+  AGENT_NAME_PATTERN,
+  LABEL_KEY_PATTERN,
+  LABEL_VALUE_PATTERN,
+} from '../../platforms/agent/protocol.js'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
@@ -39,6 +46,16 @@ export interface RunCommandOptions {
   updateExperiment?: boolean
   /** Commands see ordeal's whole environment instead of the allowlist (`--inherit-env`). */
   inheritEnv?: boolean
+  /** `--token-file`: the token in a file (kept out of `ps` and shell history). */
+  tokenFile?: string
+  /** `--agent NAME`: run on that agent, placed through the Chaos Center of `--server`. */
+  agent?: string
+  /** `--agent-label k=v` (repeatable): run on any connected agent carrying every label. */
+  agentLabel?: Record<string, string>
+  /** How long a placed run may wait for its agent (`--queue-timeout 10m`). */
+  queueTimeout?: string
+  /** How long the agent runs on without the server before rolling back (`--lease 30s`). */
+  lease?: string
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -47,10 +64,26 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     '--junit': options.junit,
     '--journal': options.journal,
   })
+  // A dry run prints the plan here and sends nothing, wherever the run would go.
+  const placed = options.dryRun ? undefined : placement(options)
   const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
     process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
     return 0
+  }
+  if (placed) {
+    return runPlacedCommand(file, {
+      ...placed,
+      experiment: { name: experiment.name, hypothesis: experiment.hypothesis },
+      ...(options.queueTimeout ? { queueTimeout: options.queueTimeout } : {}),
+      ...(options.lease ? { lease: options.lease } : {}),
+      set: options.set ?? {},
+      ...(options.json ? { json: options.json } : {}),
+      ...(options.junit ? { junit: options.junit } : {}),
+      ...(options.journal ? { journal: options.journal } : {}),
+      ...(options.verbose ? { verbose: true } : {}),
+      ...(options.progress === false ? { progress: false } : {}),
+    })
   }
   const recorder = await connectRecorder(options)
   // What dead runs of this state directory left is undone before this run acts (issue 12 §3).
@@ -99,6 +132,84 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 }
 
 /**
+ * `--agent` / `--agent-label`: where the run goes and how to reach the Chaos Center, checked
+ * before the manifest is even read (design §9); undefined for a run on this machine.
+ */
+function placement(
+  options: RunCommandOptions
+):
+  | ({ server: string; token: string } & ({ agent: string } | { labels: Record<string, string> }))
+  | undefined {
+  const labels = options.agentLabel ?? {}
+  const byLabel = Object.keys(labels).length > 0
+  if (!options.agent && !byLabel) {
+    const flag = options.queueTimeout ? '--queue-timeout' : options.lease ? '--lease' : undefined
+    if (flag) {
+      throw new UsageError(
+        `ordeal run: ${flag} is for a run placed on an agent (--agent or --agent-label)`
+      )
+    }
+    return undefined
+  }
+  if (options.agent && byLabel) {
+    throw new UsageError('ordeal run: give --agent or --agent-label, not both')
+  }
+  if (options.agent && !AGENT_NAME_PATTERN.test(options.agent)) {
+    throw new UsageError(
+      `ordeal run: --agent '${options.agent}' is not an agent name (lowercase letters, digits and '-', at most 63)`
+    )
+  }
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY_PATTERN.test(key) || !LABEL_VALUE_PATTERN.test(value)) {
+      throw new UsageError(
+        `ordeal run: --agent-label '${key}=${value}' is not a label (key: a-z 0-9 . _ / -, value: A-Z a-z 0-9 . _ -)`
+      )
+    }
+  }
+  const server = options.server ?? process.env['ORDEAL_SERVER']
+  if (!server) {
+    throw new UsageError(
+      'ordeal run: --agent and --agent-label place the run through a Chaos Center: add --server URL'
+    )
+  }
+  if (options.updateExperiment) {
+    throw new UsageError(
+      'ordeal run: --update-experiment is for recorded runs; a placed run versions the experiment by its manifest'
+    )
+  }
+  const token = resolveToken(options)
+  if (!token) {
+    throw new UsageError(
+      'ordeal run: --server needs a token (--token, --token-file or ORDEAL_TOKEN)'
+    )
+  }
+  return { server, token, ...(options.agent ? { agent: options.agent } : { labels }) }
+}
+
+/** `--token`, else `--token-file`, else ORDEAL_TOKEN. */
+function resolveToken(options: RunCommandOptions): string | undefined {
+  if (options.token) {
+    return options.token
+  }
+  if (options.tokenFile) {
+    let text: string
+    try {
+      text = readFileSync(options.tokenFile, 'utf8')
+    } catch (error) {
+      throw new UsageError(
+        `ordeal run: --token-file ${options.tokenFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`
+      )
+    }
+    const token = text.trim()
+    if (!token) {
+      throw new UsageError(`ordeal run: --token-file ${options.tokenFile} is empty`)
+    }
+    return token
+  }
+  return process.env['ORDEAL_TOKEN']
+}
+
+/**
  * A run recorded against a version that is not the experiment's current one says so, so the
  * user knows the UI's version was left as it is and how to change that (issue 13 §5).
  */
@@ -142,9 +253,9 @@ async function connectRecorder(options: RunCommandOptions): Promise<RecordClient
     }
     return undefined
   }
-  const token = options.token ?? process.env['ORDEAL_TOKEN']
+  const token = resolveToken(options)
   if (!token) {
-    throw new UsageError('ordeal: --server needs a token (--token or ORDEAL_TOKEN)')
+    throw new UsageError('ordeal: --server needs a token (--token, --token-file or ORDEAL_TOKEN)')
   }
   try {
     return await RecordClient.connect({

@@ -3,7 +3,7 @@
  * drops while the run is still running it reconnects from the last seq it delivered, so the
  * caller sees every journal event once (the run view also ignores replayed seqs).
  */
-import type { JournalEvent, RunSummary } from '../../../src/shared/api'
+import { ENDED_STATUSES, type JournalEvent, type RunSummary } from '../../../src/shared/api'
 import { authHeaders, UNAUTHORIZED_EVENT } from './client'
 import { createSseParser } from './sse'
 import { sleep } from '../../../src/shared/duration'
@@ -53,7 +53,8 @@ export async function followRun(
           handlers.ops((JSON.parse(frame.data) as { count: number }).count)
         } else if (frame.event === 'status') {
           const run = JSON.parse(frame.data) as RunSummary
-          ended = run.status !== 'running'
+          // A queued run streams on: it starts (or is cancelled) later.
+          ended = ENDED_STATUSES.includes(run.status)
           handlers.status(run)
         }
       })

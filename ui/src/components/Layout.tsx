@@ -18,6 +18,9 @@ export function Layout() {
           <NavLink to="/runs" data-testid="nav-runs">
             Runs
           </NavLink>
+          <NavLink to="/agents" data-testid="nav-agents">
+            Agents
+          </NavLink>
           <NavLink to="/settings">Settings</NavLink>
         </nav>
         <div

@@ -1,6 +1,7 @@
 /**
  * The run's one status indicator: `running` (with a live dot while the journal streams) until
- * the run ends, then its verdict (`pass`, `fail`, `error`) or `interrupted`. It replaces a
+ * the run ends, then its verdict (`pass`, `fail`, `error`) or `interrupted`; `queued` while a run
+ * placed on an agent waits for it, `cancelled` when it was cancelled then. It replaces a
  * status word, a verdict badge and a live badge that said overlapping things side by side.
  */
 import type { RunStatus as Status, Verdict } from '../../../src/shared/api'
@@ -12,11 +13,12 @@ export function RunStatusBadge(props: {
 }) {
   const { status, verdict, live } = props
   const label =
-    status === 'running'
-      ? 'running'
-      : status === 'interrupted'
-        ? 'interrupted'
-        : (verdict ?? 'none')
+    status === 'running' ||
+    status === 'interrupted' ||
+    status === 'queued' ||
+    status === 'cancelled'
+      ? status
+      : (verdict ?? 'none')
   return (
     <span
       className={`badge badge-${label} run-status`}

@@ -1,11 +1,19 @@
 import { Link } from 'react-router'
 import type { RunSummary } from '../../../src/shared/api'
-import { durationBetween, formatDuration, formatScore, formatTime, formatWho } from '../format'
+import {
+  durationBetween,
+  formatDuration,
+  formatScore,
+  formatTime,
+  formatWhere,
+  formatWho,
+} from '../format'
 import { VerdictBadge } from './VerdictBadge'
 
 /**
- * Runs, newest first: one status badge (running, or the verdict once ended), who started it (a
- * user, and the API token's name when CI did), its score as the API and the CLI say it.
+ * Runs, newest first: one status badge (running, queued with its reason as tooltip, cancelled,
+ * or the verdict once ended), who started it (a user, and the API token's name when CI did), its
+ * score as the API and the CLI say it, and where it ran (this server, cli, or the agent).
  * `showExperiment` adds the experiment column for the global runs timeline.
  */
 export function RunsTable({
@@ -27,7 +35,7 @@ export function RunsTable({
           <th className="num">Score</th>
           <th className="num">Duration</th>
           <th>By</th>
-          <th>Source</th>
+          <th>Where</th>
           <th />
         </tr>
       </thead>
@@ -44,7 +52,11 @@ export function RunsTable({
             )}
             <td>v{r.experimentVersion}</td>
             <td>
-              <VerdictBadge verdict={r.verdict} status={r.status} />
+              <VerdictBadge
+                verdict={r.verdict}
+                status={r.status}
+                title={r.status === 'queued' ? r.queueReason : undefined}
+              />
             </td>
             <td className="num" data-testid="run-row-score">
               {formatScore(r.score)}
@@ -53,8 +65,8 @@ export function RunsTable({
             <td data-testid="run-row-by">
               {formatWho(r.startedByName, r.startedBy, r.startedVia)}
             </td>
-            <td>
-              <span className="tag">{r.source}</span>
+            <td data-testid="run-row-where" data-source={r.source}>
+              <span className="tag">{formatWhere(r)}</span>
             </td>
             <td>
               <Link to={`/runs/${r.id}`}>open →</Link>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { useNavigate, useParams } from 'react-router'
-import type { Experiment, RunSummary } from '../../../src/shared/api'
+import type { AgentInfo, Experiment, RunSummary } from '../../../src/shared/api'
 import { api, ApiRequestError, errorMessage } from '../api/client'
 import { ErrorBox } from '../components/Layout'
 import { RunsTable } from '../components/RunsTable'
@@ -10,6 +10,7 @@ import { YamlEditor } from '../components/YamlEditor'
 import type { Validity } from '../components/YamlEditor'
 import { useInterval, useResource } from '../hooks'
 import { ValidityNote } from './NewExperimentPage'
+import { PlacementPicker, placementBody, type PlacementChoice } from '../components/PlacementPicker'
 
 export function ExperimentPage() {
   const { id = '' } = useParams()
@@ -26,6 +27,8 @@ export function ExperimentPage() {
   const [notice, setNotice] = useState<string>()
   const [error, setError] = useState<string>()
   const [starting, setStarting] = useState(false)
+  const agents = useResource<AgentInfo[]>('/api/agents')
+  const [placement, setPlacement] = useState<PlacementChoice>({ kind: 'server' })
 
   const e = experiment.data
   // The draft starts as the saved manifest; it is reset when another version is loaded.
@@ -34,7 +37,11 @@ export function ExperimentPage() {
       setDraft(e.yaml)
     }
   }, [e, draft])
-  useInterval(runs.reload, 3000, runs.data?.some((r) => r.status === 'running') ?? false)
+  useInterval(
+    runs.reload,
+    3000,
+    runs.data?.some((r) => r.status === 'running' || r.status === 'queued') ?? false
+  )
 
   const dirty = e !== undefined && draft !== undefined && draft !== e.yaml
 
@@ -70,10 +77,15 @@ export function ExperimentPage() {
   }
 
   async function start() {
+    const where = placementBody(placement)
+    if ('error' in where) {
+      setError(where.error)
+      return
+    }
     setStarting(true)
     setError(undefined)
     try {
-      const r = await api.post<RunSummary>('/api/runs', { experimentId: id })
+      const r = await api.post<RunSummary>('/api/runs', { experimentId: id, ...where })
       void navigate(`/runs/${r.id}`)
     } catch (err) {
       setError(errorMessage(err))
@@ -109,6 +121,7 @@ export function ExperimentPage() {
           <p className="hypothesis-lead">{e.hypothesis}</p>
         </div>
         <div className="toolbar">
+          <PlacementPicker agents={agents.data ?? []} value={placement} onChange={setPlacement} />
           <button
             type="button"
             className="primary"

@@ -1,11 +1,18 @@
 /**
  * One run, live. Loads the run and its non-op journal (paged, 5000 at a time) into the run view,
- * then, while the run is running, follows the stream from the last seq. Op events (most of a
- * big run) are never fetched here: the stream only sends their count.
+ * then, while the run is queued or running, follows the stream from the last seq. Op events
+ * (most of a big run) are never fetched here: the stream only sends their count. A run placed
+ * on an agent says which; while it waits for one, a banner says why and offers Cancel.
  */
 import { useEffect, useRef, useState } from 'react'
 import { Link, useParams } from 'react-router'
-import type { EventPage, JournalEvent, Run, RunSummary } from '../../../src/shared/api'
+import {
+  ENDED_STATUSES,
+  type EventPage,
+  type JournalEvent,
+  type Run,
+  type RunSummary,
+} from '../../../src/shared/api'
 import { applyEvents, createRunView, runDurationMs } from '../../../src/shared/run-view'
 import { api, errorMessage } from '../api/client'
 import { followRun } from '../api/stream'
@@ -16,7 +23,14 @@ import { Journal, type LiveTail } from '../components/Journal'
 import { hasLoad } from '../components/chart-data'
 import { RunDownloads } from '../components/RunDownloads'
 import { RunStatusBadge } from '../components/RunStatus'
-import { durationBetween, formatDuration, formatScore, formatTime, formatWho } from '../format'
+import {
+  durationBetween,
+  formatDuration,
+  formatScore,
+  formatTime,
+  formatWhere,
+  formatWho,
+} from '../format'
 import { useInterval } from '../hooks'
 
 /** The newest non-op events kept for the journal's live tail: a run can hold 100,000 events. */
@@ -74,7 +88,7 @@ export function RunPage() {
         }
         after = page.next
       }
-      if (r.status !== 'running') {
+      if (ENDED_STATUSES.includes(r.status)) {
         return
       }
       await followRun(
@@ -89,7 +103,7 @@ export function RunPage() {
           ops: setOps,
           status: (s: RunSummary) => {
             setRun((prev) => (prev ? { ...prev, ...s } : prev))
-            if (s.status !== 'running') {
+            if (ENDED_STATUSES.includes(s.status)) {
               // The full run (with its derived result) once it has ended.
               void refresh()
             }
@@ -108,8 +122,24 @@ export function RunPage() {
   }, [id])
 
   const running = run?.status === 'running'
+  const queued = run?.status === 'queued'
   // The duration ticks while the run is live.
-  useInterval(() => setNow(Date.now()), 1000, running)
+  useInterval(() => setNow(Date.now()), 1000, running || queued)
+
+  async function cancel() {
+    if (!window.confirm('Cancel this queued run? It has not started; nothing was touched.')) {
+      return
+    }
+    setAborting(true)
+    try {
+      const s = await api.post<RunSummary>(`/api/runs/${encodeURIComponent(id)}/abort`)
+      setRun((prev) => (prev ? { ...prev, ...s } : prev))
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setAborting(false)
+    }
+  }
 
   async function abort() {
     if (
@@ -156,10 +186,40 @@ export function RunPage() {
               <span data-testid="run-started-by">
                 {formatWho(run.startedByName, run.startedBy, run.startedVia)}
               </span>{' '}
-              · {run.source} · {formatDuration(duration)}
+              · {run.source}
+              {run.agent ? (
+                <>
+                  {' '}
+                  on agent <span data-testid="run-agent">{run.agent}</span>
+                </>
+              ) : (
+                run.placement && <> for {formatWhere(run)}</>
+              )}{' '}
+              · {formatDuration(duration)}
             </span>
           </div>
-          <RunDownloads runId={run.id} experimentName={run.experimentName} running={running} />
+          {queued && (
+            <div className="queued-banner" data-testid="queued-banner" role="status">
+              <span>
+                Queued:{' '}
+                <span data-testid="queue-reason">{run.queueReason ?? 'waiting for an agent'}</span>
+              </span>
+              <button
+                type="button"
+                className="danger-outline"
+                data-testid="cancel-run"
+                disabled={aborting}
+                onClick={() => void cancel()}
+              >
+                {aborting ? 'Cancelling…' : 'Cancel'}
+              </button>
+            </div>
+          )}
+          <RunDownloads
+            runId={run.id}
+            experimentName={run.experimentName}
+            running={running || queued}
+          />
           {(run.reason ?? v.abort?.reason ?? v.systemError) && (
             <div className="reason">{run.reason ?? v.abort?.reason ?? v.systemError}</div>
           )}

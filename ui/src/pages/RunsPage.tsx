@@ -1,7 +1,8 @@
 /**
  * Every run of every experiment, newest first (`GET /api/runs`): what the team ran lately, CI's
  * runs beside the UI's. Paged with `before` (the last run shown), filtered by status, each run
- * linked to its page and to its experiment. The newest page refreshes while a run is running.
+ * linked to its page and to its experiment. The newest page refreshes while a run is running
+ * or queued.
  */
 import { useEffect, useState } from 'react'
 import { useSearchParams } from 'react-router'
@@ -13,7 +14,7 @@ import { useInterval } from '../hooks'
 
 /** Runs per page; `?limit=N` in the URL overrides it (1..500, the API's bounds). */
 const PAGE = 50
-const STATUSES: readonly RunStatus[] = ['running', 'finished', 'interrupted']
+const STATUSES: readonly RunStatus[] = ['queued', 'running', 'finished', 'interrupted', 'cancelled']
 
 export function RunsPage() {
   const [params, setParams] = useSearchParams()
@@ -67,7 +68,7 @@ export function RunsPage() {
   useInterval(
     () => void refresh(),
     3000,
-    runs.some((r) => r.status === 'running')
+    runs.some((r) => r.status === 'running' || r.status === 'queued')
   )
 
   function setStatus(value: string) {
