@@ -5,6 +5,7 @@
  * @module
  */
 import type { RouteDef } from '../http/route.js'
+import { agentConnectRoute } from '../fleet/route.js'
 import { authRoutes } from './auth.js'
 import { experimentRoutes } from './experiments.js'
 import { healthRoutes } from './health.js'
@@ -32,5 +33,6 @@ export const allRoutes: RouteDef[] = [
   ...streamRoutes,
   ...recordRoutes,
   ...metricsRoutes,
+  agentConnectRoute,
   ...uiStaticRoutes,
 ]
