@@ -96,6 +96,7 @@ const ACCESS: Record<string, string> = {
   'POST /api/runs/record': 'editor',
   'POST /api/runs/:id/events': 'editor',
   'POST /api/runs/:id/finish': 'editor',
+  'GET /api/agents/connect': 'agent',
   'GET /metrics': 'public',
   'GET /': 'public',
   'GET /*': 'public',

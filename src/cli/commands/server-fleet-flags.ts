@@ -50,10 +50,7 @@ export function parseFleetFlags(
   }
   const heartbeat = parseDuration(flags.agentHeartbeat ?? '5s')
   if (heartbeat === undefined || heartbeat < HEARTBEAT_MIN_MS || heartbeat > HEARTBEAT_MAX_MS) {
-    return (
-      `--agent-heartbeat '${flags.agentHeartbeat}' must be a duration from ` +
-      `${formatDuration(HEARTBEAT_MIN_MS)} to ${formatDuration(HEARTBEAT_MAX_MS)}`
-    )
+    return `--agent-heartbeat '${flags.agentHeartbeat}' must be a duration from 200ms to 60s`
   }
   const lease = parseDuration(flags.agentLease ?? '30s')
   if (lease === undefined) {
@@ -66,10 +63,7 @@ export function parseFleetFlags(
     )
   }
   if (lease < LEASE_MIN_MS || lease > LEASE_MAX_MS) {
-    return (
-      `--agent-lease ${flags.agentLease} must be from ${formatDuration(LEASE_MIN_MS)} ` +
-      `to ${formatDuration(LEASE_MAX_MS)}`
-    )
+    return `--agent-lease ${flags.agentLease} must be from 2s to 1h`
   }
   const queue = parseDuration(flags.queueTimeout ?? '10m')
   if (queue === undefined || queue <= 0 || queue > QUEUE_MAX_MS) {
