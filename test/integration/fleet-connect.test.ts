@@ -9,6 +9,10 @@
  * store's agents migration): they pass once the roles and store work of issue 14 is merged.
  */
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import WebSocket from 'ws'
 import {
@@ -284,5 +288,62 @@ describe('on the socket (needs agent tokens)', () => {
     const closed = await agent.closed
     assert.equal(closed.code, CLOSE.protocol)
     assert.match((await agent.next('bye')).reason, /no hello within 10 s/)
+  })
+})
+
+describe('TLS (--tls-cert, --tls-key)', () => {
+  let tlsCenter: ChaosCenter
+  let dir: string
+
+  before(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-tls-'))
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' }
+    )
+    // The harness logs in with fetch, which cannot be given a CA: this file's requests to
+    // loopback skip verification while the server starts; the wss:// check below verifies.
+    process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0'
+    try {
+      tlsCenter = await startChaosCenter({
+        args: ['--tls-cert', path.join(dir, 'cert.pem'), '--tls-key', path.join(dir, 'key.pem')],
+      })
+    } finally {
+      delete process.env['NODE_TLS_REJECT_UNAUTHORIZED']
+    }
+  })
+
+  after(async () => {
+    await tlsCenter?.dispose()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('the printed URL is https://, and the agent route answers over wss://', async () => {
+    assert.match(tlsCenter.url, /^https:\/\/127\.0\.0\.1:\d+$/)
+    const status = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(tlsCenter.url.replace(/^https/, 'wss') + AGENT_PATH, {
+        ca: readFileSync(path.join(dir, 'cert.pem')),
+      })
+      ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0))
+      ws.on('error', reject)
+    })
+    assert.equal(status, 401)
   })
 })

@@ -284,18 +284,7 @@ class RawAgent {
 
   async open(hello: Partial<Extract<FromAgent, { type: 'hello' }>> = {}) {
     await once(this.ws, 'open')
-    this.send({
-      type: 'hello',
-      proto: 1,
-      instance: `i-${Math.random()}`,
-      version: '0.1.0',
-      labels: { zone: 'eu' },
-      hostname: 'h',
-      addresses: ['198.18.0.7'],
-      maxRuns: 1,
-      runs: [],
-      ...hello,
-    })
+    this.send({ ...helloFrame(), ...hello })
     return this.next((f) => f.type === 'welcome') as Promise<Extract<ToAgent, { type: 'welcome' }>>
   }
 
@@ -314,6 +303,18 @@ class RawAgent {
     }
   }
 }
+
+const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
+  type: 'hello',
+  proto: 1,
+  instance: `i-${Math.random()}`,
+  version: '0.1.0',
+  labels: { zone: 'eu' },
+  hostname: 'h',
+  addresses: ['198.18.0.7'],
+  maxRuns: 1,
+  runs: [],
+})
 
 const ev = (seq: number, type = 'wait.tick'): JournalEvent =>
   ({ seq, t: seq, type }) as unknown as JournalEvent
@@ -570,6 +571,59 @@ describe('the fleet', () => {
       (await status('r1', (s) => s.status === 'interrupted')).reason,
       "agent edge-1's token was revoked by alice"
     )
+  })
+
+  test('shutdown says goodbye (1001) and leaves the runs to the agents', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    await fleet.shutdown()
+    assert.equal(((await agent.next((f) => f.type === 'bye')) as { code: number }).code, 1001)
+    assert.equal((await agent.closed).code, CLOSE.goingAway)
+    clock.advance(10 * (LEASE_MS + LEASE_GRACE_MS))
+    assert.equal(mem.runs.get('r1')!.status, 'running')
+  })
+
+  test('protocol errors: 4003 for another protocol, 4004 for another name, 4000 otherwise', async () => {
+    const other = new RawAgent(url, 'ordl_tok_edge1')
+    await once(other.ws, 'open')
+    other.ws.send(JSON.stringify({ ...helloFrame(), proto: 2 }))
+    assert.deepEqual(await other.next((f) => f.type === 'bye'), {
+      type: 'bye',
+      code: CLOSE.unsupported,
+      reason: 'agent protocol 2, server speaks 1',
+    })
+    assert.equal((await other.closed).code, CLOSE.unsupported)
+
+    const named = new RawAgent(url, 'ordl_tok_edge1')
+    await once(named.ws, 'open')
+    named.ws.send(JSON.stringify({ ...helloFrame(), name: 'edge-2' }))
+    assert.equal(
+      ((await named.next((f) => f.type === 'bye')) as { reason: string }).reason,
+      'the token is for agent edge-1, not edge-2'
+    )
+    assert.equal((await named.closed).code, CLOSE.wrongName)
+
+    const garbled = new RawAgent(url, 'ordl_tok_edge1')
+    await once(garbled.ws, 'open')
+    garbled.ws.send('{"type":"hello"')
+    assert.equal((await garbled.closed).code, CLOSE.protocol)
+
+    const early = new RawAgent(url, 'ordl_tok_edge1')
+    await once(early.ws, 'open')
+    early.send({ type: 'accepted', runId: 'r1' })
+    assert.equal((await early.closed).code, CLOSE.protocol)
+
+    const mute = new RawAgent(url, 'ordl_tok_edge1')
+    await once(mute.ws, 'open')
+    await until(() => true)
+    clock.advance(10_000)
+    assert.equal((await mute.closed).code, CLOSE.protocol)
+    assert.equal(fleet.connectedCount(), 0)
   })
 
   test('a silent agent is dropped past 2 heartbeats; its pongs feed the clock', async () => {
