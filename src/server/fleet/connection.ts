@@ -44,6 +44,8 @@ export class AgentConnection implements HeartbeatState {
   readonly pending = new Set<string>()
   /** Runs this agent executes (accepted, or resumed with `continue`), with their streams. */
   readonly runs = new Map<string, RunStream>()
+  /** Runs finished through this connection: their `ended` is expected, not a stranger's. */
+  readonly finished = new Set<string>()
   closed = false
 
   constructor(

@@ -280,6 +280,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     stream.finishing = true
     if (conn.runs.get(runId) === stream) {
       conn.runs.delete(runId)
+      conn.finished.add(runId)
     }
     await (stream.late ? recorder.finishLate(runId) : recorder.finish(runId))
     await store.deleteBundle(runId)
@@ -292,6 +293,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
   const onEndedFrame = async (conn: AgentConnection, runId: string) => {
     const stream = conn.runs.get(runId)
     if (stream === undefined) {
+      if (!conn.finished.has(runId)) {
+        conn.send(notPlaced(runId, conn.name))
+      }
       return
     }
     await stream.tail
@@ -306,8 +310,11 @@ export function createFleet(deps: FleetDeps): FleetServer {
       'back by itself and reports when it reconnects'
     log(`run ${runId}: ${reason}`)
     try {
-      await recorder.interrupt(runId, reason)
-      await store.markLateReport(runId)
+      // Only a run this ended waits for a late report (not one that finished meanwhile).
+      const run = await recorder.interrupt(runId, reason)
+      if (run.status === 'interrupted' && run.reason === reason) {
+        await store.markLateReport(runId)
+      }
     } catch (error) {
       failed(`run ${runId}: ending after the lease`)(error)
     }
@@ -504,6 +511,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
     // are taken in. Events do not wait for their appends (ingest.ts), only for their turn.
     let inbox = Promise.resolve()
     socket.on('message', (data, isBinary) => {
+      if (conn.closed) {
+        return // frames still in flight after a bye: nothing more is taken from it
+      }
       conn.lastFrameAt = now()
       const frame = isBinary ? undefined : parseFrame(fromAgentSchema, rawText(data))
       if (frame === undefined) {
