@@ -378,7 +378,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
       lastHeartbeatAt: iso(at),
     }
     await store.upsertAgent(record)
-    const plan = await planResume(store, conn.name, hello.runs)
+    const previous = connections.get(conn.name)
+    const held = new Set([...leases.of(conn.name), ...(previous?.runs.keys() ?? [])])
+    const plan = await planResume(store, conn.name, hello.runs, held)
     if (conn.closed) {
       return
     }

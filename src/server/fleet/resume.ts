@@ -27,13 +27,16 @@ export interface ResumePlan {
   lost: RunSummary[]
 }
 
-/** At most this many runs are read back per agent (an agent runs a handful at once). */
-const RUN_PAGE = 10_000
-
+/**
+ * `held`: the runs the server believes are on this agent, from memory (on its previous
+ * connection, or waiting on their lease; after a restart every agent run has a lease), so a
+ * reconnect storm of 500 agents costs no scan of the runs table per hello.
+ */
 export async function planResume(
   store: Store,
   agent: string,
-  reported: readonly AgentRunReport[]
+  reported: readonly AgentRunReport[],
+  held: Iterable<string>
 ): Promise<ResumePlan> {
   const resume: Resume[] = []
   const continued: ResumedRun[] = []
@@ -62,9 +65,14 @@ export async function planResume(
       resume.push({ runId: run.id, ackedSeq: -1, action: 'forget', reason: `run ${run.status}` })
     }
   }
-  const running = await store.listRuns({ status: 'running', limit: RUN_PAGE })
-  const lost = running.filter(
-    (run) => run.source === 'agent' && run.agent === agent && !seen.has(run.id)
-  )
+  const lost: RunSummary[] = []
+  for (const runId of held) {
+    if (!seen.has(runId)) {
+      const run = await store.getRunSummary(runId)
+      if (run?.status === 'running' && run.agent === agent) {
+        lost.push(run)
+      }
+    }
+  }
   return { resume, continued, lost }
 }
