@@ -16,12 +16,11 @@ import { formatDuration } from '../../shared/duration.js'
 import {
   AGENT_PROTOCOL,
   CLOSE,
-  fromAgentSchema,
-  parseFrame,
   type EventsFrame,
   type FromAgent,
   type Hello,
 } from '../../platforms/agent/protocol.js'
+import { agentInfos } from './agent-info.js'
 import { clockSample } from './clock.js'
 import { AgentConnection, type RunStream } from './connection.js'
 import { heartbeatAction, tickMs } from './heartbeat.js'
@@ -30,13 +29,12 @@ import { Leases, realTimers, type Timers } from './leases.js'
 import type { AgentView } from './placement.js'
 import { planResume } from './resume.js'
 import { Scheduler, type QueuedRun } from './scheduler.js'
+import { listen, type Pong } from './socket.js'
 
 export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
 export { DEFAULT_LEASE_MS } from './leases.js'
 export { DEFAULT_QUEUE_TIMEOUT_MS } from './scheduler.js'
 
-/** No hello this long after the upgrade: close 4000. */
-export const HELLO_TIMEOUT_MS = 10_000
 /** Each connection's token is looked up again this often (expiry, a revoke missed). */
 const TOKEN_SWEEP_MS = 30_000
 /** The queue's timeouts are checked this often. */
@@ -449,7 +447,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     evaluate()
   }
 
-  const onFrame = async (conn: AgentConnection, frame: FromAgent) => {
+  const onFrame = async (conn: AgentConnection, frame: Exclude<FromAgent, Pong>) => {
     if (frame.type === 'hello') {
       if (conn.hello !== undefined) {
         conn.bye(CLOSE.protocol, 'a second hello on one connection')
@@ -463,8 +461,6 @@ export function createFleet(deps: FleetDeps): FleetServer {
       return
     }
     switch (frame.type) {
-      case 'pong':
-        return // handled as it arrives (its timing matters)
       case 'accepted':
         return onAccepted(conn, frame.runId)
       case 'rejected':
@@ -479,7 +475,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     }
   }
 
-  const onPong = (conn: AgentConnection, frame: Extract<FromAgent, { type: 'pong' }>) => {
+  const onPong = (conn: AgentConnection, frame: Pong) => {
     const t0 = conn.pings.get(frame.id)
     if (t0 === undefined) {
       return
@@ -504,41 +500,11 @@ export function createFleet(deps: FleetDeps): FleetServer {
       return
     }
     greeting.add(conn)
-    const helloTimer = timers.set(() => {
-      if (conn.hello === undefined && !conn.closed) {
-        conn.bye(CLOSE.protocol, `no hello within ${HELLO_TIMEOUT_MS / 1000} s`)
-      }
-    }, HELLO_TIMEOUT_MS)
-    // Every frame goes through one chain: `accepted` is stored before the run's first events
-    // are taken in. Events do not wait for their appends (ingest.ts), only for their turn.
-    let inbox = Promise.resolve()
-    socket.on('message', (data, isBinary) => {
-      if (conn.closed) {
-        return // frames still in flight after a bye: nothing more is taken from it
-      }
-      conn.lastFrameAt = now()
-      const frame = isBinary ? undefined : parseFrame(fromAgentSchema, rawText(data))
-      if (frame === undefined) {
-        conn.bye(CLOSE.protocol, 'invalid frame: not a JSON message of agent protocol 1')
-        return
-      }
-      if (frame.type === 'pong') {
-        onPong(conn, frame)
-        return
-      }
-      inbox = inbox
-        .then(() => onFrame(conn, frame))
-        .catch((error: unknown) => {
-          failed(`agent ${conn.name}: ${frame.type}`)(error)
-          if (frame.type === 'hello' && !conn.closed) {
-            conn.closed = true
-            socket.close(1011, 'the Chaos Center failed to register the agent')
-          }
-        })
-    })
-    socket.on('close', () => {
-      timers.clear(helloTimer)
-      detach(conn, 'connection closed')
+    listen(conn, timers, {
+      onPong,
+      onFrame,
+      onError: (errored, frame, error) => failed(`agent ${errored.name}: ${frame.type}`)(error),
+      onClose: (closed) => detach(closed, 'connection closed'),
     })
   }
 
@@ -654,35 +620,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
     async list(): Promise<AgentInfo[]> {
       const [rows, names] = await Promise.all([store.listAgents(), store.agentNames()])
-      const byName = new Map(rows.map((row) => [row.name, row]))
-      const all = new Set([...names, ...byName.keys(), ...connections.keys()])
-      return [...all].sort().map((name): AgentInfo => {
-        const live = connections.get(name)
-        const row = byName.get(name)
-        const hello = live?.ready === true ? live.hello : undefined
-        const clock = live?.clock.estimate()
-        const heartbeat = live?.lastPongAt ?? live?.readyAt
-        return {
-          name,
-          labels: hello?.labels ?? row?.labels ?? {},
-          ...optional('version', hello?.version ?? row?.version),
-          ...optional('hostname', hello?.hostname ?? row?.hostname),
-          addresses: hello?.addresses ?? row?.addresses ?? [],
-          connected: hello !== undefined,
-          ...optional(
-            'connectedSince',
-            live?.readyAt !== undefined ? iso(live.readyAt) : undefined
-          ),
-          ...optional('disconnectedSince', hello === undefined ? row?.disconnectedAt : undefined),
-          ...optional(
-            'lastHeartbeat',
-            heartbeat !== undefined ? iso(heartbeat) : row?.lastHeartbeatAt
-          ),
-          ...(clock !== undefined ? { clock } : {}),
-          maxRuns: hello?.maxRuns ?? row?.maxRuns ?? 1,
-          runs: live !== undefined ? [...live.runs.keys()] : leases.of(name),
-        }
-      })
+      return agentInfos(rows, names, connections, (name) => leases.of(name))
     },
 
     connectedCount: () => [...connections.values()].filter((conn) => conn.ready).length,
@@ -757,18 +695,4 @@ export function createFleet(deps: FleetDeps): FleetServer {
 export function cancelReason(reason: string): string {
   const by = /^aborted by (.+)$/.exec(reason)
   return by ? `cancelled by ${by[1]} while queued` : `${reason} while queued`
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V }
-}
-
-function rawText(data: unknown): string {
-  if (Array.isArray(data)) {
-    return Buffer.concat(data as Buffer[]).toString('utf8')
-  }
-  if (data instanceof ArrayBuffer) {
-    return Buffer.from(data).toString('utf8')
-  }
-  return (data as Buffer).toString('utf8')
 }
