@@ -1,7 +1,7 @@
 /**
  * The fleet: the server side of remote agents (`ordeal agent`). It accepts their WebSockets
- * (route.ts), keeps them alive or declares them dead (heartbeat.ts), places queued runs on
- * them (scheduler.ts), sends the runs and takes in their journals (ingest.ts), ends the runs of
+ * (route.ts, socket.ts), keeps them alive or declares them dead (heartbeat.ts), places queued
+ * runs on them (scheduler.ts, queue.ts), takes in their journals (ingest.ts), ends the runs of
  * agents lost for longer than the lease (leases.ts) and resumes them when the agent comes back
  * (resume.ts). Connection state lives in memory only; the store holds runs, agents' rows and
  * bundles, so a restarted server rebuilds the queue and the leases from it.
@@ -28,7 +28,7 @@ import { ingestEvents, notPlaced } from './ingest.js'
 import { Leases, realTimers, type Timers } from './leases.js'
 import type { AgentView } from './placement.js'
 import { planResume } from './resume.js'
-import { Scheduler, type QueuedRun } from './scheduler.js'
+import { RunQueue } from './queue.js'
 import { listen, type Pong } from './socket.js'
 
 export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
@@ -81,9 +81,6 @@ export function createFleet(deps: FleetDeps): FleetServer {
   const greeting = new Set<AgentConnection>()
   const records = new Map<string, AgentRecord>()
   const lastSeen = new Map<string, number>()
-  const scheduler = new Scheduler()
-  /** Every run placed and not yet accepted (queued or sent): its placement and deadline. */
-  const placed = new Map<string, QueuedRun>()
   /** Aborts asked while the run's agent was away: sent when it is back. */
   const pendingAborts = new Map<string, string>()
   const leases = new Leases(timers, (runId, agent, leaseMs) => {
@@ -96,35 +93,6 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
   const failed = (what: string) => (error: unknown) => {
     log(`${what}: ${error instanceof Error ? error.message : String(error)}`)
-  }
-
-  const publishStatus = async (runId: string): Promise<RunSummary | undefined> => {
-    const run = await store.getRunSummary(runId)
-    if (run !== undefined) {
-      bus.publish(runId, { event: 'status', data: run })
-    }
-    return run
-  }
-
-  /** A run that ends without a journal (timeout, cancel, rejected): status out, metrics, bundle. */
-  const endedWithoutRun = async (runId: string) => {
-    placed.delete(runId)
-    const run = await publishStatus(runId)
-    if (run !== undefined) {
-      metrics.runEnded(run)
-    }
-    await store.deleteBundle(runId)
-  }
-
-  const endQueued = async (
-    runId: string,
-    end: { status: 'finished' | 'cancelled'; verdict: 'error' | 'interrupted'; reason: string }
-  ) => {
-    const ok = await store.endQueued(runId, { ...end, score: 0, endedAt: iso(now()) })
-    if (ok) {
-      await endedWithoutRun(runId)
-    }
-    return ok
   }
 
   const views = (): AgentView[] => {
@@ -148,93 +116,22 @@ export function createFleet(deps: FleetDeps): FleetServer {
     return out
   }
 
+  const queue = new RunQueue({
+    store,
+    bus,
+    metrics,
+    log,
+    failed,
+    now,
+    defaultLeaseMs: settings.leaseMs,
+    connections,
+    views,
+  })
   const evaluate = () => {
-    if (stopping) {
-      return
-    }
     evaluatedAt = now()
-    for (const action of scheduler.evaluate(evaluatedAt, views())) {
-      switch (action.type) {
-        case 'dispatch':
-          void dispatch(action.runId, action.agent).catch(failed(`dispatching ${action.runId}`))
-          break
-        case 'reason':
-          void store
-            .setQueueReason(action.runId, action.reason)
-            .then(() => publishStatus(action.runId))
-            .catch(failed(`run ${action.runId}: queue reason`))
-          break
-        case 'timeout':
-          log(`run ${action.runId}: ${action.reason}`)
-          void endQueued(action.runId, {
-            status: 'finished',
-            verdict: 'error',
-            reason: action.reason,
-          }).catch(failed(`run ${action.runId}: queue timeout`))
-          break
-      }
-    }
+    queue.evaluate()
   }
-
-  /** Back to the queue (its agent dropped it unanswered), same place in line and deadline. */
-  const requeue = async (runId: string, reason: string) => {
-    const entry = placed.get(runId)
-    if (entry === undefined) {
-      return
-    }
-    if (await store.requeue(runId, reason)) {
-      scheduler.enqueue({ ...entry, reason })
-      await publishStatus(runId)
-    }
-  }
-
-  const dispatch = async (runId: string, agent: string) => {
-    const conn = connections.get(agent)
-    const entry = placed.get(runId)
-    if (conn?.ready !== true || entry === undefined) {
-      if (entry !== undefined) {
-        scheduler.enqueue(entry)
-      }
-      return
-    }
-    // The slot is taken before the first await, so the next evaluation sees it.
-    conn.pending.add(runId)
-    try {
-      const sent = `sent to ${agent}, waiting for it to start the run`
-      if (!(await store.markDispatched(runId, agent, sent))) {
-        // Cancelled or timed out meanwhile.
-        conn.pending.delete(runId)
-        placed.delete(runId)
-        return
-      }
-      const run = await publishStatus(runId)
-      const version =
-        run && (await store.getExperimentVersion(run.experimentId, run.experimentVersion))
-      if (run === undefined || version === undefined) {
-        throw new Error(`run ${runId} or its experiment version is gone`)
-      }
-      const bundle = await store.getBundle(runId)
-      if (!conn.pending.has(runId)) {
-        return // the connection closed meanwhile: its close handler requeued the run
-      }
-      conn.send({
-        type: 'run',
-        runId,
-        experiment: run.experimentName,
-        yaml: version.yaml,
-        vars: bundle?.vars ?? {},
-        ...(bundle?.data !== undefined ? { bundle: bundle.data } : {}),
-        leaseMs: run.leaseMs ?? settings.leaseMs,
-        startedBy: run.startedByName,
-      })
-      log(`run ${runId} sent to agent ${agent}`)
-    } catch (error) {
-      if (conn.pending.delete(runId)) {
-        await requeue(runId, `could not be sent to ${agent}; waiting for an agent again`)
-      }
-      throw error
-    }
-  }
+  const publishStatus = (runId: string) => queue.publishStatus(runId)
 
   const streamOf = (ackedSeq: number, late: boolean, leaseMs: number): RunStream => ({
     ackedSeq,
@@ -247,31 +144,12 @@ export function createFleet(deps: FleetDeps): FleetServer {
     if (conn.runs.has(runId)) {
       return // a resent run answered again
     }
-    if (!conn.pending.delete(runId)) {
-      conn.send(notPlaced(runId, conn.name))
-      return
+    const run = await queue.accepted(conn, runId)
+    if (run !== undefined) {
+      conn.runs.set(runId, streamOf(-1, false, run.leaseMs ?? settings.leaseMs))
+      recorder.watchAgentRun(runId, run.experimentName)
+      log(`run ${runId} started on agent ${conn.name}`)
     }
-    if (!(await store.markRunning(runId, conn.name, iso(now())))) {
-      // Cancelled while it was on its way: the agent stops it.
-      conn.send({ type: 'abort', runId, reason: 'the run was cancelled before it started' })
-      return
-    }
-    placed.delete(runId)
-    const run = await publishStatus(runId)
-    conn.runs.set(runId, streamOf(-1, false, run?.leaseMs ?? settings.leaseMs))
-    recorder.watchAgentRun(runId, run?.experimentName ?? '')
-    log(`run ${runId} started on agent ${conn.name}`)
-  }
-
-  const onRejected = async (conn: AgentConnection, runId: string, reason: string) => {
-    if (!conn.pending.delete(runId)) {
-      conn.send(notPlaced(runId, conn.name))
-      return
-    }
-    const line = `agent ${conn.name} could not start the run: ${reason}`
-    log(`run ${runId}: ${line}`)
-    await endQueued(runId, { status: 'finished', verdict: 'error', reason: line })
-    evaluate()
   }
 
   const onEnded = async (conn: AgentConnection, runId: string, stream: RunStream) => {
@@ -340,9 +218,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
         .catch(failed(`agent ${conn.name}`))
     }
     for (const runId of conn.pending) {
-      void requeue(runId, `agent ${conn.name} dropped before starting it`).catch(
-        failed(`run ${runId}: requeue`)
-      )
+      void queue
+        .requeue(runId, `agent ${conn.name} dropped before starting it`)
+        .catch(failed(`run ${runId}: requeue`))
     }
     conn.pending.clear()
     if (armLeases) {
@@ -413,8 +291,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
         recorder.watchAgentRun(run.id, run.experimentName)
       }
       if (accept) {
-        placed.delete(run.id)
-        scheduler.remove(run.id)
+        queue.forget(run.id)
         await store.markRunning(run.id, conn.name, iso(at))
         await publishStatus(run.id)
       }
@@ -464,7 +341,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
       case 'accepted':
         return onAccepted(conn, frame.runId)
       case 'rejected':
-        return onRejected(conn, frame.runId, frame.reason)
+        return queue.rejected(conn, frame.runId, frame.reason)
       case 'events':
         ingestEvents(ingestDeps, conn, frame as EventsFrame)
         return
@@ -595,8 +472,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
           queuedAt,
           deadline: queuedAt + settings.queueTimeoutMs,
         }
-        placed.set(run.id, entry)
-        scheduler.enqueue(entry)
+        queue.add(entry)
       }
       let leased = 0
       for (const run of await store.listRuns({ status: 'running', limit: RUN_PAGE })) {
@@ -607,8 +483,8 @@ export function createFleet(deps: FleetDeps): FleetServer {
           leased++
         }
       }
-      if (scheduler.size > 0 || leased > 0) {
-        log(`${scheduler.size} queued run(s), ${leased} run(s) on agents waiting for them`)
+      if (queue.size > 0 || leased > 0) {
+        log(`${queue.size} queued run(s), ${leased} run(s) on agents waiting for them`)
       }
       ticker = setInterval(tick, tickMs(settings.heartbeatMs))
       ticker.unref()
@@ -633,24 +509,14 @@ export function createFleet(deps: FleetDeps): FleetServer {
         queuedAt: Number.isNaN(queuedAt) ? now() : queuedAt,
         deadline: Date.parse(options.queueDeadline),
       }
-      placed.set(run.id, entry)
-      scheduler.enqueue(entry)
+      queue.add(entry)
       evaluate()
     },
 
     async abort(runId, reason) {
-      if (scheduler.remove(runId) !== undefined || placed.has(runId)) {
-        for (const conn of connections.values()) {
-          if (conn.pending.has(runId)) {
-            // Sent, not answered: it is still queued in the store; the agent drops it.
-            conn.send({ type: 'abort', runId, reason })
-          }
-        }
-        return endQueued(runId, {
-          status: 'cancelled',
-          verdict: 'interrupted',
-          reason: cancelReason(reason),
-        })
+      const cancelled = await queue.cancel(runId, cancelReason(reason))
+      if (cancelled !== undefined) {
+        return cancelled
       }
       for (const conn of connections.values()) {
         if (conn.runs.has(runId)) {
@@ -674,6 +540,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
     async shutdown() {
       stopping = true
+      queue.stopped = true
       clearInterval(ticker)
       leases.clearAll()
       let runs = 0
