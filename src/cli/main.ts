@@ -176,6 +176,23 @@ program
     'a run recorded by `ordeal run --server` that sends nothing for this long is interrupted',
     '10m'
   )
+  .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM; with --tls-key)')
+  .option('--tls-key <file>', 'the private key of --tls-cert (PEM)')
+  .option(
+    '--agent-heartbeat <duration>',
+    'remote agents are pinged this often; 2 missed and one is disconnected (200ms..60s)',
+    '5s'
+  )
+  .option(
+    '--agent-lease <duration>',
+    'default lease of runs placed on agents: an agent cut off this long rolls back by itself, and the server ends the run 5 s later (at least 3 heartbeats and 2s)',
+    '30s'
+  )
+  .option(
+    '--queue-timeout <duration>',
+    'default time a run placed on an agent waits for it (queued) before it ends with verdict error',
+    '10m'
+  )
   .action(async (options: ServerCommandOptions) => exit(await serverCommand(options)))
 
 program

@@ -8,6 +8,8 @@
 import Fastify from 'fastify'
 import fastifyRateLimit from '@fastify/rate-limit'
 import fastifyStatic from '@fastify/static'
+import fastifyWebsocket from '@fastify/websocket'
+import type { WebSocket } from 'ws'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ApiError } from '../shared/api.js'
 import { createAuthenticator } from './auth/authenticate.js'
@@ -16,6 +18,7 @@ import type { ServerContext } from './context.js'
 import { HttpError } from './http/route.js'
 import type { RouteDef } from './http/route.js'
 import { StoreConflictError } from './store/contract.js'
+import { MAX_FRAME_BYTES } from '../platforms/agent/protocol.js'
 import { uiRoot } from './routes/ui-static.js'
 import { isLoopbackHostHeader } from './http/host-check.js'
 import {
@@ -64,6 +67,8 @@ export interface AppOptions {
    * to believe, so that the rate limits count clients, not the proxy. Absent: none.
    */
   trustProxy?: string
+  /** Serve HTTPS (`ordeal server --tls-cert --tls-key`): PEM text of both. */
+  https?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export function buildApp(
@@ -71,6 +76,7 @@ export function buildApp(
   routes: RouteDef[],
   options: AppOptions = {}
 ): FastifyInstance {
+  // An https server is the same app to every route (Fastify's types only tell them apart).
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
@@ -78,11 +84,15 @@ export function buildApp(
     forceCloseConnections: true,
     return503OnClosing: true,
     ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
-  })
+    ...(options.https !== undefined ? { https: options.https } : {}),
+  }) as unknown as FastifyInstance
   app.decorate('ordealRoutes', routes)
   // Only `reply.sendFile`: the UI route (routes/ui-static.ts) decides what is served, and when.
   void app.register(fastifyStatic, { root: uiRoot(), serve: false })
   void app.register(fastifyRateLimit, { global: false })
+  // Agents' sockets (GET /api/agents/connect): the upgrade goes through the routes' hooks
+  // first, so auth and rate limits answer plain HTTP before it. No compression (ws's default).
+  void app.register(fastifyWebsocket, { options: { maxPayload: MAX_FRAME_BYTES } })
   const authenticate = createAuthenticator(ctx.store)
   const checkRateLimit = createRateLimiter(app, { ...DEFAULT_RATE_LIMITS, ...options.rateLimits })
 
@@ -112,7 +122,8 @@ export function buildApp(
   })
 
   for (const route of routes) {
-    app.route({
+    const websocket = route.websocket
+    const options = {
       method: route.method,
       url: route.url,
       ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
@@ -121,9 +132,34 @@ export function buildApp(
       // 2 MiB unauthenticated POSTs doubled the server's memory when auth ran after parsing).
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         await checkRateLimit(request, reply, rateClassOf(route), 'address')
-        request.ordealCaller = await authenticate(request.headers.authorization, route.access)
+        const caller = await authenticate(request.headers.authorization, route.access)
+        // An agent-only route takes agent tokens and nothing else: `agent` is outside the
+        // ranked roles, so "at least agent" would let every role through.
+        if (route.access === 'agent' && caller?.role !== 'agent') {
+          throw new HttpError(
+            403,
+            'forbidden',
+            `requires role agent; token has ${caller?.role ?? 'none'}`
+          )
+        }
+        request.ordealCaller = caller
         await checkRateLimit(request, reply, rateClassOf(route), 'caller')
       },
+      ...(websocket !== undefined
+        ? {
+            wsHandler: (socket: WebSocket, request: FastifyRequest) => {
+              websocket(socket, {
+                params: request.params,
+                query: request.query,
+                body: undefined,
+                caller: request.ordealCaller,
+                request,
+                reply: undefined as unknown as FastifyReply,
+                ctx,
+              })
+            },
+          }
+        : {}),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const caller = request.ordealCaller
         const params = route.params
@@ -143,7 +179,15 @@ export function buildApp(
         }
         return reply.code(status).send(result)
       },
-    })
+    }
+    if (websocket !== undefined) {
+      // After the websocket plugin has loaded: its onRoute hook must see the route.
+      void app.register(async (scope) => {
+        scope.route(options)
+      })
+    } else {
+      app.route(options)
+    }
   }
 
   app.setNotFoundHandler(async (request) => {

@@ -4,7 +4,9 @@
  * interfaces live here so routes depend on contracts, not on implementations.
  * @module
  */
+import type { WebSocket } from 'ws'
 import type { Actor } from './auth/actor.js'
+import type { Caller } from './http/route.js'
 import type {
   AgentInfo,
   Experiment,
@@ -75,6 +77,13 @@ export interface Recorder {
  * connections, the queue of runs placed on them, their leases. Routes reach it as `ctx.fleet`.
  */
 export interface Fleet {
+  /** The defaults placed runs take (`--agent-heartbeat`, `--agent-lease`, `--queue-timeout`). */
+  readonly settings: { heartbeatMs: number; leaseMs: number; queueTimeoutMs: number }
+  /**
+   * An agent's WebSocket, upgraded after its token was checked (role agent): the fleet waits
+   * for its hello. `address` is the peer's, for the log and the replacement line.
+   */
+  accept(socket: WebSocket, caller: Caller, address: string): void
   /** Registered agents: the store's rows merged with the live connections. */
   list(): Promise<AgentInfo[]>
   connectedCount(): number

@@ -9,6 +9,12 @@
 import type { RunUser } from '../system/run-user.js'
 import { secureDataDir, tighten } from './data-dir.js'
 import { createAgent, createRecorder, createRunBus } from './agent/index.js'
+import {
+  createFleet,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_QUEUE_TIMEOUT_MS,
+} from './fleet/index.js'
 import { buildApp } from './app.js'
 import { bootstrapAuth } from './auth/bootstrap.js'
 import { loginLink as formatLoginLink } from './auth/login.js'
@@ -51,9 +57,13 @@ export interface ServerOptions {
   maxHeldEvents?: number
   /** Server log lines (default: stderr). */
   onLog?: (line: string) => void
-  /** A placed run's lease when its request names none (`--agent-lease`, default 30 s). */
+  /** Serve HTTPS with this certificate and key, PEM (`--tls-cert`, `--tls-key`). */
+  tls?: { cert: string | Buffer; key: string | Buffer }
+  /** Remote agents are pinged this often; 2 missed = disconnected. @default 5000 */
+  agentHeartbeatMs?: number
+  /** Default lease of runs placed on agents. @default 30000 */
   agentLeaseMs?: number
-  /** How long a placed run waits for its agent by default (`--queue-timeout`, default 10 min). */
+  /** Default time a placed run waits for its agent. @default 600000 */
   queueTimeoutMs?: number
   /**
    * Tests only: a stand-in for the fleet of remote agents, so the run routes can be tested
@@ -61,9 +71,6 @@ export interface ServerOptions {
    */
   fleetForTests?: (ctx: ServerContext) => Fleet
 }
-
-export const DEFAULT_AGENT_LEASE_MS = 30_000
-export const DEFAULT_QUEUE_TIMEOUT_MS = 10 * 60_000
 
 export interface RunningServer {
   url: string
@@ -78,9 +85,9 @@ export function isLoopback(host: string): boolean {
 }
 
 /** The URL people open: a wildcard bind is reached through loopback on this machine. */
-function urlFor(host: string, port: number): string {
+function urlFor(host: string, port: number, tls = false): string {
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
+  return `${tls ? 'https' : 'http'}://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
@@ -122,7 +129,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       log('created user owner (first start)')
     }
 
-    let baseUrl = urlFor(host, port)
+    const tls = options.tls !== undefined
+    let baseUrl = urlFor(host, port, tls)
     const bus = createRunBus()
     const metrics = createServerMetrics()
     const exec = {
@@ -138,23 +146,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
     // One recorder for both paths: ending a run (finish or abort) frees its state in one place.
     const agent = createAgent({ ...deps, recorder })
+    const fleet = createFleet({
+      store,
+      recorder,
+      bus,
+      metrics,
+      log,
+      settings: {
+        heartbeatMs: options.agentHeartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        leaseMs: options.agentLeaseMs ?? DEFAULT_LEASE_MS,
+        queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+      },
+    })
+    // Before listening: the queue and the agent runs' leases come back from the store.
+    await fleet.start()
     const ctx: ServerContext = {
       store,
       agent,
-      // CONTRACT-STUB (issue 14): the fleet of remote agents lands with src/server/fleet/.
-      fleet: {
-        list: async () => [],
-        connectedCount: () => 0,
-        place: () => {
-          throw new Error('not implemented')
-        },
-        abort: async () => false,
-        revoke: () => {},
-        shutdown: async () => {},
-      },
+      fleet,
       placementDefaults: {
-        leaseMs: options.agentLeaseMs ?? DEFAULT_AGENT_LEASE_MS,
-        queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
+        leaseMs: fleet.settings.leaseMs,
+        queueTimeoutMs: fleet.settings.queueTimeoutMs,
       },
       recorder,
       bus,
@@ -173,17 +185,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(isLoopback(host) ? { loopbackPort: () => listeningPort } : {}),
       ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
+      ...(options.tls !== undefined ? { https: options.tls } : {}),
     })
     try {
       await app.listen({ host, port })
     } catch (error) {
+      await fleet.shutdown()
       await agent.shutdown()
       await app.close()
       throw error
     }
     const address = app.server.address()
     listeningPort = typeof address === 'object' && address ? address.port : port
-    baseUrl = urlFor(host, listeningPort)
+    baseUrl = urlFor(host, listeningPort, tls)
     lock.listening(baseUrl)
 
     let closing: Promise<void> | undefined
@@ -196,6 +210,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           // Faults first: a run's rollback must not wait behind HTTP connections. The agent
           // refuses new starts from here on (503) and awaits those already past startRun.
           await agent.shutdown()
+          // Agents hear why (1001) before the listener goes; their runs go on.
+          await fleet.shutdown()
           await app.close()
           // Recorded runs' last batches, before the store goes.
           await recorder.flushAll()

@@ -52,7 +52,11 @@ class RecordingFleet implements Fleet {
     queueDeadline: string
   }[] = []
   readonly aborted: { runId: string; reason: string }[] = []
+  readonly settings = { heartbeatMs: 5000, leaseMs: 30_000, queueTimeoutMs: 600_000 }
   constructor(private readonly ctx: ServerContext) {}
+  accept(): void {
+    throw new Error('the recording fleet takes no agent connections')
+  }
   async list() {
     return AGENTS
   }

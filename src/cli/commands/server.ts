@@ -19,8 +19,9 @@ import { packageRoot } from '../../server/package-root.js'
 import { dropTo } from '../../system/exec-policy.js'
 import { parseDuration } from '../../shared/duration.js'
 import { lookupUser, type RunUser } from '../../system/run-user.js'
+import { parseFleetFlags, type FleetFlags } from './server-fleet-flags.js'
 
-export interface ServerCommandOptions {
+export interface ServerCommandOptions extends FleetFlags {
   host: string
   port: string
   data?: string
@@ -66,6 +67,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     )
     return EXIT_USAGE
   }
+  const fleet = parseFleetFlags(options)
+  if (typeof fleet === 'string') {
+    process.stderr.write(`ordeal server: ${fleet}\n`)
+    return EXIT_USAGE
+  }
   const databaseUrl = process.env['DATABASE_URL'] || undefined
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     process.stderr.write('ordeal server: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
@@ -104,7 +110,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
   if (!isLoopback(options.host)) {
     process.stderr.write(
       `warning: --host ${options.host} is not loopback: the Chaos Center is reachable from the ` +
-        'network (every state change still needs a token; put TLS in front of it)\n'
+        `network (every state change still needs a token; ${fleet.tls !== undefined ? 'served over TLS' : 'put TLS in front of it, or --tls-cert/--tls-key'})\n`
     )
   }
   // Listen for signals before starting, so a Ctrl+C during start-up still ends gracefully.
@@ -127,6 +133,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
         list.split(',').filter((name) => name !== '')
       ),
       ...(recordIdleMs !== undefined ? { recordIdleMs } : {}),
+      ...fleet,
       onLog: log,
     })
   } catch (error) {

@@ -7,6 +7,7 @@
  * @module
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
 import type { z } from 'zod'
 import type { ApiError, Role, User } from '../../shared/api.js'
 import type { RateClass } from './rate-limits.js'
@@ -64,6 +65,12 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** `raw`: the handler writes the reply itself (SSE, Prometheus text, static files). */
   raw?: boolean
   handler(input: RouteInput<P, Q, B>): Promise<unknown>
+  /**
+   * A WebSocket route (`GET` only): an upgrade request passes the same auth and rate hooks,
+   * answered as plain HTTP (401/403) before any upgrade, then gets this instead of `handler`,
+   * which still answers a request that asks for no upgrade. Attach listeners before any await.
+   */
+  websocket?(socket: WebSocket, input: RouteInput<P, Q, B>): void
 }
 
 /** Keeps P/Q/B inferred from the schemas at the definition site. */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RouteDef } from '../http/route.js'
+import { agentConnectRoute } from '../fleet/route.js'
 import { agentRoutes } from './agents.js'
 import { authRoutes } from './auth.js'
 import { experimentRoutes } from './experiments.js'
@@ -34,5 +35,6 @@ export const allRoutes: RouteDef[] = [
   ...recordRoutes,
   ...agentRoutes,
   ...metricsRoutes,
+  agentConnectRoute,
   ...uiStaticRoutes,
 ]

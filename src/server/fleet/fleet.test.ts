@@ -1,0 +1,657 @@
+/**
+ * The fleet over real sockets (Fastify + @fastify/websocket + a `ws` client), with the store's
+ * queue methods and the recorder held in memory as the contracts describe them, and time on a
+ * hand-driven clock: queue reasons, dispatch, accepted/rejected, events acked in order, the
+ * finish on `run.ended`, a lease lapsing and the late report on resume, cancel, timeout,
+ * revoke, a silent agent. The real store and the real agent are covered by
+ * test/integration/fleet-*.test.ts and the e2e tests.
+ */
+import assert from 'node:assert/strict'
+import { EventEmitter, once } from 'node:events'
+import { after, beforeEach, describe, test } from 'node:test'
+import WebSocket from 'ws'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../app.js'
+import { hashSecret } from '../auth/secrets.js'
+import { HttpError } from '../http/route.js'
+import type { Recorder, RunBus, ServerContext, ServerMetrics } from '../context.js'
+import type { AgentRecord, RunBundle, RunEnd, Store, TokenRecord } from '../store/contract.js'
+import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
+import { AGENT_PATH, CLOSE, type FromAgent, type ToAgent } from '../../platforms/agent/protocol.js'
+import { createFleet, type FleetServer } from './index.js'
+import { LEASE_GRACE_MS, type Timers } from './leases.js'
+import { agentConnectRoute } from './route.js'
+
+const HEARTBEAT_MS = 200
+const LEASE_MS = 1000
+const QUEUE_MS = 60_000
+
+/** Time moves only when a test says so; due timers fire in order. */
+class ManualClock implements Timers {
+  #now = Date.parse('2026-12-07T00:00:00Z')
+  #next = 0
+  readonly #due = new Map<number, { at: number; fn: () => void }>()
+  now = () => this.#now
+  set = (fn: () => void, ms: number) => {
+    const id = this.#next++
+    this.#due.set(id, { at: this.#now + ms, fn })
+    return id
+  }
+  clear = (handle: unknown) => {
+    this.#due.delete(handle as number)
+  }
+  advance(ms: number): void {
+    const until = this.#now + ms
+    for (;;) {
+      const first = [...this.#due].sort((a, b) => a[1].at - b[1].at)[0]
+      if (first === undefined || first[1].at > until) {
+        break
+      }
+      this.#due.delete(first[0])
+      this.#now = first[1].at
+      first[1].fn()
+    }
+    this.#now = until
+  }
+}
+
+type Row = RunSummary & { lateReport?: boolean; events: Map<number, JournalEvent> }
+
+/** The store methods the fleet calls, in memory, with the contract's WHERE clauses. */
+function memoryStore(clock: ManualClock) {
+  const runs = new Map<string, Row>()
+  const agents = new Map<string, AgentRecord>()
+  const tokens = new Map<string, TokenRecord>()
+  const bundles = new Map<string, RunBundle>()
+  const summary = (row: Row): RunSummary => {
+    const { lateReport: _late, events: _events, ...rest } = row
+    return { ...rest }
+  }
+  const ended = (row: Row, end: RunEnd) => {
+    row.status = end.status
+    row.verdict = end.verdict
+    row.score = end.score
+    row.endedAt = end.endedAt
+    if (end.reason !== undefined) {
+      row.reason = end.reason
+    }
+    delete row.queueReason
+  }
+  const store = {
+    kind: 'sqlite',
+    async findToken(hash: string) {
+      return tokens.get(hash)
+    },
+    async touchToken() {},
+    async getRunSummary(id: string) {
+      const row = runs.get(id)
+      return row && summary(row)
+    },
+    async listRuns(query: { status?: string } = {}) {
+      return [...runs.values()].filter((r) => r.status === query.status).map(summary)
+    },
+    async getExperimentVersion(id: string, version: number) {
+      return { experimentId: id, version, yaml: `yaml of ${id} v${version}` }
+    },
+    async markDispatched(id: string, agent: string, reason: string) {
+      const row = runs.get(id)
+      if (row?.status !== 'queued') {
+        return false
+      }
+      row.agent = agent
+      row.queueReason = reason
+      return true
+    },
+    async markRunning(id: string, agent: string, at: string) {
+      const row = runs.get(id)
+      if (row?.status !== 'queued') {
+        return false
+      }
+      Object.assign(row, { status: 'running', source: 'agent', agent, dispatchedAt: at })
+      delete row.queueReason
+      return true
+    },
+    async requeue(id: string, reason: string) {
+      const row = runs.get(id)
+      if (row?.status !== 'queued') {
+        return false
+      }
+      delete row.agent
+      row.queueReason = reason
+      return true
+    },
+    async setQueueReason(id: string, reason: string) {
+      const row = runs.get(id)
+      if (row?.status === 'queued') {
+        row.queueReason = reason
+      }
+    },
+    async endQueued(id: string, end: RunEnd) {
+      const row = runs.get(id)
+      if (row?.status !== 'queued') {
+        return false
+      }
+      ended(row, end)
+      return true
+    },
+    async contiguousSeq(id: string) {
+      const events = runs.get(id)?.events ?? new Map()
+      let seq = -1
+      while (events.has(seq + 1)) {
+        seq++
+      }
+      return seq
+    },
+    async markLateReport(id: string) {
+      runs.get(id)!.lateReport = true
+    },
+    async isLateReport(id: string) {
+      return runs.get(id)?.lateReport === true
+    },
+    async upsertAgent(record: AgentRecord) {
+      agents.set(record.name, record)
+    },
+    async listAgents() {
+      return [...agents.values()]
+    },
+    async agentNames() {
+      return [...new Set([...[...tokens.values()].map((t) => t.name), ...agents.keys()])]
+    },
+    async getBundle(id: string) {
+      return bundles.get(id)
+    },
+    async deleteBundle(id: string) {
+      bundles.delete(id)
+    },
+  }
+  const addRun = (id: string, placement: RunSummary['placement']): RunSummary => {
+    const row: Row = {
+      id,
+      experimentId: 'exp_1',
+      experimentName: 'exp',
+      experimentVersion: 1,
+      source: 'agent',
+      status: 'queued',
+      startedAt: new Date(clock.now()).toISOString(),
+      startedBy: 'usr_1',
+      startedByName: 'alice',
+      leaseMs: LEASE_MS,
+      ...(placement !== undefined ? { placement } : {}),
+      events: new Map(),
+    }
+    runs.set(id, row)
+    bundles.set(id, { vars: { GREETING: 'hi' }, data: 'QlVORExF' })
+    return summary(row)
+  }
+  const addToken = (secret: string, name: string, id: string) => {
+    tokens.set(hashSecret(secret), {
+      id,
+      name,
+      role: 'agent',
+      createdAt: new Date(0).toISOString(),
+      lastUsedAt: new Date(clock.now()).toISOString(),
+      hash: hashSecret(secret),
+      oneTime: false,
+      session: false,
+      user: { id: 'usr_1', name: 'alice', role: 'owner', createdAt: new Date(0).toISOString() },
+    } as TokenRecord)
+  }
+  return {
+    store: store as unknown as Store,
+    runs,
+    bundles,
+    agents,
+    tokens,
+    addRun,
+    addToken,
+    ended,
+  }
+}
+
+/** The recorder as the contract describes it, over the memory store's rows. */
+function memoryRecorder(mem: ReturnType<typeof memoryStore>, clock: ManualClock, bus: RunBus) {
+  const calls: string[] = []
+  const store = (runId: string, events: readonly JournalEvent[]) => {
+    for (const event of events) {
+      mem.runs.get(runId)!.events.set(event.seq, event)
+    }
+  }
+  const end = (runId: string, status: 'finished' | 'interrupted', reason?: string) => {
+    const row = mem.runs.get(runId)!
+    mem.ended(row, {
+      status,
+      verdict: status === 'finished' ? 'pass' : 'interrupted',
+      score: status === 'finished' ? 100 : 0,
+      endedAt: new Date(clock.now()).toISOString(),
+      ...(reason !== undefined ? { reason } : {}),
+    })
+    const { events: _e, lateReport: _l, ...summary } = row
+    bus.publish(runId, { event: 'status', data: summary })
+    return summary
+  }
+  const recorder = {
+    calls,
+    async append(runId: string, events: readonly JournalEvent[]) {
+      if (mem.runs.get(runId)?.status !== 'running') {
+        throw new HttpError(409, 'conflict', `run ${runId} has ended`)
+      }
+      store(runId, events)
+    },
+    async appendLate(runId: string, events: readonly JournalEvent[]) {
+      calls.push(`appendLate ${runId}`)
+      store(runId, events)
+    },
+    watch() {},
+    watchAgentRun(runId: string) {
+      calls.push(`watchAgentRun ${runId}`)
+    },
+    releasedSeq: () => Infinity,
+    async finish(runId: string) {
+      calls.push(`finish ${runId}`)
+      return end(runId, 'finished')
+    },
+    async finishLate(runId: string) {
+      calls.push(`finishLate ${runId}`)
+      mem.runs.get(runId)!.reason += "; the agent's report arrived late"
+      const { events: _e, lateReport: _l, ...summary } = mem.runs.get(runId)!
+      return summary
+    },
+    async interrupt(runId: string, reason: string) {
+      calls.push(`interrupt ${runId}: ${reason}`)
+      return end(runId, 'interrupted', reason)
+    },
+  }
+  return recorder
+}
+
+/** A raw agent socket: frames in order, awaited by a predicate. */
+class RawAgent {
+  readonly frames: ToAgent[] = []
+  readonly #arrived = new EventEmitter()
+  readonly ws: WebSocket
+  readonly closed: Promise<{ code: number }>
+
+  constructor(url: string, secret: string) {
+    this.ws = new WebSocket(url.replace(/^http/, 'ws') + AGENT_PATH, {
+      headers: { authorization: `Bearer ${secret}` },
+    })
+    this.ws.on('message', (data) => {
+      this.frames.push(JSON.parse(String(data)) as ToAgent)
+      this.#arrived.emit('frame')
+    })
+    this.closed = new Promise((resolve) => this.ws.once('close', (code) => resolve({ code })))
+  }
+
+  async open(hello: Partial<Extract<FromAgent, { type: 'hello' }>> = {}) {
+    await once(this.ws, 'open')
+    this.send({ ...helloFrame(), ...hello })
+    return this.next((f) => f.type === 'welcome') as Promise<Extract<ToAgent, { type: 'welcome' }>>
+  }
+
+  send(frame: FromAgent): void {
+    this.ws.send(JSON.stringify(frame))
+  }
+
+  /** The first frame (not taken before) that matches; consumed. */
+  async next(match: (frame: ToAgent) => boolean): Promise<ToAgent> {
+    for (;;) {
+      const index = this.frames.findIndex(match)
+      if (index >= 0) {
+        return this.frames.splice(index, 1)[0]!
+      }
+      await once(this.#arrived, 'frame')
+    }
+  }
+}
+
+const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
+  type: 'hello',
+  proto: 1,
+  instance: `i-${Math.random()}`,
+  version: '0.1.0',
+  labels: { zone: 'eu' },
+  hostname: 'h',
+  addresses: ['198.18.0.7'],
+  maxRuns: 1,
+  runs: [],
+})
+
+const ev = (seq: number, type = 'wait.tick'): JournalEvent =>
+  ({ seq, t: seq, type }) as unknown as JournalEvent
+
+let clock: ManualClock
+let mem: ReturnType<typeof memoryStore>
+let recorder: ReturnType<typeof memoryRecorder>
+let fleet: FleetServer
+let app: FastifyInstance
+let url: string
+const published = new EventEmitter()
+const statuses: RunSummary[] = []
+const ended: RunSummary[] = []
+
+/** The first status published for the run that matches, now or later. */
+async function status(runId: string, match: (run: RunSummary) => boolean): Promise<RunSummary> {
+  for (;;) {
+    const found = statuses.find((s) => s.id === runId && match(s))
+    if (found !== undefined) {
+      return found
+    }
+    await once(published, 'status')
+  }
+}
+
+async function start() {
+  clock = new ManualClock()
+  mem = memoryStore(clock)
+  statuses.length = 0
+  ended.length = 0
+  const bus: RunBus = {
+    publish(_runId: string, message: StreamMessage) {
+      if (message.event === 'status') {
+        statuses.push(message.data)
+        published.emit('status')
+      }
+    },
+    subscribe: () => () => undefined,
+  }
+  recorder = memoryRecorder(mem, clock, bus)
+  const metrics = { runEnded: (run: RunSummary) => ended.push(run) } as unknown as ServerMetrics
+  fleet = createFleet({
+    store: mem.store,
+    recorder: recorder as unknown as Recorder,
+    bus,
+    metrics,
+    log: () => undefined,
+    settings: { heartbeatMs: HEARTBEAT_MS, leaseMs: LEASE_MS, queueTimeoutMs: QUEUE_MS },
+    timers: clock,
+  })
+  await fleet.start()
+  const ctx = { store: mem.store, fleet, recorder, bus, metrics, log: () => undefined }
+  app = buildApp(ctx as unknown as ServerContext, [agentConnectRoute])
+  url = await app.listen({ host: '127.0.0.1', port: 0 })
+  mem.addToken('ordl_tok_edge1', 'edge-1', 'tok_1')
+}
+
+async function stop() {
+  await fleet.shutdown()
+  await app.close()
+}
+
+describe('the fleet', () => {
+  beforeEach(async () => {
+    if (app !== undefined) {
+      await stop()
+    }
+    await start()
+  })
+  after(stop)
+
+  test('queued with a reason, dispatched on hello, accepted, events acked, finished', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const waiting = await status('r1', (s) => s.queueReason !== undefined)
+    assert.equal(waiting.queueReason, 'no agent named edge-1 is connected (never connected)')
+
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await agent.open()
+    assert.deepEqual(welcome.resume, [])
+    assert.equal(welcome.heartbeatMs, HEARTBEAT_MS)
+    const sent = await agent.next((f) => f.type === 'run')
+    assert.deepEqual(sent, {
+      type: 'run',
+      runId: 'r1',
+      experiment: 'exp',
+      yaml: 'yaml of exp_1 v1',
+      vars: { GREETING: 'hi' },
+      bundle: 'QlVORExF',
+      leaseMs: LEASE_MS,
+      startedBy: 'alice',
+    })
+    assert.equal(mem.runs.get('r1')!.agent, 'edge-1')
+
+    agent.send({ type: 'accepted', runId: 'r1' })
+    agent.send({ type: 'events', runId: 'r1', events: [ev(0), ev(1)] })
+    agent.send({ type: 'events', runId: 'r1', events: [ev(2)] })
+    assert.deepEqual(await agent.next((f) => f.type === 'ack'), {
+      type: 'ack',
+      runId: 'r1',
+      seq: 1,
+    })
+    assert.deepEqual(await agent.next((f) => f.type === 'ack'), {
+      type: 'ack',
+      runId: 'r1',
+      seq: 2,
+    })
+    assert.equal((await status('r1', (s) => s.status === 'running')).agent, 'edge-1')
+    assert.ok(recorder.calls.includes('watchAgentRun r1'))
+
+    // A second run for the same agent waits: it holds one slot.
+    const second = mem.addRun('r2', { labels: { zone: 'eu' } })
+    fleet.place(
+      second,
+      { labels: { zone: 'eu' } },
+      { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) }
+    )
+    assert.equal(
+      (await status('r2', (s) => s.queueReason !== undefined)).queueReason,
+      'every connected agent with labels zone=eu is busy'
+    )
+
+    agent.send({ type: 'events', runId: 'r1', events: [ev(3, 'run.ended')] })
+    assert.equal(((await agent.next((f) => f.type === 'ack')) as { seq: number }).seq, 3)
+    assert.equal((await status('r1', (s) => s.status === 'finished')).verdict, 'pass')
+    assert.equal(mem.bundles.has('r1'), false)
+    agent.send({ type: 'ended', runId: 'r1' })
+    // The slot is free: the labelled run goes to the same agent.
+    assert.equal(((await agent.next((f) => f.type === 'run')) as { runId: string }).runId, 'r2')
+    agent.send({ type: 'rejected', runId: 'r2', reason: 'manifest: bad' })
+    const rejected = await status('r2', (s) => s.status === 'finished')
+    assert.equal(rejected.verdict, 'error')
+    assert.equal(rejected.reason, 'agent edge-1 could not start the run: manifest: bad')
+    assert.deepEqual(
+      ended.map((r) => r.id),
+      ['r2']
+    )
+    // Events of a run that is not this agent's: 403.
+    agent.send({ type: 'events', runId: 'r9', events: [ev(0)] })
+    assert.deepEqual(await agent.next((f) => f.type === 'nack'), {
+      type: 'nack',
+      runId: 'r9',
+      status: 403,
+      message: 'run r9 is not placed on agent edge-1',
+    })
+    const [info] = await fleet.list()
+    assert.equal(info?.name, 'edge-1')
+    assert.equal(info?.connected, true)
+    assert.deepEqual(info?.labels, { zone: 'eu' })
+  })
+
+  test('a lost agent: the lease lapses, the run is interrupted, its late report is taken', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    agent.send({ type: 'events', runId: 'r1', events: [ev(0), ev(1)] })
+    await agent.next((f) => f.type === 'ack')
+    agent.ws.terminate()
+    await agent.closed
+    await until(() => fleet.connectedCount() === 0)
+    assert.equal(mem.runs.get('r1')!.status, 'running')
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    const interrupted = await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(
+      interrupted.reason,
+      'agent edge-1 was lost for 1s (lease): it rolls its faults back by itself and reports when it reconnects'
+    )
+    await until(async () => mem.runs.get('r1')!.lateReport === true)
+
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await back.open({ runs: [{ runId: 'r1', lastSeq: 4, ended: true }] })
+    assert.deepEqual(welcome.resume, [{ runId: 'r1', ackedSeq: 1, action: 'continue' }])
+    back.send({ type: 'events', runId: 'r1', events: [ev(2), ev(3), ev(4, 'run.ended')] })
+    assert.equal(((await back.next((f) => f.type === 'ack')) as { seq: number }).seq, 4)
+    await until(() => recorder.calls.includes('finishLate r1'))
+    assert.ok(recorder.calls.includes('appendLate r1'))
+  })
+
+  test('a reconnect inside the lease continues the run; a run it no longer holds is interrupted', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const first = new RawAgent(url, 'ordl_tok_edge1')
+    await first.open()
+    await first.next((f) => f.type === 'run')
+    first.send({ type: 'accepted', runId: 'r1' })
+    first.send({ type: 'events', runId: 'r1', events: [ev(0)] })
+    await first.next((f) => f.type === 'ack')
+    first.ws.terminate()
+    await until(() => fleet.connectedCount() === 0)
+    clock.advance(LEASE_MS) // inside lease + grace
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    const resumed = await back.open({ runs: [{ runId: 'r1', lastSeq: 3, ended: false }] })
+    assert.deepEqual(resumed.resume, [{ runId: 'r1', ackedSeq: 0, action: 'continue' }])
+    back.send({ type: 'events', runId: 'r1', events: [ev(1), ev(2), ev(3)] })
+    assert.equal(((await back.next((f) => f.type === 'ack')) as { seq: number }).seq, 3)
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    assert.equal(mem.runs.get('r1')!.status, 'running')
+    // A new process of the same name, without the run's state: it replaces the other (4002).
+    const second = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await second.open()
+    assert.deepEqual(welcome.resume, [])
+    assert.equal((await back.closed).code, CLOSE.replaced)
+    const interrupted = await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(interrupted.reason, "agent edge-1 restarted without this run's state")
+    // Nothing lapses later: the run was settled by the resume, not left to a lease.
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    assert.equal(recorder.calls.filter((c) => c.startsWith('interrupt')).length, 1)
+  })
+
+  test('cancel while queued, and the queue timeout', async () => {
+    const a = mem.addRun('r1', { agent: 'edge-9' })
+    fleet.place(a, { agent: 'edge-9' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    assert.equal(await fleet.abort('r1', 'aborted by bob'), true)
+    const cancelled = await status('r1', (s) => s.status === 'cancelled')
+    assert.equal(cancelled.verdict, 'interrupted')
+    assert.equal(cancelled.reason, 'cancelled by bob while queued')
+    assert.equal(await fleet.abort('r1', 'aborted by bob'), false)
+
+    const b = mem.addRun('r2', { agent: 'edge-9' })
+    fleet.place(b, { agent: 'edge-9' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    clock.advance(QUEUE_MS)
+    const timedOut = await status('r2', (s) => s.status === 'finished')
+    assert.equal(timedOut.verdict, 'error')
+    assert.equal(
+      timedOut.reason,
+      'not started: no agent named edge-9 was connected and free within 1m (queue timeout)'
+    )
+    assert.deepEqual(
+      ended.map((r) => r.id),
+      ['r1', 'r2']
+    )
+  })
+
+  test('revoke: bye 4001 at once and the agent’s runs interrupted with who revoked it', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    fleet.revoke({ tokenId: 'tok_1' }, 'alice')
+    const bye = await agent.next((f) => f.type === 'bye')
+    assert.deepEqual(bye, {
+      type: 'bye',
+      code: CLOSE.revoked,
+      reason: "agent edge-1's token was revoked by alice",
+    })
+    assert.equal((await agent.closed).code, CLOSE.revoked)
+    assert.equal(
+      (await status('r1', (s) => s.status === 'interrupted')).reason,
+      "agent edge-1's token was revoked by alice"
+    )
+  })
+
+  test('shutdown says goodbye (1001) and leaves the runs to the agents', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    await fleet.shutdown()
+    assert.equal(((await agent.next((f) => f.type === 'bye')) as { code: number }).code, 1001)
+    assert.equal((await agent.closed).code, CLOSE.goingAway)
+    clock.advance(10 * (LEASE_MS + LEASE_GRACE_MS))
+    assert.equal(mem.runs.get('r1')!.status, 'running')
+  })
+
+  test('protocol errors: 4003 for another protocol, 4004 for another name, 4000 otherwise', async () => {
+    const other = new RawAgent(url, 'ordl_tok_edge1')
+    await once(other.ws, 'open')
+    other.ws.send(JSON.stringify({ ...helloFrame(), proto: 2 }))
+    assert.deepEqual(await other.next((f) => f.type === 'bye'), {
+      type: 'bye',
+      code: CLOSE.unsupported,
+      reason: 'agent protocol 2, server speaks 1',
+    })
+    assert.equal((await other.closed).code, CLOSE.unsupported)
+
+    const named = new RawAgent(url, 'ordl_tok_edge1')
+    await once(named.ws, 'open')
+    named.ws.send(JSON.stringify({ ...helloFrame(), name: 'edge-2' }))
+    assert.equal(
+      ((await named.next((f) => f.type === 'bye')) as { reason: string }).reason,
+      'the token is for agent edge-1, not edge-2'
+    )
+    assert.equal((await named.closed).code, CLOSE.wrongName)
+
+    const garbled = new RawAgent(url, 'ordl_tok_edge1')
+    await once(garbled.ws, 'open')
+    garbled.ws.send('{"type":"hello"')
+    assert.equal((await garbled.closed).code, CLOSE.protocol)
+
+    const early = new RawAgent(url, 'ordl_tok_edge1')
+    await once(early.ws, 'open')
+    early.send({ type: 'accepted', runId: 'r1' })
+    assert.equal((await early.closed).code, CLOSE.protocol)
+
+    const mute = new RawAgent(url, 'ordl_tok_edge1')
+    await once(mute.ws, 'open')
+    await until(() => true)
+    clock.advance(10_000)
+    assert.equal((await mute.closed).code, CLOSE.protocol)
+    assert.equal(fleet.connectedCount(), 0)
+  })
+
+  test('a silent agent is dropped past 2 heartbeats; its pongs feed the clock', async () => {
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await until(() => fleet.connectedCount() === 1)
+    clock.advance(HEARTBEAT_MS)
+    const ping = (await agent.next((f) => f.type === 'ping')) as { id: number; t0: number }
+    // The agent's clock is 5 s ahead; the round trip (on the frozen clock) is 0.
+    agent.send({ type: 'pong', id: ping.id, t1: ping.t0 + 5000, t2: ping.t0 + 5000 })
+    await until(async () => (await fleet.list())[0]?.clock !== undefined)
+    assert.deepEqual((await fleet.list())[0]?.clock, { offsetMs: 5000, errorMs: 0, rttMs: 0 })
+    clock.advance(2 * HEARTBEAT_MS + 1)
+    assert.equal((await agent.closed).code, 1006)
+    assert.equal(fleet.connectedCount(), 0)
+  })
+})
+
+function iso(fromNowMs: number): string {
+  return new Date(clock.now() + fromNowMs).toISOString()
+}
+
+/** Awaits a condition other tasks make true (socket events), yielding to them in between. */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let turns = 0; !(await check()); turns++) {
+    if (turns > 10_000) {
+      throw new Error('condition never held')
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}

@@ -1,0 +1,565 @@
+/**
+ * The fleet: the server side of remote agents (`ordeal agent`). It accepts their WebSockets
+ * (route.ts, socket.ts), keeps them alive or declares them dead (heartbeat.ts), places queued
+ * runs on them (scheduler.ts, queue.ts), takes in their journals (ingest.ts), ends the runs of
+ * agents lost for longer than the lease (leases.ts) and resumes them when the agent comes back
+ * (resume.ts). Connection state lives in memory only; the store holds runs, agents' rows and
+ * bundles, so a restarted server rebuilds the queue and the leases from it.
+ * @module
+ */
+import type { WebSocket } from 'ws'
+import type { Fleet, Recorder, RunBus, ServerMetrics } from '../context.js'
+import type { Caller } from '../http/route.js'
+import type { AgentRecord, Store } from '../store/contract.js'
+import type { AgentInfo, Placement, RunSummary } from '../../shared/api.js'
+import { formatDuration } from '../../shared/duration.js'
+import {
+  AGENT_PROTOCOL,
+  CLOSE,
+  type EventsFrame,
+  type FromAgent,
+  type Hello,
+} from '../../platforms/agent/protocol.js'
+import { agentInfos } from './agent-info.js'
+import { clockSample } from './clock.js'
+import { AgentConnection, type RunStream } from './connection.js'
+import { heartbeatAction, tickMs } from './heartbeat.js'
+import { ingestEvents, notPlaced } from './ingest.js'
+import { Leases, realTimers, type Timers } from './leases.js'
+import type { AgentView } from './placement.js'
+import { planResume } from './resume.js'
+import { RunQueue } from './queue.js'
+import { listen, type Pong } from './socket.js'
+
+export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
+export { DEFAULT_LEASE_MS } from './leases.js'
+export { DEFAULT_QUEUE_TIMEOUT_MS } from './scheduler.js'
+
+/** Each connection's token is looked up again this often (expiry, a revoke missed). */
+const TOKEN_SWEEP_MS = 30_000
+/** The queue's timeouts are checked this often. */
+const EVALUATE_MS = 1000
+/** `last_heartbeat_at` is written at most this often per agent. */
+const HEARTBEAT_STORE_MS = 60_000
+/** At most this many queued or running runs are read back at start. */
+const RUN_PAGE = 10_000
+
+export interface FleetSettings {
+  heartbeatMs: number
+  /** Default lease of a placed run (`--agent-lease`). */
+  leaseMs: number
+  /** Default queue timeout of a placed run (`--queue-timeout`). */
+  queueTimeoutMs: number
+}
+
+export interface FleetDeps {
+  store: Store
+  recorder: Recorder
+  bus: RunBus
+  metrics: ServerMetrics
+  log(line: string): void
+  settings: FleetSettings
+  timers?: Timers
+}
+
+/** The fleet as the server holds it: the context's `Fleet` plus start-up. */
+export interface FleetServer extends Fleet {
+  /** Rebuilds the queue and the leases from the store (before the server listens). */
+  start(): Promise<void>
+}
+
+export function createFleet(deps: FleetDeps): FleetServer {
+  const { store, recorder, bus, metrics, settings } = deps
+  const timers = deps.timers ?? realTimers
+  const log = (line: string) => deps.log(`fleet: ${line}`)
+  const now = () => timers.now()
+  const iso = (ms: number) => new Date(ms).toISOString()
+
+  /** Welcomed connections by agent name. */
+  const connections = new Map<string, AgentConnection>()
+  /** Upgraded, no hello yet. */
+  const greeting = new Set<AgentConnection>()
+  const records = new Map<string, AgentRecord>()
+  const lastSeen = new Map<string, number>()
+  /** Aborts asked while the run's agent was away: sent when it is back. */
+  const pendingAborts = new Map<string, string>()
+  const leases = new Leases(timers, (runId, agent, leaseMs) => {
+    void lapse(runId, agent, leaseMs)
+  })
+  let stopping = false
+  let ticker: NodeJS.Timeout | undefined
+  let evaluatedAt = 0
+  let sweptAt = now()
+
+  const failed = (what: string) => (error: unknown) => {
+    log(`${what}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+
+  const views = (): AgentView[] => {
+    const out: AgentView[] = []
+    for (const conn of connections.values()) {
+      if (conn.ready && conn.hello) {
+        out.push({
+          name: conn.name,
+          labels: conn.hello.labels,
+          connected: true,
+          maxRuns: conn.hello.maxRuns,
+          running: conn.slots(),
+        })
+      }
+    }
+    for (const [name, at] of lastSeen) {
+      if (!connections.get(name)?.ready) {
+        out.push({ name, labels: {}, connected: false, maxRuns: 0, running: [], lastSeenAt: at })
+      }
+    }
+    return out
+  }
+
+  const queue = new RunQueue({
+    store,
+    bus,
+    metrics,
+    log,
+    failed,
+    now,
+    defaultLeaseMs: settings.leaseMs,
+    connections,
+    views,
+  })
+  const evaluate = () => {
+    evaluatedAt = now()
+    queue.evaluate()
+  }
+  const publishStatus = (runId: string) => queue.publishStatus(runId)
+
+  const streamOf = (ackedSeq: number, late: boolean, leaseMs: number): RunStream => ({
+    ackedSeq,
+    tail: Promise.resolve(),
+    late,
+    leaseMs,
+  })
+
+  const onAccepted = async (conn: AgentConnection, runId: string) => {
+    if (conn.runs.has(runId)) {
+      return // a resent run answered again
+    }
+    const run = await queue.accepted(conn, runId)
+    if (run !== undefined) {
+      conn.runs.set(runId, streamOf(-1, false, run.leaseMs ?? settings.leaseMs))
+      recorder.watchAgentRun(runId, run.experimentName)
+      log(`run ${runId} started on agent ${conn.name}`)
+    }
+  }
+
+  const onEnded = async (conn: AgentConnection, runId: string, stream: RunStream) => {
+    stream.finishing = true
+    if (conn.runs.get(runId) === stream) {
+      conn.runs.delete(runId)
+      conn.finished.add(runId)
+    }
+    await (stream.late ? recorder.finishLate(runId) : recorder.finish(runId))
+    await store.deleteBundle(runId)
+    evaluate()
+  }
+
+  const ingestDeps = { recorder, onEnded, log }
+
+  /** After the agent's own `ended`: finish the run if the ack of `run.ended` did not already. */
+  const onEndedFrame = async (conn: AgentConnection, runId: string) => {
+    const stream = conn.runs.get(runId)
+    if (stream === undefined) {
+      if (!conn.finished.has(runId)) {
+        conn.send(notPlaced(runId, conn.name))
+      }
+      return
+    }
+    await stream.tail
+    if (stream.finishing !== true && conn.runs.get(runId) === stream) {
+      await onEnded(conn, runId, stream)
+    }
+  }
+
+  const lapse = async (runId: string, agent: string, leaseMs: number) => {
+    const reason =
+      `agent ${agent} was lost for ${formatDuration(leaseMs)} (lease): it rolls its faults ` +
+      'back by itself and reports when it reconnects'
+    log(`run ${runId}: ${reason}`)
+    try {
+      // Only a run this ended waits for a late report (not one that finished meanwhile).
+      const run = await recorder.interrupt(runId, reason)
+      if (run.status === 'interrupted' && run.reason === reason) {
+        await store.markLateReport(runId)
+      }
+    } catch (error) {
+      failed(`run ${runId}: ending after the lease`)(error)
+    }
+    pendingAborts.delete(runId)
+  }
+
+  /** The connection is gone (closed, dead, replaced, revoked): what it held goes elsewhere. */
+  const detach = (conn: AgentConnection, why: string, armLeases = true) => {
+    greeting.delete(conn)
+    if (connections.get(conn.name) !== conn) {
+      return
+    }
+    connections.delete(conn.name)
+    conn.closed = true
+    const at = now()
+    lastSeen.set(conn.name, at)
+    if (stopping) {
+      return // the runs go on; the next server resumes or leases them
+    }
+    log(`agent ${conn.name} disconnected (${why})`)
+    const record = records.get(conn.name)
+    if (record !== undefined) {
+      void store
+        .upsertAgent({ ...record, disconnectedAt: iso(at) })
+        .catch(failed(`agent ${conn.name}`))
+    }
+    for (const runId of conn.pending) {
+      void queue
+        .requeue(runId, `agent ${conn.name} dropped before starting it`)
+        .catch(failed(`run ${runId}: requeue`))
+    }
+    conn.pending.clear()
+    if (armLeases) {
+      for (const [runId, stream] of conn.runs) {
+        leases.arm(runId, conn.name, conn.lastFrameAt, stream.leaseMs)
+      }
+    }
+    evaluate()
+  }
+
+  const onHello = async (conn: AgentConnection, hello: Hello) => {
+    if (hello.proto !== AGENT_PROTOCOL) {
+      conn.bye(CLOSE.unsupported, `agent protocol ${hello.proto}, server speaks ${AGENT_PROTOCOL}`)
+      return
+    }
+    if (hello.name !== undefined && hello.name !== conn.name) {
+      conn.bye(CLOSE.wrongName, `the token is for agent ${conn.name}, not ${hello.name}`)
+      return
+    }
+    const at = now()
+    const record: AgentRecord = {
+      name: conn.name,
+      labels: hello.labels,
+      version: hello.version,
+      hostname: hello.hostname,
+      addresses: hello.addresses,
+      maxRuns: hello.maxRuns,
+      tokenId: conn.tokenId,
+      firstSeenAt: records.get(conn.name)?.firstSeenAt ?? iso(at),
+      connectedAt: iso(at),
+      lastHeartbeatAt: iso(at),
+    }
+    await store.upsertAgent(record)
+    const previous = connections.get(conn.name)
+    const held = new Set([...leases.of(conn.name), ...(previous?.runs.keys() ?? [])])
+    const plan = await planResume(store, conn.name, hello.runs, held)
+    if (conn.closed) {
+      return
+    }
+    const old = connections.get(conn.name)
+    if (old !== undefined && old !== conn) {
+      if (old.instance === hello.instance) {
+        old.terminate() // a stale socket of this same process
+      } else {
+        old.bye(
+          CLOSE.replaced,
+          `replaced by a new agent named ${conn.name} from ${conn.address || 'an unknown address'}`
+        )
+      }
+      // Its runs are settled by the resume below, not by leases.
+      const reported = new Set(hello.runs.map((run) => run.runId))
+      for (const runId of [...old.pending]) {
+        if (reported.has(runId)) {
+          old.pending.delete(runId)
+        }
+      }
+      detach(old, 'replaced', false)
+    }
+    greeting.delete(conn)
+    records.set(conn.name, record)
+    conn.hello = hello
+    conn.readyAt = at
+    connections.set(conn.name, conn)
+    for (const { run, ackedSeq, late, accept } of plan.continued) {
+      leases.disarm(run.id)
+      conn.runs.set(run.id, streamOf(ackedSeq, late, run.leaseMs ?? settings.leaseMs))
+      if (!late) {
+        recorder.watchAgentRun(run.id, run.experimentName)
+      }
+      if (accept) {
+        queue.forget(run.id)
+        await store.markRunning(run.id, conn.name, iso(at))
+        await publishStatus(run.id)
+      }
+    }
+    conn.send({
+      type: 'welcome',
+      proto: AGENT_PROTOCOL,
+      name: conn.name,
+      heartbeatMs: settings.heartbeatMs,
+      serverTime: at,
+      resume: plan.resume,
+    })
+    log(
+      `agent ${conn.name} connected from ${conn.address} (version ${hello.version}, ` +
+        `${plan.continued.length} run(s) resumed)`
+    )
+    for (const run of plan.lost) {
+      leases.disarm(run.id)
+      void recorder
+        .interrupt(run.id, `agent ${conn.name} restarted without this run's state`)
+        .catch(failed(`run ${run.id}`))
+    }
+    for (const runId of conn.runs.keys()) {
+      const reason = pendingAborts.get(runId)
+      if (reason !== undefined) {
+        pendingAborts.delete(runId)
+        conn.send({ type: 'abort', runId, reason })
+      }
+    }
+    evaluate()
+  }
+
+  const onFrame = async (conn: AgentConnection, frame: Exclude<FromAgent, Pong>) => {
+    if (frame.type === 'hello') {
+      if (conn.hello !== undefined) {
+        conn.bye(CLOSE.protocol, 'a second hello on one connection')
+        return
+      }
+      await onHello(conn, frame)
+      return
+    }
+    if (!conn.ready) {
+      conn.bye(CLOSE.protocol, `${frame.type} before hello`)
+      return
+    }
+    switch (frame.type) {
+      case 'accepted':
+        return onAccepted(conn, frame.runId)
+      case 'rejected':
+        return queue.rejected(conn, frame.runId, frame.reason)
+      case 'events':
+        ingestEvents(ingestDeps, conn, frame as EventsFrame)
+        return
+      case 'ended':
+        // Not awaited: it waits for the run's acks, which must not hold up the next frames.
+        void onEndedFrame(conn, frame.runId).catch(failed(`run ${frame.runId}: ended`))
+        return
+    }
+  }
+
+  const onPong = (conn: AgentConnection, frame: Pong) => {
+    const t0 = conn.pings.get(frame.id)
+    if (t0 === undefined) {
+      return
+    }
+    conn.pings.delete(frame.id)
+    conn.lastPongAt = now()
+    conn.clock.add(clockSample(t0, frame.t1, frame.t2, conn.lastPongAt))
+  }
+
+  const accept = (socket: WebSocket, caller: Caller, address: string) => {
+    const conn = new AgentConnection(
+      socket,
+      caller.token.name,
+      caller.token.id,
+      caller.token.hash,
+      caller.user.id,
+      address,
+      now()
+    )
+    if (stopping) {
+      conn.bye(CLOSE.goingAway, 'the Chaos Center is stopping')
+      return
+    }
+    greeting.add(conn)
+    listen(conn, timers, {
+      onPong,
+      onFrame,
+      onError: (errored, frame, error) => failed(`agent ${errored.name}: ${frame.type}`)(error),
+      onClose: (closed) => detach(closed, 'connection closed'),
+    })
+  }
+
+  const tick = () => {
+    const at = now()
+    for (const conn of [...connections.values()]) {
+      switch (heartbeatAction(at, conn, settings.heartbeatMs)) {
+        case 'dead':
+          conn.terminate()
+          detach(conn, `silent for ${formatDuration(at - conn.lastFrameAt)}: 2 heartbeats missed`)
+          break
+        case 'ping': {
+          const id = conn.nextPingId++
+          conn.pings.set(id, at)
+          conn.pings.delete(id - 8)
+          conn.lastPingAt = at
+          conn.send({ type: 'ping', id, t0: at })
+          break
+        }
+        case 'wait':
+          break
+      }
+      const record = records.get(conn.name)
+      if (
+        record !== undefined &&
+        conn.lastPongAt !== undefined &&
+        conn.lastPongAt - conn.heartbeatStoredAt >= HEARTBEAT_STORE_MS
+      ) {
+        conn.heartbeatStoredAt = conn.lastPongAt
+        void store
+          .upsertAgent({ ...record, lastHeartbeatAt: iso(conn.lastPongAt) })
+          .catch(failed(`agent ${conn.name}`))
+      }
+    }
+    if (at - evaluatedAt >= EVALUATE_MS) {
+      evaluate()
+    }
+    if (at - sweptAt >= TOKEN_SWEEP_MS) {
+      sweptAt = at
+      void sweepTokens().catch(failed('token sweep'))
+    }
+  }
+
+  /** Tokens deleted or expired since their agent connected (a revoke missed, expiry). */
+  const sweepTokens = async () => {
+    const at = iso(now())
+    for (const conn of [...connections.values(), ...greeting]) {
+      const token = await store.findToken(conn.tokenHash, at)
+      if (token === undefined && !conn.closed) {
+        disconnectRevoked(conn, `agent ${conn.name}'s token expired or was revoked`)
+      }
+    }
+  }
+
+  const disconnectRevoked = (conn: AgentConnection, reason: string) => {
+    log(reason)
+    const running = [...conn.runs.keys()]
+    conn.bye(CLOSE.revoked, reason)
+    detach(conn, 'token revoked', false)
+    for (const runId of running) {
+      void recorder.interrupt(runId, reason).catch(failed(`run ${runId}`))
+    }
+  }
+
+  return {
+    async start() {
+      try {
+        for (const row of await store.listAgents()) {
+          records.set(row.name, row)
+          const seen = row.disconnectedAt ?? row.connectedAt
+          if (seen !== undefined) {
+            lastSeen.set(row.name, Date.parse(seen))
+          }
+        }
+      } catch (error) {
+        // Only the "last seen" of queue reasons comes from here: the fleet works without it.
+        failed('reading the agents')(error)
+      }
+      const at = now()
+      for (const run of await store.listRuns({ status: 'queued', limit: RUN_PAGE })) {
+        if (run.placement === undefined) {
+          continue
+        }
+        const queuedAt = Date.parse(run.startedAt)
+        const entry = {
+          runId: run.id,
+          placement: run.placement,
+          queuedAt,
+          deadline: queuedAt + settings.queueTimeoutMs,
+        }
+        queue.add(entry)
+      }
+      let leased = 0
+      for (const run of await store.listRuns({ status: 'running', limit: RUN_PAGE })) {
+        if (run.source === 'agent' && run.agent !== undefined) {
+          // From the server's start: a restart shorter than the lease loses nothing.
+          leases.arm(run.id, run.agent, at, run.leaseMs ?? settings.leaseMs)
+          recorder.watchAgentRun(run.id, run.experimentName)
+          leased++
+        }
+      }
+      if (queue.size > 0 || leased > 0) {
+        log(`${queue.size} queued run(s), ${leased} run(s) on agents waiting for them`)
+      }
+      ticker = setInterval(tick, tickMs(settings.heartbeatMs))
+      ticker.unref()
+    },
+
+    accept,
+
+    settings,
+
+    async list(): Promise<AgentInfo[]> {
+      const [rows, names] = await Promise.all([store.listAgents(), store.agentNames()])
+      return agentInfos(rows, names, connections, (name) => leases.of(name))
+    },
+
+    connectedCount: () => [...connections.values()].filter((conn) => conn.ready).length,
+
+    place(run: RunSummary, placement: Placement, options) {
+      const queuedAt = Date.parse(run.startedAt)
+      const entry = {
+        runId: run.id,
+        placement,
+        queuedAt: Number.isNaN(queuedAt) ? now() : queuedAt,
+        deadline: Date.parse(options.queueDeadline),
+      }
+      queue.add(entry)
+      evaluate()
+    },
+
+    async abort(runId, reason) {
+      const cancelled = await queue.cancel(runId, cancelReason(reason))
+      if (cancelled !== undefined) {
+        return cancelled
+      }
+      for (const conn of connections.values()) {
+        if (conn.runs.has(runId)) {
+          return conn.send({ type: 'abort', runId, reason })
+        }
+      }
+      if (leases.has(runId)) {
+        pendingAborts.set(runId, reason)
+        return true
+      }
+      return false
+    },
+
+    revoke(match, by) {
+      for (const conn of [...connections.values(), ...greeting]) {
+        if ('tokenId' in match ? conn.tokenId === match.tokenId : conn.userId === match.userId) {
+          disconnectRevoked(conn, `agent ${conn.name}'s token was revoked by ${by}`)
+        }
+      }
+    },
+
+    async shutdown() {
+      stopping = true
+      queue.stopped = true
+      clearInterval(ticker)
+      leases.clearAll()
+      let runs = 0
+      for (const conn of [...connections.values(), ...greeting]) {
+        runs += conn.runs.size
+        conn.bye(CLOSE.goingAway, 'the Chaos Center is stopping; reconnect and resume')
+      }
+      if (runs > 0) {
+        log(
+          `${runs} run(s) on agents continue; each rolls back by itself if this server is not ` +
+            'back within its lease'
+        )
+      }
+    },
+  }
+}
+
+/** `aborted by alice` (the abort route's words) becomes `cancelled by alice while queued`. */
+export function cancelReason(reason: string): string {
+  const by = /^aborted by (.+)$/.exec(reason)
+  return by ? `cancelled by ${by[1]} while queued` : `${reason} while queued`
+}

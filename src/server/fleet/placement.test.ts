@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { ago, choose, hasFreeSlot, matches, type AgentView } from './placement.js'
+
+const agent = (name: string, over: Partial<AgentView> = {}): AgentView => ({
+  name,
+  labels: {},
+  connected: true,
+  maxRuns: 1,
+  running: [],
+  ...over,
+})
+
+test('by name: the agent when connected and free, else why not', () => {
+  const now = 1_000_000
+  assert.deepEqual(choose({ agent: 'edge-1' }, [agent('edge-1')], now), { agent: 'edge-1' })
+  assert.deepEqual(choose({ agent: 'edge-1' }, [agent('edge-1', { running: ['R'] })], now), {
+    reason: 'agent edge-1 is busy (run R, 1 of 1)',
+  })
+  assert.deepEqual(choose({ agent: 'edge-1' }, [agent('edge-2')], now), {
+    reason: 'no agent named edge-1 is connected (never connected)',
+  })
+  const gone = agent('edge-1', { connected: false, maxRuns: 0, lastSeenAt: now - 3 * 60_000 })
+  assert.deepEqual(choose({ agent: 'edge-1' }, [gone], now), {
+    reason: 'no agent named edge-1 is connected (last seen 3m ago)',
+  })
+})
+
+test('by labels: every label must match; the least busy wins, then the first by name', () => {
+  const eu = { zone: 'eu' }
+  const agents = [
+    agent('c', { labels: { zone: 'eu', tier: 'edge' }, maxRuns: 4, running: ['x'] }),
+    agent('b', { labels: { zone: 'eu' }, maxRuns: 4, running: ['y'] }),
+    agent('a', { labels: { zone: 'us' } }),
+  ]
+  assert.deepEqual(choose({ labels: eu }, agents, 0), { agent: 'b' })
+  assert.deepEqual(choose({ labels: { zone: 'eu', tier: 'edge' } }, agents, 0), { agent: 'c' })
+  assert.deepEqual(choose({ labels: { zone: 'mars' } }, agents, 0), {
+    reason: 'no connected agent has labels zone=mars',
+  })
+  const busy = [agent('b', { labels: eu, running: ['y'] })]
+  assert.deepEqual(choose({ labels: { zone: 'eu' } }, busy, 0), {
+    reason: 'every connected agent with labels zone=eu is busy',
+  })
+  // Disconnected agents never take a run, whatever their labels.
+  assert.deepEqual(choose({ labels: eu }, [agent('d', { labels: eu, connected: false })], 0), {
+    reason: 'no connected agent has labels zone=eu',
+  })
+})
+
+const labelArb = fc.dictionary(fc.constantFrom('zone', 'tier', 'os'), fc.constantFrom('a', 'b'))
+const viewArb = fc.record({
+  name: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
+  labels: labelArb,
+  connected: fc.boolean(),
+  maxRuns: fc.integer({ min: 1, max: 3 }),
+  running: fc.array(fc.constant('r'), { maxLength: 3 }),
+})
+
+test('the chosen agent always matches, is connected and free, and no free match is less busy', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.record({ agent: fc.constantFrom('a', 'b', 'z') }),
+        fc.record({ labels: labelArb })
+      ),
+      fc.uniqueArray(viewArb, { selector: (v) => v.name, maxLength: 5 }),
+      (placement, agents) => {
+        const choice = choose(placement, agents, 0)
+        const free = agents.filter((v) => v.connected && hasFreeSlot(v) && matches(placement, v))
+        if ('reason' in choice) {
+          assert.equal(free.length, 0)
+          return
+        }
+        const chosen = agents.find((v) => v.name === choice.agent)!
+        assert.ok(free.includes(chosen))
+        for (const other of free) {
+          assert.ok(
+            chosen.running.length < other.running.length ||
+              (chosen.running.length === other.running.length && chosen.name <= other.name)
+          )
+        }
+      }
+    )
+  )
+})
+
+test('"ago" is coarse, so a waiting run is not re-published every second', () => {
+  assert.equal(ago(59_999), 'under a minute')
+  assert.equal(ago(60_000), '1m')
+  assert.equal(ago(2 * 3_600_000 + 5), '2h')
+  assert.equal(ago(3 * 86_400_000), '3d')
+})
