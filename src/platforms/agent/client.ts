@@ -128,10 +128,12 @@ export class AgentClient {
     this.#stopping ??= (async () => {
       this.o.log(`${signal}: aborting runs (faults rolled back), then closing`)
       await this.o.executor.abortAll(`${signal} received by the agent`)
-      const deadline = Date.now() + kFlushMs
-      while (!this.o.executor.drained && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.o.executor.whenDrained(),
+        new Promise((resolve) => (timer = setTimeout(resolve, kFlushMs))),
+      ])
+      clearTimeout(timer)
       if (!this.o.executor.drained) {
         this.o.log('some events were not acked before closing; they are sent on the next start')
       }

@@ -75,6 +75,20 @@ export class Executor {
     return this.#runs.size === 0
   }
 
+  /** Settles once {@link drained}. */
+  whenDrained(): Promise<void> {
+    return this.drained
+      ? Promise.resolve()
+      : new Promise((resolve) => this.#drainWaiters.push(resolve))
+  }
+
+  #drainWaiters: (() => void)[] = []
+
+  /** Settles once the run's process is gone and its journal ends (now, if not held). */
+  finished(runId: string): Promise<void> {
+    return this.#runs.get(runId)?.finished ?? Promise.resolve()
+  }
+
   /**
    * Runs left by an earlier agent process on this state dir: each is finished (its ledger
    * recovered once its lock is free, its journal ended) and held until the server acks it.
@@ -156,6 +170,11 @@ export class Executor {
       },
       (error: unknown) => {
         this.#runs.delete(runId)
+        if (this.drained) {
+          for (const resolve of this.#drainWaiters.splice(0)) {
+            resolve()
+          }
+        }
         this.options.state.remove(runId)
         rmSync(state.journal, { force: true })
         reject(error instanceof Error ? error.message : String(error))
@@ -243,6 +262,11 @@ export class Executor {
           this.options.state.remove(runId)
           if (how === 'ended') {
             this.options.log(`run ${runId}: reported`)
+          }
+          if (this.drained) {
+            for (const resolve of this.#drainWaiters.splice(0)) {
+              resolve()
+            }
           }
         })
       },
