@@ -126,6 +126,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     return 0
   }
   prewarmRunProcess()
+  let connectedOnce = false
   client = new AgentClient({
     serverText: config.serverText,
     server: config.server,
@@ -137,13 +138,19 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     ...(config.ca !== undefined ? { ca: config.ca } : {}),
     executor,
     log,
-    out: (line) => process.stdout.write(`${line}\n`),
+    out: (line) => {
+      // Said once it is connected, so a bad token or URL still gets exactly one line.
+      if (!connectedOnce) {
+        connectedOnce = true
+        log(
+          `state ${config.stateDir}; experiments' commands run as ${runAs.name} (uid ${runAs.uid})`
+        )
+      }
+      process.stdout.write(`${line}\n`)
+    },
     fail,
   })
   send = (frame) => client!.send(frame)
-  log(
-    `agent ${config.name ?? '(name from the token)'}: state ${config.stateDir}; experiments' commands run as ${runAs.name} (uid ${runAs.uid})`
-  )
   const code = await client.run()
   disposeSpareRunProcess()
   return code
