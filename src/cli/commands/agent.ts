@@ -98,7 +98,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`)
 
   // Listen for signals first, so a Ctrl+C during start-up still ends gracefully.
-  let client: AgentClient | undefined
+  // Made once start-up is done; a signal before that only stops the start.
+  const started: { client?: AgentClient } = {}
   let signalled: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -107,7 +108,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
       return
     }
     signalled = signal
-    void client?.stop(signal)
+    void started.client?.stop(signal)
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
@@ -127,7 +128,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   }
   prewarmRunProcess()
   let connectedOnce = false
-  client = new AgentClient({
+  const client = new AgentClient({
     serverText: config.serverText,
     server: config.server,
     token: config.token,
@@ -150,7 +151,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     },
     fail,
   })
-  send = (frame) => client!.send(frame)
+  started.client = client
+  send = (frame) => client.send(frame)
   const code = await client.run()
   disposeSpareRunProcess()
   return code

@@ -247,7 +247,6 @@ export class Executor {
 
   #hold(state: RunState, child: RunChild | undefined): Held {
     const { runId } = state
-    let held!: Held
     const outbox = new Outbox({
       runId,
       file: state.journal,
@@ -282,7 +281,7 @@ export class Executor {
           outbox.pump()
         })
       : Promise.resolve()
-    held = {
+    const held: Held = {
       state,
       outbox,
       child,

@@ -34,8 +34,8 @@ function outboxOn(text: string, options: { acked?: number; maxUnacked?: number }
     setTimer: (fn) => timers.push(fn),
     ...options,
   })
-  const seqs = () =>
-    frames.flatMap((f) => (f.type === 'events' ? f.events.map((e) => e.seq) : [f.type]))
+  const seqs = (): number[] =>
+    frames.flatMap((f) => (f.type === 'events' ? f.events.map((e) => e.seq) : []))
   return { file, outbox, frames, logs, timers, done, seqs }
 }
 

@@ -53,8 +53,7 @@ function harness(options: { ack?: boolean; state?: AgentState } = {}) {
   state.prepare()
   const frames: FromAgent[] = []
   const waiters: (() => void)[] = []
-  let executor!: Executor
-  executor = new Executor({
+  const executor: Executor = new Executor({
     state,
     exec: { env: 'scrubbed' },
     maxRuns: 2,
