@@ -157,7 +157,14 @@ export class AgentClient {
       perMessageDeflate: false,
       ...(ca !== undefined ? { ca } : {}),
       ...(proxy !== ''
-        ? { agent: new HttpsProxyAgent(proxy, ca !== undefined ? { ca } : {}) }
+        ? {
+            agent: new HttpsProxyAgent(proxy, ca !== undefined ? { ca } : {}),
+            // Through the tunnel, https-proxy-agent drops `host` from tls.connect and an IP
+            // gets no servername, so Node would check the certificate against 'localhost':
+            // check it against the host the agent dials.
+            checkServerIdentity: (_host: string, cert: tls.PeerCertificate) =>
+              tls.checkServerIdentity(this.o.server.hostname.replace(/^\[|\]$/g, ''), cert),
+          }
         : {}),
     })
   }
