@@ -199,13 +199,11 @@ export class AgentClient {
           () => undefined
         )
       })
+      // TCP keepalive under the heartbeats: a half-open socket also fails at the OS level.
+      ws.on('upgrade', (response: IncomingMessage) => response.socket.setKeepAlive(true, 10_000))
       ws.on('open', () => {
         // The server needs hello within 10 s; the agent gives welcome the same.
         welcomeTimer = setTimeout(() => ws.terminate(), kHandshakeMs)
-        const socket = (
-          ws as unknown as { _socket?: { setKeepAlive?(on: boolean, ms: number): void } }
-        )._socket
-        socket?.setKeepAlive?.(true, 10_000)
         raw({
           type: 'hello',
           proto: AGENT_PROTOCOL,

@@ -114,8 +114,9 @@ export class Executor {
     const { runId } = message
     const held = this.#runs.get(runId)
     if (held) {
-      // A resent `run` (the server did not get our answer): the same answer again.
-      if (held.accepted) {
+      // A resent `run` (the server did not get our answer): the same answer again. A run
+      // left by an earlier agent process has ended here: its events say so.
+      if (held.accepted || !held.child) {
         this.options.send({ type: 'accepted', runId })
       }
       return
@@ -241,7 +242,6 @@ export class Executor {
     if (held.running) {
       this.abort(held.state.runId, why)
     }
-    this.options.log(`run ${held.state.runId}: ${why}; not reporting it`)
     held.outbox.nack(409, why)
   }
 

@@ -154,3 +154,10 @@ test('whatever the acks and reconnects, the server gets every seq, contiguous an
     { numRuns: 60 }
   )
 })
+
+test('a reconnect whose resume already covers run.ended sends ended at once', () => {
+  const { outbox, frames, done } = outboxOn(journal(5, true))
+  outbox.connected(4)
+  assert.deepEqual(frames, [{ type: 'ended', runId: 'r1' }])
+  assert.deepEqual(done, ['ended'])
+})

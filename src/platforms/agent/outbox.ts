@@ -104,13 +104,13 @@ export class Outbox {
     if (this.#done || !this.#connected) {
       return
     }
-    if (this.#endedSeq !== undefined && this.#acked >= this.#endedSeq) {
-      this.#finish()
-      return
-    }
     while (this.#inflight.length < this.#maxUnacked) {
       const events = this.#readFrame()
       if (events.length === 0) {
+        // Reading may just have found `run.ended`, already covered by the server's ack.
+        if (this.#endedSeq !== undefined && this.#acked >= this.#endedSeq) {
+          this.#finish()
+        }
         return
       }
       if (!this.options.send({ type: 'events', runId: this.runId, events })) {
