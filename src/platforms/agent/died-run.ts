@@ -9,6 +9,8 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import type { JournalEvent, JournalEventBody } from '../../engine/events.js'
+import { runDirFor } from '../../engine/ledger.js'
+import { readRunInfo } from '../../engine/run-info.js'
 import { recoverDiedRun } from '../../server/agent/dead-run-recovery.js'
 import { removeRunTree } from '../../server/agent/run-trees.js'
 
@@ -82,6 +84,25 @@ export async function finishDiedRun(
     log(`run ${runId}: could not recover its ledger: ${String(error)}`)
     return undefined
   })
+  // A run process that outlived its agent (it aborts when the agent goes) frees its ledger's
+  // lock just before it writes `run.ended`: let it finish writing rather than number an end of
+  // ours with the same seq.
+  await processGone(readRunInfo(runDirFor(runId))?.pid, kRunEndGraceMs)
   removeRunTree(runId, log)
   appendDiedRunEnd(journalFile, reason, recovered)
+}
+
+/** How long a run process that released its ledger may take to write its end. */
+const kRunEndGraceMs = 30_000
+
+async function processGone(pid: number | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (pid !== undefined && pid !== process.pid && Date.now() < deadline) {
+    try {
+      process.kill(pid, 0)
+    } catch {
+      return // gone (or not ours to signal: then it is not a run process of this agent)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
 }

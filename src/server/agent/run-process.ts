@@ -21,6 +21,8 @@ import type { FromRun, ToRun } from './run-messages.js'
 let handle: RunHandle | undefined
 let pendingAbort: Extract<ToRun, { type: 'abort' }> | undefined
 let finished = false
+/** Why the run stops when the IPC channel closes: whose process went away. */
+let goneReason = 'the Chaos Center went away'
 
 function send(message: FromRun): void {
   if (process.connected) {
@@ -66,6 +68,9 @@ async function unpackInto(tree: { dir: string; home: string }, bundle: string): 
 }
 
 async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> {
+  if (message.journalFile !== undefined) {
+    goneReason = 'the agent went away' // only `ordeal agent` gives a journal file
+  }
   // The manifest's copy goes in the tree's root-owned top, never where the run user can plant a
   // symlink; its relative paths (and the commands' cwd) resolve in the user's own `work/`.
   const tree = privateWorkTree(message.name, message.exec)
@@ -135,7 +140,7 @@ process.on('message', (message: ToRun) => {
 // The server died or closed the channel: roll back and end, as a Ctrl+C would.
 process.once('disconnect', () => {
   if (!finished) {
-    handle?.abort('signal', 'the Chaos Center went away')
+    handle?.abort('signal', goneReason)
   }
 })
 // A Ctrl+C or SIGTERM to the server's process group reaches this process too: roll back and

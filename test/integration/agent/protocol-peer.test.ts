@@ -241,3 +241,54 @@ test('a silent server is dropped after 2 heartbeats; SIGTERM mid-run rolls back,
   assert.equal(aborted?.reason, 'SIGTERM received by the agent')
   assert.equal(events.at(-1)?.type, 'run.ended')
 })
+
+test('an agent killed mid-run: the run rolls back by itself; the restarted agent reports it from where the server acked', async () => {
+  peers = []
+  onPeer = []
+  const first = nextPeer()
+  const agent = startAgent('edge-3')
+  const peer = await first
+  await peer.next('hello')
+  peer.send(welcome('edge-3', 5000))
+  // The server stores events but its acks get lost: the agent must resend all of them.
+  peer.send({
+    type: 'run',
+    runId: 'killed-peer-1',
+    experiment: 'tiny',
+    yaml: manifest('60s'),
+    vars: {},
+    leaseMs: 30_000,
+    startedBy: 'alice',
+  })
+  await peer.next('accepted')
+  await peer.next('events')
+  agent.child.kill('SIGKILL')
+  await agent.done
+
+  const second = nextPeer()
+  const again = startAgent('edge-3')
+  const peer2 = await second
+  const hello = await peer2.next('hello')
+  assert.equal(hello.runs.length, 1)
+  const report = hello.runs[0]!
+  assert.equal(report.runId, 'killed-peer-1')
+  assert.equal(report.ended, true)
+  const seqs = ackAll(peer2, 'killed-peer-1')
+  peer2.send({
+    ...welcome('edge-3', 5000),
+    resume: [{ runId: 'killed-peer-1', ackedSeq: -1, action: 'continue' }],
+  } as ToAgent)
+  await peer2.next('ended')
+  assert.deepEqual(
+    seqs,
+    seqs.map((_, i) => i)
+  )
+  assert.equal(seqs.at(-1), report.lastSeq)
+  const events = peer2.frames.flatMap((f) => (f.type === 'events' ? f.events : []))
+  const aborted = events.filter((e) => e.type === 'run.aborted') as { reason?: string }[]
+  assert.equal(aborted.length, 1)
+  assert.equal(aborted[0]!.reason, 'the agent went away')
+  assert.equal(events.at(-1)?.type, 'run.ended')
+  again.child.kill('SIGTERM')
+  assert.equal((await again.done).exitCode, 0)
+})
