@@ -113,7 +113,6 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  await recoverDeadRuns({ by: 'ordeal agent (start-up recovery)', log, stateDir: config.stateDir })
   let send: (frame: Parameters<AgentClient['send']>[0]) => boolean = () => false
   const executor = new Executor({
     state,
@@ -122,7 +121,21 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     log,
     send: (frame) => send(frame),
   })
-  await executor.adoptLeftovers()
+  try {
+    // Faults of runs whose run process and watchdog both died with the last agent, then the
+    // runs this state dir still holds: ended in their journals, reported once connected.
+    await recoverDeadRuns({
+      by: 'ordeal agent (start-up recovery)',
+      log,
+      stateDir: config.stateDir,
+    })
+    await executor.adoptLeftovers()
+  } catch (error) {
+    fail(
+      `start-up recovery in ${config.stateDir} failed: ${error instanceof Error ? error.message : String(error)}`
+    )
+    return 3
+  }
   if (signalled) {
     return 0
   }

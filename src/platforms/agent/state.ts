@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import {
+  chmodSync,
   closeSync,
   fsyncSync,
   mkdirSync,
@@ -56,6 +57,9 @@ export class AgentState {
     for (const dir of [this.dir, this.agentDir, this.runsDir]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 })
     }
+    // Ours alone: the outbox holds every event of every run (umask may have widened them).
+    chmodSync(this.agentDir, 0o700)
+    chmodSync(this.runsDir, 0o700)
   }
 
   journalOf(runId: string): string {
