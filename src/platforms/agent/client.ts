@@ -271,9 +271,13 @@ export class AgentClient {
       ws.on('close', (code, reason) => {
         clearInterval(alive)
         clearTimeout(welcomeTimer)
-        const wasReady = this.#ready
-        this.#ready = false
-        this.o.executor.disconnected()
+        // Only this session's socket: a late close of an older one must not end a newer one.
+        const current = this.#ws === ws
+        const wasReady = current && this.#ready
+        if (current) {
+          this.#ready = false
+          this.o.executor.disconnected()
+        }
         resolve({
           kind: 'closed',
           code: bye?.code ?? code,
