@@ -229,3 +229,19 @@ test('a run left by an earlier agent is ended in its journal and reported in hel
     [1, 2, 3]
   )
 })
+
+test('vars resolved where the run was submitted fill the manifest on the agent', async () => {
+  const h = harness()
+  const yaml = manifest('tiny', '${PAUSE}')
+  h.executor.run({ ...runMessage('vars-1', yaml), vars: { PAUSE: '150ms' } })
+  await h.until(() => h.has('ended', 'vars-1'))
+  const started = h.sent('vars-1').find((e) => e.type === 'run.started')
+  assert.ok(started)
+  assert.equal(h.sent('vars-1').at(-1)?.type, 'run.ended')
+  // Without them the manifest does not load there: rejected, naming the variable.
+  h.executor.run(runMessage('vars-2', yaml))
+  await h.until(() => h.has('rejected', 'vars-2'))
+  const rejected = h.frames.find((f) => f.type === 'rejected' && f.runId === 'vars-2')
+  assert.match((rejected as { reason: string }).reason, /PAUSE/)
+  await h.executor.whenDrained()
+})
