@@ -22,6 +22,7 @@ import { Backoff } from './backoff.js'
 import { connectUrl } from './connect-url.js'
 import type { Executor } from './executor.js'
 import { DeadManSwitch } from './lease.js'
+import { closeLine, httpLine, isTlsFailure, tlsLine } from './exit-lines.js'
 import { AGENT_PROTOCOL, CLOSE, parseFrame, toAgentSchema, type FromAgent } from './protocol.js'
 
 /** Frames may carry a run's files (bundle), capped at 16 MiB raw before base64. */
@@ -300,41 +301,14 @@ export class AgentClient {
       return 2
     }
     const name = this.#name ?? this.o.name ?? 'this agent'
-    let line: string | undefined
-    switch (end.code) {
-      case CLOSE.revoked:
-        line = "the Chaos Center revoked this agent's token; its runs were rolled back"
-        break
-      case CLOSE.replaced: {
-        const from = /from (\S+)/.exec(end.reason)?.[1]
-        line = `replaced by another agent named ${name}${from ? ` (from ${from})` : ''}; exiting`
-        break
-      }
-      case CLOSE.wrongName: {
-        const tokenName =
-          /(?:token(?:'s name)? is for(?: agent)?|for agent|token is) ([a-z0-9][a-z0-9-]*)/.exec(
-            end.reason
-          )?.[1]
-        line = tokenName
-          ? `the token is for agent ${tokenName}, not ${this.o.name ?? name} (--name)`
-          : `the token is not for agent ${this.o.name ?? name} (--name): ${end.reason}`
-        break
-      }
-      case CLOSE.unsupported:
-        line = `the Chaos Center speaks another agent protocol: ${end.reason}`
-        break
-    }
+    const line = closeLine(end.code, end.reason, name, this.o.name)
     if (line !== undefined) {
       await this.o.executor.abortAll(line)
       this.o.fail(line)
       return 2
     }
-    const tlsProblem = end.error && tlsFailure(end.error)
-    if (tlsProblem && !this.#everReady) {
-      const port = this.o.server.port || (this.o.server.protocol === 'https:' ? '443' : '80')
-      this.o.fail(
-        `TLS to ${this.o.server.hostname}:${port} failed: ${end.error!.message} (pass the CA with --ca-file)`
-      )
+    if (end.error && isTlsFailure(end.error) && !this.#everReady) {
+      this.o.fail(tlsLine(this.o.server, end.error))
       return 2
     }
     return undefined
@@ -359,43 +333,6 @@ export class AgentClient {
       `agent: ${verb} ${this.o.serverText} (${why}), attempt ${this.#failures}; retrying in ${(delayMs / 1000).toFixed(1)} s`
     )
   }
-}
-
-/** The §9 line for an HTTP answer before the upgrade. */
-export function httpLine(url: string, status: number, body: string): string {
-  let error = ''
-  let message = body.trim().slice(0, 200)
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown }
-    error = typeof parsed.error === 'string' ? parsed.error : ''
-    message = typeof parsed.message === 'string' ? parsed.message : message
-  } catch {
-    // not JSON: the body's text
-  }
-  if (status === 401) {
-    return `${url} rejected the token (401 ${[error, message].filter(Boolean).join(': ')})`
-  }
-  if (status === 403) {
-    const role = /token has (\w+)/.exec(message)?.[1]
-    return role
-      ? `the token's role is ${role}; an agent needs a token of role agent (ordeal token create --role agent --name NAME)`
-      : `${url} refused this agent (403 ${message}); an agent needs a token of role agent (ordeal token create --role agent --name NAME)`
-  }
-  return `${url} is not a Chaos Center (GET /api/agents/connect answered ${status})`
-}
-
-const kTlsCodes = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_UNTRUSTED',
-])
-
-function tlsFailure(error: NodeJS.ErrnoException): boolean {
-  return error.code !== undefined && kTlsCodes.has(error.code)
 }
 
 function readBody(response: IncomingMessage): Promise<string> {
