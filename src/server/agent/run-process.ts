@@ -26,7 +26,9 @@ let goneReason = 'the Chaos Center went away'
 
 function send(message: FromRun): void {
   if (process.connected) {
-    process.send?.(message)
+    // With a callback, a parent that died meanwhile (EPIPE) is an error passed here, not an
+    // 'error' event that would crash this process in the middle of its rollback.
+    process.send?.(message, undefined, {}, () => undefined)
   }
 }
 

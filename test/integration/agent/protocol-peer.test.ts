@@ -292,3 +292,37 @@ test('an agent killed mid-run: the run rolls back by itself; the restarted agent
   again.child.kill('SIGTERM')
   assert.equal((await again.done).exitCode, 0)
 })
+
+test('a second signal exits 130 at once', async () => {
+  peers = []
+  onPeer = []
+  const first = nextPeer()
+  const agent = startAgent('edge-4')
+  const peer = await first
+  await peer.next('hello')
+  peer.send(welcome('edge-4', 5000))
+  // Unacked, so the first signal's flush waits (up to 10 s) for acks that never come.
+  peer.send({
+    type: 'run',
+    runId: 'twice-1',
+    experiment: 'tiny',
+    yaml: manifest('60s'),
+    vars: {},
+    leaseMs: 30_000,
+    startedBy: 'alice',
+  })
+  await peer.next('accepted')
+  // Signals do not queue: the second goes once the first is handled (it says so).
+  const handled = new Promise<void>((resolve) =>
+    agent.child.stderr!.on(
+      'data',
+      (d: Buffer) => d.toString().includes('SIGTERM: aborting') && resolve()
+    )
+  )
+  agent.child.kill('SIGTERM')
+  await handled
+  agent.child.kill('SIGTERM')
+  const r = await agent.done
+  assert.equal(r.exitCode, 130)
+  assert.match(r.stderr, /ordeal agent: second signal, exiting now\n$/)
+})
