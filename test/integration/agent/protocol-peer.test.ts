@@ -138,7 +138,7 @@ function ackAll(peer: Peer, runId: string): number[] {
   return seqs
 }
 
-test('hello, ready line, pong, a run end to end, reconnect after a dead socket, then 4002 exits 2', async () => {
+test('hello, ready line, pong, a run end to end, reconnect after a dead socket, then 4002 exits 2', async (t) => {
   peers = []
   onPeer = []
   const first = nextPeer()
@@ -166,7 +166,14 @@ test('hello, ready line, pong, a run end to end, reconnect after a dead socket, 
     leaseMs: 30_000,
     startedBy: 'alice',
   })
+  const sentAt = performance.now()
   await peer.next('accepted')
+  const acceptedMs = performance.now() - sentAt
+  await peer.next('events')
+  // For the record (not asserted): run → first journal event, with the spare run process.
+  t.diagnostic(
+    `run → accepted ${acceptedMs.toFixed(0)} ms, → first events ${(performance.now() - sentAt).toFixed(0)} ms`
+  )
   await peer.next('ended')
   assert.deepEqual(
     seqs,
