@@ -17,6 +17,7 @@ import { proxyCommand } from './commands/proxy.js'
 import { serverCommand, type ServerCommandOptions } from './commands/server.js'
 import { initCommand, type InitCommandOptions } from './commands/init.js'
 import { tokenCreateCommand, type TokenCreateOptions } from './commands/token.js'
+import { agentCommand, type AgentCommandOptions } from './commands/agent.js'
 
 dropOutputOnBrokenPipe()
 
@@ -214,6 +215,32 @@ program
   .option('--user <name>', 'the user the token belongs to (default: the oldest owner)')
   .option('--expires-in <duration>', 'e.g. 30d, 12h (default: no expiry)')
   .action(async (options: TokenCreateOptions) => exit(await tokenCreateCommand(options)))
+
+program
+  .command('agent')
+  .description(
+    'run the experiments a Chaos Center places on this machine (dials out; reconnects forever) until Ctrl+C'
+  )
+  .option('--server <url>', 'the Chaos Center, http(s)://HOST[:PORT][/prefix]')
+  .option('--token-file <file>', 'file holding a token of role agent (chmod 600)')
+  .option('--name <name>', "this agent's name (default: the token's; must match it)")
+  .option('--label <k=v>', 'a label runs can be placed by (repeatable)', collect, [])
+  .option(
+    '--state-dir <dir>',
+    'runs, ledgers and the outbox (default: /var/lib/ordeal/agent as root, else ~/.ordeal/agent)'
+  )
+  .option('--ca-file <file>', 'a PEM CA certificate to trust besides the system ones')
+  .option('--max-runs <n>', 'runs at once', '1')
+  .option(
+    '--run-as <user>',
+    "user experiments' commands run as (default: ordeal, when root; an agent not run as root needs it set to its own user); root only if named"
+  )
+  .option(
+    '--allow-service-user <names>',
+    "users/groups a service's user:/group: may name (comma list, repeatable; never root unless --run-as root)",
+    (value: string, previous: string[] = []) => [...previous, value]
+  )
+  .action(async (options: AgentCommandOptions) => exit(await agentCommand(options)))
 
 program
   .command('init')

@@ -1,21 +1,120 @@
 /**
  * The append-only journal of a run: in memory for deriving the result, streamed to listeners
  * (terminal, server) and optionally to an NDJSON file as it happens.
+ *
+ * A durable journal (a run placed on an agent, whose file is the agent's outbox) writes through a
+ * plain descriptor and `fdatasync`s at most every `groupMs`, and at once after the events that
+ * must survive a SIGKILL of the run process: the run's start, every fault event, its abort,
+ * recovery and end. So a killed run process loses at most `groupMs` of probe and load events,
+ * never a fault.
  * @module
  */
-import { createWriteStream, type WriteStream } from 'node:fs'
+import {
+  closeSync,
+  createWriteStream,
+  fdatasyncSync,
+  openSync,
+  writeSync,
+  type WriteStream,
+} from 'node:fs'
 import type { JournalEvent, JournalEventBody } from './events.js'
 
 export type JournalListener = (event: JournalEvent) => void
+
+export interface DurableOptions {
+  /** At most one fdatasync per this many ms for ordinary events. @default 50 */
+  groupMs: number
+  /** Clock and sync, replaceable in tests. */
+  now?: () => number
+  sync?: (fd: number) => void
+}
+
+export interface JournalOptions {
+  file?: string
+  /** Write `file` durably (see the module doc). */
+  durable?: DurableOptions
+}
+
+/** Events after which the file is synced at once. */
+export function syncsAtOnce(type: string): boolean {
+  return (
+    type === 'run.started' ||
+    type.startsWith('fault.') ||
+    type === 'run.aborted' ||
+    type === 'run.recovered' ||
+    type === 'run.ended'
+  )
+}
+
+/** A plain descriptor with grouped fdatasync (see the module doc). */
+class DurableFile {
+  #fd: number | undefined
+  #lastSync = -Infinity
+  #timer: NodeJS.Timeout | undefined
+  #dirty = false
+  readonly #now: () => number
+  readonly #sync: (fd: number) => void
+
+  constructor(
+    file: string,
+    private readonly options: DurableOptions
+  ) {
+    this.#fd = openSync(file, 'w', 0o600)
+    this.#now = options.now ?? Date.now
+    this.#sync = options.sync ?? fdatasyncSync
+  }
+
+  write(line: string, type: string): void {
+    if (this.#fd === undefined) {
+      return
+    }
+    writeSync(this.#fd, line)
+    this.#dirty = true
+    const now = this.#now()
+    if (syncsAtOnce(type) || now - this.#lastSync >= this.options.groupMs) {
+      this.flush()
+    } else if (!this.#timer) {
+      // Unref'd: a pending sync must not keep a finished process alive; close() syncs anyway.
+      this.#timer = setTimeout(() => this.flush(), this.options.groupMs - (now - this.#lastSync))
+      this.#timer.unref()
+    }
+  }
+
+  flush(): void {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    if (this.#fd === undefined || !this.#dirty) {
+      return
+    }
+    this.#dirty = false
+    this.#lastSync = this.#now()
+    try {
+      this.#sync(this.#fd)
+    } catch {
+      // A sync that fails (EIO, a full disk) must not stop the run or its rollback.
+    }
+  }
+
+  close(): void {
+    this.flush()
+    if (this.#fd !== undefined) {
+      closeSync(this.#fd)
+      this.#fd = undefined
+    }
+  }
+}
 
 export class Journal {
   readonly events: JournalEvent[] = []
   #listeners = new Set<JournalListener>()
   #file: WriteStream | undefined
+  #durable: DurableFile | undefined
   #seq = 0
 
-  constructor(options: { file?: string } = {}) {
-    if (options.file) {
+  constructor(options: JournalOptions = {}) {
+    if (options.file && options.durable) {
+      this.#durable = new DurableFile(options.file, options.durable)
+    } else if (options.file) {
       this.#file = createWriteStream(options.file, { flags: 'w' })
     }
   }
@@ -25,7 +124,13 @@ export class Journal {
     // journal must hold what was true when the event happened, as the NDJSON file does.
     const event = { ...structuredClone(body), seq: this.#seq++, t: Date.now() } as JournalEvent
     this.events.push(event)
-    this.#file?.write(`${JSON.stringify(event)}\n`)
+    const line = `${JSON.stringify(event)}\n`
+    this.#file?.write(line)
+    try {
+      this.#durable?.write(line, event.type)
+    } catch {
+      // A full disk must not stop the run or its rollback; the listeners still get the event.
+    }
     for (const listener of this.#listeners) {
       try {
         listener(event)
@@ -43,6 +148,8 @@ export class Journal {
 
   /** Flushes and closes the NDJSON file, if any. */
   close(): Promise<void> {
+    this.#durable?.close()
+    this.#durable = undefined
     const file = this.#file
     this.#file = undefined
     return new Promise((resolve) => (file ? file.end(resolve) : resolve()))

@@ -36,10 +36,18 @@ import { writeRunInfo } from './run-info.js'
 import { LocalNetwork } from '../system/network/local-network.js'
 import type { PreflightChecks } from '../system/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
+import { RUN_ID_PATTERN } from './run-id.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
   journalFile?: string
+  /**
+   * Write `journalFile` durably (fdatasync grouped by 50 ms, at once after fault and run
+   * events): an agent's outbox (journal.ts).
+   */
+  durableJournal?: boolean
+  /** The run's id, when someone else assigned it (a Chaos Center placing the run on an agent). */
+  runId?: string
   /** Receives every journal event (terminal progress, server streaming). */
   onEvent?: JournalListener
   /** Receives service output lines, already prefixed with `[service-i]`. */
@@ -60,6 +68,9 @@ export interface RunOptions {
   workDir?: string
 }
 
+/** A durable journal syncs at most this often for ordinary events (journal.ts). */
+const kJournalGroupMs = 50
+
 export interface RunHandle {
   runId: string
   runDir: string
@@ -73,10 +84,22 @@ export interface RunHandle {
 }
 
 export function startRun(experiment: Experiment, options: RunOptions = {}): RunHandle {
-  const runId = `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
+  if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
+    throw new Error(`run id ${JSON.stringify(options.runId)} must match ${RUN_ID_PATTERN.source}`)
+  }
+  const runId =
+    options.runId ??
+    `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
   const runDir = runDirFor(runId)
   mkdirSync(runDir, { recursive: true })
-  const journal = new Journal(options.journalFile ? { file: options.journalFile } : {})
+  const journal = new Journal(
+    options.journalFile
+      ? {
+          file: options.journalFile,
+          ...(options.durableJournal ? { durable: { groupMs: kJournalGroupMs } } : {}),
+        }
+      : {}
+  )
   if (options.onEvent) {
     journal.subscribe(options.onEvent)
   }

@@ -84,12 +84,19 @@ export function disposeSpareRunProcess(): void {
   spare = undefined
 }
 
-export function startRunChild(options: {
+export interface StartRunChildOptions {
   name: string
   yaml: string
   exec: ExecPolicy
   onEvents: (events: JournalEvent[]) => void
-}): RunChild {
+  /** For a run placed on an agent (run-messages.ts): its id, vars, files, durable journal. */
+  runId?: string
+  vars?: Record<string, string>
+  bundle?: string
+  journalFile?: string
+}
+
+export function startRunChild(options: StartRunChildOptions): RunChild {
   const forked = spare ?? forkRunProcess()
   spare = undefined
   const { child } = forked
@@ -129,7 +136,17 @@ export function startRunChild(options: {
     }
   }
   forked.ready.then(
-    () => send({ type: 'start', name: options.name, yaml: options.yaml, exec: options.exec }),
+    () =>
+      send({
+        type: 'start',
+        name: options.name,
+        yaml: options.yaml,
+        exec: options.exec,
+        ...(options.runId !== undefined ? { runId: options.runId } : {}),
+        ...(options.vars !== undefined ? { vars: options.vars } : {}),
+        ...(options.bundle !== undefined ? { bundle: options.bundle } : {}),
+        ...(options.journalFile !== undefined ? { journalFile: options.journalFile } : {}),
+      }),
     () => undefined // the exit above rejects `started`
   )
   return { started, exited, abort: (kind, reason) => send({ type: 'abort', kind, reason }) }

@@ -8,7 +8,20 @@ import type { ExecPolicy } from '../../system/exec-policy.js'
 
 /** Server → run process. */
 export type ToRun =
-  | { type: 'start'; name: string; yaml: string; exec: ExecPolicy }
+  | {
+      type: 'start'
+      name: string
+      yaml: string
+      exec: ExecPolicy
+      /** Given by the Chaos Center for a run placed on an agent; else the runner makes one. */
+      runId?: string
+      /** `${NAME}` values the manifest uses, resolved where the run was submitted. */
+      vars?: Record<string, string>
+      /** The manifest's directory (src/experiment/bundle.ts), unpacked into the work tree. */
+      bundle?: string
+      /** Write the journal here, durably (the agent's outbox). */
+      journalFile?: string
+    }
   | { type: 'abort'; kind: AbortKind; reason: string }
 
 /** Run process → server. */

@@ -8,22 +8,28 @@
  * run back and ends it.
  * @module
  */
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { JournalEvent } from '../../engine/events.js'
 import { startRun, type RunHandle } from '../../engine/runner.js'
 import { loadManifest } from '../api/manifest.js'
-import { privateWorkTree } from '../../system/work-dir.js'
+import { privateWorkTree, WORK_LEAF } from '../../system/work-dir.js'
+import { formatIssue, ValidationError } from '../api/validation.js'
+import { unpackBundle } from '../../experiment/bundle.js'
 import { forgetRunTree, recordRunTree } from './run-trees.js'
 import type { FromRun, ToRun } from './run-messages.js'
 
 let handle: RunHandle | undefined
 let pendingAbort: Extract<ToRun, { type: 'abort' }> | undefined
 let finished = false
+/** Why the run stops when the IPC channel closes: whose process went away. */
+let goneReason = 'the Chaos Center went away'
 
 function send(message: FromRun): void {
   if (process.connected) {
-    process.send?.(message)
+    // With a callback, a parent that died meanwhile (EPIPE) is an error passed here, not an
+    // 'error' event that would crash this process in the middle of its rollback.
+    process.send?.(message, undefined, {}, () => undefined)
   }
 }
 
@@ -40,7 +46,26 @@ function queueEvent(event: JournalEvent): void {
   queue.push(event)
 }
 
-function start(message: Extract<ToRun, { type: 'start' }>): void {
+/**
+ * Where the manifest's own files go when the run carries them: the tree's `work/` leaf (made
+ * here when commands run as ordeal's own user, so the manifest copy at the tree's top cannot
+ * collide with a bundled file of the same name). The tree is fresh and its name random under a
+ * 0711 dir, so no other process has had a chance to plant anything in it.
+ */
+async function unpackInto(tree: { dir: string; home: string }, bundle: string): Promise<string> {
+  let into = tree.home
+  if (into === tree.dir) {
+    into = path.join(tree.dir, WORK_LEAF)
+    mkdirSync(into, { mode: 0o700 })
+  }
+  await unpackBundle(bundle, into)
+  return into
+}
+
+async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> {
+  if (message.journalFile !== undefined) {
+    goneReason = 'the agent went away' // only `ordeal agent` gives a journal file
+  }
   // The manifest's copy goes in the tree's root-owned top, never where the run user can plant a
   // symlink; its relative paths (and the commands' cwd) resolve in the user's own `work/`.
   const tree = privateWorkTree(message.name, message.exec)
@@ -48,8 +73,18 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
   let run: RunHandle
   try {
     writeFileSync(file, message.yaml, { mode: 0o644, flag: 'wx' })
-    const experiment = loadManifest(message.yaml, file, tree.home)
-    run = startRun(experiment, { onEvent: queueEvent, exec: message.exec, workDir: tree.dir })
+    const baseDir =
+      message.bundle !== undefined ? await unpackInto(tree, message.bundle) : tree.home
+    const experiment = loadManifest(message.yaml, file, baseDir, message.vars ?? {})
+    run = startRun(experiment, {
+      onEvent: queueEvent,
+      exec: message.exec,
+      workDir: tree.dir,
+      ...(message.runId !== undefined ? { runId: message.runId } : {}),
+      ...(message.journalFile !== undefined
+        ? { journalFile: message.journalFile, durableJournal: true }
+        : {}),
+    })
   } catch (error) {
     tree.remove()
     throw error
@@ -86,12 +121,10 @@ function start(message: Extract<ToRun, { type: 'start' }>): void {
 
 process.on('message', (message: ToRun) => {
   if (message.type === 'start') {
-    try {
-      start(message)
-    } catch (error) {
-      send({ type: 'failed', error: error instanceof Error ? error.message : String(error) })
+    start(message).catch((error: unknown) => {
+      send({ type: 'failed', error: failure(error) })
       process.disconnect?.()
-    }
+    })
   } else if (handle) {
     handle.abort(message.kind, message.reason)
   } else {
@@ -102,7 +135,7 @@ process.on('message', (message: ToRun) => {
 // The server died or closed the channel: roll back and end, as a Ctrl+C would.
 process.once('disconnect', () => {
   if (!finished) {
-    handle?.abort('signal', 'the Chaos Center went away')
+    handle?.abort('signal', goneReason)
   }
 })
 // A Ctrl+C or SIGTERM to the server's process group reaches this process too: roll back and
@@ -119,3 +152,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 // Last: every listener is in place, so no message can arrive before one is.
 send({ type: 'ready' })
+
+/** One line for `failed`: a manifest's issues with their paths, else the error's message. */
+function failure(error: unknown): string {
+  if (error instanceof ValidationError) {
+    return error.issues.map(formatIssue).join('; ')
+  }
+  return error instanceof Error ? error.message : String(error)
+}

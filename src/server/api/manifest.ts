@@ -65,12 +65,15 @@ export function checkManifestSize(yaml: string): void {
 export function loadManifest(
   yaml: string,
   file: string = MANIFEST_FILE,
-  baseDir?: string
+  baseDir?: string,
+  /** `${NAME}` values resolved where the run was submitted (a run placed on an agent). */
+  vars: Record<string, string> = {}
 ): Experiment {
   checkManifestSize(yaml)
   try {
     const experiment = loadExperimentText(yaml, file, {
-      set: { ORDEAL_HOME: packageRoot() },
+      // ORDEAL_HOME is where ordeal is installed here, whatever the submitter's was.
+      set: { ...vars, ORDEAL_HOME: packageRoot() },
       env: {},
       // ORDEAL_HOME is offered to every manifest, not asked for by the user.
       allowUnusedSet: true,

@@ -1,0 +1,247 @@
+/**
+ * The agent's executor driven directly with `run` messages (no server): real run processes,
+ * the durable journal file, and the frames the agent would send. The agent process against a
+ * real Chaos Center is test/integration/agent-process.test.ts.
+ */
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, test } from 'node:test'
+import { parseJournal } from '../../../src/engine/journal.js'
+import type { JournalEvent } from '../../../src/engine/events.js'
+import { readRunInfo } from '../../../src/engine/run-info.js'
+import { runDirFor } from '../../../src/engine/ledger.js'
+import { disposeSpareRunProcess } from '../../../src/server/agent/run-child.js'
+import { Executor } from '../../../src/platforms/agent/executor.js'
+import { DeadManSwitch, leaseReason } from '../../../src/platforms/agent/lease.js'
+import { AgentState } from '../../../src/platforms/agent/state.js'
+import type { FromAgent, ToAgent } from '../../../src/platforms/agent/protocol.js'
+
+let dir: string
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-executor-'))
+  process.env['ORDEAL_STATE_DIR'] = dir
+})
+after(() => {
+  disposeSpareRunProcess()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const manifest = (name: string, wait: string) =>
+  `apiVersion: ordeal.dev/v1\nkind: Experiment\nmetadata:\n  name: ${name}\nspec:\n  hypothesis: h\n  steps:\n    - name: pause\n      wait: ${wait}\n`
+
+const runMessage = (
+  runId: string,
+  yaml: string,
+  leaseMs = 30_000
+): Extract<ToAgent, { type: 'run' }> => ({
+  type: 'run',
+  runId,
+  experiment: 'tiny',
+  yaml,
+  vars: {},
+  leaseMs,
+  startedBy: 'alice',
+})
+
+/** An executor whose frames a fake server acks as they come, and waits for. */
+let harnesses = 0
+function harness(options: { ack?: boolean; state?: AgentState } = {}) {
+  // Each its own agent files; the runs' ledgers share ORDEAL_STATE_DIR.
+  const state = options.state ?? new AgentState(path.join(dir, `agent-${harnesses++}`))
+  state.prepare()
+  const frames: FromAgent[] = []
+  const waiters: (() => void)[] = []
+  const executor: Executor = new Executor({
+    state,
+    exec: { env: 'scrubbed' },
+    maxRuns: 2,
+    log: () => undefined,
+    send: (frame) => {
+      frames.push(frame)
+      if (frame.type === 'events' && options.ack !== false) {
+        // The server stores and acks a moment later, as a real one does.
+        setImmediate(() => executor.ack(frame.runId, frame.events.at(-1)!.seq))
+      }
+      for (const wake of waiters.splice(0)) {
+        wake()
+      }
+      return true
+    },
+  })
+  executor.connected([])
+  const until = async (done: () => boolean) => {
+    while (!done()) {
+      await new Promise<void>((resolve) => waiters.push(resolve))
+    }
+  }
+  const sent = (runId: string): JournalEvent[] =>
+    frames.flatMap((f) =>
+      f.type === 'events' && f.runId === runId ? (f.events as JournalEvent[]) : []
+    )
+  const has = (type: FromAgent['type'], runId: string) =>
+    frames.some((f) => f.type === type && 'runId' in f && f.runId === runId)
+  return { state, executor, frames, until, sent, has }
+}
+
+test('a run: accepted, its durable journal sent as contiguous frames, ended once acked', async () => {
+  const h = harness()
+  h.executor.run(runMessage('tiny-1', manifest('tiny', '100ms')))
+  await h.until(() => h.has('ended', 'tiny-1'))
+  const file = h.state.journalOf('tiny-1')
+  const journal = parseJournal(readFileSync(file, 'utf8'))
+  assert.equal(journal[0]?.type, 'run.started')
+  assert.equal(journal.at(-1)?.type, 'run.ended')
+  assert.deepEqual(
+    journal.map((e) => e.seq),
+    journal.map((_, i) => i)
+  )
+  // Every event went out exactly once, in order, and nothing after `ended`.
+  assert.deepEqual(h.sent('tiny-1'), journal)
+  const types = h.frames.map((f) => f.type)
+  assert.equal(types[0], 'accepted')
+  assert.equal(types.at(-1), 'ended')
+  // The run was given its id by the server; the state file is gone once reported.
+  assert.equal((journal[0] as { runId?: string }).runId, 'tiny-1')
+  await h.executor.whenDrained()
+  assert.ok(!existsSync(h.state.stateFileOf('tiny-1')))
+})
+
+test('a resent run message is answered again, not run twice', async () => {
+  const h = harness()
+  const message = runMessage('tiny-2', manifest('tiny', '300ms'))
+  h.executor.run(message)
+  await h.until(() => h.has('accepted', 'tiny-2'))
+  h.executor.run(message)
+  assert.equal(h.frames.filter((f) => f.type === 'accepted').length, 2)
+  await h.until(() => h.has('ended', 'tiny-2'))
+  assert.equal(h.sent('tiny-2').filter((e) => e.type === 'run.started').length, 1)
+})
+
+test('an invalid manifest or run id is rejected with the reason; nothing is held', async () => {
+  const h = harness()
+  h.executor.run(runMessage('bad-1', manifest('tiny', 'soon')))
+  h.executor.run(runMessage('../escape', manifest('tiny', '1s')))
+  await h.until(() => h.frames.filter((f) => f.type === 'rejected').length === 2)
+  const reasons = h.frames.flatMap((f) =>
+    f.type === 'rejected' ? [`${f.runId}: ${f.reason}`] : []
+  )
+  assert.match(
+    reasons.find((r) => r.startsWith('bad-1'))!,
+    /steps\[0\]\.wait/
+  )
+  assert.match(
+    reasons.find((r) => r.startsWith('../escape'))!,
+    /is not a file name/
+  )
+  assert.ok(!existsSync(h.state.stateFileOf('bad-1')))
+  await h.executor.whenDrained()
+})
+
+test('the dead-man switch: a silent server past the lease aborts the run, which rolls back and ends in its journal', async () => {
+  const h = harness({ ack: false })
+  let now = 0
+  const sw = new DeadManSwitch(now, (runId, reason) => h.executor.abort(runId, reason))
+  h.executor.run(runMessage('long-1', manifest('tiny', '60s'), 4_000))
+  await h.until(() => h.has('accepted', 'long-1'))
+  h.executor.disconnected() // the network went: frames pile up in the file
+  now += 3_000
+  assert.deepEqual(sw.tick(now, h.executor.unfinished()), [])
+  now += 1_001
+  assert.deepEqual(sw.tick(now, h.executor.unfinished()), ['long-1'])
+  await h.executor.finished('long-1')
+  const journal = parseJournal(readFileSync(h.state.journalOf('long-1'), 'utf8'))
+  const aborted = journal.find((e) => e.type === 'run.aborted')
+  assert.deepEqual(aborted && { kind: aborted.kind, reason: aborted.reason }, {
+    kind: 'signal',
+    reason: leaseReason(4_000),
+  })
+  assert.equal(journal.at(-1)?.type, 'run.ended')
+  // Back online: the whole run goes out from the server's ack.
+  const before = h.frames.length
+  h.executor.connected([{ runId: 'long-1', ackedSeq: -1, action: 'continue' }])
+  assert.deepEqual(
+    h.frames.slice(before).flatMap((f) => (f.type === 'events' ? f.events.map((e) => e.seq) : [])),
+    journal.map((e) => e.seq)
+  )
+})
+
+test('a killed run process: its journal gets run.aborted and run.ended after the watchdog is done', async () => {
+  const h = harness()
+  h.executor.run(runMessage('killed-1', manifest('tiny', '60s')))
+  await h.until(() => h.has('accepted', 'killed-1'))
+  const info = readRunInfo(runDirFor('killed-1'))
+  assert.ok(info)
+  process.kill(info.pid, 'SIGKILL')
+  await h.until(() => h.has('ended', 'killed-1'))
+  const journal = parseJournal(readFileSync(h.state.journalOf('killed-1'), 'utf8'))
+  assert.deepEqual(
+    journal.map((e) => e.seq),
+    journal.map((_, i) => i)
+  )
+  assert.match(
+    (journal.find((e) => e.type === 'run.aborted') as { reason: string }).reason,
+    /the run process died \(killed by SIGKILL\)/
+  )
+  assert.equal(journal.at(-1)?.type, 'run.ended')
+})
+
+test('a run left by an earlier agent is ended in its journal and reported in hello.runs', async () => {
+  const state = new AgentState(path.join(dir, 'leftovers'))
+  state.prepare()
+  const journal = state.journalOf('left-1')
+  writeFileSync(
+    journal,
+    `${JSON.stringify({ type: 'run.started', seq: 0, t: 1 })}\n${JSON.stringify({ type: 'step.started', stepId: 's', seq: 1, t: 2 })}\n{"type":"st`
+  )
+  state.write({
+    runId: 'left-1',
+    experiment: 'tiny',
+    leaseMs: 30_000,
+    acked: 0,
+    ended: false,
+    journal,
+  })
+  const h = harness({ state })
+  h.executor.disconnected()
+  await h.executor.adoptLeftovers()
+  assert.deepEqual(h.executor.reports(), [{ runId: 'left-1', lastSeq: 3, ended: true }])
+  const events = parseJournal(
+    readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '{"type":"st')
+      .join('\n')
+  )
+  assert.deepEqual(
+    events.map((e) => [e.seq, e.type]),
+    [
+      [0, 'run.started'],
+      [1, 'step.started'],
+      [2, 'run.aborted'],
+      [3, 'run.ended'],
+    ]
+  )
+  h.executor.connected([{ runId: 'left-1', ackedSeq: 0, action: 'continue' }])
+  await h.until(() => h.has('ended', 'left-1'))
+  assert.deepEqual(
+    h.sent('left-1').map((e) => e.seq),
+    [1, 2, 3]
+  )
+})
+
+test('vars resolved where the run was submitted fill the manifest on the agent', async () => {
+  const h = harness()
+  const yaml = manifest('tiny', '${PAUSE}')
+  h.executor.run({ ...runMessage('vars-1', yaml), vars: { PAUSE: '150ms' } })
+  await h.until(() => h.has('ended', 'vars-1'))
+  const started = h.sent('vars-1').find((e) => e.type === 'run.started')
+  assert.ok(started)
+  assert.equal(h.sent('vars-1').at(-1)?.type, 'run.ended')
+  // Without them the manifest does not load there: rejected, naming the variable.
+  h.executor.run(runMessage('vars-2', yaml))
+  await h.until(() => h.has('rejected', 'vars-2'))
+  const rejected = h.frames.find((f) => f.type === 'rejected' && f.runId === 'vars-2')
+  assert.match((rejected as { reason: string }).reason, /PAUSE/)
+  await h.executor.whenDrained()
+})
