@@ -33,7 +33,7 @@ export default tseslint.config(
     // Separate processes' entry points own their exit too.
     ignores: [
       'src/cli/**',
-      'src/engine/watchdog/main.ts',
+      'src/safety/watchdog/main.ts',
       'src/faults/stress/worker.ts',
       'src/probes/sql/query-child.ts',
     ],

@@ -1,0 +1,22 @@
+/**
+ * The messages between the Chaos Center and a run process (`process.ts`), over the IPC
+ * channel of `child_process.fork`. JSON only: the run process shares no memory with the server.
+ * @module
+ */
+import type { JournalEvent, AbortKind } from '../../../engine/events.js'
+import type { ExecPolicy } from '../exec-policy.js'
+
+/** Server → run process. */
+export type ToRun =
+  | { type: 'start'; name: string; yaml: string; exec: ExecPolicy }
+  | { type: 'abort'; kind: AbortKind; reason: string }
+
+/** Run process → server. */
+export type FromRun =
+  /** Loaded and listening: the server may send the run. */
+  | { type: 'ready' }
+  | { type: 'started'; runId: string }
+  | { type: 'events'; events: JournalEvent[] }
+  /** The run could not begin (the manifest did not load there, the work dir failed). */
+  | { type: 'failed'; error: string }
+  | { type: 'ended'; verdict: string; score: number }
