@@ -19,7 +19,16 @@
  * @module
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -310,6 +319,20 @@ export function layoutMove(root, { dryRun = false, log = console.log } = {}) {
       } else {
         renameSync(path.join(root, f), path.join(root, to))
       }
+    }
+  }
+
+  // git mv leaves the emptied folders behind (src/system/network/, …): remove them.
+  for (const [now, was] of wasOf) {
+    if (now === was || dryRun) {
+      continue
+    }
+    for (let d = path.posix.dirname(was); d !== '.'; d = path.posix.dirname(d)) {
+      const dir = path.join(root, d)
+      if (!existsSync(dir) || readdirSync(dir).length > 0) {
+        break
+      }
+      rmdirSync(dir)
     }
   }
 
