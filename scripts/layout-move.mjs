@@ -181,14 +181,20 @@ export function rewriteSpec(spec, now, was, { before, after }, movedNow = was !=
   if (denote(here, after)) {
     return undefined
   }
-  // A file moved earlier (merged changes still in old spelling), or one that stayed and names
-  // a moved file.
-  for (const base of [fromOld, here]) {
-    const d = denote(base, before)
-    if (d && mapPath(d.file) !== d.file) {
+  // A file moved earlier whose merged changes are still spelled from its old place: whatever
+  // they name, moved or not, is now reached by another path.
+  if (was !== now) {
+    const d = denote(fromOld, before)
+    if (d) {
       const next = relativeSpec(now, respell(d))
       return next === spec ? undefined : next
     }
+  }
+  // A file that stayed and names a moved file.
+  const d = denote(here, before)
+  if (d && mapPath(d.file) !== d.file) {
+    const next = relativeSpec(now, respell(d))
+    return next === spec ? undefined : next
   }
   return undefined
 }
@@ -241,9 +247,34 @@ export function rewriteCode(text, now, was, trees, movedNow, warn = () => {}) {
 /** Repository paths in prose and configs: src/…, dist/…, test/integration/…. */
 const kRootPath = /(?<![\w./-])(src|dist|test)\/[\w./-]*[\w/]/g
 
+/** Paths from src/ in prose (`system/work-dir.ts`): files only, `system/` alone is a word. */
+const kSrcPath = /(?<![\w./-])(engine|system|server)\/[\w./-]*\.(ts|js)\b/g
+/** Moved files whose own name changed, named bare in comments (`run-process.ts`). */
+const kRenamed = MOVES.filter(
+  ([from, to]) => !from.endsWith('/') && posix.basename(from) !== posix.basename(to)
+).map(([from, to]) => [
+  new RegExp(`(?<![\\w/.-])${posix.basename(from).replace(/[.]/g, '\\.')}(?![\\w/-])`, 'g'),
+  to.split('/').slice(-2).join('/'),
+])
+/** Literals no path rule sees: the tests' command-line regexes. */
+const kTextEdits = [
+  ['server\\/agent\\/run-process\\.', 'platforms\\/local\\/run-process\\/process\\.'],
+]
+
 /** `text` with repository paths naming moved files respelled. `before` judges old paths. */
 export function rewriteText(text, before) {
-  return text.replace(kRootPath, (token) => {
+  let out = text
+  for (const [from, to] of kTextEdits) {
+    out = out.split(from).join(to)
+  }
+  for (const [re, to] of kRenamed) {
+    out = out.replace(re, to)
+  }
+  out = out.replace(kSrcPath, (token) => {
+    const d = denote('src/' + token, before)
+    return d && mapPath(d.file) !== d.file ? respell(d).slice('src/'.length) : token
+  })
+  return out.replace(kRootPath, (token) => {
     const isDist = token.startsWith('dist/')
     const asSrc = isDist ? 'src/' + token.slice('dist/'.length) : token
     const d = denote(asSrc, before)

@@ -64,7 +64,12 @@ const kBase: Record<string, string> = {
     ``,
   ].join('\n'),
   'src/server/agent/run-messages.ts': `export const messages = 'messages'\n`,
-  'src/server/agent/run-process.ts': `import { messages } from './run-messages.js'\nexport const proc = messages\n`,
+  'src/server/agent/run-process.ts': [
+    ...Array.from({ length: 6 }, (_, i) => `// run process, line ${i}`),
+    `import { messages } from './run-messages.js'`,
+    `export const proc = messages`,
+    ``,
+  ].join('\n'),
   'src/server/agent/run-child.ts': [
     `import { siblingScript } from '../../system/node-child.js'`,
     `import { messages } from './run-messages.js'`,
@@ -197,17 +202,25 @@ test('a branch from before the move merges and is fixed by running it again', ()
     ].join('\n'),
     'src/system/new-helper.ts': `import { undo } from '../engine/undo.js'\nimport { isSameProcess } from './proc.js'\nexport const helper = undo + isSameProcess\n`,
   })
-  // An edit to a file that moves: git carries it over the rename, in the old spelling.
-  const undo = read('src/engine/undo.ts')
+  // Edits to files that move: git carries them over the rename, in the old spelling. One
+  // changes a line the move rewrote too: the merge takes the branch's side (-X theirs).
+  const undo = read('src/engine/undo.ts').replace(
+    `import { isSameProcess } from '../system/proc.js'`,
+    `import { isSameProcess, pid } from '../system/proc.js'`
+  )
   write({
     'src/engine/undo.ts':
       undo +
-      `import { supervisor } from '../system/supervisor.js'\nexport const withSupervisor = supervisor\n`,
+      `import { supervisor } from '../system/supervisor.js'\nexport const withSupervisor = [supervisor, pid]\n`,
+    'src/system/proc.ts': read('src/system/proc.ts') + `export const pid = 1\n`,
+    'src/server/agent/run-process.ts':
+      read('src/server/agent/run-process.ts') +
+      `// Forked by run-child.ts.\nimport { sleep } from '../../shared/duration.js'\nexport const nap = sleep\n`,
   })
   git('add', '-A')
   git('commit', '-q', '-m', 'feature')
   git('checkout', '-q', 'main')
-  git('merge', '-q', '--no-edit', 'feature')
+  git('merge', '-q', '--no-edit', '-X', 'theirs', 'feature')
   assert.ok(
     existsSync(path.join(root, 'src/system/new-helper.ts')),
     'the merge leaves the new file at its old path'
@@ -217,6 +230,14 @@ test('a branch from before the move merges and is fixed by running it again', ()
   move()
   assert.ok(!existsSync(path.join(root, 'src/system')))
   assert.match(read('src/safety/undo.ts'), /from '\.\.\/platforms\/local\/supervisor\.js'/)
+  assert.match(read('src/safety/undo.ts'), /import \{ isSameProcess, pid \} from '\.\/proc\.js'/)
+  const proc = read('src/platforms/local/run-process/process.ts')
+  assert.match(
+    proc,
+    /from '\.\.\/\.\.\/\.\.\/shared\/duration\.js'/,
+    'unmoved, reached from the new place'
+  )
+  assert.match(proc, /Forked by run-process\/child\.ts\./)
   assert.match(read('src/engine/agent-run.ts'), /from '\.\.\/safety\/ledger\.js'/)
   assert.match(
     read('src/engine/agent-run.ts'),

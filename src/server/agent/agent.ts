@@ -1,5 +1,5 @@
 /**
- * The embedded agent: executes each run in a process of its own (`platforms/local/run-process/process.ts`) with the
+ * The embedded agent: executes each run in a process of its own (`run-process/process.ts`) with the
  * same engine as `ordeal run`, so a run started from the UI behaves exactly like one started
  * from a terminal (same watchdog: if the server or the run process dies, the run's detached
  * watchdog still rolls its faults back), while the experiment's commands never run inside the

@@ -1,8 +1,8 @@
 /**
- * The server's side of a run process (`process.ts`): fork it with a scrubbed environment,
- * send the run, receive its events, abort it, and learn how it ended, including when it died
- * without saying (killed, out of memory): then its watchdog has rolled its faults back and the
- * server ends the run itself.
+ * The server's side of a run process (`run-process/process.ts`): fork it with a scrubbed
+ * environment, send the run, receive its events, abort it, and learn how it ended, including
+ * when it died without saying (killed, out of memory): then its watchdog has rolled its faults
+ * back and the server ends the run itself.
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process'

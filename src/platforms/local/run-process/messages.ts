@@ -1,5 +1,5 @@
 /**
- * The messages between the Chaos Center and a run process (`process.ts`), over the IPC
+ * The messages between the Chaos Center and a run process (`run-process/process.ts`), over the IPC
  * channel of `child_process.fork`. JSON only: the run process shares no memory with the server.
  * @module
  */

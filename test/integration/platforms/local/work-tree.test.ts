@@ -86,7 +86,7 @@ test(
       const home = statSync(tree.home)
       assert.equal(home.uid, user!.uid)
       assert.equal(home.mode & 0o777, 0o711)
-      // Where the run process (src/platforms/local/run-process/process.ts) writes the YAML: the run user cannot plant anything there.
+      // Where run-process/process.ts writes the YAML: the run user cannot plant anything there.
       assert.throws(() => asUser(user!, ['ln', '-s', victim, path.join(tree.dir, 'x.yaml')]))
       assert.ok(!existsSync(path.join(tree.dir, 'x.yaml')))
     } finally {
