@@ -9,8 +9,11 @@ import { fileURLToPath } from 'node:url'
 import { processCommandLine } from './proc.js'
 import { ancestors, listPids } from './proc-scan.js'
 
-/** Script paths (extension-less) of ordeal's own helper processes, found by command line. */
-const kOwnScripts: [string, string][] = [
+/**
+ * Script paths (extension-less) of ordeal's own helper processes, found by command line.
+ * Exported for the test that each still names a file (a move would silently unprotect it).
+ */
+export const OWN_SCRIPTS: [string, string][] = [
   [fileURLToPath(new URL('./watchdog/main', import.meta.url)), 'an ordeal watchdog'],
   [
     fileURLToPath(new URL('../platforms/local/run-process/process', import.meta.url)),
@@ -23,7 +26,7 @@ export function protectedProcesses(extra: Record<number, string> = {}): Map<numb
   const found = new Map<number, string>()
   for (const pid of listPids()) {
     const commandLine = processCommandLine(pid)
-    const own = commandLine && kOwnScripts.find(([script]) => commandLine.includes(script))
+    const own = commandLine && OWN_SCRIPTS.find(([script]) => commandLine.includes(script))
     if (own) {
       found.set(pid, own[1])
     }
