@@ -16,6 +16,11 @@
  *    the file's new place, keeping its extension style (`.js`, `.ts` or none).
  * 3. Rewrites repository paths in text (`src/engine/run-lock.ts`, `dist/engine/watchdog/main.js`,
  *    `test/integration/system`) in docs, configs and comments.
+ *
+ * Merging a branch made before the move: its import lines conflict with the rewritten ones.
+ * Take the branch's side of those hunks (`git merge -X theirs BRANCH` onto the moved tree, or
+ * `git merge -X ours i14-layout` from the branch), commit, then run this again: it respells
+ * them, and moves the new files the branch added under old folders.
  * @module
  */
 import { execFileSync } from 'node:child_process'
@@ -313,6 +318,12 @@ function treeOf(files) {
 }
 
 export function layoutMove(root, { dryRun = false, log = console.log } = {}) {
+  const unmerged = git(root, 'diff', '--name-only', '--diff-filter=U').trim()
+  if (unmerged) {
+    throw new Error(
+      `layout-move: finish the merge first (unmerged: ${unmerged.split('\n').join(', ')})`
+    )
+  }
   const listed = git(root, 'ls-files', '-z', '--cached', '--others', '--exclude-standard')
     .split('\0')
     .filter((f) => f && !kSkip.test(f) && existsSync(path.join(root, f)))
@@ -411,8 +422,13 @@ export function layoutMove(root, { dryRun = false, log = console.log } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const root = execFileSync('git', ['rev-parse', '--show-toplevel'], { encoding: 'utf8' }).trim()
   const quiet = process.argv.includes('--quiet')
-  layoutMove(root, {
-    dryRun: process.argv.includes('--dry-run'),
-    log: quiet ? (line) => line.includes('by hand') && console.error(line) : console.log,
-  })
+  try {
+    layoutMove(root, {
+      dryRun: process.argv.includes('--dry-run'),
+      log: quiet ? (line) => line.includes('by hand') && console.error(line) : console.log,
+    })
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exitCode = 2
+  }
 }
