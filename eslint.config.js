@@ -22,6 +22,7 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
     },
   },
+  ...safetyFloor(),
   {
     // node:test's describe/test return promises the runner itself awaits.
     files: ['**/*.test.ts', 'test/**/*.ts'],
@@ -33,7 +34,7 @@ export default tseslint.config(
     // Separate processes' entry points own their exit too.
     ignores: [
       'src/cli/**',
-      'src/engine/watchdog/main.ts',
+      'src/safety/watchdog/main.ts',
       'src/faults/stress/worker.ts',
       'src/probes/sql/query-child.ts',
     ],
@@ -48,3 +49,32 @@ export default tseslint.config(
     },
   }
 )
+
+/**
+ * safety/ is the ground floor (DESIGN.md "Layout"): the ledger, undo and watchdog must work
+ * whatever else is broken, so they import only node:*, packages, src/shared/ and safety/
+ * itself, never engine/, platforms/, faults/, server/. One block per folder depth, because a
+ * relative specifier leaves safety/ after as many `../` as the file is deep.
+ */
+function safetyFloor() {
+  const message =
+    'src/safety/ imports only node:*, packages, src/shared/ and src/safety/ (DESIGN.md "Layout"); move the piece it needs down'
+  return [
+    ['src/safety/*.ts', '^\\.\\./(?!shared/)'],
+    ['src/safety/*/*.ts', '^\\.\\./\\.\\./(?!shared/)'],
+    ['src/safety/*/*/*.ts', '^\\.\\./\\.\\./\\.\\./(?!shared/)'],
+  ].map(([files, regex]) => ({
+    files: [files],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex, message },
+            { regex: '(^|/)src/', message },
+          ],
+        },
+      ],
+    },
+  }))
+}

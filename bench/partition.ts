@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Ledger } from '../src/engine/ledger.js'
+import { Ledger } from '../src/safety/ledger.js'
 import type { Experiment } from '../src/experiment/model.js'
 import type { FaultInput } from '../src/experiment/schema.js'
 import type { FaultContext } from '../src/faults/contract.js'
 import { networkPartitionFault } from '../src/faults/network-partition/index.js'
-import { LocalNetwork } from '../src/system/network/local-network.js'
+import { LocalNetwork } from '../src/platforms/local/network/local-network.js'
 
 const rounds = Number(process.argv[2] ?? 30)
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-bench-'))

@@ -10,14 +10,16 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import type * as ProbeModule from '../src/probes/sql/index.js'
-import type * as PolicyModule from '../src/system/exec-policy.js'
-import type * as UserModule from '../src/system/run-user.js'
+import type * as PolicyModule from '../src/platforms/local/exec-policy.js'
+import type * as UserModule from '../src/platforms/local/run-user.js'
 
 // Built code: under tsx the child would start through tsx's loader too, which is not what runs.
 const dist = (module: string) => new URL(`../dist/${module}`, import.meta.url).href
 const { sqlProbe } = (await import(dist('probes/sql/index.js'))) as typeof ProbeModule
-const { launcherFor } = (await import(dist('system/exec-policy.js'))) as typeof PolicyModule
-const { lookupUser } = (await import(dist('system/run-user.js'))) as typeof UserModule
+const { launcherFor } = (await import(
+  dist('platforms/local/exec-policy.js')
+)) as typeof PolicyModule
+const { lookupUser } = (await import(dist('platforms/local/run-user.js'))) as typeof UserModule
 
 const queries = Number(process.argv[2] ?? 50)
 const user = process.getuid?.() === 0 ? lookupUser('ordeal') : undefined

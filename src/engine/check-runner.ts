@@ -15,7 +15,7 @@ import { sleep } from '../shared/duration.js'
 import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import type { Journal } from './journal.js'
 import { faultWindows } from './fault-windows.js'
-import type { Launcher } from '../system/exec-policy.js'
+import type { Launcher } from '../platforms/local/exec-policy.js'
 
 export class CheckRunner {
   readonly #experiment: Experiment

@@ -9,11 +9,11 @@ import path from 'node:path'
 import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
 import { faultDriver } from '../faults/registry.js'
 import { probeDriver } from '../probes/registry.js'
-import { describeServices } from '../system/local-supervisor.js'
-import { describeAttach } from '../system/attach.js'
+import { describeServices } from '../platforms/local/local-supervisor.js'
+import { describeAttach } from '../platforms/local/attach.js'
 import { formatDuration } from '../shared/duration.js'
 import { planSteps } from './plan.js'
-import { runDirFor } from './ledger.js'
+import { runDirFor } from '../safety/ledger.js'
 import type { LoadSpec } from '../load/contract.js'
 
 function describeLoad(load: LoadSpec): string {
@@ -77,7 +77,7 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   const runId = `${experiment.name}-<time>-<id>`
   const runDir = runDirFor(runId)
   lines.push(`  run directory ${runDir} (journal, service logs; data/ is removed at the end)`)
-  // The same choice as the runner's (system/work-dir.ts): a service with a user of its own
+  // The same choice as the runner's (platforms/local/work-dir.ts): a service with a user of its own
   // cannot reach ordeal's state dir, so the run then works in a private tree under /tmp.
   let workDir = runDir
   if (experiment.system.services.some((s) => s.user !== undefined || s.group !== undefined)) {

@@ -9,12 +9,12 @@ import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { faultDriver } from '../faults/registry.js'
 import type { FaultContext, Injection } from '../faults/contract.js'
 import { sleep } from '../shared/duration.js'
-import type { Supervisor } from '../system/supervisor.js'
-import type { ProcessTarget } from '../system/targets.js'
+import type { Supervisor } from '../platforms/local/supervisor.js'
+import type { ProcessTarget } from '../platforms/local/targets.js'
 import type { Journal } from './journal.js'
-import type { Ledger } from './ledger.js'
-import type { ForeignUndo, LedgerWatch } from './ledger-watch.js'
-import { undoEntry } from './undo.js'
+import type { Ledger } from '../safety/ledger.js'
+import type { ForeignUndo, LedgerWatch } from '../safety/ledger-watch.js'
+import { undoEntry } from '../safety/undo.js'
 
 export interface FaultStepEnv {
   runId: string

@@ -23,16 +23,22 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { STRESS_MARKER } from '../faults/stress/spawn.js'
-import { isSameProcess, processStartTime } from '../system/proc.js'
-import { ancestors, listPids, statSummary } from '../system/proc-scan.js'
-import { waitGroupGone } from '../system/process-group.js'
+import { isSameProcess, processStartTime } from '../safety/proc.js'
+import { ancestors, listPids, statSummary } from '../safety/proc-scan.js'
+import { waitGroupGone } from '../platforms/local/process-group.js'
 import { sleep } from '../shared/duration.js'
-import { Ledger, ledgerFiles, pendingEntries, runIdOfLedger, type LedgerEntry } from './ledger.js'
-import { executeUndo } from './undo.js'
-import { isLedgerLive, tryLockLedger } from './run-lock.js'
-import { ordealNetworkObjects } from '../system/network/stray.js'
-import { networkOwner } from '../system/network/claims.js'
-import { linkDel, netnsDel } from '../system/network/commands.js'
+import {
+  Ledger,
+  ledgerFiles,
+  pendingEntries,
+  runIdOfLedger,
+  type LedgerEntry,
+} from '../safety/ledger.js'
+import { executeUndo } from '../safety/undo.js'
+import { isLedgerLive, tryLockLedger } from '../safety/run-lock.js'
+import { ordealNetworkObjects } from '../platforms/local/network/stray.js'
+import { networkOwner } from '../platforms/local/network/claims.js'
+import { linkDel, netnsDel } from '../platforms/local/network/commands.js'
 
 export type Leftover =
   /** An undo still pending in the ledger of a dead run (or of a live one, when forced). */

@@ -9,7 +9,7 @@ import { probeDriver } from '../probes/registry.js'
 import type { ProbeOutcome } from '../probes/contract.js'
 import { sleep } from '../shared/duration.js'
 import type { TemplateVars } from '../shared/template.js'
-import type { Launcher } from '../system/exec-policy.js'
+import type { Launcher } from '../platforms/local/exec-policy.js'
 
 export interface CheckEnv {
   vars: () => TemplateVars

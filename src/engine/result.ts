@@ -3,7 +3,7 @@
  * journal"), so a replayed journal yields exactly the same verdict and score.
  * @module
  */
-import type { AbortKind, JournalEvent, PlannedStep, ProbeVerdict } from './events.js'
+import type { AbortKind, JournalEvent, ProbeVerdict } from './events.js'
 import { runScore, stepScore } from './score.js'
 import { notRunVerdicts } from './not-run.js'
 import type { LoadSummary } from '../load/contract.js'
@@ -12,93 +12,17 @@ import type { HistoryOp } from '../load/contract.js'
 import { describeLost } from '../checks/windows.js'
 import { faultWindows } from './fault-windows.js'
 import { thresholdReason } from './threshold-reason.js'
+import type {
+  CheckResult,
+  FaultResult,
+  LoadResult,
+  ProbeResult,
+  RunResult,
+  StepResult,
+  Verdict,
+} from '../shared/result.js'
 
-export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
-
-export interface StepResult {
-  id: string
-  name: string
-  kind: PlannedStep['kind']
-  path: string
-  weight: number
-  scored: boolean
-  /** Per-step score term (null for unscored steps). */
-  score: number | null
-  status: 'ok' | 'error' | 'aborted' | 'not-run'
-  startedAt?: string
-  endedAt?: string
-  error?: string
-}
-
-export interface ProbeResult {
-  id: string
-  name: string
-  type: string
-  mode: string
-  stepId: string
-  verdict: ProbeVerdict
-  message: string
-  attempts: number
-  failedAttempts: number
-}
-
-export interface FaultResult {
-  /** The journal's id (machines); `name` is what people read. */
-  id: string
-  /** The fault step's name from the manifest, or generated (`process-kill of api`). */
-  name: string
-  stepId: string
-  type: string
-  targets: string[]
-  injectedAt?: string
-  revertedAt?: string
-  actions: { at: string; detail: string }[]
-  error?: string
-}
-
-export interface LoadResult {
-  stepId: string
-  name: string
-  method: string
-  url: string
-  summary?: LoadSummary
-  /**
-   * Each failed threshold with why, in words: the figure with its unit, the limit, and the
-   * failures behind it relative to the fault windows.
-   */
-  failedThresholds?: { metric: string; expression: string; reason: string }[]
-}
-
-export interface CheckResult {
-  id: string
-  name: string
-  type: string
-  verdict: ProbeVerdict
-  message: string
-  /** Counts every checker reports (0 when not applicable), for CI and side-by-side views. */
-  lost: number
-  duplicated: number
-  unexpected: number
-  details?: QueueCheckResult | SetCheckResult
-  error?: string
-}
-
-export interface RunResult {
-  runId: string
-  experiment: string
-  hypothesis: string
-  verdict: Verdict
-  /** Why the verdict is not `pass`, in one line. */
-  reason?: string
-  resilienceScore: number
-  startedAt: string
-  endedAt: string
-  steps: StepResult[]
-  probes: ProbeResult[]
-  checks: CheckResult[]
-  faults: FaultResult[]
-  loads: LoadResult[]
-}
+export type { CheckResult, FaultResult, LoadResult, ProbeResult, RunResult, StepResult, Verdict }
 
 /** Exit codes (DESIGN.md "Contracts"). */
 export const EXIT_CODES: Record<Verdict, number> = { pass: 0, fail: 1, error: 3, interrupted: 130 }

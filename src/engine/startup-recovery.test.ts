@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os'
 import path from 'node:path'
 import { parseJournal } from './journal.js'
-import { Ledger, pendingEntries } from './ledger.js'
-import { writeRunInfo } from './run-info.js'
-import { createLockedLedger } from './run-lock.js'
+import { Ledger, pendingEntries } from '../safety/ledger.js'
+import { writeRunInfo } from '../safety/run-info.js'
+import { createLockedLedger } from '../safety/run-lock.js'
 import { recoverDeadRuns } from './startup-recovery.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-startup-'))

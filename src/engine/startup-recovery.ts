@@ -11,10 +11,16 @@
 import { appendFileSync, closeSync, openSync, readSync, fstatSync } from 'node:fs'
 import path from 'node:path'
 import type { JournalEvent, JournalEventBody } from './events.js'
-import { ledgerFiles, pendingEntries, runIdOfLedger, stateDir, type LedgerEntry } from './ledger.js'
-import { readRunInfo } from './run-info.js'
-import type { RunLock } from './run-lock.js'
-import { recoverLedger, recoverLockedLedger, type RecoveredRun } from './recover-ledger.js'
+import {
+  ledgerFiles,
+  pendingEntries,
+  runIdOfLedger,
+  stateDir,
+  type LedgerEntry,
+} from '../safety/ledger.js'
+import { readRunInfo } from '../safety/run-info.js'
+import type { RunLock } from '../safety/run-lock.js'
+import { recoverLedger, recoverLockedLedger, type RecoveredRun } from '../safety/recover-ledger.js'
 
 export type { RecoveredRun }
 

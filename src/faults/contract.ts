@@ -3,12 +3,12 @@
  * clock (when to inject, how long to hold) and the driver only acts and reverts.
  * @module
  */
-import type { Ledger } from '../engine/ledger.js'
+import type { Ledger } from '../safety/ledger.js'
 import type { Fault } from '../experiment/model.js'
 import type { FaultInput } from '../experiment/schema.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
-import type { ProcessTarget } from '../system/targets.js'
-import type { Supervisor } from '../system/supervisor.js'
+import type { ProcessTarget } from '../platforms/local/targets.js'
+import type { Supervisor } from '../platforms/local/supervisor.js'
 
 /** The params type of the fault whose `type` is T. */
 export type FaultParamsOf<T extends FaultInput['type']> = Extract<FaultInput, { type: T }>

@@ -4,8 +4,8 @@
  * injection recorded, newest first, run the undo and mark it undone, once.
  * @module
  */
-import type { Ledger, LedgerEntry, UndoAction } from '../engine/ledger.js'
-import { executeUndo } from '../engine/undo.js'
+import type { Ledger, LedgerEntry, UndoAction } from '../safety/ledger.js'
+import { executeUndo } from '../safety/undo.js'
 
 export class RecordedUndos {
   readonly #ledger: Ledger

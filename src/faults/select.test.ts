@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import type { ProcessTarget } from '../system/targets.js'
+import type { ProcessTarget } from '../platforms/local/targets.js'
 import { FaultInjectionError } from './contract.js'
 import {
   describePick,

@@ -19,7 +19,7 @@
  * @module
  */
 import type { SELECTION_MODES, TargetSelectorInput } from '../experiment/schema-parts.js'
-import type { ProcessTarget } from '../system/targets.js'
+import type { ProcessTarget } from '../platforms/local/targets.js'
 import { FaultInjectionError } from './contract.js'
 import { capLimit, describeCaps, noTargetReason } from './select-caps.js'
 

@@ -4,8 +4,8 @@
  * @module
  */
 import os from 'node:os'
-import { isSameProcess } from '../system/proc.js'
-import type { ProcessTarget } from '../system/targets.js'
+import { isSameProcess } from '../safety/proc.js'
+import type { ProcessTarget } from '../platforms/local/targets.js'
 import { FaultInjectionError } from './contract.js'
 
 /** Checks a manifest signal name against the platform's signals. */

@@ -5,7 +5,7 @@
  */
 import type { ProbeInput } from '../experiment/schema.js'
 import type { TemplateVars } from '../shared/template.js'
-import type { Launcher } from '../system/exec-policy.js'
+import type { Launcher } from '../platforms/local/exec-policy.js'
 
 export type ProbeParamsOf<T extends ProbeInput['type']> = Extract<ProbeInput, { type: T }>
 

@@ -13,7 +13,7 @@
  * The file is opened once, without following a symlink, and must be a regular file owned by
  * us: a data directory writable by someone else must not get a root server to truncate
  * whatever a planted `server.lock` symlink points at. Locked and written through that one
- * descriptor. Like the run lock (src/engine/run-lock.ts), flock goes through util-linux's
+ * descriptor. Like the run lock (src/safety/run-lock.ts), flock goes through util-linux's
  * flock(1), handed our descriptor.
  * @module
  */

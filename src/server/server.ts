@@ -6,7 +6,7 @@
  * start-up recovery here (startup-recovery.ts), before the server accepts work.
  * @module
  */
-import type { RunUser } from '../system/run-user.js'
+import type { RunUser } from '../platforms/local/run-user.js'
 import { secureDataDir, tighten } from './data-dir.js'
 import { createAgent, createRecorder, createRunBus } from './agent/index.js'
 import {

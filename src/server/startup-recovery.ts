@@ -8,7 +8,7 @@
 import { recoverDeadRuns, recoveredEvent } from '../engine/startup-recovery.js'
 import type { JournalEvent } from '../shared/api.js'
 import type { Store } from './store/contract.js'
-import { removeDeadRunTrees } from './agent/run-trees.js'
+import { removeDeadRunTrees } from '../platforms/local/run-process/trees.js'
 
 const kBy = 'ordeal server start-up'
 const kPage = 5000

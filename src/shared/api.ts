@@ -5,7 +5,7 @@
  * @module
  */
 import type { JournalEvent } from '../engine/events.js'
-import type { RunResult, Verdict } from '../engine/result.js'
+import type { RunResult, Verdict } from './result.js'
 
 export type { JournalEvent, RunResult, Verdict }
 

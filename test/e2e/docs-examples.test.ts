@@ -22,7 +22,7 @@ import {
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
+import { ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
 import type { RunResult } from '../../src/engine/result.js'
 import {
   cliPath,

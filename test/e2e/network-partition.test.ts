@@ -9,10 +9,10 @@ import { spawn } from 'node:child_process'
 import { readFileSync, readlinkSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { cliPath, workspace } from '../support/cli.js'
-import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
-import { ordealNetworkObjects } from '../../src/system/network/stray.js'
-import { netIdOf } from '../../src/system/network/names.js'
-import { runArgv } from '../../src/system/network/exec.js'
+import { ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
+import { ordealNetworkObjects } from '../../src/platforms/local/network/stray.js'
+import { netIdOf } from '../../src/platforms/local/network/names.js'
+import { runArgv } from '../../src/safety/exec.js'
 
 const ws = workspace()
 after(() => ws.cleanup())

@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
+import { ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
 import { workspace, type Workspace } from '../support/cli.js'
 import path from 'node:path'
 

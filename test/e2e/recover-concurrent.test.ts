@@ -8,7 +8,7 @@ import { after, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { Ledger, pendingEntries } from '../../src/engine/ledger.js'
+import { Ledger, pendingEntries } from '../../src/safety/ledger.js'
 import { workspace } from '../support/cli.js'
 import { withSweepLock } from '../support/sweep-lock.js'
 

@@ -13,8 +13,8 @@ import { workspace, type Workspace } from '../support/cli.js'
 import { startRunner, until } from '../support/runner-process.js'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { Ledger } from '../../src/engine/ledger.js'
-import { joinCgroupArgv, openRunCgroup, writableCgroup2 } from '../../src/system/run-cgroup.js'
+import { Ledger } from '../../src/safety/ledger.js'
+import { joinCgroupArgv, openRunCgroup, writableCgroup2 } from '../../src/safety/run-cgroup.js'
 import { withSweepLock } from '../support/sweep-lock.js'
 
 const kLeaseMs = 1500

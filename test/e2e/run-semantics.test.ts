@@ -10,7 +10,7 @@ import path from 'node:path'
 import { cliPath, collect, workspace, type Workspace } from '../support/cli.js'
 import { parseJournal } from '../../src/engine/journal.js'
 import type { RunResult } from '../../src/engine/result.js'
-import { Ledger, ledgerFiles, pendingEntries } from '../../src/engine/ledger.js'
+import { Ledger, ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
 import { assertAllGone, launchedPids, state } from '../support/processes.js'
 import { withSweepLock } from '../support/sweep-lock.js'
 
@@ -301,7 +301,7 @@ describe('ordeal run', () => {
         // already gone
       }
     })
-    const { processStartTime } = await import('../../src/system/proc.js')
+    const { processStartTime } = await import('../../src/safety/proc.js')
     const ledger = new Ledger('dead-run', path.join(ws.stateDir, 'ledgers'))
     ledger.record(
       'run.0',

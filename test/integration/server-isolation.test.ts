@@ -31,9 +31,9 @@ import {
 import { runCli, workspace, type Workspace } from '../support/cli.js'
 import type { EventPage, Experiment, JournalEvent, RunSummary, User } from '../../src/shared/api.js'
 import Database from 'better-sqlite3'
-import { lookupUser } from '../../src/system/run-user.js'
-import { statSummary } from '../../src/system/proc-scan.js'
-import { processCommandLine } from '../../src/system/proc.js'
+import { lookupUser } from '../../src/platforms/local/run-user.js'
+import { statSummary } from '../../src/safety/proc-scan.js'
+import { processCommandLine } from '../../src/safety/proc.js'
 
 const kSecret = 'sEcReT-9f3a1c'
 const isRoot = process.getuid?.() === 0
@@ -454,7 +454,10 @@ spec:
   assert.ok(sleeper, 'the service never became ready')
   // The service's parent is its run process (a spare run process may be waiting beside it).
   const runProcess = statSummary(sleeper)?.ppid
-  assert.match(processCommandLine(runProcess ?? 0) ?? '', /server\/agent\/run-process\.(js|ts)/)
+  assert.match(
+    processCommandLine(runProcess ?? 0) ?? '',
+    /platforms\/local\/run-process\/process\.(js|ts)/
+  )
   assert.ok(runProcess, 'no run process found')
   // The run process itself starts from the allowlist, not the server's environment.
   const environ = readFileSync(`/proc/${runProcess}/environ`, 'utf8')

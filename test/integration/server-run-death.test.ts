@@ -19,8 +19,8 @@ import { workspace, type Workspace } from '../support/cli.js'
 import { openStream } from '../support/sse.js'
 import { alive, processesMentioning, state } from '../support/processes.js'
 import { until } from '../support/runner-process.js'
-import { statSummary } from '../../src/system/proc-scan.js'
-import { processCommandLine } from '../../src/system/proc.js'
+import { statSummary } from '../../src/safety/proc-scan.js'
+import { processCommandLine } from '../../src/safety/proc.js'
 import type { RunSummary } from '../../src/shared/api.js'
 
 const pauser = `apiVersion: ordeal.dev/v1
@@ -72,7 +72,10 @@ test('run process and watchdog SIGKILLed mid-fault: the running server recovers 
 
   // The service's parent is its run process; the watchdog names the run's ledger in its argv.
   const runProcess = statSummary(ready.pid)?.ppid ?? 0
-  assert.match(processCommandLine(runProcess) ?? '', /server\/agent\/run-process\.(js|ts)/)
+  assert.match(
+    processCommandLine(runProcess) ?? '',
+    /platforms\/local\/run-process\/process\.(js|ts)/
+  )
   const ledgerFile = path.join(ws.stateDir, 'ledgers', `${runId}.ndjson`)
   const watchdogs = processesMentioning(ledgerFile).map((line) => Number(line.split(':')[0]))
   assert.equal(watchdogs.length, 1, 'one watchdog for the run')

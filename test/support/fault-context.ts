@@ -10,16 +10,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Ledger, type LedgerEntry, type UndoAction } from '../../src/engine/ledger.js'
-import { executeUndo } from '../../src/engine/undo.js'
+import { Ledger, type LedgerEntry, type UndoAction } from '../../src/safety/ledger.js'
+import { executeUndo } from '../../src/safety/undo.js'
 import type { TargetSelectorInput } from '../../src/experiment/schema-parts.js'
 import type { FaultInput } from '../../src/experiment/schema.js'
 import type { FaultContext } from '../../src/faults/contract.js'
 import { selectTargetsFor } from '../../src/faults/select.js'
 import { STRESS_MARKER } from '../../src/faults/stress/spawn.js'
-import { isSameProcess, processStartTime } from '../../src/system/proc.js'
-import type { ReplicaInfo, Supervisor } from '../../src/system/supervisor.js'
-import type { ProcessTarget } from '../../src/system/targets.js'
+import { isSameProcess, processStartTime } from '../../src/safety/proc.js'
+import type { ReplicaInfo, Supervisor } from '../../src/platforms/local/supervisor.js'
+import type { ProcessTarget } from '../../src/platforms/local/targets.js'
 import { waitUntil } from './fault-proc.js'
 
 /** A target process the harness started. */
@@ -43,7 +43,7 @@ export class ObservedLedger extends Ledger {
 
 /**
  * TEST DOUBLE of the Supervisor interface: records restartReplica calls and does nothing else.
- * The real LocalSupervisor is exercised in test/integration/system.
+ * The real LocalSupervisor is exercised in test/integration/platforms/local.
  */
 export class RecordingSupervisorDouble implements Supervisor {
   readonly restarts: { service: string; index: number; graceMs: number }[] = []

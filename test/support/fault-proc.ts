@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isSameProcess } from '../../src/system/proc.js'
+import { isSameProcess } from '../../src/safety/proc.js'
 
 /** Polls `condition` every `intervalMs` until it is truthy; throws naming `what` after `timeoutMs`. */
 export async function waitUntil<T>(

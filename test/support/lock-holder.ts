@@ -6,9 +6,9 @@
  *   node --import tsx lock-holder.ts <ledgerFile> <logFile>
  */
 import path from 'node:path'
-import { Ledger } from '../../src/engine/ledger.js'
-import { createLockedLedger } from '../../src/engine/run-lock.js'
-import { startWatchdog } from '../../src/engine/watchdog/lease.js'
+import { Ledger } from '../../src/safety/ledger.js'
+import { createLockedLedger } from '../../src/safety/run-lock.js'
+import { startWatchdog } from '../../src/safety/watchdog/lease.js'
 
 const [ledgerFile, logFile] = process.argv.slice(2) as [string, string]
 const ledger = new Ledger(path.basename(ledgerFile, '.ndjson'), path.dirname(ledgerFile))

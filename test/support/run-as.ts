@@ -4,10 +4,10 @@
  * and such tests skip.
  * @module
  */
-import { launcherFor } from '../../src/system/exec-policy.js'
-import type { Launcher } from '../../src/system/exec-policy.js'
-import { lookupUser } from '../../src/system/run-user.js'
-import type { RunUser } from '../../src/system/run-user.js'
+import { launcherFor } from '../../src/platforms/local/exec-policy.js'
+import type { Launcher } from '../../src/platforms/local/exec-policy.js'
+import { lookupUser } from '../../src/platforms/local/run-user.js'
+import type { RunUser } from '../../src/platforms/local/run-user.js'
 
 /** The `ordeal` user, when this process is root and the user exists (scripts/system-deps.sh). */
 export const runUser: RunUser | undefined =

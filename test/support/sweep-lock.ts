@@ -8,7 +8,7 @@
 import { closeSync, openSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { lockLedgerWaiting } from '../../src/engine/run-lock.js'
+import { lockLedgerWaiting } from '../../src/safety/run-lock.js'
 
 const kLockFile = path.join(os.tmpdir(), 'ordeal-test-sweep.lock')
 

@@ -4,8 +4,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Launcher } from '../../system/exec-policy.js'
-import { readTextAs } from '../../system/read-as.js'
+import type { Launcher } from '../../platforms/local/exec-policy.js'
+import { readTextAs } from '../../platforms/local/read-as.js'
 
 /** Lines are trimmed (so CRLF files work) and blank lines skipped. */
 export async function readFileSource(

@@ -9,7 +9,7 @@ import type { DeliveredSourceInput } from '../schema.js'
 import { readFileSource } from './file.js'
 import { readHttpSource } from './http.js'
 import { readSqlSource } from './sql.js'
-import type { Launcher } from '../../system/exec-policy.js'
+import type { Launcher } from '../../platforms/local/exec-policy.js'
 
 export interface DeliveredSourceContext {
   /** Relative sqlite and file paths resolve against it (the manifest's directory). */

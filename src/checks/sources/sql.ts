@@ -6,7 +6,7 @@ import path from 'node:path'
 import { sqlScalar } from '../../probes/sql/client.js'
 import type { SqlDriver } from '../../probes/sql/client.js'
 import { queryRowsAs } from '../../probes/sql/query-as.js'
-import type { Launcher } from '../../system/exec-policy.js'
+import type { Launcher } from '../../platforms/local/exec-policy.js'
 
 export interface SqlSource {
   driver: SqlDriver

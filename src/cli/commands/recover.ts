@@ -1,8 +1,8 @@
 import { findLeftovers, removeLeftover, type Leftover } from '../../engine/leftovers.js'
-import { runIdOfLedger, stateDir } from '../../engine/ledger.js'
-import { recoverLedger } from '../../engine/recover-ledger.js'
-import { pruneClaims } from '../../system/network/claims.js'
-import { ordealNetworkObjects } from '../../system/network/stray.js'
+import { runIdOfLedger, stateDir } from '../../safety/ledger.js'
+import { recoverLedger } from '../../safety/recover-ledger.js'
+import { pruneClaims } from '../../platforms/local/network/claims.js'
+import { ordealNetworkObjects } from '../../platforms/local/network/stray.js'
 import { appendToJournalFile, recoveredEvent } from '../../engine/startup-recovery.js'
 
 export interface RecoverOptions {

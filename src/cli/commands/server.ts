@@ -16,7 +16,7 @@ import { resetLoginOfRunningServer, StoreMismatchError } from '../../server/rese
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
-import { dropTo } from '../../system/exec-policy.js'
+import { dropTo } from '../../platforms/local/exec-policy.js'
 import { parseDuration } from '../../shared/duration.js'
 import type { RunUser } from '../../system/run-user.js'
 import { parseFleetFlags, type FleetFlags } from './server-fleet-flags.js'

@@ -6,9 +6,9 @@
  */
 import { defineFault } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
-import { qdiscDel, tbfAdd } from '../../system/network/commands.js'
-import { mustRun } from '../../system/network/exec.js'
-import { ownHost, topologyOf } from '../../system/network/fault-support.js'
+import { qdiscDel, tbfAdd } from '../../platforms/local/network/commands.js'
+import { mustRun } from '../../safety/exec.js'
+import { ownHost, topologyOf } from '../../platforms/local/network/fault-support.js'
 
 export const networkBandwidthFault = defineFault({
   type: 'network-bandwidth',

@@ -7,10 +7,10 @@
 import { defineFault, FaultInjectionError } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
 import { parseDuration } from '../../shared/duration.js'
-import { netemAdd, qdiscDel } from '../../system/network/commands.js'
-import { mustRun } from '../../system/network/exec.js'
-import { ownHost, topologyOf } from '../../system/network/fault-support.js'
-import { netemAvailable, PROXY_ALTERNATIVE } from '../../system/network/preflight.js'
+import { netemAdd, qdiscDel } from '../../platforms/local/network/commands.js'
+import { mustRun } from '../../safety/exec.js'
+import { ownHost, topologyOf } from '../../platforms/local/network/fault-support.js'
+import { netemAvailable, PROXY_ALTERNATIVE } from '../../platforms/local/network/preflight.js'
 
 export const networkLatencyFault = defineFault({
   type: 'network-latency',

@@ -5,10 +5,15 @@
  * @module
  */
 import { defineFault } from '../contract.js'
-import { portMatches, statisticMatch, type Rule } from '../../system/network/commands.js'
-import { neighbours, ownHost, ruleComment, topologyOf } from '../../system/network/fault-support.js'
-import { RuleSet } from '../../system/network/rule-set.js'
-import { addressesOf } from '../../system/network/topology.js'
+import { portMatches, statisticMatch, type Rule } from '../../platforms/local/network/commands.js'
+import {
+  neighbours,
+  ownHost,
+  ruleComment,
+  topologyOf,
+} from '../../platforms/local/network/fault-support.js'
+import { RuleSet } from '../../platforms/local/network/rule-set.js'
+import { addressesOf } from '../../platforms/local/network/topology.js'
 
 export const networkLossFault = defineFault({
   type: 'network-loss',

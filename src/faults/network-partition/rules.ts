@@ -10,8 +10,8 @@
  * changed by the service under test.
  * @module
  */
-import type { Rule } from '../../system/network/commands.js'
-import { addressesOf, type HostPlan } from '../../system/network/topology.js'
+import type { Rule } from '../../platforms/local/network/commands.js'
+import { addressesOf, type HostPlan } from '../../platforms/local/network/topology.js'
 
 export function partitionRules(
   groups: HostPlan[][],

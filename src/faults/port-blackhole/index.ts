@@ -4,8 +4,8 @@
  * @module
  */
 import { defineFault } from '../contract.js'
-import { ownHost, ruleComment, topologyOf } from '../../system/network/fault-support.js'
-import { RuleSet } from '../../system/network/rule-set.js'
+import { ownHost, ruleComment, topologyOf } from '../../platforms/local/network/fault-support.js'
+import { RuleSet } from '../../platforms/local/network/rule-set.js'
 
 export const portBlackholeFault = defineFault({
   type: 'port-blackhole',

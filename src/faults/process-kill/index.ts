@@ -6,7 +6,7 @@
  * @module
  */
 import { parseDuration, sleep } from '../../shared/duration.js'
-import { describeTarget } from '../../system/targets.js'
+import { describeTarget } from '../../platforms/local/targets.js'
 import {
   defineFault,
   FaultInjectionError,

@@ -4,7 +4,7 @@
  * recorded first, so `ordeal recover` or the watchdog can resume the process without us.
  * @module
  */
-import { describeTarget } from '../../system/targets.js'
+import { describeTarget } from '../../platforms/local/targets.js'
 import { defineFault } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
 import { describeSelector } from '../select.js'

@@ -6,7 +6,7 @@
  * @module
  */
 import { formatDuration, parseDuration } from '../../shared/duration.js'
-import { describeTarget } from '../../system/targets.js'
+import { describeTarget } from '../../platforms/local/targets.js'
 import { defineFault, FaultInjectionError } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
 import { describeSelector } from '../select.js'

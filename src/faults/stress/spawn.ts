@@ -5,8 +5,8 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { processStartTime } from '../../system/proc.js'
-import { childExecArgv, siblingScript } from '../../system/node-child.js'
+import { processStartTime } from '../../safety/proc.js'
+import { childExecArgv, siblingScript } from '../../safety/node-child.js'
 import { FaultInjectionError } from '../contract.js'
 import type { RecordedUndos } from '../recorded-undos.js'
 

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process'
 import { renderTemplate } from '../../shared/template.js'
-import { kScrubbedPolicy, launcherFor, type Launch } from '../../system/exec-policy.js'
+import { kScrubbedPolicy, launcherFor, type Launch } from '../../platforms/local/exec-policy.js'
 import { compare, describeComparator } from '../comparator.js'
 import { defineProbe } from '../contract.js'
 import { abortMessage, attemptSignal, errorMessage, excerpt, failed } from '../attempt.js'

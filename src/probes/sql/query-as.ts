@@ -10,8 +10,8 @@
  * @module
  */
 import { fileURLToPath } from 'node:url'
-import { collectChild } from '../../system/collect-child.js'
-import type { Launcher } from '../../system/exec-policy.js'
+import { collectChild } from '../../platforms/local/collect-child.js'
+import type { Launcher } from '../../platforms/local/exec-policy.js'
 import { queryRows } from './client.js'
 import type { SqlDriver, SqlQueryOptions, SqlRow } from './client.js'
 import type { QueryAnswer, QueryRequest } from './query-wire.js'

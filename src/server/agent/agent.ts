@@ -1,5 +1,5 @@
 /**
- * The embedded agent: executes each run in a process of its own (`run-process.ts`) with the
+ * The embedded agent: executes each run in a process of its own (`run-process/process.ts`) with the
  * same engine as `ordeal run`, so a run started from the UI behaves exactly like one started
  * from a terminal (same watchdog: if the server or the run process dies, the run's detached
  * watchdog still rolls its faults back), while the experiment's commands never run inside the
@@ -14,16 +14,16 @@ import type { Agent, Recorder } from '../context.js'
 import type { Experiment, RunSummary } from '../../shared/api.js'
 import { HttpError, notFound } from '../http/route.js'
 import type { Store } from '../store/contract.js'
-import { kScrubbedPolicy, type ExecPolicy } from '../../system/exec-policy.js'
+import { kScrubbedPolicy, type ExecPolicy } from '../../platforms/local/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
-import { recoverDiedRun } from './dead-run-recovery.js'
-import { removeRunTree } from './run-trees.js'
+import { recoverDiedRun } from '../../platforms/local/run-process/died-run.js'
+import { removeRunTree } from '../../platforms/local/run-process/trees.js'
 import {
   disposeSpareRunProcess,
   prewarmRunProcess,
   startRunChild,
   type RunChild,
-} from './run-child.js'
+} from '../../platforms/local/run-process/child.js'
 
 export interface EmbeddedAgentDeps {
   store: Store

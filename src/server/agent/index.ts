@@ -6,7 +6,7 @@
  */
 import type { Agent, Recorder, RunBus, ServerMetrics } from '../context.js'
 import type { Store } from '../store/contract.js'
-import type { ExecPolicy } from '../../system/exec-policy.js'
+import type { ExecPolicy } from '../../platforms/local/exec-policy.js'
 import { createEmbeddedAgent } from './agent.js'
 import { createRecorder as recorder, type RecorderDeps, type RunRecorder } from './recorder.js'
 

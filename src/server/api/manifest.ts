@@ -13,7 +13,7 @@ import type { ValidationIssue } from '../../shared/api.js'
 import { packageRoot } from '../package-root.js'
 import { HttpError } from '../http/route.js'
 import { ValidationError } from './validation.js'
-import { protectedProcesses, protectedReason } from '../../system/protected.js'
+import { protectedProcesses, protectedReason } from '../../safety/protected.js'
 
 /** The file name manifests are checked under when they have no home yet. */
 export const MANIFEST_FILE = 'experiment.yaml'

@@ -11,9 +11,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadExperimentText } from '../../../src/experiment/load.js'
 import { startRun } from '../../../src/engine/runner.js'
-import { ledgerFiles } from '../../../src/engine/ledger.js'
-import { isLedgerLive } from '../../../src/engine/run-lock.js'
-import { kScrubbedPolicy } from '../../../src/system/exec-policy.js'
+import { ledgerFiles } from '../../../src/safety/ledger.js'
+import { isLedgerLive } from '../../../src/safety/run-lock.js'
+import { kScrubbedPolicy } from '../../../src/platforms/local/exec-policy.js'
 
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-start-failure-'))
 process.env['ORDEAL_STATE_DIR'] = stateDir

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { executeUndo } from '../../../src/engine/undo.js'
+import { executeUndo } from '../../../src/safety/undo.js'
 import { processPauseFault } from '../../../src/faults/process-pause/index.js'
-import { processState } from '../../../src/system/proc.js'
+import { processState } from '../../../src/safety/proc.js'
 import { FaultHarness } from '../../support/fault-context.js'
 import { waitUntil } from '../../support/fault-proc.js'
 

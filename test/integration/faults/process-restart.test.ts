@@ -1,6 +1,6 @@
 /**
  * process-restart against the RecordingSupervisorDouble: these tests check what the driver asks
- * the supervisor to do; the real restart is tested with LocalSupervisor in test/integration/system.
+ * the supervisor to do; the real restart is tested with LocalSupervisor in test/integration/platforms/local.
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'

@@ -10,8 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadExperimentText } from '../../../src/experiment/load.js'
 import { runExperiment } from '../../../src/engine/runner.js'
-import { netemAvailable } from '../../../src/system/network/preflight.js'
-import { ordealNetworkObjects } from '../../../src/system/network/stray.js'
+import { netemAvailable } from '../../../src/platforms/local/network/preflight.js'
+import { ordealNetworkObjects } from '../../../src/platforms/local/network/stray.js'
 
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-preflight-'))
 process.env['ORDEAL_STATE_DIR'] = stateDir

@@ -1,0 +1,61 @@
+/**
+ * `--dry-run` view of the services: one copy-pasteable shell line per replica, rendered with the
+ * same templates as a real launch, without picking ports or starting anything.
+ * @module
+ */
+import type { ServiceSpec } from '../../experiment/model.js'
+import { renderTemplate, type TemplateVars } from '../../shared/template.js'
+import { fixedPort } from './ports.js'
+import {
+  dataDirFor,
+  replicaTemplateVars,
+  servicesTemplateVars,
+  type ReplicaLayout,
+} from './service-vars.js'
+
+/**
+ * `api-0: cd /app && PORT=8080 node server.js --port 8080  # ready: http http://…`.
+ * Ports with base 0 show as `auto`; a template that needs a value only known at run time (a pid)
+ * stays as written.
+ */
+export function describeServices(services: ServiceSpec[], runDir: string): string[] {
+  const layouts = new Map<string, ReplicaLayout[]>()
+  for (const spec of services) {
+    layouts.set(
+      spec.name,
+      Array.from({ length: spec.replicas }, (_, index) => ({
+        index,
+        ports: Object.fromEntries(
+          Object.entries(spec.ports).map(([name, base]) => [name, fixedPort(base, index) ?? 'auto'])
+        ),
+        dataDir: dataDirFor(runDir, spec.name, index),
+      }))
+    )
+  }
+  const all = servicesTemplateVars(layouts)
+  return services.flatMap((spec) =>
+    (layouts.get(spec.name) ?? []).map((layout) => {
+      const vars = replicaTemplateVars(spec.name, layout, all)
+      const env = Object.entries(spec.env).map(([k, v]) => `${k}=${shellQuote(tryRender(v, vars))}`)
+      const argv = [spec.command, ...spec.args.map((arg) => tryRender(arg, vars))].map(shellQuote)
+      const ready = spec.readiness
+        ? `  # ready: ${spec.readiness.kind} ${tryRender(spec.readiness.target, vars)}`
+        : ''
+      const cwd = shellQuote(tryRender(spec.cwd, vars))
+      return `${spec.name}-${layout.index}: cd ${cwd} && ${[...env, ...argv].join(' ')}${ready}`
+    })
+  )
+}
+
+function tryRender(text: string, vars: TemplateVars): string {
+  try {
+    return renderTemplate(text, vars)
+  } catch {
+    return text
+  }
+}
+
+/** Quotes for a POSIX shell only when needed, so plain command lines stay readable. */
+export function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}

@@ -1,0 +1,35 @@
+/**
+ * The messages between the Chaos Center and a run process (`run-process/process.ts`), over the IPC
+ * channel of `child_process.fork`. JSON only: the run process shares no memory with the server.
+ * @module
+ */
+import type { JournalEvent, AbortKind } from '../../../engine/events.js'
+import type { ExecPolicy } from '../exec-policy.js'
+
+/** Server → run process. */
+export type ToRun =
+  | {
+      type: 'start'
+      name: string
+      yaml: string
+      exec: ExecPolicy
+      /** Given by the Chaos Center for a run placed on an agent; else the runner makes one. */
+      runId?: string
+      /** `${NAME}` values the manifest uses, resolved where the run was submitted. */
+      vars?: Record<string, string>
+      /** The manifest's directory (src/experiment/bundle.ts), unpacked into the work tree. */
+      bundle?: string
+      /** Write the journal here, durably (the agent's outbox). */
+      journalFile?: string
+    }
+  | { type: 'abort'; kind: AbortKind; reason: string }
+
+/** Run process → server. */
+export type FromRun =
+  /** Loaded and listening: the server may send the run. */
+  | { type: 'ready' }
+  | { type: 'started'; runId: string }
+  | { type: 'events'; events: JournalEvent[] }
+  /** The run could not begin (the manifest did not load there, the work dir failed). */
+  | { type: 'failed'; error: string }
+  | { type: 'ended'; verdict: string; score: number }

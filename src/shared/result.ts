@@ -1,0 +1,96 @@
+/**
+ * The run result as the UI, the API and the reports share it: verdict, score and what each
+ * step, probe, check, fault and load did. Types only; `engine/result.ts` derives it from the
+ * journal (DESIGN.md "Layout": the types the UI shares live in shared/).
+ * @module
+ */
+import type { PlannedStep, ProbeVerdict } from '../engine/events.js'
+import type { LoadSummary } from '../load/contract.js'
+import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
+
+export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
+
+export interface StepResult {
+  id: string
+  name: string
+  kind: PlannedStep['kind']
+  path: string
+  weight: number
+  scored: boolean
+  /** Per-step score term (null for unscored steps). */
+  score: number | null
+  status: 'ok' | 'error' | 'aborted' | 'not-run'
+  startedAt?: string
+  endedAt?: string
+  error?: string
+}
+
+export interface ProbeResult {
+  id: string
+  name: string
+  type: string
+  mode: string
+  stepId: string
+  verdict: ProbeVerdict
+  message: string
+  attempts: number
+  failedAttempts: number
+}
+
+export interface FaultResult {
+  /** The journal's id (machines); `name` is what people read. */
+  id: string
+  /** The fault step's name from the manifest, or generated (`process-kill of api`). */
+  name: string
+  stepId: string
+  type: string
+  targets: string[]
+  injectedAt?: string
+  revertedAt?: string
+  actions: { at: string; detail: string }[]
+  error?: string
+}
+
+export interface LoadResult {
+  stepId: string
+  name: string
+  method: string
+  url: string
+  summary?: LoadSummary
+  /**
+   * Each failed threshold with why, in words: the figure with its unit, the limit, and the
+   * failures behind it relative to the fault windows.
+   */
+  failedThresholds?: { metric: string; expression: string; reason: string }[]
+}
+
+export interface CheckResult {
+  id: string
+  name: string
+  type: string
+  verdict: ProbeVerdict
+  message: string
+  /** Counts every checker reports (0 when not applicable), for CI and side-by-side views. */
+  lost: number
+  duplicated: number
+  unexpected: number
+  details?: QueueCheckResult | SetCheckResult
+  error?: string
+}
+
+export interface RunResult {
+  runId: string
+  experiment: string
+  hypothesis: string
+  verdict: Verdict
+  /** Why the verdict is not `pass`, in one line. */
+  reason?: string
+  resilienceScore: number
+  startedAt: string
+  endedAt: string
+  steps: StepResult[]
+  probes: ProbeResult[]
+  checks: CheckResult[]
+  faults: FaultResult[]
+  loads: LoadResult[]
+}
