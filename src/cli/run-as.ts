@@ -3,7 +3,7 @@
  * manifests (`ordeal server`, `ordeal agent`).
  * @module
  */
-import { lookupUser, type RunUser } from '../system/run-user.js'
+import { lookupUser, type RunUser } from '../platforms/local/run-user.js'
 
 /**
  * Who experiments' commands run as, or the one-line reason not to start. As root the default

@@ -13,9 +13,12 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { EXIT_USAGE, exit } from '../exit.js'
 import { resolveRunAs } from '../run-as.js'
-import { prewarmRunProcess, disposeSpareRunProcess } from '../../server/agent/run-child.js'
+import {
+  prewarmRunProcess,
+  disposeSpareRunProcess,
+} from '../../platforms/local/run-process/child.js'
 import { recoverDeadRuns } from '../../engine/startup-recovery.js'
-import type { ExecPolicy } from '../../system/exec-policy.js'
+import type { ExecPolicy } from '../../platforms/local/exec-policy.js'
 import {
   AGENT_NAME_PATTERN,
   LABEL_KEY_PATTERN,

@@ -18,7 +18,7 @@ import { EXIT_USAGE } from '../exit.js'
 import { packageRoot } from '../../server/package-root.js'
 import { dropTo } from '../../platforms/local/exec-policy.js'
 import { parseDuration } from '../../shared/duration.js'
-import type { RunUser } from '../../system/run-user.js'
+import type { RunUser } from '../../platforms/local/run-user.js'
 import { parseFleetFlags, type FleetFlags } from './server-fleet-flags.js'
 import { resolveRunAs } from '../run-as.js'
 

@@ -2,17 +2,17 @@
  * A run whose run process died without `run.ended` (killed, out of memory, or the agent itself
  * was killed and this is its next start): once its ledger's lock is free (its watchdog has done
  * what it could), undo what the ledger still lists, with the embedded agent's own code
- * (dead-run-recovery.ts), and end the journal file so the Chaos Center gets a complete run:
+ * (run-process/died-run.ts), and end the journal file so the Chaos Center gets a complete run:
  * `run.aborted` (unless the run already said why it stopped), `run.recovered` when anything
  * was undone, `run.ended`.
  * @module
  */
 import { appendFileSync, readFileSync } from 'node:fs'
 import type { JournalEvent, JournalEventBody } from '../../engine/events.js'
-import { runDirFor } from '../../engine/ledger.js'
-import { readRunInfo } from '../../engine/run-info.js'
-import { recoverDiedRun } from '../../server/agent/dead-run-recovery.js'
-import { removeRunTree } from '../../server/agent/run-trees.js'
+import { runDirFor } from '../../safety/ledger.js'
+import { readRunInfo } from '../../safety/run-info.js'
+import { recoverDiedRun } from '../local/run-process/died-run.js'
+import { removeRunTree } from '../local/run-process/trees.js'
 
 /** What the journal file already holds. */
 export function journalTail(file: string): { lastSeq: number; aborted: boolean; ended: boolean } {

@@ -1,6 +1,6 @@
 /**
  * Executes the runs the Chaos Center places on this agent, each in a run process of its own:
- * the same fork as the embedded agent's (run-child.ts), so the same engine, ledger, watchdog
+ * the same fork as the embedded agent's (run-process/child.ts), so the same engine, ledger, watchdog
  * and run lock as `ordeal run`. The run's journal goes durably to `agent/runs/<runId>.jsonl`,
  * which its Outbox sends back; `agent/runs/<runId>.json` says the agent holds the run, so a
  * restarted agent finishes and reports it (design §5).
@@ -8,8 +8,8 @@
  */
 import { rmSync } from 'node:fs'
 import { RUN_ID_PATTERN } from '../../engine/run-id.js'
-import type { ExecPolicy } from '../../system/exec-policy.js'
-import { prewarmRunProcess, startRunChild, type RunChild } from '../../server/agent/run-child.js'
+import type { ExecPolicy } from '../local/exec-policy.js'
+import { prewarmRunProcess, startRunChild, type RunChild } from '../local/run-process/child.js'
 import type { AgentRunReport, FromAgent, Resume, ToAgent } from './protocol.js'
 import { Outbox } from './outbox.js'
 import type { AgentState, RunState } from './state.js'
@@ -29,7 +29,7 @@ export interface ExecutorOptions {
   /** Sends a frame on the ready connection; false when there is none. */
   send(frame: FromAgent): boolean
   now?: () => number
-  /** Forks run processes (run-child.ts); replaceable in tests. */
+  /** Forks run processes (run-process/child.ts); replaceable in tests. */
   startChild?: typeof startRunChild
 }
 

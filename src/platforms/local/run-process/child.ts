@@ -89,7 +89,7 @@ export interface StartRunChildOptions {
   yaml: string
   exec: ExecPolicy
   onEvents: (events: JournalEvent[]) => void
-  /** For a run placed on an agent (run-messages.ts): its id, vars, files, durable journal. */
+  /** For a run placed on an agent (run-process/messages.ts): its id, vars, files, durable journal. */
   runId?: string
   vars?: Record<string, string>
   bundle?: string

@@ -10,14 +10,14 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { JournalEvent } from '../../engine/events.js'
-import { startRun, type RunHandle } from '../../engine/runner.js'
-import { loadManifest } from '../api/manifest.js'
-import { privateWorkTree, WORK_LEAF } from '../../system/work-dir.js'
-import { formatIssue, ValidationError } from '../api/validation.js'
-import { unpackBundle } from '../../experiment/bundle.js'
-import { forgetRunTree, recordRunTree } from './run-trees.js'
-import type { FromRun, ToRun } from './run-messages.js'
+import type { JournalEvent } from '../../../engine/events.js'
+import { startRun, type RunHandle } from '../../../engine/runner.js'
+import { loadManifest } from '../../../server/api/manifest.js'
+import { privateWorkTree, WORK_LEAF } from '../work-dir.js'
+import { formatIssue, ValidationError } from '../../../server/api/validation.js'
+import { unpackBundle } from '../../../experiment/bundle.js'
+import { forgetRunTree, recordRunTree } from './trees.js'
+import type { FromRun, ToRun } from './messages.js'
 
 let handle: RunHandle | undefined
 let pendingAbort: Extract<ToRun, { type: 'abort' }> | undefined
