@@ -53,7 +53,11 @@ export class CenterClient {
     }
     const me = await this.#setup('GET', '/api/auth/me')
     this.#refused(me)
-    const role = (me.body as Partial<Me>).role
+    // An agent token is refused even here (403 "... token has agent"): its role is in the message.
+    const role =
+      me.status === 403
+        ? /token has (\w+)/.exec(message(me))?.[1]
+        : (me.body as Partial<Me>).role
     if (role !== 'editor' && role !== 'owner') {
       throw new PlacedSetupError(
         `the token's role is ${role ?? 'unknown'}; placing runs needs editor (403 forbidden)`
