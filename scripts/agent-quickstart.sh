@@ -6,7 +6,7 @@
 # whatever it runs first). Idempotent: a second `start` reuses what is running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=.ordeal/agent-quickstart
+dir=${AGENT_QUICKSTART_DIR:-.ordeal/agent-quickstart}
 port=${PORT:-7700}
 url=http://127.0.0.1:$port
 cli=(node dist/cli/main.js)
