@@ -17,7 +17,7 @@ import {
   eventually,
   listRuns,
   pauseManifest,
-  runProcessPids,
+  fleetRunProcessPids,
   toldLines,
   writeManifest,
 } from './checks.js'
@@ -153,7 +153,7 @@ describe('ordeal run --agent: bad input', () => {
     test(`${c.name}: one line, exit 2, no run, no run process`, async () => {
       const args = await c.args()
       const runsBefore = (await listRuns(fleet)).length
-      const processesBefore = new Set(runProcessPids())
+      const processesBefore = new Set(await fleetRunProcessPids(fleet))
       const r = await runCli(['run', manifest, ...args], {
         cwd: ws.dir,
         env: { ORDEAL_STATE_DIR: ws.stateDir },
@@ -161,7 +161,7 @@ describe('ordeal run --agent: bad input', () => {
       })
       assertOneLine(r, 2, c.line())
       assert.equal((await listRuns(fleet)).length, runsBefore, 'no run was created')
-      const fresh = runProcessPids().filter((pid) => !processesBefore.has(pid))
+      const fresh = (await fleetRunProcessPids(fleet)).filter((pid) => !processesBefore.has(pid))
       assert.deepEqual(fresh, [], 'no new run process')
     })
   }

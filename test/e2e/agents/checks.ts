@@ -5,7 +5,7 @@
  * @module
  */
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type {
   AgentInfo,
@@ -167,6 +167,36 @@ export async function pausedIn(fleet: Fleet, host: string): Promise<number[]> {
 /** Live run processes on this machine (the embedded agent's and every agent's). */
 export function runProcessPids(): number[] {
   return processesMentioning('run-process').map((line) => Number(line.split(':')[0]))
+}
+
+/** The parent pid, from /proc/<pid>/stat (after the parenthesised command name). */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * This fleet's run processes only: those inside its hosts (the agents') and those below its
+ * server (the embedded agent's). Other test files running meanwhile start run processes too.
+ */
+export async function fleetRunProcessPids(fleet: Fleet): Promise<number[]> {
+  const inHosts = new Set(
+    (await Promise.all(fleet.topology.hosts.map((host) => fleet.pidsIn(host.name)))).flat()
+  )
+  const server = fleet.center.child.pid
+  const belowServer = (pid: number): boolean => {
+    for (let p: number | undefined = pid; p !== undefined && p > 1; p = parentOf(p)) {
+      if (p === server) {
+        return true
+      }
+    }
+    return false
+  }
+  return runProcessPids().filter((pid) => inHosts.has(pid) || belowServer(pid))
 }
 
 /**
