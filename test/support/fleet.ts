@@ -283,7 +283,15 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       ]
       const agent = spawnInHost(namespace(host), host, name, stateDir, argv, {
         logFile: path.join(dir, `agent-${name}-${agents.length}.log`),
-        env: { ...process.env, NO_COLOR: '1', ...options.env, ...agentOptions.env },
+        env: {
+          ...process.env,
+          // A test process may trust its own server's certificate blindly; the agent under
+          // test never inherits that: it checks certificates as it would anywhere.
+          NODE_TLS_REJECT_UNAUTHORIZED: undefined,
+          NO_COLOR: '1',
+          ...options.env,
+          ...agentOptions.env,
+        },
       })
       agents.push(agent)
       return agent

@@ -50,7 +50,15 @@ after(async () => {
 describe('the agent over TLS and through a proxy', () => {
   test('a self-signed server without --ca-file: the TLS line, exit 2', async () => {
     const agent = await fleet.spawnAgent('a')
-    const { code } = await agent.exited
+    // Bounded: an agent that connected after all would otherwise be awaited forever.
+    const { code } = await Promise.race([
+      agent.exited,
+      agent.waitFor(/connected/, 30_000).then(
+        () => ({ code: -1 }),
+        () => ({ code: -1 })
+      ),
+    ])
+    await agent.stop()
     assert.equal(code, 2, agent.output())
     assert.doesNotMatch(agent.stderr(), /^\s+at /m, 'no stack trace')
     const told = toldLines(agent.stderr())
