@@ -8,8 +8,19 @@
  * dependency and makes every field validatable with one schema.
  * @module
  */
-import { lstat, mkdir, readFile, readdir, realpath, stat, writeFile, chmod } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { constants } from 'node:fs'
+import {
+  lchown,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib'
 import { z } from 'zod'
@@ -135,8 +146,18 @@ const bundleSchema = z.array(
   z.object({ path: z.string(), mode: z.number().int().min(0), data: z.string() }).strict()
 )
 
-/** Unpacks `data` into `into` (created if missing). Refuses unsafe paths and anything over a cap. */
-export async function unpackBundle(data: string, into: string): Promise<void> {
+/**
+ * Unpacks `data` into `into`: made here (0700), or an existing dir of ordeal's that nobody else
+ * can enter. Refuses unsafe paths and anything over a cap before writing anything. Run as root
+ * for another user, it never writes, chmods or chowns through a link: the leaf stays root's
+ * until every file is written (O_EXCL|O_NOFOLLOW, mode and owner set on the fd), then the dirs
+ * and last the leaf are handed to `options.owner` without following links.
+ */
+export async function unpackBundle(
+  data: string,
+  into: string,
+  options: UnpackOptions = {}
+): Promise<void> {
   let json: Buffer
   try {
     // Base64 of a bundle at the cap plus JSON overhead; a gzip bomb stops here.
@@ -184,22 +205,137 @@ export async function unpackBundle(data: string, into: string): Promise<void> {
     decoded.push({ path: f.path, mode: f.mode & MODE_MASK, content })
   }
   const base = resolve(into)
-  await mkdir(base, { recursive: true })
-  for (const f of decoded) {
-    const target = resolve(base, ...f.path.split('/'))
-    if (!inside(base, target) || target === base) {
-      throw new BundleError(`${f.path}: outside the work tree`)
+  const leaf = await privateLeaf(base)
+  // Root unpacks into a leaf nobody else can enter, so no other process can plant or swap a
+  // symlink while it writes; the lstat checks and O_NOFOLLOW are the second line.
+  const dirs: string[] = []
+  const made = new Set<string>([base])
+  try {
+    for (const f of decoded) {
+      const parts = f.path.split('/')
+      const target = resolve(base, ...parts)
+      if (!inside(base, target) || target === base) {
+        throw new BundleError(`${f.path}: outside the work tree`)
+      }
+      try {
+        let dir = base
+        for (const part of parts.slice(0, -1)) {
+          dir = join(dir, part)
+          if (!made.has(dir)) {
+            await makeDir(dir)
+            made.add(dir)
+            dirs.push(dir)
+          }
+        }
+        await writeNew(target, f.content, f.mode, options.owner)
+      } catch (err) {
+        if (err instanceof BundleError) {
+          throw err
+        }
+        throw new BundleError(
+          `${f.path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+        )
+      }
     }
-    try {
-      await mkdir(dirname(target), { recursive: true })
-      // 'wx': never follow or overwrite something already in the work tree.
-      await writeFile(target, f.content, { flag: 'wx' })
-      await chmod(target, f.mode)
-    } catch (err) {
-      throw new BundleError(
-        `${f.path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
-      )
+    // The hand-over: every dir without following links, then the leaf itself last, so the run
+    // user can enter the tree only once root has stopped writing in it.
+    if (options.owner !== undefined) {
+      for (const dir of dirs) {
+        await lchown(dir, options.owner.uid, options.owner.gid)
+      }
     }
+    if (options.mode !== undefined) {
+      await leaf.chmod(options.mode)
+    }
+    if (options.owner !== undefined) {
+      await leaf.chown(options.owner.uid, options.owner.gid)
+    }
+  } finally {
+    await leaf.close()
+  }
+}
+
+/** Who gets the unpacked tree, and the leaf's final mode. */
+export interface UnpackOptions {
+  /** Hands every entry (and the leaf, last) to this user; unset: everything stays ordeal's. */
+  owner?: { uid: number; gid: number }
+  /** The leaf's mode once unpacked. @default unchanged (0700 when it is made here) */
+  mode?: number
+}
+
+const NOFOLLOW_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW
+
+/**
+ * Makes `dir` (0700, its parent must be ours and not writable by others) or accepts an existing
+ * one only if it is a real dir of ours that nobody else can enter. Returns it open, so the
+ * final chmod/chown act on this dir and not on whatever its name points to by then.
+ */
+async function privateLeaf(dir: string): Promise<FileHandle> {
+  try {
+    await mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new BundleError(`cannot make the work tree: ${(err as NodeJS.ErrnoException).code}`)
+    }
+  }
+  let handle: FileHandle
+  try {
+    handle = await open(dir, NOFOLLOW_DIR)
+  } catch (err) {
+    throw new BundleError(
+      `the work tree is not a real directory: ${(err as NodeJS.ErrnoException).code}`
+    )
+  }
+  const info = await handle.stat()
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o077) !== 0) {
+    await handle.close()
+    throw new BundleError(
+      'the work tree must be a private (0700) directory of ordeal: another user could plant symlinks in it'
+    )
+  }
+  return handle
+}
+
+/** Makes one dir of the bundle; refuses anything already there that is not our real dir. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw err
+    }
+  }
+  const handle = await open(dir, NOFOLLOW_DIR).catch((err: NodeJS.ErrnoException) => {
+    throw new BundleError(`${dir}: not a real directory (${err.code})`)
+  })
+  try {
+    const info = await handle.stat()
+    if (!info.isDirectory() || info.uid !== process.getuid?.()) {
+      throw new BundleError(`${dir}: not a directory of ordeal`)
+    }
+    await handle.chmod(0o755)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Creates `file` (never an existing one, never through a link) and sets mode and owner on the fd. */
+async function writeNew(
+  file: string,
+  content: Buffer,
+  mode: number,
+  owner: UnpackOptions['owner']
+): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+  const handle = await open(file, flags, 0o600)
+  try {
+    await handle.writeFile(content)
+    await handle.chmod(mode)
+    if (owner !== undefined) {
+      await handle.chown(owner.uid, owner.gid)
+    }
+  } finally {
+    await handle.close()
   }
 }
 
