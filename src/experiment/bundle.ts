@@ -65,13 +65,19 @@ interface Entry {
   size: number
 }
 
-/** Packs `dir` recursively. Throws BundleError over a cap or on a symlink that leaves `dir`. */
+/**
+ * Packs `dir` recursively. Throws BundleError over a cap or on a symlink that leaves `dir`.
+ * Dot-entries (`.git`, `.env`, `.ssh`, ...) are left out at every depth: they are a repo's
+ * history, credentials and keys, never what a run needs, and they would otherwise travel to
+ * the server's database and the agent's disk. `skipped` counts the top-most ones left out.
+ */
 export async function packBundle(
   dir: string
-): Promise<{ data: string; bytes: number; files: number }> {
+): Promise<{ data: string; bytes: number; files: number; skipped: number }> {
   const root = await realpath(dir)
   const entries: Entry[] = []
-  await walk(root, root, '', [root], entries)
+  const skipped = { n: 0 }
+  await walk(root, root, '', [root], entries, skipped)
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const bytes = entries.reduce((n, e) => n + e.size, 0)
   // Count everything before refusing, so the message says what the directory really holds.
@@ -95,7 +101,7 @@ export async function packBundle(
     files.push({ path: e.path, mode: e.mode & MODE_MASK, data: content.toString('base64') })
   }
   const zipped = await gzip(Buffer.from(JSON.stringify(files)))
-  return { data: zipped.toString('base64'), bytes: read, files: files.length }
+  return { data: zipped.toString('base64'), bytes: read, files: files.length, skipped: skipped.n }
 }
 
 async function walk(
@@ -103,10 +109,15 @@ async function walk(
   abs: string,
   rel: string,
   chain: string[],
-  out: Entry[]
+  out: Entry[],
+  skipped: { n: number }
 ): Promise<void> {
   const names = await readdir(abs)
   for (const name of names) {
+    if (name.startsWith('.')) {
+      skipped.n++
+      continue
+    }
     const path = rel ? `${rel}/${name}` : name
     if (Buffer.byteLength(path) > BUNDLE_CAPS.pathBytes) {
       throw new BundleError(
@@ -130,7 +141,7 @@ async function walk(
       if (chain.includes(real)) {
         throw new BundleError(`${path}: symlink loops back to ${relative(root, real) || '.'}`)
       }
-      await walk(root, real, path, [...chain, real], out)
+      await walk(root, real, path, [...chain, real], out, skipped)
     } else if (st.isFile()) {
       out.push({ path, real, mode: st.mode, size: st.size })
     }
