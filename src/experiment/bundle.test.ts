@@ -254,3 +254,24 @@ test('unpack masks setuid and group/other write bits', async () => {
     await rm(dst, { recursive: true, force: true })
   }
 })
+
+test('dot-entries (.git, .env, .ssh, ...) are left out at every depth and counted', async () => {
+  const src = await tmp()
+  try {
+    await mkdir(join(src, '.git/objects'), { recursive: true })
+    await writeFile(join(src, '.git/objects/ab'), 'x'.repeat(1000))
+    await writeFile(join(src, '.env'), 'AWS_SECRET_ACCESS_KEY=nope')
+    await mkdir(join(src, 'svc/.ssh'), { recursive: true })
+    await writeFile(join(src, 'svc/.ssh/id_ed25519'), 'key')
+    await writeFile(join(src, 'svc/run.sh'), 'echo')
+    await writeFile(join(src, 'exp.yaml'), 'kind: x')
+    const packed = await packBundle(src)
+    assert.deepEqual(
+      decode(packed.data).map((f) => f.path),
+      ['exp.yaml', 'svc/run.sh']
+    )
+    assert.deepEqual([packed.files, packed.bytes, packed.skipped], [2, 11, 3])
+  } finally {
+    await rm(src, { recursive: true, force: true })
+  }
+})

@@ -8,8 +8,19 @@
  * dependency and makes every field validatable with one schema.
  * @module
  */
-import { lstat, mkdir, readFile, readdir, realpath, stat, writeFile, chmod } from 'node:fs/promises'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { constants } from 'node:fs'
+import {
+  lchown,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  readdir,
+  realpath,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises'
+import { isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { promisify } from 'node:util'
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib'
 import { z } from 'zod'
@@ -54,13 +65,19 @@ interface Entry {
   size: number
 }
 
-/** Packs `dir` recursively. Throws BundleError over a cap or on a symlink that leaves `dir`. */
+/**
+ * Packs `dir` recursively. Throws BundleError over a cap or on a symlink that leaves `dir`.
+ * Dot-entries (`.git`, `.env`, `.ssh`, ...) are left out at every depth: they are a repo's
+ * history, credentials and keys, never what a run needs, and they would otherwise travel to
+ * the server's database and the agent's disk. `skipped` counts the top-most ones left out.
+ */
 export async function packBundle(
   dir: string
-): Promise<{ data: string; bytes: number; files: number }> {
+): Promise<{ data: string; bytes: number; files: number; skipped: number }> {
   const root = await realpath(dir)
   const entries: Entry[] = []
-  await walk(root, root, '', [root], entries)
+  const skipped = { n: 0 }
+  await walk(root, root, '', [root], entries, skipped)
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   const bytes = entries.reduce((n, e) => n + e.size, 0)
   // Count everything before refusing, so the message says what the directory really holds.
@@ -84,7 +101,7 @@ export async function packBundle(
     files.push({ path: e.path, mode: e.mode & MODE_MASK, data: content.toString('base64') })
   }
   const zipped = await gzip(Buffer.from(JSON.stringify(files)))
-  return { data: zipped.toString('base64'), bytes: read, files: files.length }
+  return { data: zipped.toString('base64'), bytes: read, files: files.length, skipped: skipped.n }
 }
 
 async function walk(
@@ -92,10 +109,15 @@ async function walk(
   abs: string,
   rel: string,
   chain: string[],
-  out: Entry[]
+  out: Entry[],
+  skipped: { n: number }
 ): Promise<void> {
   const names = await readdir(abs)
   for (const name of names) {
+    if (name.startsWith('.')) {
+      skipped.n++
+      continue
+    }
     const path = rel ? `${rel}/${name}` : name
     if (Buffer.byteLength(path) > BUNDLE_CAPS.pathBytes) {
       throw new BundleError(
@@ -119,7 +141,7 @@ async function walk(
       if (chain.includes(real)) {
         throw new BundleError(`${path}: symlink loops back to ${relative(root, real) || '.'}`)
       }
-      await walk(root, real, path, [...chain, real], out)
+      await walk(root, real, path, [...chain, real], out, skipped)
     } else if (st.isFile()) {
       out.push({ path, real, mode: st.mode, size: st.size })
     }
@@ -135,8 +157,18 @@ const bundleSchema = z.array(
   z.object({ path: z.string(), mode: z.number().int().min(0), data: z.string() }).strict()
 )
 
-/** Unpacks `data` into `into` (created if missing). Refuses unsafe paths and anything over a cap. */
-export async function unpackBundle(data: string, into: string): Promise<void> {
+/**
+ * Unpacks `data` into `into`: made here (0700), or an existing dir of ordeal's that nobody else
+ * can enter. Refuses unsafe paths and anything over a cap before writing anything. Run as root
+ * for another user, it never writes, chmods or chowns through a link: the leaf stays root's
+ * until every file is written (O_EXCL|O_NOFOLLOW, mode and owner set on the fd), then the dirs
+ * and last the leaf are handed to `options.owner` without following links.
+ */
+export async function unpackBundle(
+  data: string,
+  into: string,
+  options: UnpackOptions = {}
+): Promise<void> {
   let json: Buffer
   try {
     // Base64 of a bundle at the cap plus JSON overhead; a gzip bomb stops here.
@@ -184,22 +216,137 @@ export async function unpackBundle(data: string, into: string): Promise<void> {
     decoded.push({ path: f.path, mode: f.mode & MODE_MASK, content })
   }
   const base = resolve(into)
-  await mkdir(base, { recursive: true })
-  for (const f of decoded) {
-    const target = resolve(base, ...f.path.split('/'))
-    if (!inside(base, target) || target === base) {
-      throw new BundleError(`${f.path}: outside the work tree`)
+  const leaf = await privateLeaf(base)
+  // Root unpacks into a leaf nobody else can enter, so no other process can plant or swap a
+  // symlink while it writes; the lstat checks and O_NOFOLLOW are the second line.
+  const dirs: string[] = []
+  const made = new Set<string>([base])
+  try {
+    for (const f of decoded) {
+      const parts = f.path.split('/')
+      const target = resolve(base, ...parts)
+      if (!inside(base, target) || target === base) {
+        throw new BundleError(`${f.path}: outside the work tree`)
+      }
+      try {
+        let dir = base
+        for (const part of parts.slice(0, -1)) {
+          dir = join(dir, part)
+          if (!made.has(dir)) {
+            await makeDir(dir)
+            made.add(dir)
+            dirs.push(dir)
+          }
+        }
+        await writeNew(target, f.content, f.mode, options.owner)
+      } catch (err) {
+        if (err instanceof BundleError) {
+          throw err
+        }
+        throw new BundleError(
+          `${f.path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+        )
+      }
     }
-    try {
-      await mkdir(dirname(target), { recursive: true })
-      // 'wx': never follow or overwrite something already in the work tree.
-      await writeFile(target, f.content, { flag: 'wx' })
-      await chmod(target, f.mode)
-    } catch (err) {
-      throw new BundleError(
-        `${f.path}: cannot write: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
-      )
+    // The hand-over: every dir without following links, then the leaf itself last, so the run
+    // user can enter the tree only once root has stopped writing in it.
+    if (options.owner !== undefined) {
+      for (const dir of dirs) {
+        await lchown(dir, options.owner.uid, options.owner.gid)
+      }
     }
+    if (options.mode !== undefined) {
+      await leaf.chmod(options.mode)
+    }
+    if (options.owner !== undefined) {
+      await leaf.chown(options.owner.uid, options.owner.gid)
+    }
+  } finally {
+    await leaf.close()
+  }
+}
+
+/** Who gets the unpacked tree, and the leaf's final mode. */
+export interface UnpackOptions {
+  /** Hands every entry (and the leaf, last) to this user; unset: everything stays ordeal's. */
+  owner?: { uid: number; gid: number }
+  /** The leaf's mode once unpacked. @default unchanged (0700 when it is made here) */
+  mode?: number
+}
+
+const NOFOLLOW_DIR = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW
+
+/**
+ * Makes `dir` (0700, its parent must be ours and not writable by others) or accepts an existing
+ * one only if it is a real dir of ours that nobody else can enter. Returns it open, so the
+ * final chmod/chown act on this dir and not on whatever its name points to by then.
+ */
+async function privateLeaf(dir: string): Promise<FileHandle> {
+  try {
+    await mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new BundleError(`cannot make the work tree: ${(err as NodeJS.ErrnoException).code}`)
+    }
+  }
+  let handle: FileHandle
+  try {
+    handle = await open(dir, NOFOLLOW_DIR)
+  } catch (err) {
+    throw new BundleError(
+      `the work tree is not a real directory: ${(err as NodeJS.ErrnoException).code}`
+    )
+  }
+  const info = await handle.stat()
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o077) !== 0) {
+    await handle.close()
+    throw new BundleError(
+      'the work tree must be a private (0700) directory of ordeal: another user could plant symlinks in it'
+    )
+  }
+  return handle
+}
+
+/** Makes one dir of the bundle; refuses anything already there that is not our real dir. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 })
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw err
+    }
+  }
+  const handle = await open(dir, NOFOLLOW_DIR).catch((err: NodeJS.ErrnoException) => {
+    throw new BundleError(`${dir}: not a real directory (${err.code})`)
+  })
+  try {
+    const info = await handle.stat()
+    if (!info.isDirectory() || info.uid !== process.getuid?.()) {
+      throw new BundleError(`${dir}: not a directory of ordeal`)
+    }
+    await handle.chmod(0o755)
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Creates `file` (never an existing one, never through a link) and sets mode and owner on the fd. */
+async function writeNew(
+  file: string,
+  content: Buffer,
+  mode: number,
+  owner: UnpackOptions['owner']
+): Promise<void> {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
+  const handle = await open(file, flags, 0o600)
+  try {
+    await handle.writeFile(content)
+    await handle.chmod(mode)
+    if (owner !== undefined) {
+      await handle.chown(owner.uid, owner.gid)
+    }
+  } finally {
+    await handle.close()
   }
 }
 

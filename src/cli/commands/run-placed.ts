@@ -37,6 +37,15 @@ export interface PlacedRunOptions {
 
 const PREFIX = 'ordeal run: '
 
+/** What travels with the run, said before it is sent (dot-entries never do: bundle.ts). */
+export function shippingLine(
+  dir: string,
+  bundle: { files: number; bytes: number; skipped: number }
+): string {
+  const left = bundle.skipped > 0 ? ' (dot-files left out)' : ''
+  return `shipping ${dir}: ${bundle.files} files, ${(bundle.bytes / 1024).toFixed(1)} KiB${left}`
+}
+
 /** The manifest has loaded locally; nothing has been sent yet. */
 export async function runPlacedCommand(file: string, options: PlacedRunOptions): Promise<number> {
   const text = await readFile(file, 'utf8')
@@ -59,6 +68,7 @@ export async function runPlacedCommand(file: string, options: PlacedRunOptions):
   let run: RunSummary
   try {
     await client.check()
+    process.stderr.write(shippingLine(path.dirname(file), bundle) + '\n')
     run = await client.submit({
       yaml: text,
       vars: placedVars(text, file, options.set, process.env),

@@ -67,3 +67,19 @@ test('paths are checked after variables are substituted', () => {
   assert.equal(pathOutside(text, '/m/d/f.yaml', {}, {}), undefined)
   assert.match(pathOutside(text, '/m/d/f.yaml', { DIR: '..' }, {}) ?? '', /cwd '\.\.' is outside/)
 })
+
+test('a cwd or command in a dot-entry is refused: the bundle leaves dot-entries out', () => {
+  const svc = (command: string, cwd?: string) =>
+    manifest(`      - name: api\n        command: ${command}${cwd ? `\n        cwd: ${cwd}` : ''}`)
+  assert.equal(
+    pathOutside(svc('node', '.tools'), '/m/d/f.yaml', {}, {}),
+    "spec.system.services[0].cwd '.tools' is in a dot-file or dot-dir; runs placed on an agent leave dot-entries (.git, .env, ...) out of the manifest's directory"
+  )
+  assert.match(
+    pathOutside(svc('./.bin/api', 'sub'), '/m/d/f.yaml', {}, {}) ?? '',
+    /^spec\.system\.services\[0\]\.command '\.\/\.bin\/api' is in a dot-file or dot-dir/
+  )
+  assert.equal(pathOutside(svc('./bin/api', './sub'), '/m/d/f.yaml', {}, {}), undefined)
+  assert.equal(pathOutside(svc('../bin/api', 'sub'), '/m/d/f.yaml', {}, {}), undefined)
+  assert.equal(pathOutside(svc('./.bin/api', '/opt/app'), '/m/d/f.yaml', {}, {}), undefined)
+})

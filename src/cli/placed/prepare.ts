@@ -35,8 +35,9 @@ interface RawService {
 }
 
 /**
- * The first relative path of the manifest that resolves outside its directory, as the line
- * the CLI prints (without `ordeal run: `), or undefined. Only the directory is shipped, so such
+ * The first relative path of the manifest that resolves outside its directory, or into one of
+ * its dot-entries (left out of the bundle), as the line the CLI prints (without `ordeal run: `),
+ * or undefined. Only the directory is shipped, so such
  * a path would name nothing (or something else) on the agent. Absolute paths resolve on the
  * agent and are left alone. `text` must already load (the run checked it).
  */
@@ -58,11 +59,18 @@ export function pathOutside(
     if (!path.isAbsolute(cwd) && !inside(dir, cwdAbs)) {
       return outside(`${where}.cwd`, cwd)
     }
+    if (!path.isAbsolute(cwd) && dotted(dir, cwdAbs)) {
+      return leftOut(`${where}.cwd`, cwd)
+    }
     const command = typeof service.command === 'string' ? service.command : ''
     // A bare name is looked up in PATH on the agent; a relative path is resolved from cwd.
-    if (command.includes('/') && !path.isAbsolute(command)) {
-      if (!path.isAbsolute(cwd) && !inside(dir, path.resolve(cwdAbs, command))) {
+    if (command.includes('/') && !path.isAbsolute(command) && !path.isAbsolute(cwd)) {
+      const commandAbs = path.resolve(cwdAbs, command)
+      if (!inside(dir, commandAbs)) {
         return outside(`${where}.command`, command)
+      }
+      if (dotted(dir, commandAbs)) {
+        return leftOut(`${where}.command`, command)
       }
     }
   }
@@ -71,6 +79,18 @@ export function pathOutside(
 
 function inside(dir: string, p: string): boolean {
   return p === dir || p.startsWith(dir + path.sep)
+}
+
+/** True when `p` (inside `dir`) goes through a dot-entry, which the bundle leaves out. */
+function dotted(dir: string, p: string): boolean {
+  return path
+    .relative(dir, p)
+    .split(path.sep)
+    .some((part) => part.startsWith('.') && part !== '.' && part !== '..')
+}
+
+function leftOut(field: string, value: string): string {
+  return `${field} '${value}' is in a dot-file or dot-dir; runs placed on an agent leave dot-entries (.git, .env, ...) out of the manifest's directory`
 }
 
 function outside(field: string, value: string): string {

@@ -30,6 +30,7 @@ import {
 } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { unpackBundle } from '../../experiment/bundle.js'
 import type { ExecPolicy } from './exec-policy.js'
 import type { RunUser } from './run-user.js'
 
@@ -53,7 +54,12 @@ export function isForeign(user: RunUser | undefined): user is RunUser {
  * A private tree under the system temp dir (see the module doc): root-owned `dir` (0711), and
  * when the run user is not ordeal's own, its `work/` leaf. `remove()` takes all of it away.
  */
-export function privateWorkTree(name: string, policy: ExecPolicy): WorkDir {
+export function privateWorkTree(
+  name: string,
+  policy: ExecPolicy,
+  /** The caller fills `work/` and hands it over itself (a bundle: unpackBundle's `owner`). */
+  leafLater = false
+): WorkDir {
   const dir = mkdtempSync(path.join(os.tmpdir(), `ordeal-${name.slice(0, 40)}-`))
   // 0711: services running as yet another user (`user: postgres`) reach their own data dir
   // through it, without listing what else is there.
@@ -62,9 +68,33 @@ export function privateWorkTree(name: string, policy: ExecPolicy): WorkDir {
   let home = dir
   if (isForeign(user)) {
     home = path.join(dir, WORK_LEAF)
-    makeLeaf(home, user, 0o711)
+    if (!leafLater) {
+      makeLeaf(home, user, 0o711)
+    }
   }
   return { dir, home, remove: () => removeTree(dir) }
+}
+
+/**
+ * Unpacks a run's bundle into the `work/` leaf of a tree made with `leafLater` (the manifest
+ * copy at the tree's top cannot collide with a bundled file of the same name), and returns the
+ * leaf. The leaf is made here, root's and 0700, and handed to the run user only once every file
+ * is in (unpackBundle's `owner`): a process of the run user (another run's service) can list
+ * /tmp and reach the tree, so a leaf it owned during the unpack would let it plant symlinks
+ * that root follows.
+ */
+export async function unpackWorkLeaf(
+  tree: Pick<WorkDir, 'dir'>,
+  bundle: string,
+  user: RunUser | undefined
+): Promise<string> {
+  const into = path.join(tree.dir, WORK_LEAF)
+  if (isForeign(user)) {
+    await unpackBundle(bundle, into, { owner: { uid: user.uid, gid: user.gid }, mode: 0o711 })
+  } else {
+    await unpackBundle(bundle, into)
+  }
+  return into
 }
 
 /**

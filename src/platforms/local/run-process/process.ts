@@ -8,14 +8,13 @@
  * run back and ends it.
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { JournalEvent } from '../../../engine/events.js'
 import { startRun, type RunHandle } from '../../../engine/runner.js'
 import { loadManifest } from '../../../server/api/manifest.js'
-import { privateWorkTree, WORK_LEAF } from '../work-dir.js'
+import { privateWorkTree, unpackWorkLeaf } from '../work-dir.js'
 import { formatIssue, ValidationError } from '../../../server/api/validation.js'
-import { unpackBundle } from '../../../experiment/bundle.js'
 import { forgetRunTree, recordRunTree } from './trees.js'
 import type { FromRun, ToRun } from './messages.js'
 
@@ -46,35 +45,21 @@ function queueEvent(event: JournalEvent): void {
   queue.push(event)
 }
 
-/**
- * Where the manifest's own files go when the run carries them: the tree's `work/` leaf (made
- * here when commands run as ordeal's own user, so the manifest copy at the tree's top cannot
- * collide with a bundled file of the same name). The tree is fresh and its name random under a
- * 0711 dir, so no other process has had a chance to plant anything in it.
- */
-async function unpackInto(tree: { dir: string; home: string }, bundle: string): Promise<string> {
-  let into = tree.home
-  if (into === tree.dir) {
-    into = path.join(tree.dir, WORK_LEAF)
-    mkdirSync(into, { mode: 0o700 })
-  }
-  await unpackBundle(bundle, into)
-  return into
-}
-
 async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> {
   if (message.journalFile !== undefined) {
     goneReason = 'the agent went away' // only `ordeal agent` gives a journal file
   }
   // The manifest's copy goes in the tree's root-owned top, never where the run user can plant a
   // symlink; its relative paths (and the commands' cwd) resolve in the user's own `work/`.
-  const tree = privateWorkTree(message.name, message.exec)
+  const tree = privateWorkTree(message.name, message.exec, message.bundle !== undefined)
   const file = path.join(tree.dir, `${message.name}.yaml`)
   let run: RunHandle
   try {
     writeFileSync(file, message.yaml, { mode: 0o644, flag: 'wx' })
     const baseDir =
-      message.bundle !== undefined ? await unpackInto(tree, message.bundle) : tree.home
+      message.bundle !== undefined
+        ? await unpackWorkLeaf(tree, message.bundle, message.exec.user)
+        : tree.home
     const experiment = loadManifest(message.yaml, file, baseDir, message.vars ?? {})
     run = startRun(experiment, {
       onEvent: queueEvent,
