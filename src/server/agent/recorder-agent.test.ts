@@ -171,9 +171,12 @@ test('a late report is stored, published and re-derived; the run stays interrupt
   )
   const summary = await recorder.finishLate(runId)
   assert.equal(summary.status, 'interrupted')
-  assert.equal(summary.verdict, 'pass', "derived from the agent's whole journal")
+  // The verdict stays `interrupted` (review #17): status, verdict and the exit code that
+  // `ordeal run --agent` gave at the lapse agree; the reason carries the late report.
+  assert.equal(summary.verdict, 'interrupted')
   assert.ok(summary.reason?.endsWith(LATE_SUFFIX), summary.reason)
   assert.equal((await store.getRun(runId))?.result?.reason, summary.reason)
+  assert.equal((await store.getRun(runId))?.result?.verdict, 'interrupted')
   assert.equal(messages.at(-1)?.event, 'status')
   const statuses = messages.filter((m) => m.event === 'status').length
 

@@ -540,11 +540,16 @@ export function createRecorder(deps: RecorderDeps): RunRecorder {
     }
     const derived = endOf(runId, await readJournal(runId))
     const reason = `${derived.result?.reason ?? before.reason ?? 'interrupted'}${LATE_SUFFIX}`
+    // The verdict stays `interrupted` too: the status, the verdict and the exit code that
+    // `ordeal run --agent` gave at the lapse agree; the reason carries the late report.
     const updated = await store.updateRunEnd(runId, {
       ...derived,
       status: 'interrupted',
+      verdict: 'interrupted',
       reason,
-      ...(derived.result === undefined ? {} : { result: { ...derived.result, reason } }),
+      ...(derived.result === undefined
+        ? {}
+        : { result: { ...derived.result, verdict: 'interrupted' as const, reason } }),
     })
     const summary = (await store.getRunSummary(runId)) ?? before
     if (updated) {

@@ -325,6 +325,8 @@ let recorder: ReturnType<typeof memoryRecorder>
 let fleet: FleetServer
 let app: FastifyInstance
 let url: string
+let bus: RunBus
+let metrics: ServerMetrics
 const published = new EventEmitter()
 const statuses: RunSummary[] = []
 const ended: RunSummary[] = []
@@ -345,7 +347,7 @@ async function start() {
   mem = memoryStore(clock)
   statuses.length = 0
   ended.length = 0
-  const bus: RunBus = {
+  bus = {
     publish(_runId: string, message: StreamMessage) {
       if (message.event === 'status') {
         statuses.push(message.data)
@@ -355,7 +357,13 @@ async function start() {
     subscribe: () => () => undefined,
   }
   recorder = memoryRecorder(mem, clock, bus)
-  const metrics = { runEnded: (run: RunSummary) => ended.push(run) } as unknown as ServerMetrics
+  metrics = { runEnded: (run: RunSummary) => ended.push(run) } as unknown as ServerMetrics
+  await boot()
+  mem.addToken('ordl_tok_edge1', 'edge-1', 'tok_1')
+}
+
+/** A fleet and its route over the current store and clock (a server start, or a restart). */
+async function boot() {
   fleet = createFleet({
     store: mem.store,
     recorder: recorder as unknown as Recorder,
@@ -369,7 +377,6 @@ async function start() {
   const ctx = { store: mem.store, fleet, recorder, bus, metrics, log: () => undefined }
   app = buildApp(ctx as unknown as ServerContext, [agentConnectRoute])
   url = await app.listen({ host: '127.0.0.1', port: 0 })
-  mem.addToken('ordl_tok_edge1', 'edge-1', 'tok_1')
 }
 
 async function stop() {
@@ -639,6 +646,182 @@ describe('the fleet', () => {
     clock.advance(2 * HEARTBEAT_MS + 1)
     assert.equal((await agent.closed).code, 1006)
     assert.equal(fleet.connectedCount(), 0)
+  })
+  // Review of issue 14: every queued/dispatched/running run ends on every path.
+
+  test('#2: a run requeued when its agent dropped and reported by its hello is taken, never sent again', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const first = new RawAgent(url, 'ordl_tok_edge1')
+    await first.open()
+    await first.next((f) => f.type === 'run')
+    first.ws.terminate() // before its `accepted` got through
+    await until(() => mem.runs.get('r1')!.agent === undefined)
+    assert.equal(mem.runs.get('r1')!.status, 'queued')
+
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await back.open({ runs: [{ runId: 'r1', lastSeq: 0, ended: false }] })
+    assert.deepEqual(welcome.resume, [{ runId: 'r1', ackedSeq: -1, action: 'continue' }])
+    assert.equal((await status('r1', (s) => s.status === 'running')).agent, 'edge-1')
+    back.send({ type: 'events', runId: 'r1', events: [ev(0), ev(1, 'run.ended')] })
+    assert.equal(((await back.next((f) => f.type === 'ack')) as { seq: number }).seq, 1)
+    await status('r1', (s) => s.status === 'finished')
+    assert.equal(back.frames.filter((f) => f.type === 'run').length, 0, 'never sent again')
+  })
+
+  test('#3: a run resumed as accepted that the agent then rejects ends with its reason', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const first = new RawAgent(url, 'ordl_tok_edge1')
+    await first.open()
+    await first.next((f) => f.type === 'run')
+    first.ws.terminate()
+    await until(() => mem.runs.get('r1')!.agent === undefined)
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    await back.open({ runs: [{ runId: 'r1', lastSeq: -1, ended: false }] })
+    await status('r1', (s) => s.status === 'running')
+    back.send({ type: 'rejected', runId: 'r1', reason: 'preflight: no such interface' })
+    const end = await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(end.reason, 'agent edge-1 could not start the run: preflight: no such interface')
+  })
+
+  test('#4: abort ends a run the fleet does not hold, queued or running', async () => {
+    const queued = mem.addRun('r1', { agent: 'edge-1' }) // a row whose place() never ran
+    const running = mem.addRun('r2', { agent: 'edge-1' })
+    Object.assign(mem.runs.get('r2')!, { status: 'running', agent: 'edge-1' })
+    assert.equal(queued.status, 'queued')
+    assert.equal(await fleet.abort('r1', 'cancelled by bob while queued'), true)
+    const cancelled = await status('r1', (s) => s.status === 'cancelled')
+    assert.equal(cancelled.reason, 'cancelled by bob while queued')
+    assert.equal(await fleet.abort(running.id, 'aborted by bob'), true)
+    const interrupted = await status('r2', (s) => s.status === 'interrupted')
+    assert.equal(interrupted.reason, 'aborted by bob; no agent held the run')
+    assert.equal(await fleet.abort('r2', 'aborted by bob'), false, 'ended: nothing to abort')
+  })
+
+  test('#4: an abort the agent does not answer ends the run after lease + grace', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    assert.equal(await fleet.abort('r1', 'aborted by bob'), true)
+    assert.equal(((await agent.next((f) => f.type === 'abort')) as { runId: string }).runId, 'r1')
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    const end = await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(end.reason, "aborted by bob; agent edge-1 did not report the run's end within 6s")
+  })
+
+  test('#6: a 409 nack for a run the server holds ends the run on the server too', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    const conflict = 'run r1: seq 0 was already sent with different content; the first copy is kept'
+    recorder.append = async () => {
+      throw new HttpError(409, 'conflict', conflict)
+    }
+    agent.send({ type: 'events', runId: 'r1', events: [ev(0)] })
+    assert.equal(((await agent.next((f) => f.type === 'nack')) as { status: number }).status, 409)
+    const end = await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(end.reason, `agent edge-1's report was refused: ${conflict}`)
+  })
+
+  test('#7: a failed finish keeps the run tracked and is retried until it is stored', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    const finish = recorder.finish
+    let failures = 0
+    recorder.finish = async (runId: string) => {
+      if (failures++ === 0) {
+        throw new Error('SQLITE_BUSY: database is locked')
+      }
+      return finish(runId)
+    }
+    agent.send({ type: 'events', runId: 'r1', events: [ev(0, 'run.ended')] })
+    await agent.next((f) => f.type === 'ack')
+    agent.send({ type: 'ended', runId: 'r1' })
+    await until(() => failures === 1)
+    assert.equal(mem.runs.get('r1')!.status, 'running')
+    clock.advance(1000)
+    assert.equal((await status('r1', (s) => s.status === 'finished')).verdict, 'pass')
+  })
+
+  test('#8: a sent run the agent never answers is taken back at its accept deadline', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(10 * 60_000) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    clock.advance(60_000)
+    assert.deepEqual(await agent.next((f) => f.type === 'abort'), {
+      type: 'abort',
+      runId: 'r1',
+      reason: 'agent edge-1 did not answer within 60 s; the run goes to another agent',
+    })
+    await status('r1', (s) => /did not answer within 60 s/.test(s.queueReason ?? ''))
+    assert.equal(mem.runs.get('r1')!.status, 'queued')
+  })
+
+  test('#10: after a restart a queued run keeps its own queue deadline', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-9' })
+    mem.runs.get('r1')!.queueDeadline = iso(5000)
+    assert.equal(run.status, 'queued')
+    await stop()
+    await boot()
+    clock.advance(5000)
+    await until(async () => {
+      await new Promise((resolve) => setImmediate(resolve))
+      return mem.runs.get('r1')!.status !== 'queued'
+    })
+    assert.equal(mem.runs.get('r1')!.verdict, 'error')
+  })
+
+  test('#18: after a restart a dispatched run waits for its agent’s hello, not another agent', async () => {
+    mem.addToken('ordl_tok_edge2', 'edge-2', 'tok_2')
+    mem.addRun('r1', { labels: { zone: 'eu' } })
+    Object.assign(mem.runs.get('r1')!, { agent: 'edge-1', queueReason: 'sent to edge-1' })
+    await stop()
+    await boot()
+    const other = new RawAgent(url, 'ordl_tok_edge2')
+    await other.open()
+    const own = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await own.open({ runs: [{ runId: 'r1', lastSeq: -1, ended: false }] })
+    assert.deepEqual(welcome.resume, [{ runId: 'r1', ackedSeq: -1, action: 'continue' }])
+    assert.equal((await status('r1', (s) => s.status === 'running')).agent, 'edge-1')
+    clock.advance(2 * HEARTBEAT_MS)
+    assert.equal(other.frames.filter((f) => f.type === 'run').length, 0)
+  })
+
+  test('#15: the late flag is set before the lease interrupts the run', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    await status('r1', (s) => s.status === 'running')
+    agent.ws.terminate()
+    await until(() => fleet.connectedCount() === 0)
+    const interrupt = recorder.interrupt
+    let lateAtInterrupt: boolean | undefined
+    recorder.interrupt = async (runId: string, reason: string) => {
+      lateAtInterrupt = mem.runs.get(runId)!.lateReport === true
+      return interrupt(runId, reason)
+    }
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    await status('r1', (s) => s.status === 'interrupted')
+    assert.equal(lateAtInterrupt, true)
   })
 })
 

@@ -11,7 +11,12 @@ import type { WebSocket } from 'ws'
 import type { Fleet, Recorder, RunBus, ServerMetrics } from '../context.js'
 import type { Caller } from '../http/route.js'
 import type { AgentRecord, Store } from '../store/contract.js'
-import type { AgentInfo, Placement, RunSummary } from '../../shared/api.js'
+import {
+  ENDED_STATUSES,
+  type AgentInfo,
+  type Placement,
+  type RunSummary,
+} from '../../shared/api.js'
 import { formatDuration } from '../../shared/duration.js'
 import {
   AGENT_PROTOCOL,
@@ -25,10 +30,11 @@ import { clockSample } from './clock.js'
 import { AgentConnection, type RunStream } from './connection.js'
 import { heartbeatAction, tickMs } from './heartbeat.js'
 import { ingestEvents, notPlaced } from './ingest.js'
-import { Leases, realTimers, type Timers } from './leases.js'
+import { LEASE_GRACE_MS, Leases, realTimers, type Timers } from './leases.js'
 import type { AgentView } from './placement.js'
 import { planResume } from './resume.js'
 import { RunQueue } from './queue.js'
+import type { QueuedRun } from './scheduler.js'
 import { listen, type Pong } from './socket.js'
 
 export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
@@ -43,6 +49,8 @@ const EVALUATE_MS = 1000
 const HEARTBEAT_STORE_MS = 60_000
 /** At most this many queued or running runs are read back at start. */
 const RUN_PAGE = 10_000
+/** A failed `recorder.finish` is tried again after 1 s, 2 s, … up to this (review #7). */
+const FINISH_RETRY_MAX_MS = 30_000
 
 export interface FleetSettings {
   heartbeatMs: number
@@ -83,6 +91,11 @@ export function createFleet(deps: FleetDeps): FleetServer {
   const lastSeen = new Map<string, number>()
   /** Aborts asked while the run's agent was away: sent when it is back. */
   const pendingAborts = new Map<string, string>()
+  /**
+   * Dispatched runs read back at start (`queued`, `agent` set): held for 2 heartbeats so the
+   * agent that may have started them says so in its hello before they go to another (#18).
+   */
+  const heldAtStart = new Map<string, QueuedRun>()
   const leases = new Leases(timers, (runId, agent, leaseMs) => {
     void lapse(runId, agent, leaseMs)
   })
@@ -123,6 +136,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     log,
     failed,
     now,
+    timers,
     defaultLeaseMs: settings.leaseMs,
     connections,
     views,
@@ -154,16 +168,116 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
   const onEnded = async (conn: AgentConnection, runId: string, stream: RunStream) => {
     stream.finishing = true
+    await finishStream(conn, runId, stream, 0)
+  }
+
+  /**
+   * The agent has its ack and forgets the run, so a failed finish (a PG failover, SQLITE_BUSY)
+   * must not leave it `running` with nobody tracking it: the stream stays (and holds its slot)
+   * and the finish is tried again with a growing delay until the store takes it (review #7).
+   */
+  const finishStream = async (
+    conn: AgentConnection,
+    runId: string,
+    stream: RunStream,
+    attempt: number
+  ): Promise<void> => {
+    if (stopping) {
+      return // the next server reads the run back and leases it
+    }
+    try {
+      await (stream.late ? recorder.finishLate(runId) : recorder.finish(runId))
+    } catch (error) {
+      const delay = Math.min(FINISH_RETRY_MAX_MS, 1000 * 2 ** attempt)
+      failed(`run ${runId}: finishing (again in ${formatDuration(delay)})`)(error)
+      timers.set(() => void finishStream(conn, runId, stream, attempt + 1), delay)
+      return
+    }
+    leases.disarm(runId)
     if (conn.runs.get(runId) === stream) {
       conn.runs.delete(runId)
       conn.finished.add(runId)
     }
-    await (stream.late ? recorder.finishLate(runId) : recorder.finish(runId))
-    await store.deleteBundle(runId)
+    await store.deleteBundle(runId).catch(failed(`run ${runId}: deleting its bundle`))
     evaluate()
   }
 
-  const ingestDeps = { recorder, onEnded, log }
+  /** A 403/409 nack: the agent drops the run, so it ends here too (review #6). */
+  const onRefused = (conn: AgentConnection, runId: string, stream: RunStream, message: string) => {
+    if (conn.runs.get(runId) !== stream || stream.finishing === true) {
+      return
+    }
+    conn.runs.delete(runId)
+    if (!stream.late) {
+      const reason = `agent ${conn.name}'s report was refused: ${message}`
+      log(`run ${runId}: ${reason}`)
+      void recorder.interrupt(runId, reason).catch(failed(`run ${runId}`))
+    }
+    evaluate()
+  }
+
+  /**
+   * `rejected` for a run taken on from the hello (its `accepted` was lost, then it failed to
+   * start): not pending, so the queue does not know it; it ends here (review #3).
+   */
+  const onResumedRejected = (conn: AgentConnection, runId: string, why: string) => {
+    conn.runs.delete(runId)
+    leases.disarm(runId)
+    const reason = `agent ${conn.name} could not start the run: ${why}`
+    log(`run ${runId}: ${reason}`)
+    void recorder.interrupt(runId, reason).catch(failed(`run ${runId}`))
+    evaluate()
+  }
+
+  /**
+   * After `abort` goes out, the agent has its lease (+ grace) to report the run's end; past that
+   * the run ends `interrupted` here, so Abort always ends a run (issue 14: Litmus #2848).
+   */
+  const armAbortDeadline = (
+    conn: AgentConnection,
+    runId: string,
+    stream: RunStream,
+    reason: string
+  ) => {
+    const waitMs = stream.leaseMs + LEASE_GRACE_MS
+    timers.set(() => {
+      if (stopping || conn.closed || conn.runs.get(runId) !== stream || stream.finishing) {
+        return // ended, or the connection dropped (its lease takes over)
+      }
+      conn.runs.delete(runId)
+      const line = `${reason}; agent ${conn.name} did not report the run's end within ${formatDuration(waitMs)}`
+      log(`run ${runId}: ${line}`)
+      void recorder.interrupt(runId, line).catch(failed(`run ${runId}`))
+      evaluate()
+    }, waitMs)
+  }
+
+  /** Abort of a run the fleet's memory lacks (#4): it ends in the store, whatever holds it. */
+  const endUnknown = async (runId: string, reason: string): Promise<boolean> => {
+    const run = await store.getRunSummary(runId)
+    if (run === undefined || ENDED_STATUSES.includes(run.status)) {
+      return false
+    }
+    heldAtStart.delete(runId)
+    let ended: boolean
+    if (run.status === 'queued') {
+      ended = await queue.endQueued(runId, {
+        status: 'cancelled',
+        verdict: 'interrupted',
+        reason: cancelReason(reason),
+      })
+    } else {
+      await recorder.interrupt(runId, `${reason}; no agent held the run`)
+      ended = true
+    }
+    if (run.agent !== undefined) {
+      connections.get(run.agent)?.send({ type: 'abort', runId, reason })
+    }
+    log(`run ${runId}: ${reason} (the fleet did not hold it: ended in the store)`)
+    return ended
+  }
+
+  const ingestDeps = { recorder, onEnded, onRefused, log }
 
   /** After the agent's own `ended`: finish the run if the ack of `run.ended` did not already. */
   const onEndedFrame = async (conn: AgentConnection, runId: string) => {
@@ -186,11 +300,13 @@ export function createFleet(deps: FleetDeps): FleetServer {
       'back by itself and reports when it reconnects'
     log(`run ${runId}: ${reason}`)
     try {
-      // Only a run this ended waits for a late report (not one that finished meanwhile).
-      const run = await recorder.interrupt(runId, reason)
-      if (run.status === 'interrupted' && run.reason === reason) {
+      // The late flag goes first: a hello landing right after the interrupt must find it, or
+      // the agent is told to forget its rolled-back journal (review #15). Only a run still
+      // running gets it (not one that finished meanwhile).
+      if ((await store.getRunSummary(runId))?.status === 'running') {
         await store.markLateReport(runId)
       }
+      await recorder.interrupt(runId, reason)
     } catch (error) {
       failed(`run ${runId}: ending after the lease`)(error)
     }
@@ -225,6 +341,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
     conn.pending.clear()
     if (armLeases) {
       for (const [runId, stream] of conn.runs) {
+        if (stream.finishing === true) {
+          continue // stored to its end: its finish is retried without the agent
+        }
         leases.arm(runId, conn.name, conn.lastFrameAt, stream.leaseMs)
       }
     }
@@ -292,7 +411,13 @@ export function createFleet(deps: FleetDeps): FleetServer {
       }
       if (accept) {
         queue.forget(run.id)
-        await store.markRunning(run.id, conn.name, iso(at))
+        heldAtStart.delete(run.id)
+        if (!(await store.markRunning(run.id, conn.name, iso(at)))) {
+          // Cancelled meanwhile: the agent stops it.
+          conn.runs.delete(run.id)
+          conn.send({ type: 'abort', runId: run.id, reason: 'the run was cancelled' })
+          continue
+        }
         await publishStatus(run.id)
       }
     }
@@ -341,6 +466,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
       case 'accepted':
         return onAccepted(conn, frame.runId)
       case 'rejected':
+        if (!conn.pending.has(frame.runId) && conn.runs.has(frame.runId)) {
+          return onResumedRejected(conn, frame.runId, frame.reason)
+        }
         return queue.rejected(conn, frame.runId, frame.reason)
       case 'events':
         ingestEvents(ingestDeps, conn, frame as EventsFrame)
@@ -466,13 +594,28 @@ export function createFleet(deps: FleetDeps): FleetServer {
           continue
         }
         const queuedAt = Date.parse(run.startedAt)
+        // The run's own deadline (its --queue-timeout), not the server's default (review #10).
+        const own = run.queueDeadline === undefined ? NaN : Date.parse(run.queueDeadline)
         const entry = {
           runId: run.id,
           placement: run.placement,
           queuedAt,
-          deadline: queuedAt + settings.queueTimeoutMs,
+          deadline: Number.isNaN(own) ? queuedAt + settings.queueTimeoutMs : own,
         }
-        queue.add(entry)
+        if (run.agent !== undefined) {
+          heldAtStart.set(run.id, entry)
+        } else {
+          queue.add(entry)
+        }
+      }
+      if (heldAtStart.size > 0) {
+        timers.set(() => {
+          for (const entry of heldAtStart.values()) {
+            queue.add(entry)
+          }
+          heldAtStart.clear()
+          evaluate()
+        }, 2 * settings.heartbeatMs)
       }
       let leased = 0
       for (const run of await store.listRuns({ status: 'running', limit: RUN_PAGE })) {
@@ -483,8 +626,10 @@ export function createFleet(deps: FleetDeps): FleetServer {
           leased++
         }
       }
-      if (queue.size > 0 || leased > 0) {
-        log(`${queue.size} queued run(s), ${leased} run(s) on agents waiting for them`)
+      if (queue.size + heldAtStart.size > 0 || leased > 0) {
+        log(
+          `${queue.size + heldAtStart.size} queued run(s), ${leased} run(s) on agents waiting for them`
+        )
       }
       ticker = setInterval(tick, tickMs(settings.heartbeatMs))
       ticker.unref()
@@ -519,15 +664,18 @@ export function createFleet(deps: FleetDeps): FleetServer {
         return cancelled
       }
       for (const conn of connections.values()) {
-        if (conn.runs.has(runId)) {
-          return conn.send({ type: 'abort', runId, reason })
+        const stream = conn.runs.get(runId)
+        if (stream !== undefined) {
+          conn.send({ type: 'abort', runId, reason })
+          armAbortDeadline(conn, runId, stream, reason)
+          return true
         }
       }
       if (leases.has(runId)) {
         pendingAborts.set(runId, reason)
         return true
       }
-      return false
+      return endUnknown(runId, reason)
     },
 
     revoke(match, by) {
@@ -560,6 +708,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
 /** `aborted by alice` (the abort route's words) becomes `cancelled by alice while queued`. */
 export function cancelReason(reason: string): string {
+  if (reason.endsWith(' while queued')) {
+    return reason // the abort route's words for a run it saw queued
+  }
   const by = /^aborted by (.+)$/.exec(reason)
   return by ? `cancelled by ${by[1]} while queued` : `${reason} while queued`
 }

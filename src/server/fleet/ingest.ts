@@ -19,6 +19,11 @@ export interface IngestDeps {
   recorder: Pick<Recorder, 'append' | 'appendLate'>
   /** The ack covering `run.ended` went out: finish the run. */
   onEnded(conn: AgentConnection, runId: string, stream: RunStream): Promise<void>
+  /**
+   * A 403/409 nack: the agent drops the run for good, so the server ends it too (review #6),
+   * or it would stay `running` with nobody sending its events.
+   */
+  onRefused(conn: AgentConnection, runId: string, stream: RunStream, message: string): void
   log(line: string): void
 }
 
@@ -45,7 +50,11 @@ export function ingestEvents(deps: IngestDeps, conn: AgentConnection, frame: Eve
     try {
       await append
     } catch (error) {
-      conn.send(nackOf(runId, error))
+      const nack = nackOf(runId, error)
+      conn.send(nack)
+      if (nack.status !== 503) {
+        deps.onRefused(conn, runId, stream, nack.message)
+      }
       return
     }
     if (first > stream.ackedSeq + 1) {

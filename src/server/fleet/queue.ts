@@ -7,6 +7,7 @@
  * @module
  */
 import type { RunBus, ServerMetrics } from '../context.js'
+import type { Timers } from './leases.js'
 import type { Store } from '../store/contract.js'
 import type { RunSummary } from '../../shared/api.js'
 import type { AgentConnection } from './connection.js'
@@ -21,6 +22,8 @@ export interface RunQueueDeps {
   log(line: string): void
   failed(what: string): (error: unknown) => void
   now(): number
+  /** For the accept deadline of a sent run (the fleet's clock). */
+  timers: Timers
   defaultLeaseMs: number
   /** Welcomed connections by agent name. */
   connections: ReadonlyMap<string, AgentConnection>
@@ -28,7 +31,10 @@ export interface RunQueueDeps {
   views(): AgentView[]
 }
 
-type QueuedEnd = {
+/** A run sent to an agent is answered within this long (or by its queue deadline) (review #8). */
+export const ACCEPT_TIMEOUT_MS = 60_000
+
+export type QueuedEnd = {
   status: 'finished' | 'cancelled'
   verdict: 'error' | 'interrupted'
   reason: string
@@ -157,11 +163,19 @@ export class RunQueue {
     return this.#end(runId, { status: 'cancelled', verdict: 'interrupted', reason })
   }
 
+  /** Ends a `queued` run this queue does not hold (held at start, never placed): see `#end`. */
+  async endQueued(runId: string, end: QueuedEnd): Promise<boolean> {
+    this.#scheduler.remove(runId)
+    return this.#end(runId, end)
+  }
+
   async #dispatch(runId: string, agent: string): Promise<void> {
     const { store } = this.deps
     const conn = this.deps.connections.get(agent)
     const entry = this.#placed.get(runId)
-    if (conn?.ready !== true || entry === undefined) {
+    // Never send a run back to the agent whose hello reported it (it holds or forgot it).
+    const reported = conn?.hello?.runs.some((run) => run.runId === runId) === true
+    if (conn?.ready !== true || entry === undefined || reported) {
       if (entry !== undefined) {
         this.#scheduler.enqueue(entry)
       }
@@ -198,12 +212,37 @@ export class RunQueue {
         startedBy: run.startedByName,
       })
       this.deps.log(`run ${runId} sent to agent ${agent}`)
+      this.#armAcceptDeadline(
+        conn,
+        runId,
+        Math.min(entry.deadline, this.deps.now() + ACCEPT_TIMEOUT_MS)
+      )
     } catch (error) {
       if (conn.pending.delete(runId)) {
         await this.requeue(runId, `could not be sent to ${agent}; waiting for an agent again`)
       }
       throw error
     }
+  }
+
+  /**
+   * An agent that answers pings but never `run` must not hold the run (and a slot) forever: at
+   * the deadline the agent is told to drop it and the run goes back to the queue, where its own
+   * queue deadline still applies.
+   */
+  #armAcceptDeadline(conn: AgentConnection, runId: string, at: number): void {
+    const waitedMs = Math.max(0, at - this.deps.now())
+    this.deps.timers.set(() => {
+      if (this.stopped || !conn.pending.delete(runId)) {
+        return // answered, or the connection dropped (its close handler requeued the run)
+      }
+      const reason = `agent ${conn.name} did not answer within ${Math.round(waitedMs / 1000)} s`
+      this.deps.log(`run ${runId}: ${reason}`)
+      conn.send({ type: 'abort', runId, reason: `${reason}; the run goes to another agent` })
+      void this.requeue(runId, `${reason}; waiting for an agent again`)
+        .then(() => this.evaluate())
+        .catch(this.deps.failed(`run ${runId}: requeue`))
+    }, waitedMs)
   }
 
   /** A run that ends without a journal: its ended status out, the metrics, the bundle gone. */

@@ -44,7 +44,11 @@ export async function planResume(
   for (const report of reported) {
     seen.add(report.runId)
     const run = await store.getRunSummary(report.runId)
-    if (run === undefined || run.agent !== agent) {
+    // A run requeued when this agent dropped (its `agent` cleared) that the agent reports did
+    // reach it: it is this agent's. Forgetting it would send it again to the agent that is
+    // rolling it back (review #2).
+    const requeued = run?.status === 'queued' && run.agent === undefined
+    if (run === undefined || (run.agent !== agent && !requeued)) {
       resume.push({
         runId: report.runId,
         ackedSeq: -1,

@@ -104,7 +104,23 @@ export async function queueRun(
     startedAt: now.toISOString(),
   })
   if (args.bundle !== undefined) {
-    await ctx.store.putBundle(run.id, args.bundle)
+    try {
+      await ctx.store.putBundle(run.id, args.bundle)
+    } catch (error) {
+      // Never left `queued` without its bundle: a restart would dispatch it without its vars
+      // and files. The run ends here with the reason, and the caller gets the error.
+      const message = error instanceof Error ? error.message : String(error)
+      await ctx.store
+        .endQueued(run.id, {
+          status: 'finished',
+          verdict: 'error',
+          score: 0,
+          reason: `not started: its files and variables could not be stored: ${message}`,
+          endedAt: new Date().toISOString(),
+        })
+        .catch(() => undefined)
+      throw error
+    }
   }
   ctx.fleet.place(run, args.placement, { leaseMs, queueDeadline })
   ctx.log(
