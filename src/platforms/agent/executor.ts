@@ -13,7 +13,7 @@ import { prewarmRunProcess, startRunChild, type RunChild } from '../local/run-pr
 import type { AgentRunReport, FromAgent, Resume, ToAgent } from './protocol.js'
 import { Outbox } from './outbox.js'
 import type { AgentState, RunState } from './state.js'
-import { appendDiedRunEnd, finishDiedRun } from './died-run.js'
+import { appendDiedRunEnd, finishDiedRun, journalTail } from './died-run.js'
 import type { LeasedRun } from './lease.js'
 import { pruneRunDirs } from './retention.js'
 import { stateDir } from '../../safety/ledger.js'
@@ -242,7 +242,7 @@ export class Executor {
       if (r?.action === 'forget') {
         this.#forget(held, r.reason)
       } else if (held.accepted || !held.child) {
-        this.#endLeftover(held, r?.ackedSeq)
+        this.#endPending(held, r?.ackedSeq)
         held.outbox.connected(r?.ackedSeq)
       }
     }
@@ -258,6 +258,10 @@ export class Executor {
   /** Pokes every outbox: lines torn a moment ago may be whole now. */
   pump(): void {
     for (const held of this.#runs.values()) {
+      // An end the disk refused (a leftover's waits for the welcome's ackedSeq first).
+      if (held.pendingEnd && this.#ready && !held.running) {
+        this.#endPending(held, held.outbox.acked)
+      }
       held.outbox.pump()
     }
   }
@@ -270,8 +274,11 @@ export class Executor {
     this.#runs.get(message.runId)?.outbox.nack(message.status, message.message, message.retryMs)
   }
 
-  /** Appends a leftover's end after what the file and the server hold (review #6). */
-  #endLeftover(held: Held, ackedSeq: number | undefined): void {
+  /**
+   * Appends a died run's pending end after what the file and the server hold (review #6);
+   * kept for the next try when the disk refuses it.
+   */
+  #endPending(held: Held, ackedSeq: number | undefined): void {
     const end = held.pendingEnd
     if (!end) {
       return
@@ -327,12 +334,19 @@ export class Executor {
     const finished = child
       ? child.exited.then(async ({ ended, how }) => {
           held.running = false
-          if (!ended && held.accepted) {
-            const reason = `the run process died (${how})`
+          // The file, not the process's word, decides: a run that ended while the disk was
+          // full may have exited with its `run.ended` line unwritten (review #5).
+          if (held.accepted && (!ended || !journalTail(state.journal).ended)) {
+            const reason = ended
+              ? 'the run process could not write the end of its journal (disk full?)'
+              : `the run process died (${how})`
             this.options.log(`run ${runId}: ${reason}`)
-            await finishDiedRun(runId, state.journal, reason, this.options.log, (recovered) =>
-              appendDiedRunEnd(state.journal, reason, recovered, Date.now(), outbox.acked)
-            )
+            await finishDiedRun(runId, state.journal, reason, this.options.log, (recovered) => {
+              held.pendingEnd = { reason, recovered }
+              this.#endPending(held, outbox.acked)
+            }).catch((error: unknown) => {
+              this.options.log(`run ${runId}: cannot finish it: ${String(error)}`)
+            })
           }
           outbox.pump()
         })

@@ -13,7 +13,7 @@ import type { JournalEvent } from '../../../src/engine/events.js'
 import { readRunInfo } from '../../../src/safety/run-info.js'
 import { runDirFor } from '../../../src/safety/ledger.js'
 import { disposeSpareRunProcess } from '../../../src/platforms/local/run-process/child.js'
-import { Executor } from '../../../src/platforms/agent/executor.js'
+import { Executor, type ExecutorOptions } from '../../../src/platforms/agent/executor.js'
 import { DeadManSwitch, leaseReason } from '../../../src/platforms/agent/lease.js'
 import { AgentState } from '../../../src/platforms/agent/state.js'
 import type { FromAgent, ToAgent } from '../../../src/platforms/agent/protocol.js'
@@ -47,7 +47,9 @@ const runMessage = (
 
 /** An executor whose frames a fake server acks as they come, and waits for. */
 let harnesses = 0
-function harness(options: { ack?: boolean; state?: AgentState } = {}) {
+function harness(
+  options: { ack?: boolean; state?: AgentState; startChild?: ExecutorOptions['startChild'] } = {}
+) {
   // Each its own agent files; the runs' ledgers share ORDEAL_STATE_DIR.
   const state = options.state ?? new AgentState(path.join(dir, `agent-${harnesses++}`))
   state.prepare()
@@ -58,6 +60,7 @@ function harness(options: { ack?: boolean; state?: AgentState } = {}) {
     exec: { env: 'scrubbed' },
     maxRuns: 2,
     log: () => undefined,
+    ...(options.startChild ? { startChild: options.startChild } : {}),
     send: (frame) => {
       frames.push(frame)
       if (frame.type === 'events' && options.ack !== false) {
@@ -314,4 +317,34 @@ test('an abort of a run the agent does not hold is answered: ended if reported, 
     { type: 'ended', runId: 'done-1' },
     { type: 'rejected', runId: 'never-1', reason: 'unknown run' },
   ])
+})
+
+test('a run that ended while its journal could not take run.ended is ended by the agent (review #5)', async () => {
+  // A run process whose disk was full at the end: it said `ended`, the file stops at seq 1.
+  const h = harness({
+    startChild: (options) => {
+      writeFileSync(
+        options.journalFile!,
+        `${JSON.stringify({ type: 'run.started', seq: 0, t: 1 })}\n${JSON.stringify({ type: 'step.started', stepId: 's', seq: 1, t: 2 })}\n`
+      )
+      return {
+        started: Promise.resolve(options.runId!),
+        abort: () => undefined,
+        exited: new Promise((resolve) =>
+          setTimeout(() => resolve({ ended: true, how: 'exit 0' }), 50)
+        ),
+      }
+    },
+  })
+  h.executor.run(runMessage('full-1', manifest('tiny', '1s')))
+  await h.until(() => h.has('ended', 'full-1'))
+  assert.deepEqual(
+    h.sent('full-1').map((e) => [e.seq, e.type]),
+    [
+      [0, 'run.started'],
+      [1, 'step.started'],
+      [2, 'run.aborted'],
+      [3, 'run.ended'],
+    ]
+  )
 })
