@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, test } from 'node:test'
@@ -70,4 +70,33 @@ test('the pending sync of a durable journal happens without another event', asyn
   })
   await journal.close()
   assert.equal(syncs.length, 2)
+})
+
+test('a durable journal on a full disk keeps every seq once, in order, with no torn line', async () => {
+  const file = path.join(dir, 'full.jsonl')
+  // A disk with `room` bytes left: a write takes what fits (a short write), then ENOSPC.
+  let room = 300
+  const write = (fd: number, buffer: Buffer, offset: number, length: number): number => {
+    if (room <= 0) {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    }
+    const n = Math.min(length, room)
+    room -= n
+    return writeSync(fd, buffer, offset, n)
+  }
+  const journal = new Journal({ file, durable: { groupMs: 50, sync: () => undefined, write } })
+  for (let i = 0; i < 20; i++) {
+    journal.emit({ type: 'probe.result', probe: 'p', ok: true, ms: i } as never)
+  }
+  room = 1_000_000 // space freed: the kept lines go first, then the new ones
+  for (let i = 0; i < 5; i++) {
+    journal.emit({ type: 'probe.result', probe: 'p', ok: true, ms: i } as never)
+  }
+  await journal.close()
+  const lines = readFileSync(file, 'utf8').split('\n')
+  assert.equal(lines.pop(), '')
+  assert.deepEqual(
+    lines.map((line) => (JSON.parse(line) as { seq: number }).seq),
+    Array.from({ length: 25 }, (_, i) => i)
+  )
 })

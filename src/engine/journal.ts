@@ -27,6 +27,8 @@ export interface DurableOptions {
   /** Clock and sync, replaceable in tests. */
   now?: () => number
   sync?: (fd: number) => void
+  /** writeSync(fd, buffer, offset, length), replaceable in tests (a full disk, short writes). */
+  write?: (fd: number, buffer: Buffer, offset: number, length: number) => number
 }
 
 export interface JournalOptions {
@@ -46,14 +48,23 @@ export function syncsAtOnce(type: string): boolean {
   )
 }
 
-/** A plain descriptor with grouped fdatasync (see the module doc). */
+/**
+ * A plain descriptor with grouped fdatasync (see the module doc). Lines go out whole and in
+ * order: a short write is continued, and a line the disk refused (ENOSPC, EIO) stays queued and
+ * is written before any newer one once the disk takes it again. So the file never holds a torn
+ * line in the middle nor a seq gap, which would stop the server's acks for good.
+ */
 class DurableFile {
   #fd: number | undefined
   #lastSync = -Infinity
   #timer: NodeJS.Timeout | undefined
   #dirty = false
+  /** Lines not yet (fully) written; the first may be partly written (`#written` bytes). */
+  readonly #queue: Buffer[] = []
+  #written = 0
   readonly #now: () => number
   readonly #sync: (fd: number) => void
+  readonly #write: (fd: number, buffer: Buffer, offset: number, length: number) => number
 
   constructor(
     file: string,
@@ -62,14 +73,20 @@ class DurableFile {
     this.#fd = openSync(file, 'w', 0o600)
     this.#now = options.now ?? Date.now
     this.#sync = options.sync ?? fdatasyncSync
+    this.#write = options.write ?? writeSync
+  }
+
+  /** Lines waiting for the disk. */
+  get queued(): number {
+    return this.#queue.length
   }
 
   write(line: string, type: string): void {
     if (this.#fd === undefined) {
       return
     }
-    writeSync(this.#fd, line)
-    this.#dirty = true
+    this.#queue.push(Buffer.from(line))
+    this.drain()
     const now = this.#now()
     if (syncsAtOnce(type) || now - this.#lastSync >= this.options.groupMs) {
       this.flush()
@@ -80,9 +97,32 @@ class DurableFile {
     }
   }
 
+  /** Writes the queued lines in order; stops (keeping them) at the first error. */
+  drain(): void {
+    while (this.#fd !== undefined && this.#queue.length > 0) {
+      const head = this.#queue[0]!
+      let n: number
+      try {
+        n = this.#write(this.#fd, head, this.#written, head.length - this.#written)
+      } catch {
+        // A full disk must not stop the run or its rollback: kept, retried with the next line.
+        return
+      }
+      this.#dirty ||= n > 0
+      this.#written += n
+      if (this.#written >= head.length) {
+        this.#queue.shift()
+        this.#written = 0
+      } else if (n === 0) {
+        return
+      }
+    }
+  }
+
   flush(): void {
     clearTimeout(this.#timer)
     this.#timer = undefined
+    this.drain()
     if (this.#fd === undefined || !this.#dirty) {
       return
     }
@@ -96,6 +136,7 @@ class DurableFile {
   }
 
   close(): void {
+    this.drain()
     this.flush()
     if (this.#fd !== undefined) {
       closeSync(this.#fd)

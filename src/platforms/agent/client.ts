@@ -6,8 +6,8 @@
  * connecting. What ends the process (an exit code): before the first ready connection, an HTTP
  * answer the operator must fix (401 token, 403 role, 404 not a Chaos Center) or a certificate
  * the agent does not trust; at any time, a close the server means (4001 revoked, 4002
- * replaced, 4003 protocol, 4004 wrong name), after every run has rolled back. Network errors
- * never end it.
+ * replaced, 4003 protocol, 4004 wrong name) or a 401 / a 403 naming the token's role on a
+ * reconnect, after every run has rolled back. Network errors never end it.
  * @module
  */
 import os from 'node:os'
@@ -22,7 +22,7 @@ import { Backoff } from './backoff.js'
 import { connectUrl } from './connect-url.js'
 import type { Executor } from './executor.js'
 import { DeadManSwitch } from './lease.js'
-import { closeLine, httpLine, isTlsFailure, tlsLine } from './exit-lines.js'
+import { closeLine, fatalAtAnyTime, httpLine, isTlsFailure, tlsLine } from './exit-lines.js'
 import { AGENT_PROTOCOL, CLOSE, parseFrame, toAgentSchema, type FromAgent } from './protocol.js'
 
 /** Frames may carry a run's files (bundle), capped at 16 MiB raw before base64. */
@@ -72,9 +72,12 @@ export class AgentClient {
 
   constructor(private readonly o: AgentClientOptions) {
     this.#name = o.name
-    this.#deadMan = new DeadManSwitch(Date.now(), (runId, reason) =>
+    // Monotonic: a stepped wall clock (NTP, or a clock-skew fault ordeal injects on this very
+    // host) must neither fire the lease early nor delay a rollback (review #16).
+    this.#deadMan = new DeadManSwitch(performance.now(), (runId, reason) =>
       o.executor.abort(runId, reason)
     )
+    o.executor.onDrop((runId) => this.#deadMan.forget(runId))
   }
 
   /** Sends on the ready connection; false when there is none. */
@@ -90,8 +93,7 @@ export class AgentClient {
   /** Runs until a fatal close or a stop; resolves with the exit code. */
   async run(): Promise<number> {
     const tick = setInterval(() => {
-      const now = Date.now()
-      this.#deadMan.tick(now, this.o.executor.unfinished())
+      this.#deadMan.tick(performance.now(), this.o.executor.unfinished())
       this.o.executor.pump()
     }, kTickMs)
     try {
@@ -177,10 +179,10 @@ export class AgentClient {
       let error: NodeJS.ErrnoException | undefined
       let bye: { code: number; reason: string } | undefined
       let heartbeatMs = 0
-      let lastFrameAt = Date.now()
+      let lastFrameAt = performance.now()
       let welcomeTimer: NodeJS.Timeout | undefined
       const alive = setInterval(() => {
-        if (this.#ready && Date.now() - lastFrameAt > 2 * heartbeatMs) {
+        if (this.#ready && performance.now() - lastFrameAt > 2 * heartbeatMs) {
           this.o.log(
             `no frame from the Chaos Center for ${formatDuration(2 * heartbeatMs)}: reconnecting`
           )
@@ -220,8 +222,8 @@ export class AgentClient {
       })
       ws.on('message', (data, isBinary) => {
         const now = Date.now()
-        lastFrameAt = now
-        this.#deadMan.heard(now)
+        lastFrameAt = performance.now()
+        this.#deadMan.heard(lastFrameAt)
         const frame = isBinary ? undefined : parseFrame(toAgentSchema, data.toString())
         if (!frame) {
           this.o.log('the Chaos Center sent a frame this agent does not understand: closing (4000)')
@@ -294,10 +296,16 @@ export class AgentClient {
   async #fatal(end: SessionEnd): Promise<number | undefined> {
     const url = this.o.serverText
     if (end.kind === 'http') {
-      if (this.#everReady || (end.status !== 401 && end.status !== 403 && end.status !== 404)) {
+      const fatal =
+        fatalAtAnyTime(end.status, end.body) ||
+        (!this.#everReady && (end.status === 403 || end.status === 404))
+      if (!fatal) {
         return undefined
       }
-      this.o.fail(httpLine(url, end.status, end.body))
+      const line = httpLine(url, end.status, end.body)
+      // Runs first: a token that no longer works here cannot report them, roll them back.
+      await this.o.executor.abortAll(line)
+      this.o.fail(line)
       return 2
     }
     const name = this.#name ?? this.o.name ?? 'this agent'

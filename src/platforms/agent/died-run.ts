@@ -40,19 +40,22 @@ export function journalTail(file: string): { lastSeq: number; aborted: boolean; 
 
 /**
  * Appends the end a died run did not write. A torn last line is ended first; the next seq
- * follows the last good one, so the seqs the outbox sends stay contiguous.
+ * follows the last good one, or `storedSeq` (what the server already stored) when that is
+ * higher: after a host crash the file may have lost lines the server has, and an end numbered
+ * from the shorter file would reuse their seqs (a 409, and the run never ends on the server).
  */
 export function appendDiedRunEnd(
   file: string,
   reason: string,
   recovered: JournalEventBody | undefined,
-  now = Date.now()
+  now = Date.now(),
+  storedSeq = -1
 ): number {
   const tail = journalTail(file)
   if (tail.ended) {
     return 0
   }
-  let seq = tail.lastSeq
+  let seq = Math.max(tail.lastSeq, storedSeq)
   const bodies: JournalEventBody[] = []
   if (!tail.aborted) {
     bodies.push({ type: 'run.aborted', kind: 'error', reason })
@@ -73,12 +76,18 @@ export function appendDiedRunEnd(
   return bodies.length
 }
 
-/** Recovers the died run's ledger (waiting for its lock), then ends its journal file. */
+/**
+ * Recovers the died run's ledger (waiting for its lock and its run process), then ends its
+ * journal file with `end` (by default at once, numbered from the file; a leftover found at
+ * start-up is ended once the server's welcome says what it stored).
+ */
 export async function finishDiedRun(
   runId: string,
   journalFile: string,
   reason: string,
-  log: (line: string) => void
+  log: (line: string) => void,
+  end: (recovered: JournalEventBody | undefined) => void = (recovered) =>
+    appendDiedRunEnd(journalFile, reason, recovered)
 ): Promise<void> {
   const recovered = await recoverDiedRun(runId, log).catch((error: unknown) => {
     log(`run ${runId}: could not recover its ledger: ${String(error)}`)
@@ -89,7 +98,7 @@ export async function finishDiedRun(
   // ours with the same seq.
   await processGone(readRunInfo(runDirFor(runId))?.pid, kRunEndGraceMs)
   removeRunTree(runId, log)
-  appendDiedRunEnd(journalFile, reason, recovered)
+  end(recovered)
 }
 
 /** How long a run process that released its ledger may take to write its end. */

@@ -13,13 +13,18 @@ import { prewarmRunProcess, startRunChild, type RunChild } from '../local/run-pr
 import type { AgentRunReport, FromAgent, Resume, ToAgent } from './protocol.js'
 import { Outbox } from './outbox.js'
 import type { AgentState, RunState } from './state.js'
-import { finishDiedRun } from './died-run.js'
+import { appendDiedRunEnd, finishDiedRun, journalTail } from './died-run.js'
 import type { LeasedRun } from './lease.js'
+import { pruneRunDirs } from './retention.js'
+import { stateDir } from '../../safety/ledger.js'
+import type { JournalEventBody } from '../../engine/events.js'
 
 type RunMessage = Extract<ToAgent, { type: 'run' }>
 
 /** Acks are persisted at most this often: a lost one only means a resend. */
 const kPersistAckMs = 1000
+/** Runs reported through their end that an `abort` is still answered `ended` for. */
+const kRememberReported = 1000
 
 export interface ExecutorOptions {
   state: AgentState
@@ -45,10 +50,20 @@ interface Held {
   finished: Promise<void>
   lastPersist: number
   persistTimer: NodeJS.Timeout | undefined
+  /** Why the run is being dropped (its outbox is done): a resent `run` is rejected with it. */
+  dropping?: string
+  /**
+   * A leftover's end, written once the server's welcome says what it stored (see
+   * appendDiedRunEnd): until then the seqs it may have stored are unknown.
+   */
+  pendingEnd?: { reason: string; recovered: JournalEventBody | undefined }
 }
 
 export class Executor {
   readonly #runs = new Map<string, Held>()
+  /** Runs reported through their end and forgotten, oldest first (bounded). */
+  readonly #reported = new Set<string>()
+  readonly #dropListeners: ((runId: string) => void)[] = []
   #ready = false
   readonly #now: () => number
   readonly #start: typeof startRunChild
@@ -56,6 +71,11 @@ export class Executor {
   constructor(private readonly options: ExecutorOptions) {
     this.#now = options.now ?? Date.now
     this.#start = options.startChild ?? startRunChild
+  }
+
+  /** `listener(runId)` once the agent forgets a run (the dead-man switch forgets it too). */
+  onDrop(listener: (runId: string) => void): void {
+    this.#dropListeners.push(listener)
   }
 
   /** The runs this agent holds, for `hello.runs`. */
@@ -98,22 +118,28 @@ export class Executor {
     await Promise.all(
       states.map(async (state) => {
         const held = this.#hold(state, undefined)
-        await finishDiedRun(
-          state.runId,
-          state.journal,
-          'the run process died (agent restarted)',
-          this.options.log
-        )
-        held.outbox.report() // reads the appended end
+        const reason = 'the run process died (agent restarted)'
+        await finishDiedRun(state.runId, state.journal, reason, this.options.log, (recovered) => {
+          held.pendingEnd = { reason, recovered }
+        })
         this.options.log(`run ${state.runId}: left by an earlier agent; finished, reporting it`)
       })
     )
+    this.#prune()
   }
 
   run(message: RunMessage): void {
     const { runId } = message
     const held = this.#runs.get(runId)
     if (held) {
+      // A run being dropped (forgotten, refused, or reported through its end) must not be
+      // `accepted` again: nothing more will be sent for it, so the server would wait forever.
+      if (held.dropping !== undefined || held.outbox.done) {
+        const reason = `run ${runId} ${held.dropping ?? 'is being dropped by this agent'}`
+        this.options.log(`run ${runId} rejected: ${reason}`)
+        this.options.send({ type: 'rejected', runId, reason })
+        return
+      }
       // A resent `run` (the server did not get our answer): the same answer again. A run
       // left by an earlier agent process has ended here: its events say so.
       if (held.accepted || !held.child) {
@@ -170,22 +196,28 @@ export class Executor {
         }
       },
       (error: unknown) => {
-        this.#runs.delete(runId)
-        if (this.drained) {
-          for (const resolve of this.#drainWaiters.splice(0)) {
-            resolve()
-          }
-        }
-        this.options.state.remove(runId)
-        rmSync(state.journal, { force: true })
+        this.#drop(run)
         reject(error instanceof Error ? error.message : String(error))
       }
     )
   }
 
+  /**
+   * Aborts a run this agent runs. The server's abort of a run the agent does not hold is
+   * answered, so the server can end it at once: `ended` if it was reported and forgotten,
+   * else `rejected` (unknown run). A held run that is no longer running ends by its outbox.
+   */
   abort(runId: string, reason: string): boolean {
     const held = this.#runs.get(runId)
-    if (!held?.running || !held.child) {
+    if (!held) {
+      this.options.send(
+        this.#reported.has(runId)
+          ? { type: 'ended', runId }
+          : { type: 'rejected', runId, reason: 'unknown run' }
+      )
+      return false
+    }
+    if (!held.running || !held.child) {
       return false
     }
     this.options.log(`run ${runId}: aborting: ${reason}`)
@@ -210,6 +242,7 @@ export class Executor {
       if (r?.action === 'forget') {
         this.#forget(held, r.reason)
       } else if (held.accepted || !held.child) {
+        this.#endPending(held, r?.ackedSeq)
         held.outbox.connected(r?.ackedSeq)
       }
     }
@@ -225,6 +258,10 @@ export class Executor {
   /** Pokes every outbox: lines torn a moment ago may be whole now. */
   pump(): void {
     for (const held of this.#runs.values()) {
+      // An end the disk refused (a leftover's waits for the welcome's ackedSeq first).
+      if (held.pendingEnd && this.#ready && !held.running) {
+        this.#endPending(held, held.outbox.acked)
+      }
       held.outbox.pump()
     }
   }
@@ -237,8 +274,33 @@ export class Executor {
     this.#runs.get(message.runId)?.outbox.nack(message.status, message.message, message.retryMs)
   }
 
+  /**
+   * Appends a died run's pending end after what the file and the server hold (review #6);
+   * kept for the next try when the disk refuses it.
+   */
+  #endPending(held: Held, ackedSeq: number | undefined): void {
+    const end = held.pendingEnd
+    if (!end) {
+      return
+    }
+    try {
+      appendDiedRunEnd(
+        held.state.journal,
+        end.reason,
+        end.recovered,
+        Date.now(),
+        Math.max(held.state.acked, ackedSeq ?? -1)
+      )
+      held.pendingEnd = undefined
+    } catch (error) {
+      // Tried again on the next welcome (a full disk, say).
+      this.options.log(`run ${held.state.runId}: cannot end its journal: ${String(error)}`)
+    }
+  }
+
   #forget(held: Held, reason: string | undefined): void {
     const why = `the Chaos Center has forgotten run ${held.state.runId}${reason ? ` (${reason})` : ''}`
+    held.dropping = 'was forgotten by the Chaos Center'
     if (held.running) {
       this.abort(held.state.runId, why)
     }
@@ -255,28 +317,36 @@ export class Executor {
       log: this.options.log,
       onAcked: () => this.#persistAck(held),
       onDone: (how) => {
+        held.dropping ??=
+          how === 'ended'
+            ? 'has ended and was reported by this agent'
+            : 'was refused by the Chaos Center'
         void held.finished.then(() => {
-          clearTimeout(held.persistTimer)
-          this.#runs.delete(runId)
-          this.options.state.remove(runId)
+          this.#drop(held)
           if (how === 'ended') {
+            this.#remember(runId)
             this.options.log(`run ${runId}: reported`)
           }
-          if (this.drained) {
-            for (const resolve of this.#drainWaiters.splice(0)) {
-              resolve()
-            }
-          }
+          this.#prune()
         })
       },
     })
     const finished = child
       ? child.exited.then(async ({ ended, how }) => {
           held.running = false
-          if (!ended && held.accepted) {
-            const reason = `the run process died (${how})`
+          // The file, not the process's word, decides: a run that ended while the disk was
+          // full may have exited with its `run.ended` line unwritten (review #5).
+          if (held.accepted && (!ended || !journalTail(state.journal).ended)) {
+            const reason = ended
+              ? 'the run process could not write the end of its journal (disk full?)'
+              : `the run process died (${how})`
             this.options.log(`run ${runId}: ${reason}`)
-            await finishDiedRun(runId, state.journal, reason, this.options.log)
+            await finishDiedRun(runId, state.journal, reason, this.options.log, (recovered) => {
+              held.pendingEnd = { reason, recovered }
+              this.#endPending(held, outbox.acked)
+            }).catch((error: unknown) => {
+              this.options.log(`run ${runId}: cannot finish it: ${String(error)}`)
+            })
           }
           outbox.pump()
         })
@@ -293,6 +363,48 @@ export class Executor {
     }
     this.#runs.set(runId, held)
     return held
+  }
+
+  /** Forgets a run: its state file and journal go (review #12), and the dead-man switch forgets it. */
+  #drop(held: Held): void {
+    const { runId } = held.state
+    clearTimeout(held.persistTimer)
+    if (this.#runs.get(runId) === held) {
+      this.#runs.delete(runId)
+    }
+    try {
+      this.options.state.remove(runId)
+      rmSync(held.state.journal, { force: true })
+    } catch (error) {
+      this.options.log(`run ${runId}: cannot remove its state: ${String(error)}`)
+    }
+    for (const listener of this.#dropListeners) {
+      listener(runId)
+    }
+    if (this.drained) {
+      for (const resolve of this.#drainWaiters.splice(0)) {
+        resolve()
+      }
+    }
+  }
+
+  #remember(runId: string): void {
+    this.#reported.add(runId)
+    for (const old of this.#reported) {
+      if (this.#reported.size <= kRememberReported) {
+        break
+      }
+      this.#reported.delete(old)
+    }
+  }
+
+  /** Run dirs past retention go (retention.ts). */
+  #prune(): void {
+    try {
+      pruneRunDirs(stateDir(), (runId) => this.#runs.has(runId), this.options.log)
+    } catch (error) {
+      this.options.log(`cannot prune old run dirs: ${String(error)}`)
+    }
   }
 
   #persistAck(held: Held): void {

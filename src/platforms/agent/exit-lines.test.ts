@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { closeLine, httpLine } from './exit-lines.js'
+import { closeLine, fatalAtAnyTime, httpLine } from './exit-lines.js'
 
 test('HTTP answers before the upgrade (design §9)', () => {
   const body = (error: string, message: string) => JSON.stringify({ error, message })
@@ -34,4 +34,15 @@ test('closes the operator must act on, and the ones that only reconnect', () => 
   for (const code of [1000, 1001, 1006, 4000]) {
     assert.equal(closeLine(code, '', 'edge-1', undefined), undefined)
   }
+})
+
+test('a 401 or a 403 naming the role ends the agent at any time; other answers are retried', () => {
+  assert.equal(fatalAtAnyTime(401, '{"error":"unauthorized"}'), true)
+  assert.equal(
+    fatalAtAnyTime(403, '{"error":"forbidden","message":"this token has viewer; agent needed"}'),
+    true
+  )
+  assert.equal(fatalAtAnyTime(403, 'Forbidden by proxy policy'), false)
+  assert.equal(fatalAtAnyTime(404, ''), false)
+  assert.equal(fatalAtAnyTime(502, ''), false)
 })

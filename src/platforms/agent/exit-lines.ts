@@ -44,8 +44,7 @@ export function tlsLine(server: URL, error: Error): string {
   return `TLS to ${server.hostname}:${port} failed: ${error.message} (pass the CA with --ca-file)`
 }
 
-/** The §9 line for an HTTP answer before the upgrade. */
-export function httpLine(url: string, status: number, body: string): string {
+function parseBody(body: string): { error: string; message: string } {
   let error = ''
   let message = body.trim().slice(0, 200)
   try {
@@ -55,11 +54,32 @@ export function httpLine(url: string, status: number, body: string): string {
   } catch {
     // not JSON: the body's text
   }
+  return { error, message }
+}
+
+/** The role a 403 names (`… token has viewer …`), if it names one. */
+function roleOf(message: string): string | undefined {
+  return /token has (\w+)/.exec(message)?.[1]
+}
+
+/**
+ * An HTTP answer that ends the agent even after it was connected (review #14): the token is
+ * no longer valid (401, e.g. revoked while the agent was cut off and missed the close) or the
+ * Chaos Center names its role as not `agent`. Other answers (a proxy's 403, a 404 while the
+ * server restarts behind a load balancer) are retried once the agent has been connected.
+ */
+export function fatalAtAnyTime(status: number, body: string): boolean {
+  return status === 401 || (status === 403 && roleOf(parseBody(body).message) !== undefined)
+}
+
+/** The §9 line for an HTTP answer before the upgrade. */
+export function httpLine(url: string, status: number, body: string): string {
+  const { error, message } = parseBody(body)
   if (status === 401) {
     return `${url} rejected the token (401 ${[error, message].filter(Boolean).join(': ')})`
   }
   if (status === 403) {
-    const role = /token has (\w+)/.exec(message)?.[1]
+    const role = roleOf(message)
     return role
       ? `the token's role is ${role}; an agent needs a token of role agent (ordeal token create --role agent --name NAME)`
       : `${url} refused this agent (403 ${message}); an agent needs a token of role agent (ordeal token create --role agent --name NAME)`

@@ -36,3 +36,15 @@ test('frames keep every run alive; a clock that goes back does not', () => {
   sw.heard(50) // an older timestamp never moves lastServerFrameAt back
   assert.equal(sw.lastServerFrameAt, 115_000)
 })
+
+test('a forgotten run sent again gets its own dead-man abort (review #16)', () => {
+  const aborted: string[] = []
+  const sw = new DeadManSwitch(0, (runId) => aborted.push(runId))
+  const runs = [{ runId: 'a', leaseMs: 1_000 }]
+  assert.deepEqual(sw.tick(1_001, runs), ['a'])
+  sw.forget('a') // the executor dropped it; the server sends the same runId again
+  sw.heard(2_000)
+  assert.deepEqual(sw.tick(2_500, runs), [])
+  assert.deepEqual(sw.tick(3_001, runs), ['a'])
+  assert.deepEqual(aborted, ['a', 'a'])
+})

@@ -7,7 +7,8 @@
  *     agent/runs/<runId>.json   a run this agent holds: {runId, experiment, leaseMs, acked, ended}
  *     agent/runs/<runId>.jsonl  its durable journal, which is also the outbox (outbox.ts)
  *
- * The state file goes when the Chaos Center has acked the run's end; the journal stays.
+ * Both go when the Chaos Center has acked the run's end (or refused or forgotten the run); old
+ * run dirs (`runs/<runId>/`) are pruned by retention.ts.
  * @module
  */
 import { spawnSync } from 'node:child_process'

@@ -13,7 +13,7 @@ import type { JournalEvent } from '../../../src/engine/events.js'
 import { readRunInfo } from '../../../src/safety/run-info.js'
 import { runDirFor } from '../../../src/safety/ledger.js'
 import { disposeSpareRunProcess } from '../../../src/platforms/local/run-process/child.js'
-import { Executor } from '../../../src/platforms/agent/executor.js'
+import { Executor, type ExecutorOptions } from '../../../src/platforms/agent/executor.js'
 import { DeadManSwitch, leaseReason } from '../../../src/platforms/agent/lease.js'
 import { AgentState } from '../../../src/platforms/agent/state.js'
 import type { FromAgent, ToAgent } from '../../../src/platforms/agent/protocol.js'
@@ -47,7 +47,9 @@ const runMessage = (
 
 /** An executor whose frames a fake server acks as they come, and waits for. */
 let harnesses = 0
-function harness(options: { ack?: boolean; state?: AgentState } = {}) {
+function harness(
+  options: { ack?: boolean; state?: AgentState; startChild?: ExecutorOptions['startChild'] } = {}
+) {
   // Each its own agent files; the runs' ledgers share ORDEAL_STATE_DIR.
   const state = options.state ?? new AgentState(path.join(dir, `agent-${harnesses++}`))
   state.prepare()
@@ -58,6 +60,7 @@ function harness(options: { ack?: boolean; state?: AgentState } = {}) {
     exec: { env: 'scrubbed' },
     maxRuns: 2,
     log: () => undefined,
+    ...(options.startChild ? { startChild: options.startChild } : {}),
     send: (frame) => {
       frames.push(frame)
       if (frame.type === 'events' && options.ack !== false) {
@@ -88,9 +91,10 @@ function harness(options: { ack?: boolean; state?: AgentState } = {}) {
 test('a run: accepted, its durable journal sent as contiguous frames, ended once acked', async () => {
   const h = harness()
   h.executor.run(runMessage('tiny-1', manifest('tiny', '100ms')))
+  // The journal file goes once reported (review #12): what was sent is what it held.
+  h.executor.onDrop(() => assert.ok(h.has('ended', 'tiny-1')))
   await h.until(() => h.has('ended', 'tiny-1'))
-  const file = h.state.journalOf('tiny-1')
-  const journal = parseJournal(readFileSync(file, 'utf8'))
+  const journal = h.sent('tiny-1')
   assert.equal(journal[0]?.type, 'run.started')
   assert.equal(journal.at(-1)?.type, 'run.ended')
   assert.deepEqual(
@@ -98,7 +102,6 @@ test('a run: accepted, its durable journal sent as contiguous frames, ended once
     journal.map((_, i) => i)
   )
   // Every event went out exactly once, in order, and nothing after `ended`.
-  assert.deepEqual(h.sent('tiny-1'), journal)
   const types = h.frames.map((f) => f.type)
   assert.equal(types[0], 'accepted')
   assert.equal(types.at(-1), 'ended')
@@ -106,6 +109,7 @@ test('a run: accepted, its durable journal sent as contiguous frames, ended once
   assert.equal((journal[0] as { runId?: string }).runId, 'tiny-1')
   await h.executor.whenDrained()
   assert.ok(!existsSync(h.state.stateFileOf('tiny-1')))
+  assert.ok(!existsSync(h.state.journalOf('tiny-1')))
 })
 
 test('a resent run message is answered again, not run twice', async () => {
@@ -175,7 +179,7 @@ test('a killed run process: its journal gets run.aborted and run.ended after the
   assert.ok(info)
   process.kill(info.pid, 'SIGKILL')
   await h.until(() => h.has('ended', 'killed-1'))
-  const journal = parseJournal(readFileSync(h.state.journalOf('killed-1'), 'utf8'))
+  const journal = h.sent('killed-1')
   assert.deepEqual(
     journal.map((e) => e.seq),
     journal.map((_, i) => i)
@@ -206,7 +210,9 @@ test('a run left by an earlier agent is ended in its journal and reported in hel
   const h = harness({ state })
   h.executor.disconnected()
   await h.executor.adoptLeftovers()
-  assert.deepEqual(h.executor.reports(), [{ runId: 'left-1', lastSeq: 3, ended: true }])
+  // Its end waits for the server's word on what it stored (review #6).
+  assert.deepEqual(h.executor.reports(), [{ runId: 'left-1', lastSeq: 1, ended: false }])
+  h.executor.connected([{ runId: 'left-1', ackedSeq: 0, action: 'continue' }])
   const events = parseJournal(
     readFileSync(journal, 'utf8')
       .split('\n')
@@ -222,7 +228,6 @@ test('a run left by an earlier agent is ended in its journal and reported in hel
       [3, 'run.ended'],
     ]
   )
-  h.executor.connected([{ runId: 'left-1', ackedSeq: 0, action: 'continue' }])
   await h.until(() => h.has('ended', 'left-1'))
   assert.deepEqual(
     h.sent('left-1').map((e) => e.seq),
@@ -244,4 +249,102 @@ test('vars resolved where the run was submitted fill the manifest on the agent',
   const rejected = h.frames.find((f) => f.type === 'rejected' && f.runId === 'vars-2')
   assert.match((rejected as { reason: string }).reason, /PAUSE/)
   await h.executor.whenDrained()
+})
+
+test("a leftover whose file lost lines the server stored ends after the server's ackedSeq", async () => {
+  const state = new AgentState(path.join(dir, 'crashed'))
+  state.prepare()
+  const journal = state.journalOf('left-2')
+  // The host crashed: the server stored seqs 0..5, the file kept 0..1, the state file says 0.
+  writeFileSync(
+    journal,
+    `${JSON.stringify({ type: 'run.started', seq: 0, t: 1 })}\n${JSON.stringify({ type: 'step.started', stepId: 's', seq: 1, t: 2 })}\n`
+  )
+  state.write({
+    runId: 'left-2',
+    experiment: 'tiny',
+    leaseMs: 30_000,
+    acked: 0,
+    ended: false,
+    journal,
+  })
+  const h = harness({ state })
+  h.executor.disconnected()
+  await h.executor.adoptLeftovers()
+  h.executor.connected([{ runId: 'left-2', ackedSeq: 5, action: 'continue' }])
+  await h.until(() => h.has('ended', 'left-2'))
+  assert.deepEqual(
+    h.sent('left-2').map((e) => [e.seq, e.type]),
+    [
+      [6, 'run.aborted'],
+      [7, 'run.ended'],
+    ]
+  )
+})
+
+test('a run forgotten by the server is rejected when sent again, never accepted (review #2)', async () => {
+  const h = harness({ ack: false })
+  const dropped: string[] = []
+  h.executor.onDrop((runId) => dropped.push(runId))
+  const message = runMessage('forgot-1', manifest('tiny', '60s'))
+  h.executor.run(message)
+  await h.until(() => h.has('accepted', 'forgot-1'))
+  h.executor.connected([{ runId: 'forgot-1', ackedSeq: -1, action: 'forget', reason: 'requeued' }])
+  h.executor.run(message) // the server re-sends it while it rolls back
+  const answers = h.frames.filter((f) => 'runId' in f && f.runId === 'forgot-1')
+  assert.deepEqual(
+    answers.map((f) => f.type).filter((t) => t !== 'events'),
+    ['accepted', 'rejected']
+  )
+  const rejected = answers.find((f) => f.type === 'rejected')
+  assert.match(rejected?.type === 'rejected' ? rejected.reason : '', /forgotten/)
+  await h.executor.whenDrained()
+  // Dropped: the dead-man switch forgets it (review #16), its journal goes (review #12).
+  assert.deepEqual(dropped, ['forgot-1'])
+  assert.ok(!existsSync(h.state.journalOf('forgot-1')))
+})
+
+test('an abort of a run the agent does not hold is answered: ended if reported, else unknown (review #4)', async () => {
+  const h = harness()
+  h.executor.run(runMessage('done-1', manifest('tiny', '50ms')))
+  await h.until(() => h.has('ended', 'done-1'))
+  await h.executor.whenDrained()
+  assert.ok(!existsSync(h.state.journalOf('done-1')))
+  const before = h.frames.length
+  h.executor.abort('done-1', 'an owner clicked Abort')
+  h.executor.abort('never-1', 'an owner clicked Abort')
+  assert.deepEqual(h.frames.slice(before), [
+    { type: 'ended', runId: 'done-1' },
+    { type: 'rejected', runId: 'never-1', reason: 'unknown run' },
+  ])
+})
+
+test('a run that ended while its journal could not take run.ended is ended by the agent (review #5)', async () => {
+  // A run process whose disk was full at the end: it said `ended`, the file stops at seq 1.
+  const h = harness({
+    startChild: (options) => {
+      writeFileSync(
+        options.journalFile!,
+        `${JSON.stringify({ type: 'run.started', seq: 0, t: 1 })}\n${JSON.stringify({ type: 'step.started', stepId: 's', seq: 1, t: 2 })}\n`
+      )
+      return {
+        started: Promise.resolve(options.runId!),
+        abort: () => undefined,
+        exited: new Promise((resolve) =>
+          setTimeout(() => resolve({ ended: true, how: 'exit 0' }), 50)
+        ),
+      }
+    },
+  })
+  h.executor.run(runMessage('full-1', manifest('tiny', '1s')))
+  await h.until(() => h.has('ended', 'full-1'))
+  assert.deepEqual(
+    h.sent('full-1').map((e) => [e.seq, e.type]),
+    [
+      [0, 'run.started'],
+      [1, 'step.started'],
+      [2, 'run.aborted'],
+      [3, 'run.ended'],
+    ]
+  )
 })

@@ -36,13 +36,21 @@ interface Peer {
 }
 let peers: Peer[] = []
 let onPeer: ((peer: Peer) => void)[] = []
+/** Set to answer the next upgrades with this HTTP status (a revoked token, say). */
+let refuseWith: { status: number; message: string } | undefined
 const nextPeer = () => new Promise<Peer>((resolve) => onPeer.push(resolve))
 
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-agent-peer-'))
   tokenFile = path.join(dir, 'token')
   writeFileSync(tokenFile, 'ord_agent_token\n', { mode: 0o600 })
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, path: AGENT_PATH })
+  wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    path: AGENT_PATH,
+    verifyClient: (_info, done) =>
+      refuseWith ? done(false, refuseWith.status, refuseWith.message) : done(true),
+  })
   wss.on('connection', (socket, request) => {
     assert.equal(request.headers.authorization, 'Bearer ord_agent_token')
     const frames: FromAgent[] = []
@@ -298,6 +306,38 @@ test('an agent killed mid-run: the run rolls back by itself; the restarted agent
   assert.equal(events.at(-1)?.type, 'run.ended')
   again.child.kill('SIGTERM')
   assert.equal((await again.done).exitCode, 0)
+})
+
+test('a 401 on a reconnect after being connected rolls back the runs and exits 2 (review #14)', async () => {
+  peers = []
+  onPeer = []
+  const first = nextPeer()
+  const agent = startAgent('edge-5')
+  const peer = await first
+  await peer.next('hello')
+  peer.send(welcome('edge-5', 5000))
+  peer.send({
+    type: 'run',
+    runId: 'revoked-1',
+    experiment: 'tiny',
+    yaml: manifest('60s'),
+    vars: {},
+    leaseMs: 30_000,
+    startedBy: 'alice',
+  })
+  await peer.next('accepted')
+  // The token is revoked while the agent is cut off: it misses the 4001 close.
+  refuseWith = { status: 401, message: 'Unauthorized' }
+  try {
+    peer.socket.terminate()
+    const r = await agent.done
+    assert.equal(r.exitCode, 2, r.stderr)
+    assert.match(r.stderr, /run revoked-1: aborting: .*rejected the token \(401/)
+    assert.match(r.stderr, /ordeal agent: .* rejected the token \(401[^\n]*\n$/)
+    assert.doesNotMatch(r.stderr, /ord_agent_token/)
+  } finally {
+    refuseWith = undefined
+  }
 })
 
 test('a second signal exits 130 at once', async () => {
