@@ -37,13 +37,16 @@ export interface PlacedRunOptions {
 
 const PREFIX = 'ordeal run: '
 
-/** What travels with the run, said before it is sent (dot-entries never do: bundle.ts). */
+/**
+ * What travelled with the run, said once the Chaos Center took it (dot-entries never do:
+ * bundle.ts); a refused run gets its one error line and nothing else.
+ */
 export function shippingLine(
   dir: string,
   bundle: { files: number; bytes: number; skipped: number }
 ): string {
   const left = bundle.skipped > 0 ? ' (dot-files left out)' : ''
-  return `shipping ${dir}: ${bundle.files} files, ${(bundle.bytes / 1024).toFixed(1)} KiB${left}`
+  return `shipped ${dir}: ${bundle.files} files, ${(bundle.bytes / 1024).toFixed(1)} KiB${left}`
 }
 
 /** The manifest has loaded locally; nothing has been sent yet. */
@@ -68,7 +71,6 @@ export async function runPlacedCommand(file: string, options: PlacedRunOptions):
   let run: RunSummary
   try {
     await client.check()
-    process.stderr.write(shippingLine(path.dirname(file), bundle) + '\n')
     run = await client.submit({
       yaml: text,
       vars: placedVars(text, file, options.set, process.env),
@@ -77,6 +79,7 @@ export async function runPlacedCommand(file: string, options: PlacedRunOptions):
       ...(options.queueTimeout ? { queueTimeout: options.queueTimeout } : {}),
       ...(options.lease ? { lease: options.lease } : {}),
     })
+    process.stderr.write(shippingLine(path.dirname(file), bundle) + '\n')
   } catch (error) {
     if (error instanceof PlacedSetupError) {
       throw new UsageError(PREFIX + error.message)

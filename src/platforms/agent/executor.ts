@@ -147,9 +147,9 @@ export class Executor {
       }
       return
     }
-    const reject = (reason: string) => {
+    const reject = (reason: string, busy = false) => {
       this.options.log(`run ${runId} rejected: ${reason}`)
-      this.options.send({ type: 'rejected', runId, reason })
+      this.options.send({ type: 'rejected', runId, reason, ...(busy ? { busy } : {}) })
     }
     if (!RUN_ID_PATTERN.test(runId)) {
       reject(`run id ${JSON.stringify(runId)} is not a file name`)
@@ -157,7 +157,7 @@ export class Executor {
     }
     const running = this.unfinished().length
     if (running >= this.options.maxRuns) {
-      reject(`agent busy (${running} of ${this.options.maxRuns} runs)`)
+      reject(`agent busy (${running} of ${this.options.maxRuns} runs)`, true)
       return
     }
     const state: RunState = {

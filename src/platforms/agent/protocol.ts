@@ -80,7 +80,17 @@ export const fromAgentSchema = z.discriminatedUnion('type', [
   /** The run process started; idempotent per runId (a resent `run` is answered again). */
   z.object({ type: z.literal('accepted'), runId }),
   /** The manifest, its files or the preflight failed on the agent; nothing was started. */
-  z.object({ type: z.literal('rejected'), runId, reason: z.string().max(4096) }),
+  z.object({
+    type: z.literal('rejected'),
+    runId,
+    reason: z.string().max(4096),
+    /**
+     * Every slot is taken (`--max-runs`): nothing is wrong with the run, it goes back to the
+     * queue. A one-slot agent says so for the moment between its last run's `run.ended` (which
+     * frees the slot on the server) and that run process's exit.
+     */
+    busy: z.boolean().optional(),
+  }),
   z.object({
     type: z.literal('events'),
     runId,

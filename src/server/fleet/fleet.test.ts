@@ -773,6 +773,24 @@ describe('the fleet', () => {
     assert.equal(mem.runs.get('r1')!.status, 'queued')
   })
 
+  test('a run the agent answers busy waits for a free slot and is sent again, never ended', async () => {
+    const run = mem.addRun('r1', { agent: 'edge-1' })
+    fleet.place(run, { agent: 'edge-1' }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const agent = new RawAgent(url, 'ordl_tok_edge1')
+    await agent.open()
+    await agent.next((f) => f.type === 'run')
+    // A one-slot agent whose last run process is still exiting after its run.ended.
+    agent.send({ type: 'rejected', runId: 'r1', reason: 'agent busy (1 of 1 runs)', busy: true })
+    assert.match(
+      (await status('r1', (s) => /is busy/.test(s.queueReason ?? ''))).queueReason ?? '',
+      /^agent edge-1 is busy \(agent busy \(1 of 1 runs\)\); waiting for a free slot$/
+    )
+    assert.equal(((await agent.next((f) => f.type === 'run')) as { runId: string }).runId, 'r1')
+    assert.equal(mem.runs.get('r1')!.status, 'queued')
+    agent.send({ type: 'accepted', runId: 'r1' })
+    assert.equal((await status('r1', (s) => s.status === 'running')).agent, 'edge-1')
+  })
+
   test('#10: after a restart a queued run keeps its own queue deadline', async () => {
     const run = mem.addRun('r1', { agent: 'edge-9' })
     mem.runs.get('r1')!.queueDeadline = iso(5000)

@@ -469,7 +469,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
         if (!conn.pending.has(frame.runId) && conn.runs.has(frame.runId)) {
           return onResumedRejected(conn, frame.runId, frame.reason)
         }
-        return queue.rejected(conn, frame.runId, frame.reason)
+        return queue.rejected(conn, frame.runId, frame.reason, frame.busy === true)
       case 'events':
         ingestEvents(ingestDeps, conn, frame as EventsFrame)
         return

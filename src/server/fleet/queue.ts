@@ -15,6 +15,9 @@ import { notPlaced } from './ingest.js'
 import type { AgentView } from './placement.js'
 import { Scheduler, type QueuedRun } from './scheduler.js'
 
+/** How long a run an agent answered `busy` waits before it is placed again. */
+const BUSY_RETRY_MS = 250
+
 export interface RunQueueDeps {
   store: Store
   bus: RunBus
@@ -135,9 +138,25 @@ export class RunQueue {
     return this.publishStatus(runId)
   }
 
-  async rejected(conn: AgentConnection, runId: string, reason: string): Promise<void> {
+  async rejected(
+    conn: AgentConnection,
+    runId: string,
+    reason: string,
+    busy = false
+  ): Promise<void> {
     if (!conn.pending.delete(runId)) {
       conn.send(notPlaced(runId, conn.name))
+      return
+    }
+    if (busy) {
+      // Its slot is still taken by a run that is ending there: the run waits for a slot again,
+      // a moment later (at once would send it straight back to the same agent).
+      const timer = setTimeout(() => {
+        void this.requeue(runId, `agent ${conn.name} is busy (${reason}); waiting for a free slot`)
+          .then(() => this.evaluate())
+          .catch(this.deps.failed(`run ${runId}: requeue`))
+      }, BUSY_RETRY_MS)
+      timer.unref()
       return
     }
     const line = `agent ${conn.name} could not start the run: ${reason}`

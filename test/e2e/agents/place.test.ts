@@ -152,8 +152,11 @@ spec:
         - { name: in-host-a, type: cmd, mode: EOT, command: 'grep -qwF ${fleet.address('a')} /proc/net/fib_trie' }
 `
     )
+    // Dot-entries stay home (a repo's .env); the CLI says what travelled.
+    writeFileSync(path.join(dir, '.env'), 'SECRET=nope\n')
     const r = await placed(file, ['--agent', 'a'])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    assert.match(r.stderr, /^shipped \S+: 2 files, [\d.]+ KiB \(dot-files left out\)$/m)
     const events = await journalOf(fleet, recordedRunId(r.stdout))
     assert.ok(
       events.some((e) => e.type === 'service.started' && e.service === 'svc'),

@@ -123,6 +123,20 @@ test('a resent run message is answered again, not run twice', async () => {
   assert.equal(h.sent('tiny-2').filter((e) => e.type === 'run.started').length, 1)
 })
 
+test('a run past --max-runs is answered busy (the server queues it again), never started', async () => {
+  const h = harness() // two slots
+  for (const id of ['slot-1', 'slot-2', 'slot-3']) {
+    h.executor.run(runMessage(id, manifest('tiny', '300ms')))
+  }
+  await h.until(() => h.has('rejected', 'slot-3'))
+  assert.deepEqual(
+    h.frames.find((f) => f.type === 'rejected'),
+    { type: 'rejected', runId: 'slot-3', reason: 'agent busy (2 of 2 runs)', busy: true }
+  )
+  await h.until(() => h.has('ended', 'slot-1') && h.has('ended', 'slot-2'))
+  assert.equal(h.sent('slot-3').length, 0)
+})
+
 test('an invalid manifest or run id is rejected with the reason; nothing is held', async () => {
   const h = harness()
   h.executor.run(runMessage('bad-1', manifest('tiny', 'soon')))
