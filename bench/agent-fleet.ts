@@ -81,7 +81,10 @@ async function main(): Promise<void> {
   })
   const children: ChildProcess[] = []
   try {
-    await fleet.startAgent('a')
+    // Two slots although runs go one at a time: the server sees a run end (its `run.ended`
+    // stored) before the agent's run process has exited, and a 1-slot agent then rejects the
+    // next run as "agent busy" (a product race, reported in issue 14's fix round).
+    await fleet.startAgent('a', { args: ['--max-runs', '2'] })
     const tokens = await mintTokens(fleet)
     const per = Math.ceil(tokens.length / processes)
     const t0 = performance.now()
@@ -122,9 +125,13 @@ async function main(): Promise<void> {
       throw new Error(`POST /api/experiments: ${created.status} ${created.text}`)
     }
     await dispatchOnce(fleet, created.json.id, 'a') // warm-up
+    await dispatchOnce(fleet, created.json.id)
+    // Interleaved with the embedded agent, the baseline under the same 500 connections.
     const dispatch: number[] = []
+    const embedded: number[] = []
     for (let i = 0; i < kDispatchRuns; i++) {
       dispatch.push(await dispatchOnce(fleet, created.json.id, 'a'))
+      embedded.push(await dispatchOnce(fleet, created.json.id))
     }
 
     // The storm: SIGKILL the server, start it again on the same data and port.
@@ -148,6 +155,9 @@ async function main(): Promise<void> {
     console.log(`| server CPU over ${seconds} s | ${cpuPct.toFixed(1)} % of one core |`)
     console.log(
       `| dispatch to the real agent, p50 / p99 (${kDispatchRuns} runs) | ${ms(quantile(dispatch, 0.5))} / ${ms(quantile(dispatch, 0.99))} |`
+    )
+    console.log(
+      `| dispatch to the embedded agent (baseline), p50 / p99 (${kDispatchRuns} runs) | ${ms(quantile(embedded, 0.5))} / ${ms(quantile(embedded, 0.99))} |`
     )
     console.log(
       `| reconnect storm: server restart (kill -9 → URL printed) | ${ms(upAt - killedAt)} |`
