@@ -62,8 +62,12 @@ async function runNamed(fleet: Fleet, name: string): Promise<RunSummary> {
 }
 
 interface Measured {
-  /** `op` events stored per second, between the observer's first and last `ops` count. */
+  /** `op` events the load step produced per second (its count over its own duration). */
+  produced: number
+  /** `op` events stored per second: the count from `load.started` to the last `ops` count seen. */
   eps: number
+  /** How long after `load.ended` the observer saw the last op stored. */
+  catchUpMs: number
   /** Events in the journal (run.ended's seq + 1). */
   stored: number
   /** How long after the run wrote `run.ended` the observer saw it stored. */
@@ -106,21 +110,23 @@ async function measure(fleet: Fleet, name: string, args: string[]): Promise<Meas
   // The stream leaves `op` events out of its journal batches (the run page shows them as a
   // count): the recorder's `ops` messages carry the number stored so far, at most a few a second.
   const ops = stream.messages.flatMap((m) => (m.event === 'ops' ? [m] : []))
-  const first = ops[0]
   const last = ops.at(-1)
-  if (first === undefined || last === undefined || last.data.count <= first.data.count) {
-    throw new Error(`run ${run.id}: the stream counted no op events (${ops.length} ops messages)`)
+  const events = stream.messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  const loadStarted = events.find((e) => e.type === 'load.started')
+  const loadEnded = events.find((e) => e.type === 'load.ended')
+  const ended = events.find((e) => e.type === 'run.ended')
+  if (!last || !loadStarted || !loadEnded || !ended) {
+    throw new Error(`run ${run.id}: no ops count, load.started, load.ended or run.ended seen`)
   }
-  const eps =
-    (last.data.count - first.data.count) / ((seenAt.get(last)! - seenAt.get(first)!) / 1000)
-  const endedBatch = stream.messages.find(
-    (m) => m.event === 'journal' && m.data.some((e) => e.type === 'run.ended')
-  )
-  const ended = endedBatch?.event === 'journal' ? endedBatch.data.at(-1)! : undefined
+  // The events' `t` is the run's wall clock: the agent's host is a namespace on this machine.
+  const lastOpAt = seenAt.get(last)!
+  const endedBatch = stream.messages.find((m) => m.event === 'journal' && m.data.includes(ended))!
   return {
-    eps,
-    stored: (ended?.seq ?? NaN) + 1,
-    lagMs: seenAt.get(endedBatch!)! - (ended?.t ?? NaN),
+    produced: last.data.count / ((loadEnded.t - loadStarted.t) / 1000),
+    eps: last.data.count / ((lastOpAt - loadStarted.t) / 1000),
+    catchUpMs: lastOpAt - loadEnded.t,
+    stored: ended.seq + 1,
+    lagMs: seenAt.get(endedBatch)! - ended.t,
   }
 }
 
@@ -146,22 +152,24 @@ async function main(): Promise<void> {
         ;(placed ? agent : recorded).push(m)
       }
     }
-    const eps = (xs: Measured[]) => median(xs.map((x) => x.eps))
-    const lag = (xs: Measured[]) => median(xs.map((x) => x.lagMs))
-    const total = (xs: Measured[]) => median(xs.map((x) => x.stored))
-    const f = (x: number) => `${Math.round(x).toLocaleString('en')} events/s`
+    const med = (xs: Measured[], k: keyof Measured) => median(xs.map((x) => x[k]))
+    const f = (x: number) => Math.round(x).toLocaleString('en')
     console.log(`machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}`)
     console.log(
-      `| path (load ${rate} req/s for ${seconds} s, median of ${repeats}) | op events stored | events in the journal | run.ended stored after |`
+      `| path (load ${rate} req/s for ${seconds} s, median of ${repeats}) | op events produced/s | op events stored/s | last op stored after load.ended | events in the journal | run.ended stored after |`
     )
-    console.log('|---|---|---|---|')
+    console.log('|---|---|---|---|---|---|')
     for (const [label, xs] of [
       ['through an agent (netns, WebSocket)', agent],
       ['`ordeal run --server` (baseline)', recorded],
     ] as const) {
-      console.log(`| ${label} | ${f(eps(xs))} | ${total(xs)} | ${lag(xs)} ms |`)
+      console.log(
+        `| ${label} | ${f(med(xs, 'produced'))} | ${f(med(xs, 'eps'))} | ${f(med(xs, 'catchUpMs'))} ms | ${f(med(xs, 'stored'))} | ${f(med(xs, 'lagMs'))} ms |`
+      )
     }
-    console.log(`ratio agent / baseline: ${(eps(agent) / eps(recorded)).toFixed(2)}`)
+    console.log(
+      `ratio of stored/s agent / baseline: ${(med(agent, 'eps') / med(recorded, 'eps')).toFixed(2)}`
+    )
   } finally {
     await fleet.close()
   }
