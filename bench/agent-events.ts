@@ -1,6 +1,6 @@
 /**
  * Event streaming from an agent (issue 14, "Performance"): events stored per second for a run
- * whose load step saturates the journal with `op` events, placed on an agent in its own network
+ * whose load step fills the journal with `op` events (an invoke and a completion per request), placed on an agent in its own network
  * namespace (`ordeal run --agent`, the events travel as `events` frames over the agent's
  * WebSocket) against the same manifest recorded by a local `ordeal run --server` (HTTP event
  * batches), the baseline. Both are observed the same way: an SSE reader on the run's stream,
@@ -62,8 +62,14 @@ async function runNamed(fleet: Fleet, name: string): Promise<RunSummary> {
 }
 
 interface Measured {
-  /** Events stored per second, between the observer's first and last journal batch. */
+  /** `op` events the load step produced per second (its count over its own duration). */
+  produced: number
+  /** `op` events stored per second: the count from `load.started` to the last `ops` count seen. */
   eps: number
+  /** How long after `load.ended` the observer saw the last op stored. */
+  catchUpMs: number
+  /** Events in the journal (run.ended's seq + 1). */
+  stored: number
   /** How long after the run wrote `run.ended` the observer saw it stored. */
   lagMs: number
 }
@@ -97,17 +103,31 @@ async function measure(fleet: Fleet, name: string, args: string[]): Promise<Meas
   } finally {
     await stream.cancel()
   }
-  const batches = stream.messages.filter((m) => m.event === 'journal')
-  const count = batches.reduce((n, m) => n + (m.event === 'journal' ? m.data.length : 0), 0)
-  const first = seenAt.get(batches[0]!)!
-  const lastBatch = batches.at(-1)!
-  const last = seenAt.get(lastBatch)!
-  const ended = lastBatch.event === 'journal' ? lastBatch.data.at(-1)!.t : NaN
   const code = await exited
   if (code !== 0) {
     throw new Error(`ordeal run ${args.join(' ')} exited ${code}`)
   }
-  return { eps: count / ((last - first) / 1000), lagMs: last - ended }
+  // The stream leaves `op` events out of its journal batches (the run page shows them as a
+  // count): the recorder's `ops` messages carry the number stored so far, at most a few a second.
+  const ops = stream.messages.flatMap((m) => (m.event === 'ops' ? [m] : []))
+  const last = ops.at(-1)
+  const events = stream.messages.flatMap((m) => (m.event === 'journal' ? m.data : []))
+  const loadStarted = events.find((e) => e.type === 'load.started')
+  const loadEnded = events.find((e) => e.type === 'load.ended')
+  const ended = events.find((e) => e.type === 'run.ended')
+  if (!last || !loadStarted || !loadEnded || !ended) {
+    throw new Error(`run ${run.id}: no ops count, load.started, load.ended or run.ended seen`)
+  }
+  // The events' `t` is the run's wall clock: the agent's host is a namespace on this machine.
+  const lastOpAt = seenAt.get(last)!
+  const endedBatch = stream.messages.find((m) => m.event === 'journal' && m.data.includes(ended))!
+  return {
+    produced: last.data.count / ((loadEnded.t - loadStarted.t) / 1000),
+    eps: last.data.count / ((lastOpAt - loadStarted.t) / 1000),
+    catchUpMs: lastOpAt - loadEnded.t,
+    stored: ended.seq + 1,
+    lagMs: seenAt.get(endedBatch)! - ended.t,
+  }
 }
 
 async function main(): Promise<void> {
@@ -132,19 +152,24 @@ async function main(): Promise<void> {
         ;(placed ? agent : recorded).push(m)
       }
     }
-    const eps = (xs: Measured[]) => median(xs.map((x) => x.eps))
-    const lag = (xs: Measured[]) => median(xs.map((x) => x.lagMs))
-    const f = (x: number) => `${Math.round(x).toLocaleString('en')} events/s`
+    const med = (xs: Measured[], k: keyof Measured) => median(xs.map((x) => x[k]))
+    const f = (x: number) => Math.round(x).toLocaleString('en')
     console.log(`machine: ${machine()}; ${new Date().toISOString().slice(0, 10)}`)
     console.log(
-      `| path (load ${rate} req/s for ${seconds} s, median of ${repeats}) | stored | run.ended stored after |`
+      `| path (load ${rate} req/s for ${seconds} s, median of ${repeats}) | op events produced/s | op events stored/s | last op stored after load.ended | events in the journal | run.ended stored after |`
     )
-    console.log('|---|---|---|')
-    console.log(`| through an agent (netns, WebSocket) | ${f(eps(agent))} | ${lag(agent)} ms |`)
+    console.log('|---|---|---|---|---|---|')
+    for (const [label, xs] of [
+      ['through an agent (netns, WebSocket)', agent],
+      ['`ordeal run --server` (baseline)', recorded],
+    ] as const) {
+      console.log(
+        `| ${label} | ${f(med(xs, 'produced'))} | ${f(med(xs, 'eps'))} | ${f(med(xs, 'catchUpMs'))} ms | ${f(med(xs, 'stored'))} | ${f(med(xs, 'lagMs'))} ms |`
+      )
+    }
     console.log(
-      `| \`ordeal run --server\` (baseline) | ${f(eps(recorded))} | ${lag(recorded)} ms |`
+      `ratio of stored/s agent / baseline: ${(med(agent, 'eps') / med(recorded, 'eps')).toFixed(2)}`
     )
-    console.log(`ratio agent / baseline: ${(eps(agent) / eps(recorded)).toFixed(2)}`)
   } finally {
     await fleet.close()
   }

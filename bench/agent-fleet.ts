@@ -3,7 +3,9 @@
  * agent connections from 5 processes × 100 (bench/support/light-agents.ts: the agent protocol
  * over `ws`, pongs to every ping, runs rejected) plus one real `ordeal agent` in its own
  * network namespace, heartbeat 5 s. Measured: the server's VmRSS and CPU from /proc over 60 s
- * with heartbeats flowing; dispatch p99 to the real agent with all 500 connected; and the
+ * with heartbeats flowing (baseline: 15 s of the same server with the one real agent, before
+ * the 500 connect); dispatch p50/p99 to the real agent with all 500 connected, interleaved with
+ * the embedded agent's (baseline); and the
  * reconnect storm: the server killed with SIGKILL and restarted on the same data and port, time
  * until the server counts every agent connected again (aim < 30 s).
  * Usage: `npm run build && node --import tsx bench/agent-fleet.ts [agents=500] [processes=5] [seconds=60]`
@@ -23,6 +25,7 @@ const agents = Number(process.argv[2] ?? 500)
 const processes = Number(process.argv[3] ?? 5)
 const seconds = Number(process.argv[4] ?? 60)
 const kDispatchRuns = 50
+const baselineSeconds = 15
 const here = path.dirname(fileURLToPath(import.meta.url))
 
 async function connectedAgents(fleet: Fleet): Promise<number> {
@@ -57,6 +60,23 @@ function rssMiB(pid: number): number {
   return Number(kb) / 1024
 }
 
+interface Sample {
+  rss: number[]
+  cpuPct: number
+}
+
+/** The server's VmRSS every second and its CPU share over `secs` seconds. */
+async function sample(pid: number, secs: number): Promise<Sample> {
+  const cpu0 = cpuSeconds(pid)
+  const w0 = performance.now()
+  const rss: number[] = []
+  while (performance.now() - w0 < secs * 1000) {
+    rss.push(rssMiB(pid))
+    await new Promise((r) => setTimeout(r, 1000))
+  }
+  return { rss, cpuPct: ((cpuSeconds(pid) - cpu0) / ((performance.now() - w0) / 1000)) * 100 }
+}
+
 async function mintTokens(fleet: Fleet): Promise<LightAgentToken[]> {
   const tokens: LightAgentToken[] = []
   for (let i = 0; i < agents; i++) {
@@ -81,8 +101,14 @@ async function main(): Promise<void> {
   })
   const children: ChildProcess[] = []
   try {
-    await fleet.startAgent('a')
+    // Two slots although runs go one at a time: the server sees a run end (its `run.ended`
+    // stored) before the agent's run process has exited, and a 1-slot agent then rejects the
+    // next run as "agent busy" (a product race, reported in issue 14's fix round).
+    await fleet.startAgent('a', { args: ['--max-runs', '2'] })
     const tokens = await mintTokens(fleet)
+    const pid = fleet.center.child.pid!
+    // The baseline: the same server with one agent, before the 500 connect.
+    const idle = await sample(pid, baselineSeconds)
     const per = Math.ceil(tokens.length / processes)
     const t0 = performance.now()
     for (let p = 0; p < processes; p++) {
@@ -103,15 +129,7 @@ async function main(): Promise<void> {
     )
     const connectMs = performance.now() - t0
 
-    const pid = fleet.center.child.pid!
-    const cpu0 = cpuSeconds(pid)
-    const w0 = performance.now()
-    const rss: number[] = []
-    while (performance.now() - w0 < seconds * 1000) {
-      rss.push(rssMiB(pid))
-      await new Promise((r) => setTimeout(r, 1000))
-    }
-    const cpuPct = ((cpuSeconds(pid) - cpu0) / ((performance.now() - w0) / 1000)) * 100
+    const held = await sample(pid, seconds)
 
     const created = await apiFetch<Experiment>(fleet.serverUrl, '/api/experiments', {
       token: fleet.center.ownerToken,
@@ -122,9 +140,13 @@ async function main(): Promise<void> {
       throw new Error(`POST /api/experiments: ${created.status} ${created.text}`)
     }
     await dispatchOnce(fleet, created.json.id, 'a') // warm-up
+    await dispatchOnce(fleet, created.json.id)
+    // Interleaved with the embedded agent, the baseline under the same 500 connections.
     const dispatch: number[] = []
+    const embedded: number[] = []
     for (let i = 0; i < kDispatchRuns; i++) {
       dispatch.push(await dispatchOnce(fleet, created.json.id, 'a'))
+      embedded.push(await dispatchOnce(fleet, created.json.id))
     }
 
     // The storm: SIGKILL the server, start it again on the same data and port.
@@ -142,12 +164,22 @@ async function main(): Promise<void> {
     )
     console.log('|---|---|')
     console.log(`| all connected from a cold start | ${ms(connectMs)} |`)
-    console.log(
-      `| server VmRSS over ${seconds} s (min / max) | ${Math.min(...rss).toFixed(0)} / ${Math.max(...rss).toFixed(0)} MiB |`
-    )
-    console.log(`| server CPU over ${seconds} s | ${cpuPct.toFixed(1)} % of one core |`)
+    for (const [label, x, secs] of [
+      ['1 agent (baseline)', idle, baselineSeconds],
+      [`${everyone} agents`, held, seconds],
+    ] as const) {
+      console.log(
+        `| server VmRSS over ${secs} s with ${label} (min / max) | ${Math.min(...x.rss).toFixed(0)} / ${Math.max(...x.rss).toFixed(0)} MiB |`
+      )
+      console.log(
+        `| server CPU over ${secs} s with ${label} | ${x.cpuPct.toFixed(1)} % of one core |`
+      )
+    }
     console.log(
       `| dispatch to the real agent, p50 / p99 (${kDispatchRuns} runs) | ${ms(quantile(dispatch, 0.5))} / ${ms(quantile(dispatch, 0.99))} |`
+    )
+    console.log(
+      `| dispatch to the embedded agent (baseline), p50 / p99 (${kDispatchRuns} runs) | ${ms(quantile(embedded, 0.5))} / ${ms(quantile(embedded, 0.99))} |`
     )
     console.log(
       `| reconnect storm: server restart (kill -9 → URL printed) | ${ms(upAt - killedAt)} |`

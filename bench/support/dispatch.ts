@@ -45,7 +45,17 @@ export async function dispatchOnce(
     token
   )
   try {
-    await stream.waitFor((m) => m.event === 'journal' && m.data.length > 0, 'first event')
+    try {
+      await stream.waitFor((m) => m.event === 'journal' && m.data.length > 0, 'first event')
+    } catch (err) {
+      // Say what became of the run: a bench that dies on "stream closed" alone is undebuggable.
+      const run = await apiFetch<RunSummary>(fleet.serverUrl, `/api/runs/${started.json.id}`, {
+        token,
+      })
+      throw new Error(
+        `run ${started.json.id}${agent !== undefined ? ` on ${agent}` : ''}: ${(err as Error).message}; now ${run.status} ${run.text.slice(0, 400)}`
+      )
+    }
     const ms = performance.now() - t0
     await stream.waitFor(
       (m: StreamMessage) => m.event === 'status' && ENDED_STATUSES.includes(m.data.status),
