@@ -186,14 +186,15 @@ export function RunPage() {
               <span data-testid="run-started-by">
                 {formatWho(run.startedByName, run.startedBy, run.startedVia)}
               </span>{' '}
-              · {run.source}
+              ·{' '}
               {run.agent ? (
                 <>
-                  {' '}
                   on agent <span data-testid="run-agent">{run.agent}</span>
                 </>
+              ) : run.placement ? (
+                <>for {formatWhere(run)}</>
               ) : (
-                run.placement && <> for {formatWhere(run)}</>
+                run.source
               )}{' '}
               · {formatDuration(duration)}
             </span>
