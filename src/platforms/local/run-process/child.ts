@@ -18,6 +18,8 @@ export interface RunChild {
   /** The run id once the engine started; rejects with the reason when it could not start. */
   started: Promise<string>
   abort(kind: AbortKind, reason: string): void
+  /** SIGKILLs the process (it never answered): its watchdog, if it got that far, rolls back. */
+  kill(): void
   /** How the process ended: `ended` when the run reported its end, else why it died. */
   exited: Promise<{ ended: boolean; how: string }>
 }
@@ -149,5 +151,12 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
       }),
     () => undefined // the exit above rejects `started`
   )
-  return { started, exited, abort: (kind, reason) => send({ type: 'abort', kind, reason }) }
+  return {
+    started,
+    exited,
+    abort: (kind, reason) => send({ type: 'abort', kind, reason }),
+    kill: () => {
+      child.kill('SIGKILL')
+    },
+  }
 }
