@@ -13,6 +13,7 @@ import { loadManifest } from '../api/manifest.js'
 import type { Agent, Recorder } from '../context.js'
 import type { Experiment, RunSummary } from '../../shared/api.js'
 import { HttpError, notFound } from '../http/route.js'
+import { newRunId } from '../routes/run-placement.js'
 import type { Store } from '../store/contract.js'
 import { kScrubbedPolicy, type ExecPolicy } from '../../platforms/local/exec-policy.js'
 import type { RunRecorder } from './recorder.js'
@@ -32,7 +33,15 @@ export interface EmbeddedAgentDeps {
   /** How runs execute user-supplied commands (`ordeal server --run-as`). */
   exec?: ExecPolicy
   log(line: string): void
+  /**
+   * How long a start waits for the run process to say `started` before killing it: a process
+   * that never answers (stopped, wedged before its engine runs) must not hang `POST /api/runs`.
+   * Default: `ORDEAL_RUN_START_TIMEOUT_MS` (tests), else 30 s.
+   */
+  startTimeoutMs?: number
 }
+
+const kStartTimeoutMs = 30_000
 
 interface Running {
   child: RunChild
@@ -46,6 +55,8 @@ interface Running {
 export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
   const { store, recorder, log } = deps
   const exec = deps.exec ?? kScrubbedPolicy
+  const startTimeoutMs =
+    deps.startTimeoutMs ?? (Number(process.env['ORDEAL_RUN_START_TIMEOUT_MS']) || kStartTimeoutMs)
   const runs = new Map<string, Running>()
   // Run processes forked but not yet started: shutdown aborts and awaits them too.
   const starting = new Set<RunChild>()
@@ -81,12 +92,14 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         throw notFound(`version ${version} of experiment ${experiment.name}`)
       }
       // Checked here, so a bad manifest is a 400 rather than a failed process.
-      loadManifest(yaml)
+      const manifest = loadManifest(yaml)
       refuseWhenClosing()
 
       // The run row must exist before its events: hold them until it does.
       let held: JournalEvent[] | undefined = []
-      let runId = ''
+      // Chosen here rather than by the engine, so a run process that never says `started` still
+      // leaves a run (ended in error) to show for the start, and its ledger can be recovered.
+      let runId = newRunId(experiment.name, new Date())
       let lastSeq = -1
       const onEvents = (events: JournalEvent[]) => {
         for (const event of events) {
@@ -98,18 +111,37 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
           recorder.append(runId, events).catch(() => undefined)
         }
       }
-      const running = startRunChild({ name: safeName(experiment.name), yaml, exec, onEvents })
+      const running = startRunChild({
+        name: safeName(experiment.name),
+        yaml,
+        exec,
+        onEvents,
+        runId,
+      })
       prewarmRunProcess()
       child = running
       starting.add(running)
-      let abortedBy: string | undefined
+      let abortedBy: { kind: 'signal' | 'error'; reason: string } | undefined
       const abort = (kind: 'signal' | 'error', reason: string) => {
-        abortedBy ??= reason
+        abortedBy ??= { kind, reason }
         running.abort(kind, reason)
       }
+      let timer: NodeJS.Timeout | undefined
+      const noAnswer = new Promise<string>((resolve) => {
+        timer = setTimeout(() => {
+          // Killed rather than aborted: it does not answer. Recorded like a run process that
+          // died (below): its watchdog or the server rolls back whatever it began.
+          const reason = `the run process did not start the run within ${seconds(startTimeoutMs)}; it was killed`
+          abortedBy ??= { kind: 'error', reason }
+          log(`run ${runId}: ${reason}`)
+          running.kill()
+          resolve(runId)
+        }, startTimeoutMs)
+      })
       try {
-        runId = await running.started
+        runId = await Promise.race([running.started, noAnswer])
       } finally {
+        clearTimeout(timer)
         starting.delete(running)
       }
       // Shutdown began while the process started: it aborted it; refuse rather than record it.
@@ -138,15 +170,26 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
             })
             removeRunTree(runId, log)
             const t = Date.now()
-            const events: JournalEvent[] = [
-              {
-                type: 'run.aborted',
-                kind: abortedBy === undefined ? 'error' : 'signal',
-                reason: abortedBy ?? reason,
+            const events: JournalEvent[] = []
+            if (lastSeq < 0) {
+              // It never got as far as its journal: a plan-less start makes the run readable.
+              events.push({
+                type: 'run.started',
+                runId,
+                experiment: experiment.name,
+                hypothesis: manifest.hypothesis,
+                plan: [],
                 seq: ++lastSeq,
                 t,
-              },
-            ]
+              })
+            }
+            events.push({
+              type: 'run.aborted',
+              kind: abortedBy?.kind ?? 'error',
+              reason: abortedBy?.reason ?? reason,
+              seq: ++lastSeq,
+              t,
+            })
             if (recovered) {
               events.push({ ...recovered, seq: ++lastSeq, t } as JournalEvent)
             }
@@ -226,6 +269,10 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       ])
     },
   }
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`
 }
 
 /** Experiment names are DNS-like already; this only keeps a path out of the file name. */

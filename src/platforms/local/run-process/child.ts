@@ -18,15 +18,36 @@ export interface RunChild {
   /** The run id once the engine started; rejects with the reason when it could not start. */
   started: Promise<string>
   abort(kind: AbortKind, reason: string): void
+  /** SIGKILLs the process (it never answered): its watchdog, if it got that far, rolls back. */
+  kill(): void
   /** How the process ended: `ended` when the run reported its end, else why it died. */
   exited: Promise<{ ended: boolean; how: string }>
+}
+
+interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  /** Set when the process never started (the fork failed). */
+  spawnError?: string
+}
+
+function describe({ code, signal, spawnError }: Exit): string {
+  if (spawnError !== undefined) {
+    return `could not fork it: ${spawnError}`
+  }
+  return signal ? `killed by ${signal}` : `exit ${code}`
+}
+
+/** Alive as far as Node knows: not exited, and not a fork that failed. */
+function usable(forked: Forked): boolean {
+  return forked.child.exitCode === null && forked.child.signalCode === null
 }
 
 /** A forked run process; `ready` once it loaded the engine and listens for its run. */
 interface Forked {
   child: ChildProcess
   ready: Promise<void>
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  exit: Promise<Exit>
 }
 
 /**
@@ -48,14 +69,21 @@ function forkRunProcess(): Forked {
     // Both to the server's stderr: its stdout carries only what scripts read (URL, login).
     stdio: ['ignore', 2, 2, 'ipc'],
   })
-  child.on('error', () => undefined) // a send after exit; the exit says what happened
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exit = new Promise<Exit>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }))
-  )
+    // A fork that failed (EAGAIN at a pid limit, EMFILE) emits 'error' and never 'exit' (Node
+    // sets a negative exitCode): without this, whoever waits for the process waits forever.
+    // An 'error' after a real spawn is a send after exit; its 'exit' says what happened.
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        resolve({ code: null, signal: null, spawnError: error.code ?? error.message })
+      }
+    })
+  })
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (message: FromRun) => message.type === 'ready' && resolve())
-    void exit.then(({ code, signal }) =>
-      reject(new Error(`the run process ended before it was ready (${signal ?? `exit ${code}`})`))
+    void exit.then((how) =>
+      reject(new Error(`the run process ended before it was ready (${describe(how)})`))
     )
   })
   ready.catch(() => undefined)
@@ -64,10 +92,15 @@ function forkRunProcess(): Forked {
 
 /** Forks the spare run process, if there is none; it does not keep the server alive. */
 export function prewarmRunProcess(): void {
-  if (spare && spare.child.exitCode === null && spare.child.signalCode === null) {
+  if (spare && usable(spare)) {
     return
   }
-  const forked = forkRunProcess()
+  let forked: Forked
+  try {
+    forked = forkRunProcess()
+  } catch {
+    return // fork threw (ENOMEM): no spare; the next start forks its own and says why
+  }
   forked.child.unref()
   forked.child.channel?.unref()
   spare = forked
@@ -97,7 +130,8 @@ export interface StartRunChildOptions {
 }
 
 export function startRunChild(options: StartRunChildOptions): RunChild {
-  const forked = spare ?? forkRunProcess()
+  // A spare that died (or never forked) since it was made is no use: fork afresh.
+  const forked = spare && usable(spare) ? spare : forkRunProcess()
   spare = undefined
   const { child } = forked
   child.ref()
@@ -125,8 +159,8 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
         break
     }
   })
-  const exited = forked.exit.then(({ code, signal }) => {
-    const how = signal ? `killed by ${signal}` : `exit ${code}`
+  const exited = forked.exit.then((exit) => {
+    const how = describe(exit)
     rejectStarted(new Error(`the run process ended before the run started (${how})`))
     return { ended, how }
   })
@@ -149,5 +183,12 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
       }),
     () => undefined // the exit above rejects `started`
   )
-  return { started, exited, abort: (kind, reason) => send({ type: 'abort', kind, reason }) }
+  return {
+    started,
+    exited,
+    abort: (kind, reason) => send({ type: 'abort', kind, reason }),
+    kill: () => {
+      child.kill('SIGKILL')
+    },
+  }
 }
