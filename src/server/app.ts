@@ -133,8 +133,9 @@ export function buildApp(
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         await checkRateLimit(request, reply, rateClassOf(route), 'address')
         const caller = await authenticate(request.headers.authorization, route.access)
-        // An agent-only route takes agent tokens and nothing else: `agent` is outside the
-        // ranked roles, so "at least agent" would let every role through.
+        // A second guard beside authenticate's own rule (roles.ts: an agent token passes only
+        // agent routes, and they take only agent tokens): the agents' socket must never be
+        // reachable with any other token, whatever becomes of the role ranking.
         if (route.access === 'agent' && caller?.role !== 'agent') {
           throw new HttpError(
             403,
