@@ -4,6 +4,7 @@
  * @module
  */
 import type { ProbeContext, ProbeOutcome } from './contract.js'
+import { deadlineSignal } from '../shared/deadline-signal.js'
 
 /**
  * The engine's signal combined with the attempt's own deadline: a driver stays bounded even if
@@ -11,7 +12,7 @@ import type { ProbeContext, ProbeOutcome } from './contract.js'
  */
 export function attemptSignal(ctx: ProbeContext): AbortSignal {
   return ctx.timeoutMs > 0 && Number.isFinite(ctx.timeoutMs)
-    ? AbortSignal.any([ctx.signal, AbortSignal.timeout(ctx.timeoutMs)])
+    ? AbortSignal.any([ctx.signal, deadlineSignal(ctx.timeoutMs)])
     : ctx.signal
 }
 

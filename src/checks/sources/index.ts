@@ -10,6 +10,7 @@ import { readFileSource } from './file.js'
 import { readHttpSource } from './http.js'
 import { readSqlSource } from './sql.js'
 import type { Launcher } from '../../platforms/local/exec-policy.js'
+import { deadlineSignal } from '../../shared/deadline-signal.js'
 
 export interface DeliveredSourceContext {
   /** Relative sqlite and file paths resolve against it (the manifest's directory). */
@@ -44,7 +45,7 @@ export async function readDelivered(
   ctx: DeliveredSourceContext
 ): Promise<string[]> {
   const timeoutMs = ctx.timeoutMs ?? DEFAULT_SOURCE_TIMEOUT_MS
-  const deadline = AbortSignal.timeout(timeoutMs)
+  const deadline = deadlineSignal(timeoutMs)
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline
   try {
     if (source.sql) {

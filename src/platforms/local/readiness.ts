@@ -12,6 +12,7 @@ import { formatDuration, sleep } from '../../shared/duration.js'
 import { describeExit, type ExitInfo } from './restart-policy.js'
 import { signalGroup } from './process-group.js'
 import type { Launch } from './exec-policy.js'
+import { deadlineSignal } from '../../shared/deadline-signal.js'
 
 const kPollDelaysMs = [100, 250, 500]
 /** One attempt never waits longer than this, so a hung connection cannot eat the whole timeout. */
@@ -43,7 +44,7 @@ export interface CheckContext {
 
 /** One readiness attempt: undefined when ready, else why not (for the error message). */
 export function checkOnce(readiness: Pick<Readiness, 'kind' | 'target'>, context: CheckContext) {
-  const signal = AbortSignal.any([context.signal, AbortSignal.timeout(kAttemptTimeoutMs)])
+  const signal = AbortSignal.any([context.signal, deadlineSignal(kAttemptTimeoutMs)])
   switch (readiness.kind) {
     case 'http':
       return checkHttp(readiness.target, signal)

@@ -15,6 +15,7 @@ import type { Launcher } from '../../platforms/local/exec-policy.js'
 import { queryRows } from './client.js'
 import type { SqlDriver, SqlQueryOptions, SqlRow } from './client.js'
 import type { QueryAnswer, QueryRequest } from './query-wire.js'
+import { deadlineSignal } from '../../shared/deadline-signal.js'
 
 /** Rows a check may collect are bounded anyway; this keeps a runaway query cheap. */
 const kMaxAnswerBytes = 64 * 1024 * 1024
@@ -52,7 +53,7 @@ async function queryInChild(
   request: QueryRequest,
   options: SqlQueryOptions
 ): Promise<SqlRow[]> {
-  const backstop = AbortSignal.timeout(options.timeoutMs + kStartMarginMs)
+  const backstop = deadlineSignal(options.timeoutMs + kStartMarginMs)
   const signal = AbortSignal.any([options.signal, backstop])
   const outcome = await collectChild(launch([process.execPath, ...childArgv()]), {
     input: JSON.stringify(request),
