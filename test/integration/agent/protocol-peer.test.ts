@@ -118,7 +118,25 @@ function startAgent(name: string) {
       stdio: ['ignore', 'pipe', 'pipe'],
     }
   )
-  return { child, done: collect(child, 120_000) }
+  // Everything it logs, from the start, so a line written before a test looks is still found.
+  let log = ''
+  const waiters = new Set<() => void>()
+  child.stderr!.on('data', (d: Buffer) => {
+    log += d.toString()
+    waiters.forEach((wake) => wake())
+  })
+  const logged = (pattern: RegExp) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (pattern.test(log)) {
+          waiters.delete(check)
+          resolve()
+        }
+      }
+      waiters.add(check)
+      check()
+    })
+  return { child, done: collect(child, 120_000), logged }
 }
 
 const welcome = (name: string, heartbeatMs = 500): ToAgent => ({
@@ -189,7 +207,9 @@ test('hello, ready line, pong, a run end to end, reconnect after a dead socket, 
   )
   assert.ok(seqs.length >= 4)
 
-  // A dead socket: the agent comes back with a new hello, holding nothing.
+  // A dead socket: the agent comes back with a new hello, holding nothing (once the reported
+  // run is dropped, after its run process exits; before that its hello would still name it).
+  await agent.logged(/run tiny-peer-1: reported/)
   const second = nextPeer()
   peer.socket.terminate()
   const again = await second
