@@ -127,19 +127,10 @@ export interface ServerMetrics {
   readonly contentType: string
 }
 
-/** What a run placed on an agent gets when its request names no lease or queue timeout. */
-export interface PlacementDefaults {
-  /** `--agent-lease` (default 30 s). */
-  leaseMs: number
-  /** `--queue-timeout` (default 10 min). */
-  queueTimeoutMs: number
-}
-
 export interface ServerContext {
   store: Store
   agent: Agent
   fleet: Fleet
-  placementDefaults: PlacementDefaults
   recorder: Recorder
   bus: RunBus
   metrics: ServerMetrics

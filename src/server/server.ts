@@ -164,10 +164,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       agent,
       fleet,
-      placementDefaults: {
-        leaseMs: fleet.settings.leaseMs,
-        queueTimeoutMs: fleet.settings.queueTimeoutMs,
-      },
       recorder,
       bus,
       metrics,

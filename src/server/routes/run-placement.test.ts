@@ -13,7 +13,6 @@ test('a bundle that cannot be stored ends the queued run and the error reaches t
   const ends: Array<{ runId: string; end: RunEnd }> = []
   const placed: string[] = []
   const ctx = {
-    placementDefaults: { leaseMs: 30_000, queueTimeoutMs: 600_000 },
     store: {
       async createRun(run: NewRun): Promise<RunSummary> {
         return { ...run, experimentName: 'exp' } as unknown as RunSummary
@@ -27,6 +26,7 @@ test('a bundle that cannot be stored ends the queued run and the error reaches t
       },
     },
     fleet: {
+      settings: { heartbeatMs: 5000, leaseMs: 30_000, queueTimeoutMs: 600_000 },
       place(run: RunSummary) {
         placed.push(run.id)
       },

@@ -86,8 +86,8 @@ export async function queueRun(
   }
 ): Promise<RunSummary> {
   const now = new Date()
-  const leaseMs = args.request.lease ?? ctx.placementDefaults.leaseMs
-  const queueTimeoutMs = args.request.queueTimeout ?? ctx.placementDefaults.queueTimeoutMs
+  const leaseMs = args.request.lease ?? ctx.fleet.settings.leaseMs
+  const queueTimeoutMs = args.request.queueTimeout ?? ctx.fleet.settings.queueTimeoutMs
   const queueDeadline = new Date(now.getTime() + queueTimeoutMs).toISOString()
   const run = await ctx.store.createRun({
     id: newRunId(args.experiment.name, now),
