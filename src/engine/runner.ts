@@ -8,7 +8,6 @@ import { mkdirSync, rmSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { kScrubbedPolicy, launcherFor, type ExecPolicy } from '../platforms/local/exec-policy.js'
 import { runWorkDir, type WorkDir } from '../platforms/local/work-dir.js'
-import { randomBytes } from 'node:crypto'
 import type { Experiment, Step } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { describePick, selectTargetsFor } from '../faults/select.js'
@@ -36,7 +35,7 @@ import { writeRunInfo } from '../safety/run-info.js'
 import { LocalNetwork } from '../platforms/local/network/local-network.js'
 import type { PreflightChecks } from '../platforms/local/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
-import { RUN_ID_PATTERN } from './run-id.js'
+import { newRunId, RUN_ID_PATTERN } from './run-id.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -87,9 +86,7 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
   if (options.runId !== undefined && !RUN_ID_PATTERN.test(options.runId)) {
     throw new Error(`run id ${JSON.stringify(options.runId)} must match ${RUN_ID_PATTERN.source}`)
   }
-  const runId =
-    options.runId ??
-    `${experiment.name}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${randomBytes(3).toString('hex')}`
+  const runId = options.runId ?? newRunId(experiment.name)
   const runDir = runDirFor(runId)
   mkdirSync(runDir, { recursive: true })
   const journal = new Journal(

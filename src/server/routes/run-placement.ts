@@ -5,7 +5,7 @@
  * dispatches it when a matching agent is connected and free, or times it out.
  * @module
  */
-import { randomBytes } from 'node:crypto'
+import { newRunId } from '../../engine/run-id.js'
 import type { Actor } from '../auth/actor.js'
 import type { ServerContext } from '../context.js'
 import { HttpError } from '../http/route.js'
@@ -62,12 +62,6 @@ export async function placementOf(
     return { labels: request.labels }
   }
   return undefined
-}
-
-/** The engine's run id form (`<experiment>-<UTC time>-<hex>`), chosen here when queued. */
-export function newRunId(experimentName: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')
-  return `${experimentName}-${stamp}-${randomBytes(3).toString('hex')}`
 }
 
 /**
