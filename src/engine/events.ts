@@ -142,5 +142,23 @@ export type JournalEventBody =
   | { type: 'run.recovered'; by: string; reason: string; undone: string[]; failed: string[] }
   | { type: 'run.ended' }
 
-/** Every event carries a sequence number and a wall-clock timestamp (ms since the epoch). */
-export type JournalEvent = JournalEventBody & { seq: number; t: number }
+/**
+ * Where an event of a multi-host run happened (issue 14 item 5): the logical agent (`a`, from
+ * `spec.system.agents`), the agent's own timestamp, and how far the corrected `t` may be off.
+ * Absent on single-host runs and on the coordinator's own events.
+ */
+export type EventHost = {
+  /** The logical agent name from `spec.system.agents` (not the agent's registered name). */
+  host?: string
+  /** The event's `t` on the agent's clock, before the offset was taken out. */
+  hostT?: number
+  /** `t` = hostT − offset is right within ± this many ms (half the best ping round trip). */
+  clockErrorMs?: number
+}
+// A type, not an interface: journal events must stay assignable to index-signature shapes.
+
+/**
+ * Every event carries a sequence number and a wall-clock timestamp (ms since the epoch). In a
+ * multi-host run `t` is on the Chaos Center's clock and seq order equals `t` order.
+ */
+export type JournalEvent = JournalEventBody & { seq: number; t: number } & EventHost

@@ -61,6 +61,18 @@ export interface SystemSpec {
   hosts: HostSpec[]
   /** Proxies started before the services (`{{proxies.NAME.port}}`); empty when none. */
   proxies?: ProxySpec[]
+  /**
+   * Logical hosts of a multi-host experiment (issue 14 item 5): each is mapped onto a real
+   * agent when the run is placed (`--agent a=edge-1`). Empty (the default) = a one-host run.
+   */
+  agents?: SystemAgent[]
+}
+
+export interface SystemAgent {
+  /** Logical name, referenced by `agent:` on services, probes, faults and load steps. */
+  name: string
+  /** Labels a placement by labels would ask for (documentation only in this version). */
+  labels: Record<string, string>
 }
 
 export interface ProxySpec {
@@ -103,6 +115,8 @@ export interface ServiceSpec {
   /** Runs as this user / group instead of the run user (its data dir is chowned to it). */
   user?: string
   group?: string
+  /** Multi-host: the logical agent (spec.system.agents) this service runs on. */
+  agent?: string
 }
 
 export interface Readiness {
@@ -137,6 +151,8 @@ export interface Probe {
   run: RunProperties
   /** The validated manifest object, passed to the driver as is. */
   params: ProbeInput
+  /** Multi-host: the logical agent the probe runs from (required when agents are declared). */
+  agent?: string
 }
 
 export interface Fault {
@@ -146,6 +162,11 @@ export interface Fault {
   afterMs: number
   durationMs: number
   params: FaultInput
+  /**
+   * Multi-host: the logical agent that carries the fault out. Unset: the agent of its target
+   * service; a network-partition naming `agent:X` groups is carried out by every agent named.
+   */
+  agent?: string
 }
 
 interface StepBase {
@@ -161,7 +182,8 @@ interface StepBase {
 export type Step =
   | (StepBase & { kind: 'fault'; fault: Fault })
   | (StepBase & { kind: 'wait'; ms: number })
-  | (StepBase & { kind: 'load'; load: LoadSpec })
+  /** `agent`: multi-host, the logical agent the load runs from (required when agents are declared). */
+  | (StepBase & { kind: 'load'; load: LoadSpec; agent?: string })
   | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
 
 /** Visits a step and all its descendants, parents first. */

@@ -38,8 +38,14 @@ export const ENDED_STATUSES: readonly RunStatus[] = ['finished', 'interrupted', 
  */
 export type RunSource = 'server' | 'cli' | 'agent'
 
-/** Where a run goes: one agent by name, or any connected agent carrying every label. */
-export type Placement = { agent: string } | { labels: Record<string, string> }
+/**
+ * Where a run goes: one agent by name, or any connected agent carrying every label, or (a
+ * multi-host experiment, `spec.system.agents`) each logical agent onto a registered agent:
+ * `{ parts: { a: 'edge-1', b: 'edge-2' } }`. A parts run starts when every one of those agents
+ * is connected and free; the Chaos Center coordinates it (platforms/agent/coordinator/).
+ */
+export type Placement =
+  { agent: string } | { labels: Record<string, string> } | { parts: Record<string, string> }
 
 /** Every error response: `{ error: "validation", message: "body.yaml: Required" }`. */
 export interface ApiError {

@@ -14,6 +14,7 @@
 import { z } from 'zod'
 import { journalEventSchema } from '../../server/routes/journal-event-schema.js'
 import type { JournalEvent } from '../../shared/api.js'
+import { partCommandSchema, partReplySchema, partSpecSchema } from './part.js'
 
 export const AGENT_PROTOCOL = 1
 export const AGENT_PATH = '/api/agents/connect'
@@ -98,6 +99,14 @@ export const fromAgentSchema = z.discriminatedUnion('type', [
   }),
   /** Every event up to `run.ended` is acked; nothing more follows for this run. */
   z.object({ type: z.literal('ended'), runId }),
+  /**
+   * A part's watermark (part.ts), sent after each `events` frame of a part and every 100 ms
+   * while it runs: its journal through `seq` has been sent, and it journaled nothing else
+   * before `t` (agent clock). The coordinator releases merged events up to the lowest mark.
+   */
+  z.object({ type: z.literal('mark'), runId, seq, t: z.number() }),
+  /** The answer to a part's `command` of the same id (part.ts). */
+  z.object({ type: z.literal('reply'), runId, reply: partReplySchema }),
 ])
 export type FromAgent = z.infer<typeof fromAgentSchema>
 export type Hello = Extract<FromAgent, { type: 'hello' }>
@@ -136,6 +145,18 @@ export const toAgentSchema = z.discriminatedUnion('type', [
     leaseMs: z.number().int().positive(),
     /** Who started it (user name), for the agent's log. */
     startedBy: z.string(),
+    /**
+     * One part of a multi-host run (part.ts): start only this logical host's services, then
+     * wait for `command` frames. Absent: an ordinary run, the agent runs its steps itself.
+     */
+    part: partSpecSchema.optional(),
+  }),
+  /** A command to a part (part.ts); answered by one `reply` with the same id. */
+  z.object({
+    type: z.literal('command'),
+    runId,
+    id: z.number().int().nonnegative(),
+    command: partCommandSchema,
   }),
   z.object({ type: z.literal('abort'), runId, reason: z.string() }),
   /** Every seq ≤ seq of the run is stored. */

@@ -27,6 +27,9 @@ export function matches(placement: Placement, agent: Pick<AgentView, 'name' | 'l
   if ('agent' in placement) {
     return agent.name === placement.agent
   }
+  if ('parts' in placement) {
+    return Object.values(placement.parts).includes(agent.name)
+  }
   return Object.entries(placement.labels).every(([key, value]) => agent.labels[key] === value)
 }
 
@@ -44,7 +47,17 @@ export function labelText(labels: Record<string, string>): string {
 
 /** `edge-1` or `labels zone=eu`: the placement in reasons. */
 export function placementText(placement: Placement): string {
+  if ('parts' in placement) {
+    return partsText(placement.parts)
+  }
   return 'agent' in placement ? placement.agent : `labels ${labelText(placement.labels)}`
+}
+
+/** `a=edge-1 b=edge-2`: a multi-host run's logical hosts and the agents they go to. */
+export function partsText(parts: Record<string, string>): string {
+  return Object.entries(parts)
+    .map(([logical, agent]) => `${logical}=${agent}`)
+    .join(' ')
 }
 
 export function choose(placement: Placement, agents: readonly AgentView[], now: number): Choice {
@@ -70,6 +83,10 @@ export function choose(placement: Placement, agents: readonly AgentView[], now: 
     const known = matching[0]?.lastSeenAt
     const seen = known === undefined ? 'never connected' : `last seen ${ago(now - known)} ago`
     return { reason: `no agent named ${placement.agent} is connected (${seen})` }
+  }
+  if ('parts' in placement) {
+    // TODO(WP-coordinator): a parts run needs every named agent connected and free at once.
+    return { reason: `not every agent of ${partsText(placement.parts)} is connected and free` }
   }
   const labels = labelText(placement.labels)
   return connected.length === 0

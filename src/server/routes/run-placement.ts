@@ -11,6 +11,7 @@ import type { ServerContext } from '../context.js'
 import { HttpError } from '../http/route.js'
 import type { Placement, RunSummary } from '../../shared/api.js'
 import type { RunBundle } from '../store/contract.js'
+import { placementText } from '../fleet/placement.js'
 
 export interface PlacementRequest {
   agent?: string | undefined
@@ -118,7 +119,7 @@ export async function queueRun(
   }
   ctx.fleet.place(run, args.placement, { leaseMs, queueDeadline })
   ctx.log(
-    `run ${run.id} queued for ${'agent' in args.placement ? `agent ${args.placement.agent}` : `labels ${labelsText(args.placement.labels)}`} (by ${args.by.name})`
+    `run ${run.id} queued for ${'agent' in args.placement ? `agent ${args.placement.agent}` : 'labels' in args.placement ? `labels ${labelsText(args.placement.labels)}` : `agents ${placementText(args.placement)}`} (by ${args.by.name})`
   )
   return run
 }
