@@ -5,7 +5,9 @@
  * coordinator's logic give it in-memory links; the e2e tests give it real agents.
  * @module
  */
-import type { JournalEvent } from '../../../engine/events.js'
+import type { AbortKind, JournalEvent } from '../../../engine/events.js'
+import type { Experiment } from '../../../experiment/model.js'
+import type { RunResult } from '../../../engine/result.js'
 import type { PartCommand } from '../part.js'
 
 /** The agent's clock against the Chaos Center's (server/fleet/clock.ts's estimate). */
@@ -58,7 +60,7 @@ export interface PartLink {
 export interface CoordinateArgs {
   runId: string
   /** Loaded on the Chaos Center from the run's manifest and bundle; never executed locally. */
-  experiment: import('../../../experiment/model.js').Experiment
+  experiment: Experiment
   /** One per `spec.system.agents` entry, each already accepted by its agent. */
   parts: PartLink[]
   onEvent(event: JournalEvent): void
@@ -67,6 +69,6 @@ export interface CoordinateArgs {
 
 export interface Coordination {
   /** Stops the run (UI abort, deadline, a part lost): every part is told to stop. */
-  abort(kind: import('../../../engine/events.js').AbortKind, reason: string): void
-  result: Promise<import('../../../engine/result.js').RunResult>
+  abort(kind: AbortKind, reason: string): void
+  result: Promise<RunResult>
 }
