@@ -205,3 +205,12 @@ function partitionIssues(
   )
   return issues
 }
+
+/**
+ * What to do with a multi-host manifest asked to run anywhere but on its agents (locally, on
+ * one agent, on the embedded agent): the same line from the CLI and the Chaos Center.
+ */
+export function multiHostHint(names: readonly string[]): string {
+  const flags = names.map((n) => `--agent ${n}=NAME`).join(' ')
+  return `spec.system.agents declares agents ${names.join(', ')}: run it on agents with --server URL ${flags}`
+}
