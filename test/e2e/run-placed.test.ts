@@ -308,7 +308,10 @@ describe('ordeal run, multi-host (spec.system.agents): refused before anything s
     const before = await runs()
     const r = await ws.run(['run', file, '--dry-run'], { timeoutMs: 30_000 })
     assert.equal(r.exitCode, 0, r.stderr)
-    assert.match(r.stdout, /api/)
+    assert.match(
+      r.stdout,
+      /^hosts \(spec\.system\.agents.*\n {2}a: service api, fault .*\n {2}db: service store, fault /
+    )
     assert.equal(await runs(), before)
   })
 })

@@ -22,7 +22,12 @@ import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../platforms/agent/protocol.js'
-import { checkPlacementAgainst, parseAgentFlags, type AgentFlags } from '../placed/parts.js'
+import {
+  checkPlacementAgainst,
+  parseAgentFlags,
+  partsPlanLines,
+  type AgentFlags,
+} from '../placed/parts.js'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
@@ -69,7 +74,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
     // A multi-host manifest too: the plan is the whole experiment's, whoever runs its parts.
-    process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
+    const plan = [...partsPlanLines(experiment), ...(await dryRunLines(experiment))]
+    process.stdout.write(`${plan.join('\n')}\n`)
     return 0
   }
   checkPlacementAgainst(

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { checkPlacementAgainst, parseAgentFlags } from './parts.js'
+import { checkPlacementAgainst, parseAgentFlags, partsPlanLines } from './parts.js'
+import { loadExperimentText } from '../../experiment/load.js'
 import { UsageError } from '../exit.js'
 
 /** The one line a UsageError prints. */
@@ -109,5 +110,37 @@ test('any set of distinct logical agents on distinct agents parses back to the s
         )
       }
     )
+  )
+})
+
+test('the dry-run plan of a multi-host manifest says which host does what', () => {
+  const text = `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: plan }
+spec:
+  hypothesis: h
+  system:
+    agents: [{ name: a }, { name: b }, { name: c }]
+    services:
+      - { name: api, agent: a, command: node }
+      - { name: db, agent: b, command: node }
+  probes:
+    - { name: up, type: tcp, mode: SOT, agent: a, host: 127.0.0.1, port: 1 }
+  steps:
+    - fault: { type: network-partition, between: [[agent:a], [agent:b]], duration: 1s }
+    - { name: kill-db, fault: { type: process-kill, target: { service: db }, duration: 1s } }
+    - { name: traffic, agent: a, load: { url: 'http://127.0.0.1:1/', rate: 1, duration: 1s } }
+`
+  const experiment = loadExperimentText(text, 'x.yaml', { env: {} })
+  assert.deepEqual(partsPlanLines(experiment), [
+    'hosts (spec.system.agents; each runs on the agent given with --agent L=NAME):',
+    '  a: service api, probe up, fault network-partition between agent:a and agent:b, load traffic',
+    '  b: service db, fault network-partition between agent:a and agent:b, fault kill-db',
+    '  c: nothing',
+    '',
+  ])
+  assert.deepEqual(
+    partsPlanLines({ ...experiment, system: { ...experiment.system, agents: [] } }),
+    []
   )
 })

@@ -10,7 +10,8 @@ import { UsageError } from '../exit.js'
 import { AGENT_NAME_PATTERN } from '../../platforms/agent/protocol.js'
 import { LOGICAL_AGENT_PATTERN } from '../../platforms/agent/part.js'
 import { didYouMean } from '../../experiment/did-you-mean.js'
-import { multiHostHint } from '../../experiment/agent-semantics.js'
+import { AGENT_GROUP_PREFIX, multiHostHint } from '../../experiment/agent-semantics.js'
+import { walkSteps, type Experiment } from '../../experiment/model.js'
 
 const PREFIX = 'ordeal run: '
 
@@ -105,4 +106,48 @@ export function checkPlacementAgainst(
   if (missing !== undefined) {
     throw new UsageError(`${PREFIX}logical agent ${missing} has no --agent ${missing}=NAME`)
   }
+}
+
+/**
+ * `ordeal run --dry-run` of a multi-host manifest: which logical host does what, printed before
+ * the plan (whose commands each host's agent runs, not this machine). Empty for one host.
+ */
+export function partsPlanLines(experiment: Experiment): string[] {
+  const agents = experiment.system.agents ?? []
+  if (agents.length === 0) {
+    return []
+  }
+  const work = new Map<string, string[]>(agents.map((a) => [a.name, []]))
+  const add = (agent: string | undefined, what: string) => work.get(agent ?? '')?.push(what)
+  const serviceAgent = new Map(experiment.system.services.map((s) => [s.name, s.agent]))
+  for (const service of experiment.system.services) {
+    add(service.agent, `service ${service.name}`)
+  }
+  for (const step of walkSteps(experiment.root)) {
+    for (const probe of step.probes) {
+      add(probe.agent, `probe ${probe.name}`)
+    }
+    if (step.kind === 'load') {
+      add(step.agent, `load ${step.name}`)
+    }
+    if (step.kind === 'fault') {
+      const params = step.fault.params as { between?: string[][]; target?: { service?: string } }
+      const named = (params.between ?? [])
+        .flat()
+        .filter((n) => n.startsWith(AGENT_GROUP_PREFIX))
+        .map((n) => n.slice(AGENT_GROUP_PREFIX.length))
+      const where =
+        named.length > 0
+          ? named
+          : [step.fault.agent ?? serviceAgent.get(params.target?.service ?? '')]
+      for (const agent of where) {
+        add(agent, `fault ${step.name}`)
+      }
+    }
+  }
+  return [
+    'hosts (spec.system.agents; each runs on the agent given with --agent L=NAME):',
+    ...agents.map((a) => `  ${a.name}: ${work.get(a.name)!.join(', ') || 'nothing'}`),
+    '',
+  ]
 }
