@@ -145,6 +145,17 @@ test('with agents declared, services, probes, load steps and faults must say whe
   )
 })
 
+test('a fault on a service runs on that service’s agent, not another', () => {
+  assert.equal(
+    only(TWO_HOSTS.replace('process-kill, target', 'process-kill, agent: a, target')).at,
+    "spec.steps[1].fault.agent: is 'a', but service 'db' runs on agent 'b'; a fault on a service runs on its agent (leave 'agent' out)"
+  )
+  assert.deepEqual(
+    issues(TWO_HOSTS.replace('process-kill, target', 'process-kill, agent: b, target')),
+    []
+  )
+})
+
 test('partition groups are agent: names, declared, each in one group, with no fault.agent', () => {
   assert.equal(
     only(TWO_HOSTS.replace('[[agent:a], [agent:b]]', '[[agent:a], [agent:b, n1]]')).at,

@@ -136,8 +136,17 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
       }
       return found
     }
+    const service = 'target' in fault ? fault.target?.service : undefined
     if (fault.agent !== undefined) {
       reference(fault.agent, [...at, 'agent'])
+      // A process fault acts where the processes are: on another host it would find none.
+      const host = service === undefined ? undefined : serviceAgent.get(service)
+      if (host !== undefined && host !== fault.agent) {
+        found.push({
+          path: [...at, 'agent'],
+          message: `is '${fault.agent}', but service '${service}' runs on agent '${host}'; a fault on a service runs on its agent (leave 'agent' out)`,
+        })
+      }
     }
     if (!multi) {
       return found
@@ -149,7 +158,6 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
       })
       return found
     }
-    const service = 'target' in fault ? fault.target?.service : undefined
     if (fault.agent === undefined && (service === undefined || !serviceAgent.has(service))) {
       found.push({
         path: at,
