@@ -314,4 +314,42 @@ describe('ordeal run, multi-host (spec.system.agents): refused before anything s
     )
     assert.equal(await runs(), before)
   })
+
+  test('placed with --agent L=NAME: the run is queued with each logical host on its agent', async () => {
+    for (const name of ['edge-1', 'edge-2']) {
+      const made = await apiFetch(center.url, '/api/tokens', {
+        token: center.ownerToken,
+        method: 'POST',
+        body: { name, role: 'agent' },
+      })
+      assert.equal(made.status, 201, made.text)
+    }
+    const file = ws.write('m6/exp.yaml', twoHosts('m6'))
+    // No agent is connected: the run waits queued, then times out (exit 3).
+    const r = await ws.run(
+      [
+        'run',
+        file,
+        '--server',
+        center.url,
+        '--token',
+        editor,
+        '--agent',
+        'a=edge-1',
+        '--agent',
+        'db=edge-2',
+        '--queue-timeout',
+        '1s',
+      ],
+      { timeoutMs: 30_000 }
+    )
+    assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+    const all = await apiFetch<{ experimentName: string; placement?: unknown }[]>(
+      center.url,
+      '/api/runs',
+      { token: center.ownerToken }
+    )
+    const run = all.json.find((x) => x.experimentName === 'm6')
+    assert.deepEqual(run?.placement, { parts: { a: 'edge-1', db: 'edge-2' } })
+  })
 })
