@@ -18,6 +18,7 @@ import {
   experimentSchema,
   hostSchema,
   networkSchema,
+  systemAgentSchema,
   proxySchema,
   serviceSchema,
   stepSchema,
@@ -68,7 +69,7 @@ function probeSpec(example: Example<NonNullable<Spec['probes']>[number]>): Spec 
 }
 
 /** Fields every probe has, shown once before the probes. */
-const kProbeCommon = ['name', 'mode', 'runProperties'] as const
+const kProbeCommon = ['name', 'mode', 'runProperties', 'agent'] as const
 
 const kProxy = { proxies: [{ name: 'front', upstream: '127.0.0.1:8000' }] }
 
@@ -267,6 +268,42 @@ function sections(): { group: string; intro: string; list: Section[] }[] {
           summary: summaryOf(networkSchema),
           schema: networkSchema,
           spec: { system: THREE_HOSTS, steps: [{ wait: '10s' }] },
+        },
+        {
+          title: 'Agent',
+          summary: summaryOf(systemAgentSchema),
+          schema: systemAgentSchema,
+          spec: {
+            system: {
+              agents: [{ name: 'a', labels: { zone: 'eu' } }, { name: 'b' }],
+              services: [
+                {
+                  name: 'db',
+                  agent: 'b',
+                  command: 'python3',
+                  args: ['-m', 'http.server', '{{ports.http}}'],
+                  ports: { http: 0 },
+                },
+                {
+                  name: 'api',
+                  agent: 'a',
+                  command: 'python3',
+                  args: ['-m', 'http.server', '{{ports.http}}'],
+                  ports: { http: 0 },
+                  env: { DB_URL: 'http://{{services.db.host}}:{{services.db.ports.http}}' },
+                },
+              ],
+            },
+            steps: [
+              {
+                fault: {
+                  type: 'network-partition',
+                  between: [['agent:a'], ['agent:b']],
+                  duration: '10s',
+                },
+              },
+            ],
+          },
         },
       ],
     },

@@ -41,6 +41,11 @@ function collectLabel(pair: string, previous: Record<string, string> = {}): Reco
   return { ...previous, [m[1]!]: m[2]! }
 }
 
+/** `--agent NAME`, or `--agent L=NAME` repeated: kept in order, parsed by cli/placed/parts.ts. */
+function collectAgent(value: string, previous: string[] = []): string[] {
+  return [...previous, value]
+}
+
 const program = new Command()
   .name('ordeal')
   .description(
@@ -71,7 +76,11 @@ program
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
   .option('--token <token>', 'API token (editor) for --server (default: $ORDEAL_TOKEN)')
   .option('--token-file <file>', 'read the API token for --server from FILE')
-  .option('--agent <name>', 'run on this agent, placed through the Chaos Center of --server')
+  .option(
+    '--agent <name>',
+    'run on this agent, placed through the Chaos Center of --server; a multi-host experiment (spec.system.agents) takes L=NAME once per logical agent',
+    collectAgent
+  )
   .option(
     '--agent-label <k=v>',
     'run on any connected agent with this label (repeatable; every one must match)',

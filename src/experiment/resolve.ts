@@ -59,6 +59,7 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
         upstream: p.upstream,
         port: p.port ?? 0,
       })),
+      agents: (spec.system?.agents ?? []).map((a) => ({ name: a.name, labels: { ...a.labels } })),
     },
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
@@ -130,6 +131,7 @@ function resolveStep(
         afterMs: ms(input.fault.after, '0s'),
         durationMs: ms(input.fault.duration, '0s'),
         params: input.fault,
+        ...(input.fault.agent === undefined ? {} : { agent: input.fault.agent }),
       },
     }
   }
@@ -137,7 +139,12 @@ function resolveStep(
     return { ...base, kind: 'wait', ms: ms(input.wait, '0s') }
   }
   if (input.load) {
-    return { ...base, kind: 'load', load: resolveLoad(input.load) }
+    return {
+      ...base,
+      kind: 'load',
+      load: resolveLoad(input.load),
+      ...(input.agent === undefined ? {} : { agent: input.agent }),
+    }
   }
   const kind = input.parallel ? 'parallel' : 'serial'
   const children = (input.parallel ?? input.serial ?? []).map((c, i) =>
@@ -154,6 +161,7 @@ function resolveProbe(input: ProbeInput, stepId: string): Probe {
     type: input.type,
     mode: input.mode,
     params: input,
+    ...(input.agent === undefined ? {} : { agent: input.agent }),
     run: {
       timeoutMs: ms(rp.timeout, DEFAULTS.probeTimeout),
       intervalMs: ms(rp.interval, DEFAULTS.probeInterval),
@@ -197,5 +205,6 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
     },
     gracePeriodMs: ms(input.gracePeriod, DEFAULTS.gracePeriod),
     ...(hosts === undefined ? {} : { hosts: [...hosts] }),
+    ...(input.agent === undefined ? {} : { agent: input.agent }),
   }
 }

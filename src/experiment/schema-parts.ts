@@ -6,11 +6,18 @@
 import { z } from 'zod'
 import { DURATION_PATTERN } from '../shared/duration.js'
 import { didYouMean } from './did-you-mean.js'
+import { LOGICAL_AGENT_PATTERN } from '../platforms/agent/part.js'
 
 /** A Go-style duration string such as `30s`, `500ms` or `1m30s`. */
 export const duration = () =>
   z.string({ error: 'must be a duration like 30s' }).regex(new RegExp(DURATION_PATTERN), {
     error: 'must be a duration like 30s',
+  })
+
+/** `agent: a`: a logical host of spec.system.agents (checked against them by agent-semantics.ts). */
+export const logicalAgent = () =>
+  z.string({ error: 'must be a logical agent name' }).regex(LOGICAL_AGENT_PATTERN, {
+    error: 'must be a logical agent name: lowercase letters, digits and dashes (at most 63)',
   })
 
 /** A byte size such as `256Mi`, `1G`, `512KiB` or a plain number of bytes. */
@@ -209,7 +216,10 @@ export const targetSelector = () =>
     })
 export type TargetSelectorInput = z.input<ReturnType<typeof targetSelector>>
 
-/** Fields every fault carries: when it starts within its step and how long it lasts. */
+/**
+ * Fields every fault carries: when it starts within its step, how long it lasts, and (multi-host)
+ * which logical agent carries it out.
+ */
 export const faultTiming = {
   after: duration()
     .optional()
@@ -223,4 +233,11 @@ export const faultTiming = {
       'How long the fault holds before ordeal undoes it (more than 0s, at most 24h); also the deadline the watchdog enforces if the runner dies.',
     examples: ['10s', '1m30s'],
   }),
+  agent: logicalAgent()
+    .optional()
+    .meta({
+      description:
+        'Multi-host: the logical agent of spec.system.agents that carries the fault out (default: the agent of its target service; a partition of `agent:` groups is carried out by every agent it names).',
+      examples: ['a'],
+    }),
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { NAME_PATTERN } from '../shared/names.js'
-import { duration, strictObject } from './schema-parts.js'
+import { duration, logicalAgent, strictObject } from './schema-parts.js'
 import { faultSchemas, FAULT_TYPES } from '../faults/schemas.js'
 import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
@@ -183,6 +183,13 @@ export const serviceSchema = strictObject({
     .describe(
       "Replica i runs on hosts[i] (needs root); `replicas` defaults to the number of hosts. One of 'host' or 'hosts'."
     ),
+  agent: logicalAgent()
+    .optional()
+    .meta({
+      description:
+        'Multi-host: the logical agent of spec.system.agents this service runs on (required when agents are declared). Other hosts reach it at `{{services.NAME.host}}:{{services.NAME.ports.PORT}}`.',
+      examples: ['a'],
+    }),
 })
   .describe(
     'A process ordeal launches, supervises (restarting it per `restart`) and stops at the end of the run.'
@@ -192,6 +199,23 @@ export const serviceSchema = strictObject({
       ctx.addIssue({ code: 'custom', message: "has both 'host' and 'hosts'; use one" })
     }
   })
+
+export const systemAgentSchema = strictObject({
+  name: logicalAgent().meta({
+    description:
+      'Unique logical host name; services, probes, load steps and faults name it in `agent:`, partitions in `agent:NAME`. Mapped onto a real agent when the run is placed (`--agent a=edge-1`).',
+    examples: ['a'],
+  }),
+  labels: z
+    .record(z.string(), z.string(), { error: 'must be a map of label keys to values' })
+    .optional()
+    .meta({
+      description: 'Labels an agent for this host should carry (documentation in this version).',
+      examples: [{ zone: 'eu' }],
+    }),
+}).describe(
+  'A logical host of a multi-host experiment: one agent runs its part (its services, faults, probes and loads).'
+)
 
 export const networkSchema = strictObject({
   name: name().describe('Unique network name; hosts join it by this name.'),
@@ -283,6 +307,7 @@ type StepInput = {
   name?: string
   fault?: z.input<typeof faultSchema>
   load?: LoadInput
+  agent?: string
   wait?: string
   serial?: StepInput[]
   parallel?: StepInput[]
@@ -299,6 +324,13 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
       ),
     fault: faultSchema.optional().describe('Inject this fault; `type` picks the driver.'),
     load: loadSchema.optional(),
+    agent: logicalAgent()
+      .optional()
+      .meta({
+        description:
+          'Multi-host, on a load step: the logical agent of spec.system.agents the load runs from (required when agents are declared).',
+        examples: ['a'],
+      }),
     wait: duration()
       .optional()
       .meta({ description: 'Do nothing for this long.', examples: ['10s'] }),
@@ -446,6 +478,13 @@ export const experimentSchema = strictObject({
         .describe(
           'Proxies the run starts before the services; point clients at `{{proxies.NAME.port}}` to put proxy faults between them and the upstream.'
         ),
+      agents: z
+        .array(systemAgentSchema, { error: 'must be a list of logical agents' })
+        .min(1, { error: 'needs at least one agent' })
+        .optional()
+        .describe(
+          'Multi-host: the logical hosts this experiment runs on, each placed on a real agent (`ordeal run --server URL --agent a=edge-1 --agent b=edge-2`). Every service, probe and load step then names its `agent`.'
+        ),
     })
       .optional()
       .describe('What ordeal launches or attaches to.'),
@@ -483,3 +522,4 @@ export type AttachInput = z.input<typeof attachSchema>
 export type NetworkInput = z.input<typeof networkSchema>
 export type HostInput = z.input<typeof hostSchema>
 export type ProxyInput = z.input<typeof proxySchema>
+export type SystemAgentInput = z.input<typeof systemAgentSchema>

@@ -14,6 +14,7 @@ import { proxyIssues } from './proxy-semantics.js'
 import { templateIssues } from './template-semantics.js'
 import { urlIssues } from './url-semantics.js'
 import { stepNameIssues } from './step-names.js'
+import { agentIssues, isAgentPartition } from './agent-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -29,10 +30,12 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...templateIssues(input),
     ...urlIssues(input),
     ...stepNameIssues(input.spec.steps),
+    ...agentIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
   const serviceNames = services.map((s) => s.name)
+  const multiHost = (input.spec.system?.agents?.length ?? 0) > 0
   const attachNames = attach.map((a) => a.name)
 
   duplicates(serviceNames, (name, i) =>
@@ -91,7 +94,11 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     }
     const fault = step.fault
     if (fault) {
-      if (fault.type.startsWith('network-') || fault.type === 'port-blackhole') {
+      // Multi-host network faults and `agent:` partitions are agent-semantics.ts's: they name
+      // logical hosts, not spec.system.hosts.
+      const agentPartition = fault.type === 'network-partition' && isAgentPartition(fault.between)
+      const onHosts = fault.type.startsWith('network-') || fault.type === 'port-blackhole'
+      if (onHosts && !agentPartition && !multiHost) {
         issues.push(...faultNetworkIssues(input, fault, p))
       }
       if ('target' in fault && fault.target) {

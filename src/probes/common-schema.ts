@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { duration, strictObject } from '../experiment/schema-parts.js'
+import { duration, logicalAgent, strictObject } from '../experiment/schema-parts.js'
 import { DEFAULTS } from '../experiment/defaults.js'
 
 /** The five Litmus probe modes. */
@@ -56,6 +56,13 @@ export function probeSchema<T extends string, S extends z.core.$ZodLooseShape>(
       examples: ['Continuous'],
     }),
     runProperties: runPropertiesSchema.optional(),
+    agent: logicalAgent()
+      .optional()
+      .meta({
+        description:
+          'Multi-host: the logical agent of spec.system.agents the probe runs from (required when agents are declared).',
+        examples: ['a'],
+      }),
     ...shape,
   }).describe(`${type}: ${description}`)
 }

@@ -282,6 +282,11 @@ export interface StartRunRequest {
   version?: number
   agent?: string
   labels?: Record<string, string>
+  /**
+   * A multi-host experiment (`spec.system.agents`): each logical agent onto a registered agent,
+   * `{ a: 'edge-1', b: 'edge-2' }` (not with `agent` or `labels`).
+   */
+  agents?: Record<string, string>
   /** Duration text (`10m`); default the server's `--queue-timeout`. */
   queueTimeout?: string
   /** Duration text (`30s`); default the server's `--agent-lease`. */
@@ -300,6 +305,11 @@ export interface SubmitRunRequest {
   bundle?: string
   agent?: string
   labels?: Record<string, string>
+  /**
+   * A multi-host experiment (`spec.system.agents`): each logical agent onto a registered agent,
+   * `{ a: 'edge-1', b: 'edge-2' }` (not with `agent` or `labels`).
+   */
+  agents?: Record<string, string>
   queueTimeout?: string
   lease?: string
 }

@@ -214,3 +214,142 @@ describe('ordeal run --agent: refused before anything starts', () => {
     )
   })
 })
+
+/** A multi-host manifest: api on logical agent a, store on db. */
+const twoHosts = (name: string) => `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: ${name}
+spec:
+  hypothesis: it holds
+  system:
+    agents: [{ name: a }, { name: db }]
+    services:
+      - { name: api, agent: a, command: sleep, args: ['300'] }
+      - { name: store, agent: db, command: sleep, args: ['300'] }
+  steps:
+    - fault: { type: network-partition, between: [[agent:a], [agent:db]], duration: 1s }
+`
+
+describe('ordeal run, multi-host (spec.system.agents): refused before anything starts', () => {
+  const hint = (file: string) =>
+    `${file}: spec.system.agents declares agents a, db: run it on agents with --server URL --agent a=NAME --agent db=NAME`
+
+  test('not on this machine, nor on one agent, nor by labels', async () => {
+    const file = ws.write('m1/exp.yaml', twoHosts('m1'))
+    await refused([file], hint(file))
+    await refused([file, '--server', center.url, '--token', editor], hint(file))
+    await refused(
+      [file, '--server', center.url, '--token', editor, '--agent', 'edge-1'],
+      hint(file)
+    )
+    await refused(
+      [file, '--server', center.url, '--token', editor, '--agent-label', 'zone=eu'],
+      hint(file)
+    )
+  })
+
+  test('--agent L=NAME must name every logical agent once, each on its own agent', async () => {
+    const file = ws.write('m2/exp.yaml', twoHosts('m2'))
+    const flags = ['--server', center.url, '--token', editor]
+    await refused(
+      [file, ...flags, '--agent', 'a=edge-1'],
+      'ordeal run: logical agent db has no --agent db=NAME'
+    )
+    await refused(
+      [file, ...flags, '--agent', 'a=edge-1', '--agent', 'dbb=edge-2'],
+      `ordeal run: --agent dbb=edge-2: no logical agent named 'dbb' in spec.system.agents of ${file} (did you mean 'db'?)`
+    )
+    await refused(
+      [file, ...flags, '--agent', 'a=edge-1', '--agent', 'db=edge-1'],
+      'ordeal run: --agent a=edge-1 and --agent db=edge-1 name the same agent; two logical hosts cannot share one'
+    )
+    await refused(
+      [file, ...flags, '--agent', 'edge-1', '--agent', 'db=edge-2'],
+      'ordeal run: --agent edge-1 and --agent db=edge-2: give one --agent NAME, or --agent L=NAME for each logical agent, not both'
+    )
+    await refused(
+      [file, ...flags, '--agent', 'a=edge-1', '--agent-label', 'zone=eu'],
+      'ordeal run: give --agent or --agent-label, not both'
+    )
+    await refused(
+      [file, '--agent', 'a=edge-1', '--agent', 'db=edge-2'],
+      'ordeal run: --agent and --agent-label place the run through a Chaos Center: add --server URL'
+    )
+    const one = ws.write('m3/exp.yaml', manifest('m3'))
+    await refused(
+      [one, ...flags, '--agent', 'a=edge-1'],
+      `ordeal run: --agent a=edge-1 places a logical agent, but ${one} declares no spec.system.agents (use --agent edge-1)`
+    )
+  })
+
+  test('an unregistered agent is named by the Chaos Center', async () => {
+    const file = ws.write('m4/exp.yaml', twoHosts('m4'))
+    await refused(
+      [
+        file,
+        '--server',
+        center.url,
+        '--token',
+        editor,
+        '--agent',
+        'a=edge-9',
+        '--agent',
+        'db=edge-8',
+      ],
+      new RegExp(
+        `^ordeal run: agent edge-9 is not registered on ${center.url} \\(registered: .*\\)$`
+      )
+    )
+  })
+
+  test('--dry-run prints the whole plan, sends nothing', async () => {
+    const file = ws.write('m5/exp.yaml', twoHosts('m5'))
+    const before = await runs()
+    const r = await ws.run(['run', file, '--dry-run'], { timeoutMs: 30_000 })
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.match(
+      r.stdout,
+      /^hosts \(spec\.system\.agents.*\n {2}a: service api, fault .*\n {2}db: service store, fault /
+    )
+    assert.equal(await runs(), before)
+  })
+
+  test('placed with --agent L=NAME: the run is queued with each logical host on its agent', async () => {
+    for (const name of ['edge-1', 'edge-2']) {
+      const made = await apiFetch(center.url, '/api/tokens', {
+        token: center.ownerToken,
+        method: 'POST',
+        body: { name, role: 'agent' },
+      })
+      assert.equal(made.status, 201, made.text)
+    }
+    const file = ws.write('m6/exp.yaml', twoHosts('m6'))
+    // No agent is connected: the run waits queued, then times out (exit 3).
+    const r = await ws.run(
+      [
+        'run',
+        file,
+        '--server',
+        center.url,
+        '--token',
+        editor,
+        '--agent',
+        'a=edge-1',
+        '--agent',
+        'db=edge-2',
+        '--queue-timeout',
+        '1s',
+      ],
+      { timeoutMs: 30_000 }
+    )
+    assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+    const all = await apiFetch<{ experimentName: string; placement?: unknown }[]>(
+      center.url,
+      '/api/runs',
+      { token: center.ownerToken }
+    )
+    const run = all.json.find((x) => x.experimentName === 'm6')
+    assert.deepEqual(run?.placement, { parts: { a: 'edge-1', db: 'edge-2' } })
+  })
+})

@@ -304,7 +304,7 @@ test('a bad submit creates nothing: unset variable, no placement, unknown agent'
       400,
       /variable \$\{CMD\} is not set/,
     ],
-    [{ yaml: manifest('never-b'), vars: {} }, 400, /^body: give agent or labels$/],
+    [{ yaml: manifest('never-b'), vars: {} }, 400, /^body: give agent, labels or agents$/],
     [
       { yaml: manifest('never-c'), vars: {}, agent: 'edge-9' },
       404,
@@ -326,6 +326,124 @@ test('a bad submit creates nothing: unset variable, no placement, unknown agent'
     assert.equal(r.status, status, r.text)
     assert.match(r.json.message, message)
   }
+  const names = (await server.ctx.store.listExperiments()).map((e) => e.name)
+  assert.deepEqual(
+    names.filter((n) => n.startsWith('never-')),
+    []
+  )
+})
+
+/** A multi-host manifest: api on logical agent a, db on b. */
+const twoHosts = (name: string) => `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata:
+  name: ${name}
+spec:
+  hypothesis: The api answers while cut off its db.
+  system:
+    agents: [{ name: a }, { name: db }]
+    services:
+      - { name: api, agent: a, command: node, args: ['-e', 'setInterval(() => {}, 1000)'] }
+      - { name: store, agent: db, command: node, args: ['-e', 'setInterval(() => {}, 1000)'] }
+  steps:
+    - fault: { type: network-partition, between: [[agent:a], [agent:db]], duration: 1s }
+`
+
+test('a multi-host experiment is placed with agents, one registered agent per logical host', async () => {
+  const created = await call<Experiment>('POST', '/api/experiments', { yaml: twoHosts('parts') })
+  assert.equal(created.status, 201, created.text)
+  const r = await call<RunSummary>('POST', '/api/runs', {
+    experimentId: created.json.id,
+    agents: { a: 'edge-1', db: 'edge-2' },
+  })
+  assert.equal(r.status, 201, r.text)
+  assert.equal(r.json.status, 'queued')
+  assert.deepEqual(r.json.placement, { parts: { a: 'edge-1', db: 'edge-2' } })
+  assert.deepEqual(fleet.placed.at(-1)?.placement, { parts: { a: 'edge-1', db: 'edge-2' } })
+  await call('POST', `/api/runs/${r.json.id}/abort`)
+
+  const submitted = await call<RunSummary>('POST', '/api/runs/submit', {
+    yaml: twoHosts('parts-submitted'),
+    vars: {},
+    agents: { a: 'edge-2', db: 'edge-1' },
+  })
+  assert.equal(submitted.status, 201, submitted.text)
+  assert.deepEqual(submitted.json.placement, { parts: { a: 'edge-2', db: 'edge-1' } })
+  await call('POST', `/api/runs/${submitted.json.id}/abort`)
+})
+
+test('bad agents maps are one clear line; nothing is queued, started or created', async () => {
+  const multi = await call<Experiment>('POST', '/api/experiments', { yaml: twoHosts('parts-bad') })
+  assert.equal(multi.status, 201, multi.text)
+  const hint =
+    'body.agents: spec.system.agents declares agents a, db: run it on agents with --server URL --agent a=NAME --agent db=NAME'
+  const runsBefore = (await call<RunSummary[]>('GET', '/api/runs?limit=500')).json.length
+  const placedBefore = fleet.placed.length
+  const cases: [string, unknown, number, string][] = [
+    [multi.json.id, {}, 400, hint],
+    [multi.json.id, { agent: 'edge-1' }, 400, hint],
+    [multi.json.id, { labels: { zone: 'eu' } }, 400, hint],
+    [
+      multi.json.id,
+      { agents: { a: 'edge-1', db: 'edge-2' }, agent: 'edge-1' },
+      400,
+      'body: give agents (a multi-host experiment) without agent or labels',
+    ],
+    [multi.json.id, { agents: { a: 'edge-1' } }, 400, 'body.agents: logical agent db has no agent'],
+    [
+      multi.json.id,
+      { agents: { a: 'edge-1', db: 'edge-2', dbb: 'edge-3' } },
+      400,
+      "body.agents.dbb: no logical agent named 'dbb' in spec.system.agents (did you mean 'db'?)",
+    ],
+    [
+      multi.json.id,
+      { agents: { a: 'edge-1', db: 'edge-1' } },
+      400,
+      'body.agents: a and db both name agent edge-1; two logical hosts cannot share one',
+    ],
+    [
+      multi.json.id,
+      { agents: { a: 'edge-1', db: 'edge-9' } },
+      404,
+      'agent edge-9 is not registered (registered: edge-1, edge-2)',
+    ],
+    [multi.json.id, { agents: {} }, 400, 'body.agents: give at least one logical agent'],
+    [multi.json.id, { agents: { A: 'edge-1' } }, 400, 'body.agents.A'],
+    [
+      experiment.id,
+      { agents: { a: 'edge-1' } },
+      400,
+      'body.agents: the experiment declares no spec.system.agents (give agent or labels)',
+    ],
+  ]
+  for (const [experimentId, placement, status, message] of cases) {
+    const r = await call<ApiError>('POST', '/api/runs', {
+      experimentId,
+      ...(placement as object),
+    })
+    assert.equal(r.status, status, `${JSON.stringify(placement)}: ${r.text}`)
+    assert.ok(r.json.message.startsWith(message), `${r.json.message} !~ ${message}`)
+    assert.doesNotMatch(r.json.message, /\n/)
+  }
+  assert.equal((await call<RunSummary[]>('GET', '/api/runs?limit=500')).json.length, runsBefore)
+  assert.equal(fleet.placed.length, placedBefore)
+
+  // A submit that does not fit its manifest creates no experiment either.
+  const r = await call<ApiError>('POST', '/api/runs/submit', {
+    yaml: twoHosts('never-parts'),
+    vars: {},
+    agents: { a: 'edge-1' },
+  })
+  assert.equal(r.status, 400, r.text)
+  assert.equal(r.json.message, 'body.agents: logical agent db has no agent')
+  const single = await call<ApiError>('POST', '/api/runs/submit', {
+    yaml: twoHosts('never-parts-single'),
+    vars: {},
+    agent: 'edge-1',
+  })
+  assert.equal(single.status, 400, single.text)
+  assert.equal(single.json.message, hint)
   const names = (await server.ctx.store.listExperiments()).map((e) => e.name)
   assert.deepEqual(
     names.filter((n) => n.startsWith('never-')),

@@ -25,6 +25,8 @@ export interface PlacedRunOptions {
   token: string
   agent?: string
   labels?: Record<string, string>
+  /** A multi-host experiment: each logical agent onto a registered agent. */
+  parts?: Record<string, string>
   queueTimeout?: string
   lease?: string
   set: Record<string, string>
@@ -75,7 +77,11 @@ export async function runPlacedCommand(file: string, options: PlacedRunOptions):
       yaml: text,
       vars: placedVars(text, file, options.set, process.env),
       bundle: bundle.data,
-      ...(options.agent ? { agent: options.agent } : { labels: options.labels ?? {} }),
+      ...(options.parts
+        ? { agents: options.parts }
+        : options.agent
+          ? { agent: options.agent }
+          : { labels: options.labels ?? {} }),
       ...(options.queueTimeout ? { queueTimeout: options.queueTimeout } : {}),
       ...(options.lease ? { lease: options.lease } : {}),
     })

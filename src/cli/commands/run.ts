@@ -21,11 +21,13 @@ import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../platforms/agent/protocol.js'
 import {
-  AGENT_NAME_PATTERN,
-  LABEL_KEY_PATTERN,
-  LABEL_VALUE_PATTERN,
-} from '../../platforms/agent/protocol.js'
+  checkPlacementAgainst,
+  parseAgentFlags,
+  partsPlanLines,
+  type AgentFlags,
+} from '../placed/parts.js'
 import { UsageError } from '../exit.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
@@ -48,8 +50,11 @@ export interface RunCommandOptions {
   inheritEnv?: boolean
   /** `--token-file`: the token in a file (kept out of `ps` and shell history). */
   tokenFile?: string
-  /** `--agent NAME`: run on that agent, placed through the Chaos Center of `--server`. */
-  agent?: string
+  /**
+   * `--agent NAME`: run on that agent, placed through the Chaos Center of `--server`; or, for a
+   * multi-host experiment, `--agent L=NAME` once per logical agent (repeatable).
+   */
+  agent?: string[]
   /** `--agent-label k=v` (repeatable): run on any connected agent carrying every label. */
   agentLabel?: Record<string, string>
   /** How long a placed run may wait for its agent (`--queue-timeout 10m`). */
@@ -68,9 +73,16 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const placed = options.dryRun ? undefined : placement(options)
   const experiment = await loadOrReport(file, options)
   if (options.dryRun) {
-    process.stdout.write(`${(await dryRunLines(experiment)).join('\n')}\n`)
+    // A multi-host manifest too: the plan is the whole experiment's, whoever runs its parts.
+    const plan = [...partsPlanLines(experiment), ...(await dryRunLines(experiment))]
+    process.stdout.write(`${plan.join('\n')}\n`)
     return 0
   }
+  checkPlacementAgainst(
+    file,
+    (experiment.system.agents ?? []).map((a) => a.name),
+    placed
+  )
   if (placed) {
     return runPlacedCommand(file, {
       ...placed,
@@ -138,11 +150,12 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
 function placement(
   options: RunCommandOptions
 ):
-  | ({ server: string; token: string } & ({ agent: string } | { labels: Record<string, string> }))
+  | ({ server: string; token: string } & (AgentFlags | { labels: Record<string, string> }))
   | undefined {
   const labels = options.agentLabel ?? {}
   const byLabel = Object.keys(labels).length > 0
-  if (!options.agent && !byLabel) {
+  const agent = parseAgentFlags(options.agent ?? [])
+  if (!agent && !byLabel) {
     const flag = options.queueTimeout ? '--queue-timeout' : options.lease ? '--lease' : undefined
     if (flag) {
       throw new UsageError(
@@ -151,13 +164,8 @@ function placement(
     }
     return undefined
   }
-  if (options.agent && byLabel) {
+  if (agent && byLabel) {
     throw new UsageError('ordeal run: give --agent or --agent-label, not both')
-  }
-  if (options.agent && !AGENT_NAME_PATTERN.test(options.agent)) {
-    throw new UsageError(
-      `ordeal run: --agent '${options.agent}' is not an agent name (lowercase letters, digits and '-', at most 63)`
-    )
   }
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL_KEY_PATTERN.test(key) || !LABEL_VALUE_PATTERN.test(value)) {
@@ -183,7 +191,7 @@ function placement(
       'ordeal run: --server needs a token (--token, --token-file or ORDEAL_TOKEN)'
     )
   }
-  return { server, token, ...(options.agent ? { agent: options.agent } : { labels }) }
+  return { server, token, ...(agent ?? { labels }) }
 }
 
 /** `--token`, else `--token-file`, else ORDEAL_TOKEN. */

@@ -15,7 +15,7 @@ export const networkPartitionSchema = strictObject({
     .min(2, { error: 'needs at least two groups' })
     .meta({
       description:
-        'Two or more groups of `spec.system.hosts` names; no traffic crosses between groups.',
+        'Two or more groups of `spec.system.hosts` names, or in a multi-host experiment of `agent:NAME` logical agents (a cross-host partition: each agent drops its side, which needs `ordeal agent --allow-host-network`); no traffic crosses between groups.',
       examples: [[['n1'], ['n2', 'n3']]],
     }),
   // one-way: TCP still fails both ways, its replies being lost; datagrams flow into group one.

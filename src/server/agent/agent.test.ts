@@ -31,13 +31,16 @@ after(async () => {
 })
 
 /** A fresh experiment and an agent on `agentStore` (the real store unless wrapped). */
-async function setup(wrap: (real: Store) => Store = (real) => real) {
+async function setup(
+  wrap: (real: Store) => Store = (real) => real,
+  yaml: (name: string) => string = manifest
+) {
   n++
   const experiment: Experiment = await store.createExperiment({
     id: `e${n}`,
     name: `agent-${n}`,
     hypothesis: 'h',
-    yaml: manifest(`agent-${n}`),
+    yaml: yaml(`agent-${n}`),
     createdBy: owner.name,
     createdByName: owner.name,
     labels: {},
@@ -98,4 +101,28 @@ test('a run started but not yet recorded when shutdown begins is aborted and awa
     agent.abort(started.id, 'test cleanup')
     await agent.shutdown()
   }
+})
+
+test('a multi-host experiment is refused: it runs only on its agents (400, nothing started)', async () => {
+  const twoHosts = (name: string) => `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: ${name} }
+spec:
+  hypothesis: h
+  system:
+    agents: [{ name: a }, { name: b }]
+    services: [{ name: api, agent: a, command: sleep, args: ['300'] }]
+  steps: [{ wait: 1s }]
+`
+  const { experiment, agent } = await setup(undefined, twoHosts)
+  await assert.rejects(
+    agent.start(experiment, owner),
+    (e) =>
+      statusOf(e) === 400 &&
+      (e as Error).message ===
+        'body.agents: spec.system.agents declares agents a, b: run it on agents with --server URL --agent a=NAME --agent b=NAME'
+  )
+  assert.deepEqual(agent.running(), [])
+  assert.deepEqual(await store.listRuns({ experimentId: experiment.id }), [])
+  await agent.shutdown()
 })

@@ -19,6 +19,7 @@ import { kScrubbedPolicy, type ExecPolicy } from '../../platforms/local/exec-pol
 import type { RunRecorder } from './recorder.js'
 import { recoverDiedRun } from '../../platforms/local/run-process/died-run.js'
 import { removeRunTree } from '../../platforms/local/run-process/trees.js'
+import { multiHostHint } from '../../experiment/agent-semantics.js'
 import {
   disposeSpareRunProcess,
   prewarmRunProcess,
@@ -93,6 +94,11 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
       }
       // Checked here, so a bad manifest is a 400 rather than a failed process.
       const manifest = loadManifest(yaml)
+      // A multi-host experiment runs only on its agents (POST /api/runs with `agents`).
+      const logical = (manifest.system.agents ?? []).map((a) => a.name)
+      if (logical.length > 0) {
+        throw new HttpError(400, 'validation', `body.agents: ${multiHostHint(logical)}`)
+      }
       refuseWhenClosing()
 
       // The run row must exist before its events: hold them until it does.

@@ -12,10 +12,16 @@ import { HttpError } from '../http/route.js'
 import type { Placement, RunSummary } from '../../shared/api.js'
 import type { RunBundle } from '../store/contract.js'
 import { placementText } from '../fleet/placement.js'
+import { didYouMean } from '../../experiment/did-you-mean.js'
+import { multiHostHint } from '../../experiment/agent-semantics.js'
+import { parseManifestYaml } from '../../experiment/load.js'
+import { checkManifestSize, MANIFEST_FILE } from '../api/manifest.js'
 
 export interface PlacementRequest {
   agent?: string | undefined
   labels?: Record<string, string> | undefined
+  /** A multi-host experiment: each logical agent onto a registered agent. */
+  agents?: Record<string, string> | undefined
   /** Milliseconds, already parsed and bounded by the body schema. */
   queueTimeout?: number | undefined
   lease?: number | undefined
@@ -29,25 +35,36 @@ export const labelsText = (labels: Record<string, string>): string =>
 
 /**
  * The placement the request asks for, if any (none: the embedded agent runs it), checked
- * against the registered agents: agent tokens' names and agents that connected once.
+ * against the manifest's logical agents (`declared`, from {@link declaredAgents}: a multi-host
+ * experiment goes only to its agents, one per logical host) and the registered agents: agent
+ * tokens' names and agents that connected once.
  */
 export async function placementOf(
   ctx: ServerContext,
-  request: PlacementRequest
+  request: PlacementRequest,
+  declared: readonly string[]
 ): Promise<Placement | undefined> {
+  if (
+    request.agents !== undefined &&
+    (request.agent !== undefined || request.labels !== undefined)
+  ) {
+    throw new HttpError(
+      400,
+      'validation',
+      'body: give agents (a multi-host experiment) without agent or labels'
+    )
+  }
   if (request.agent !== undefined && request.labels !== undefined) {
     throw new HttpError(400, 'validation', 'body: give agent or labels, not both')
   }
+  if (request.agents !== undefined) {
+    return { parts: await partsOf(ctx, request.agents, declared) }
+  }
+  if (declared.length > 0) {
+    throw new HttpError(400, 'validation', `body.agents: ${multiHostHint(declared)}`)
+  }
   if (request.agent !== undefined) {
-    const names = await ctx.store.agentNames()
-    if (!names.includes(request.agent)) {
-      const registered = names.length === 0 ? 'none' : names.join(', ')
-      throw new HttpError(
-        404,
-        'not_found',
-        `agent ${request.agent} is not registered (registered: ${registered})`
-      )
-    }
+    await registered(ctx, [request.agent])
     return { agent: request.agent }
   }
   if (request.labels !== undefined) {
@@ -63,6 +80,72 @@ export async function placementOf(
     return { labels: request.labels }
   }
   return undefined
+}
+
+/** `agents` of a multi-host run: exactly the declared logical agents, each on a registered agent. */
+async function partsOf(
+  ctx: ServerContext,
+  parts: Record<string, string>,
+  declared: readonly string[]
+): Promise<Record<string, string>> {
+  if (declared.length === 0) {
+    throw new HttpError(
+      400,
+      'validation',
+      'body.agents: the experiment declares no spec.system.agents (give agent or labels)'
+    )
+  }
+  for (const logical of Object.keys(parts)) {
+    if (!declared.includes(logical)) {
+      throw new HttpError(
+        400,
+        'validation',
+        `body.agents.${logical}: no logical agent named '${logical}' in spec.system.agents${didYouMean(logical, declared)}`
+      )
+    }
+  }
+  const missing = declared.find((logical) => !Object.hasOwn(parts, logical))
+  if (missing !== undefined) {
+    throw new HttpError(400, 'validation', `body.agents: logical agent ${missing} has no agent`)
+  }
+  await registered(ctx, Object.values(parts))
+  return { ...parts }
+}
+
+/** 404 naming the registered agents when one of `names` is not one of them. */
+async function registered(ctx: ServerContext, names: readonly string[]): Promise<void> {
+  const known = await ctx.store.agentNames()
+  const unknown = names.find((name) => !known.includes(name))
+  if (unknown !== undefined) {
+    const list = known.length === 0 ? 'none' : known.join(', ')
+    throw new HttpError(
+      404,
+      'not_found',
+      `agent ${unknown} is not registered (registered: ${list})`
+    )
+  }
+}
+
+/**
+ * The logical agents a manifest declares (`spec.system.agents[].name`), read from its YAML
+ * before the full load, so a placement that does not fit is refused before an experiment or a
+ * version is created. A manifest that does not parse declares none here; its load says why.
+ */
+export function declaredAgents(yaml: string): string[] {
+  let root: unknown
+  try {
+    checkManifestSize(yaml)
+    root = parseManifestYaml(yaml, MANIFEST_FILE)
+  } catch {
+    return []
+  }
+  const agents = (root as { spec?: { system?: { agents?: unknown } } } | null)?.spec?.system?.agents
+  if (!Array.isArray(agents)) {
+    return []
+  }
+  return agents
+    .map((a) => (a as { name?: unknown } | null)?.name)
+    .filter((name): name is string => typeof name === 'string')
 }
 
 /**

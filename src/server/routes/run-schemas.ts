@@ -11,6 +11,7 @@ import {
   LABEL_KEY_PATTERN,
   LABEL_VALUE_PATTERN,
 } from '../../platforms/agent/protocol.js'
+import { LOGICAL_AGENT_PATTERN } from '../../platforms/agent/part.js'
 import { parseDuration } from '../../shared/duration.js'
 import { ENDED_STATUSES, type RunStatus } from '../../shared/api.js'
 
@@ -50,10 +51,39 @@ const labelsSchema = z
   .refine((labels) => Object.keys(labels).length > 0, 'give at least one label')
   .refine((labels) => Object.keys(labels).length <= 32, 'at most 32 labels')
 
+/** `{a: 'edge-1', b: 'edge-2'}`: each logical agent of a multi-host experiment onto an agent. */
+const partsSchema = z
+  .record(
+    z
+      .string()
+      .max(63)
+      .regex(
+        LOGICAL_AGENT_PATTERN,
+        'must be a logical agent name: lowercase letters, digits and dashes'
+      ),
+    agentNameSchema
+  )
+  .refine((parts) => Object.keys(parts).length > 0, 'give at least one logical agent')
+  .refine((parts) => Object.keys(parts).length <= 64, 'at most 64 logical agents')
+  .superRefine((parts, ctx) => {
+    const holder = new Map<string, string>()
+    for (const [logical, agent] of Object.entries(parts)) {
+      const other = holder.get(agent)
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${other} and ${logical} both name agent ${agent}; two logical hosts cannot share one`,
+        })
+      }
+      holder.set(agent, logical)
+    }
+  })
+
 /** Where and how a run is placed on an agent (`POST /api/runs` and `/api/runs/submit`). */
 const placementFields = {
   agent: agentNameSchema.optional(),
   labels: labelsSchema.optional(),
+  agents: partsSchema.optional(),
   queueTimeout: durationField(QUEUE_TIMEOUT_BOUNDS, '1s to 24h').optional(),
   lease: durationField(LEASE_BOUNDS, '2s to 1h').optional(),
 }
@@ -155,6 +185,7 @@ export const runSummarySchema = z.object({
     .union([
       z.object({ agent: z.string() }),
       z.object({ labels: z.record(z.string(), z.string()) }),
+      z.object({ parts: z.record(z.string(), z.string()) }),
     ])
     .optional(),
   /** The agent the run was sent to. */

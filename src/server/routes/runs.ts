@@ -23,7 +23,7 @@ import {
   SUBMIT_BODY_LIMIT,
   submitRunBody,
 } from './run-schemas.js'
-import { placementOf, queueRun } from './run-placement.js'
+import { declaredAgents, placementOf, queueRun } from './run-placement.js'
 import { loadManifest } from '../api/manifest.js'
 import { experimentFor } from '../api/experiment-for.js'
 
@@ -36,7 +36,7 @@ export const runRoutes: RouteDef[] = [
     access: 'editor',
     tag: 'runs',
     summary:
-      "Start a run of an experiment's current (or given) version on the server, or place it on an agent (by name or labels: queued until one is free)",
+      "Start a run of an experiment's current (or given) version on the server, or place it on an agent (by name or labels: queued until one is free), or a multi-host experiment's logical agents on agents (`agents`)",
     body: startRunBody,
     response: runSummarySchema,
     status: 201,
@@ -48,10 +48,6 @@ export const runRoutes: RouteDef[] = [
       if (!experiment) {
         throw notFound(`experiment ${body.experimentId}`)
       }
-      const placement = await placementOf(ctx, body)
-      if (placement === undefined) {
-        return ctx.agent.start(experiment, actorOf(caller!), body.version)
-      }
       const version = body.version ?? experiment.version
       const yaml =
         version === experiment.version
@@ -59,6 +55,10 @@ export const runRoutes: RouteDef[] = [
           : (await ctx.store.getExperimentVersion(experiment.id, version))?.yaml
       if (yaml === undefined) {
         throw notFound(`version ${version} of experiment ${experiment.name}`)
+      }
+      const placement = await placementOf(ctx, body, declaredAgents(yaml))
+      if (placement === undefined) {
+        return ctx.agent.start(experiment, actorOf(caller!), body.version)
       }
       // Checked here, so a bad manifest is a 400 rather than a run the agent rejects.
       loadManifest(yaml)
@@ -83,11 +83,11 @@ export const runRoutes: RouteDef[] = [
     response: runSummarySchema,
     status: 201,
     async handler({ body, ctx, caller }) {
-      if (body.agent === undefined && body.labels === undefined) {
-        throw new HttpError(400, 'validation', 'body: give agent or labels')
+      if (body.agent === undefined && body.labels === undefined && body.agents === undefined) {
+        throw new HttpError(400, 'validation', 'body: give agent, labels or agents')
       }
       // Placement first: a typo in the agent's name creates no experiment and no version.
-      const placement = (await placementOf(ctx, body))!
+      const placement = (await placementOf(ctx, body, declaredAgents(body.yaml)))!
       const actor = actorOf(caller!)
       const { experiment, version } = await experimentFor(ctx.store, body.yaml, actor, {
         vars: body.vars,
