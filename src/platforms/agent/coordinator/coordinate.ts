@@ -35,7 +35,12 @@ export function coordinate(args: CoordinateArgs): Coordination {
   const controller = new AbortController()
   let aborted = false
   let finished = false
+  /** Set once the parts are told to stop: a part ending after this is expected to. */
+  let stopping = false
   const lost = new Set<string>()
+  const ended = new Set<string>()
+  /** Why a part's own journal says it aborted (its watchdog, its agent's abort, ...). */
+  const partAborts = new Map<string, string>()
 
   const monitor = new AbortMonitor(experiment.abort, (kind, reason) => abort(kind, reason))
   const merge = new JournalMerge({
@@ -64,12 +69,22 @@ export function coordinate(args: CoordinateArgs): Coordination {
       for (const e of events) {
         if (e.type === 'fault.injected') {
           injectedWatch.get(e.faultId)?.()
+        } else if (e.type === 'run.aborted' && !partAborts.has(link.logical)) {
+          partAborts.set(link.logical, e.reason)
         }
       }
       merge.partEvents(link.logical, events, link.clock())
     })
     link.onMark((mark) => merge.partMark(link.logical, mark, link.clock()))
-    void link.ended.then(() => merge.partDone(link.logical))
+    void link.ended.then(() => {
+      ended.add(link.logical)
+      merge.partDone(link.logical)
+      // A part ends by itself only when something went wrong there: the run cannot go on.
+      if (!stopping) {
+        const why = partAborts.get(link.logical) ?? 'its journal ended'
+        abort('error', `agent ${link.agent} (${link.logical}) ended its part early: ${why}`)
+      }
+    })
     void link.lost.then((reason) => {
       lost.add(link.logical)
       merge.partDone(link.logical)
@@ -181,11 +196,12 @@ export function coordinate(args: CoordinateArgs): Coordination {
 
   /** `stop` to every part not lost, then wait until each ended or was lost. */
   async function stopParts(): Promise<void> {
+    stopping = true
     await Promise.all(
       args.parts.map(async (link) => {
-        if (!lost.has(link.logical)) {
+        if (!lost.has(link.logical) && !ended.has(link.logical)) {
           try {
-            await Promise.race([link.command({ kind: 'stop' }), link.lost])
+            await Promise.race([link.command({ kind: 'stop' }), link.lost, link.ended])
           } catch (error) {
             // The part could not tear down as told: its agent rolls it back by itself.
             emit({

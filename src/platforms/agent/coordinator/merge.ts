@@ -182,8 +182,9 @@ export class JournalMerge {
         const w = limit()
         this.#pending.sort((a, b) => a.event.t - b.event.t || a.order - b.order)
         // One at a time: an event a listener emits meanwhile is sorted in before the next.
-        while (!this.#again && this.#pending.length > 0 && this.#pending[0]!.event.t <= w) {
-          const { event } = this.#pending.shift()!
+        let n = 0
+        while (!this.#again && n < this.#pending.length && this.#pending[n]!.event.t <= w) {
+          const { event } = this.#pending[n++]!
           this.#released = Math.max(this.#released, event.t)
           const released = { ...event, seq: this.#seq++ } as JournalEvent
           this.events.push(released)
@@ -193,6 +194,7 @@ export class JournalMerge {
             // A broken listener must never stop the run or its rollback (as in journal.ts).
           }
         }
+        this.#pending.splice(0, n)
       } while (this.#again)
     } finally {
       this.#releasing = false
