@@ -57,6 +57,12 @@ class FakePart implements PartLink {
     this.aborted = reason
   }
 
+  /** Its journal reached run.ended (every event delivered). */
+  end(): void {
+    clearInterval(this.#ticker)
+    this.#end()
+  }
+
   /** Its agent drops off for good: pending commands reject, no more frames. */
   lose(reason: string): void {
     clearInterval(this.#ticker)
@@ -328,5 +334,128 @@ describe('coordinate', { timeout: 30_000 }, () => {
     assert.ok(a.commands.some((c) => c.kind === 'stop'))
     assert.equal(result.probes[0]?.verdict, 'N/A')
     assert.notEqual(result.verdict, 'pass')
+  })
+
+  test('an abort from outside mid-fault stops every part at once, without waiting for the hold', async () => {
+    const [a, b] = parts()
+    const { events, run } = start(experiment(), [a, b])
+    // Once both sides hold the partition, the user presses Abort.
+    await new Promise<void>((resolve) => {
+      const ticker = setInterval(() => {
+        if (events.filter((e) => e.type === 'fault.injected').length === 2) {
+          clearInterval(ticker)
+          resolve()
+        }
+      }, 5)
+    })
+    const pressed = Date.now()
+    run.abort('signal', 'aborted by ann')
+    const result = await run.result
+    assert.ok(Date.now() - pressed < kHoldMs, 'stop did not wait for the hold to end')
+
+    assertOneJournal(events)
+    const aborted = events.find((e) => e.type === 'run.aborted')
+    assert.deepEqual(
+      aborted && {
+        kind: aborted.type === 'run.aborted' && aborted.kind,
+        reason: aborted.type === 'run.aborted' && aborted.reason,
+      },
+      { kind: 'signal', reason: 'aborted by ann' }
+    )
+    assert.ok(a.commands.at(-1)?.kind === 'stop' && b.commands.at(-1)?.kind === 'stop')
+    assert.equal(result.verdict, 'interrupted')
+  })
+
+  test('the run deadline aborts the run and stops the parts', async () => {
+    const [a, b] = parts()
+    const { events, run } = start(experiment({ deadlineMs: 100 }), [a, b])
+    await run.result
+    assertOneJournal(events)
+    const aborted = events.find((e) => e.type === 'run.aborted')
+    assert.ok(aborted?.type === 'run.aborted' && aborted.kind === 'deadline')
+    assert.ok(
+      a.commands.some((c) => c.kind === 'stop') && b.commands.some((c) => c.kind === 'stop')
+    )
+  })
+
+  test('a part that ends by itself aborts the run with the reason its journal gives', async () => {
+    const [a, b] = parts()
+    b.answer = async (command) => {
+      if (command.kind !== 'fault') {
+        return b.play(command)
+      }
+      b.journal({ type: 'run.aborted', kind: 'error', reason: 'the watchdog reverted the fault' })
+      b.journal({ type: 'run.ended' })
+      b.end()
+      throw new Error('the part ended')
+    }
+    const { events, run } = start(experiment(), [a, b])
+    await run.result
+    assertOneJournal(events)
+    const aborted = events.filter((e) => e.type === 'run.aborted')
+    assert.equal(aborted.length, 1, "the part's own run.aborted is not merged")
+    assert.equal(
+      aborted[0]?.type === 'run.aborted' && aborted[0].reason,
+      'agent edge-2 (b) ended its part early: the watchdog reverted the fault'
+    )
+    assert.ok(!b.commands.some((c) => c.kind === 'stop'), 'an ended part is not told to stop')
+    assert.ok(a.commands.some((c) => c.kind === 'stop'))
+  })
+
+  test('a load step runs on its agent; a probe with stopOnFailure aborts the run', async () => {
+    const [a, b] = parts()
+    const failing = probe('run/ok', 'b')
+    failing.mode = 'SOT'
+    failing.run.stopOnFailure = true
+    const exp = experiment({
+      root: {
+        id: 'run',
+        name: 'run',
+        path: 'spec',
+        weight: 1,
+        probes: [],
+        kind: 'serial',
+        children: [
+          {
+            id: 'run.0',
+            name: 'traffic',
+            path: 'spec.steps[0]',
+            weight: 1,
+            probes: [],
+            kind: 'load',
+            agent: 'a',
+            load: { durationMs: 50, thresholds: [] } as never,
+          },
+          {
+            id: 'run.1',
+            name: 'checked',
+            path: 'spec.steps[1]',
+            weight: 1,
+            probes: [failing],
+            kind: 'wait',
+            ms: 5_000,
+          },
+        ],
+      },
+    })
+    b.answer = (command) =>
+      command.kind === 'probe'
+        ? Promise.resolve({ passed: false, message: 'HTTP 503' })
+        : b.play(command)
+    const { events, run } = start(exp, [a, b])
+    const result = await run.result
+    assertOneJournal(events)
+    assert.deepEqual(
+      a.commands.filter((c) => c.kind === 'load'),
+      [{ kind: 'load', stepId: 'run.0' }]
+    )
+    assert.deepEqual(
+      b.commands.filter((c) => c.kind === 'probe'),
+      [{ kind: 'probe', probeId: 'run/ok' }]
+    )
+    const aborted = events.find((e) => e.type === 'run.aborted')
+    assert.ok(aborted?.type === 'run.aborted' && aborted.kind === 'probe')
+    assert.equal(events.find((e) => e.type === 'probe.verdict')?.host, 'b')
+    assert.equal(result.verdict, 'fail')
   })
 })
