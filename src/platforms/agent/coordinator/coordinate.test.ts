@@ -333,6 +333,7 @@ describe('coordinate', { timeout: 30_000 }, () => {
     assert.ok(!a.commands.some((c) => c.kind === 'start' || c.kind === 'fault'))
     assert.ok(a.commands.some((c) => c.kind === 'stop'))
     assert.equal(result.probes[0]?.verdict, 'N/A')
+    assert.equal(events.find((e) => e.type === 'probe.verdict')?.host, 'a')
     assert.notEqual(result.verdict, 'pass')
   })
 

@@ -101,6 +101,12 @@ export function coordinate(args: CoordinateArgs): Coordination {
     }
   }
 
+  /** Probe events say which host checked (or would have). */
+  const withHost = (body: JournalEventBody): JournalEventBody & EventHost =>
+    (body.type === 'probe.attempt' || body.type === 'probe.verdict') && probeAgent.has(body.probeId)
+      ? { ...body, host: probeAgent.get(body.probeId)! }
+      : body
+
   const result = run()
   return { abort, result }
 
@@ -123,14 +129,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
       emit({ type: 'system.starting', services: experiment.system.services.map((s) => s.name) })
       if ((await startParts()) && !controller.signal.aborted) {
         await stepRunner({
-          // Probe events say which host checked.
-          emit: (body) =>
-            emit(
-              (body.type === 'probe.attempt' || body.type === 'probe.verdict') &&
-                probeAgent.has(body.probeId)
-                ? { ...body, host: probeAgent.get(body.probeId)! }
-                : body
-            ),
+          emit: (body) => emit(withHost(body)),
           signal: controller.signal,
           abort,
           actions: { fault: runFault, load: runLoad, probes: probeEnv() },
@@ -146,7 +145,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
     // Every part ended or was lost: what is left goes out in t order before the end.
     merge.flush()
     for (const verdict of notRunVerdicts(merge.events)) {
-      emit(verdict)
+      emit(withHost(verdict))
     }
     emit({ type: 'system.stopped' })
     emit({ type: 'run.ended' })
