@@ -11,7 +11,7 @@ import type { PartCommand, PartRule } from '../part.js'
 import { coordinate } from './coordinate.js'
 import type { PartClock, PartLink } from './link.js'
 
-const kHoldMs = 400
+const kHoldMs = 800
 
 class FakePart implements PartLink {
   readonly commands: PartCommand[] = []

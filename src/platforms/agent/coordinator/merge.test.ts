@@ -221,7 +221,7 @@ describe('JournalMerge', () => {
           )
         }
       }),
-      { numRuns: 300 }
+      { numRuns: Number(process.env['RUNS'] ?? 300) }
     )
   })
 
