@@ -86,6 +86,9 @@ export function coordinate(args: CoordinateArgs): Coordination {
       }
     })
     void link.lost.then((reason) => {
+      if (ended.has(link.logical)) {
+        return // its journal is whole: losing its agent afterwards costs the run nothing
+      }
       lost.add(link.logical)
       merge.partDone(link.logical)
       abort('error', `agent ${link.agent} (${link.logical}) was lost: ${reason}`)
