@@ -24,7 +24,8 @@ export function faultWindows(journal: { readonly events: readonly JournalEvent[]
       if (!firstAction.has(e.faultId)) {
         firstAction.set(e.faultId, e.t)
       }
-    } else if (e.type === 'fault.injected') {
+    } else if (e.type === 'fault.injected' && !windows.has(e.faultId)) {
+      // Once per side of a cross-host fault: the window opens at the first.
       const name = names.get(e.faultId) ?? names.get(e.stepId)
       windows.set(e.faultId, {
         faultId: e.faultId,

@@ -20,6 +20,11 @@ export interface CheckEnv {
   signal: AbortSignal
   /** Called after every attempt, for the journal. */
   onAttempt: (outcome: ProbeOutcome) => void
+  /**
+   * Runs one check somewhere else (a multi-host run's coordinator asks the probe's agent).
+   * Attempts, interval and the timeout still apply here. @default the probe's driver, here
+   */
+  check?: (probe: Probe, signal: AbortSignal) => Promise<ProbeOutcome>
 }
 
 export async function evaluateProbe(probe: Probe, env: CheckEnv): Promise<ProbeOutcome> {
@@ -52,19 +57,20 @@ async function checkOnce(probe: Probe, env: CheckEnv): Promise<ProbeOutcome> {
     }, probe.run.timeoutMs)
   })
   try {
-    const driver = probeDriver(probe.type)
-    const check = driver
-      .check(probe.params as never, {
-        signal,
-        timeoutMs: probe.run.timeoutMs,
-        vars: env.vars(),
-        baseDir: env.baseDir,
-        ...(env.launch ? { launch: env.launch } : {}),
-      })
-      .catch((error: unknown): ProbeOutcome => ({
-        passed: false,
-        message: `probe error: ${errorMessage(error)}`,
-      }))
+    const check = (
+      env.check
+        ? env.check(probe, signal)
+        : probeDriver(probe.type).check(probe.params as never, {
+            signal,
+            timeoutMs: probe.run.timeoutMs,
+            vars: env.vars(),
+            baseDir: env.baseDir,
+            ...(env.launch ? { launch: env.launch } : {}),
+          })
+    ).catch((error: unknown): ProbeOutcome => ({
+      passed: false,
+      message: `probe error: ${errorMessage(error)}`,
+    }))
     return await Promise.race([check, expired])
   } catch (error) {
     return { passed: false, message: `probe error: ${errorMessage(error)}` }

@@ -275,3 +275,29 @@ test('a journal a recovery appended to: the run died, the verdict is interrupted
   assert.equal(r.verdict, 'interrupted')
   assert.match(r.reason ?? '', /ordeal server start-up undid what it left/)
 })
+
+test('a fault injected on two hosts: one window, from the first inject to the last revert', () => {
+  const injected = (host: string): JournalEventBody => ({
+    type: 'fault.injected',
+    faultId: 'run.0',
+    stepId: 'run.0',
+    faultType: 'network-partition',
+    targets: [`agent ${host}`],
+  })
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run.0' },
+      injected('a'),
+      injected('b'),
+      { type: 'fault.reverted', faultId: 'run.0' },
+      { type: 'fault.reverted', faultId: 'run.0' },
+      { type: 'step.ended', stepId: 'run.0', status: 'ok' },
+      { type: 'run.ended' },
+    ])
+  )
+  const fault = r.faults.find((f) => f.id === 'run.0')
+  assert.deepEqual(fault?.targets, ['agent a', 'agent b'])
+  assert.equal(fault?.injectedAt, new Date(1_700_000_000_000 + 2_000).toISOString())
+  assert.equal(fault?.revertedAt, new Date(1_700_000_000_000 + 5_000).toISOString())
+})

@@ -108,13 +108,17 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
-      case 'fault.injected':
+      case 'fault.injected': {
+        // A cross-host fault is injected once per side (multi-host runs): its window opens
+        // at the first, over every side's targets.
+        const f = faultOf(faults, e.faultId, e.stepId, e.faultType, nameOf(e.stepId))
         faults.set(e.faultId, {
-          ...faultOf(faults, e.faultId, e.stepId, e.faultType, nameOf(e.stepId)),
-          targets: e.targets,
-          injectedAt: iso(e.t),
+          ...f,
+          targets: f.injectedAt === undefined ? e.targets : [...f.targets, ...e.targets],
+          injectedAt: f.injectedAt ?? iso(e.t),
         })
         break
+      }
       case 'fault.action': {
         // A driver may act (the first kill) before it reports the injection complete.
         const type = started.plan.find((p) => p.id === e.faultId)?.faultType ?? 'unknown'

@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { kScrubbedPolicy, launcherFor, type ExecPolicy } from '../platforms/local/exec-policy.js'
 import { runWorkDir, type WorkDir } from '../platforms/local/work-dir.js'
-import type { Experiment, Step } from '../experiment/model.js'
+import type { Experiment } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { describePick, selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../platforms/local/attach.js'
@@ -16,13 +16,12 @@ import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../platforms/local/local-supe
 import { openRunCgroup, writableCgroup2, type RunCgroup } from '../safety/run-cgroup.js'
 import { startWatchdog, type Lease } from '../safety/watchdog/lease.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
-import { sleep } from '../shared/duration.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
 import { Ledger, runDirFor } from '../safety/ledger.js'
 import { planSteps } from './plan.js'
-import { ProbeScheduler } from './probe-scheduler.js'
-import { type FaultStepEnv, runFaultStep } from './fault-step.js'
+import { stepRunner } from './step-runner.js'
+import { runFaultStep } from './fault-step.js'
 import { notRunVerdicts } from './not-run.js'
 import { runLoadStep } from './load-step.js'
 import { CheckRunner } from './check-runner.js'
@@ -316,7 +315,42 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         launcherFor(ctx.policy)
       )
       checks.startReaders()
-      const runStep = stepRunner({ ...ctx, supervisor, experiment, select })
+      const runStep = stepRunner({
+        emit: (body) => journal.emit(body),
+        signal: ctx.signal,
+        abort: ctx.abort,
+        actions: {
+          fault: (step, hooks) =>
+            runFaultStep(
+              step.id,
+              step.fault,
+              {
+                runId: ctx.runId,
+                baseDir: experiment.baseDir,
+                journal,
+                ledger,
+                supervisor,
+                selectTargets: select,
+                signal: ctx.signal,
+                deadlineSlackMs: 5_000,
+                ledgerWatch: ctx.ledgerWatch,
+              },
+              hooks
+            ),
+          load: (step) =>
+            runLoadStep(step.id, step.load, {
+              journal,
+              signal: ctx.signal,
+              vars: () => supervisor.templateVars(),
+              abort: ctx.abort,
+            }),
+          probes: {
+            vars: () => supervisor.templateVars(),
+            baseDir: experiment.baseDir,
+            launch: launcherFor(ctx.policy),
+          },
+        },
+      })
       await runStep(experiment.root, [])
       if (ctx.checksSignal.aborted) {
         await checks.cancel() // interrupted: checks stay not evaluated rather than half-drained
@@ -376,120 +410,5 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     journal.emit({ type: 'run.ended' })
     await journal.close()
     return deriveResult(journal.events)
-  }
-}
-
-interface StepCtx extends Ctx {
-  supervisor: Supervisor
-  experiment: Experiment
-  select: FaultStepEnv['selectTargets']
-}
-
-/** Returns the recursive step executor; `scopes` are the probe schedulers of ancestors. */
-function stepRunner(ctx: StepCtx) {
-  const { journal } = ctx
-  return async function runStep(step: Step, ancestors: ProbeScheduler[]): Promise<void> {
-    if (ctx.signal.aborted) {
-      return
-    }
-    journal.emit({ type: 'step.started', stepId: step.id })
-    const scheduler = new ProbeScheduler(step.probes, {
-      vars: () => ctx.supervisor.templateVars(),
-      baseDir: ctx.experiment.baseDir,
-      launch: launcherFor(ctx.policy),
-      signal: ctx.signal,
-      attempt: (probe, phase, outcome) =>
-        journal.emit({
-          type: 'probe.attempt',
-          probeId: probe.id,
-          phase,
-          passed: outcome.passed,
-          message: outcome.message,
-        }),
-      verdict: (probe, verdict, message) =>
-        journal.emit({
-          type: 'probe.verdict',
-          probeId: probe.id,
-          stepId: step.id,
-          name: probe.name,
-          probeType: probe.type,
-          mode: probe.mode,
-          verdict,
-          message,
-        }),
-      stop: (probe, message) =>
-        ctx.abort('probe', `probe ${probe.name} failed with stopOnFailure: ${message}`),
-    })
-    const scopes = [...ancestors, scheduler]
-    let status: 'ok' | 'error' | 'aborted' = 'ok'
-    let error: string | undefined
-    try {
-      await scheduler.pre()
-      switch (step.kind) {
-        case 'fault': {
-          const failure = await runFaultStep(
-            step.id,
-            step.fault,
-            {
-              runId: ctx.runId,
-              baseDir: ctx.experiment.baseDir,
-              journal,
-              ledger: ctx.ledger,
-              supervisor: ctx.supervisor,
-              selectTargets: ctx.select,
-              signal: ctx.signal,
-              deadlineSlackMs: 5_000,
-              ledgerWatch: ctx.ledgerWatch,
-            },
-            {
-              injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
-              reverted: () => scopes.forEach((s) => s.chaosEnded()),
-            }
-          )
-          if (failure !== undefined) {
-            status = 'error'
-            error = failure
-            ctx.abort('error', `fault "${step.name}" could not be carried out: ${failure}`)
-          }
-          break
-        }
-        case 'wait':
-          await sleep(step.ms, ctx.signal)
-          break
-        case 'load':
-          await runLoadStep(step.id, step.load, {
-            journal,
-            signal: ctx.signal,
-            vars: () => ctx.supervisor.templateVars(),
-            abort: ctx.abort,
-          })
-          break
-        case 'serial':
-          for (const child of step.children) {
-            await runStep(child, scopes)
-          }
-          break
-        case 'parallel':
-          await Promise.all(step.children.map((child) => runStep(child, scopes)))
-          break
-      }
-    } catch (thrown) {
-      // A step that cannot go on (a load whose spec the generator rejects, ...) ends the run
-      // in error, with the message under this step: never an internal error of the CLI.
-      status = 'error'
-      error = thrown instanceof Error ? thrown.message : String(thrown)
-      ctx.abort('error', `step "${step.name}" failed: ${error}`)
-    } finally {
-      if (status === 'ok' && ctx.signal.aborted) {
-        status = 'aborted'
-      }
-      await scheduler.post({ aborted: ctx.signal.aborted })
-      journal.emit({
-        type: 'step.ended',
-        stepId: step.id,
-        status,
-        ...(error === undefined ? {} : { error }),
-      })
-    }
   }
 }
