@@ -344,6 +344,7 @@ test('a run that ended while its journal could not take run.ended is ended by th
       return {
         started: Promise.resolve(options.runId!),
         abort: () => undefined,
+        command: () => undefined,
         kill: () => undefined,
         exited: new Promise((resolve) =>
           setTimeout(() => resolve({ ended: true, how: 'exit 0' }), 50)
