@@ -41,10 +41,11 @@ export function templateScopes(input: ExperimentInput): TemplateScopes {
   const servicesShape: Scope = Object.fromEntries(
     services.map((s) => {
       const ports = portsShape(s.ports)
-      const replica = { index: true, ports, dataDir: true, pid: true } as const
+      // host: where other hosts reach the replica (service-vars.ts), 127.0.0.1 when local.
+      const replica = { index: true, host: true, ports, dataDir: true, pid: true } as const
       const count = s.replicas ?? s.hosts?.length ?? 1
       const replicas = Object.fromEntries(Array.from({ length: count }, (_, i) => [i, replica]))
-      return [s.name, { ports, dataDir: true, replicas } satisfies TemplateShape]
+      return [s.name, { host: true, ports, dataDir: true, replicas } satisfies TemplateShape]
     })
   )
   const proxiesShape: Scope = Object.fromEntries(
