@@ -76,6 +76,9 @@ export interface RunOptions {
   part?: PartMode
 }
 
+/** How long past the run's deadline a part waits for its coordinator's stop before it aborts. */
+const kPartDeadlineSlackMs = 30_000
+
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
 const kJournalGroupMs = 50
 
@@ -277,9 +280,11 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     deadline: systemDeadline,
     topology: () => network.topology,
   })
+  // A part's coordinator keeps the run's deadline (its clock started after every part did):
+  // the part's own is a backstop, half-way to the watchdog's (systemDeadline).
   const deadline = setTimeout(
     () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
-    experiment.deadlineMs
+    experiment.deadlineMs + (part ? kPartDeadlineSlackMs : 0)
   )
   try {
     journal.emit({
