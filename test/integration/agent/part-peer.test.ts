@@ -204,7 +204,8 @@ async function connect(
   return { agent, peer }
 }
 
-function placePart(peer: Peer, runId: string): void {
+/** Without `centerAddress`, the agent still knows the Chaos Center: its socket's peer. */
+function placePart(peer: Peer, runId: string, centerAddress?: string): void {
   peer.send({
     type: 'run',
     runId,
@@ -213,7 +214,7 @@ function placePart(peer: Peer, runId: string): void {
     vars: {},
     leaseMs: 30_000,
     startedBy: 'alice',
-    part: { name: 'a', centerAddress: gateway },
+    part: { name: 'a', ...(centerAddress !== undefined ? { centerAddress } : {}) },
   })
 }
 
@@ -235,7 +236,7 @@ test('a part on an agent with --allow-host-network: commands, host rules, journa
       error: 'no such part',
     })
     const runId = `pp${Date.now().toString(36)}.a`
-    placePart(peer, runId)
+    placePart(peer, runId) // the refusal below knows the gateway from the socket alone
     await peer.until(
       () => peer.frames.find((f) => f.type === 'accepted' && f.runId === runId),
       'accepted'
@@ -339,7 +340,7 @@ test('without --allow-host-network a partition is refused with the exact line', 
   const { agent, peer } = await connect('edge-b', [])
   try {
     const runId = `pq${Date.now().toString(36)}.a`
-    placePart(peer, runId)
+    placePart(peer, runId, gateway)
     await peer.until(
       () => peer.frames.find((f) => f.type === 'accepted' && f.runId === runId),
       'accepted'
