@@ -141,3 +141,73 @@ test('a part starts its own services and serves its coordinator until stop', asy
   // Teardown left nothing: the ledger is empty.
   assert.equal(run.ledger.pending().length, 0)
 })
+
+test('a part whose services cannot start says why, tears down and ends its journal', async () => {
+  const experiment = loadExperimentText(
+    `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: part-fails }
+spec:
+  hypothesis: h
+  system:
+    services:
+      - name: api
+        command: 'false'
+        readiness: { cmd: 'false', timeout: 2s }
+  steps:
+    - { name: settle, wait: 10ms }
+`,
+    path.join(os.tmpdir(), 'part-fails.yaml')
+  )
+  experiment.system.services[0]!.agent = 'a'
+  const replies: PartReply[] = []
+  const channel = new PartChannel((reply) => replies.push(reply))
+  const run = startRun(experiment, {
+    part: { name: 'a', centerAddresses: [], allowHostNetwork: false, channel },
+  })
+  channel.push({ id: 0, command: { kind: 'prepare', address: '127.0.0.1' } })
+  channel.push({ id: 1, command: { kind: 'start', remote: {} } })
+  await run.result
+  channel.push({ id: 2, command: { kind: 'probe', probeId: 'x' } })
+  assert.equal(replies[0]?.ok, true)
+  assert.equal(replies[1]?.ok, false)
+  assert.deepEqual(replies[2], { id: 2, ok: false, error: 'the part has ended' })
+  const failed = run.journal.events.find((e) => e.type === 'system.failed')
+  assert.ok(failed?.type === 'system.failed')
+  assert.equal(replies[1]?.ok === false && replies[1].error, failed.error)
+  assert.equal(run.journal.events.at(-1)?.type, 'run.ended')
+  assert.equal(run.ledger.pending().length, 0)
+})
+
+test('an abort ends a serving part: its fault is reverted, the run ends aborted', async () => {
+  const experiment = loadExperimentText(yaml, path.join(os.tmpdir(), 'part-serve.yaml'))
+  experiment.system.services.find((s) => s.name === 'api')!.agent = 'a'
+  const replies: PartReply[] = []
+  const channel = new PartChannel((reply) => replies.push(reply))
+  const run = startRun(experiment, {
+    part: { name: 'a', centerAddresses: [], allowHostNetwork: false, channel },
+  })
+  const faultId = [...walkSteps(experiment.root)].find((s) => s.kind === 'fault')!.id
+  channel.push({ id: 0, command: { kind: 'prepare', address: '127.0.0.1' } })
+  channel.push({
+    id: 1,
+    command: {
+      kind: 'start',
+      remote: { db: { host: '198.18.0.9', ports: { pg: 5432 }, dataDir: '/x', replicas: [] } },
+    },
+  })
+  await new Promise<void>((resolve) =>
+    run.journal.subscribe((e) => e.type === 'system.ready' && resolve())
+  )
+  channel.push({ id: 2, command: { kind: 'fault', stepId: faultId } })
+  await new Promise<void>((resolve) =>
+    run.journal.subscribe((e) => e.type === 'fault.injected' && resolve())
+  )
+  run.abort('signal', 'the coordinator went away')
+  await run.result
+  const types = run.journal.events.map((e) => e.type)
+  assert.ok(types.includes('run.aborted'))
+  assert.ok(types.indexOf('fault.reverted') > types.indexOf('fault.injected'))
+  assert.deepEqual(replies.at(-1), { id: 2, ok: true, value: {} })
+  assert.equal(run.ledger.pending().length, 0)
+})
