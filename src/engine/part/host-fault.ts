@@ -8,6 +8,7 @@ import type { Fault } from '../../experiment/model.js'
 import type { FaultValue, PartRule } from '../../platforms/agent/part.js'
 import { ruleComment } from '../../platforms/local/network/fault-support.js'
 import type { Ledger } from '../../safety/ledger.js'
+import type { ForeignUndo, LedgerWatch } from '../../safety/ledger-watch.js'
 import { sleep } from '../../shared/duration.js'
 import type { Journal } from '../journal.js'
 import {
@@ -26,6 +27,8 @@ export interface HostFaultEnv {
   signal: AbortSignal
   /** Time past the fault's duration before the watchdog removes the rules itself. */
   deadlineSlackMs: number
+  /** Tells when another process (the watchdog, `ordeal recover`) removes a rule first. */
+  ledgerWatch?: LedgerWatch
 }
 
 /** Throws the refusal line (after journaling it); else the fault's failure, if any. */
@@ -66,12 +69,37 @@ export async function runHostPartition(
     faultType: fault.type,
     targets: [...new Set(rules.map((r) => r.peer))],
   })
-  await sleep(fault.durationMs, env.signal)
+  // Held until its duration, the part's end, or someone else removing a rule (then the
+  // window ends now, as runFaultStep reports it, and the run cannot pass).
+  const hold = new AbortController()
+  const stopHold = () => hold.abort()
+  env.signal.addEventListener('abort', stopHold, { once: true })
+  let early: ForeignUndo | undefined
+  const stopListening = env.ledgerWatch?.listen(fault.id, (undo) => {
+    early ??= undo
+    hold.abort()
+  })
+  try {
+    await sleep(fault.durationMs, hold.signal)
+  } finally {
+    env.signal.removeEventListener('abort', stopHold)
+    env.ledgerWatch?.check() // a removal just before ours is not ours
+    stopListening?.()
+  }
   try {
     await set.heal()
   } catch (error) {
     failed('revert', message(error))
     return { failure: `revert failed: ${message(error)}` }
+  }
+  if (early) {
+    const reason = `${early.reason}: ${early.entry.undo.label}`
+    journal.emit({
+      type: 'fault.reverted',
+      faultId: fault.id,
+      early: { by: early.by, reason, at: early.at },
+    })
+    return { failure: `reverted early by ${early.by}: ${reason}` }
   }
   journal.emit({ type: 'fault.reverted', faultId: fault.id })
   return {}

@@ -132,6 +132,7 @@ async function carryOut(
           permission: env.part,
           signal,
           deadlineSlackMs: env.fault.deadlineSlackMs,
+          ...(env.fault.ledgerWatch ? { ledgerWatch: env.fault.ledgerWatch } : {}),
         })
       }
       // No probe schedulers here: the coordinator keeps the probe schedule.
