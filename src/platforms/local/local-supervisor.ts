@@ -32,6 +32,7 @@ import {
   renderLaunch,
   replicaTemplateVars,
   servicesTemplateVars,
+  withRemoteServices,
 } from './service-vars.js'
 import { SystemStartError, type ReplicaInfo, type Supervisor } from './supervisor.js'
 import type { ProcessTarget } from './targets.js'
@@ -517,8 +518,7 @@ export class LocalSupervisor implements Supervisor {
     const own = servicesTemplateVars(
       new Map([...this.#slots].map(([name, list]) => [name, list.map(layout)]))
     )
-    // The other hosts' services first: a name is never on two hosts (the manifest check).
-    return { ...part?.remote, ...own }
+    return part ? withRemoteServices(own, part.remote) : own
   }
 
   #replicaVars(slot: ReplicaSlot): TemplateVars {

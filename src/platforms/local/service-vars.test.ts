@@ -6,6 +6,7 @@ import {
   renderLaunch,
   replicaTemplateVars,
   servicesTemplateVars,
+  withRemoteServices,
   type ReplicaLayout,
 } from './service-vars.js'
 
@@ -88,6 +89,31 @@ describe('servicesTemplateVars', () => {
       vars.api.replicas.map((r) => r.host),
       ['198.18.0.2', '198.18.0.3']
     )
+  })
+})
+
+describe('withRemoteServices', () => {
+  it("adds the other hosts' services for templates; this host's own win", () => {
+    const own = servicesTemplateVars(
+      new Map([['api', [{ index: 0, ports: { http: 80 }, dataDir: '/d', host: '198.18.0.2' }]]])
+    )
+    const remote = {
+      db: { host: '198.18.0.3', ports: { pg: 5432 }, dataDir: '/r', replicas: [] },
+      api: { host: 'stale', ports: {}, dataDir: '', replicas: [] },
+    }
+    const merged = withRemoteServices(own, remote)
+    assert.deepEqual(Object.keys(merged).sort(), ['api', 'db'])
+    assert.equal((merged['api'] as { host: string }).host, '198.18.0.2')
+    const vars = replicaTemplateVars(
+      'api',
+      { index: 0, ports: { http: 80 }, dataDir: '/d' },
+      merged
+    )
+    const launch = renderLaunch(
+      { ...spec, args: ['{{services.db.host}}:{{services.db.ports.pg}}'], env: {} },
+      vars
+    )
+    assert.deepEqual(launch.args, ['198.18.0.3:5432'])
   })
 })
 

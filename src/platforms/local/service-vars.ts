@@ -51,6 +51,15 @@ export function servicesTemplateVars(services: Map<string, ReplicaLayout[]>): Te
   return vars
 }
 
+/**
+ * A multi-host part's `services`: its own (host = its address) and the other hosts' (from the
+ * coordinator). Its own win: a service runs on one host only (the manifest check), and what
+ * this host laid out is the truth about its own services.
+ */
+export function withRemoteServices(own: TemplateVars, remote: TemplateVars): TemplateVars {
+  return { ...remote, ...own }
+}
+
 /** `{ name, replica, ports, dataDir, services }` for rendering one replica's launch. */
 export function replicaTemplateVars(
   service: string,
