@@ -249,6 +249,10 @@ program
     "users/groups a service's user:/group: may name (comma list, repeatable; never root unless --run-as root)",
     (value: string, previous: string[] = []) => [...previous, value]
   )
+  .option(
+    '--allow-host-network',
+    "let multi-host runs change this host's own network rules (a cross-host network-partition)"
+  )
   .action(async (options: AgentCommandOptions) => exit(await agentCommand(options)))
 
 program

@@ -45,7 +45,11 @@ export async function evaluateProbe(probe: Probe, env: CheckEnv): Promise<ProbeO
   return outcome
 }
 
-async function checkOnce(probe: Probe, env: CheckEnv): Promise<ProbeOutcome> {
+/** One attempt, bounded by the probe's timeout (a multi-host part's `probe` command). */
+export async function checkOnce(
+  probe: Probe,
+  env: Omit<CheckEnv, 'onAttempt'>
+): Promise<ProbeOutcome> {
   const timeout = new AbortController()
   const signal = AbortSignal.any([env.signal, timeout.signal])
   let timer: NodeJS.Timeout | undefined

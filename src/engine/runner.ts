@@ -16,6 +16,8 @@ import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../platforms/local/local-supe
 import { openRunCgroup, writableCgroup2, type RunCgroup } from '../safety/run-cgroup.js'
 import { startWatchdog, type Lease } from '../safety/watchdog/lease.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
+import { sleep } from '../shared/duration.js'
+import type { TemplateVars } from '../shared/template.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
 import { Ledger, runDirFor } from '../safety/ledger.js'
@@ -35,6 +37,9 @@ import { LocalNetwork } from '../platforms/local/network/local-network.js'
 import type { PreflightChecks } from '../platforms/local/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
 import { newRunId, RUN_ID_PATTERN } from './run-id.js'
+import type { PartMode } from './part/channel.js'
+import { servePart } from './part/serve.js'
+import { partSystem } from './part/system.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -64,7 +69,15 @@ export interface RunOptions {
    * under the temp dir when commands run as another user (who cannot reach ordeal's state dir)
    */
   workDir?: string
+  /**
+   * A part of a multi-host run (part.ts): only this logical host's services are the system,
+   * and instead of running the steps the runner serves its coordinator's commands (part/serve.ts).
+   */
+  part?: PartMode
 }
+
+/** How long past the run's deadline a part waits for its coordinator's stop before it aborts. */
+const kPartDeadlineSlackMs = 30_000
 
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
 const kJournalGroupMs = 50
@@ -220,6 +233,10 @@ interface Ctx {
 
 async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   const { journal, ledger } = ctx
+  const part = ctx.options.part
+  // A part's system is its own host's services; plan, probes and steps stay the whole manifest.
+  const system = part ? partSystem(experiment.system, part.name) : experiment.system
+  const layout: { address?: string; remote: TemplateVars } = { remote: {} }
   journal.emit({
     type: 'run.started',
     runId: ctx.runId,
@@ -237,20 +254,21 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const systemDeadline = ctx.systemDeadline
   // Said only when it matters: a run that launches nothing has no process to outlive it.
-  if ('unavailable' in ctx.cgroup && experiment.system.services.length > 0) {
+  if ('unavailable' in ctx.cgroup && system.services.length > 0) {
     journal.emit({ type: 'run.warning', message: ctx.cgroup.unavailable })
   }
-  const network = new LocalNetwork(experiment.system, {
+  const network = new LocalNetwork(system, {
     runId: ctx.runId,
     ledger,
     deadline: systemDeadline,
     ...(ctx.options.networkChecks ? { checks: ctx.options.networkChecks } : {}),
   })
   // In this process: a dead runner leaves no proxy (and no toxic) behind.
-  const proxies = new RunProxies(ctx.runId, experiment.system.proxies ?? [])
+  const proxies = new RunProxies(ctx.runId, system.proxies ?? [])
   const supervisor: Supervisor = new LocalSupervisor({
     extraVars: () => ({ proxies: proxies.templateVars() }),
-    services: experiment.system.services,
+    ...(part ? { part: () => layout } : {}),
+    services: system.services,
     runDir: ctx.work.dir,
     exec: ctx.policy,
     journal,
@@ -262,37 +280,66 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     deadline: systemDeadline,
     topology: () => network.topology,
   })
+  // A part's coordinator keeps the run's deadline (its clock started after every part did):
+  // the part's own is a backstop, half-way to the watchdog's (systemDeadline).
   const deadline = setTimeout(
     () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
-    experiment.deadlineMs
+    experiment.deadlineMs + (part ? kPartDeadlineSlackMs : 0)
   )
   try {
     journal.emit({
       type: 'system.starting',
-      services: experiment.system.services.map((s) => s.name),
+      services: system.services.map((s) => s.name),
     })
-    let started = true
-    try {
-      // Hosts before the services placed on them; preconditions fail before anything exists.
-      await network.create(experiment)
-      if (network.topology && network.topology.hosts.length > 0) {
-        journal.emit({
-          type: 'network.created',
-          netId: network.topology.netId,
-          namespaces: network.topology.hosts.map((h) => h.namespace),
-        })
-      }
-      // Ports first, so proxy upstreams can name services; proxies before the services using them.
-      await supervisor.prepare()
-      await proxies.start(supervisor.templateVars())
-      await supervisor.start()
-      journal.emit({ type: 'system.ready' })
-    } catch (error) {
-      journal.emit({
-        type: 'system.failed',
-        error: error instanceof Error ? error.message : String(error),
+    let started = false
+    if (part) {
+      // The coordinator's commands start the system, then run its steps here, until `stop`.
+      await servePart({
+        part,
+        experiment,
+        supervisor,
+        layout,
+        fault: {
+          runId: ctx.runId,
+          baseDir: experiment.baseDir,
+          journal,
+          ledger,
+          supervisor,
+          selectTargets: async (selector) =>
+            selector.service === undefined
+              ? []
+              : selectTargetsFor(selector, supervisor.targets(selector.service)),
+          deadlineSlackMs: 5_000,
+          ledgerWatch: ctx.ledgerWatch,
+        },
+        launch: launcherFor(ctx.policy),
+        signal: ctx.signal,
+        abort: ctx.abort,
       })
-      started = false
+    } else {
+      started = true
+      try {
+        // Hosts before the services placed on them; preconditions fail before anything exists.
+        await network.create(experiment)
+        if (network.topology && network.topology.hosts.length > 0) {
+          journal.emit({
+            type: 'network.created',
+            netId: network.topology.netId,
+            namespaces: network.topology.hosts.map((h) => h.namespace),
+          })
+        }
+        // Ports first, so proxy upstreams can name services; proxies before their users.
+        await supervisor.prepare()
+        await proxies.start(supervisor.templateVars())
+        await supervisor.start()
+        journal.emit({ type: 'system.ready' })
+      } catch (error) {
+        journal.emit({
+          type: 'system.failed',
+          error: error instanceof Error ? error.message : String(error),
+        })
+        started = false
+      }
     }
     // A failed start still falls through to the teardown below, so that run.ended comes last.
     if (started && !ctx.signal.aborted) {

@@ -38,15 +38,14 @@ export function templateScopes(input: ExperimentInput): TemplateScopes {
   const system = input.spec.system
   const services = system?.services ?? []
   type Scope = Record<string, TemplateShape>
-  // Multi-host: `{{services.S.host}}` is the address other hosts reach S's agent at.
-  const host: Scope = (system?.agents?.length ?? 0) > 0 ? { host: true } : {}
   const servicesShape: Scope = Object.fromEntries(
     services.map((s) => {
       const ports = portsShape(s.ports)
-      const replica = { index: true, ports, dataDir: true, pid: true } as const
+      // host: where other hosts reach the replica (service-vars.ts), 127.0.0.1 when local.
+      const replica = { index: true, host: true, ports, dataDir: true, pid: true } as const
       const count = s.replicas ?? s.hosts?.length ?? 1
       const replicas = Object.fromEntries(Array.from({ length: count }, (_, i) => [i, replica]))
-      return [s.name, { ports, dataDir: true, replicas, ...host } satisfies TemplateShape]
+      return [s.name, { host: true, ports, dataDir: true, replicas } satisfies TemplateShape]
     })
   )
   const proxiesShape: Scope = Object.fromEntries(
@@ -134,9 +133,6 @@ function missing(parents: string[], part: string, known: string[]): string {
   }
   if (parents.length === 1 && root === 'hosts') {
     return `no host named '${part}' in spec.system.hosts${hint}`
-  }
-  if (parents.length === 2 && root === 'services' && part === 'host') {
-    return `is the address of a service's agent in a multi-host experiment (spec.system.agents); a service here is on 127.0.0.1`
   }
   if (parents.at(-1) === 'ports' && (parents.length === 1 || root === 'services')) {
     const who = parents.length === 1 ? 'this service' : `service '${owner}'`

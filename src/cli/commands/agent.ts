@@ -39,6 +39,7 @@ export interface AgentCommandOptions {
   maxRuns?: string
   runAs?: string
   allowServiceUser?: string[]
+  allowHostNetwork?: boolean
 }
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
@@ -123,6 +124,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     maxRuns: config.maxRuns,
     log,
     send: (frame) => send(frame),
+    allowHostNetwork: options.allowHostNetwork === true,
+    centerAddress: () => started.client?.centerAddress,
   })
   try {
     // Faults of runs whose run process and watchdog both died with the last agent, then the

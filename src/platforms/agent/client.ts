@@ -68,6 +68,7 @@ export class AgentClient {
   readonly #backoff = new Backoff()
   readonly #deadMan: DeadManSwitch
   #lastLogAt = -Infinity
+  #centerAddress: string | undefined
   #failures = 0
 
   constructor(private readonly o: AgentClientOptions) {
@@ -78,6 +79,11 @@ export class AgentClient {
       o.executor.abort(runId, reason)
     )
     o.executor.onDrop((runId) => this.#deadMan.forget(runId))
+  }
+
+  /** The Chaos Center's address as the last socket reached it (a part's partition spares it). */
+  get centerAddress(): string | undefined {
+    return this.#centerAddress
   }
 
   /** Sends on the ready connection; false when there is none. */
@@ -203,7 +209,10 @@ export class AgentClient {
         )
       })
       // TCP keepalive under the heartbeats: a half-open socket also fails at the OS level.
-      ws.on('upgrade', (response: IncomingMessage) => response.socket.setKeepAlive(true, 10_000))
+      ws.on('upgrade', (response: IncomingMessage) => {
+        response.socket.setKeepAlive(true, 10_000)
+        this.#centerAddress = response.socket.remoteAddress
+      })
       ws.on('open', () => {
         // The server needs hello within 10 s; the agent gives welcome the same.
         welcomeTimer = setTimeout(() => ws.terminate(), kHandshakeMs)
@@ -253,6 +262,9 @@ export class AgentClient {
             } else {
               this.o.executor.run(frame)
             }
+            break
+          case 'command':
+            this.o.executor.command(frame)
             break
           case 'abort':
             this.o.executor.abort(frame.runId, frame.reason)

@@ -36,7 +36,14 @@ export interface ExecutorOptions {
   now?: () => number
   /** Forks run processes (run-process/child.ts); replaceable in tests. */
   startChild?: typeof startRunChild
+  /** `ordeal agent --allow-host-network`: parts may change this host's network rules. */
+  allowHostNetwork?: boolean
+  /** The Chaos Center's address as the current socket reaches it (no partition may cut it). */
+  centerAddress?: () => string | undefined
 }
+
+/** A part's outbox is pumped this often, so its marks keep coming while it is quiet. */
+const kMarkEveryMs = 100
 
 interface Held {
   state: RunState
@@ -44,6 +51,8 @@ interface Held {
   child: RunChild | undefined
   /** `accepted` may be sent (the run process started the run). */
   accepted: boolean
+  /** A part of a multi-host run: it takes `command` frames. */
+  part: boolean
   /** The run process is alive. */
   running: boolean
   /** Settles once the run process is gone and its journal ends with `run.ended`. */
@@ -174,6 +183,10 @@ export class Executor {
       reject(`cannot write the run's state in ${this.options.state.runsDir}: ${String(error)}`)
       return
     }
+    const part = message.part
+    const centerAddresses = [part?.centerAddress, this.options.centerAddress?.()].filter(
+      (a): a is string => a !== undefined
+    )
     const child = this.#start({
       name: safeName(message.experiment),
       yaml: message.yaml,
@@ -183,9 +196,20 @@ export class Executor {
       ...(message.bundle !== undefined ? { bundle: message.bundle } : {}),
       journalFile: state.journal,
       onEvents: () => this.#runs.get(runId)?.outbox.pump(),
+      ...(part !== undefined
+        ? {
+            part: {
+              name: part.name,
+              centerAddresses,
+              allowHostNetwork: this.options.allowHostNetwork === true,
+            },
+            // Not journaled: a reply lost with the socket is lost (the coordinator's lease).
+            onReply: (reply) => void this.options.send({ type: 'reply', runId, reply }),
+          }
+        : {}),
     })
     prewarmRunProcess()
-    const run = this.#hold(state, child)
+    const run = this.#hold(state, child, part !== undefined)
     this.options.log(`run ${runId} (experiment ${message.experiment}, by ${message.startedBy})`)
     child.started.then(
       () => {
@@ -223,6 +247,20 @@ export class Executor {
     this.options.log(`run ${runId}: aborting: ${reason}`)
     held.child.abort('signal', reason)
     return true
+  }
+
+  /** A coordinator's command to a part this agent runs; anything else is answered at once. */
+  command(message: Extract<ToAgent, { type: 'command' }>): void {
+    const held = this.#runs.get(message.runId)
+    if (!held?.part || !held.running || !held.child || !held.accepted) {
+      this.options.send({
+        type: 'reply',
+        runId: message.runId,
+        reply: { id: message.id, ok: false, error: 'no such part' },
+      })
+      return
+    }
+    held.child.command(message.id, message.command)
   }
 
   /** Aborts every running run and waits until each has rolled back and ended its journal. */
@@ -307,12 +345,13 @@ export class Executor {
     held.outbox.nack(409, why)
   }
 
-  #hold(state: RunState, child: RunChild | undefined): Held {
+  #hold(state: RunState, child: RunChild | undefined, part = false): Held {
     const { runId } = state
     const outbox = new Outbox({
       runId,
       file: state.journal,
       acked: state.acked,
+      marks: part,
       send: (frame) => (this.#ready ? this.options.send(frame) : false),
       log: this.options.log,
       onAcked: () => this.#persistAck(held),
@@ -356,12 +395,18 @@ export class Executor {
       outbox,
       child,
       accepted: false,
+      part,
       running: child !== undefined,
       finished,
       lastPersist: -Infinity,
       persistTimer: undefined,
     }
     this.#runs.set(runId, held)
+    if (part && child) {
+      const marks = setInterval(() => outbox.pump(), kMarkEveryMs)
+      marks.unref()
+      void finished.then(() => clearInterval(marks))
+    }
     return held
   }
 

@@ -18,7 +18,10 @@ const journal = (n: number, end = false) =>
     line(seq, end && seq === n - 1 ? 'run.ended' : 'probe.result')
   ).join('')
 
-function outboxOn(text: string, options: { acked?: number; maxUnacked?: number } = {}) {
+function outboxOn(
+  text: string,
+  options: { acked?: number; maxUnacked?: number; marks?: boolean; now?: () => number } = {}
+) {
   const file = path.join(dir, `j${files++}.jsonl`)
   writeFileSync(file, text)
   const frames: FromAgent[] = []
@@ -160,4 +163,73 @@ test('a reconnect whose resume already covers run.ended sends ended at once', ()
   outbox.connected(4)
   assert.deepEqual(frames, [{ type: 'ended', runId: 'r1' }])
   assert.deepEqual(done, ['ended'])
+})
+
+test('a part marks what it sent each time it read the file to its end, t before the read', () => {
+  let clock = 5000
+  const h = outboxOn(journal(3), { marks: true, now: () => clock, maxUnacked: 1 })
+  h.outbox.connected()
+  // Window of one: the first frame is in flight, the file is not read to its end: no mark.
+  assert.deepEqual(
+    h.frames.map((f) => f.type),
+    ['events']
+  )
+  clock = 6000
+  h.outbox.ack(2)
+  const mark = h.frames.at(-1)
+  assert.deepEqual(mark, { type: 'mark', runId: 'r1', seq: 2, t: 6000 - 5 })
+  // Quiet: each pump says the same seq with a later t.
+  clock = 6100
+  h.outbox.pump()
+  assert.deepEqual(h.frames.at(-1), { type: 'mark', runId: 'r1', seq: 2, t: 6095 })
+  appendFileSync(h.file, line(3))
+  clock = 6200
+  h.outbox.pump()
+  assert.equal(h.frames.at(-1)?.type, 'events') // in flight: the window is full again
+  h.outbox.ack(3)
+  assert.deepEqual(h.frames.at(-1), { type: 'mark', runId: 'r1', seq: 3, t: 6195 })
+})
+
+test('an ordinary run sends no marks', () => {
+  const h = outboxOn(journal(3))
+  h.outbox.connected()
+  h.outbox.pump()
+  assert.ok(h.frames.every((f) => f.type !== 'mark'))
+})
+
+test('property: every event journaled before a mark’s t is covered by its seq', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 30 }),
+      (gaps) => {
+        // Events stamped at increasing t; marks read at arbitrary points in between.
+        let t = 1000
+        let clock = 0
+        const h = outboxOn('', { marks: true, now: () => clock })
+        h.outbox.connected()
+        gaps.forEach((gap, seq) => {
+          t += gap
+          clock = t
+          appendFileSync(h.file, `${JSON.stringify({ type: 'op', seq, t })}\n`)
+          if (gap % 3 === 0) {
+            h.outbox.pump()
+          }
+        })
+        // Every event journaled, sent or not.
+        const stamps = new Map<number, number>()
+        let at = 1000
+        gaps.forEach((gap, seq) => stamps.set(seq, (at += gap)))
+        for (const f of h.frames) {
+          if (f.type === 'mark') {
+            for (const [seq, stamped] of stamps) {
+              if (stamped < f.t) {
+                assert.ok(seq <= f.seq, `event ${seq} at ${stamped} before mark ${f.t} (${f.seq})`)
+              }
+            }
+          }
+        }
+      }
+    ),
+    { numRuns: 50 }
+  )
 })

@@ -13,6 +13,11 @@
  * - Once an ack covers `run.ended`, the outbox sends `ended` and calls `onDone`.
  * - `nack 503` resends from the last ack after `retryMs`; `nack 403/409` means the server wants
  *   none of it: logged, and the run counts as reported (`onDone`).
+ * - A part of a multi-host run (`marks`) also sends `mark {seq, t}` each time a pump has read the
+ *   file to its end: everything through `seq` is sent, and nothing else was journaled before
+ *   `t`, the clock read before that read began, less 5 ms (an event is written in the tick
+ *   it is stamped, journal.ts; the margin covers the stamp-to-write gap within that tick). The
+ *   executor pumps a part every 100 ms, so marks keep coming while it journals nothing.
  * @module
  */
 import { closeSync, openSync, readSync } from 'node:fs'
@@ -38,7 +43,14 @@ export interface OutboxOptions {
   onDone?(how: 'ended' | 'refused'): void
   maxUnacked?: number
   setTimer?: (fn: () => void, ms: number) => void
+  /** Send `mark` frames (a part of a multi-host run). */
+  marks?: boolean
+  /** The agent's clock for marks. @default Date.now */
+  now?: () => number
 }
+
+/** How far before the read a mark's `t` is set (see the module comment). */
+export const MARK_MARGIN_MS = 5
 
 export class Outbox {
   readonly runId: string
@@ -104,9 +116,14 @@ export class Outbox {
     if (this.#done || !this.#connected) {
       return
     }
+    // Before any read: whatever was stamped before this is in the file we are about to read.
+    const readAt = (this.options.now ?? Date.now)()
     while (this.#inflight.length < this.#maxUnacked) {
       const events = this.#readFrame()
       if (events.length === 0) {
+        if (this.options.marks) {
+          this.#mark(readAt)
+        }
         // Reading may just have found `run.ended`, already covered by the server's ack.
         if (this.#endedSeq !== undefined && this.#acked >= this.#endedSeq) {
           this.#finish()
@@ -147,6 +164,20 @@ export class Outbox {
     )
     this.#done = true
     this.options.onDone?.('refused')
+  }
+
+  /** Read to the end: every event in the file is sent (seq ≤ #sent). */
+  #mark(readAt: number): void {
+    if (
+      !this.options.send({
+        type: 'mark',
+        runId: this.runId,
+        seq: this.#sent,
+        t: readAt - MARK_MARGIN_MS,
+      })
+    ) {
+      this.disconnected()
+    }
   }
 
   #finish(): void {

@@ -13,6 +13,24 @@ const base: Omit<ServiceSpec, 'name' | 'ports' | 'replicas' | 'args'> = {
 }
 
 describe('describeServices', () => {
+  it("renders a service's host as 127.0.0.1, or leaves it when the service is on a host", () => {
+    const lines = describeServices(
+      [
+        { ...base, name: 'db', replicas: 1, ports: {}, args: [], hosts: ['n1'] },
+        { ...base, name: 'cache', replicas: 1, ports: {}, args: [] },
+        {
+          ...base,
+          name: 'api',
+          replicas: 1,
+          ports: {},
+          args: ['{{services.db.host}}', '{{services.cache.host}}'],
+        },
+      ],
+      '/run'
+    )
+    assert.equal(lines[2], "api-0: cd /srv/app && node '{{services.db.host}}' 127.0.0.1")
+  })
+
   it('prints one line per replica with fixed ports, auto ports and readiness', () => {
     const lines = describeServices(
       [

@@ -33,6 +33,15 @@ export function describeServices(services: ServiceSpec[], runDir: string): strin
     )
   }
   const all = servicesTemplateVars(layouts)
+  // A replica on a spec.system.hosts host has an address only once the run picks its subnet:
+  // its `{{services.S.host}}` stays as written, like `{{hosts.X.address}}`.
+  for (const spec of services) {
+    if (spec.hosts !== undefined && spec.hosts.length > 0) {
+      const vars = all[spec.name] as { host?: string; replicas: { host?: string }[] }
+      delete vars.host
+      vars.replicas.forEach((replica) => delete replica.host)
+    }
+  }
   return services.flatMap((spec) =>
     (layouts.get(spec.name) ?? []).map((layout) => {
       const vars = replicaTemplateVars(spec.name, layout, all)

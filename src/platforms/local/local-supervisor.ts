@@ -32,6 +32,7 @@ import {
   renderLaunch,
   replicaTemplateVars,
   servicesTemplateVars,
+  withRemoteServices,
 } from './service-vars.js'
 import { SystemStartError, type ReplicaInfo, type Supervisor } from './supervisor.js'
 import type { ProcessTarget } from './targets.js'
@@ -63,6 +64,12 @@ export interface LocalSupervisorOptions {
   topology?: () => Topology | undefined
   /** More template variables for launches and probes (the run's `proxies`). */
   extraVars?: () => TemplateVars
+  /**
+   * A multi-host part: the address its services are reached on from other hosts (known once
+   * the coordinator says it, at prepare), and the other parts' services, merged into
+   * `services` for every template (part.ts).
+   */
+  part?: () => { address?: string; remote: TemplateVars }
 }
 
 /** The ledger's fault id for processes of the system itself (not faults). */
@@ -79,6 +86,7 @@ export class LocalSupervisor implements Supervisor {
   readonly #deadline: number
   readonly #topology: () => Topology | undefined
   readonly #extraVars: () => TemplateVars
+  readonly #part: LocalSupervisorOptions['part']
   readonly #exec: ExecPolicy
   readonly #dataRoot: string
   /** Per service: who its commands run as (resolved in prepare; absent = the run user). */
@@ -103,6 +111,7 @@ export class LocalSupervisor implements Supervisor {
     this.#deadline = options.deadline ?? Number.MAX_SAFE_INTEGER
     this.#topology = options.topology ?? (() => undefined)
     this.#extraVars = options.extraVars ?? (() => ({}))
+    this.#part = options.part
     this.#exec = options.exec ?? kScrubbedPolicy
     this.#dataRoot = path.join(options.runDir, 'data')
     for (const spec of options.services) {
@@ -494,9 +503,22 @@ export class LocalSupervisor implements Supervisor {
   }
 
   #servicesVars(): TemplateVars {
-    return servicesTemplateVars(
-      new Map([...this.#slots].map(([name, list]) => [name, list.map(slots.slotLayout)]))
+    const topology = this.#topology()
+    const part = this.#part?.()
+    const layout = (slot: ReplicaSlot) => {
+      const host = slot.spec.hosts?.[slot.index]
+      const address =
+        part?.address ??
+        (topology && host !== undefined ? hostVars(hostPlan(topology, host))['address'] : undefined)
+      return {
+        ...slots.slotLayout(slot),
+        ...(typeof address === 'string' && address !== '' ? { host: address } : {}),
+      }
+    }
+    const own = servicesTemplateVars(
+      new Map([...this.#slots].map(([name, list]) => [name, list.map(layout)]))
     )
+    return part ? withRemoteServices(own, part.remote) : own
   }
 
   #replicaVars(slot: ReplicaSlot): TemplateVars {

@@ -6,6 +6,7 @@ import {
   renderLaunch,
   replicaTemplateVars,
   servicesTemplateVars,
+  withRemoteServices,
   type ReplicaLayout,
 } from './service-vars.js'
 
@@ -45,19 +46,74 @@ describe('servicesTemplateVars', () => {
   it('exposes replica 0 at the top and every replica in a list', () => {
     assert.deepEqual(servicesTemplateVars(layouts), {
       api: {
+        host: '127.0.0.1',
         ports: { http: 4000 },
         dataDir: '/run/data/api-0',
         replicas: [
-          { index: 0, ports: { http: 4000 }, dataDir: '/run/data/api-0', pid: 11 },
-          { index: 1, ports: { http: 4001 }, dataDir: '/run/data/api-1' },
+          {
+            index: 0,
+            host: '127.0.0.1',
+            ports: { http: 4000 },
+            dataDir: '/run/data/api-0',
+            pid: 11,
+          },
+          { index: 1, host: '127.0.0.1', ports: { http: 4001 }, dataDir: '/run/data/api-1' },
         ],
       },
       db: {
+        host: '127.0.0.1',
         ports: { pg: 5432 },
         dataDir: '/run/data/db-0',
-        replicas: [{ index: 0, ports: { pg: 5432 }, dataDir: '/run/data/db-0', pid: 7 }],
+        replicas: [
+          { index: 0, host: '127.0.0.1', ports: { pg: 5432 }, dataDir: '/run/data/db-0', pid: 7 },
+        ],
       },
     })
+  })
+
+  it("gives each replica its host's address, replica 0's at the top", () => {
+    const placed = new Map([
+      [
+        'api',
+        [
+          { index: 0, ports: { http: 80 }, dataDir: '/d/api-0', host: '198.18.0.2' },
+          { index: 1, ports: { http: 80 }, dataDir: '/d/api-1', host: '198.18.0.3' },
+        ],
+      ],
+    ])
+    const vars = servicesTemplateVars(placed) as {
+      api: { host: string; replicas: { host: string }[] }
+    }
+    assert.equal(vars.api.host, '198.18.0.2')
+    assert.deepEqual(
+      vars.api.replicas.map((r) => r.host),
+      ['198.18.0.2', '198.18.0.3']
+    )
+  })
+})
+
+describe('withRemoteServices', () => {
+  it("adds the other hosts' services for templates; this host's own win", () => {
+    const own = servicesTemplateVars(
+      new Map([['api', [{ index: 0, ports: { http: 80 }, dataDir: '/d', host: '198.18.0.2' }]]])
+    )
+    const remote = {
+      db: { host: '198.18.0.3', ports: { pg: 5432 }, dataDir: '/r', replicas: [] },
+      api: { host: 'stale', ports: {}, dataDir: '', replicas: [] },
+    }
+    const merged = withRemoteServices(own, remote)
+    assert.deepEqual(Object.keys(merged).sort(), ['api', 'db'])
+    assert.equal((merged['api'] as { host: string }).host, '198.18.0.2')
+    const vars = replicaTemplateVars(
+      'api',
+      { index: 0, ports: { http: 80 }, dataDir: '/d' },
+      merged
+    )
+    const launch = renderLaunch(
+      { ...spec, args: ['{{services.db.host}}:{{services.db.ports.pg}}'], env: {} },
+      vars
+    )
+    assert.deepEqual(launch.args, ['198.18.0.3:5432'])
   })
 })
 

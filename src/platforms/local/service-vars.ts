@@ -13,7 +13,12 @@ export interface ReplicaLayout {
   ports: Record<string, number | string>
   dataDir: string
   pid?: number
+  /** The address of the host the replica runs on (`{{services.S.host}}`). */
+  host?: string
 }
+
+/** A replica on no host of its own runs in ordeal's namespace, reached on loopback. */
+const kLoopback = '127.0.0.1'
 
 /** `<runDir>/data/<service>-<index>`, absolute so it survives the service's own cwd. */
 export function dataDirFor(runDir: string, service: string, index: number): string {
@@ -21,18 +26,22 @@ export function dataDirFor(runDir: string, service: string, index: number): stri
 }
 
 /**
- * `{ S: { ports, dataDir, replicas: [{ index, ports, dataDir, pid }] } }`; the top-level ports and
- * dataDir are replica 0's, so a single-replica service reads `{{services.db.ports.pg}}`.
+ * `{ S: { host, ports, dataDir, replicas: [{ index, host, ports, dataDir, pid }] } }`; the
+ * top-level host, ports and dataDir are replica 0's, so a single-replica service reads
+ * `{{services.db.ports.pg}}`. `host` is where other hosts reach the replica: its
+ * spec.system.hosts address, its agent's address in a multi-host run, else 127.0.0.1.
  */
 export function servicesTemplateVars(services: Map<string, ReplicaLayout[]>): TemplateVars {
   const vars: TemplateVars = {}
   for (const [name, replicas] of services) {
     const first = replicas[0]
     vars[name] = {
+      host: first?.host ?? kLoopback,
       ports: { ...first?.ports },
       dataDir: first?.dataDir ?? '',
       replicas: replicas.map((replica) => ({
         index: replica.index,
+        host: replica.host ?? kLoopback,
         ports: { ...replica.ports },
         dataDir: replica.dataDir,
         ...(replica.pid !== undefined ? { pid: replica.pid } : {}),
@@ -40,6 +49,15 @@ export function servicesTemplateVars(services: Map<string, ReplicaLayout[]>): Te
     }
   }
   return vars
+}
+
+/**
+ * A multi-host part's `services`: its own (host = its address) and the other hosts' (from the
+ * coordinator). Its own win: a service runs on one host only (the manifest check), and what
+ * this host laid out is the truth about its own services.
+ */
+export function withRemoteServices(own: TemplateVars, remote: TemplateVars): TemplateVars {
+  return { ...remote, ...own }
 }
 
 /** `{ name, replica, ports, dataDir, services }` for rendering one replica's launch. */

@@ -12,7 +12,10 @@ import { parseJournal } from '../../../src/engine/journal.js'
 import type { JournalEvent } from '../../../src/engine/events.js'
 import { readRunInfo } from '../../../src/safety/run-info.js'
 import { runDirFor } from '../../../src/safety/ledger.js'
-import { disposeSpareRunProcess } from '../../../src/platforms/local/run-process/child.js'
+import {
+  disposeSpareRunProcess,
+  type StartRunChildOptions,
+} from '../../../src/platforms/local/run-process/child.js'
 import { Executor, type ExecutorOptions } from '../../../src/platforms/agent/executor.js'
 import { DeadManSwitch, leaseReason } from '../../../src/platforms/agent/lease.js'
 import { AgentState } from '../../../src/platforms/agent/state.js'
@@ -48,7 +51,12 @@ const runMessage = (
 /** An executor whose frames a fake server acks as they come, and waits for. */
 let harnesses = 0
 function harness(
-  options: { ack?: boolean; state?: AgentState; startChild?: ExecutorOptions['startChild'] } = {}
+  options: {
+    ack?: boolean
+    state?: AgentState
+    startChild?: ExecutorOptions['startChild']
+    more?: Pick<ExecutorOptions, 'allowHostNetwork' | 'centerAddress'>
+  } = {}
 ) {
   // Each its own agent files; the runs' ledgers share ORDEAL_STATE_DIR.
   const state = options.state ?? new AgentState(path.join(dir, `agent-${harnesses++}`))
@@ -61,6 +69,7 @@ function harness(
     maxRuns: 2,
     log: () => undefined,
     ...(options.startChild ? { startChild: options.startChild } : {}),
+    ...options.more,
     send: (frame) => {
       frames.push(frame)
       if (frame.type === 'events' && options.ack !== false) {
@@ -344,6 +353,7 @@ test('a run that ended while its journal could not take run.ended is ended by th
       return {
         started: Promise.resolve(options.runId!),
         abort: () => undefined,
+        command: () => undefined,
         kill: () => undefined,
         exited: new Promise((resolve) =>
           setTimeout(() => resolve({ ended: true, how: 'exit 0' }), 50)
@@ -362,4 +372,80 @@ test('a run that ended while its journal could not take run.ended is ended by th
       [3, 'run.ended'],
     ]
   )
+})
+
+test('a part: its spec reaches the run process, commands go to it, replies and marks come back', async () => {
+  const started: StartRunChildOptions[] = []
+  const commands: unknown[] = []
+  let exit!: (how: { ended: boolean; how: string }) => void
+  const h = harness({
+    more: { allowHostNetwork: true, centerAddress: () => '198.18.0.1' },
+    startChild: (options) => {
+      started.push(options)
+      writeFileSync(
+        options.journalFile!,
+        `${JSON.stringify({ type: 'run.started', seq: 0, t: 1 })}\n`
+      )
+      return {
+        started: Promise.resolve(options.runId!),
+        abort: () => undefined,
+        command: (id, command) => commands.push({ id, command }),
+        kill: () => undefined,
+        exited: new Promise((resolve) => (exit = resolve)),
+      }
+    },
+  })
+  h.executor.run({
+    ...runMessage('multi-1.a', manifest('tiny', '1s')),
+    part: { name: 'a', centerAddress: '10.0.0.1' },
+  })
+  await h.until(() => h.has('accepted', 'multi-1.a'))
+  assert.deepEqual(started[0]!.part, {
+    name: 'a',
+    centerAddresses: ['10.0.0.1', '198.18.0.1'],
+    allowHostNetwork: true,
+  })
+  h.executor.command({ type: 'command', runId: 'multi-1.a', id: 3, command: { kind: 'stop' } })
+  assert.deepEqual(commands, [{ id: 3, command: { kind: 'stop' } }])
+  h.executor.command({ type: 'command', runId: 'other.b', id: 4, command: { kind: 'stop' } })
+  assert.deepEqual(h.frames.at(-1), {
+    type: 'reply',
+    runId: 'other.b',
+    reply: { id: 4, ok: false, error: 'no such part' },
+  })
+  started[0]!.onReply!({ id: 3, ok: true, value: {} })
+  assert.deepEqual(h.frames.at(-1), {
+    type: 'reply',
+    runId: 'multi-1.a',
+    reply: { id: 3, ok: true, value: {} },
+  })
+  // Marks keep coming while it runs (every 100 ms; the agent's socket keeps a real one alive).
+  const alive = setInterval(() => undefined, 1000)
+  const marks = () => h.frames.filter((f) => f.type === 'mark' && f.runId === 'multi-1.a')
+  await h.until(() => marks().length >= 3)
+  clearInterval(alive)
+  assert.ok(marks().every((m) => m.type === 'mark' && m.seq === 0))
+  exit({ ended: false, how: 'exit 1' })
+  await h.executor.finished('multi-1.a')
+})
+
+test('an ordinary run is no part: commands to it are refused', async () => {
+  const h = harness({
+    startChild: (options) => ({
+      started: Promise.resolve(options.runId!),
+      abort: () => undefined,
+      command: () => assert.fail('an ordinary run takes no command'),
+      kill: () => undefined,
+      exited: new Promise(() => undefined),
+    }),
+  })
+  h.executor.run(runMessage('single-1', manifest('tiny', '1s')))
+  await h.until(() => h.has('accepted', 'single-1'))
+  h.executor.command({ type: 'command', runId: 'single-1', id: 0, command: { kind: 'stop' } })
+  assert.deepEqual(h.frames.at(-1), {
+    type: 'reply',
+    runId: 'single-1',
+    reply: { id: 0, ok: false, error: 'no such part' },
+  })
+  assert.ok(!h.frames.some((f) => f.type === 'mark'))
 })

@@ -26,7 +26,7 @@ export interface Rule {
   comment: string
 }
 
-function ruleSpec(rule: Rule): string[] {
+export function ruleSpec(rule: Pick<Rule, 'match' | 'comment'>): string[] {
   return [...rule.match, '-m', 'comment', '--comment', rule.comment, '-j', 'DROP']
 }
 
@@ -37,7 +37,7 @@ export const ruleDelete = (rule: Rule) =>
   nsExec(rule.namespace, ['iptables', '-w', '-D', rule.chain, ...ruleSpec(rule)])
 
 /** `iptables-restore --noflush` input that adds (`-A`) or deletes (`-D`) rules in one go. */
-export function restoreInput(rules: Rule[], op: '-A' | '-D'): string {
+export function restoreInput(rules: Omit<Rule, 'namespace'>[], op: '-A' | '-D'): string {
   const lines = rules.map((r) => [op, r.chain, ...ruleSpec(r).map(quoteRestore)].join(' '))
   return `*filter\n${lines.join('\n')}\nCOMMIT\n`
 }

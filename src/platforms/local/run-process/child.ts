@@ -7,9 +7,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import type { AbortKind, JournalEvent } from '../../../engine/events.js'
+import type { PartCommand, PartReply } from '../../agent/part.js'
 import { childExecArgv, siblingScript } from '../../../safety/node-child.js'
 import { scrubbedEnv, type ExecPolicy } from '../exec-policy.js'
-import type { FromRun, ToRun } from './messages.js'
+import type { FromRun, PartStart, ToRun } from './messages.js'
 
 /** ordeal's own settings a run process needs; nothing else of the server's environment. */
 const kPassedVars = ['ORDEAL_STATE_DIR', 'ORDEAL_LEASE_MS'] as const
@@ -18,6 +19,8 @@ export interface RunChild {
   /** The run id once the engine started; rejects with the reason when it could not start. */
   started: Promise<string>
   abort(kind: AbortKind, reason: string): void
+  /** A coordinator's command to a part (answered through `onReply`); dropped once it exited. */
+  command(id: number, command: PartCommand): void
   /** SIGKILLs the process (it never answered): its watchdog, if it got that far, rolls back. */
   kill(): void
   /** How the process ended: `ended` when the run reported its end, else why it died. */
@@ -127,6 +130,9 @@ export interface StartRunChildOptions {
   vars?: Record<string, string>
   bundle?: string
   journalFile?: string
+  /** Run it as a part of a multi-host run; its replies come to `onReply`. */
+  part?: PartStart
+  onReply?: (reply: PartReply) => void
 }
 
 export function startRunChild(options: StartRunChildOptions): RunChild {
@@ -157,6 +163,9 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
       case 'ended':
         ended = true
         break
+      case 'reply':
+        options.onReply?.(message.reply)
+        break
     }
   })
   const exited = forked.exit.then((exit) => {
@@ -180,6 +189,7 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
         ...(options.vars !== undefined ? { vars: options.vars } : {}),
         ...(options.bundle !== undefined ? { bundle: options.bundle } : {}),
         ...(options.journalFile !== undefined ? { journalFile: options.journalFile } : {}),
+        ...(options.part !== undefined ? { part: options.part } : {}),
       }),
     () => undefined // the exit above rejects `started`
   )
@@ -187,6 +197,7 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
     started,
     exited,
     abort: (kind, reason) => send({ type: 'abort', kind, reason }),
+    command: (id, command) => send({ type: 'command', id, command }),
     kill: () => {
       child.kill('SIGKILL')
     },

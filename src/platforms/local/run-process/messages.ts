@@ -5,6 +5,16 @@
  */
 import type { JournalEvent, AbortKind } from '../../../engine/events.js'
 import type { ExecPolicy } from '../exec-policy.js'
+import type { PartCommand, PartReply } from '../../agent/part.js'
+
+/** A part of a multi-host run (part.ts), as the agent starts it. */
+export interface PartStart {
+  name: string
+  /** The Chaos Center's addresses as the agent reaches it (no partition may cut them). */
+  centerAddresses: string[]
+  /** `ordeal agent --allow-host-network`. */
+  allowHostNetwork: boolean
+}
 
 /** Server → run process. */
 export type ToRun =
@@ -21,8 +31,12 @@ export type ToRun =
       bundle?: string
       /** Write the journal here, durably (the agent's outbox). */
       journalFile?: string
+      /** Run as this part of a multi-host run: serve `command` messages. */
+      part?: PartStart
     }
   | { type: 'abort'; kind: AbortKind; reason: string }
+  /** A coordinator's command to the part; answered by one `reply` of the same id. */
+  | { type: 'command'; id: number; command: PartCommand }
 
 /** Run process → server. */
 export type FromRun =
@@ -33,3 +47,5 @@ export type FromRun =
   /** The run could not begin (the manifest did not load there, the work dir failed). */
   | { type: 'failed'; error: string }
   | { type: 'ended'; verdict: string; score: number }
+  /** The answer to a part's `command`. */
+  | { type: 'reply'; reply: PartReply }

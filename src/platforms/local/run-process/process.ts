@@ -17,9 +17,15 @@ import { privateWorkTree, unpackWorkLeaf } from '../work-dir.js'
 import { formatIssue, ValidationError } from '../../../server/api/validation.js'
 import { forgetRunTree, recordRunTree } from './trees.js'
 import type { FromRun, ToRun } from './messages.js'
+import { PartChannel } from '../../../engine/part/channel.js'
 
 let handle: RunHandle | undefined
 let pendingAbort: Extract<ToRun, { type: 'abort' }> | undefined
+/**
+ * A part's commands: they may arrive before the run starts serving (the channel keeps them);
+ * a command to a process that runs no part is answered at once.
+ */
+let channel: PartChannel | undefined
 let finished = false
 /** Why the run stops when the IPC channel closes: whose process went away. */
 let goneReason = 'the Chaos Center went away'
@@ -61,6 +67,9 @@ async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> 
         ? await unpackWorkLeaf(tree, message.bundle, message.exec.user)
         : tree.home
     const experiment = loadManifest(message.yaml, file, baseDir, message.vars ?? {})
+    if (message.part !== undefined) {
+      channel = new PartChannel((reply) => send({ type: 'reply', reply }))
+    }
     run = startRun(experiment, {
       onEvent: queueEvent,
       exec: message.exec,
@@ -68,6 +77,9 @@ async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> 
       ...(message.runId !== undefined ? { runId: message.runId } : {}),
       ...(message.journalFile !== undefined
         ? { journalFile: message.journalFile, durableJournal: true }
+        : {}),
+      ...(message.part !== undefined && channel !== undefined
+        ? { part: { ...message.part, channel } }
         : {}),
     })
   } catch (error) {
@@ -110,6 +122,12 @@ process.on('message', (message: ToRun) => {
       send({ type: 'failed', error: failure(error) })
       process.disconnect?.()
     })
+  } else if (message.type === 'command') {
+    if (channel) {
+      channel.push({ id: message.id, command: message.command })
+    } else {
+      send({ type: 'reply', reply: { id: message.id, ok: false, error: 'no such part' } })
+    }
   } else if (handle) {
     handle.abort(message.kind, message.reason)
   } else {

@@ -76,9 +76,16 @@ describe('LocalSupervisor start', () => {
     const vars = supervisor.templateVars() as { services: { api: Record<string, unknown> } }
     assert.deepEqual(vars.services.api['ports'], replicas[0]!.ports)
     assert.equal(vars.services.api['dataDir'], replicas[0]!.dataDir)
+    assert.equal(vars.services.api['host'], '127.0.0.1') // on no host of its own
     assert.deepEqual(
       vars.services.api['replicas'],
-      replicas.map((r) => ({ index: r.index, ports: r.ports, dataDir: r.dataDir, pid: r.pid }))
+      replicas.map((r) => ({
+        index: r.index,
+        host: '127.0.0.1',
+        ports: r.ports,
+        dataDir: r.dataDir,
+        pid: r.pid,
+      }))
     )
     const targets = supervisor.targets('api')
     assert.deepEqual(

@@ -1,0 +1,109 @@
+/**
+ * This host's side of a cross-host partition (part.ts `fault` with `rules`): iptables DROP rules
+ * in the agent's OWN network namespace, the one its Chaos Center's socket also uses. Hence two
+ * refusals before anything is touched: an agent not started with `--allow-host-network`, and a
+ * rule whose peer is the Chaos Center (or loopback), which would cut the agent off the very
+ * coordinator that times the fault and, failing that, its lease. Each rule's delete is in the
+ * ledger before the rule exists, as for a partition between local hosts (rule-set.ts).
+ * @module
+ */
+import { isIP } from 'node:net'
+import type { PartRule } from '../../platforms/agent/part.js'
+import { restoreInput, ruleSpec, type Rule } from '../../platforms/local/network/commands.js'
+import type { Ledger, LedgerEntry } from '../../safety/ledger.js'
+import { mustRun } from '../../safety/exec.js'
+import { executeUndo } from '../../safety/undo.js'
+
+/** A rule of this host's own namespace: no `ip netns exec`. */
+export type HostRule = Omit<Rule, 'namespace'>
+
+/** OUTPUT drops what this host sends to the peer, INPUT what it receives from it. */
+export function hostRules(rules: PartRule[], comment: string): HostRule[] {
+  return rules.map((rule) => ({
+    chain: rule.chain,
+    match: [rule.chain === 'OUTPUT' ? '-d' : '-s', rule.peer],
+    comment,
+  }))
+}
+
+export const hostRuleDelete = (rule: HostRule): string[] => [
+  'iptables',
+  '-w',
+  '-D',
+  rule.chain,
+  ...ruleSpec(rule),
+]
+export const hostRestoreArgv = (): string[] => ['iptables-restore', '-w', '--noflush']
+
+/** Loopback in either family (and v4-mapped v6): never a partition peer of a host. */
+export function isLoopback(address: string): boolean {
+  const bare = address.replace(/^::ffff:/i, '')
+  return bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'))
+}
+
+export interface PartitionPermission {
+  /** The logical host (`spec.system.agents[].name`). */
+  name: string
+  allowHostNetwork: boolean
+  /** The Chaos Center's addresses as this agent reaches it (given, and its socket's peer). */
+  centerAddresses: string[]
+}
+
+/** Why these rules may not be applied here, as the one line the journal and reply carry. */
+export function partitionRefusal(rules: PartRule[], p: PartitionPermission): string | undefined {
+  if (!p.allowHostNetwork) {
+    return `agent ${p.name} refuses faults in its own network namespace (start it with --allow-host-network)`
+  }
+  const centers = new Set(p.centerAddresses.map((a) => a.replace(/^::ffff:/i, '')))
+  for (const rule of rules) {
+    const peer = rule.peer.replace(/^::ffff:/i, '')
+    if (centers.has(peer) || isLoopback(peer)) {
+      return `the partition would cut agent ${p.name} off its Chaos Center (${rule.peer})`
+    }
+  }
+  return undefined
+}
+
+/** The rules' deletes recorded, then the rules added in one iptables-restore; `heal` undoes. */
+export class HostRuleSet {
+  #entries: { rule: HostRule; entry: LedgerEntry }[] = []
+
+  constructor(
+    private readonly ledger: Ledger,
+    private readonly faultId: string,
+    private readonly deadline: number
+  ) {}
+
+  async apply(rules: HostRule[]): Promise<void> {
+    const entries = this.ledger.recordAll(
+      this.faultId,
+      rules.map((rule) => ({
+        kind: 'command' as const,
+        argv: hostRuleDelete(rule),
+        label: `remove rule ${rule.chain} ${rule.match.join(' ')} on this host`,
+      })),
+      this.deadline
+    )
+    this.#entries.push(...rules.map((rule, i) => ({ rule, entry: entries[i]! })))
+    await mustRun(hostRestoreArgv(), restoreInput(rules, '-A'))
+  }
+
+  /** One by one: a rule already gone (recover, the watchdog) counts as removed. */
+  async heal(): Promise<void> {
+    const failures: unknown[] = []
+    const healed: string[] = []
+    for (const { entry } of this.#entries) {
+      try {
+        await executeUndo(entry.undo)
+        healed.push(entry.id)
+      } catch (error) {
+        failures.push(error)
+      }
+    }
+    this.ledger.markAllUndone(healed)
+    this.#entries = this.#entries.filter((e) => !healed.includes(e.entry.id))
+    if (failures.length > 0) {
+      throw failures[0]
+    }
+  }
+}

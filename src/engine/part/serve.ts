@@ -1,0 +1,172 @@
+/**
+ * A part's life after `run.started` (part.ts): `prepare` lays out this host's services,
+ * `start` starts them knowing the other hosts', then `fault`, `probe` and `load` commands are
+ * carried out concurrently (the coordinator runs steps in parallel) until `stop`. The runner's
+ * usual teardown follows (reverse order, ledger sweep, `run.ended`), whatever ended serving:
+ * `stop`, a failed start, an abort (the `abort` frame, the lease, the deadline).
+ * @module
+ */
+import type { Experiment } from '../../experiment/model.js'
+import type { FaultValue, PartCommand, ProbeValue } from '../../platforms/agent/part.js'
+import type { Launcher } from '../../platforms/local/exec-policy.js'
+import type { Supervisor } from '../../platforms/local/supervisor.js'
+import type { TemplateVars } from '../../shared/template.js'
+import type { AbortKind } from '../events.js'
+import { runFaultStep, type FaultStepEnv } from '../fault-step.js'
+import { runLoadStep } from '../load-step.js'
+import { checkOnce } from '../probe-check.js'
+import type { PartMode } from './channel.js'
+import { runHostPartition } from './host-fault.js'
+import { findProbe, findStep } from './lookup.js'
+
+export interface ServeEnv {
+  part: PartMode
+  experiment: Experiment
+  supervisor: Supervisor
+  /** The address other hosts reach this one on (`prepare`), and their services (`start`). */
+  layout: { address?: string; remote: TemplateVars }
+  /** Fault steps run as in a local run: same ledger, watchdog, journal. */
+  fault: Omit<FaultStepEnv, 'signal'>
+  launch: Launcher
+  /** The run's abort signal: ends serving (and every command in flight). */
+  signal: AbortSignal
+  abort: (kind: AbortKind, reason: string) => void
+}
+
+type Phase = 'prepare' | 'start' | 'serve'
+
+export async function servePart(env: ServeEnv): Promise<void> {
+  const { channel } = env.part
+  const { journal } = env.fault
+  const stopped = new AbortController()
+  const serving = AbortSignal.any([env.signal, stopped.signal])
+  const inflight = new Set<Promise<void>>()
+  let phase: Phase = 'prepare'
+  try {
+    for (;;) {
+      const message = await channel.next(env.signal)
+      if (!message) {
+        return
+      }
+      const { id, command } = message
+      const ok = (value: unknown) => channel.reply({ id, ok: true, value })
+      const fail = (error: unknown) => channel.reply({ id, ok: false, error: text(error) })
+      const expected = expectedPhase(command)
+      if (expected !== undefined && expected !== phase) {
+        fail(`${command.kind} is out of order: the part expects ${phase}`)
+        continue
+      }
+      switch (command.kind) {
+        case 'prepare':
+          try {
+            env.layout.address = command.address
+            await env.supervisor.prepare()
+            ok({ services: env.supervisor.templateVars()['services'] ?? {} })
+            phase = 'start'
+          } catch (error) {
+            journal.emit({ type: 'system.failed', error: text(error) })
+            fail(error)
+            return
+          }
+          break
+        case 'start':
+          try {
+            env.layout.remote = command.remote as TemplateVars // the Chaos Center's, from its prepare replies
+            await env.supervisor.start()
+            journal.emit({ type: 'system.ready' })
+            ok({})
+            phase = 'serve'
+          } catch (error) {
+            journal.emit({ type: 'system.failed', error: text(error) })
+            fail(error)
+            return
+          }
+          break
+        case 'stop':
+          stopped.abort()
+          await Promise.allSettled(inflight)
+          ok({})
+          return
+        default: {
+          const task = carryOut(command, env, serving).then(ok, fail)
+          inflight.add(task)
+          void task.finally(() => inflight.delete(task))
+        }
+      }
+    }
+  } finally {
+    channel.close()
+    stopped.abort()
+    await Promise.allSettled(inflight)
+  }
+}
+
+/** The phase a command belongs to; undefined for `stop` (any time). */
+function expectedPhase(command: PartCommand): Phase | undefined {
+  switch (command.kind) {
+    case 'prepare':
+      return 'prepare'
+    case 'start':
+      return 'start'
+    case 'stop':
+      return undefined
+    default:
+      return 'serve'
+  }
+}
+
+async function carryOut(
+  command: Extract<PartCommand, { kind: 'fault' | 'probe' | 'load' }>,
+  env: ServeEnv,
+  signal: AbortSignal
+): Promise<FaultValue | ProbeValue | Record<string, never>> {
+  const vars = () => env.supervisor.templateVars()
+  switch (command.kind) {
+    case 'fault': {
+      const step = findStep(env.experiment, command.stepId, 'fault')
+      if (command.rules !== undefined) {
+        return runHostPartition(step.id, step.fault, command.rules, {
+          runId: env.fault.runId,
+          journal: env.fault.journal,
+          ledger: env.fault.ledger,
+          permission: env.part,
+          signal,
+          deadlineSlackMs: env.fault.deadlineSlackMs,
+          ...(env.fault.ledgerWatch ? { ledgerWatch: env.fault.ledgerWatch } : {}),
+        })
+      }
+      // No probe schedulers here: the coordinator keeps the probe schedule.
+      const failure = await runFaultStep(
+        step.id,
+        step.fault,
+        { ...env.fault, signal },
+        { injected: () => undefined, reverted: () => undefined }
+      )
+      return failure === undefined ? {} : { failure }
+    }
+    case 'probe': {
+      const probe = findProbe(env.experiment, command.probeId)
+      const outcome = await checkOnce(probe, {
+        vars,
+        baseDir: env.experiment.baseDir,
+        launch: env.launch,
+        signal,
+      })
+      return { passed: outcome.passed, message: outcome.message }
+    }
+    case 'load': {
+      const step = findStep(env.experiment, command.stepId, 'load')
+      await runLoadStep(step.id, step.load, {
+        journal: env.fault.journal,
+        signal,
+        vars,
+        abort: env.abort,
+      })
+      return {}
+    }
+  }
+}
+
+function text(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
