@@ -16,7 +16,6 @@ import { LocalSupervisor, SYSTEM_LEDGER_ID } from '../platforms/local/local-supe
 import { openRunCgroup, writableCgroup2, type RunCgroup } from '../safety/run-cgroup.js'
 import { startWatchdog, type Lease } from '../safety/watchdog/lease.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
-import { sleep } from '../shared/duration.js'
 import type { TemplateVars } from '../shared/template.js'
 import type { AbortKind } from './events.js'
 import { Journal, type JournalListener } from './journal.js'
