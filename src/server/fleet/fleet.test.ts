@@ -15,7 +15,17 @@ import { buildApp } from '../app.js'
 import { hashSecret } from '../auth/secrets.js'
 import { HttpError } from '../http/route.js'
 import type { Recorder, RunBus, ServerContext, ServerMetrics } from '../context.js'
-import type { AgentRecord, RunBundle, RunEnd, Store, TokenRecord } from '../store/contract.js'
+import type {
+  AgentRecord,
+  RunBundle,
+  RunEnd,
+  RunPartRecord,
+  Store,
+  TokenRecord,
+} from '../store/contract.js'
+import type { Experiment } from '../../experiment/model.js'
+import type { RunResult } from '../../engine/result.js'
+import type { CoordinateArgs, Coordination } from '../../platforms/agent/coordinator/link.js'
 import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
 import { AGENT_PATH, CLOSE, type FromAgent, type ToAgent } from '../../platforms/agent/protocol.js'
 import { createFleet, type FleetServer } from './index.js'
@@ -63,6 +73,7 @@ function memoryStore(clock: ManualClock) {
   const agents = new Map<string, AgentRecord>()
   const tokens = new Map<string, TokenRecord>()
   const bundles = new Map<string, RunBundle>()
+  const parts = new Map<string, RunPartRecord>()
   const summary = (row: Row): RunSummary => {
     const { lateReport: _late, events: _events, ...rest } = row
     return { ...rest }
@@ -160,6 +171,12 @@ function memoryStore(clock: ManualClock) {
     async getBundle(id: string) {
       return bundles.get(id)
     },
+    async putRunPart(part: RunPartRecord) {
+      parts.set(`${part.runId}/${part.logical}`, { ...part })
+    },
+    async listRunParts(id: string) {
+      return [...parts.values()].filter((part) => part.runId === id)
+    },
     async deleteBundle(id: string) {
       bundles.delete(id)
     },
@@ -202,6 +219,7 @@ function memoryStore(clock: ManualClock) {
     bundles,
     agents,
     tokens,
+    parts,
     addRun,
     addToken,
     ended,
@@ -319,7 +337,36 @@ const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
 const ev = (seq: number, type = 'wait.tick'): JournalEvent =>
   ({ seq, t: seq, type }) as unknown as JournalEvent
 
+/** The coordinator as the fleet sees it (coordinate.ts is M3a's): started, aborted, ended by hand. */
+class ScriptedCoordinator {
+  readonly runs: CoordinateArgs[] = []
+  readonly aborts: string[] = []
+  readonly #arrived = new EventEmitter()
+  #end: ((result: RunResult) => void) | undefined
+
+  start(args: CoordinateArgs): Coordination {
+    this.runs.push(args)
+    this.#arrived.emit('start')
+    return {
+      abort: (kind, reason) => this.aborts.push(`${kind}: ${reason}`),
+      result: new Promise((resolve) => (this.#end = resolve)),
+    }
+  }
+
+  async started(): Promise<CoordinateArgs> {
+    while (this.runs.length === 0) {
+      await once(this.#arrived, 'start')
+    }
+    return this.runs[0]!
+  }
+
+  end(): void {
+    this.#end!({ verdict: 'pass' } as unknown as RunResult)
+  }
+}
+
 let clock: ManualClock
+let coordinator: ScriptedCoordinator
 let mem: ReturnType<typeof memoryStore>
 let recorder: ReturnType<typeof memoryRecorder>
 let fleet: FleetServer
@@ -344,6 +391,7 @@ async function status(runId: string, match: (run: RunSummary) => boolean): Promi
 
 async function start() {
   clock = new ManualClock()
+  coordinator = new ScriptedCoordinator()
   mem = memoryStore(clock)
   statuses.length = 0
   ended.length = 0
@@ -372,6 +420,13 @@ async function boot() {
     log: () => undefined,
     settings: { heartbeatMs: HEARTBEAT_MS, leaseMs: LEASE_MS, queueTimeoutMs: QUEUE_MS },
     timers: clock,
+    coordinate: (args) => coordinator.start(args),
+    loadExperiment: async ({ yaml }) => {
+      if (yaml.includes('bad')) {
+        throw new Error('spec.system.hosts: not supported on several hosts')
+      }
+      return { name: 'exp' } as unknown as Experiment
+    },
   })
   await fleet.start()
   const ctx = { store: mem.store, fleet, recorder, bus, metrics, log: () => undefined }

@@ -73,6 +73,7 @@ test('the chosen agent always matches, is connected and free, and no free match 
           assert.equal(free.length, 0)
           return
         }
+        assert.ok('agent' in choice)
         const chosen = agents.find((v) => v.name === choice.agent)!
         assert.ok(free.includes(chosen))
         for (const other of free) {
