@@ -107,7 +107,8 @@ export function chooseParts(
   agents: readonly AgentView[],
   now: number
 ): Choice {
-  const taken = new Map<string, number>()
+  /** Logical hosts of this run already given to each agent (one slot each). */
+  const taken = new Map<string, string[]>()
   for (const [logical, name] of Object.entries(parts)) {
     const agent = agents.find((view) => view.name === name && view.connected)
     if (agent === undefined) {
@@ -115,14 +116,18 @@ export function chooseParts(
       const seen = known === undefined ? 'never connected' : `last seen ${ago(now - known)} ago`
       return { reason: `agent ${name} (${logical}) is not connected (${seen})` }
     }
-    const wanted = (taken.get(name) ?? 0) + 1
-    if (agent.running.length + wanted > agent.maxRuns) {
-      const runs = agent.running.length > 0 ? `run ${agent.running.join(', ')}, ` : ''
+    const mine = taken.get(name) ?? []
+    const used = agent.running.length + mine.length
+    if (used + 1 > agent.maxRuns) {
+      const holders = [
+        ...(agent.running.length > 0 ? [`run ${agent.running.join(', ')}`] : []),
+        ...(mine.length > 0 ? [`part ${mine.join(', ')} of this run`] : []),
+      ]
       return {
-        reason: `agent ${name} (${logical}) is busy (${runs}${agent.running.length} of ${agent.maxRuns})`,
+        reason: `agent ${name} (${logical}) is busy (${[...holders, `${used} of ${agent.maxRuns}`].join(', ')})`,
       }
     }
-    taken.set(name, wanted)
+    taken.set(name, [...mine, logical])
   }
   return { parts: { ...parts } }
 }
