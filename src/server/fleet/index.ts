@@ -543,7 +543,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
         parts.endedFrame(conn, part)
         return
       case 'mark':
-        parts.mark(part, frame)
+        parts.mark(part, { seq: frame.seq, t: frame.t })
         return
       case 'reply':
         parts.reply(part, frame.reply)
