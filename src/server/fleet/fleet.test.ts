@@ -421,8 +421,8 @@ async function boot() {
     settings: { heartbeatMs: HEARTBEAT_MS, leaseMs: LEASE_MS, queueTimeoutMs: QUEUE_MS },
     timers: clock,
     coordinate: (args) => coordinator.start(args),
-    loadExperiment: async ({ yaml }) => {
-      if (yaml.includes('bad')) {
+    loadExperiment: async ({ vars }) => {
+      if (vars['BAD'] !== undefined) {
         throw new Error('spec.system.hosts: not supported on several hosts')
       }
       return { name: 'exp' } as unknown as Experiment
@@ -976,6 +976,11 @@ describe('multi-host runs: parts', () => {
     const running = await status('m1', (s) => s.status === 'running')
     assert.equal(running.agent, 'edge-1, edge-2')
     assert.ok(recorder.calls.includes('watchAgentRun m1'))
+    assert.deepEqual(
+      (await fleet.list()).map((agent) => agent.runs),
+      [['m1'], ['m1']],
+      'GET /api/agents names the run, not its part'
+    )
   })
 
   test('commands out, replies back by id; marks and events to the link, not the recorder', async () => {
@@ -1057,6 +1062,24 @@ describe('multi-host runs: parts', () => {
     const parts = await mem.store.listRunParts('m3')
     assert.equal(parts[1]!.status, 'lost')
     assert.equal(parts[1]!.reason, 'preflight: no iptables')
+  })
+
+  test('a manifest the server cannot load ends the run before any part goes out', async () => {
+    const run = mem.addRun('m7', { parts: PARTS })
+    mem.bundles.set('m7', { vars: { BAD: '1' } })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    const ended = await status('m7', (s) => s.status === 'finished')
+    assert.equal(ended.verdict, 'error')
+    assert.equal(
+      ended.reason,
+      'the manifest cannot run on several hosts: spec.system.hosts: not supported on several hosts'
+    )
+    assert.equal(a.frames.filter((f) => f.type === 'run').length, 0)
+    await until(async () => (await fleet.list()).every((agent) => agent.runs.length === 0))
   })
 
   test('an agent lost past its lease: its part is lost with the reason', async () => {

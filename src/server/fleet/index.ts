@@ -525,6 +525,10 @@ export function createFleet(deps: FleetDeps): FleetServer {
     part: FleetPartLink,
     frame: Exclude<FromAgent, Pong | Hello>
   ) => {
+    if (part.agent !== conn.name) {
+      conn.send(notPlaced(frame.runId, conn.name)) // another agent's part
+      return
+    }
     switch (frame.type) {
       case 'accepted':
         return parts.accepted(conn, part)
@@ -726,7 +730,12 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
     async list(): Promise<AgentInfo[]> {
       const [rows, names] = await Promise.all([store.listAgents(), store.agentNames()])
-      return agentInfos(rows, names, connections, (name) => leases.of(name))
+      const infos = agentInfos(rows, names, connections, (name) => leases.of(name))
+      // A part (`<runId>.<logical>`) is listed as its run: that is the page there is to open.
+      return infos.map((info) => ({
+        ...info,
+        runs: [...new Set(info.runs.map((id) => parts.part(id)?.runId ?? id))],
+      }))
     },
 
     connectedCount: () => [...connections.values()].filter((conn) => conn.ready).length,

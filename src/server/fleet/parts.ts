@@ -469,13 +469,21 @@ export class PartsRuns {
     recorder.watchAgentRun(run.runId, run.experimentName)
     this.deps.log(`run ${run.runId} started on ${agents}`)
     const journal = new MergedJournal(run.runId, recorder, this.deps.timers, this.deps.failed)
-    const coordination = this.deps.coordinate({
-      runId: run.runId,
-      experiment: run.experiment!,
-      parts: run.links,
-      onEvent: (event) => journal.add(event),
-      now: this.deps.now,
-    })
+    let coordination: Coordination
+    try {
+      coordination = this.deps.coordinate({
+        runId: run.runId,
+        experiment: run.experiment!,
+        parts: run.links,
+        onEvent: (event) => journal.add(event),
+        now: this.deps.now,
+      })
+    } catch (error) {
+      const reason = `the coordinator could not start: ${error instanceof Error ? error.message : String(error)}`
+      this.#abortParts(run, reason)
+      await this.#finish(run, () => recorder.interrupt(run.runId, reason))
+      return
+    }
     run.coordination = coordination
     coordination.result.then(
       async () => {
