@@ -1097,6 +1097,45 @@ describe('multi-host runs: parts', () => {
     await until(async () => (await mem.store.listRunParts('m4'))[1]!.status === 'lost')
   })
 
+  test('an agent back within its lease resumes its part from what was delivered', async () => {
+    const { a, args } = await started('m8')
+    const partA = args.parts[0]!
+    const batches: number[][] = []
+    partA.onEvents((events) => batches.push(events.map((e) => e.seq)))
+    a.send({ type: 'events', runId: 'm8.a', events: [ev(0), ev(1)] })
+    await a.next((f) => f.type === 'ack')
+    a.ws.terminate()
+    await until(() => fleet.connectedCount() === 1)
+    clock.advance(LEASE_MS) // inside lease + grace
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await back.open({ runs: [{ runId: 'm8.a', lastSeq: 3, ended: false }] })
+    assert.deepEqual(welcome.resume, [{ runId: 'm8.a', ackedSeq: 1, action: 'continue' }])
+    back.send({ type: 'events', runId: 'm8.a', events: [ev(1), ev(2), ev(3)] })
+    assert.deepEqual(await back.next((f) => f.type === 'ack'), {
+      type: 'ack',
+      runId: 'm8.a',
+      seq: 3,
+    })
+    assert.deepEqual(batches, [
+      [0, 1],
+      [2, 3],
+    ])
+    const reply = partA.command({ kind: 'stop' })
+    const command = (await back.next((f) => f.type === 'command')) as CommandFrame
+    back.send({ type: 'reply', runId: 'm8.a', reply: { id: command.id, ok: true, value: {} } })
+    assert.deepEqual(await reply, {})
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    const settled = await Promise.race([partA.lost, new Promise((r) => setTimeout(r, 50, 'no'))])
+    assert.equal(settled, 'no', 'the resumed part is not lost to its old lease')
+  })
+
+  test('a revoked agent loses its part with who revoked it', async () => {
+    const { args } = await started('m9')
+    fleet.revoke({ tokenId: 'tok_2' }, 'alice')
+    assert.equal(await args.parts[1]!.lost, "agent edge-2's token was revoked by alice")
+    assert.equal(mem.runs.get('m9')!.status, 'running', 'the coordinator ends the run')
+  })
+
   test('abort goes to the coordinator', async () => {
     await started('m5')
     assert.equal(await fleet.abort('m5', 'aborted by bob'), true)
