@@ -81,9 +81,10 @@ export interface Fleet {
   readonly settings: { heartbeatMs: number; leaseMs: number; queueTimeoutMs: number }
   /**
    * An agent's WebSocket, upgraded after its token was checked (role agent): the fleet waits
-   * for its hello. `address` is the peer's, for the log and the replacement line.
+   * for its hello. `address` is the peer's, for the log and the replacement line;
+   * `localAddress` this server's end (a multi-host run's `centerAddress`).
    */
-  accept(socket: WebSocket, caller: Caller, address: string): void
+  accept(socket: WebSocket, caller: Caller, address: string, localAddress?: string): void
   /** Registered agents: the store's rows merged with the live connections. */
   list(): Promise<AgentInfo[]>
   connectedCount(): number

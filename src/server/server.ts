@@ -16,6 +16,7 @@ import {
   DEFAULT_QUEUE_TIMEOUT_MS,
 } from './fleet/index.js'
 import { buildApp } from './app.js'
+import { coordinate } from '../platforms/agent/coordinator/coordinate.js'
 import { bootstrapAuth } from './auth/bootstrap.js'
 import { loginLink as formatLoginLink } from './auth/login.js'
 import type { Fleet, ServerContext } from './context.js'
@@ -157,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         leaseMs: options.agentLeaseMs ?? DEFAULT_LEASE_MS,
         queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
       },
+      coordinate,
     })
     // Before listening: the queue and the agent runs' leases come back from the store.
     await fleet.start()

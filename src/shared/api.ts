@@ -212,6 +212,23 @@ export interface Run extends RunSummary {
   /** Present once the run has ended (derived from its journal). */
   result?: RunResult
   eventCount: number
+  /** A multi-host run's parts (Placement `parts`), in logical-host order; absent otherwise. */
+  parts?: RunPart[]
+}
+
+/**
+ * One logical host of a multi-host run: the agent that holds it and how its part stands.
+ * `dispatched` (sent), `running` (accepted), `ended` (its journal reached run.ended), `lost`
+ * (rejected, its lease lapsed, revoked, the Chaos Center restarted: `reason` says which).
+ */
+export interface RunPart {
+  logical: string
+  agent: string
+  status: 'dispatched' | 'running' | 'ended' | 'lost'
+  /** The agent's clock minus the Chaos Center's (ms), as estimated at the last write. */
+  clockOffsetMs?: number
+  clockErrorMs?: number
+  reason?: string
 }
 
 /** `GET /api/runs/:id/events?after=SEQ&limit=N[&exclude=op]`, ordered by seq. */

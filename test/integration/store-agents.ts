@@ -280,6 +280,46 @@ export function agentStoreTests(current: () => { fixture: StoreFixture; store: S
       assert.deepEqual(await store().agentNames(), ['edge-1', 'edge-2', 'edge-3'])
     })
 
+    it('run_parts: one row per logical host, replaced by run and host, gone with the run', async () => {
+      await withExperiment()
+      await store().createRun(queued('m1', { placement: { parts: { b: 'edge-2', a: 'edge-1' } } }))
+      assert.deepEqual(await store().listRunParts('m1'), [])
+      const part = { runId: 'm1', agent: 'edge-1', lastSeq: -1 }
+      await store().putRunPart({ ...part, logical: 'b', agent: 'edge-2', status: 'dispatched' })
+      await store().putRunPart({ ...part, logical: 'a', status: 'dispatched' })
+      await store().putRunPart({
+        ...part,
+        logical: 'a',
+        status: 'running',
+        clockOffsetMs: -12.5,
+        clockErrorMs: 0.4,
+      })
+      assert.deepEqual(await store().listRunParts('m1'), [
+        { ...part, logical: 'a', status: 'running', clockOffsetMs: -12.5, clockErrorMs: 0.4 },
+        { ...part, logical: 'b', agent: 'edge-2', status: 'dispatched' },
+      ])
+      await store().putRunPart({
+        ...part,
+        logical: 'b',
+        agent: 'edge-2',
+        status: 'lost',
+        lastSeq: 41,
+        reason: 'agent edge-2 (b) was lost for 30s (lease)',
+      })
+      const [, lost] = await store().listRunParts('m1')
+      assert.equal(lost?.status, 'lost')
+      assert.equal(lost.lastSeq, 41)
+      assert.equal(lost.reason, 'agent edge-2 (b) was lost for 30s (lease)')
+      assert.equal(lost.clockOffsetMs, undefined)
+      assert.deepEqual(
+        (await store().getRun('m1'))?.placement,
+        { parts: { b: 'edge-2', a: 'edge-1' } },
+        'the placement keeps its logical hosts'
+      )
+      await store().deleteExperiment('e1')
+      assert.deepEqual(await store().listRunParts('m1'), [], 'cascaded with its run')
+    })
+
     it('bundles round-trip their vars and bytes, are replaced, deleted, and go with the run', async () => {
       await withExperiment()
       await store().createRun(queued('q1'))
@@ -303,7 +343,7 @@ export function agentStoreTests(current: () => { fixture: StoreFixture; store: S
       const kind = store().kind
       await store().close()
       await fixture.exec(
-        `DROP TABLE run_bundles; DROP TABLE agents; DROP TABLE run_events; DROP TABLE runs;
+        `DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents; DROP TABLE run_events; DROP TABLE runs;
          DROP TABLE experiment_versions; DROP TABLE experiments; DROP TABLE tokens;
          DROP TABLE users; DELETE FROM schema_migrations;`
       )

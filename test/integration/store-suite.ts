@@ -888,7 +888,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         const kind = store.kind
         await store.close()
         await fixture.exec(
-          `DROP TABLE run_bundles; DROP TABLE agents;
+          `DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents;
            DROP TABLE run_events; DROP TABLE runs; DROP TABLE experiment_versions;
            DROP TABLE experiments; DROP TABLE tokens; DROP TABLE users;
            DELETE FROM schema_migrations;`

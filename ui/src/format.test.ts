@@ -128,6 +128,12 @@ test('formatWhere: this server, cli, the agent, or where a queued run was asked 
     formatWhere({ source: 'agent', placement: { labels: { zone: 'eu', os: 'linux' } } }),
     'os=linux, zone=eu'
   )
+  const parts = { a: 'edge-1', b: 'edge-2' }
+  assert.equal(formatWhere({ source: 'agent', placement: { parts } }), 'edge-1, edge-2')
+  assert.equal(
+    formatWhere({ source: 'agent', agent: 'edge-1, edge-2', placement: { parts } }),
+    'edge-1, edge-2'
+  )
 })
 
 test('parseLabels: pairs split by commas or spaces; a malformed pair is named', () => {

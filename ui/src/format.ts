@@ -97,6 +97,10 @@ export function formatWhere(run: Pick<RunSummary, 'source' | 'agent' | 'placemen
   if (run.placement && 'labels' in run.placement) {
     return labelPairs(run.placement.labels).join(', ') || 'any agent'
   }
+  if (run.placement && 'parts' in run.placement) {
+    // A multi-host run still queued: the agents it waits for (once sent, `agent` lists them).
+    return Object.values(run.placement.parts).join(', ')
+  }
   return run.source === 'server' ? 'this server' : run.source
 }
 

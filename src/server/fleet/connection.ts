@@ -47,6 +47,11 @@ export class AgentConnection implements HeartbeatState {
   /** Runs finished through this connection: their `ended` is expected, not a stranger's. */
   readonly finished = new Set<string>()
   closed = false
+  /**
+   * This server's end of the socket (`127.0.0.1`): a multi-host run's parts get it as
+   * `centerAddress`, so no partition rule cuts the agent from its Chaos Center.
+   */
+  localAddress: string | undefined
 
   constructor(
     readonly socket: WebSocket,

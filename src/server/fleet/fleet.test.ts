@@ -15,7 +15,17 @@ import { buildApp } from '../app.js'
 import { hashSecret } from '../auth/secrets.js'
 import { HttpError } from '../http/route.js'
 import type { Recorder, RunBus, ServerContext, ServerMetrics } from '../context.js'
-import type { AgentRecord, RunBundle, RunEnd, Store, TokenRecord } from '../store/contract.js'
+import type {
+  AgentRecord,
+  RunBundle,
+  RunEnd,
+  RunPartRecord,
+  Store,
+  TokenRecord,
+} from '../store/contract.js'
+import type { Experiment } from '../../experiment/model.js'
+import type { RunResult } from '../../engine/result.js'
+import type { CoordinateArgs, Coordination } from '../../platforms/agent/coordinator/link.js'
 import type { JournalEvent, RunSummary, StreamMessage } from '../../shared/api.js'
 import { AGENT_PATH, CLOSE, type FromAgent, type ToAgent } from '../../platforms/agent/protocol.js'
 import { createFleet, type FleetServer } from './index.js'
@@ -63,6 +73,7 @@ function memoryStore(clock: ManualClock) {
   const agents = new Map<string, AgentRecord>()
   const tokens = new Map<string, TokenRecord>()
   const bundles = new Map<string, RunBundle>()
+  const parts = new Map<string, RunPartRecord>()
   const summary = (row: Row): RunSummary => {
     const { lateReport: _late, events: _events, ...rest } = row
     return { ...rest }
@@ -160,6 +171,12 @@ function memoryStore(clock: ManualClock) {
     async getBundle(id: string) {
       return bundles.get(id)
     },
+    async putRunPart(part: RunPartRecord) {
+      parts.set(`${part.runId}/${part.logical}`, { ...part })
+    },
+    async listRunParts(id: string) {
+      return [...parts.values()].filter((part) => part.runId === id)
+    },
     async deleteBundle(id: string) {
       bundles.delete(id)
     },
@@ -202,6 +219,7 @@ function memoryStore(clock: ManualClock) {
     bundles,
     agents,
     tokens,
+    parts,
     addRun,
     addToken,
     ended,
@@ -319,7 +337,36 @@ const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
 const ev = (seq: number, type = 'wait.tick'): JournalEvent =>
   ({ seq, t: seq, type }) as unknown as JournalEvent
 
+/** The coordinator as the fleet sees it (coordinate.ts is M3a's): started, aborted, ended by hand. */
+class ScriptedCoordinator {
+  readonly runs: CoordinateArgs[] = []
+  readonly aborts: string[] = []
+  readonly #arrived = new EventEmitter()
+  #end: ((result: RunResult) => void) | undefined
+
+  start(args: CoordinateArgs): Coordination {
+    this.runs.push(args)
+    this.#arrived.emit('start')
+    return {
+      abort: (kind, reason) => this.aborts.push(`${kind}: ${reason}`),
+      result: new Promise((resolve) => (this.#end = resolve)),
+    }
+  }
+
+  async started(): Promise<CoordinateArgs> {
+    while (this.runs.length === 0) {
+      await once(this.#arrived, 'start')
+    }
+    return this.runs[0]!
+  }
+
+  end(): void {
+    this.#end!({ verdict: 'pass' } as unknown as RunResult)
+  }
+}
+
 let clock: ManualClock
+let coordinator: ScriptedCoordinator
 let mem: ReturnType<typeof memoryStore>
 let recorder: ReturnType<typeof memoryRecorder>
 let fleet: FleetServer
@@ -344,6 +391,7 @@ async function status(runId: string, match: (run: RunSummary) => boolean): Promi
 
 async function start() {
   clock = new ManualClock()
+  coordinator = new ScriptedCoordinator()
   mem = memoryStore(clock)
   statuses.length = 0
   ended.length = 0
@@ -372,6 +420,13 @@ async function boot() {
     log: () => undefined,
     settings: { heartbeatMs: HEARTBEAT_MS, leaseMs: LEASE_MS, queueTimeoutMs: QUEUE_MS },
     timers: clock,
+    coordinate: (args) => coordinator.start(args),
+    loadExperiment: async ({ vars }) => {
+      if (vars['BAD'] !== undefined) {
+        throw new Error('spec.system.hosts: not supported on several hosts')
+      }
+      return { name: 'exp' } as unknown as Experiment
+    },
   })
   await fleet.start()
   const ctx = { store: mem.store, fleet, recorder, bus, metrics, log: () => undefined }
@@ -840,6 +895,277 @@ describe('the fleet', () => {
     clock.advance(LEASE_MS + LEASE_GRACE_MS)
     await status('r1', (s) => s.status === 'interrupted')
     assert.equal(lateAtInterrupt, true)
+  })
+})
+
+describe('multi-host runs: parts', () => {
+  beforeEach(async () => {
+    if (app !== undefined) {
+      await stop()
+    }
+    await start()
+    mem.addToken('ordl_tok_edge2', 'edge-2', 'tok_2')
+  })
+  after(stop)
+
+  const PARTS = { a: 'edge-1', b: 'edge-2' }
+  type RunFrame = Extract<ToAgent, { type: 'run' }>
+  type CommandFrame = Extract<ToAgent, { type: 'command' }>
+
+  /** Both agents connected, the run placed, both parts sent and accepted. */
+  async function started(runId: string) {
+    const run = mem.addRun(runId, { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    const runA = (await a.next((f) => f.type === 'run')) as RunFrame
+    const runB = (await b.next((f) => f.type === 'run')) as RunFrame
+    a.send({ type: 'accepted', runId: runA.runId })
+    b.send({ type: 'accepted', runId: runB.runId })
+    const args = await coordinator.started()
+    return { a, b, runA, runB, args }
+  }
+
+  test('dispatched to every agent at once, accepted, then the coordinator has the parts', async () => {
+    const run = mem.addRun('m1', { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    assert.equal(
+      (await status('m1', (s) => s.queueReason?.includes('edge-2') === true)).queueReason,
+      'agent edge-2 (b) is not connected (never connected)'
+    )
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    const runA = (await a.next((f) => f.type === 'run')) as RunFrame
+    const runB = (await b.next((f) => f.type === 'run')) as RunFrame
+    assert.deepEqual(runA, {
+      type: 'run',
+      runId: 'm1.a',
+      experiment: 'exp',
+      yaml: 'yaml of exp_1 v1',
+      vars: { GREETING: 'hi' },
+      bundle: 'QlVORExF',
+      leaseMs: LEASE_MS,
+      startedBy: 'alice',
+      part: { name: 'a', centerAddress: '127.0.0.1' },
+    })
+    assert.equal(runB.runId, 'm1.b')
+    assert.deepEqual(runB.part, { name: 'b', centerAddress: '127.0.0.1' })
+    assert.equal(mem.runs.get('m1')!.agent, 'edge-1, edge-2')
+    assert.deepEqual(
+      (await mem.store.listRunParts('m1')).map((p) => `${p.logical} ${p.agent} ${p.status}`),
+      ['a edge-1 dispatched', 'b edge-2 dispatched']
+    )
+    a.send({ type: 'accepted', runId: 'm1.a' })
+    await until(async () => (await mem.store.listRunParts('m1'))[0]!.status === 'running')
+    assert.equal(mem.runs.get('m1')!.status, 'queued', 'not running until every part is')
+    assert.equal(coordinator.runs.length, 0)
+    b.send({ type: 'accepted', runId: 'm1.b' })
+    const args = await coordinator.started()
+    assert.equal(args.runId, 'm1')
+    assert.deepEqual(
+      args.parts.map((p) => [p.logical, p.agent, p.address]),
+      [
+        ['a', 'edge-1', '127.0.0.1'],
+        ['b', 'edge-2', '127.0.0.1'],
+      ]
+    )
+    const running = await status('m1', (s) => s.status === 'running')
+    assert.equal(running.agent, 'edge-1, edge-2')
+    assert.ok(recorder.calls.includes('watchAgentRun m1'))
+    assert.deepEqual(
+      (await fleet.list()).map((agent) => agent.runs),
+      [['m1'], ['m1']],
+      'GET /api/agents names the run, not its part'
+    )
+  })
+
+  test('commands out, replies back by id; marks and events to the link, not the recorder', async () => {
+    const { a, b, args } = await started('m2')
+    const [partA, partB] = args.parts
+    const first = partA!.command({ kind: 'prepare', address: '198.18.0.1' })
+    const second = partA!.command({ kind: 'probe', probeId: 'p1' })
+    const c1 = (await a.next((f) => f.type === 'command')) as CommandFrame
+    const c2 = (await a.next((f) => f.type === 'command')) as CommandFrame
+    assert.deepEqual(c1, {
+      type: 'command',
+      runId: 'm2.a',
+      id: 0,
+      command: { kind: 'prepare', address: '198.18.0.1' },
+    })
+    assert.equal(c2.id, 1)
+    // Answered out of order: each goes to its own command.
+    a.send({ type: 'reply', runId: 'm2.a', reply: { id: 1, ok: true, value: { passed: true } } })
+    a.send({ type: 'reply', runId: 'm2.a', reply: { id: 0, ok: true, value: { services: {} } } })
+    assert.deepEqual(await second, { passed: true })
+    assert.deepEqual(await first, { services: {} })
+    const failing = partB!.command({ kind: 'stop' })
+    const c3 = (await b.next((f) => f.type === 'command')) as CommandFrame
+    b.send({ type: 'reply', runId: 'm2.b', reply: { id: c3.id, ok: false, error: 'no iptables' } })
+    await assert.rejects(failing, /no iptables/)
+
+    const marks: { seq: number; t: number }[] = []
+    partA!.onMark((mark) => marks.push(mark))
+    a.send({ type: 'mark', runId: 'm2.a', seq: -1, t: 5 })
+    const batches: number[][] = []
+    partA!.onEvents((events) => batches.push(events.map((e) => e.seq)))
+    a.send({ type: 'events', runId: 'm2.a', events: [ev(0), ev(1)] })
+    assert.deepEqual(await a.next((f) => f.type === 'ack'), { type: 'ack', runId: 'm2.a', seq: 1 })
+    // A resent seq is not delivered twice.
+    a.send({ type: 'events', runId: 'm2.a', events: [ev(1), ev(2)] })
+    assert.deepEqual(await a.next((f) => f.type === 'ack'), { type: 'ack', runId: 'm2.a', seq: 2 })
+    assert.deepEqual(batches, [[0, 1], [2]])
+    await until(() => marks.length === 1)
+    assert.deepEqual(marks, [{ seq: -1, t: 5 }])
+    assert.equal(mem.runs.get('m2.a'), undefined)
+    assert.equal(mem.runs.get('m2')!.events.size, 0, 'the part events are not the run journal')
+
+    // The coordinator's merged events are the run's; its result finishes the run.
+    args.onEvent(ev(0))
+    args.onEvent(ev(1, 'run.ended'))
+    a.send({ type: 'events', runId: 'm2.a', events: [ev(3, 'run.ended')] })
+    b.send({ type: 'events', runId: 'm2.b', events: [ev(0, 'run.ended')] })
+    await partA!.ended
+    await partB!.ended
+    coordinator.end()
+    assert.equal((await status('m2', (s) => s.status === 'finished')).verdict, 'pass')
+    assert.deepEqual([...mem.runs.get('m2')!.events.keys()], [0, 1])
+    assert.deepEqual(
+      (await mem.store.listRunParts('m2')).map((p) => `${p.logical} ${p.status} ${p.lastSeq}`),
+      ['a ended 3', 'b ended 0']
+    )
+    // Both slots are free again.
+    await until(async () => (await fleet.list()).every((agent) => agent.runs.length === 0))
+  })
+
+  test('a part rejected before the run starts ends it with the line; the other is aborted', async () => {
+    const run = mem.addRun('m3', { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    await a.next((f) => f.type === 'run')
+    await b.next((f) => f.type === 'run')
+    a.send({ type: 'accepted', runId: 'm3.a' })
+    await until(async () => (await mem.store.listRunParts('m3'))[0]!.status === 'running')
+    b.send({ type: 'rejected', runId: 'm3.b', reason: 'preflight: no iptables' })
+    const ended = await status('m3', (s) => s.status === 'finished')
+    assert.equal(ended.verdict, 'error')
+    assert.equal(ended.reason, 'agent edge-2 (b) rejected its part: preflight: no iptables')
+    const abort = await a.next((f) => f.type === 'abort')
+    assert.equal((abort as { runId: string }).runId, 'm3.a')
+    assert.equal(coordinator.runs.length, 0)
+    const parts = await mem.store.listRunParts('m3')
+    assert.equal(parts[1]!.status, 'lost')
+    assert.equal(parts[1]!.reason, 'preflight: no iptables')
+  })
+
+  test('a manifest the server cannot load ends the run before any part goes out', async () => {
+    const run = mem.addRun('m7', { parts: PARTS })
+    mem.bundles.set('m7', { vars: { BAD: '1' } })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    const ended = await status('m7', (s) => s.status === 'finished')
+    assert.equal(ended.verdict, 'error')
+    assert.equal(
+      ended.reason,
+      'the manifest cannot run on several hosts: spec.system.hosts: not supported on several hosts'
+    )
+    assert.equal(a.frames.filter((f) => f.type === 'run').length, 0)
+    await until(async () => (await fleet.list()).every((agent) => agent.runs.length === 0))
+  })
+
+  test('an agent lost past its lease: its part is lost with the reason', async () => {
+    const { b, args } = await started('m4')
+    const partB = args.parts[1]!
+    b.ws.terminate()
+    await until(() => fleet.connectedCount() === 1)
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    assert.equal(
+      await partB.lost,
+      'agent edge-2 (b) was lost for 1s (lease): it rolls its part back by itself'
+    )
+    await assert.rejects(partB.command({ kind: 'stop' }), /was lost for 1s/)
+    assert.equal(mem.runs.get('m4')!.status, 'running', 'the coordinator ends the run')
+    await until(async () => (await mem.store.listRunParts('m4'))[1]!.status === 'lost')
+  })
+
+  test('an agent back within its lease resumes its part from what was delivered', async () => {
+    const { a, args } = await started('m8')
+    const partA = args.parts[0]!
+    const batches: number[][] = []
+    partA.onEvents((events) => batches.push(events.map((e) => e.seq)))
+    a.send({ type: 'events', runId: 'm8.a', events: [ev(0), ev(1)] })
+    await a.next((f) => f.type === 'ack')
+    a.ws.terminate()
+    await until(() => fleet.connectedCount() === 1)
+    clock.advance(LEASE_MS) // inside lease + grace
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await back.open({ runs: [{ runId: 'm8.a', lastSeq: 3, ended: false }] })
+    assert.deepEqual(welcome.resume, [{ runId: 'm8.a', ackedSeq: 1, action: 'continue' }])
+    back.send({ type: 'events', runId: 'm8.a', events: [ev(1), ev(2), ev(3)] })
+    assert.deepEqual(await back.next((f) => f.type === 'ack'), {
+      type: 'ack',
+      runId: 'm8.a',
+      seq: 3,
+    })
+    assert.deepEqual(batches, [
+      [0, 1],
+      [2, 3],
+    ])
+    const reply = partA.command({ kind: 'stop' })
+    const command = (await back.next((f) => f.type === 'command')) as CommandFrame
+    back.send({ type: 'reply', runId: 'm8.a', reply: { id: command.id, ok: true, value: {} } })
+    assert.deepEqual(await reply, {})
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    const settled = await Promise.race([partA.lost, new Promise((r) => setTimeout(r, 50, 'no'))])
+    assert.equal(settled, 'no', 'the resumed part is not lost to its old lease')
+  })
+
+  test('a revoked agent loses its part with who revoked it', async () => {
+    const { args } = await started('m9')
+    fleet.revoke({ tokenId: 'tok_2' }, 'alice')
+    assert.equal(await args.parts[1]!.lost, "agent edge-2's token was revoked by alice")
+    assert.equal(mem.runs.get('m9')!.status, 'running', 'the coordinator ends the run')
+  })
+
+  test('abort goes to the coordinator', async () => {
+    await started('m5')
+    assert.equal(await fleet.abort('m5', 'aborted by bob'), true)
+    assert.deepEqual(coordinator.aborts, ['signal: aborted by bob'])
+  })
+
+  test('a restart ends a running multi-host run; its parts are forgotten on hello', async () => {
+    await started('m6')
+    await status('m6', (s) => s.status === 'running')
+    await stop()
+    await boot()
+    const ended = await status('m6', (s) => s.status === 'interrupted')
+    assert.equal(
+      ended.reason,
+      'the Chaos Center restarted during a multi-host run; its agents rolled back'
+    )
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    const welcome = await a.open({ runs: [{ runId: 'm6.a', lastSeq: 4, ended: false }] })
+    assert.deepEqual(welcome.resume, [
+      {
+        runId: 'm6.a',
+        ackedSeq: -1,
+        action: 'forget',
+        reason: 'a part of a multi-host run this Chaos Center no longer coordinates (it restarted)',
+      },
+    ])
+    assert.deepEqual(
+      (await mem.store.listRunParts('m6')).map((p) => p.status),
+      ['lost', 'lost']
+    )
   })
 })
 

@@ -36,6 +36,9 @@ import { planResume } from './resume.js'
 import { RunQueue } from './queue.js'
 import type { QueuedRun } from './scheduler.js'
 import { listen, type Pong } from './socket.js'
+import { loadPartsExperiment, type LoadPartsExperiment } from './part-manifest.js'
+import { PartsRuns, RESTARTED_REASON, type Coordinate } from './parts.js'
+import type { FleetPartLink } from './part-link.js'
 
 export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
 export { DEFAULT_LEASE_MS } from './leases.js'
@@ -68,6 +71,13 @@ export interface FleetDeps {
   log(line: string): void
   settings: FleetSettings
   timers?: Timers
+  /**
+   * Runs a multi-host run's one timeline over its parts (coordinator/coordinate.ts, given by
+   * the server's wiring so the fleet's tests can script it).
+   */
+  coordinate: Coordinate
+  /** Loads a multi-host run's manifest on the server (default: part-manifest.ts). */
+  loadExperiment?: LoadPartsExperiment
 }
 
 /** The fleet as the server holds it: the context's `Fleet` plus start-up. */
@@ -97,6 +107,11 @@ export function createFleet(deps: FleetDeps): FleetServer {
    */
   const heldAtStart = new Map<string, QueuedRun>()
   const leases = new Leases(timers, (runId, agent, leaseMs) => {
+    const part = parts.part(runId)
+    if (part !== undefined) {
+      parts.lapsed(part, leaseMs)
+      return
+    }
     void lapse(runId, agent, leaseMs)
   })
   let stopping = false
@@ -129,7 +144,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     return out
   }
 
-  const queue = new RunQueue({
+  const queue: RunQueue = new RunQueue({
     store,
     bus,
     metrics,
@@ -140,6 +155,22 @@ export function createFleet(deps: FleetDeps): FleetServer {
     defaultLeaseMs: settings.leaseMs,
     connections,
     views,
+    dispatchParts: (entry, named) => parts.dispatch(entry, named),
+  })
+  const parts: PartsRuns = new PartsRuns({
+    store,
+    recorder,
+    queue,
+    leases,
+    timers,
+    connections,
+    coordinate: deps.coordinate,
+    loadExperiment: deps.loadExperiment ?? loadPartsExperiment,
+    defaultLeaseMs: settings.leaseMs,
+    log,
+    failed,
+    now,
+    evaluate: () => evaluate(),
   })
   const evaluate = () => {
     evaluatedAt = now()
@@ -327,6 +358,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
       return // the runs go on; the next server resumes or leases them
     }
     log(`agent ${conn.name} disconnected (${why})`)
+    parts.dropped(conn, (runId: string) => queue.entry(runId))
     const record = records.get(conn.name)
     if (record !== undefined) {
       void store
@@ -375,7 +407,8 @@ export function createFleet(deps: FleetDeps): FleetServer {
     await store.upsertAgent(record)
     const previous = connections.get(conn.name)
     const held = new Set([...leases.of(conn.name), ...(previous?.runs.keys() ?? [])])
-    const plan = await planResume(store, conn.name, hello.runs, held)
+    const ofParts = await parts.resume(conn, hello.runs)
+    const plan = await planResume(store, conn.name, ofParts.rest, held)
     if (conn.closed) {
       return
     }
@@ -427,8 +460,10 @@ export function createFleet(deps: FleetDeps): FleetServer {
       name: conn.name,
       heartbeatMs: settings.heartbeatMs,
       serverTime: at,
-      resume: plan.resume,
+      resume: [...ofParts.resume, ...plan.resume],
     })
+    parts.continued(conn, ofParts.continued)
+    parts.missing(conn, hello.runs)
     log(
       `agent ${conn.name} connected from ${conn.address} (version ${hello.version}, ` +
         `${plan.continued.length} run(s) resumed)`
@@ -462,6 +497,10 @@ export function createFleet(deps: FleetDeps): FleetServer {
       conn.bye(CLOSE.protocol, `${frame.type} before hello`)
       return
     }
+    const part = parts.part(frame.runId)
+    if (part !== undefined) {
+      return onPartFrame(conn, part, frame)
+    }
     switch (frame.type) {
       case 'accepted':
         return onAccepted(conn, frame.runId)
@@ -480,6 +519,42 @@ export function createFleet(deps: FleetDeps): FleetServer {
     }
   }
 
+  /** A frame about a part of a multi-host run (parts.ts): never the recorder's. */
+  const onPartFrame = async (
+    conn: AgentConnection,
+    part: FleetPartLink,
+    frame: Exclude<FromAgent, Pong | Hello>
+  ) => {
+    if (part.agent !== conn.name) {
+      conn.send(notPlaced(frame.runId, conn.name)) // another agent's part
+      return
+    }
+    switch (frame.type) {
+      case 'accepted':
+        return parts.accepted(conn, part)
+      case 'rejected':
+        return parts.rejected(
+          conn,
+          part,
+          frame.reason,
+          frame.busy === true,
+          queue.entry(part.runId)
+        )
+      case 'events':
+        parts.events(conn, part, frame as EventsFrame)
+        return
+      case 'ended':
+        parts.endedFrame(conn, part)
+        return
+      case 'mark':
+        parts.mark(part, { seq: frame.seq, t: frame.t })
+        return
+      case 'reply':
+        parts.reply(part, frame.reply)
+        return
+    }
+  }
+
   const onPong = (conn: AgentConnection, frame: Pong) => {
     const t0 = conn.pings.get(frame.id)
     if (t0 === undefined) {
@@ -490,7 +565,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     conn.clock.add(clockSample(t0, frame.t1, frame.t2, conn.lastPongAt))
   }
 
-  const accept = (socket: WebSocket, caller: Caller, address: string) => {
+  const accept = (socket: WebSocket, caller: Caller, address: string, localAddress?: string) => {
     const conn = new AgentConnection(
       socket,
       caller.token.name,
@@ -500,6 +575,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
       address,
       now()
     )
+    conn.localAddress = localAddress
     if (stopping) {
       conn.bye(CLOSE.goingAway, 'the Chaos Center is stopping')
       return
@@ -570,6 +646,11 @@ export function createFleet(deps: FleetDeps): FleetServer {
     conn.bye(CLOSE.revoked, reason)
     detach(conn, 'token revoked', false)
     for (const runId of running) {
+      const part = parts.part(runId)
+      if (part !== undefined) {
+        parts.revoked(part, reason)
+        continue
+      }
       void recorder.interrupt(runId, reason).catch(failed(`run ${runId}`))
     }
   }
@@ -618,7 +699,15 @@ export function createFleet(deps: FleetDeps): FleetServer {
         }, 2 * settings.heartbeatMs)
       }
       let leased = 0
-      for (const run of await store.listRuns({ status: 'running', limit: RUN_PAGE })) {
+      const running = await store.listRuns({ status: 'running', limit: RUN_PAGE })
+      const coordinated = running.filter((run) => run.placement && 'parts' in run.placement)
+      if ((await parts.interruptStale(coordinated)) > 0) {
+        log(`${coordinated.length} multi-host run(s) ended: ${RESTARTED_REASON}`)
+      }
+      for (const run of running) {
+        if (coordinated.includes(run)) {
+          continue
+        }
         if (run.source === 'agent' && run.agent !== undefined) {
           // From the server's start: a restart shorter than the lease loses nothing.
           leases.arm(run.id, run.agent, at, run.leaseMs ?? settings.leaseMs)
@@ -641,7 +730,12 @@ export function createFleet(deps: FleetDeps): FleetServer {
 
     async list(): Promise<AgentInfo[]> {
       const [rows, names] = await Promise.all([store.listAgents(), store.agentNames()])
-      return agentInfos(rows, names, connections, (name) => leases.of(name))
+      const infos = agentInfos(rows, names, connections, (name) => leases.of(name))
+      // A part (`<runId>.<logical>`) is listed as its run: that is the page there is to open.
+      return infos.map((info) => ({
+        ...info,
+        runs: [...new Set(info.runs.map((id) => parts.part(id)?.runId ?? id))],
+      }))
     },
 
     connectedCount: () => [...connections.values()].filter((conn) => conn.ready).length,
@@ -659,6 +753,9 @@ export function createFleet(deps: FleetDeps): FleetServer {
     },
 
     async abort(runId, reason) {
+      if (await parts.abort(runId, reason, cancelReason(reason))) {
+        return true
+      }
       const cancelled = await queue.cancel(runId, cancelReason(reason))
       if (cancelled !== undefined) {
         return cancelled
@@ -689,6 +786,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
     async shutdown() {
       stopping = true
       queue.stopped = true
+      parts.shutdown()
       clearInterval(ticker)
       leases.clearAll()
       let runs = 0

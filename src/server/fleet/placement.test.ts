@@ -73,6 +73,7 @@ test('the chosen agent always matches, is connected and free, and no free match 
           assert.equal(free.length, 0)
           return
         }
+        assert.ok('agent' in choice)
         const chosen = agents.find((v) => v.name === choice.agent)!
         assert.ok(free.includes(chosen))
         for (const other of free) {
@@ -91,4 +92,55 @@ test('"ago" is coarse, so a waiting run is not re-published every second', () =>
   assert.equal(ago(60_000), '1m')
   assert.equal(ago(2 * 3_600_000 + 5), '2h')
   assert.equal(ago(3 * 86_400_000), '3d')
+})
+
+test('parts: every named agent connected and free at once, else the first that is not', () => {
+  const now = 1_000_000
+  const parts = { a: 'edge-1', b: 'edge-2' }
+  assert.deepEqual(choose({ parts }, [agent('edge-1'), agent('edge-2')], now), { parts })
+  const gone = agent('edge-2', { connected: false, maxRuns: 0, lastSeenAt: now - 3 * 60_000 })
+  assert.deepEqual(choose({ parts }, [agent('edge-1'), gone], now), {
+    reason: 'agent edge-2 (b) is not connected (last seen 3m ago)',
+  })
+  assert.deepEqual(choose({ parts }, [agent('edge-1')], now), {
+    reason: 'agent edge-2 (b) is not connected (never connected)',
+  })
+  assert.deepEqual(choose({ parts }, [agent('edge-1', { running: ['X'] }), agent('edge-2')], now), {
+    reason: 'agent edge-1 (a) is busy (run X, 1 of 1)',
+  })
+  // One agent holding two logical hosts needs two slots.
+  const twice = { a: 'edge-1', b: 'edge-1' }
+  assert.deepEqual(choose({ parts: twice }, [agent('edge-1')], now), {
+    reason: 'agent edge-1 (b) is busy (part a of this run, 1 of 1)',
+  })
+  assert.deepEqual(choose({ parts: twice }, [agent('edge-1', { maxRuns: 2 })], now), {
+    parts: twice,
+  })
+})
+
+test('parts (property): chosen only when every agent has the slots its logical hosts need', () => {
+  fc.assert(
+    fc.property(
+      fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y', 'z'), {
+        minKeys: 1,
+      }),
+      fc.array(viewArb, { maxLength: 5 }),
+      (parts, views) => {
+        const agents = views.filter((v, i) => views.findIndex((w) => w.name === v.name) === i)
+        const choice = choose({ parts }, agents, 0)
+        const need = new Map<string, number>()
+        for (const name of Object.values(parts)) {
+          need.set(name, (need.get(name) ?? 0) + 1)
+        }
+        const fits = [...need].every(([name, count]) => {
+          const view = agents.find((v) => v.name === name && v.connected)
+          return view !== undefined && view.running.length + count <= view.maxRuns
+        })
+        assert.equal('parts' in choice, fits)
+        if ('reason' in choice) {
+          assert.match(choice.reason, /^agent [a-z] \([a-c]\) is (busy|not connected)/)
+        }
+      }
+    )
+  )
 })

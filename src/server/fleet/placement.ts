@@ -21,7 +21,11 @@ export interface AgentView {
   lastSeenAt?: number
 }
 
-export type Choice = { agent: string } | { reason: string }
+/**
+ * One agent for a whole run, every logical host's agent at once for a multi-host run (`parts`:
+ * logical → agent, each with a free slot), or why not.
+ */
+export type Choice = { agent: string } | { parts: Record<string, string> } | { reason: string }
 
 export function matches(placement: Placement, agent: Pick<AgentView, 'name' | 'labels'>): boolean {
   if ('agent' in placement) {
@@ -61,6 +65,9 @@ export function partsText(parts: Record<string, string>): string {
 }
 
 export function choose(placement: Placement, agents: readonly AgentView[], now: number): Choice {
+  if ('parts' in placement) {
+    return chooseParts(placement.parts, agents, now)
+  }
   const matching = agents.filter((agent) => matches(placement, agent))
   const connected = matching.filter((agent) => agent.connected)
   const free = connected.filter(hasFreeSlot)
@@ -84,14 +91,45 @@ export function choose(placement: Placement, agents: readonly AgentView[], now: 
     const seen = known === undefined ? 'never connected' : `last seen ${ago(now - known)} ago`
     return { reason: `no agent named ${placement.agent} is connected (${seen})` }
   }
-  if ('parts' in placement) {
-    // TODO(WP-coordinator): a parts run needs every named agent connected and free at once.
-    return { reason: `not every agent of ${partsText(placement.parts)} is connected and free` }
-  }
   const labels = labelText(placement.labels)
   return connected.length === 0
     ? { reason: `no connected agent has labels ${labels}` }
     : { reason: `every connected agent with labels ${labels} is busy` }
+}
+
+/**
+ * A multi-host run takes every named agent at once or none (design §6): a part started alone
+ * would hold its host while it waits for the others. The reason names the first logical host,
+ * in manifest order, that stops it, and one agent named by two logical hosts needs two slots.
+ */
+export function chooseParts(
+  parts: Record<string, string>,
+  agents: readonly AgentView[],
+  now: number
+): Choice {
+  /** Logical hosts of this run already given to each agent (one slot each). */
+  const taken = new Map<string, string[]>()
+  for (const [logical, name] of Object.entries(parts)) {
+    const agent = agents.find((view) => view.name === name && view.connected)
+    if (agent === undefined) {
+      const known = agents.find((view) => view.name === name)?.lastSeenAt
+      const seen = known === undefined ? 'never connected' : `last seen ${ago(now - known)} ago`
+      return { reason: `agent ${name} (${logical}) is not connected (${seen})` }
+    }
+    const mine = taken.get(name) ?? []
+    const used = agent.running.length + mine.length
+    if (used + 1 > agent.maxRuns) {
+      const holders = [
+        ...(agent.running.length > 0 ? [`run ${agent.running.join(', ')}`] : []),
+        ...(mine.length > 0 ? [`part ${mine.join(', ')} of this run`] : []),
+      ]
+      return {
+        reason: `agent ${name} (${logical}) is busy (${[...holders, `${used} of ${agent.maxRuns}`].join(', ')})`,
+      }
+    }
+    taken.set(name, [...mine, logical])
+  }
+  return { parts: { ...parts } }
 }
 
 /**

@@ -32,6 +32,8 @@ export interface RunQueueDeps {
   connections: ReadonlyMap<string, AgentConnection>
   /** Every agent as placement sees it, with the slots its connection holds. */
   views(): AgentView[]
+  /** A multi-host run whose agents are all free (parts.ts takes it from here). */
+  dispatchParts(entry: QueuedRun, parts: Record<string, string>): Promise<void>
 }
 
 /** A run sent to an agent is answered within this long (or by its queue deadline) (review #8). */
@@ -66,6 +68,24 @@ export class RunQueue {
     return this.#placed.has(runId)
   }
 
+  /** Its placement and deadline while placed (queued, or sent and unanswered). */
+  entry(runId: string): QueuedRun | undefined {
+    return this.#placed.get(runId)
+  }
+
+  /** A dispatch that could not go out: back in line, nothing stored changed. */
+  putBack(entry: QueuedRun): void {
+    if (this.#placed.has(entry.runId)) {
+      this.#scheduler.enqueue(entry)
+    }
+  }
+
+  /** `requeue` for a run whose dispatch was not this queue's (a multi-host run's parts). */
+  async requeueEntry(entry: QueuedRun, reason: string): Promise<void> {
+    this.#placed.set(entry.runId, entry)
+    await this.requeue(entry.runId, reason)
+  }
+
   /** An agent took the run on outside a dispatch (its hello reported it): it leaves the queue. */
   forget(runId: string): void {
     this.#placed.delete(runId)
@@ -92,6 +112,15 @@ export class RunQueue {
             failed(`dispatching ${action.runId}`)
           )
           break
+        case 'dispatch-parts': {
+          const entry = this.#placed.get(action.runId)
+          if (entry !== undefined) {
+            void this.deps
+              .dispatchParts(entry, action.parts)
+              .catch(failed(`dispatching ${action.runId}`))
+          }
+          break
+        }
         case 'reason':
           void this.deps.store
             .setQueueReason(action.runId, action.reason)

@@ -26,6 +26,6 @@ export const agentConnectRoute: RouteDef = defineRoute({
   },
   websocket(socket, { caller, request, ctx }) {
     request.raw.socket.setKeepAlive(true, KEEPALIVE_MS)
-    ctx.fleet.accept(socket, caller!, request.ip)
+    ctx.fleet.accept(socket, caller!, request.ip, request.raw.socket.localAddress)
   },
 })

@@ -133,3 +133,29 @@ test('timeoutReason formats the wait as a duration', () => {
     /within 30s \(queue timeout\)$/
   )
 })
+
+test('a parts run takes a slot on every agent it names in one evaluation', () => {
+  const scheduler = new Scheduler()
+  const parts = { a: 'x', b: 'y' }
+  scheduler.enqueue({ runId: 'm', placement: { parts }, queuedAt: 0, deadline: 1000 })
+  scheduler.enqueue({ runId: 'r', placement: { agent: 'y' }, queuedAt: 0, deadline: 1000 })
+  const view = (name: string) => ({ name, labels: {}, connected: true, maxRuns: 1, running: [] })
+  assert.deepEqual(scheduler.evaluate(0, [view('x'), view('y')]), [
+    { type: 'dispatch-parts', runId: 'm', parts },
+    { type: 'reason', runId: 'r', reason: 'agent y is busy (run m, 1 of 1)' },
+  ])
+  scheduler.enqueue({ runId: 'late', placement: { parts }, queuedAt: 0, deadline: 1000 })
+  assert.deepEqual(scheduler.evaluate(1000, []), [
+    {
+      type: 'timeout',
+      runId: 'r',
+      reason: 'not started: no agent named y was connected and free within 1s (queue timeout)',
+    },
+    {
+      type: 'timeout',
+      runId: 'late',
+      reason:
+        'not started: agents a=x b=y were not all connected and free within 1s (queue timeout)',
+    },
+  ])
+})

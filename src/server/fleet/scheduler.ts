@@ -27,6 +27,8 @@ export interface QueuedRun {
 
 export type SchedulerAction =
   | { type: 'dispatch'; runId: string; agent: string }
+  /** A multi-host run: every logical host's agent (logical → agent), reserved together. */
+  | { type: 'dispatch-parts'; runId: string; parts: Record<string, string> }
   | { type: 'reason'; runId: string; reason: string }
   | { type: 'timeout'; runId: string; reason: string }
 
@@ -72,6 +74,12 @@ export class Scheduler {
         this.#queue.delete(run.runId)
         view.find((agent) => agent.name === choice.agent)?.running.push(run.runId)
         actions.push({ type: 'dispatch', runId: run.runId, agent: choice.agent })
+      } else if ('parts' in choice) {
+        this.#queue.delete(run.runId)
+        for (const name of Object.values(choice.parts)) {
+          view.find((agent) => agent.name === name)?.running.push(run.runId)
+        }
+        actions.push({ type: 'dispatch-parts', runId: run.runId, parts: choice.parts })
       } else if (choice.reason !== run.reason) {
         run.reason = choice.reason
         actions.push({ type: 'reason', runId: run.runId, reason: choice.reason })
@@ -83,10 +91,14 @@ export class Scheduler {
 
 /** `not started: no agent named edge-1 was connected and free within 10m (queue timeout)`. */
 export function timeoutReason(run: Pick<QueuedRun, 'placement' | 'queuedAt' | 'deadline'>): string {
+  const waited = formatDuration(Math.max(0, run.deadline - run.queuedAt))
+  if ('parts' in run.placement) {
+    const parts = placementText(run.placement)
+    return `not started: agents ${parts} were not all connected and free within ${waited} (queue timeout)`
+  }
   const who =
     'agent' in run.placement
       ? `no agent named ${run.placement.agent}`
       : `no agent with ${placementText(run.placement)}`
-  const waited = formatDuration(Math.max(0, run.deadline - run.queuedAt))
   return `not started: ${who} was connected and free within ${waited} (queue timeout)`
 }

@@ -204,6 +204,19 @@ export const runSchema = runSummarySchema.extend({
   /** The derived RunResult (steps, probes, faults, loads, checks), once the run has ended. */
   result: z.record(z.string(), z.unknown()).optional(),
   eventCount: z.number().int(),
+  /** A multi-host run's parts: which agent holds each logical host and how its part stands. */
+  parts: z
+    .array(
+      z.object({
+        logical: z.string(),
+        agent: z.string(),
+        status: z.enum(['dispatched', 'running', 'ended', 'lost']),
+        clockOffsetMs: z.number().optional(),
+        clockErrorMs: z.number().optional(),
+        reason: z.string().optional(),
+      })
+    )
+    .optional(),
 })
 
 export const eventPageSchema = z.object({

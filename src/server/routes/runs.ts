@@ -162,6 +162,10 @@ export const runRoutes: RouteDef[] = [
       if (!run) {
         throw notFound(`run ${params.id}`)
       }
+      if (run.placement !== undefined && 'parts' in run.placement) {
+        const parts = await ctx.store.listRunParts(run.id)
+        return { ...run, parts: parts.map(({ runId: _, lastSeq: __, ...part }) => part) }
+      }
       return run
     },
   }),

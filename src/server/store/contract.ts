@@ -14,6 +14,7 @@ import type {
   JournalEvent,
   Role,
   Run,
+  RunPart,
   RunResult,
   RunSource,
   RunStatus,
@@ -121,6 +122,13 @@ export interface RunQuery {
 }
 
 /** What the store keeps of a remote agent (its live connection state is the server's own). */
+/** A row of `run_parts`: one logical host of a multi-host run (RunPart plus the stream's seq). */
+export interface RunPartRecord extends RunPart {
+  runId: string
+  /** The last seq of the part's journal handed to the coordinator (-1: none yet). */
+  lastSeq: number
+}
+
 export interface AgentRecord {
   name: string
   labels: Record<string, string>
@@ -283,6 +291,11 @@ export interface Store {
   listAgents(): Promise<AgentRecord[]>
   /** Every agent name the store knows: agent tokens' names and agents that connected. */
   agentNames(): Promise<string[]>
+
+  /** Writes a part's row (insert or replace by run and logical host). */
+  putRunPart(part: RunPartRecord): Promise<void>
+  /** The run's parts, by logical host name. */
+  listRunParts(runId: string): Promise<RunPartRecord[]>
 
   putBundle(runId: string, bundle: RunBundle): Promise<void>
   getBundle(runId: string): Promise<RunBundle | undefined>

@@ -392,6 +392,29 @@ CREATE TABLE run_bundles (
 );
 `
 
+/**
+ * Version 4 (issue 14 item 5): multi-host runs. `run_parts` holds one row per logical host of
+ * a run placed with `parts`: the agent holding it, how its part stands, the last seq handed to
+ * the coordinator and the clock estimate of its agent when the row was last written.
+ */
+const runParts = (dialect: 'sqlite' | 'postgres') => {
+  const text = dialect === 'sqlite' ? 'TEXT' : `text ${C}`
+  const real = dialect === 'sqlite' ? 'REAL' : 'double precision'
+  return `
+CREATE TABLE run_parts (
+  run_id ${text} NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  logical ${text} NOT NULL,
+  agent ${text} NOT NULL,
+  status ${text} NOT NULL CHECK (status IN ('dispatched', 'running', 'ended', 'lost')),
+  last_seq integer NOT NULL DEFAULT -1,
+  clock_offset_ms ${real},
+  clock_error_ms ${real},
+  reason ${text},
+  PRIMARY KEY (run_id, logical)
+);
+`
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sqlite: initialSqlite, postgres: initialPostgres },
   {
@@ -408,4 +431,5 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: agentsPostgres,
     sqliteForeignKeysOff: true,
   },
+  { version: 4, name: 'run parts', sqlite: runParts('sqlite'), postgres: runParts('postgres') },
 ]

@@ -30,6 +30,7 @@ import type {
   NewVersion,
   RunEnd,
   AgentRecord,
+  RunPartRecord,
   RunBundle,
   RunQuery,
   Store,
@@ -42,6 +43,10 @@ import {
   INTERRUPTED_REASON,
   RECENT_SCORES,
   AGENT_COLUMNS,
+  RUN_PART_COLUMNS,
+  RUN_PART_UPDATE,
+  runPartValues,
+  toRunPart,
   AGENT_UPDATE,
   agentValues,
   labelsText,
@@ -66,6 +71,7 @@ import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
   AgentRow,
   BundleRow,
+  RunPartRow,
   ExperimentRow,
   ExperimentYamlRow,
   RunResultRow,
@@ -860,6 +866,23 @@ export class PostgresStore implements Store {
 
   async deleteBundle(runId: string): Promise<void> {
     await this.#pool.query('DELETE FROM run_bundles WHERE run_id = $1', [runId])
+  }
+
+  async putRunPart(part: RunPartRecord): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO run_parts (${RUN_PART_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (run_id, logical) DO UPDATE SET ${RUN_PART_UPDATE}`,
+      runPartValues(part)
+    )
+  }
+
+  async listRunParts(runId: string): Promise<RunPartRecord[]> {
+    const rows = await query<RunPartRow>(
+      this.#pool,
+      `SELECT ${RUN_PART_COLUMNS} FROM run_parts WHERE run_id = $1 ORDER BY logical`,
+      [runId]
+    )
+    return rows.map(toRunPart)
   }
 }
 

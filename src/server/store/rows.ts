@@ -21,7 +21,13 @@ import type {
   User,
   Verdict,
 } from '../../shared/api.js'
-import { MAX_SEQ, type AgentRecord, type RunBundle, type TokenRecord } from './contract.js'
+import {
+  MAX_SEQ,
+  type AgentRecord,
+  type RunBundle,
+  type RunPartRecord,
+  type TokenRecord,
+} from './contract.js'
 
 export interface UserRow {
   id: string
@@ -388,3 +394,47 @@ export const untilOf = (query: { until?: number }): number =>
   Math.min(query.until ?? MAX_SEQ, MAX_SEQ)
 /** Why `interruptRunning` ended a run: its `reason`. */
 export const INTERRUPTED_REASON = 'the server stopped before the run ended'
+
+export interface RunPartRow {
+  run_id: string
+  logical: string
+  agent: string
+  status: string
+  last_seq: number
+  clock_offset_ms: number | null
+  clock_error_ms: number | null
+  reason: string | null
+}
+
+export const RUN_PART_COLUMNS =
+  'run_id, logical, agent, status, last_seq, clock_offset_ms, clock_error_ms, reason'
+
+export const RUN_PART_UPDATE = `agent = excluded.agent, status = excluded.status,
+  last_seq = excluded.last_seq, clock_offset_ms = excluded.clock_offset_ms,
+  clock_error_ms = excluded.clock_error_ms, reason = excluded.reason`
+
+export function runPartValues(part: RunPartRecord): (string | number | null)[] {
+  return [
+    part.runId,
+    part.logical,
+    part.agent,
+    part.status,
+    part.lastSeq,
+    part.clockOffsetMs ?? null,
+    part.clockErrorMs ?? null,
+    part.reason ?? null,
+  ]
+}
+
+export function toRunPart(row: RunPartRow): RunPartRecord {
+  return {
+    runId: row.run_id,
+    logical: row.logical,
+    agent: row.agent,
+    status: row.status as RunPartRecord['status'],
+    lastSeq: Number(row.last_seq),
+    ...(row.clock_offset_ms !== null ? { clockOffsetMs: Number(row.clock_offset_ms) } : {}),
+    ...(row.clock_error_ms !== null ? { clockErrorMs: Number(row.clock_error_ms) } : {}),
+    ...(row.reason !== null ? { reason: row.reason } : {}),
+  }
+}

@@ -30,6 +30,7 @@ import type {
   NewVersion,
   RunEnd,
   AgentRecord,
+  RunPartRecord,
   RunBundle,
   RunQuery,
   Store,
@@ -41,6 +42,10 @@ import {
   DEFAULT_RUN_LIMIT,
   INTERRUPTED_REASON,
   AGENT_COLUMNS,
+  RUN_PART_COLUMNS,
+  RUN_PART_UPDATE,
+  runPartValues,
+  toRunPart,
   AGENT_UPDATE,
   agentValues,
   labelsText,
@@ -66,6 +71,7 @@ import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
 import type {
   AgentRow,
   BundleRow,
+  RunPartRow,
   ExperimentRow,
   ExperimentYamlRow,
   RunResultRow,
@@ -283,6 +289,13 @@ function prepare(db: Db) {
       'SELECT vars, data FROM run_bundles WHERE run_id = ?'
     ),
     deleteBundle: db.prepare<[string]>('DELETE FROM run_bundles WHERE run_id = ?'),
+    putRunPart: db.prepare<(string | number | null)[]>(
+      `INSERT INTO run_parts (${RUN_PART_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, logical) DO UPDATE SET ${RUN_PART_UPDATE}`
+    ),
+    listRunParts: db.prepare<[string], RunPartRow>(
+      `SELECT ${RUN_PART_COLUMNS} FROM run_parts WHERE run_id = ? ORDER BY logical`
+    ),
   }
 }
 
@@ -846,6 +859,14 @@ export class SqliteStore implements Store {
 
   async deleteBundle(runId: string): Promise<void> {
     this.#s.deleteBundle.run(runId)
+  }
+
+  async putRunPart(part: RunPartRecord): Promise<void> {
+    this.#s.putRunPart.run(...runPartValues(part))
+  }
+
+  async listRunParts(runId: string): Promise<RunPartRecord[]> {
+    return this.#s.listRunParts.all(runId).map(toRunPart)
   }
 }
 
