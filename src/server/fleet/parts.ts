@@ -21,7 +21,7 @@ import type { RunSummary } from '../../shared/api.js'
 import { formatDuration } from '../../shared/duration.js'
 import type { AgentConnection, RunStream } from './connection.js'
 import { notPlaced } from './ingest.js'
-import type { Leases, Timers } from './leases.js'
+import { LEASE_GRACE_MS, type Leases, type Timers } from './leases.js'
 import type { LoadPartsExperiment } from './part-manifest.js'
 import { FleetPartLink, plainAddress } from './part-link.js'
 import { ACCEPT_TIMEOUT_MS, type RunQueue } from './queue.js'
@@ -73,10 +73,6 @@ export class PartsRuns {
   /** The part with this run id (`<runId>.<logical>`), while the fleet coordinates its run. */
   part(partId: string): FleetPartLink | undefined {
     return this.#parts.get(partId)
-  }
-
-  has(runId: string): boolean {
-    return this.#runs.has(runId)
   }
 
   /**
@@ -513,13 +509,22 @@ export class PartsRuns {
       }
     }
     run.phase = 'ended'
+    // The parts' streams stay until their agents report their ends (their slots with them),
+    // for as long as a lost agent gets: a part that never ends must not hold its slot forever.
+    const waitMs = run.leaseMs + LEASE_GRACE_MS
+    this.deps.timers.set(() => {
+      for (const link of run.links.filter((part) => !part.settled)) {
+        const reason = `${link.label} did not end its part within ${formatDuration(waitMs)} of the run's end`
+        link.abort(reason)
+        this.#lost(link, reason)
+      }
+    }, waitMs)
     for (const link of run.links) {
       await this.#write(link).catch(this.deps.failed(`run ${run.runId}: its parts`))
     }
     await this.deps.store
       .deleteBundle(run.runId)
       .catch(this.deps.failed(`run ${run.runId}: bundle`))
-    // The parts' streams stay until their agents report their ends (their slots with them).
     this.#forgetIfSettled(run)
     this.deps.evaluate()
   }
