@@ -1158,6 +1158,23 @@ describe('multi-host runs: parts', () => {
     assert.deepEqual(coordinator.aborts, ['signal: aborted by bob'])
   })
 
+  test('a restart ends a multi-host run still starting: its sent parts are not sent again', async () => {
+    const run = mem.addRun('m11', { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    await a.next((f) => f.type === 'run')
+    await stop()
+    await boot()
+    const ended = await status('m11', (s) => s.status === 'cancelled')
+    assert.equal(
+      ended.reason,
+      'the Chaos Center restarted while the multi-host run was starting; its agents rolled back'
+    )
+  })
+
   test('a restart ends a running multi-host run; its parts are forgotten on hello', async () => {
     await started('m6')
     await status('m6', (s) => s.status === 'running')

@@ -30,6 +30,9 @@ import type { QueuedRun } from './scheduler.js'
 /** The run's end when the server restarted while it ran (design §6). */
 export const RESTARTED_REASON =
   'the Chaos Center restarted during a multi-host run; its agents rolled back'
+/** The run's end when the server restarted while its parts were being sent. */
+export const RESTARTED_STARTING_REASON =
+  'the Chaos Center restarted while the multi-host run was starting; its agents rolled back'
 /** A failed append of the merged journal is tried again this often (the store is back soon). */
 const APPEND_RETRY_MS = [100, 500, 1000, 2000, 5000]
 
@@ -417,17 +420,26 @@ export class PartsRuns {
     }
   }
 
-  /** Server start: a parts run left `running` ended with its coordinator. */
+  /** Server start: a parts run left `running` (or sent) ended with its coordinator. */
   async interruptStale(runs: readonly RunSummary[]): Promise<number> {
     let count = 0
     for (const run of runs) {
       if (run.placement === undefined || !('parts' in run.placement)) {
         continue
       }
-      await this.deps.recorder.interrupt(run.id, RESTARTED_REASON)
+      const reason = run.status === 'queued' ? RESTARTED_STARTING_REASON : RESTARTED_REASON
+      if (run.status === 'queued') {
+        await this.deps.queue.endQueued(run.id, {
+          status: 'cancelled',
+          verdict: 'interrupted',
+          reason,
+        })
+      } else {
+        await this.deps.recorder.interrupt(run.id, reason)
+      }
       for (const part of await this.deps.store.listRunParts(run.id)) {
         if (part.status === 'dispatched' || part.status === 'running') {
-          await this.deps.store.putRunPart({ ...part, status: 'lost', reason: RESTARTED_REASON })
+          await this.deps.store.putRunPart({ ...part, status: 'lost', reason })
         }
       }
       count++
