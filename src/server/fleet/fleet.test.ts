@@ -1136,10 +1136,43 @@ describe('multi-host runs: parts', () => {
     assert.equal(mem.runs.get('m9')!.status, 'running', 'the coordinator ends the run')
   })
 
+  test('a part that never ends after the run ended is lost and frees its slot', async () => {
+    const { a, b, args } = await started('m10')
+    a.send({ type: 'events', runId: 'm10.a', events: [ev(0, 'run.ended')] })
+    await args.parts[0]!.ended
+    coordinator.end()
+    await status('m10', (s) => s.status === 'finished')
+    await until(() => !mem.bundles.has('m10'))
+    clock.advance(LEASE_MS + LEASE_GRACE_MS)
+    assert.equal(
+      await args.parts[1]!.lost,
+      "agent edge-2 (b) did not end its part within 6s of the run's end"
+    )
+    assert.equal(((await b.next((f) => f.type === 'abort')) as { runId: string }).runId, 'm10.b')
+    await until(async () => (await fleet.list()).every((agent) => agent.runs.length === 0))
+  })
+
   test('abort goes to the coordinator', async () => {
     await started('m5')
     assert.equal(await fleet.abort('m5', 'aborted by bob'), true)
     assert.deepEqual(coordinator.aborts, ['signal: aborted by bob'])
+  })
+
+  test('a restart ends a multi-host run still starting: its sent parts are not sent again', async () => {
+    const run = mem.addRun('m11', { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    await a.next((f) => f.type === 'run')
+    await stop()
+    await boot()
+    const ended = await status('m11', (s) => s.status === 'cancelled')
+    assert.equal(
+      ended.reason,
+      'the Chaos Center restarted while the multi-host run was starting; its agents rolled back'
+    )
   })
 
   test('a restart ends a running multi-host run; its parts are forgotten on hello', async () => {

@@ -683,6 +683,12 @@ export function createFleet(deps: FleetDeps): FleetServer {
           queuedAt,
           deadline: Number.isNaN(own) ? queuedAt + settings.queueTimeoutMs : own,
         }
+        if (run.agent !== undefined && 'parts' in run.placement) {
+          // Its parts were sent by the previous server: their agents forget them on hello, and
+          // the same part ids sent again could land on a part still rolling back.
+          await parts.interruptStale([run])
+          continue
+        }
         if (run.agent !== undefined) {
           heldAtStart.set(run.id, entry)
         } else {

@@ -21,7 +21,7 @@ import type { RunSummary } from '../../shared/api.js'
 import { formatDuration } from '../../shared/duration.js'
 import type { AgentConnection, RunStream } from './connection.js'
 import { notPlaced } from './ingest.js'
-import type { Leases, Timers } from './leases.js'
+import { LEASE_GRACE_MS, type Leases, type Timers } from './leases.js'
 import type { LoadPartsExperiment } from './part-manifest.js'
 import { FleetPartLink, plainAddress } from './part-link.js'
 import { ACCEPT_TIMEOUT_MS, type RunQueue } from './queue.js'
@@ -30,6 +30,9 @@ import type { QueuedRun } from './scheduler.js'
 /** The run's end when the server restarted while it ran (design §6). */
 export const RESTARTED_REASON =
   'the Chaos Center restarted during a multi-host run; its agents rolled back'
+/** The run's end when the server restarted while its parts were being sent. */
+export const RESTARTED_STARTING_REASON =
+  'the Chaos Center restarted while the multi-host run was starting; its agents rolled back'
 /** A failed append of the merged journal is tried again this often (the store is back soon). */
 const APPEND_RETRY_MS = [100, 500, 1000, 2000, 5000]
 
@@ -73,10 +76,6 @@ export class PartsRuns {
   /** The part with this run id (`<runId>.<logical>`), while the fleet coordinates its run. */
   part(partId: string): FleetPartLink | undefined {
     return this.#parts.get(partId)
-  }
-
-  has(runId: string): boolean {
-    return this.#runs.has(runId)
   }
 
   /**
@@ -421,17 +420,26 @@ export class PartsRuns {
     }
   }
 
-  /** Server start: a parts run left `running` ended with its coordinator. */
+  /** Server start: a parts run left `running` (or sent) ended with its coordinator. */
   async interruptStale(runs: readonly RunSummary[]): Promise<number> {
     let count = 0
     for (const run of runs) {
       if (run.placement === undefined || !('parts' in run.placement)) {
         continue
       }
-      await this.deps.recorder.interrupt(run.id, RESTARTED_REASON)
+      const reason = run.status === 'queued' ? RESTARTED_STARTING_REASON : RESTARTED_REASON
+      if (run.status === 'queued') {
+        await this.deps.queue.endQueued(run.id, {
+          status: 'cancelled',
+          verdict: 'interrupted',
+          reason,
+        })
+      } else {
+        await this.deps.recorder.interrupt(run.id, reason)
+      }
       for (const part of await this.deps.store.listRunParts(run.id)) {
         if (part.status === 'dispatched' || part.status === 'running') {
-          await this.deps.store.putRunPart({ ...part, status: 'lost', reason: RESTARTED_REASON })
+          await this.deps.store.putRunPart({ ...part, status: 'lost', reason })
         }
       }
       count++
@@ -513,13 +521,22 @@ export class PartsRuns {
       }
     }
     run.phase = 'ended'
+    // The parts' streams stay until their agents report their ends (their slots with them),
+    // for as long as a lost agent gets: a part that never ends must not hold its slot forever.
+    const waitMs = run.leaseMs + LEASE_GRACE_MS
+    this.deps.timers.set(() => {
+      for (const link of run.links.filter((part) => !part.settled)) {
+        const reason = `${link.label} did not end its part within ${formatDuration(waitMs)} of the run's end`
+        link.abort(reason)
+        this.#lost(link, reason)
+      }
+    }, waitMs)
     for (const link of run.links) {
       await this.#write(link).catch(this.deps.failed(`run ${run.runId}: its parts`))
     }
     await this.deps.store
       .deleteBundle(run.runId)
       .catch(this.deps.failed(`run ${run.runId}: bundle`))
-    // The parts' streams stay until their agents report their ends (their slots with them).
     this.#forgetIfSettled(run)
     this.deps.evaluate()
   }
