@@ -126,6 +126,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     send: (frame) => send(frame),
     allowHostNetwork: options.allowHostNetwork === true,
     centerAddress: () => started.client?.centerAddress,
+    agentName: () => started.client?.agentName,
   })
   try {
     // Faults of runs whose run process and watchdog both died with the last agent, then the

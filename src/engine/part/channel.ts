@@ -14,6 +14,8 @@ export interface PartMessage {
 export interface PartMode {
   /** The logical host (`spec.system.agents[].name`). */
   name: string
+  /** The agent's registered name (`edge-1`). */
+  agent: string
   /** The Chaos Center's addresses as this agent reaches it: no partition may name them. */
   centerAddresses: string[]
   /** `ordeal agent --allow-host-network`: rules in the agent's own namespace are allowed. */

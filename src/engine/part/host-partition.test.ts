@@ -10,7 +10,7 @@ import {
   partitionRefusal,
 } from './host-partition.js'
 
-const allowed = { name: 'a', allowHostNetwork: true, centerAddresses: ['198.18.0.1'] }
+const allowed = { agent: 'edge-a', allowHostNetwork: true, centerAddresses: ['198.18.0.1'] }
 
 test('rules become DROP rules in this namespace: OUTPUT -d peer, INPUT -s peer', () => {
   const rules = hostRules(
@@ -50,7 +50,7 @@ test('an agent without --allow-host-network refuses, with the exact line', () =>
       ...allowed,
       allowHostNetwork: false,
     }),
-    'agent a refuses faults in its own network namespace (start it with --allow-host-network)'
+    'agent edge-a refuses faults in its own network namespace (start it with --allow-host-network)'
   )
 })
 
@@ -59,17 +59,17 @@ test('a rule naming the Chaos Center or loopback is refused, with the exact line
     partitionRefusal([{ chain: 'INPUT', peer }], { ...allowed, centerAddresses: centers })
   assert.equal(
     refuse('198.18.0.1'),
-    'the partition would cut agent a off its Chaos Center (198.18.0.1)'
+    'the partition would cut agent edge-a off its Chaos Center (198.18.0.1)'
   )
   assert.equal(
     refuse('198.18.0.9', ['::ffff:198.18.0.9']),
-    'the partition would cut agent a off its Chaos Center (198.18.0.9)'
+    'the partition would cut agent edge-a off its Chaos Center (198.18.0.9)'
   )
   assert.equal(
     refuse('127.0.0.1'),
-    'the partition would cut agent a off its Chaos Center (127.0.0.1)'
+    'the partition would cut agent edge-a off its Chaos Center (127.0.0.1)'
   )
-  assert.equal(refuse('::1'), 'the partition would cut agent a off its Chaos Center (::1)')
+  assert.equal(refuse('::1'), 'the partition would cut agent edge-a off its Chaos Center (::1)')
   assert.equal(refuse('198.18.0.3'), undefined)
 })
 

@@ -42,8 +42,8 @@ export function isLoopback(address: string): boolean {
 }
 
 export interface PartitionPermission {
-  /** The logical host (`spec.system.agents[].name`). */
-  name: string
+  /** The agent's registered name (`edge-1`): the lines name the agent, as its operator knows it. */
+  agent: string
   allowHostNetwork: boolean
   /** The Chaos Center's addresses as this agent reaches it (given, and its socket's peer). */
   centerAddresses: string[]
@@ -52,13 +52,13 @@ export interface PartitionPermission {
 /** Why these rules may not be applied here, as the one line the journal and reply carry. */
 export function partitionRefusal(rules: PartRule[], p: PartitionPermission): string | undefined {
   if (!p.allowHostNetwork) {
-    return `agent ${p.name} refuses faults in its own network namespace (start it with --allow-host-network)`
+    return `agent ${p.agent} refuses faults in its own network namespace (start it with --allow-host-network)`
   }
   const centers = new Set(p.centerAddresses.map((a) => a.replace(/^::ffff:/i, '')))
   for (const rule of rules) {
     const peer = rule.peer.replace(/^::ffff:/i, '')
     if (centers.has(peer) || isLoopback(peer)) {
-      return `the partition would cut agent ${p.name} off its Chaos Center (${rule.peer})`
+      return `the partition would cut agent ${p.agent} off its Chaos Center (${rule.peer})`
     }
   }
   return undefined

@@ -72,7 +72,9 @@ export async function servePart(env: ServeEnv): Promise<void> {
         case 'start':
           try {
             env.layout.remote = command.remote as TemplateVars // the Chaos Center's, from its prepare replies
-            await env.supervisor.start()
+            // An abort (another part failed to start, the run was stopped) must not wait out a
+            // readiness timeout here: teardown stops the supervisor, which ends that wait.
+            await abortable(env.supervisor.start(), env.signal)
             journal.emit({ type: 'system.ready' })
             ok({})
             phase = 'serve'
@@ -169,4 +171,26 @@ async function carryOut(
 
 function text(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The promise, or a rejection as soon as `signal` aborts (the promise is left to settle). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => undefined)
+  if (signal.aborted) {
+    return Promise.reject(new Error('the part was aborted while starting'))
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new Error('the part was aborted while starting'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error instanceof Error ? error : new Error(String(error)))
+      }
+    )
+  })
 }

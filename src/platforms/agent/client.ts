@@ -82,6 +82,11 @@ export class AgentClient {
   }
 
   /** The Chaos Center's address as the last socket reached it (a part's partition spares it). */
+  /** The name the Chaos Center welcomed this agent by (its token's), once connected. */
+  get agentName(): string | undefined {
+    return this.#name ?? this.o.name
+  }
+
   get centerAddress(): string | undefined {
     return this.#centerAddress
   }

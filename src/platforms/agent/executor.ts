@@ -40,6 +40,8 @@ export interface ExecutorOptions {
   allowHostNetwork?: boolean
   /** The Chaos Center's address as the current socket reaches it (no partition may cut it). */
   centerAddress?: () => string | undefined
+  /** This agent's registered name (its token's), for the lines a part refuses with. */
+  agentName?: () => string | undefined
 }
 
 /** A part's outbox is pumped this often, so its marks keep coming while it is quiet. */
@@ -200,6 +202,7 @@ export class Executor {
         ? {
             part: {
               name: part.name,
+              agent: this.options.agentName?.() ?? part.name,
               centerAddresses,
               allowHostNetwork: this.options.allowHostNetwork === true,
             },

@@ -16,7 +16,6 @@ import type { JournalEvent } from '../../../src/engine/events.js'
 import {
   assertGapless,
   eventually,
-  fleetRunProcessPids,
   getRun,
   journalOf,
   recordedRunId,
@@ -55,7 +54,7 @@ spec:
     services:
       - name: db
         agent: data
-        command: python3
+        command: /usr/bin/python3
         args: [-m, http.server, '{{ports.http}}', --bind, 0.0.0.0]
         ports: { http: 0 }
         readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 20s }
@@ -72,6 +71,13 @@ spec:
         between: [['agent:web'], ['agent:data']]
         duration: 3s
       probes:
+        - name: api-before
+          agent: web
+          type: http
+          mode: SOT
+          url: 'http://127.0.0.1:{{services.api.ports.http}}/'
+          expect: { status: 200 }
+          runProperties: { timeout: 2s, attempts: 20, interval: 250ms }
         - name: api-answers
           agent: web
           type: http
@@ -108,6 +114,20 @@ function placed(file: string, agents: string[]) {
   )
 }
 
+/** The pids of service.started events still alive (the hosts share the root pid namespace). */
+function alive(started: JournalEvent[]): number[] {
+  return started
+    .map((e) => (e.type === 'service.started' ? e.pid : 0))
+    .filter((pid) => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    })
+}
+
 const index = (events: JournalEvent[], ok: (e: JournalEvent) => boolean, what: string) => {
   const i = events.findIndex(ok)
   assert.ok(i >= 0, `${what} is in the journal: ${JSON.stringify(events.map((e) => e.type))}`)
@@ -120,15 +140,17 @@ describe('one experiment over two hosts', () => {
     mkdirSync(dir)
     writeFileSync(path.join(dir, 'api.mjs'), API)
     const file = writeManifest(dir, 'two-hosts', twoHosts('two-hosts'))
-    const running = placed(file, ['web=a', 'data=b'])
+    let ended = false
+    const running = placed(file, ['web=a', 'data=b']).finally(() => (ended = true))
     // While the partition holds, each namespace holds its own side's DROP rules, naming the
     // other host's address: read independently of ordeal, with iptables-save in each.
     const { value: sides } = await eventually(
       'DROP rules in both hosts',
       async () => ({ a: await fleet.ordealRules('a'), b: await fleet.ordealRules('b') }),
-      (r) => r.a.length > 0 && r.b.length > 0,
+      (r) => (r.a.length > 0 && r.b.length > 0) || ended,
       90_000
     )
+    assert.ok(!ended, `the run ended before both sides held rules: ${(await running).stdout}`)
     for (const [host, peer] of [
       ['a', 'b'],
       ['b', 'a'],
@@ -169,10 +191,10 @@ describe('one experiment over two hosts', () => {
     const passedBefore = index(
       bySeq,
       (e) => e.type === 'probe.attempt' && e.passed && e.host === 'web',
-      'a passing probe attempt from web before the partition'
+      'a passing probe attempt from web (the SOT check, before the partition)'
     )
     assert.ok(stepId, 'the fault carries its step')
-    assert.ok(passedBefore < injectedOn('web') || passedBefore < injectedOn('data'))
+    assert.ok(passedBefore < injectedOn('web') && passedBefore < injectedOn('data'))
     assert.ok(injectedOn('web') < failed, 'injected on web before the probe failed')
     assert.ok(injectedOn('data') < failed, 'injected on data before the probe failed')
     assert.ok(failed < revertedOn('web') && failed < revertedOn('data'), 'reverted after it')
@@ -181,7 +203,9 @@ describe('one experiment over two hosts', () => {
     for (let i = 1; i < bySeq.length; i++) {
       assert.ok(bySeq[i]!.t >= bySeq[i - 1]!.t, `t at seq ${i} goes backwards`)
     }
-    for (const e of bySeq.filter((x) => x.type.startsWith('fault.') || x.type.startsWith('service.'))) {
+    for (const e of bySeq.filter(
+      (x) => x.type.startsWith('fault.') || x.type.startsWith('service.')
+    )) {
       assert.ok(e.host === 'web' || e.host === 'data', `${e.type} names its host`)
       assert.equal(typeof e.hostT, 'number', `${e.type} keeps the agent's own time`)
       assert.equal(typeof e.clockErrorMs, 'number', `${e.type} says how sure its time is`)
@@ -195,7 +219,12 @@ describe('one experiment over two hosts', () => {
     // Each side rolled back its own: no rule and no service left in either host.
     assert.deepEqual(await fleet.ordealRules('a'), [])
     assert.deepEqual(await fleet.ordealRules('b'), [])
-    await eventually('no run process left', () => fleetRunProcessPids(fleet), (p) => p.length === 0, 30_000)
+    await eventually(
+      'every service process gone',
+      () => alive(started),
+      (p) => p.length === 0,
+      30_000
+    )
   })
 
   test('an agent started without --allow-host-network refuses its side, and the run ends in error with its line', async () => {
@@ -206,7 +235,8 @@ describe('one experiment over two hosts', () => {
     writeFileSync(path.join(dir, 'api.mjs'), API)
     const r = await placed(writeManifest(dir, 'refused', twoHosts('refused')), ['web=a', 'data=b'])
     assert.equal(r.exitCode, 3, r.stdout + r.stderr)
-    const line = 'agent b refuses faults in its own network namespace (start it with --allow-host-network)'
+    const line =
+      'agent b refuses faults in its own network namespace (start it with --allow-host-network)'
     assert.ok((r.stdout + r.stderr).includes(line), r.stdout + r.stderr)
     const id = recordedRunId(r.stdout)
     assert.equal((await getRun(fleet, id)).verdict, 'error')
@@ -218,6 +248,12 @@ describe('one experiment over two hosts', () => {
     // The side that did apply its rules (web) rolled them back; data never had any.
     assert.deepEqual(await fleet.ordealRules('a'), [])
     assert.deepEqual(await fleet.ordealRules('b'), [])
-    await eventually('no run process left', () => fleetRunProcessPids(fleet), (p) => p.length === 0, 30_000)
+    const started = events.filter((e) => e.type === 'service.started')
+    await eventually(
+      'every service process gone',
+      () => alive(started),
+      (p) => p.length === 0,
+      30_000
+    )
   })
 })

@@ -73,7 +73,13 @@ test('a part starts its own services and serves its coordinator until stop', asy
       channel.push({ id, command: c })
     })
   const run = startRun(experiment, {
-    part: { name: 'a', centerAddresses: ['127.0.0.1'], allowHostNetwork: false, channel },
+    part: {
+      name: 'a',
+      agent: 'edge-a',
+      centerAddresses: ['127.0.0.1'],
+      allowHostNetwork: false,
+      channel,
+    },
   })
   const stepOf = (kind: 'fault' | 'load') =>
     [...walkSteps(experiment.root)].find((s) => s.kind === kind)!.id
@@ -115,7 +121,7 @@ test('a part starts its own services and serves its coordinator until stop', asy
     rules: [{ chain: 'OUTPUT', peer: '198.18.0.9' }],
   })
   const line =
-    'agent a refuses faults in its own network namespace (start it with --allow-host-network)'
+    'agent edge-a refuses faults in its own network namespace (start it with --allow-host-network)'
   assert.deepEqual(refused, { id: 7, ok: false, error: line })
   assert.deepEqual(await command({ kind: 'probe', probeId: 'nope' }), {
     id: 8,
@@ -163,7 +169,7 @@ spec:
   const replies: PartReply[] = []
   const channel = new PartChannel((reply) => replies.push(reply))
   const run = startRun(experiment, {
-    part: { name: 'a', centerAddresses: [], allowHostNetwork: false, channel },
+    part: { name: 'a', agent: 'edge-a', centerAddresses: [], allowHostNetwork: false, channel },
   })
   channel.push({ id: 0, command: { kind: 'prepare', address: '127.0.0.1' } })
   channel.push({ id: 1, command: { kind: 'start', remote: {} } })
@@ -185,7 +191,7 @@ test('an abort ends a serving part: its fault is reverted, the run ends aborted'
   const replies: PartReply[] = []
   const channel = new PartChannel((reply) => replies.push(reply))
   const run = startRun(experiment, {
-    part: { name: 'a', centerAddresses: [], allowHostNetwork: false, channel },
+    part: { name: 'a', agent: 'edge-a', centerAddresses: [], allowHostNetwork: false, channel },
   })
   const faultId = [...walkSteps(experiment.root)].find((s) => s.kind === 'fault')!.id
   channel.push({ id: 0, command: { kind: 'prepare', address: '127.0.0.1' } })

@@ -192,6 +192,13 @@ export function coordinate(args: CoordinateArgs): Coordination {
       return true
     } catch (error) {
       emit({ type: 'system.failed', error: message(error) })
+      // The other parts may still be waiting for their services to be ready: a `stop` would
+      // queue behind that wait, an abort ends it now (each part then rolls back and ends).
+      for (const link of args.parts) {
+        if (!lost.has(link.logical) && !ended.has(link.logical)) {
+          link.abort(`the system failed to start: ${message(error)}`)
+        }
+      }
       return false
     }
   }
@@ -232,8 +239,10 @@ export function coordinate(args: CoordinateArgs): Coordination {
       }
     })
     try {
+      // The first side that fails ends the step at once (the run aborts and the other sides
+      // are told to stop), as a local fault that fails does: no side holds on for its duration.
       const failures = await untilAborted(
-        Promise.all(
+        firstFailure(
           parts.map(({ logical, rules }) => {
             const link = links.get(logical)!
             return onPart(link, {
@@ -253,7 +262,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
       if (failures === stopped) {
         return undefined
       }
-      const failure = failures.find((f) => f !== undefined)
+      const failure = failures
       if (failure !== undefined) {
         // A part lost mid-fault rejects its command too: let the loss be the run's reason.
         await new Promise((resolve) => setImmediate(resolve))
@@ -327,4 +336,22 @@ export function coordinate(args: CoordinateArgs): Coordination {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The first failure any of them resolves with, or undefined once all resolved without one. */
+function firstFailure(sides: Promise<string | undefined>[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let left = sides.length
+    if (left === 0) {
+      resolve(undefined)
+    }
+    for (const side of sides) {
+      void side.then((failure) => {
+        left--
+        if (failure !== undefined || left === 0) {
+          resolve(failure)
+        }
+      })
+    }
+  })
 }

@@ -10,6 +10,8 @@ import type { PartCommand, PartReply } from '../../agent/part.js'
 /** A part of a multi-host run (part.ts), as the agent starts it. */
 export interface PartStart {
   name: string
+  /** The agent's registered name (`edge-1`), for the lines it refuses with. */
+  agent: string
   /** The Chaos Center's addresses as the agent reaches it (no partition may cut them). */
   centerAddresses: string[]
   /** `ordeal agent --allow-host-network`. */
