@@ -74,6 +74,11 @@ export const fromAgentSchema = z.discriminatedUnion('type', [
     hostname: z.string().max(253),
     addresses: z.array(z.string().max(64)).max(64),
     maxRuns: z.number().int().min(1).max(64),
+    /**
+     * What this agent can do beyond protocol 1's placed runs: `parts` = it runs parts of
+     * multi-host runs (run.part, command, reply, mark). A parts run goes only to agents saying so.
+     */
+    features: z.array(z.string().max(32)).max(32).optional(),
     runs: z.array(agentRunReportSchema).max(1000),
   }),
   /** Answer to `ping`: t1 = agent clock when the ping arrived, t2 = when the pong left. */

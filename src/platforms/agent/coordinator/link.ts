@@ -29,6 +29,11 @@ export interface PartLink {
    */
   readonly address: string
   /**
+   * The agent shares the Chaos Center's host: its address is loopback or one of the server's
+   * own. A partition naming it would cut the Chaos Center off the other agents: refused.
+   */
+  readonly onCenterHost: boolean
+  /**
    * Sends the command, resolves with the reply's value; rejects with the reply's error, or with
    * why the part was lost if it is lost before replying.
    */
@@ -65,6 +70,12 @@ export interface CoordinateArgs {
   parts: PartLink[]
   onEvent(event: JournalEvent): void
   now?: () => number
+  /**
+   * After `stop`, how long a part may take to end before it is aborted and counted lost (so a
+   * stop lost with a socket cannot hold the run). The fleet passes its lease plus a grace.
+   * @default 30_000
+   */
+  stopGraceMs?: number
 }
 
 export interface Coordination {
