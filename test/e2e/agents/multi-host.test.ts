@@ -8,9 +8,9 @@
  */
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { runCli, workspace } from '../../support/cli.js'
+import { repoRoot, runCli, workspace } from '../../support/cli.js'
 import { createFleet, type AgentProcess, type Fleet } from '../../support/fleet.js'
 import type { JournalEvent } from '../../../src/engine/events.js'
 import {
@@ -27,66 +27,15 @@ let agentB: AgentProcess
 let editorTokenFile: string
 const ws = workspace()
 
-/** host a's api: answers 200 when db on host b answers within 500 ms, else 502. */
-const API = `import http from 'node:http'
-const [port, upstream] = process.argv.slice(2)
-http
-  .createServer(async (_req, res) => {
-    try {
-      const r = await fetch(upstream, { signal: AbortSignal.timeout(500) })
-      res.writeHead(r.ok ? 200 : 502).end(r.ok ? 'ok' : 'db said ' + r.status)
-    } catch (error) {
-      res.writeHead(502).end('db unreachable: ' + (error.cause?.code ?? error.name))
-    }
-  })
-  .listen(Number(port), '0.0.0.0')
-`
-
+/** docs/examples/two-hosts, renamed: the test runs the example the README points to. */
+const EXAMPLE = path.join(repoRoot, 'docs', 'examples', 'two-hosts')
 function twoHosts(name: string): string {
-  return `apiVersion: ordeal.dev/v1
-kind: Experiment
-metadata: { name: ${name} }
-spec:
-  hypothesis: the api on host web answers while host data is cut off
-  deadline: 2m
-  system:
-    agents: [{ name: web }, { name: data }]
-    services:
-      - name: db
-        agent: data
-        command: /usr/bin/python3
-        args: [-m, http.server, '{{ports.http}}', --bind, 0.0.0.0]
-        ports: { http: 0 }
-        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 20s }
-      - name: api
-        agent: web
-        command: node
-        args: [./api.mjs, '{{ports.http}}', 'http://{{services.db.host}}:{{services.db.ports.http}}/']
-        ports: { http: 0 }
-        readiness: { http: 'http://127.0.0.1:{{ports.http}}/', timeout: 20s }
-  steps:
-    - name: cut-web-from-data
-      fault:
-        type: network-partition
-        between: [['agent:web'], ['agent:data']]
-        duration: 3s
-      probes:
-        - name: api-before
-          agent: web
-          type: http
-          mode: SOT
-          url: 'http://127.0.0.1:{{services.api.ports.http}}/'
-          expect: { status: 200 }
-          runProperties: { timeout: 2s, attempts: 20, interval: 250ms }
-        - name: api-answers
-          agent: web
-          type: http
-          mode: Continuous
-          url: 'http://127.0.0.1:{{services.api.ports.http}}/'
-          expect: { status: 200 }
-          runProperties: { timeout: 2s, interval: 200ms }
-`
+  return readFileSync(path.join(EXAMPLE, 'experiment.yaml'), 'utf8').replace(
+    'metadata: { name: two-hosts }',
+    `metadata: { name: ${name} }`
+  )
 }
+const API = readFileSync(path.join(EXAMPLE, 'api.mjs'), 'utf8')
 
 before(async () => {
   fleet = await createFleet({ hosts: ['a', 'b'] })
@@ -249,6 +198,52 @@ describe('one experiment over two hosts', () => {
     assert.deepEqual(await fleet.ordealRules('a'), [])
     assert.deepEqual(await fleet.ordealRules('b'), [])
     const started = events.filter((e) => e.type === 'service.started')
+    await eventually(
+      'every service process gone',
+      () => alive(started),
+      (p) => p.length === 0,
+      30_000
+    )
+  })
+  test('an agent killed mid-partition: its side rolls back by itself, the run ends in error naming it, the other side is stopped', async () => {
+    if (!agentB.child.exitCode && agentB.child.signalCode === null) {
+      await agentB.stop()
+    }
+    agentB = await fleet.startAgent('b', { args: ['--allow-host-network'] })
+    const dir = path.join(ws.dir, 'killed')
+    mkdirSync(dir)
+    writeFileSync(path.join(dir, 'api.mjs'), API)
+    const yaml = twoHosts('killed').replace('duration: 3s', 'duration: 60s')
+    let ended = false
+    const running = placed(writeManifest(dir, 'killed', yaml), ['web=a', 'data=b']).finally(
+      () => (ended = true)
+    )
+    await eventually(
+      'DROP rules in both hosts',
+      async () => ({ a: await fleet.ordealRules('a'), b: await fleet.ordealRules('b') }),
+      (r) => (r.a.length > 0 && r.b.length > 0) || ended,
+      90_000
+    )
+    assert.ok(!ended, `the run ended before both sides held rules: ${(await running).stdout}`)
+    await agentB.kill9()
+    // Host b's rules go without its agent (its run process and watchdog roll back), and host
+    // a's when the Chaos Center, having lost b past its lease, stops the run: long before 60 s.
+    await eventually(
+      'no rule left in b',
+      () => fleet.ordealRules('b'),
+      (r) => r.length === 0,
+      30_000
+    )
+    const r = await running
+    assert.equal(r.exitCode, 3, r.stdout + r.stderr)
+    assert.match(r.stdout, /agent b \(data\) was lost/)
+    assert.deepEqual(await fleet.ordealRules('a'), [])
+    const id = recordedRunId(r.stdout)
+    const run = await getRun(fleet, id)
+    assert.equal(run.verdict, 'error')
+    const events = await journalOf(fleet, id)
+    const started = events.filter((e) => e.type === 'service.started')
+    assert.equal(started.length, 2, JSON.stringify(started))
     await eventually(
       'every service process gone',
       () => alive(started),
