@@ -331,6 +331,7 @@ const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
   hostname: 'h',
   addresses: ['198.18.0.7'],
   maxRuns: 1,
+  features: ['parts'],
   runs: [],
 })
 

@@ -133,6 +133,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
           connected: true,
           maxRuns: conn.hello.maxRuns,
           running: conn.slots(),
+          features: conn.hello.features ?? [],
         })
       }
     }
