@@ -130,18 +130,22 @@ test('parts (property): chosen only when every agent is connected, offers parts 
           connected: fc.boolean(),
           maxRuns: fc.integer({ min: 1, max: 3 }),
           running: fc.array(fc.constant('r'), { maxLength: 3 }),
-          features: fc.constantFrom([], ['parts']),
+          features: fc.constantFrom<string[]>([], ['parts']),
         }),
         { maxLength: 5 }
       ),
       (names, views) => {
-        const parts = Object.fromEntries(names.map((name, i) => [String.fromCharCode(97 + i), name]))
+        const parts = Object.fromEntries(
+          names.map((name, i) => [String.fromCharCode(97 + i), name])
+        )
         const agents = views.filter((v, i) => views.findIndex((w) => w.name === v.name) === i)
         const choice = choose({ parts }, agents, 0)
         const fits = names.every((name) => {
           const view = agents.find((v) => v.name === name && v.connected)
           return (
-            view !== undefined && view.features.includes('parts') && view.running.length < view.maxRuns
+            view !== undefined &&
+            view.features.includes('parts') &&
+            view.running.length < view.maxRuns
           )
         })
         assert.equal('parts' in choice, fits)
