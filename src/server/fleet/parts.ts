@@ -68,6 +68,8 @@ interface CoordinatedRun {
   coordination?: Coordination
   /** An abort that came while `#begin` awaited: handed to the coordinator once it exists. */
   abortRequested?: string
+  /** The `run` frames went out: from then on its agents may run the parts. */
+  sent?: boolean
 }
 
 export class PartsRuns {
@@ -160,6 +162,7 @@ export class PartsRuns {
       for (const link of links) {
         await this.#write(link)
       }
+      run.sent = true
       for (const link of links) {
         link.conn!.send({
           type: 'run',
@@ -666,8 +669,10 @@ export class PartsRuns {
     }
     const waitMs = run.leaseMs + LEASE_GRACE_MS
     for (const link of run.links) {
-      if (link.settled) {
+      if (link.settled || run.sent !== true) {
+        // Never sent (or ended): nothing runs it, its slot is free at once.
         this.#parts.delete(link.partId)
+        link.conn?.pending.delete(link.partId)
         continue
       }
       link.retired = true
