@@ -1,7 +1,7 @@
 /**
  * Multi-host runs on the fleet (issue 14 item 5, design §6): a run placed with `parts` goes to
  * every named agent at once, one part each (`run` frame with `part`, run id
- * `<runId>.<logical>`). Each part is tracked on its connection like a placed run (its slot, its
+ * `<runId>.<logical>`, `<runId>.<logical>_<n>` on the n-th dispatch after a requeue). Each part is tracked on its connection like a placed run (its slot, its
  * lease, resume, revocation), but its journal goes to the coordinator (coordinate.ts, through
  * a FleetPartLink) instead of the recorder; the coordinator's merged journal is the run's, and
  * goes to the recorder as an agent run's does. Once every part is accepted the run is
@@ -612,10 +612,9 @@ export class PartsRuns {
     if (run?.phase === 'dispatching') {
       // Lost before the run started (a revoked token, a failed start after a takeover): the
       // run ends now, not at its accept deadline.
-      const line = reason
-      this.#abortParts(run, `${line}; the run does not start`)
+      this.#abortParts(run, `${reason}; the run does not start`)
       this.#drop(run)
-      void this.#endQueued(run.runId, line).catch(this.deps.failed(`run ${run.runId}`))
+      void this.#endQueued(run.runId, reason).catch(this.deps.failed(`run ${run.runId}`))
     }
   }
 
