@@ -331,6 +331,7 @@ const helloFrame = (): Extract<FromAgent, { type: 'hello' }> => ({
   hostname: 'h',
   addresses: ['198.18.0.7'],
   maxRuns: 1,
+  features: ['parts'],
   runs: [],
 })
 
@@ -1156,6 +1157,185 @@ describe('multi-host runs: parts', () => {
     await started('m5')
     assert.equal(await fleet.abort('m5', 'aborted by bob'), true)
     assert.deepEqual(coordinator.aborts, ['signal: aborted by bob'])
+  })
+
+  /** Both agents connected, the run placed, both parts sent (not answered yet). */
+  async function sent(runId: string) {
+    const run = mem.addRun(runId, { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open()
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    const runA = (await a.next((f) => f.type === 'run')) as RunFrame
+    const runB = (await b.next((f) => f.type === 'run')) as RunFrame
+    return { a, b, runA, runB }
+  }
+
+  test('14b #2: two accepts whose writes interleave begin the run once and abort nothing', async () => {
+    const put = mem.store.putRunPart.bind(mem.store)
+    mem.store.putRunPart = async (part) => {
+      await new Promise((resolve) => setTimeout(resolve, 5)) // Postgres: a macrotask each
+      return put(part)
+    }
+    const { a, b } = await sent('d1')
+    a.send({ type: 'accepted', runId: 'd1.a' })
+    b.send({ type: 'accepted', runId: 'd1.b' })
+    await coordinator.started()
+    await status('d1', (s) => s.status === 'running')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.equal(coordinator.runs.length, 1)
+    assert.deepEqual(
+      [...a.frames, ...b.frames].filter((f) => f.type === 'abort'),
+      [],
+      'the live run is not aborted by a second begin'
+    )
+    assert.equal(mem.runs.get('d1')!.status, 'running')
+  })
+
+  test('14b #3: an abort while the run begins reaches its coordinator', async () => {
+    const markRunning = mem.store.markRunning.bind(mem.store)
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let asked!: () => void
+    const calledMarkRunning = new Promise<void>((resolve) => (asked = resolve))
+    mem.store.markRunning = async (...args) => {
+      asked()
+      await held
+      return markRunning(...args)
+    }
+    const { a, b } = await sent('d2')
+    a.send({ type: 'accepted', runId: 'd2.a' })
+    b.send({ type: 'accepted', runId: 'd2.b' })
+    await calledMarkRunning
+    assert.equal(await fleet.abort('d2', 'aborted by bob'), true)
+    release()
+    await coordinator.started()
+    await until(() => coordinator.aborts.length > 0)
+    assert.deepEqual(coordinator.aborts, ['signal: aborted by bob'])
+  })
+
+  test('14b #5 #14: a requeued run goes out again under new part ids once the aborted part ended', async () => {
+    const { a, b } = await sent('d3')
+    a.send({ type: 'accepted', runId: 'd3.a' })
+    await until(async () => (await mem.store.listRunParts('d3'))[0]!.status === 'running')
+    b.ws.terminate() // before it accepted: the run goes back to the queue
+    assert.equal(((await a.next((f) => f.type === 'abort')) as { runId: string }).runId, 'd3.a')
+    const back = new RawAgent(url, 'ordl_tok_edge2')
+    await back.open()
+    // edge-1 still rolls d3.a back: its slot stays taken, nothing is sent to it meanwhile.
+    await status('d3', (s) => s.queueReason === 'agent edge-1 (a) is busy (run d3.a, 1 of 1)')
+    assert.equal(a.frames.filter((f) => f.type === 'run').length, 0)
+    a.send({ type: 'events', runId: 'd3.a', events: [ev(0, 'run.ended')] })
+    const again = (await a.next((f) => f.type === 'run')) as RunFrame
+    assert.equal(again.runId, 'd3.a_2')
+    assert.equal(((await back.next((f) => f.type === 'run')) as RunFrame).runId, 'd3.b_2')
+    a.send({ type: 'accepted', runId: 'd3.a_2' })
+    back.send({ type: 'accepted', runId: 'd3.b_2' })
+    const args = await coordinator.started()
+    assert.deepEqual(
+      args.parts.map((p) => (p as unknown as { partId: string }).partId),
+      ['d3.a_2', 'd3.b_2']
+    )
+    assert.deepEqual(
+      (await mem.store.listRunParts('d3')).map((p) => `${p.logical} ${p.status}`),
+      ['a running', 'b running']
+    )
+  })
+
+  test('14b #4: a command sent while its agent was away goes out, same id, when the part continues', async () => {
+    const { a, args } = await started('d4')
+    assert.equal(args.stopGraceMs, LEASE_MS + 5000)
+    assert.equal(args.parts[0]!.onCenterHost, true, 'the test agents connect over loopback')
+    a.ws.terminate()
+    await until(() => fleet.connectedCount() === 1)
+    const reply = args.parts[0]!.command({ kind: 'stop' })
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    await back.open({ runs: [{ runId: 'd4.a', lastSeq: -1, ended: false }] })
+    const command = (await back.next((f) => f.type === 'command')) as CommandFrame
+    assert.deepEqual(command, { type: 'command', runId: 'd4.a', id: 0, command: { kind: 'stop' } })
+    back.send({ type: 'reply', runId: 'd4.a', reply: { id: 0, ok: true, value: {} } })
+    assert.deepEqual(await reply, {})
+  })
+
+  test('14b #4: a command whose reply was lost with the socket is sent again with its id', async () => {
+    const { a, args } = await started('d5')
+    const reply = args.parts[0]!.command({ kind: 'probe', probeId: 'p1' })
+    assert.equal(((await a.next((f) => f.type === 'command')) as CommandFrame).id, 0)
+    a.ws.terminate() // the reply is lost with it
+    await until(() => fleet.connectedCount() === 1)
+    const back = new RawAgent(url, 'ordl_tok_edge1')
+    await back.open({ runs: [{ runId: 'd5.a', lastSeq: -1, ended: false }] })
+    const again = (await back.next((f) => f.type === 'command')) as CommandFrame
+    assert.equal(again.id, 0)
+    back.send({ type: 'reply', runId: 'd5.a', reply: { id: 0, ok: true, value: { passed: true } } })
+    assert.deepEqual(await reply, { passed: true })
+  })
+
+  test('14b #10: a mark counts only from the connection holding the part stream', async () => {
+    const { a, args } = await started('d6')
+    const marks: number[] = []
+    args.parts[0]!.onMark((mark) => marks.push(mark.t))
+    a.send({ type: 'mark', runId: 'd6.a', seq: -1, t: 1 })
+    a.send({ type: 'events', runId: 'd6.a', events: [ev(0, 'run.ended')] })
+    await args.parts[0]!.ended
+    a.send({ type: 'mark', runId: 'd6.a', seq: 0, t: 2 }) // its stream is gone
+    a.send({ type: 'mark', runId: 'd6.a', seq: 0, t: 3 })
+    await until(() => marks.length >= 1)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    assert.deepEqual(marks, [1])
+  })
+
+  test('14b #11: a merged batch is retried until stored; unstorable at the end, the run is interrupted', async () => {
+    const { args } = await started('d7')
+    await status('d7', (s) => s.status === 'running')
+    const append = recorder.append
+    let failures = 8 // more than the 5 tries that dropped the batch before
+    recorder.append = async (runId, events) => {
+      if (failures-- > 0) {
+        throw new Error('store down')
+      }
+      return append(runId, events)
+    }
+    args.onEvent(ev(0))
+    await until(() => {
+      clock.advance(5000)
+      return mem.runs.get('d7')!.events.has(0)
+    })
+    failures = Infinity
+    args.onEvent(ev(1))
+    coordinator.end()
+    await until(() => {
+      clock.advance(5000)
+      return mem.runs.get('d7')!.status !== 'running'
+    })
+    const ended = await status('d7', (s) => s.status === 'interrupted')
+    assert.equal(ended.reason, "the run's journal could not be stored from seq 1: store down")
+  })
+
+  test('14b #13: a part lost while the run is still starting ends the run at once', async () => {
+    const { a } = await sent('d8')
+    a.send({ type: 'accepted', runId: 'd8.a' })
+    await until(async () => (await mem.store.listRunParts('d8'))[0]!.status === 'running')
+    fleet.revoke({ tokenId: 'tok_1' }, 'alice')
+    const ended = await status('d8', (s) => s.status === 'finished')
+    assert.equal(ended.verdict, 'error')
+    assert.equal(ended.reason, "agent edge-1's token was revoked by alice")
+  })
+
+  test("an agent whose hello has no 'parts' feature gets no part", async () => {
+    const run = mem.addRun('d9', { parts: PARTS })
+    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
+    const a = new RawAgent(url, 'ordl_tok_edge1')
+    await a.open({ features: undefined })
+    const b = new RawAgent(url, 'ordl_tok_edge2')
+    await b.open()
+    await status(
+      'd9',
+      (s) =>
+        s.queueReason === "agent edge-1 (a) is too old for multi-host runs (no 'parts' feature)"
+    )
+    assert.equal(b.frames.filter((f) => f.type === 'run').length, 0)
   })
 
   test('a restart ends a multi-host run still starting: its sent parts are not sent again', async () => {

@@ -133,6 +133,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
           connected: true,
           maxRuns: conn.hello.maxRuns,
           running: conn.slots(),
+          features: conn.hello.features ?? [],
         })
       }
     }
@@ -547,7 +548,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
         parts.endedFrame(conn, part)
         return
       case 'mark':
-        parts.mark(part, { seq: frame.seq, t: frame.t })
+        parts.mark(conn, part, { seq: frame.seq, t: frame.t })
         return
       case 'reply':
         parts.reply(part, frame.reply)

@@ -7,6 +7,8 @@
  * stays, so the coordinator never sees the reconnect, only its delay.
  * @module
  */
+import { networkInterfaces } from 'node:os'
+import { isIP } from 'node:net'
 import type { JournalEvent } from '../../engine/events.js'
 import type { PartClock, PartLink } from '../../platforms/agent/coordinator/link.js'
 import { partRunId, type PartCommand, type PartReply } from '../../platforms/agent/part.js'
@@ -14,14 +16,39 @@ import type { RunPart } from '../../shared/api.js'
 import type { AgentConnection } from './connection.js'
 
 interface Waiting {
+  command: PartCommand
   resolve(value: unknown): void
   reject(error: Error): void
 }
 
+/**
+ * The part id of one dispatch attempt: `<runId>.<logical>` first, `<runId>.<logical>_2` on
+ * the next (a run put back in the queue is sent again under new ids, so an agent still rolling
+ * back the aborted attempt never answers for it). `_` is in the run-id alphabet and never in a
+ * logical name, so the two cannot collide.
+ */
+export function attemptPartId(runId: string, logical: string, attempt: number): string {
+  const id = partRunId(runId, logical)
+  return attempt <= 1 ? id : `${id}_${attempt}`
+}
+
+/** The run id a part id belongs to (`X.a_2` → `X`), or undefined for another kind of id. */
+export function runOfPartId(partId: string): string | undefined {
+  const dot = partId.replace(/_\d+$/, '').lastIndexOf('.')
+  return dot > 0 ? partId.slice(0, dot) : undefined
+}
+
 export class FleetPartLink implements PartLink {
   readonly partId: string
-  /** The connection holding the part now (undefined while its agent is away). */
-  conn: AgentConnection | undefined
+  #conn: AgentConnection | undefined
+  /** The last connection's addresses: the link keeps them while its agent is away. */
+  #address = ''
+  #onCenterHost = false
+  /**
+   * Its run was put back in the queue or ended before starting: this attempt only waits for
+   * its agent to report its end (its slot held until then); it no longer writes the run's rows.
+   */
+  retired = false
   status: RunPart['status'] = 'dispatched'
   /** Why it was lost, once it was. */
   reason: string | undefined
@@ -42,9 +69,10 @@ export class FleetPartLink implements PartLink {
     readonly runId: string,
     readonly logical: string,
     readonly agent: string,
-    conn: AgentConnection
+    conn: AgentConnection,
+    attempt = 1
   ) {
-    this.partId = partRunId(runId, logical)
+    this.partId = attemptPartId(runId, logical, attempt)
     this.conn = conn
     this.lost = new Promise((resolve) => (this.#lose = resolve))
     this.ended = new Promise((resolve) => (this.#end = resolve))
@@ -55,8 +83,25 @@ export class FleetPartLink implements PartLink {
     return `agent ${this.agent} (${this.logical})`
   }
 
+  /** The connection holding the part now (undefined while its agent is away). */
+  get conn(): AgentConnection | undefined {
+    return this.#conn
+  }
+
+  set conn(conn: AgentConnection | undefined) {
+    this.#conn = conn
+    if (conn !== undefined) {
+      this.#address = plainAddress(conn.address)
+      this.#onCenterHost = onCenterHost(conn.address, conn.localAddress)
+    }
+  }
+
   get address(): string {
-    return plainAddress(this.conn?.address ?? '')
+    return this.#address
+  }
+
+  get onCenterHost(): boolean {
+    return this.#onCenterHost
   }
 
   get settled(): boolean {
@@ -69,11 +114,22 @@ export class FleetPartLink implements PartLink {
     }
     const id = this.#nextId++
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject })
-      // Not sent while the agent is away: the coordinator's own timeouts and the part's lease
-      // decide, as for any step of a lost host.
+      this.#waiting.set(id, { command, resolve, reject })
+      // Not sent while the agent is away, and a send on a closing socket is lost: it stays
+      // waiting and goes again, same id, when the part continues on a new connection (resend).
       this.conn?.send({ type: 'command', runId: this.partId, id, command })
     })
+  }
+
+  /**
+   * The part continued on a new connection: every command not answered yet goes again with its
+   * id (the agent answers an id once: one still running is ignored, a finished one's reply is
+   * sent again), so neither a command nor a reply lost with the old socket holds the run.
+   */
+  resend(): void {
+    for (const [id, waiting] of this.#waiting) {
+      this.conn?.send({ type: 'command', runId: this.partId, id, command: waiting.command })
+    }
   }
 
   clock(): PartClock | undefined {
@@ -162,6 +218,35 @@ export class FleetPartLink implements PartLink {
     this.#waiting.clear()
     this.#lose(reason)
   }
+}
+
+/**
+ * The agent shares the Chaos Center's host (its network namespace): its connection comes from
+ * loopback, from one of this server's own addresses, or from the very address it connected to.
+ * A partition on such a host would cut the Chaos Center off the other agents.
+ */
+export function onCenterHost(
+  address: string,
+  localAddress: string | undefined,
+  own: () => readonly string[] = ownAddresses
+): boolean {
+  const peer = plainAddress(address)
+  if (isIP(peer) === 0) {
+    return false
+  }
+  if (peer === '::1' || (isIP(peer) === 4 && peer.startsWith('127.'))) {
+    return true
+  }
+  if (localAddress !== undefined && plainAddress(localAddress) === peer) {
+    return true
+  }
+  return own().some((mine) => plainAddress(mine) === peer)
+}
+
+function ownAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((entry) => entry.address.replace(/%.*$/, ''))
+  )
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`: the form a partition rule and a URL take. */

@@ -1,7 +1,7 @@
 /**
  * Multi-host runs on the fleet (issue 14 item 5, design §6): a run placed with `parts` goes to
  * every named agent at once, one part each (`run` frame with `part`, run id
- * `<runId>.<logical>`). Each part is tracked on its connection like a placed run (its slot, its
+ * `<runId>.<logical>`, `<runId>.<logical>_<n>` on the n-th dispatch after a requeue). Each part is tracked on its connection like a placed run (its slot, its
  * lease, resume, revocation), but its journal goes to the coordinator (coordinate.ts, through
  * a FleetPartLink) instead of the recorder; the coordinator's merged journal is the run's, and
  * goes to the recorder as an agent run's does. Once every part is accepted the run is
@@ -23,7 +23,7 @@ import type { AgentConnection, RunStream } from './connection.js'
 import { notPlaced } from './ingest.js'
 import { LEASE_GRACE_MS, type Leases, type Timers } from './leases.js'
 import type { LoadPartsExperiment } from './part-manifest.js'
-import { FleetPartLink, plainAddress } from './part-link.js'
+import { FleetPartLink, plainAddress, runOfPartId } from './part-link.js'
 import { ACCEPT_TIMEOUT_MS, type RunQueue } from './queue.js'
 import type { QueuedRun } from './scheduler.js'
 
@@ -33,8 +33,10 @@ export const RESTARTED_REASON =
 /** The run's end when the server restarted while its parts were being sent. */
 export const RESTARTED_STARTING_REASON =
   'the Chaos Center restarted while the multi-host run was starting; its agents rolled back'
-/** A failed append of the merged journal is tried again this often (the store is back soon). */
+/** A failed append is tried again after these waits (the last one repeats for the journal). */
 const APPEND_RETRY_MS = [100, 500, 1000, 2000, 5000]
+/** After `stop`, a part gets its lease plus this to end before the coordinator aborts it. */
+const STOP_GRACE_MS = 5000
 
 export type Coordinate = (args: CoordinateArgs) => Coordination
 
@@ -64,11 +66,18 @@ interface CoordinatedRun {
   /** Loaded at dispatch, for the coordinator. */
   experiment?: Experiment
   coordination?: Coordination
+  /** An abort that came while `#begin` awaited: handed to the coordinator once it exists. */
+  abortRequested?: string
+  /** The `run` frames went out: from then on its agents may run the parts. */
+  sent?: boolean
 }
 
 export class PartsRuns {
   readonly #runs = new Map<string, CoordinatedRun>()
+  /** Every part id still answered for: live parts, and retired ones until their agents end them. */
   readonly #parts = new Map<string, FleetPartLink>()
+  /** Dispatch attempts per run: each attempt sends its own part ids. */
+  readonly #attempts = new Map<string, number>()
   stopped = false
 
   constructor(private readonly deps: PartsDeps) {}
@@ -95,8 +104,10 @@ export class PartsRuns {
       queue.putBack(entry)
       return
     }
+    const attempt = (this.#attempts.get(runId) ?? 0) + 1
+    this.#attempts.set(runId, attempt)
     const links = conns.map(({ logical, agent, conn }) => {
-      const link = new FleetPartLink(runId, logical, agent, conn!)
+      const link = new FleetPartLink(runId, logical, agent, conn!, attempt)
       conn!.pending.add(link.partId)
       return link
     })
@@ -151,6 +162,7 @@ export class PartsRuns {
       for (const link of links) {
         await this.#write(link)
       }
+      run.sent = true
       for (const link of links) {
         link.conn!.send({
           type: 'run',
@@ -192,8 +204,10 @@ export class PartsRuns {
       conn.send(notPlaced(link.partId, conn.name))
       return
     }
-    const run = this.#runs.get(link.runId)
+    const run = this.#runOf(link)
     if (run === undefined || run.phase !== 'dispatching') {
+      // It started anyway: it holds its slot until its agent reports the rollback's end.
+      this.#holdRetired(conn, link)
       conn.send({ type: 'abort', runId: link.partId, reason: 'the run is no longer starting' })
       return
     }
@@ -212,10 +226,14 @@ export class PartsRuns {
     busy: boolean,
     entry: QueuedRun | undefined
   ): Promise<void> {
-    const run = this.#runs.get(link.runId)
+    const run = this.#runOf(link)
     if (conn.runs.has(link.partId)) {
       // Taken on from a hello whose `accepted` was lost, then it failed to start.
       this.#lost(link, `${link.label} could not start its part: ${reason}`)
+      return
+    }
+    if (link.retired && conn.pending.has(link.partId)) {
+      this.#lost(link, `${link.label} rejected a part it no longer runs: ${reason}`)
       return
     }
     if (!conn.pending.delete(link.partId) || run === undefined) {
@@ -258,8 +276,11 @@ export class PartsRuns {
     }
   }
 
-  mark(link: FleetPartLink, mark: { seq: number; t: number }): void {
-    link.mark(mark)
+  /** A `mark` counts only from the connection holding the part's stream (never ahead of it). */
+  mark(conn: AgentConnection, link: FleetPartLink, mark: { seq: number; t: number }): void {
+    if (link.conn === conn && conn.runs.has(link.partId)) {
+      link.mark(mark)
+    }
   }
 
   reply(link: FleetPartLink, reply: PartReply): void {
@@ -306,7 +327,7 @@ export class PartsRuns {
         continue
       }
       conn.pending.delete(partId)
-      const run = this.#runs.get(link.runId)
+      const run = this.#runOf(link)
       const entry = entryOf(link.runId)
       if (run?.phase === 'dispatching' && entry !== undefined) {
         void this.#requeue(run, entry, `${link.label} dropped before starting its part`).catch(
@@ -336,7 +357,7 @@ export class PartsRuns {
     const continued: string[] = []
     for (const report of reported) {
       const link = this.#parts.get(report.runId)
-      if (link !== undefined && link.agent === conn.name && !link.settled) {
+      if (link !== undefined && link.agent === conn.name && !link.settled && !link.retired) {
         resume.push({ runId: report.runId, ackedSeq: link.delivered, action: 'continue' })
         continued.push(report.runId)
         continue
@@ -347,10 +368,15 @@ export class PartsRuns {
           ackedSeq: -1,
           action: 'forget',
           reason:
-            link !== undefined
-              ? `its part is ${link.status}`
-              : 'a part of a multi-host run this Chaos Center no longer coordinates (it restarted)',
+            link === undefined
+              ? 'a part of a multi-host run this Chaos Center no longer coordinates (it restarted)'
+              : link.retired
+                ? 'its run was put back in the queue or ended before it started'
+                : `its part is ${link.status}`,
         })
+        if (link?.retired === true && link.agent === conn.name) {
+          this.#lost(link, `${link.label} forgot a part its run no longer needs`)
+        }
         continue
       }
       rest.push(report)
@@ -362,13 +388,14 @@ export class PartsRuns {
   continued(conn: AgentConnection, partIds: readonly string[]): void {
     for (const partId of partIds) {
       const link = this.#parts.get(partId)
-      const run = link && this.#runs.get(link.runId)
+      const run = link && this.#runOf(link)
       if (link === undefined || run === undefined) {
         continue
       }
       this.deps.leases.disarm(partId)
       const wasPending = link.status === 'dispatched'
       this.#hold(conn, link, run, link.delivered)
+      link.resend()
       if (wasPending) {
         void this.#write(link)
           .then(() =>
@@ -403,6 +430,12 @@ export class PartsRuns {
     }
     if (run.coordination !== undefined) {
       run.coordination.abort('signal', reason)
+      return true
+    }
+    if (run.phase === 'running') {
+      // `#begin` is between its awaits: the run is `running` in the store, so only its
+      // coordinator can end it; it gets the abort the moment it exists.
+      run.abortRequested = reason
       return true
     }
     this.#abortParts(run, reason)
@@ -463,6 +496,11 @@ export class PartsRuns {
 
   /** Every part accepted: the run is `running` and its one timeline starts. */
   async #begin(run: CoordinatedRun): Promise<void> {
+    // Two parts' `accepted` can both see every part running (their writes interleave): the
+    // first begins, the second must not (it would take the run for cancelled and abort it).
+    if (run.phase !== 'dispatching') {
+      return
+    }
     const { store, queue, recorder } = this.deps
     const agents = run.links.map((link) => link.agent).join(', ')
     const at = new Date(this.deps.now()).toISOString()
@@ -485,6 +523,7 @@ export class PartsRuns {
         parts: run.links,
         onEvent: (event) => journal.add(event),
         now: this.deps.now,
+        stopGraceMs: run.leaseMs + STOP_GRACE_MS,
       })
     } catch (error) {
       const reason = `the coordinator could not start: ${error instanceof Error ? error.message : String(error)}`
@@ -493,13 +532,20 @@ export class PartsRuns {
       return
     }
     run.coordination = coordination
+    if (run.abortRequested !== undefined) {
+      coordination.abort('signal', run.abortRequested)
+    }
     coordination.result.then(
       async () => {
-        await journal.drained()
-        await this.#finish(run, () => recorder.finish(run.runId))
+        const unstored = await journal.close()
+        await this.#finish(run, () =>
+          unstored === undefined
+            ? recorder.finish(run.runId)
+            : recorder.interrupt(run.runId, unstored)
+        )
       },
       async (error: unknown) => {
-        await journal.drained()
+        await journal.close()
         const reason = `the coordinator failed: ${error instanceof Error ? error.message : String(error)}`
         this.#abortParts(run, reason)
         await this.#finish(run, () => recorder.interrupt(run.runId, reason))
@@ -521,6 +567,7 @@ export class PartsRuns {
       }
     }
     run.phase = 'ended'
+    this.#attempts.delete(run.runId)
     // The parts' streams stay until their agents report their ends (their slots with them),
     // for as long as a lost agent gets: a part that never ends must not hold its slot forever.
     const waitMs = run.leaseMs + LEASE_GRACE_MS
@@ -547,12 +594,7 @@ export class PartsRuns {
     }
     this.deps.leases.disarm(link.partId)
     link.end()
-    void this.#write(link).catch(this.deps.failed(`run ${link.runId}: ${link.label}`))
-    const run = this.#runs.get(link.runId)
-    if (run !== undefined) {
-      this.#forgetIfSettled(run)
-    }
-    this.deps.evaluate()
+    this.#settled(link)
   }
 
   #lost(link: FleetPartLink, reason: string): void {
@@ -561,17 +603,51 @@ export class PartsRuns {
     }
     this.deps.log(`run ${link.runId}: ${reason}`)
     const conn = link.conn
-    if (conn !== undefined && conn.runs.get(link.partId) !== undefined) {
-      conn.runs.delete(link.partId)
-    }
+    conn?.runs.delete(link.partId)
+    conn?.pending.delete(link.partId)
     this.deps.leases.disarm(link.partId)
     link.lose(reason)
-    void this.#write(link).catch(this.deps.failed(`run ${link.runId}: ${link.label}`))
-    const run = this.#runs.get(link.runId)
-    if (run !== undefined) {
-      this.#forgetIfSettled(run)
+    this.#settled(link)
+    const run = this.#runOf(link)
+    if (run?.phase === 'dispatching') {
+      // Lost before the run started (a revoked token, a failed start after a takeover): the
+      // run ends now, not at its accept deadline.
+      this.#abortParts(run, `${reason}; the run does not start`)
+      this.#drop(run)
+      void this.#endQueued(run.runId, reason).catch(this.deps.failed(`run ${run.runId}`))
+    }
+  }
+
+  /** A part ended or was lost: its row written (a retired one is only forgotten). */
+  #settled(link: FleetPartLink): void {
+    if (link.retired) {
+      this.#parts.delete(link.partId)
+    } else {
+      void this.#write(link).catch(this.deps.failed(`run ${link.runId}: ${link.label}`))
+      const run = this.#runOf(link)
+      if (run !== undefined) {
+        this.#forgetIfSettled(run)
+      }
     }
     this.deps.evaluate()
+  }
+
+  /** The run this link is a part of now (not an earlier attempt's). */
+  #runOf(link: FleetPartLink): CoordinatedRun | undefined {
+    const run = this.#runs.get(link.runId)
+    return run?.links.includes(link) === true ? run : undefined
+  }
+
+  /** A retired part its agent started anyway: its stream is held so its end frees the slot. */
+  #holdRetired(conn: AgentConnection, link: FleetPartLink): void {
+    conn.runs.set(link.partId, {
+      ackedSeq: link.delivered,
+      tail: Promise.resolve(),
+      late: false,
+      leaseMs: this.deps.defaultLeaseMs,
+    })
+    link.conn = conn
+    link.status = 'running'
   }
 
   #forgetIfSettled(run: CoordinatedRun): void {
@@ -580,19 +656,33 @@ export class PartsRuns {
     }
   }
 
-  /** Forgets the run and every part of it (their slots freed on their connections). */
+  /**
+   * Forgets a run that did not start (or ended with every part settled). A part not settled yet
+   * is retired, not forgotten: it keeps its slot until its agent reports the rollback's end,
+   * rejects it or forgets it, or for a lease and its grace, so the scheduler does not send that
+   * agent another run it would refuse as busy.
+   */
   #drop(run: CoordinatedRun): void {
-    this.#runs.delete(run.runId)
+    if (this.#runs.get(run.runId) === run) {
+      this.#runs.delete(run.runId)
+    }
+    const waitMs = run.leaseMs + LEASE_GRACE_MS
     for (const link of run.links) {
-      this.#parts.delete(link.partId)
-      link.conn?.pending.delete(link.partId)
-      if (link.conn?.runs.has(link.partId) === true && run.phase !== 'ended') {
-        link.conn.runs.delete(link.partId)
+      if (link.settled || run.sent !== true) {
+        // Never sent (or ended): nothing runs it, its slot is free at once.
+        this.#parts.delete(link.partId)
+        link.conn?.pending.delete(link.partId)
+        continue
       }
+      link.retired = true
+      this.deps.timers.set(() => {
+        if (!link.settled) {
+          link.abort('the run no longer needs this part')
+          this.#lost(link, `${link.label} did not end a part its run no longer needs`)
+        }
+      }, waitMs)
     }
-    if (run.phase !== 'ended') {
-      run.phase = 'ended'
-    }
+    run.phase = 'ended'
     this.deps.evaluate()
   }
 
@@ -641,6 +731,9 @@ export class PartsRuns {
 
   /** The part's row, with its agent's clock estimate now. */
   async #write(link: FleetPartLink): Promise<void> {
+    if (link.retired) {
+      return // an earlier attempt: the run's rows are the current attempt's
+    }
     const clock = link.clock()
     await this.deps.store.putRunPart({
       runId: link.runId,
@@ -655,24 +748,30 @@ export class PartsRuns {
     })
   }
 
-  /** `<runId>.<logical>` of a run placed with parts (this server restarted since). */
+  /** `<runId>.<logical>[_<attempt>]` of a run placed with parts (this server restarted since). */
   async #isStalePart(partId: string): Promise<boolean> {
-    const dot = partId.lastIndexOf('.')
-    if (dot <= 0) {
+    const runId = runOfPartId(partId)
+    if (runId === undefined) {
       return false
     }
-    const run = await this.deps.store.getRunSummary(partId.slice(0, dot))
+    const run = await this.deps.store.getRunSummary(runId)
     return run?.placement !== undefined && 'parts' in run.placement
   }
 }
 
 /**
  * The coordinator's merged events into the recorder, in seq order: batched while an append is
- * under way, each failed append tried again a few times (the coordinator cannot resend).
+ * under way. A failed append is tried again (backing off to 5 s) for as long as the run lasts,
+ * since the coordinator cannot resend and a dropped batch would leave a gap in seq. Once the
+ * run's result is in, `close` gives it the usual few tries more; if the journal still cannot be
+ * stored, the run is interrupted with that reason instead of finished.
  */
 class MergedJournal {
   #buffer: JournalEvent[] = []
   #tail: Promise<void> = Promise.resolve()
+  #closing = false
+  /** Why the journal could not be stored whole: once set, nothing more is appended. */
+  #unstored: string | undefined
 
   constructor(
     private readonly runId: string,
@@ -688,23 +787,33 @@ class MergedJournal {
     }
   }
 
-  drained(): Promise<void> {
-    return this.#tail
+  /** The run's result is in: resolves once every event is stored, or with why not. */
+  async close(): Promise<string | undefined> {
+    this.#closing = true
+    await this.#tail
+    return this.#unstored
   }
 
   async #flush(): Promise<void> {
     const batch = this.#buffer
     this.#buffer = []
+    if (this.#unstored !== undefined) {
+      return // an earlier batch is missing: appending later seqs would hide the gap
+    }
+    let triesAfterClose = 0
     for (let attempt = 0; ; attempt++) {
       try {
         await this.recorder.append(this.runId, batch)
         return
       } catch (error) {
-        if (attempt >= APPEND_RETRY_MS.length) {
+        const message = error instanceof Error ? error.message : String(error)
+        if (this.#closing && triesAfterClose++ >= APPEND_RETRY_MS.length) {
           this.failed(`run ${this.runId}: storing ${batch.length} merged event(s)`)(error)
+          this.#unstored = `the run's journal could not be stored from seq ${batch[0]?.seq}: ${message}`
           return
         }
-        await sleep(this.timers, APPEND_RETRY_MS[attempt]!)
+        const wait = APPEND_RETRY_MS[Math.min(attempt, APPEND_RETRY_MS.length - 1)]!
+        await sleep(this.timers, wait)
       }
     }
   }

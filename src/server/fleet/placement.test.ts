@@ -9,6 +9,7 @@ const agent = (name: string, over: Partial<AgentView> = {}): AgentView => ({
   connected: true,
   maxRuns: 1,
   running: [],
+  features: ['parts'],
   ...over,
 })
 
@@ -108,37 +109,48 @@ test('parts: every named agent connected and free at once, else the first that i
   assert.deepEqual(choose({ parts }, [agent('edge-1', { running: ['X'] }), agent('edge-2')], now), {
     reason: 'agent edge-1 (a) is busy (run X, 1 of 1)',
   })
-  // One agent holding two logical hosts needs two slots.
-  const twice = { a: 'edge-1', b: 'edge-1' }
-  assert.deepEqual(choose({ parts: twice }, [agent('edge-1')], now), {
-    reason: 'agent edge-1 (b) is busy (part a of this run, 1 of 1)',
+  // An agent whose hello did not offer `parts` runs none (an older agent would drop `part`).
+  assert.deepEqual(choose({ parts }, [agent('edge-1', { features: [] }), agent('edge-2')], now), {
+    reason: "agent edge-1 (a) is too old for multi-host runs (no 'parts' feature)",
   })
-  assert.deepEqual(choose({ parts: twice }, [agent('edge-1', { maxRuns: 2 })], now), {
-    parts: twice,
-  })
+  assert.deepEqual(
+    choose({ parts }, [agent('edge-1'), agent('edge-2', { features: undefined })], now),
+    { reason: "agent edge-2 (b) is too old for multi-host runs (no 'parts' feature)" }
+  )
 })
 
-test('parts (property): chosen only when every agent has the slots its logical hosts need', () => {
+test('parts (property): chosen only when every agent is connected, offers parts and is free', () => {
   fc.assert(
     fc.property(
-      fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y', 'z'), {
-        minKeys: 1,
-      }),
-      fc.array(viewArb, { maxLength: 5 }),
-      (parts, views) => {
+      fc.uniqueArray(fc.constantFrom('x', 'y', 'z'), { minLength: 1 }),
+      fc.array(
+        fc.record({
+          name: fc.constantFrom('x', 'y', 'z'),
+          labels: labelArb,
+          connected: fc.boolean(),
+          maxRuns: fc.integer({ min: 1, max: 3 }),
+          running: fc.array(fc.constant('r'), { maxLength: 3 }),
+          features: fc.constantFrom<string[]>([], ['parts']),
+        }),
+        { maxLength: 5 }
+      ),
+      (names, views) => {
+        const parts = Object.fromEntries(
+          names.map((name, i) => [String.fromCharCode(97 + i), name])
+        )
         const agents = views.filter((v, i) => views.findIndex((w) => w.name === v.name) === i)
         const choice = choose({ parts }, agents, 0)
-        const need = new Map<string, number>()
-        for (const name of Object.values(parts)) {
-          need.set(name, (need.get(name) ?? 0) + 1)
-        }
-        const fits = [...need].every(([name, count]) => {
+        const fits = names.every((name) => {
           const view = agents.find((v) => v.name === name && v.connected)
-          return view !== undefined && view.running.length + count <= view.maxRuns
+          return (
+            view !== undefined &&
+            view.features.includes('parts') &&
+            view.running.length < view.maxRuns
+          )
         })
         assert.equal('parts' in choice, fits)
         if ('reason' in choice) {
-          assert.match(choice.reason, /^agent [a-z] \([a-c]\) is (busy|not connected)/)
+          assert.match(choice.reason, /^agent [a-z] \([a-c]\) is (busy|not connected|too old)/)
         }
       }
     )

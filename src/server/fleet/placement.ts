@@ -19,6 +19,8 @@ export interface AgentView {
   running: readonly string[]
   /** When it was last connected (ms), for "last seen 3m ago"; absent: never connected. */
   lastSeenAt?: number
+  /** Its hello's `features` (`parts`: it runs parts of multi-host runs); absent: none. */
+  features?: readonly string[]
 }
 
 /**
@@ -100,15 +102,14 @@ export function choose(placement: Placement, agents: readonly AgentView[], now: 
 /**
  * A multi-host run takes every named agent at once or none (design §6): a part started alone
  * would hold its host while it waits for the others. The reason names the first logical host,
- * in manifest order, that stops it, and one agent named by two logical hosts needs two slots.
+ * in manifest order, that stops it. Each logical host has its own agent (the CLI and the API
+ * refuse one agent for two), and only an agent whose hello offers `parts` can run one.
  */
 export function chooseParts(
   parts: Record<string, string>,
   agents: readonly AgentView[],
   now: number
 ): Choice {
-  /** Logical hosts of this run already given to each agent (one slot each). */
-  const taken = new Map<string, string[]>()
   for (const [logical, name] of Object.entries(parts)) {
     const agent = agents.find((view) => view.name === name && view.connected)
     if (agent === undefined) {
@@ -116,18 +117,16 @@ export function chooseParts(
       const seen = known === undefined ? 'never connected' : `last seen ${ago(now - known)} ago`
       return { reason: `agent ${name} (${logical}) is not connected (${seen})` }
     }
-    const mine = taken.get(name) ?? []
-    const used = agent.running.length + mine.length
-    if (used + 1 > agent.maxRuns) {
-      const holders = [
-        ...(agent.running.length > 0 ? [`run ${agent.running.join(', ')}`] : []),
-        ...(mine.length > 0 ? [`part ${mine.join(', ')} of this run`] : []),
-      ]
+    if (agent.features?.includes('parts') !== true) {
       return {
-        reason: `agent ${name} (${logical}) is busy (${[...holders, `${used} of ${agent.maxRuns}`].join(', ')})`,
+        reason: `agent ${name} (${logical}) is too old for multi-host runs (no 'parts' feature)`,
       }
     }
-    taken.set(name, [...mine, logical])
+    if (!hasFreeSlot(agent)) {
+      return {
+        reason: `agent ${name} (${logical}) is busy (run ${agent.running.join(', ')}, ${agent.running.length} of ${agent.maxRuns})`,
+      }
+    }
   }
   return { parts: { ...parts } }
 }

@@ -139,7 +139,14 @@ test('a parts run takes a slot on every agent it names in one evaluation', () =>
   const parts = { a: 'x', b: 'y' }
   scheduler.enqueue({ runId: 'm', placement: { parts }, queuedAt: 0, deadline: 1000 })
   scheduler.enqueue({ runId: 'r', placement: { agent: 'y' }, queuedAt: 0, deadline: 1000 })
-  const view = (name: string) => ({ name, labels: {}, connected: true, maxRuns: 1, running: [] })
+  const view = (name: string) => ({
+    name,
+    labels: {},
+    connected: true,
+    maxRuns: 1,
+    running: [],
+    features: ['parts'],
+  })
   assert.deepEqual(scheduler.evaluate(0, [view('x'), view('y')]), [
     { type: 'dispatch-parts', runId: 'm', parts },
     { type: 'reason', runId: 'r', reason: 'agent y is busy (run m, 1 of 1)' },
