@@ -24,7 +24,9 @@ function fakeTimers() {
   const advance = (to: number) => {
     for (;;) {
       const due = [...pending].filter(([, t]) => t.at <= to).sort((a, b) => a[1].at - b[1].at)[0]
-      if (!due) break
+      if (!due) {
+        break
+      }
       pending.delete(due[0])
       now = due[1].at
       due[1].fn()
