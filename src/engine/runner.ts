@@ -37,6 +37,7 @@ import type { PreflightChecks } from '../platforms/local/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
 import { newRunId, RUN_ID_PATTERN } from './run-id.js'
 import type { PartMode } from './part/channel.js'
+import { RunDeadline, watchdogAfterMs } from './part/deadline.js'
 import { servePart } from './part/serve.js'
 import { partSystem } from './part/system.js'
 
@@ -74,9 +75,6 @@ export interface RunOptions {
    */
   part?: PartMode
 }
-
-/** How long past the run's deadline a part waits for its coordinator's stop before it aborts. */
-const kPartDeadlineSlackMs = 30_000
 
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
 const kJournalGroupMs = 50
@@ -145,7 +143,9 @@ export function startRun(experiment: Experiment, options: RunOptions = {}): RunH
     throw error
   }
   // Past this the watchdog ends the system even if the runner is alive but stuck.
-  const systemDeadline = Date.now() + experiment.deadlineMs + 60_000
+  // A part's allows for its coordinator starting up to the accept wait later (part/deadline.ts).
+  const systemDeadline =
+    Date.now() + watchdogAfterMs(experiment.deadlineMs, options.part !== undefined)
   // After the watchdog, so that its undo (kill everything in it) covers the runner's death.
   const cgroup = openRunCgroup(runId, ledger, SYSTEM_LEDGER_ID, systemDeadline, writableCgroup2())
   const controller = new AbortController()
@@ -279,11 +279,10 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     deadline: systemDeadline,
     topology: () => network.topology,
   })
-  // A part's coordinator keeps the run's deadline (its clock started after every part did):
-  // the part's own is a backstop, half-way to the watchdog's (systemDeadline).
-  const deadline = setTimeout(
-    () => ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`),
-    experiment.deadlineMs + (part ? kPartDeadlineSlackMs : 0)
+  // A part's coordinator keeps the run's deadline: the part's own is a backstop, restarted at
+  // the coordinator's `prepare` (part/deadline.ts), before the watchdog's (systemDeadline).
+  const deadline = new RunDeadline(experiment.deadlineMs, part !== undefined, () =>
+    ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`)
   )
   try {
     journal.emit({
@@ -298,6 +297,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         experiment,
         supervisor,
         layout,
+        prepared: () => deadline.prepared(),
         fault: {
           runId: ctx.runId,
           baseDir: experiment.baseDir,
@@ -405,7 +405,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       }
     }
   } finally {
-    clearTimeout(deadline)
+    deadline.clear()
     // From here the runner undoes everything itself; foreign marks are reported up to now.
     ctx.ledgerWatch.close()
     // Safety net: anything a driver recorded but did not revert is undone from the ledger.

@@ -29,6 +29,8 @@ export interface HostFaultEnv {
   deadlineSlackMs: number
   /** Tells when another process (the watchdog, `ordeal recover`) removes a rule first. */
   ledgerWatch?: LedgerWatch
+  /** Tests: stands in for the iptables rule set. */
+  ruleSet?: (deadline: number) => Pick<HostRuleSet, 'apply' | 'heal'>
 }
 
 /** Throws the refusal line (after journaling it); else the fault's failure, if any. */
@@ -50,11 +52,8 @@ export async function runHostPartition(
   if (env.signal.aborted) {
     return {}
   }
-  const set = new HostRuleSet(
-    env.ledger,
-    fault.id,
-    Date.now() + fault.durationMs + env.deadlineSlackMs
-  )
+  const deadline = Date.now() + fault.durationMs + env.deadlineSlackMs
+  const set = env.ruleSet?.(deadline) ?? new HostRuleSet(env.ledger, fault.id, deadline)
   try {
     await set.apply(hostRules(rules, ruleComment(env.runId)))
   } catch (error) {
@@ -70,19 +69,18 @@ export async function runHostPartition(
     targets: [...new Set(rules.map((r) => r.peer))],
   })
   // Held until its duration, the part's end, or someone else removing a rule (then the
-  // window ends now, as runFaultStep reports it, and the run cannot pass).
+  // window ends now, as runFaultStep reports it, and the run cannot pass). AbortSignal.any,
+  // not a listener: a stop or abort that came while the rules were being applied has already
+  // fired, and must end the hold at once (review 14b #8).
   const hold = new AbortController()
-  const stopHold = () => hold.abort()
-  env.signal.addEventListener('abort', stopHold, { once: true })
   let early: ForeignUndo | undefined
   const stopListening = env.ledgerWatch?.listen(fault.id, (undo) => {
     early ??= undo
     hold.abort()
   })
   try {
-    await sleep(fault.durationMs, hold.signal)
+    await sleep(fault.durationMs, AbortSignal.any([env.signal, hold.signal]))
   } finally {
-    env.signal.removeEventListener('abort', stopHold)
     env.ledgerWatch?.check() // a removal just before ours is not ours
     stopListening?.()
   }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
+import { partRuleSchema } from '../../platforms/agent/part.js'
 import { restoreInput } from '../../platforms/local/network/commands.js'
 import {
   hostRestoreArgv,
@@ -10,7 +11,12 @@ import {
   partitionRefusal,
 } from './host-partition.js'
 
-const allowed = { agent: 'edge-a', allowHostNetwork: true, centerAddresses: ['198.18.0.1'] }
+const allowed = {
+  agent: 'edge-a',
+  allowHostNetwork: true,
+  centerAddresses: ['198.18.0.1'],
+  localAddresses: ['127.0.0.1', '::1', '198.18.0.2'],
+}
 
 test('rules become DROP rules in this namespace: OUTPUT -d peer, INPUT -s peer', () => {
   const rules = hostRules(
@@ -71,6 +77,41 @@ test('a rule naming the Chaos Center or loopback is refused, with the exact line
   )
   assert.equal(refuse('::1'), 'the partition would cut agent edge-a off its Chaos Center (::1)')
   assert.equal(refuse('198.18.0.3'), undefined)
+})
+
+test('an agent on the Chaos Center host refuses any rule, whatever the peer (review 14b #1)', () => {
+  const refuse = (centers: string[]) =>
+    partitionRefusal([{ chain: 'OUTPUT', peer: '198.18.0.3' }], {
+      ...allowed,
+      centerAddresses: centers,
+    })
+  assert.equal(
+    refuse(['127.0.0.1']),
+    "the partition would cut agent edge-a off its Chaos Center (127.0.0.1): the agent runs on the Chaos Center's host"
+  )
+  assert.equal(
+    refuse(['::ffff:198.18.0.2']),
+    "the partition would cut agent edge-a off its Chaos Center (::ffff:198.18.0.2): the agent runs on the Chaos Center's host"
+  )
+  assert.equal(refuse(['198.18.0.1']), undefined)
+})
+
+test('a peer that is not an IP address is refused, by the schema and here (review 14b #6)', () => {
+  for (const peer of ['0.0.0.0/0', '10.0.0.0/8', 'localhost', 'center.example']) {
+    assert.equal(partRuleSchema.safeParse({ chain: 'INPUT', peer }).success, false, peer)
+    assert.equal(
+      partitionRefusal([{ chain: 'INPUT', peer }], allowed),
+      `agent edge-a refuses partition peer ${JSON.stringify(peer)}: not an IP address`
+    )
+  }
+  assert.equal(partRuleSchema.safeParse({ chain: 'INPUT', peer: '198.18.0.3' }).success, true)
+})
+
+test('an IPv6 peer is refused with one line (review 14b #19)', () => {
+  assert.equal(
+    partitionRefusal([{ chain: 'INPUT', peer: 'fd00::3' }], allowed),
+    'agent edge-a cannot partition from IPv6 peer fd00::3: cross-host partitions are IPv4 only (iptables)'
+  )
 })
 
 test('property: loopback is exactly 127/8 and ::1', () => {

@@ -8,6 +8,7 @@
  * @module
  */
 import { isIP } from 'node:net'
+import os from 'node:os'
 import type { PartRule } from '../../platforms/agent/part.js'
 import { restoreInput, ruleSpec, type Rule } from '../../platforms/local/network/commands.js'
 import type { Ledger, LedgerEntry } from '../../safety/ledger.js'
@@ -35,10 +36,12 @@ export const hostRuleDelete = (rule: HostRule): string[] => [
 ]
 export const hostRestoreArgv = (): string[] => ['iptables-restore', '-w', '--noflush']
 
+const bare = (address: string): string => address.replace(/^::ffff:/i, '')
+
 /** Loopback in either family (and v4-mapped v6): never a partition peer of a host. */
 export function isLoopback(address: string): boolean {
-  const bare = address.replace(/^::ffff:/i, '')
-  return bare === '::1' || (isIP(bare) === 4 && bare.startsWith('127.'))
+  const b = bare(address)
+  return b === '::1' || (isIP(b) === 4 && b.startsWith('127.'))
 }
 
 export interface PartitionPermission {
@@ -47,6 +50,15 @@ export interface PartitionPermission {
   allowHostNetwork: boolean
   /** The Chaos Center's addresses as this agent reaches it (given, and its socket's peer). */
   centerAddresses: string[]
+  /** This namespace's own addresses (tests inject them); default: os.networkInterfaces(). */
+  localAddresses?: string[]
+}
+
+/** Every address of this network namespace, loopback included. */
+export function interfaceAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .map((a) => a.address)
 }
 
 /** Why these rules may not be applied here, as the one line the journal and reply carry. */
@@ -54,12 +66,29 @@ export function partitionRefusal(rules: PartRule[], p: PartitionPermission): str
   if (!p.allowHostNetwork) {
     return `agent ${p.agent} refuses faults in its own network namespace (start it with --allow-host-network)`
   }
-  const centers = new Set(p.centerAddresses.map((a) => a.replace(/^::ffff:/i, '')))
+  // The schema refuses a non-IP peer already; this is the last line of defence before iptables
+  // (which would resolve a name, or take a CIDR such as 0.0.0.0/0 that covers the Center).
+  const notIp = rules.find((rule) => isIP(rule.peer) === 0)
+  if (notIp) {
+    return `agent ${p.agent} refuses partition peer ${JSON.stringify(notIp.peer)}: not an IP address`
+  }
+  // The agent shares the Chaos Center's namespace: any rule here also cuts the Center's sockets
+  // to the other agents (their commands, replies, marks and leases), whatever the peer.
+  const own = new Set((p.localAddresses ?? interfaceAddresses()).map(bare))
+  const sharing = p.centerAddresses.find((a) => isLoopback(a) || own.has(bare(a)))
+  if (sharing !== undefined) {
+    return `the partition would cut agent ${p.agent} off its Chaos Center (${sharing}): the agent runs on the Chaos Center's host`
+  }
+  const centers = new Set(p.centerAddresses.map(bare))
   for (const rule of rules) {
-    const peer = rule.peer.replace(/^::ffff:/i, '')
+    const peer = bare(rule.peer)
     if (centers.has(peer) || isLoopback(peer)) {
       return `the partition would cut agent ${p.agent} off its Chaos Center (${rule.peer})`
     }
+  }
+  const v6 = rules.find((rule) => isIP(bare(rule.peer)) === 6)
+  if (v6) {
+    return `agent ${p.agent} cannot partition from IPv6 peer ${v6.peer}: cross-host partitions are IPv4 only (iptables)`
   }
   return undefined
 }

@@ -25,6 +25,8 @@ export interface ServeEnv {
   supervisor: Supervisor
   /** The address other hosts reach this one on (`prepare`), and their services (`start`). */
   layout: { address?: string; remote: TemplateVars }
+  /** `prepare` came: the coordinator's clock has started (part/deadline.ts). */
+  prepared?: () => void
   /** Fault steps run as in a local run: same ledger, watchdog, journal. */
   fault: Omit<FaultStepEnv, 'signal'>
   launch: Launcher
@@ -58,6 +60,7 @@ export async function servePart(env: ServeEnv): Promise<void> {
       }
       switch (command.kind) {
         case 'prepare':
+          env.prepared?.()
           try {
             env.layout.address = command.address
             await env.supervisor.prepare()

@@ -231,6 +231,8 @@ export class AgentClient {
           hostname: os.hostname().slice(0, 253),
           addresses: addresses(),
           maxRuns: this.o.maxRuns,
+          // This agent runs parts of multi-host runs (run.part, command, reply, mark).
+          features: ['parts'],
           runs: this.o.executor.reports(),
         })
       })

@@ -206,7 +206,8 @@ export class Executor {
               centerAddresses,
               allowHostNetwork: this.options.allowHostNetwork === true,
             },
-            // Not journaled: a reply lost with the socket is lost (the coordinator's lease).
+            // Not journaled: a reply lost with the socket is asked for again (the coordinator
+            // resends the command with its id; the part's channel answers it from its cache).
             onReply: (reply) => void this.options.send({ type: 'reply', runId, reply }),
           }
         : {}),

@@ -17,6 +17,7 @@
  * ends the part at any time; so does its lease.
  * @module
  */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 
 /**
@@ -43,7 +44,8 @@ const templateVars = z.record(z.string(), z.unknown())
  */
 export const partRuleSchema = z.object({
   chain: z.enum(['INPUT', 'OUTPUT']),
-  peer: address,
+  // An IP address only: iptables would resolve a name, or take a CIDR that covers the Center.
+  peer: address.refine((peer) => isIP(peer) !== 0, 'must be an IP address'),
 })
 export type PartRule = z.infer<typeof partRuleSchema>
 

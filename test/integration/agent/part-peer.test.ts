@@ -262,6 +262,15 @@ test('a part on an agent with --allow-host-network: commands, host rules, journa
     ]
     const fault = peer.command(runId, { kind: 'fault', stepId: faultStep, rules })
     await peer.until(() => peer.events.find((e) => e.type === 'fault.injected'), 'fault.injected')
+    // Resent while in flight (review 14b #4: the coordinator resends after a socket drop): ignored.
+    const resend = () =>
+      peer.send({
+        type: 'command',
+        runId,
+        id: 3,
+        command: { kind: 'fault', stepId: faultStep, rules },
+      })
+    resend()
     const held = ownRules(runId)
     assert.equal(held.length, 2, held.join('\n'))
     assert.ok(held.some((l) => l.startsWith(`-A OUTPUT -d ${PEER}/32`) && l.endsWith('-j DROP')))
@@ -278,6 +287,13 @@ test('a part on an agent with --allow-host-network: commands, host rules, journa
     })
     assert.deepEqual(await fault, { id: 3, ok: true, value: {} })
     assert.deepEqual(ownRules(runId), [])
+    // Resent once finished: the same reply again, nothing carried out twice.
+    resend()
+    const faultReplies = () =>
+      peer.frames.filter((f) => f.type === 'reply' && f.runId === runId && f.reply.id === 3)
+    await peer.until(() => faultReplies().length === 2 || undefined, 'the fault reply again')
+    assert.deepEqual(faultReplies()[1], faultReplies()[0])
+    assert.equal(peer.events.filter((e) => e.type === 'fault.injected').length, 1)
 
     // A rule naming the Chaos Center: refused, journaled, nothing added.
     const cut = await peer.command(runId, {
@@ -285,7 +301,7 @@ test('a part on an agent with --allow-host-network: commands, host rules, journa
       stepId: faultStep,
       rules: [{ chain: 'OUTPUT', peer: gateway }],
     })
-    const line = `the partition would cut agent a off its Chaos Center (${gateway})`
+    const line = `the partition would cut agent edge-a off its Chaos Center (${gateway})`
     assert.deepEqual(cut, { id: 5, ok: false, error: line })
     assert.deepEqual(ownRules(runId), [])
 
@@ -356,7 +372,7 @@ test('without --allow-host-network a partition is refused with the exact line', 
       rules: [{ chain: 'OUTPUT', peer: PEER }],
     })
     const line =
-      'agent a refuses faults in its own network namespace (start it with --allow-host-network)'
+      'agent edge-b refuses faults in its own network namespace (start it with --allow-host-network)'
     assert.deepEqual(refused, { id: 2, ok: false, error: line })
     assert.deepEqual(ownRules(runId), [])
     await peer.command(runId, { kind: 'stop' })

@@ -176,6 +176,7 @@ test('hello, ready line, pong, a run end to end, reconnect after a dead socket, 
   assert.deepEqual(hello.labels, { zone: 'eu-1' })
   assert.deepEqual(hello.runs, [])
   assert.equal(hello.maxRuns, 1)
+  assert.deepEqual(hello.features, ['parts']) // review 14b #17
   peer.send(welcome('edge-1'))
   peer.send({ type: 'ping', id: 7, t0: Date.now() })
   const pong = await peer.next('pong')
