@@ -379,7 +379,11 @@ test('a part: its spec reaches the run process, commands go to it, replies and m
   const commands: unknown[] = []
   let exit!: (how: { ended: boolean; how: string }) => void
   const h = harness({
-    more: { allowHostNetwork: true, centerAddress: () => '198.18.0.1' },
+    more: {
+      allowHostNetwork: true,
+      centerAddress: () => '198.18.0.1',
+      agentName: () => 'edge-a',
+    },
     startChild: (options) => {
       started.push(options)
       writeFileSync(
@@ -402,6 +406,7 @@ test('a part: its spec reaches the run process, commands go to it, replies and m
   await h.until(() => h.has('accepted', 'multi-1.a'))
   assert.deepEqual(started[0]!.part, {
     name: 'a',
+    agent: 'edge-a',
     centerAddresses: ['10.0.0.1', '198.18.0.1'],
     allowHostNetwork: true,
   })
