@@ -18,6 +18,7 @@ class FakePart implements PartLink {
   readonly lost: Promise<string>
   readonly ended: Promise<void>
   aborted: string | undefined
+  onCenterHost = false
   /** What the part answers; the default plays a well-behaved part. */
   answer: (command: PartCommand) => Promise<unknown> = (c) => this.play(c)
   /** The probe fails while a fault is held here. */
@@ -458,5 +459,24 @@ describe('coordinate', { timeout: 30_000 }, () => {
     assert.ok(aborted?.type === 'run.aborted' && aborted.kind === 'probe')
     assert.equal(events.find((e) => e.type === 'probe.verdict')?.host, 'b')
     assert.equal(result.verdict, 'fail')
+  })
+
+  test("a partition naming a part on the Chaos Center's host sends no side at all", async () => {
+    const [a, b] = parts()
+    b.onCenterHost = true
+    const { events, run } = start(experiment(), [a, b])
+    const result = await run.result
+    assertOneJournal(events)
+    assert.ok(
+      ![...a.commands, ...b.commands].some((c) => c.kind === 'fault'),
+      'neither side was sent'
+    )
+    const line =
+      "the partition would cut the Chaos Center off agent edge-2 (b): it runs on the Chaos Center's host"
+    assert.ok(
+      events.some((e) => JSON.stringify(e).includes(line)),
+      'the refusal is journaled'
+    )
+    assert.equal(result.verdict, 'error')
   })
 })

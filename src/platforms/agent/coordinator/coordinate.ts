@@ -31,7 +31,6 @@ export function coordinate(args: CoordinateArgs): Coordination {
   const { experiment } = args
   const now = args.now ?? Date.now
   const links = new Map(args.parts.map((p) => [p.logical, p]))
-  const addresses = new Map(args.parts.map((p) => [p.logical, p.address]))
   const controller = new AbortController()
   let aborted = false
   let finished = false
@@ -227,7 +226,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
   }
 
   async function runFault(step: FaultStep, hooks: FaultHooks): Promise<string | undefined> {
-    const parts = faultParts(experiment, step.fault, addresses)
+    const parts = faultParts(experiment, step.fault, links)
     if (typeof parts === 'string') {
       return parts
     }
