@@ -18,6 +18,7 @@ class FakePart implements PartLink {
   readonly lost: Promise<string>
   readonly ended: Promise<void>
   aborted: string | undefined
+  onCenterHost = false
   /** What the part answers; the default plays a well-behaved part. */
   answer: (command: PartCommand) => Promise<unknown> = (c) => this.play(c)
   /** The probe fails while a fault is held here. */
@@ -204,15 +205,28 @@ function parts() {
   ] as const
 }
 
-function start(exp: Experiment, links: readonly FakePart[]) {
+function start(exp: Experiment, links: readonly FakePart[], stopGraceMs?: number) {
   const events: JournalEvent[] = []
   const run = coordinate({
     runId: 'r1',
     experiment: exp,
     parts: [...links],
     onEvent: (e) => events.push(e),
+    ...(stopGraceMs === undefined ? {} : { stopGraceMs }),
   })
   return { events, run }
+}
+
+/** Resolves once `pred` holds (polled: the fakes journal on timers). */
+function until(pred: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const ticker = setInterval(() => {
+      if (pred()) {
+        clearInterval(ticker)
+        resolve()
+      }
+    }, 5)
+  })
 }
 
 function assertOneJournal(events: JournalEvent[]): void {
@@ -459,4 +473,92 @@ describe('coordinate', { timeout: 30_000 }, () => {
     assert.equal(events.find((e) => e.type === 'probe.verdict')?.host, 'b')
     assert.equal(result.verdict, 'fail')
   })
+
+  test("a partition naming a part on the Chaos Center's host sends no side at all", async () => {
+    const [a, b] = parts()
+    b.onCenterHost = true
+    const { events, run } = start(experiment(), [a, b])
+    const result = await run.result
+    assertOneJournal(events)
+    assert.ok(
+      ![...a.commands, ...b.commands].some((c) => c.kind === 'fault'),
+      'neither side was sent'
+    )
+    const line =
+      "the partition would cut the Chaos Center off agent edge-2 (b): it runs on the Chaos Center's host"
+    assert.ok(
+      events.some((e) => JSON.stringify(e).includes(line)),
+      'the refusal is journaled'
+    )
+    assert.equal(result.verdict, 'error')
+  })
+
+  test(
+    'an abort while a part waits for its readiness aborts that part: stop does not queue behind it',
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const [a, b] = parts()
+      // b's services never get ready; its channel, like a real part's, answers one command at a
+      // time, so a stop waits behind the start until the readiness timeout (3 s here).
+      let readiness: Promise<unknown> | undefined
+      let abortStart: ((error: Error) => void) | undefined
+      b.answer = (command) => {
+        if (command.kind === 'start') {
+          readiness = new Promise((_, reject) => {
+            abortStart = reject
+            setTimeout(() => reject(new Error('svc-b: not ready within 3000ms')), 3_000)
+          })
+          return readiness
+        }
+        if (command.kind === 'stop') {
+          return readiness!.catch(() => undefined).then(() => b.play(command))
+        }
+        return b.play(command)
+      }
+      b.abort = (reason) => {
+        b.aborted = reason
+        abortStart?.(new Error('aborted'))
+        b.journal({ type: 'run.ended' })
+        b.end()
+      }
+      const { events, run } = start(experiment(), [a, b])
+      await until(() => b.commands.some((c) => c.kind === 'start') && a.commands.length >= 2)
+      await new Promise((resolve) => setTimeout(resolve, 50)) // a answered its start
+      const pressed = Date.now()
+      run.abort('signal', 'aborted by ann')
+      const result = await run.result
+      assert.ok(Date.now() - pressed < 1_500, 'the run did not wait out the readiness timeout')
+      assertOneJournal(events)
+      assert.equal(b.aborted, 'the run was aborted while starting: aborted by ann')
+      assert.equal(a.aborted, undefined, 'a answered its start: it is stopped, not aborted')
+      assert.ok(a.commands.some((c) => c.kind === 'stop'))
+      assert.equal(result.verdict, 'interrupted')
+    }
+  )
+
+  test(
+    'a part that does not end within the stop grace is aborted and counted lost',
+    {
+      timeout: 10_000,
+    },
+    async () => {
+      const [a, b] = parts()
+      // b's stop was lost with its socket: no reply, no end.
+      b.answer = (command) => (command.kind === 'stop' ? new Promise(() => {}) : b.play(command))
+      const { events, run } = start(experiment(), [a, b], 200)
+      const result = await run.result
+      b.lose('the test is over') // its mark ticker
+      assertOneJournal(events)
+      assert.equal(b.aborted, 'it did not end within 200ms of stop')
+      const warning = events.find((e) => e.type === 'run.warning' && e.host === undefined)
+      assert.equal(
+        warning?.type === 'run.warning' && warning.message,
+        'agent edge-2 (b) did not end within 200ms of stop: aborted, and counted lost'
+      )
+      assert.equal(a.aborted, undefined)
+      assert.equal(result.verdict, 'fail', "the verdict is still the probe's")
+    }
+  )
 })

@@ -24,6 +24,8 @@ import { faultParts } from './targets.js'
 
 /** How often the merge looks at the watermark again without news (a part's mark period). */
 const kReleaseEveryMs = 100
+/** CoordinateArgs.stopGraceMs's default. */
+const kStopGraceMs = 30_000
 
 const stopped = Symbol('stopped')
 
@@ -31,9 +33,9 @@ export function coordinate(args: CoordinateArgs): Coordination {
   const { experiment } = args
   const now = args.now ?? Date.now
   const links = new Map(args.parts.map((p) => [p.logical, p]))
-  const addresses = new Map(args.parts.map((p) => [p.logical, p.address]))
   const controller = new AbortController()
   let aborted = false
+  let abortReason = ''
   let finished = false
   /** Set once the parts are told to stop: a part ending after this is expected to. */
   let stopping = false
@@ -58,6 +60,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
       return
     }
     aborted = true
+    abortReason = reason
     emit({ type: 'run.aborted', kind, reason })
     controller.abort()
   }
@@ -86,8 +89,9 @@ export function coordinate(args: CoordinateArgs): Coordination {
       }
     })
     void link.lost.then((reason) => {
-      if (ended.has(link.logical)) {
-        return // its journal is whole: losing its agent afterwards costs the run nothing
+      if (ended.has(link.logical) || lost.has(link.logical)) {
+        // Its journal is whole, or the stop grace already counted it lost: nothing more to say.
+        return
       }
       lost.add(link.logical)
       merge.partDone(link.logical)
@@ -160,30 +164,22 @@ export function coordinate(args: CoordinateArgs): Coordination {
   /** prepare, then start, on every part; false (system.failed journaled) if one failed. */
   async function startParts(): Promise<boolean> {
     try {
-      const prepared = await untilAborted(
-        Promise.all(
-          args.parts.map(async (link) => {
-            const value = (await onPart(link, { kind: 'prepare', address: link.address })) as
-              PreparedValue | undefined
-            return [link.logical, value?.services ?? {}] as const
-          })
-        )
-      )
+      const prepared = await onEveryPart(async (link) => {
+        const value = (await onPart(link, { kind: 'prepare', address: link.address })) as
+          PreparedValue | undefined
+        return [link.logical, value?.services ?? {}] as const
+      })
       if (prepared === stopped) {
         return false
       }
-      const started = await untilAborted(
-        Promise.all(
-          args.parts.map((link) =>
-            onPart(link, {
-              kind: 'start',
-              remote: Object.assign(
-                {},
-                ...prepared.filter(([l]) => l !== link.logical).map(([, s]) => s)
-              ) as Record<string, unknown>,
-            })
-          )
-        )
+      const started = await onEveryPart((link) =>
+        onPart(link, {
+          kind: 'start',
+          remote: Object.assign(
+            {},
+            ...prepared.filter(([l]) => l !== link.logical).map(([, s]) => s)
+          ) as Record<string, unknown>,
+        })
       )
       if (started === stopped) {
         return false
@@ -203,31 +199,80 @@ export function coordinate(args: CoordinateArgs): Coordination {
     }
   }
 
-  /** `stop` to every part not lost, then wait until each ended or was lost. */
+  /**
+   * One step of the start on every part at once. Aborted meanwhile: the parts that have not
+   * answered are aborted, since a part answers one command at a time and a `stop` would queue
+   * behind their readiness wait (the failure path does the same).
+   */
+  async function onEveryPart<T>(
+    step: (link: PartLink) => Promise<T>
+  ): Promise<T[] | typeof stopped> {
+    const answered = new Set<string>()
+    const values = await untilAborted(
+      Promise.all(
+        args.parts.map(async (link) => {
+          const value = await step(link)
+          answered.add(link.logical)
+          return value
+        })
+      )
+    )
+    if (values === stopped) {
+      for (const link of args.parts) {
+        if (!answered.has(link.logical) && !lost.has(link.logical) && !ended.has(link.logical)) {
+          link.abort(`the run was aborted while starting: ${abortReason}`)
+        }
+      }
+    }
+    return values
+  }
+
+  /**
+   * `stop` to every part not lost, then wait until each ended or was lost; a part that has not
+   * ended `stopGraceMs` after its stop (the stop or its reply lost with a socket, its journal
+   * stuck) is aborted and counted lost, so the run ends.
+   */
   async function stopParts(): Promise<void> {
     stopping = true
+    const graceMs = args.stopGraceMs ?? kStopGraceMs
     await Promise.all(
       args.parts.map(async (link) => {
-        if (!lost.has(link.logical) && !ended.has(link.logical)) {
-          try {
-            await Promise.race([link.command({ kind: 'stop' }), link.lost, link.ended])
-          } catch (error) {
-            // The part could not tear down as told: its agent rolls it back by itself.
+        let timer: NodeJS.Timeout | undefined
+        const graceOver = new Promise<typeof stopped>((resolve) => {
+          timer = setTimeout(() => resolve(stopped), graceMs)
+        })
+        try {
+          if (!lost.has(link.logical) && !ended.has(link.logical)) {
+            try {
+              await Promise.race([link.command({ kind: 'stop' }), link.lost, link.ended, graceOver])
+            } catch (error) {
+              // The part could not tear down as told: its agent rolls it back by itself.
+              emit({
+                type: 'run.warning',
+                message: `agent ${link.agent} (${link.logical}) could not stop: ${message(error)}`,
+              })
+              link.abort(`stop failed: ${message(error)}`)
+            }
+          }
+          const end = await Promise.race([link.ended, link.lost, graceOver])
+          if (end === stopped && !ended.has(link.logical) && !lost.has(link.logical)) {
+            lost.add(link.logical)
             emit({
               type: 'run.warning',
-              message: `agent ${link.agent} (${link.logical}) could not stop: ${message(error)}`,
+              message: `agent ${link.agent} (${link.logical}) did not end within ${graceMs}ms of stop: aborted, and counted lost`,
             })
-            link.abort(`stop failed: ${message(error)}`)
+            link.abort(`it did not end within ${graceMs}ms of stop`)
           }
+        } finally {
+          clearTimeout(timer)
         }
-        await Promise.race([link.ended, link.lost])
         merge.partDone(link.logical)
       })
     )
   }
 
   async function runFault(step: FaultStep, hooks: FaultHooks): Promise<string | undefined> {
-    const parts = faultParts(experiment, step.fault, addresses)
+    const parts = faultParts(experiment, step.fault, links)
     if (typeof parts === 'string') {
       return parts
     }

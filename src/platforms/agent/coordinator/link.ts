@@ -25,7 +25,8 @@ export interface PartLink {
   readonly agent: string
   /**
    * Where the other hosts reach this one: `{{services.S.host}}` of its services. The agent's
-   * address as the Chaos Center sees its connection (or its `--advertise-address`).
+   * address as the Chaos Center sees its connection, so two agents behind one NAT or proxy
+   * share it (a partition between them is refused: targets.ts).
    */
   readonly address: string
   /**

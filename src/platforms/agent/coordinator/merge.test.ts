@@ -30,7 +30,7 @@ describe('JournalMerge', () => {
     const clock = { offsetMs: 1_000, errorMs: 3 }
     merge.partEvents('a', [warning(0, 9_500, 'x')], clock)
     assert.equal(released.length, 0, 'held until the part marks past it')
-    merge.partMark('a', { t: 10_500 }, clock)
+    merge.partMark('a', { seq: 0, t: 10_500 }, clock)
     assert.equal(released.length, 1)
     assert.deepEqual(released[0], {
       type: 'run.warning',
@@ -46,12 +46,12 @@ describe('JournalMerge', () => {
   test("the coordinator's events wait for the slowest active part", () => {
     const { merge, released, advance } = setup(['a', 'b'])
     merge.emit({ type: 'system.ready' })
-    merge.partMark('a', { t: 20_000 }, undefined)
+    merge.partMark('a', { seq: -1, t: 20_000 }, undefined)
     assert.equal(released.length, 0, 'b has not marked yet')
     // b's event happened before the coordinator's: it must come first.
     merge.partEvents('b', [warning(0, 9_990, 'early')], undefined)
     advance(5)
-    merge.partMark('b', { t: 10_003 }, undefined)
+    merge.partMark('b', { seq: 0, t: 10_003 }, undefined)
     assert.deepEqual(
       released.map((e) => e.type),
       ['run.warning', 'system.ready']
@@ -85,10 +85,36 @@ describe('JournalMerge', () => {
     )
   })
 
+  test('a mark past events not delivered yet is not applied', () => {
+    const { merge, released } = setup(['a'])
+    merge.emit({ type: 'system.ready' })
+    // The part sent seq 0..2 and marked through 2, but only seq 0 reached the merge (a batch
+    // skipped as a gap, or a mark routed without its stream).
+    merge.partEvents('a', [warning(0, 9_000, 'first')], undefined)
+    merge.partMark('a', { seq: 0, t: 9_100 }, undefined)
+    merge.partMark('a', { seq: 2, t: 20_000 }, undefined)
+    assert.deepEqual(
+      released.map((e) => e.type),
+      ['run.warning'],
+      'system.ready waits: seq 1 and 2 may come before it'
+    )
+    merge.partEvents('a', [warning(1, 9_500, 'second'), warning(2, 9_800, 'third')], undefined)
+    merge.partMark('a', { seq: 2, t: 20_000 }, undefined)
+    assert.deepEqual(
+      released.map((e) => (e.type === 'run.warning' ? e.message : e.type)),
+      ['first', 'second', 'third', 'system.ready']
+    )
+    // Their t is their own, not moved past system.ready's.
+    assert.deepEqual(
+      released.slice(1, 3).map((e) => e.t),
+      [9_500, 9_800]
+    )
+  })
+
   test('a lost part stops holding the watermark back', () => {
     const { merge, released } = setup(['a', 'b'])
     merge.emit({ type: 'system.ready' })
-    merge.partMark('a', { t: 20_000 }, undefined)
+    merge.partMark('a', { seq: -1, t: 20_000 }, undefined)
     assert.equal(released.length, 0)
     merge.partDone('b')
     assert.equal(released.length, 1)
@@ -175,7 +201,7 @@ describe('JournalMerge', () => {
             case 'mark': {
               // Nothing else before the next unsent event (or anything, once all are sent).
               const next = streams[i]![sent[i]!]
-              merge.partMark(names[i]!, { t: next ? next.t : Infinity }, clock)
+              merge.partMark(names[i]!, { seq: sent[i]! - 1, t: next ? next.t : Infinity }, clock)
               break
             }
             case 'emit':

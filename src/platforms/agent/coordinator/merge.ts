@@ -7,8 +7,15 @@
  * part's previous corrected `t` nor than what was already released, so the order holds even
  * when the offset estimate moves. Events wait in a buffer and are released (seq assigned) once
  * their `t` is at or below the watermark: the lowest corrected mark of the parts still active
- * (a mark says "nothing else journaled before t"), and never above `now`. A part that ended or
- * was lost no longer holds the watermark back. Pure: the clock is injected.
+ * (a mark says "everything through seq was sent, nothing else journaled before t"; it counts
+ * only once every event through its seq reached the merge), and never above `now`. A part that
+ * ended or was lost no longer holds the watermark back. Pure: the clock is injected.
+ *
+ * A merged event's `t` may thus be moved forward, never back: past its part's previous event
+ * when the offset estimate improved, or up to what was already released when it arrives late
+ * (a mark that came too early: the agent's mark margin, outbox.ts, assumes an event is written
+ * in the tick it is stamped, which a loaded machine may not keep). The order holds; `hostT`
+ * keeps the time the part stamped, on its own clock.
  * @module
  */
 import type { EventHost, JournalEvent, JournalEventBody } from '../../../engine/events.js'
@@ -56,9 +63,13 @@ export class JournalMerge {
   readonly #now: () => number
   readonly #onEvent: (event: JournalEvent) => void
   readonly #parts = new Map<string, PartState>()
-  /** Waiting for the watermark, with the order they came in (ties in `t` keep it). */
-  #pending: { event: Unreleased; order: number }[] = []
-  #order = 0
+  /**
+   * Waiting for the watermark, kept sorted by `t`, ties in the order they came in (each is
+   * inserted after every one with the same or a lower `t`). Those before `#head` are released
+   * and cut off at the end of the drain.
+   */
+  #pending: Unreleased[] = []
+  #head = 0
   #seq = 0
   /** The t of the last released event. */
   #released = -Infinity
@@ -77,7 +88,7 @@ export class JournalMerge {
 
   /** Events released so far plus those waiting. */
   get size(): number {
-    return this.events.length + this.#pending.length
+    return this.events.length + this.#pending.length - this.#head
   }
 
   /** An event of the coordinator's own timeline, at `now`. */
@@ -120,10 +131,14 @@ export class JournalMerge {
     this.release()
   }
 
-  /** A part's mark: it journaled nothing else before `mark.t` (its agent's clock). */
-  partMark(logical: string, mark: { t: number }, clock: PartClock | undefined): void {
+  /**
+   * A part's mark: it sent everything through `mark.seq` and journaled nothing else before
+   * `mark.t` (its agent's clock). Applied only once those events reached the merge: until then
+   * some of them, before `t`, may still come.
+   */
+  partMark(logical: string, mark: { seq: number; t: number }, clock: PartClock | undefined) {
     const part = this.#parts.get(logical)
-    if (!part) {
+    if (!part || part.lastSeq < mark.seq) {
       return
     }
     part.mark = Math.max(part.mark, mark.t - (clock?.offsetMs ?? 0))
@@ -166,8 +181,20 @@ export class JournalMerge {
     this.#drain(() => Infinity)
   }
 
+  /** A sorted insert: new events come mostly last, so this is mostly a push. */
   #push(event: Unreleased): void {
-    this.#pending.push({ event, order: this.#order++ })
+    const pending = this.#pending
+    let lo = this.#head
+    let hi = pending.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (pending[mid]!.t <= event.t) {
+        lo = mid + 1
+      } else {
+        hi = mid
+      }
+    }
+    pending.splice(lo, 0, event)
   }
 
   #drain(limit: () => number): void {
@@ -180,11 +207,13 @@ export class JournalMerge {
       do {
         this.#again = false
         const w = limit()
-        this.#pending.sort((a, b) => a.event.t - b.event.t || a.order - b.order)
         // One at a time: an event a listener emits meanwhile is sorted in before the next.
-        let n = 0
-        while (!this.#again && n < this.#pending.length && this.#pending[n]!.event.t <= w) {
-          const { event } = this.#pending[n++]!
+        while (
+          !this.#again &&
+          this.#head < this.#pending.length &&
+          this.#pending[this.#head]!.t <= w
+        ) {
+          const event = this.#pending[this.#head++]!
           this.#released = Math.max(this.#released, event.t)
           const released = { ...event, seq: this.#seq++ } as JournalEvent
           this.events.push(released)
@@ -194,9 +223,10 @@ export class JournalMerge {
             // A broken listener must never stop the run or its rollback (as in journal.ts).
           }
         }
-        this.#pending.splice(0, n)
       } while (this.#again)
     } finally {
+      this.#pending.splice(0, this.#head)
+      this.#head = 0
       this.#releasing = false
     }
   }
