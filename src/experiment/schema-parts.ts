@@ -6,7 +6,7 @@
 import { z } from 'zod'
 import { DURATION_PATTERN } from '../shared/duration.js'
 import { didYouMean } from './did-you-mean.js'
-import { LOGICAL_AGENT_PATTERN } from '../platforms/agent/part.js'
+import { LOGICAL_AGENT_PATTERN } from '../shared/logical-agent.js'
 
 /** A Go-style duration string such as `30s`, `500ms` or `1m30s`. */
 export const duration = () =>

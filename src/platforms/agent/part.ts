@@ -19,12 +19,9 @@
  */
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import { LOGICAL_AGENT_PATTERN } from '../../shared/logical-agent.js'
 
-/**
- * A logical host's name (`spec.system.agents[].name`): the agent-name rule, since it ends up in
- * run ids (`<runId>.<logical>`) and journal `host` fields.
- */
-export const LOGICAL_AGENT_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/
+export { LOGICAL_AGENT_PATTERN } from '../../shared/logical-agent.js'
 
 /** `<runId>.<logical>`: the run id of the part a logical host runs. */
 export function partRunId(runId: string, logical: string): string {
