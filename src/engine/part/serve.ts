@@ -18,6 +18,7 @@ import { checkOnce } from '../probe-check.js'
 import type { PartMode } from './channel.js'
 import { runHostPartition } from './host-fault.js'
 import { findProbe, findStep } from './lookup.js'
+import { untilAborted } from '../../shared/until-aborted.js'
 
 export interface ServeEnv {
   part: PartMode
@@ -77,7 +78,9 @@ export async function servePart(env: ServeEnv): Promise<void> {
             env.layout.remote = command.remote as TemplateVars // the Chaos Center's, from its prepare replies
             // An abort (another part failed to start, the run was stopped) must not wait out a
             // readiness timeout here: teardown stops the supervisor, which ends that wait.
-            await abortable(env.supervisor.start(), env.signal)
+            await untilAborted(env.supervisor.start(), env.signal, () => {
+              throw new Error('the part was aborted while starting')
+            })
             journal.emit({ type: 'system.ready' })
             ok({})
             phase = 'serve'
@@ -174,26 +177,4 @@ async function carryOut(
 
 function text(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
-}
-
-/** The promise, or a rejection as soon as `signal` aborts (the promise is left to settle). */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => undefined)
-  if (signal.aborted) {
-    return Promise.reject(new Error('the part was aborted while starting'))
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(new Error('the part was aborted while starting'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error instanceof Error ? error : new Error(String(error)))
-      }
-    )
-  })
 }

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { repoRoot, runCli, workspace } from '../../support/cli.js'
+import { launchBrowser } from '../../support/browser.js'
 import { createFleet, type AgentProcess, type Fleet } from '../../support/fleet.js'
 import type { JournalEvent } from '../../../src/engine/events.js'
 import {
@@ -25,6 +26,8 @@ import {
 let fleet: Fleet
 let agentB: AgentProcess
 let editorTokenFile: string
+/** The first test's run, which the run-page test opens. */
+let firstRunId: string | undefined
 const ws = workspace()
 
 /** docs/examples/two-hosts, renamed: the test runs the example the README points to. */
@@ -99,7 +102,10 @@ describe('one experiment over two hosts', () => {
       (r) => (r.a.length > 0 && r.b.length > 0) || ended,
       90_000
     )
-    assert.ok(!ended, `the run ended before both sides held rules: ${(await running).stdout}`)
+    if (ended) {
+      // Only now: awaiting the run in the message would wait for its end every time.
+      assert.fail(`the run ended before both sides held rules: ${(await running).stdout}`)
+    }
     for (const [host, peer] of [
       ['a', 'b'],
       ['b', 'a'],
@@ -112,6 +118,7 @@ describe('one experiment over two hosts', () => {
     // The api cannot reach its db during the partition: the hypothesis is disproved.
     assert.equal(r.exitCode, 1, r.stdout + r.stderr)
     const id = recordedRunId(r.stdout)
+    firstRunId = id
     const run = await getRun(fleet, id)
     assert.equal(run.status, 'finished')
     assert.equal(run.verdict, 'fail')
@@ -224,7 +231,10 @@ describe('one experiment over two hosts', () => {
       (r) => (r.a.length > 0 && r.b.length > 0) || ended,
       90_000
     )
-    assert.ok(!ended, `the run ended before both sides held rules: ${(await running).stdout}`)
+    if (ended) {
+      // Only now: awaiting the run in the message would wait for its end every time.
+      assert.fail(`the run ended before both sides held rules: ${(await running).stdout}`)
+    }
     await agentB.kill9()
     // Host b's rules go without its agent (its run process and watchdog roll back), and host
     // a's when the Chaos Center, having lost b past its lease, stops the run: long before 60 s.
@@ -250,5 +260,37 @@ describe('one experiment over two hosts', () => {
       (p) => p.length === 0,
       30_000
     )
+  })
+  test('the run page says which host did what: the parts with their agents, a host on every agent event', async () => {
+    assert.ok(firstRunId, 'the two-host run ran (first test)')
+    const browser = await launchBrowser()
+    try {
+      const page = await (await browser.newContext()).newPage()
+      await page.goto(new URL('/login', fleet.serverUrl).href)
+      await page.getByTestId('login-code').fill(fleet.center.ownerToken)
+      await page.getByTestId('login-submit').click()
+      await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
+      await page.goto(new URL(`/runs/${firstRunId}`, fleet.serverUrl).href)
+      const parts = page.getByTestId('run-part')
+      await parts.first().waitFor()
+      assert.deepEqual((await parts.allTextContents()).map((t) => t.replace(/^, /, '')).sort(), [
+        'data=b',
+        'web=a',
+      ])
+      assert.match(
+        (await parts.first().getAttribute('title')) ?? '',
+        /^agent [ab]: ended, clock [+-]/
+      )
+      const hosts = page.getByTestId('journal-host')
+      await hosts.first().waitFor()
+      const seen = new Set(await hosts.allTextContents())
+      assert.deepEqual([...seen].sort(), ['data', 'web'])
+      assert.match(
+        (await hosts.first().getAttribute('title')) ?? '',
+        /^on host (web|data); its own clock: .*; time corrected within ±[\d.]+ ms$/
+      )
+    } finally {
+      await browser.close()
+    }
   })
 })

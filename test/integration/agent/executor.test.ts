@@ -55,7 +55,7 @@ function harness(
     ack?: boolean
     state?: AgentState
     startChild?: ExecutorOptions['startChild']
-    more?: Pick<ExecutorOptions, 'allowHostNetwork' | 'centerAddress'>
+    more?: Pick<ExecutorOptions, 'allowHostNetwork' | 'centerAddress' | 'agentName'>
   } = {}
 ) {
   // Each its own agent files; the runs' ledgers share ORDEAL_STATE_DIR.

@@ -20,6 +20,7 @@ import type { ProbeOutcome } from '../../../probes/contract.js'
 import type { FaultValue, PreparedValue, ProbeValue } from '../part.js'
 import type { CoordinateArgs, Coordination, PartLink } from './link.js'
 import { JournalMerge } from './merge.js'
+import { untilAborted as untilSignal } from '../../../shared/until-aborted.js'
 import { faultParts } from './targets.js'
 
 /** How often the merge looks at the watermark again without news (a part's mark period). */
@@ -357,25 +358,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
 
   /** The promise's value, or `stopped` as soon as the run is aborted. */
   function untilAborted<T>(promise: Promise<T>): Promise<T | typeof stopped> {
-    const signal = controller.signal
-    if (signal.aborted) {
-      promise.catch(() => undefined)
-      return Promise.resolve(stopped)
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = () => resolve(stopped)
-      signal.addEventListener('abort', onAbort, { once: true })
-      promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(value)
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(error instanceof Error ? error : new Error(String(error)))
-        }
-      )
-    })
+    return untilSignal(promise, controller.signal, () => stopped)
   }
 }
 
