@@ -36,16 +36,9 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
   })
   /** An `agent:` value: declared, or why not. */
   const reference = (name: string, path: Path) => {
-    if (!multi) {
-      issues.push({
-        path,
-        message: `names logical agent '${name}', but spec.system.agents is not set (declare the hosts of a multi-host experiment there)`,
-      })
-    } else if (!names.includes(name)) {
-      issues.push({
-        path,
-        message: `no agent named '${name}' in spec.system.agents${didYouMean(name, names)}`,
-      })
+    const message = referenceIssue(name, names)
+    if (message !== undefined) {
+      issues.push({ path, message })
     }
   }
   const required = (what: string, path: Path) =>
@@ -127,7 +120,7 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
     const found: SemanticIssue[] = []
     const partition = fault.type === 'network-partition' && isAgentPartition(fault.between)
     if (partition) {
-      found.push(...partitionIssues(fault.between, at, names, multi))
+      found.push(...partitionIssues(fault.between, at, names))
       if (fault.agent !== undefined) {
         found.push({
           path: [...at, 'agent'],
@@ -170,6 +163,16 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
   return issues
 }
 
+/** Why `agent: name` does not name a declared logical agent (none declared: say where). */
+function referenceIssue(name: string, names: readonly string[]): string | undefined {
+  if (names.length === 0) {
+    return `names logical agent '${name}', but spec.system.agents is not set (declare the hosts of a multi-host experiment there)`
+  }
+  return names.includes(name)
+    ? undefined
+    : `no agent named '${name}' in spec.system.agents${didYouMean(name, [...names])}`
+}
+
 /** A partition whose groups name `agent:` hosts (checked as such, even when mixed). */
 export function isAgentPartition(between: readonly (readonly string[])[]): boolean {
   return between.some((group) => group.some((name) => name.startsWith(AGENT_GROUP_PREFIX)))
@@ -178,8 +181,7 @@ export function isAgentPartition(between: readonly (readonly string[])[]): boole
 function partitionIssues(
   between: readonly (readonly string[])[],
   at: Path,
-  names: string[],
-  multi: boolean
+  names: string[]
 ): SemanticIssue[] {
   const issues: SemanticIssue[] = []
   const seen = new Set<string>()
@@ -194,16 +196,9 @@ function partitionIssues(
         return
       }
       const name = entry.slice(AGENT_GROUP_PREFIX.length)
-      if (!multi) {
-        issues.push({
-          path,
-          message: `names logical agent '${name}', but spec.system.agents is not set (declare the hosts of a multi-host experiment there)`,
-        })
-      } else if (!names.includes(name)) {
-        issues.push({
-          path,
-          message: `no agent named '${name}' in spec.system.agents${didYouMean(name, names)}`,
-        })
+      const message = referenceIssue(name, names)
+      if (message !== undefined) {
+        issues.push({ path, message })
       }
       if (seen.has(name)) {
         issues.push({ path, message: `agent '${name}' is in more than one group` })

@@ -80,6 +80,18 @@ function alive(started: JournalEvent[]): number[] {
     })
 }
 
+/** No ordeal rule in either host (read with iptables-save there), every service pid gone. */
+async function assertHostsClean(started: JournalEvent[]): Promise<void> {
+  assert.deepEqual(await fleet.ordealRules('a'), [])
+  assert.deepEqual(await fleet.ordealRules('b'), [])
+  await eventually(
+    'every service process gone',
+    () => alive(started),
+    (p) => p.length === 0,
+    30_000
+  )
+}
+
 const index = (events: JournalEvent[], ok: (e: JournalEvent) => boolean, what: string) => {
   const i = events.findIndex(ok)
   assert.ok(i >= 0, `${what} is in the journal: ${JSON.stringify(events.map((e) => e.type))}`)
@@ -173,14 +185,7 @@ describe('one experiment over two hosts', () => {
       ['api@web', 'db@data']
     )
     // Each side rolled back its own: no rule and no service left in either host.
-    assert.deepEqual(await fleet.ordealRules('a'), [])
-    assert.deepEqual(await fleet.ordealRules('b'), [])
-    await eventually(
-      'every service process gone',
-      () => alive(started),
-      (p) => p.length === 0,
-      30_000
-    )
+    await assertHostsClean(started)
   })
 
   test('an agent started without --allow-host-network refuses its side, and the run ends in error with its line', async () => {
@@ -202,15 +207,7 @@ describe('one experiment over two hosts', () => {
       JSON.stringify(events.filter((e) => e.type.startsWith('fault.')))
     )
     // The side that did apply its rules (web) rolled them back; data never had any.
-    assert.deepEqual(await fleet.ordealRules('a'), [])
-    assert.deepEqual(await fleet.ordealRules('b'), [])
-    const started = events.filter((e) => e.type === 'service.started')
-    await eventually(
-      'every service process gone',
-      () => alive(started),
-      (p) => p.length === 0,
-      30_000
-    )
+    await assertHostsClean(events.filter((e) => e.type === 'service.started'))
   })
   test('an agent killed mid-partition: its side rolls back by itself, the run ends in error naming it, the other side is stopped', async () => {
     if (!agentB.child.exitCode && agentB.child.signalCode === null) {
