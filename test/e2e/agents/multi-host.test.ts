@@ -269,7 +269,15 @@ describe('one experiment over two hosts', () => {
       await page.locator('[data-testid="whoami"][data-name="owner"]').waitFor()
       await page.goto(new URL(`/runs/${firstRunId}`, fleet.serverUrl).href)
       const parts = page.getByTestId('run-part')
-      await parts.first().waitFor()
+      await parts
+        .first()
+        .waitFor()
+        .catch(async (error: unknown) => {
+          // What the page showed instead, for the CI log.
+          throw new Error(
+            `${String(error)}\npage text: ${(await page.textContent('body'))?.slice(0, 2000)}`
+          )
+        })
       assert.deepEqual((await parts.allTextContents()).map((t) => t.replace(/^, /, '')).sort(), [
         'data=b',
         'web=a',

@@ -129,9 +129,24 @@ function Row({ event: e, startedAt }: { event: JournalEvent; startedAt: number |
       <span className="seq">{e.seq}</span>
       <span className="when">{formatOffset(e.t, startedAt)}</span>
       <span className="type">{e.type}</span>
-      <span className="detail">{describe(e)}</span>
+      <span className="detail">
+        {e.host !== undefined && (
+          // Multi-host runs: which host did it, and how sure its corrected time is.
+          <span className="host" data-testid="journal-host" title={hostTitle(e)}>
+            {e.host}
+          </span>
+        )}
+        {describe(e)}
+      </span>
     </li>
   )
+}
+
+/** `agent clock 12:00:01.234, ±3 ms`: what the host's own clock said, and the correction's error. */
+function hostTitle(e: JournalEvent): string {
+  const own = e.hostT === undefined ? '' : `its own clock: ${new Date(e.hostT).toISOString()}`
+  const error = e.clockErrorMs === undefined ? '' : `time corrected within ±${e.clockErrorMs} ms`
+  return [`on host ${e.host ?? ''}`, own, error].filter((x) => x !== '').join('; ')
 }
 
 /** One line for an event: what a human wants to read in the journal. */

@@ -11,6 +11,7 @@ import {
   type EventPage,
   type JournalEvent,
   type Run,
+  type RunPart,
   type RunSummary,
 } from '../../../src/shared/api'
 import { applyEvents, createRunView, runDurationMs } from '../../../src/shared/run-view'
@@ -38,6 +39,15 @@ const TAIL = 1000
 const EMPTY_TAIL: LiveTail = { events: [], after: -1 }
 
 /** Appends non-op events to the tail, dropping the oldest beyond TAIL (and remembering where). */
+/** A part's tooltip: its agent's state and clock offset against the Chaos Center's. */
+function partTitle(p: RunPart): string {
+  const clock =
+    p.clockOffsetMs === undefined
+      ? ''
+      : `, clock ${p.clockOffsetMs >= 0 ? '+' : ''}${p.clockOffsetMs} ms${p.clockErrorMs === undefined ? '' : ` ±${p.clockErrorMs} ms`}`
+  return `agent ${p.agent}: ${p.status}${p.reason ? ` (${p.reason})` : ''}${clock}`
+}
+
 function growTail(tail: LiveTail, events: readonly JournalEvent[]): LiveTail {
   const all = [...tail.events, ...events.filter((e) => e.seq > (tail.events.at(-1)?.seq ?? -1))]
   const drop = all.length - TAIL
@@ -187,7 +197,20 @@ export function RunPage() {
                 {formatWho(run.startedByName, run.startedBy, run.startedVia)}
               </span>{' '}
               ·{' '}
-              {run.agent ? (
+              {run.parts !== undefined && run.parts.length > 0 ? (
+                <>
+                  on hosts{' '}
+                  <span data-testid="run-parts">
+                    {run.parts.map((p, i) => (
+                      <span key={p.logical} title={partTitle(p)} data-testid="run-part">
+                        {i > 0 && ', '}
+                        {p.logical}={p.agent}
+                        {p.status === 'lost' && ' (lost)'}
+                      </span>
+                    ))}
+                  </span>
+                </>
+              ) : run.agent ? (
                 <>
                   on agent <span data-testid="run-agent">{run.agent}</span>
                 </>
