@@ -915,14 +915,7 @@ describe('multi-host runs: parts', () => {
 
   /** Both agents connected, the run placed, both parts sent and accepted. */
   async function started(runId: string) {
-    const run = mem.addRun(runId, { parts: PARTS })
-    fleet.place(run, { parts: PARTS }, { leaseMs: LEASE_MS, queueDeadline: iso(QUEUE_MS) })
-    const a = new RawAgent(url, 'ordl_tok_edge1')
-    await a.open()
-    const b = new RawAgent(url, 'ordl_tok_edge2')
-    await b.open()
-    const runA = (await a.next((f) => f.type === 'run')) as RunFrame
-    const runB = (await b.next((f) => f.type === 'run')) as RunFrame
+    const { a, b, runA, runB } = await sent(runId)
     a.send({ type: 'accepted', runId: runA.runId })
     b.send({ type: 'accepted', runId: runB.runId })
     const args = await coordinator.started()

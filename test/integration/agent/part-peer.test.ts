@@ -345,9 +345,6 @@ test('a part on an agent with --allow-host-network: commands, host rules, journa
       }
     }
   } finally {
-    if (process.env['PART_DEBUG']) {
-      console.error(agent.output(), JSON.stringify(peer.events, null, 1))
-    }
     await agent.stop()
   }
 })
