@@ -27,6 +27,10 @@ import {
 import { faultExamples, faultSchemas } from '../src/faults/schemas.js'
 import { probeExamples, probeSchemas } from '../src/probes/schemas.js'
 import { loadExample, loadSchema } from '../src/load/schema.js'
+import { capacityExample, capacitySchema } from '../src/capacity/schema.js'
+import { faultSchema } from '../src/experiment/schema.js'
+
+const capacityStepSchema = capacitySchema(faultSchema)
 import { checkExamples, checkSchemas } from '../src/checks/schema.js'
 import { APP_SERVICE, THREE_HOSTS } from '../src/faults/example-systems.js'
 import {
@@ -143,7 +147,12 @@ function sections(): { group: string; intro: string; list: Section[] }[] {
       title: `${type} check`,
       summary: capitalise(summaryOf(schema, type)),
       schema,
-      spec: { ...withSystem(example.system), steps: example.steps ?? [], checks: [example.value] },
+      spec: {
+        ...withSystem(example.system),
+        ...(example.metrics ? { metrics: example.metrics } : {}),
+        steps: example.steps ?? [],
+        checks: [example.value],
+      },
     }
   })
   const proxyExample = probeExamples.http
@@ -339,9 +348,29 @@ function sections(): { group: string; intro: string; list: Section[] }[] {
       ],
     },
     {
+      group: 'Capacity',
+      intro:
+        'A capacity step: `capacity:` in a step, the highest rate at which the thresholds hold, without and with a fault (docs/capacity.md).',
+      list: [
+        {
+          title: 'Capacity step',
+          summary: summaryOf(capacityStepSchema),
+          schema: capacityStepSchema,
+          links: {
+            thresholds: 'map of metric name to list of thresholds',
+            fault: 'a fault (see Faults)',
+          },
+          spec: {
+            ...withSystem(capacityExample.system),
+            steps: [capacityExample.value],
+          },
+        },
+      ],
+    },
+    {
       group: 'Checks',
       intro:
-        'Checks in `spec.checks` judge the recorded history of a load after the steps: which acknowledged operations were lost, duplicated or never seen.',
+        'Checks in `spec.checks` judge, after the steps, the recorded history of a load (which acknowledged operations were lost, duplicated or never seen) or a `spec.metrics` series (whether a backlog drained, a rate recovered, after a fault).',
       list: checks,
     },
   ]

@@ -85,20 +85,25 @@ export interface SetRead {
   /** When the read began and completed, ms since the epoch. */
   invoke: number
   complete: number
-  values: string[]
+  /** Any iterable: read once, in order (a benchmark generates millions without an array). */
+  values: Iterable<string>
 }
 
+/**
+ * Checker inputs are iterables read once, in order: a journal's op events can be streamed to
+ * the checker (the engine's in-memory journal, an NDJSON file) without a second copy.
+ */
 export interface QueueCheckInput {
-  history: HistoryOp[]
-  delivered: string[]
+  history: Iterable<HistoryOp>
+  delivered: Iterable<string>
   faults: FaultWindow[]
   runStartedAt: number
   duplicates: 'allow' | 'fail'
 }
 
 export interface SetCheckInput {
-  history: HistoryOp[]
-  reads: SetRead[]
+  history: Iterable<HistoryOp>
+  reads: Iterable<SetRead>
   faults: FaultWindow[]
   runStartedAt: number
 }

@@ -2,7 +2,9 @@ import { z } from 'zod'
 import { duration, strictObject } from '../experiment/schema-parts.js'
 import { DEFAULTS } from '../experiment/defaults.js'
 import type { Example } from '../experiment/example.js'
+import type { MetricInput } from '../metrics/schema.js'
 import type { StepInputType } from '../experiment/schema.js'
+import { backlogCheckSchema, recoveryCheckSchema } from './metric-schema.js'
 
 const sqlDriver = () =>
   z
@@ -120,9 +122,16 @@ export const setCheckSchema = strictObject({
   }),
 }).describe(SET)
 
-export const checkSchemas = [queueCheckSchema, setCheckSchema] as const
+export const checkSchemas = [
+  queueCheckSchema,
+  setCheckSchema,
+  backlogCheckSchema,
+  recoveryCheckSchema,
+] as const
 export const CHECK_TYPES = checkSchemas.map((s) => s.shape.type.value)
-export type CheckInput = z.input<typeof queueCheckSchema> | z.input<typeof setCheckSchema>
+export type CheckInput = z.input<(typeof checkSchemas)[number]>
+/** The checks over a load's history (they name a `load` and a `source`). */
+export type HistoryCheckInput = z.input<typeof queueCheckSchema> | z.input<typeof setCheckSchema>
 export type DeliveredSourceInput = z.input<typeof deliveredSourceSchema>
 
 /** A load whose operations carry ids, for the check examples to read the history of. */
@@ -144,6 +153,23 @@ const appService = {
   args: ['server.js'],
   ports: { http: 0 },
   env: { PORT: '{{ports.http}}' },
+}
+
+/** A fault the metric check examples count from. */
+const slowApp: StepInputType = {
+  name: 'slow-app',
+  fault: { type: 'process-pause', target: { service: 'app' }, duration: '20s' },
+}
+const queueDepth: MetricInput = {
+  name: 'queue-depth',
+  rabbitmq: { url: 'http://127.0.0.1:15672', queue: 'orders' },
+}
+const dumpRate: MetricInput = {
+  name: 'dump-rate',
+  prometheus: {
+    url: 'http://127.0.0.1:9090',
+    query: 'sum(rate(rabbitmq_global_messages_acknowledged_total[15s]))',
+  },
 }
 
 /**
@@ -182,6 +208,32 @@ export const checkExamples: {
         http: { url: 'http://127.0.0.1:{{services.app.ports.http}}/orders', jsonPath: '$[*].id' },
       },
       readInterval: '2s',
+    },
+  },
+  backlog: {
+    system: { services: [appService] },
+    metrics: [queueDepth],
+    steps: [slowApp],
+    value: {
+      name: 'backlog-drains',
+      type: 'backlog',
+      metric: 'queue-depth',
+      below: 100,
+      within: '30s',
+      fault: 'slow-app',
+    },
+  },
+  recovery: {
+    system: { services: [appService] },
+    metrics: [dumpRate],
+    steps: [slowApp],
+    value: {
+      name: 'dump-rate-recovers',
+      type: 'recovery',
+      metric: 'dump-rate',
+      atLeast: '90%',
+      within: '30s',
+      baseline: '10s',
     },
   },
 }

@@ -2,7 +2,10 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import type { HistoryOp } from '../load/contract.js'
-import type { FaultWindow, SetCheckInput, SetRead } from './contract.js'
+import type { FaultWindow, SetCheckInput, SetRead as ContractRead } from './contract.js'
+
+/** The reads these tests build list arrays. */
+type SetRead = ContractRead & { values: string[] }
 import { checkSet, quantiles } from './set.js'
 import { describeLost } from './windows.js'
 

@@ -3,29 +3,10 @@
  * ends stable, lost or never read.
  * @module
  */
-import type { Quantiles, SetCheckInput, SetCheckResult, SetRead } from './contract.js'
-import { operations } from './operations.js'
+import type { Quantiles, SetCheckInput, SetCheckResult } from './contract.js'
+import { kFail, kOk, operations } from './operations.js'
+import { ReadOrder } from './read-order.js'
 import { byTime, findingAt } from './windows.js'
-
-interface Element {
-  id: string
-  /** Earliest invoke of an ok/info add of this id. */
-  invoke: number
-  /** Earlier of the first ok completion and the first sighting's completion. */
-  known: number | undefined
-  /** The latest-beginning reads that showed and missed it (with their rank in invoke order). */
-  lastPresent: Observation | undefined
-  lastAbsent: Observation | undefined
-}
-
-/** A read's place in invoke order stands for Jepsen's history index. */
-interface Observation {
-  rank: number
-  invoke: number
-}
-
-type Outcome =
-  { kind: 'stable'; latency: number } | { kind: 'lost'; latency: number } | { kind: 'never-read' }
 
 /**
  * Judges every element added by an ok or info op (a failed add definitely did not happen, so
@@ -39,6 +20,10 @@ type Outcome =
  *   missed it; latency = last sighting's invoke − known, floored at 0;
  * - **never read** otherwise: a read concurrent with the add that misses it proves nothing.
  *
+ * Reads count in invoke order (their rank stands for Jepsen's history index), and a read that
+ * completed before an element's add was invoked says nothing about it (Jepsen starts tracking
+ * an element at its add's invoke).
+ *
  * Latencies follow Jepsen's code (`checker.clj`, `set-full-element-results`), which measures
  * from known to the last observation that contradicts the outcome, not to the next read; the
  * next read's time would mostly measure the read interval.
@@ -48,116 +33,123 @@ type Outcome =
  * change validity.
  *
  * valid: false if anything is lost; `unknown` if nothing is stable; else true.
+ *
+ * Cost: linear in history + the values the reads list. Each element's last miss is found
+ * without visiting it on every read: it is the last read that counts for it, unless that read
+ * showed it, in which case it is the read just before its last unbroken run of sightings
+ * (`streak`), both found from the reads' completion times alone (read-order.ts).
  */
 export function checkSet(input: SetCheckInput): SetCheckResult {
   const ctx = { faults: input.faults, runStartedAt: input.runStartedAt }
-  const elements = addedElements(input)
-  const duplicated = observe(elements, input.reads)
+  const ops = operations(input.history)
+  const n = ops.ids.size
 
-  const lost: { id: string; time: number; ackedAt: number | undefined }[] = []
-  const neverRead: { id: string; time: number }[] = []
-  const stableLatencies: number[] = []
-  const lostLatencies: number[] = []
-  for (const element of elements) {
-    const outcome = judge(element)
-    if (outcome.kind === 'stable') {
-      stableLatencies.push(outcome.latency)
-    } else if (outcome.kind === 'lost') {
-      lost.push({ id: element.id, time: element.invoke, ackedAt: element.known })
-      lostLatencies.push(outcome.latency)
-    } else {
-      neverRead.push({ id: element.id, time: element.invoke })
+  // Per id (elements are the ids of ok/info adds; other ids stay NaN / -1).
+  const invoke = new Float64Array(n).fill(NaN)
+  const known = new Float64Array(n).fill(NaN)
+  for (let op = 0; op < ops.length; op++) {
+    const i = ops.id[op]!
+    if (i === -1 || ops.type[op] === kFail) {
+      continue
+    }
+    const t = ops.invoke[op]!
+    invoke[i] = Number.isNaN(invoke[i]!) ? t : Math.min(invoke[i]!, t)
+    if (ops.type[op] === kOk) {
+      known[i] = earliest(known[i]!, ops.complete[op]!)
     }
   }
 
+  const reads = new ReadOrder(input.reads)
+  // The last read that showed the element, and where its unbroken run of sightings up to that
+  // read began (counting only reads that count for it): the read before that run missed it.
+  const lastPresent = new Int32Array(n).fill(-1)
+  const streak = new Int32Array(n).fill(-1)
+  // The last read (by rank) whose list held the id: a second sighting in it is a duplicate.
+  const lastListed = new Int32Array(n).fill(-1)
+  const duplicated = new Set<string>()
+  for (let rank = 0; rank < reads.length; rank++) {
+    const read = reads.at(rank)
+    const unknown = new Set<string>()
+    let i = -1
+    for (const value of read.values) {
+      i = ops.ids.findNear(i + 1, value)
+      if (i === -1) {
+        if (unknown.has(value)) {
+          duplicated.add(value)
+        }
+        unknown.add(value)
+        continue
+      }
+      if (lastListed[i] === rank) {
+        duplicated.add(value)
+        continue
+      }
+      lastListed[i] = rank
+      const x = invoke[i]!
+      if (Number.isNaN(x) || read.complete < x) {
+        continue
+      }
+      known[i] = earliest(known[i]!, read.complete)
+      const previous = lastPresent[i]!
+      if (
+        previous === -1 ||
+        (previous !== rank - 1 && reads.previousCounting(rank, x) !== previous)
+      ) {
+        streak[i] = rank
+      }
+      lastPresent[i] = rank
+    }
+  }
+
+  const lost: { i: number; time: number; ackedAt: number | undefined }[] = []
+  const neverRead: { i: number; time: number }[] = []
+  const stableLatencies: number[] = []
+  const lostLatencies: number[] = []
+  for (let i = 0; i < n; i++) {
+    const x = invoke[i]!
+    if (Number.isNaN(x)) {
+      continue
+    }
+    const present = lastPresent[i]!
+    const last = reads.previousCounting(reads.length, x)
+    const absent = present !== -1 && present === last ? reads.previousCounting(streak[i]!, x) : last
+    const k = known[i]!
+    if (present !== -1 && (absent === -1 || absent < present)) {
+      stableLatencies.push(absent === -1 ? 0 : Math.max(0, reads.invokeAt(absent) - k))
+    } else if (
+      !Number.isNaN(k) &&
+      absent !== -1 &&
+      present < absent &&
+      k < reads.invokeAt(absent)
+    ) {
+      lost.push({ i, time: x, ackedAt: k })
+      lostLatencies.push(present === -1 ? 0 : Math.max(0, reads.invokeAt(present) - k))
+    } else {
+      neverRead.push({ i, time: x })
+    }
+  }
+
+  const named = <T extends { i: number; time: number }>(list: T[]) =>
+    list.map((item) => ({ ...item, id: ops.ids.nameOf(item.i) })).sort(byTime)
   return {
     type: 'set',
     valid: lost.length > 0 ? false : stableLatencies.length === 0 ? 'unknown' : true,
-    attempted: elements.length,
+    attempted: elementCount(invoke),
     stable: stableLatencies.length,
-    lost: lost.sort(byTime).map((l) => findingAt(l.id, l.time, ctx, l.ackedAt)),
-    neverRead: neverRead.sort(byTime).map((n) => findingAt(n.id, n.time, ctx)),
-    duplicated,
+    lost: named(lost).map((l) => findingAt(l.id, l.time, ctx, l.ackedAt)),
+    neverRead: named(neverRead).map((r) => findingAt(r.id, r.time, ctx)),
+    duplicated: [...duplicated],
     stableLatencies: quantiles(stableLatencies),
     lostLatencies: quantiles(lostLatencies),
   }
 }
 
-function addedElements(input: SetCheckInput): Element[] {
-  const elements = new Map<string, Element>()
-  for (const op of operations(input.history)) {
-    if (op.value === undefined || op.type === 'fail') {
-      continue
-    }
-    const acknowledged = op.type === 'ok' ? op.complete : undefined
-    const element = elements.get(op.value)
-    if (!element) {
-      elements.set(op.value, {
-        id: op.value,
-        invoke: op.invoke,
-        known: acknowledged,
-        lastPresent: undefined,
-        lastAbsent: undefined,
-      })
-      continue
-    }
-    element.invoke = Math.min(element.invoke, op.invoke)
-    element.known = earliest(element.known, acknowledged)
+function elementCount(invoke: Float64Array): number {
+  let count = 0
+  for (const t of invoke) {
+    count += Number.isNaN(t) ? 0 : 1
   }
-  return [...elements.values()]
-}
-
-/**
- * Replays the reads in invoke order against every element, one read in memory at a time (a
- * long run holds hundreds of reads of thousands of ids). Returns the values some read listed
- * more than once, in the order first found.
- */
-function observe(elements: readonly Element[], reads: readonly SetRead[]): string[] {
-  const ordered = reads
-    .map((read, i) => ({ read, i }))
-    .sort((a, b) => a.read.invoke - b.read.invoke || a.i - b.i)
-  const duplicated = new Set<string>()
-  ordered.forEach(({ read }, rank) => {
-    const present = new Set<string>()
-    for (const value of read.values) {
-      if (present.has(value)) {
-        duplicated.add(value)
-      }
-      present.add(value)
-    }
-    const seen: Observation = { rank, invoke: read.invoke }
-    for (const element of elements) {
-      // Jepsen starts tracking an element at its add's invoke: a read that completed before
-      // then says nothing about it.
-      if (read.complete < element.invoke) {
-        continue
-      }
-      if (present.has(element.id)) {
-        element.known = earliest(element.known, read.complete)
-        element.lastPresent = seen
-      } else {
-        element.lastAbsent = seen
-      }
-    }
-  })
-  return [...duplicated]
-}
-
-function judge({ known, lastPresent, lastAbsent }: Element): Outcome {
-  if (lastPresent && (!lastAbsent || lastAbsent.rank < lastPresent.rank)) {
-    const latency = lastAbsent ? Math.max(0, lastAbsent.invoke - known!) : 0
-    return { kind: 'stable', latency }
-  }
-  if (
-    known !== undefined &&
-    lastAbsent &&
-    (!lastPresent || lastPresent.rank < lastAbsent.rank) &&
-    known < lastAbsent.invoke
-  ) {
-    const latency = lastPresent ? Math.max(0, lastPresent.invoke - known) : 0
-    return { kind: 'lost', latency }
-  }
-  return { kind: 'never-read' }
+  return count
 }
 
 /** Jepsen's nearest-rank quantiles: the value at index ⌊n·q⌋, capped at the last. */
@@ -165,7 +157,8 @@ export function quantiles(values: readonly number[]): Quantiles | null {
   if (values.length === 0) {
     return null
   }
-  const sorted = [...values].sort((a, b) => a - b)
+  // A typed array sorts numerically, natively: millions of latencies in one call.
+  const sorted = Float64Array.from(values).sort()
   const at = (q: number) => {
     const value = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))]!
     // Microseconds are the finest a latency is worth reporting in.
@@ -174,6 +167,7 @@ export function quantiles(values: readonly number[]): Quantiles | null {
   return { '0': at(0), '0.5': at(0.5), '0.95': at(0.95), '0.99': at(0.99), '1': at(1) }
 }
 
-function earliest(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined ? b : b === undefined ? a : Math.min(a, b)
+/** The earlier of two times, NaN standing for "not known". */
+function earliest(a: number, b: number): number {
+  return Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b)
 }

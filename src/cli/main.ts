@@ -12,6 +12,7 @@ import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
 import { loadCommand } from './commands/load.js'
+import { capacityCommand } from './commands/capacity.js'
 import { demoCommand } from './commands/demo.js'
 import { proxyCommand } from './commands/proxy.js'
 import { serverCommand, type ServerCommandOptions } from './commands/server.js'
@@ -71,6 +72,10 @@ program
   .option('--json <file>', 'write the result as JSON')
   .option('--junit <file>', 'write JUnit XML (one test case per probe)')
   .option('--journal <file>', 'write every event as NDJSON while the run goes')
+  .option(
+    '--report <dir>',
+    'write a self-contained HTML report (charts, no network needed) to DIR/report.html'
+  )
   .option('--verbose', 'show service output, prefixed with [service-replica]')
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .option('--server <url>', 'record the run on a Chaos Center (default: $ORDEAL_SERVER)')
@@ -102,6 +107,14 @@ program
     '--inherit-env',
     "give services and cmd probes ordeal's whole environment (default: PATH, HOME, LANG, TZ, ... only)"
   )
+  .option(
+    '--kubeconfig <file>',
+    "the cluster of spec.system.kubernetes; wins over the manifest's kubeconfig, as in kubectl (default: the manifest's, $KUBECONFIG, ~/.kube/config, in-cluster)"
+  )
+  .option(
+    '--context <name>',
+    "the kubeconfig context (default: the manifest's, else the current one)"
+  )
   .action(async (file: string, options) => exit(await runCommand(file, options)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
@@ -113,11 +126,19 @@ program
   )
   .argument('<url>', 'target URL ({{seq}}, {{uuid}}, {{now}} are filled in per request)')
   .option('--rate <n>', 'requests per second (constant arrival rate)')
+  .option(
+    '--concurrency <n>',
+    'closed loop instead of --rate: n connections, each sending again once answered'
+  )
   .option('--duration <d>', 'how long to send, e.g. 30s')
   .option('--method <m>', 'GET, POST, PUT, PATCH or DELETE', 'GET')
   .option('--body <text>', 'request body (templated per request)')
   .option('--header <h>', "a header 'Name: value' (repeatable)", collect, [])
-  .option('--max-in-flight <n>', 'outstanding requests before due ones are dropped', '1000')
+  // No commander default: load.ts applies 1000 itself, so that it can refuse it with --concurrency.
+  .option(
+    '--max-in-flight <n>',
+    'outstanding requests before due ones are dropped (default: 1000; not with --concurrency)'
+  )
   .option('--connections <n>', 'keep-alive connections (default: max in flight)')
   .option('--timeout <d>', 'per-request timeout', '10s')
   .option('--expected-status <list>', "statuses that count as success, e.g. '200-399'")
@@ -126,6 +147,30 @@ program
   .option('--workers <n>', "generator threads, or 'auto'", 'auto')
   .addOption(new Option('--no-progress', 'plain lines even on a terminal'))
   .action(async (url: string, options) => exit(await loadCommand(url, options)))
+
+program
+  .command('capacity')
+  .description(
+    'search the highest rate at which the thresholds hold (ramp, then bisection); exit 0 found, 1 even the start rate failed, 2 bad input'
+  )
+  .argument('<url>', 'target URL ({{seq}}, {{uuid}}, {{now}} are filled in per request)')
+  .option('--start <n>', 'first rate of the ramp, req/s', '10')
+  .option('--max <n>', 'never above this rate, req/s', '20000')
+  .option('--growth <x>', 'ramp factor', '2')
+  .option('--precision <p>', 'stop bisecting when (high-low)/low is at most this', '5%')
+  .option('--trial <d>', "each trial's length, warm-up included", '10s')
+  .option('--warmup <d>', 'the first part of each trial, not judged', '2s')
+  .option('--repeat <n>', 'trials per rate; a rate passes only if all pass', '1')
+  .option('--method <m>', 'GET, POST, PUT, PATCH or DELETE', 'GET')
+  .option('--body <text>', 'request body (templated per request)')
+  .option('--header <h>', "a header 'Name: value' (repeatable)", collect, [])
+  .option('--max-in-flight <n>', 'outstanding requests before due ones are dropped', '1000')
+  .option('--timeout <d>', 'per-request timeout', '10s')
+  .option('--expected-status <list>', "statuses that count as success, e.g. '200-399'")
+  .option('--threshold <t>', "k6 threshold 'metric=expression' (repeatable)", collect, [])
+  .option('--workers <n>', "generator threads, or 'auto'", 'auto')
+  .option('--json <file>', 'write the result as JSON')
+  .action(async (url: string, options) => exit(await capacityCommand(url, options)))
 
 program
   .command('demo')
@@ -203,6 +248,11 @@ program
     'default time a run placed on an agent waits for it (queued) before it ends with verdict error',
     '10m'
   )
+  .option(
+    '--kubeconfig <file>',
+    "the cluster of runs with spec.system.kubernetes (default: none, and such runs are refused; never $KUBECONFIG or the server user's ~/.kube/config)"
+  )
+  .option('--context <name>', 'the kubeconfig context for those runs (with --kubeconfig)')
   .action(async (options: ServerCommandOptions) => exit(await serverCommand(options)))
 
 program
@@ -252,6 +302,27 @@ program
   .option(
     '--allow-host-network',
     "let multi-host runs change this host's own network rules (a cross-host network-partition)"
+  )
+  .option(
+    '--kubeconfig <file>',
+    'the cluster of runs with spec.system.kubernetes (default: $KUBECONFIG, ~/.kube/config, in-cluster; a manifest may not name one)'
+  )
+  .option('--context <name>', 'the kubeconfig context for those runs (a manifest may not name one)')
+  .option(
+    '--allow-namespace <ns>',
+    'a namespace of the deny list (kube-system, kube-public, kube-node-lease) its runs may touch all the same (repeatable; a manifest may not lift the deny list)',
+    collect,
+    []
+  )
+  .option(
+    '--watch-workloads',
+    'watch Deployments, StatefulSets and DaemonSets annotated ordeal.dev/experiment=NAME and report each new pod template (a deploy) to the Chaos Center, whose kubernetes triggers run NAME (needs the cluster of --kubeconfig)'
+  )
+  .option(
+    '--watch-namespace <ns>',
+    'with --watch-workloads: watch only this namespace (repeatable; default: every namespace but the deny list)',
+    collect,
+    []
   )
   .action(async (options: AgentCommandOptions) => exit(await agentCommand(options)))
 

@@ -15,6 +15,8 @@ import { sleep } from '../shared/duration.js'
 import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import type { Journal } from './journal.js'
 import { faultWindows } from './fault-windows.js'
+import { isMetricCheck, judgeMetricCheck } from '../metrics/judge.js'
+import { opsOf } from './journal-ops.js'
 import type { Launcher } from '../platforms/local/exec-policy.js'
 
 export class CheckRunner {
@@ -67,8 +69,9 @@ export class CheckRunner {
     for (const check of this.#experiment.checks) {
       this.#journal.emit({ type: 'check.started', checkId: check.id, name: check.name })
       try {
-        const result =
-          check.type === 'queue'
+        const result = isMetricCheck(check.params)
+          ? judgeMetricCheck(check.params, this.#journal.events, this.#faults())
+          : check.type === 'queue'
             ? await this.#queue(check, signal)
             : checkSet({
                 history: this.#history(check),
@@ -97,9 +100,12 @@ export class CheckRunner {
 
   async #queue(check: Check, signal: AbortSignal) {
     const history = this.#history(check)
-    const acknowledged = new Set(
-      history.flatMap((op) => (op.type === 'ok' && op.value !== undefined ? [op.value] : []))
-    )
+    const acknowledged = new Set<string>()
+    for (const op of history) {
+      if (op.type === 'ok' && op.value !== undefined) {
+        acknowledged.add(op.value)
+      }
+    }
     const deadline = Date.now() + check.drainTimeoutMs
     let delivered: string[] = []
     let lastError: unknown
@@ -154,6 +160,9 @@ export class CheckRunner {
   }
 
   #read(check: Check, signal: AbortSignal): Promise<string[]> {
+    if (!('source' in check.params)) {
+      throw new Error(`a ${check.type} check reads no delivered ids`)
+    }
     const source = renderSource(check.params.source, this.#vars())
     return readDelivered(source, {
       baseDir: this.#experiment.baseDir,
@@ -162,12 +171,9 @@ export class CheckRunner {
     })
   }
 
-  #history(check: Check): HistoryOp[] {
-    return this.#journal.events.flatMap((e) =>
-      e.type === 'op' && (check.loadStepId === undefined || e.stepId === check.loadStepId)
-        ? [e.op]
-        : []
-    )
+  /** The check's load's ops, streamed from the journal's events: no copy of the history. */
+  #history(check: Check): Iterable<HistoryOp> {
+    return opsOf(this.#journal.events, check.loadStepId)
   }
 
   #faults(): FaultWindow[] {

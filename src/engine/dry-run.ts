@@ -9,12 +9,16 @@ import path from 'node:path'
 import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
 import { faultDriver } from '../faults/registry.js'
 import { probeDriver } from '../probes/registry.js'
+import { describeMetric } from '../metrics/registry.js'
 import { describeServices } from '../platforms/local/local-supervisor.js'
 import { describeAttach } from '../platforms/local/attach.js'
 import { formatDuration } from '../shared/duration.js'
 import { planSteps } from './plan.js'
 import { runDirFor } from '../safety/ledger.js'
 import type { LoadSpec } from '../load/contract.js'
+import { kubernetesDryRunLines } from './dry-run-kubernetes.js'
+import { describeCapacity } from '../capacity/plan.js'
+import type { ClusterOptions } from './kubernetes-system.js'
 
 function describeLoad(load: LoadSpec): string {
   const rate =
@@ -24,7 +28,11 @@ function describeLoad(load: LoadSpec): string {
   return `${load.method} ${load.url} at ${rate} for ${formatDuration(load.durationMs)} (max ${load.maxInFlight} in flight)`
 }
 
-export async function dryRunLines(experiment: Experiment): Promise<string[]> {
+/** @param cluster `--kubeconfig` / `--context`, for the read-only look at a cluster's pods */
+export async function dryRunLines(
+  experiment: Experiment,
+  cluster: ClusterOptions = {}
+): Promise<string[]> {
   const lines: string[] = []
   const plan = new Map(planSteps(experiment).map((p) => [p.id, p]))
   lines.push(`experiment ${experiment.name}: ${experiment.hypothesis}`)
@@ -45,11 +53,14 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
             ? `wait ${formatDuration(step.ms)}`
             : step.kind === 'load'
               ? `load ${describeLoad(step.load)}`
-              : `${step.kind} group`
+              : step.kind === 'capacity'
+                ? describeCapacity(step.capacity)
+                : `${step.kind} group`
       lines.push(`  ${at}${pad}${step.name}: ${what}${weight}`)
     }
-    if (step.kind === 'load') {
-      for (const t of step.load.thresholds) {
+    if (step.kind === 'load' || step.kind === 'capacity') {
+      const thresholds = step.kind === 'load' ? step.load.thresholds : step.capacity.thresholds
+      for (const t of thresholds) {
         lines.push(
           `  ${' '.repeat(8)}${pad}  threshold ${t.metric}: ${t.expression}${t.abortOnFail ? ' (abortOnFail)' : ''}`
         )
@@ -66,10 +77,17 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   }
   visit(experiment.root, 0)
 
-  for (const check of experiment.checks) {
+  for (const metric of experiment.metrics ?? []) {
     lines.push(
-      `  after the steps: check ${check.name} [${check.type}] over ${check.loadStepId ?? 'every load'}`
+      `  from system ready to the end of the steps: metric ${metric.name} every ${formatDuration(metric.intervalMs)}: ${describeMetric(metric)}`
     )
+  }
+  for (const check of experiment.checks) {
+    const over =
+      'metric' in check.params
+        ? `metric ${check.params.metric}`
+        : (check.loadStepId ?? 'every load')
+    lines.push(`  after the steps: check ${check.name} [${check.type}] over ${over}`)
   }
 
   lines.push('', 'would touch:')
@@ -104,11 +122,31 @@ export async function dryRunLines(experiment: Experiment): Promise<string[]> {
   const faults = [...walkSteps(experiment.root)].filter(
     (s): s is Extract<Step, { kind: 'fault' }> => s.kind === 'fault'
   )
+  const kube = await kubernetesDryRunLines(experiment, faults, cluster)
   for (const step of faults) {
-    for (const line of faultDriver(step.fault.type).describe(step.fault.params as never, {
-      baseDir: experiment.baseDir,
-    })) {
-      lines.push(`  ${step.name}: ${line}`)
+    const cluster = kube.get(step)
+    // A Kubernetes fault's line comes from the cluster: it names the real pods, nodes or
+    // workload, which the driver's own words (no cluster at hand) can only describe.
+    if (cluster === undefined) {
+      for (const line of faultDriver(step.fault.type).describe(step.fault.params as never, {
+        baseDir: experiment.baseDir,
+      })) {
+        lines.push(`  ${step.name}: ${line}`)
+      }
+    }
+    if (cluster !== undefined) {
+      lines.push(`  ${step.name}: ${cluster}`)
+    }
+  }
+  // A capacity step's fault goes through the same driver as a fault step's.
+  for (const step of walkSteps(experiment.root)) {
+    if (step.kind === 'capacity' && step.capacity.fault) {
+      const { fault } = step.capacity
+      for (const line of faultDriver(fault.type).describe(fault.params as never, {
+        baseDir: experiment.baseDir,
+      })) {
+        lines.push(`  ${step.name}: ${line}`)
+      }
     }
   }
   if (

@@ -6,12 +6,14 @@
 import type { ProbeMode } from '../probes/common-schema.js'
 import type { HistoryOp, LoadSummary, LoadTick } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
+import type { CapacityResult, CapacityTrial } from '../shared/capacity.js'
+import type { BacklogCheckResult, MetricSample, RecoveryCheckResult } from '../shared/metrics.js'
 
 /** A step as planned, carried in `run.started` so the journal alone can rebuild the result. */
 export interface PlannedStep {
   id: string
   name: string
-  kind: 'fault' | 'load' | 'wait' | 'serial' | 'parallel'
+  kind: 'fault' | 'load' | 'capacity' | 'wait' | 'serial' | 'parallel'
   path: string
   weight: number
   /** Scored steps count in the resilience score: fault steps and steps with probes. */
@@ -78,6 +80,17 @@ export type JournalEventBody =
       targets: string[]
     }
   | { type: 'fault.action'; faultId: string; detail: string }
+  /** A Kubernetes fault's workload fully available again (or not, with why): its recovery time. */
+  | {
+      type: 'fault.recovery'
+      faultId: string
+      workload: string
+      recovered: boolean
+      ms?: number
+      reason?: string
+      /** Set when the recovery could not be observed (API down, 403): an error, not a failure. */
+      error?: string
+    }
   | {
       type: 'fault.reverted'
       faultId: string
@@ -124,13 +137,30 @@ export type JournalEventBody =
   | { type: 'op'; stepId: string; op: HistoryOp }
   | { type: 'load.tick'; stepId: string; tick: LoadTick }
   | { type: 'load.ended'; stepId: string; summary: LoadSummary }
+  /** A `capacity` step's trial ended (issue 17). */
+  | { type: 'capacity.trial'; stepId: string; trial: CapacityTrial }
+  /** A `capacity` step's answer: the sustainable rate without and with its fault. */
+  | { type: 'capacity.result'; stepId: string; result: CapacityResult }
+  /** One reading of a `spec.metrics` entry (issue 17); `metricId` is `metric/<name>`. */
+  | { type: 'metric.sample'; metricId: string; name: string; sample: MetricSample }
+  /**
+   * A reading that failed (source down, bad answer): the series has a gap, with this reason.
+   * Journaled once at the first failure of a streak; when a streak of several ends (a reading
+   * succeeds, or sampling stops), once more with `count`, the streak's length, and its last error.
+   */
+  | { type: 'metric.failed'; metricId: string; name: string; error: string; count?: number }
+  /**
+   * After the steps, sampling goes on until every `backlog` / `recovery` check's window is
+   * covered or decided: said once, why the run waits (`waiting up to 30 s for queue-depth to drain`).
+   */
+  | { type: 'metric.waiting'; metrics: string[]; waitMs: number; message: string }
   | { type: 'check.started'; checkId: string; name: string }
   | {
       type: 'check.result'
       checkId: string
       name: string
       checkType: string
-      result?: QueueCheckResult | SetCheckResult
+      result?: QueueCheckResult | SetCheckResult | BacklogCheckResult | RecoveryCheckResult
       error?: string
     }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }

@@ -1,7 +1,8 @@
 /**
  * One fault's life: wait `after`, record-then-inject through its driver, hold for `duration`
- * (or until the run aborts), revert. Revert runs in `finally`, and anything the driver
- * recorded in the ledger but did not revert is undone from the ledger as a safety net.
+ * (or until the run aborts), revert, then let the driver wait for the system's recovery.
+ * Revert runs in `finally`, and anything the driver recorded in the ledger but did not revert
+ * is undone from the ledger as a safety net.
  * @module
  */
 import type { Fault } from '../experiment/model.js'
@@ -12,6 +13,7 @@ import { sleep } from '../shared/duration.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
 import type { ProcessTarget } from '../platforms/local/targets.js'
 import type { Journal } from './journal.js'
+import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 import type { Ledger } from '../safety/ledger.js'
 import type { ForeignUndo, LedgerWatch } from '../safety/ledger-watch.js'
 import { undoEntry } from '../safety/undo.js'
@@ -32,11 +34,18 @@ export interface FaultStepEnv {
   deadlineSlackMs: number
   /** Tells the step when another process undoes its ledger entries (an early revert). */
   ledgerWatch?: LedgerWatch
+  /** The run's cluster, when `spec.system.kubernetes` is set. */
+  kubernetes?: KubernetesRun
 }
 
 export interface FaultHooks {
   injected(windowMs: number): void
   reverted(): void
+  /**
+   * Ends the hold before `duration`, then reverts as usual: a capacity step's fault phase that
+   * finished its search (capacity/run.ts). The fault's duration stays the upper bound.
+   */
+  release?: AbortSignal
 }
 
 /**
@@ -63,6 +72,10 @@ export async function runFaultStep(
   const hold = new AbortController()
   const stopHold = () => hold.abort()
   env.signal.addEventListener('abort', stopHold, { once: true })
+  hooks.release?.addEventListener('abort', stopHold, { once: true })
+  if (hooks.release?.aborted) {
+    hold.abort()
+  }
   const reportEarly = (undo: ForeignUndo) =>
     env.journal.emit({
       type: 'fault.reverted',
@@ -94,6 +107,9 @@ export async function runFaultStep(
     supervisor: env.supervisor,
     signal: active.signal,
     action: (detail) => env.journal.emit({ type: 'fault.action', faultId: fault.id, detail }),
+    ...(env.kubernetes === undefined ? {} : { kubernetes: env.kubernetes }),
+    recovery: (outcome) =>
+      env.journal.emit({ type: 'fault.recovery', faultId: fault.id, ...outcome }),
   }
 
   let injection: Injection
@@ -104,6 +120,7 @@ export async function runFaultStep(
     stopListening?.()
     env.signal.removeEventListener('abort', stopActive)
     env.signal.removeEventListener('abort', stopHold)
+    hooks.release?.removeEventListener('abort', stopHold)
     env.journal.emit({
       type: 'fault.failed',
       faultId: fault.id,
@@ -133,12 +150,15 @@ export async function runFaultStep(
     active.abort()
     env.signal.removeEventListener('abort', stopActive)
     env.signal.removeEventListener('abort', stopHold)
+    hooks.release?.removeEventListener('abort', stopHold)
     // A mark written just before we revert must not pass for our own revert.
     env.ledgerWatch?.check()
     stopListening?.()
+    let undone = false
     try {
       await injection.revert()
       await undoLeftovers(fault.id, env)
+      undone = true
       if (early) {
         failure = `reverted early by ${early.by}: ${early.reason}`
       } else {
@@ -156,6 +176,18 @@ export async function runFaultStep(
       await undoLeftovers(fault.id, env).catch(() => undefined)
     }
     hooks.reverted()
+    // The fault window has ended; the system's recovery is waited for outside it, but still
+    // within the step, so end-of-test probes see the recovered system. The run's own signal:
+    // a Ctrl+C stops the wait at once.
+    if (undone && injection.settle) {
+      await injection.settle(env.signal).catch((error: unknown) => {
+        env.journal.emit({
+          type: 'fault.action',
+          faultId: fault.id,
+          detail: `recovery not measured: ${message(error)}`,
+        })
+      })
+    }
   }
   return failure
 }

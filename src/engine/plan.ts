@@ -5,6 +5,7 @@
  */
 import type { Experiment, Step } from '../experiment/model.js'
 import type { PlannedStep } from './events.js'
+import { maxCapacityMs } from '../capacity/plan.js'
 
 export function planSteps(experiment: Experiment): PlannedStep[] {
   const out: PlannedStep[] = []
@@ -20,10 +21,14 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
       weight: step.weight,
       scored:
         step.kind === 'fault' ||
+        step.kind === 'capacity' ||
         step.probes.length > 0 ||
         (step.kind === 'load' && step.load.thresholds.length > 0) ||
         experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id),
       ...(step.kind === 'fault' ? { faultType: step.fault.type } : {}),
+      ...(step.kind === 'capacity' && step.capacity.fault
+        ? { faultType: step.capacity.fault.type }
+        : {}),
       ...(step.kind === 'load' && step.load.thresholds.length > 0
         ? {
             thresholds: step.load.thresholds.map((t) => ({
@@ -48,6 +53,10 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
         break
       case 'load':
         length = step.load.durationMs
+        break
+      case 'capacity':
+        // An upper bound: the search usually ends well before.
+        length = maxCapacityMs(step.capacity)
         break
       case 'serial':
         for (const child of step.children) {

@@ -10,12 +10,15 @@ import type { ProbeOutcome } from '../probes/contract.js'
 import { sleep } from '../shared/duration.js'
 import type { TemplateVars } from '../shared/template.js'
 import type { Launcher } from '../platforms/local/exec-policy.js'
+import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 
 export interface CheckEnv {
   vars: () => TemplateVars
   baseDir: string
   /** How `cmd` probes run their command: the run's exec policy. */
   launch?: Launcher
+  /** The run's cluster, for `k8s` probes (spec.system.kubernetes). */
+  kubernetes?: KubernetesRun
   /** Aborted when the run stops; an evaluation in flight gives up. */
   signal: AbortSignal
   /** Called after every attempt, for the journal. */
@@ -70,6 +73,7 @@ export async function checkOnce(
             vars: env.vars(),
             baseDir: env.baseDir,
             ...(env.launch ? { launch: env.launch } : {}),
+            ...(env.kubernetes ? { kubernetes: env.kubernetes } : {}),
           })
     ).catch((error: unknown): ProbeOutcome => ({
       passed: false,

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { JournalEvent, JournalEventBody, PlannedStep } from './events.js'
-import { deriveResult } from './result.js'
+import { deriveResult, EXIT_CODES } from './result.js'
 
 const plan: PlannedStep[] = [
   {
@@ -300,4 +300,107 @@ test('a fault injected on two hosts: one window, from the first inject to the la
   assert.deepEqual(fault?.targets, ['agent a', 'agent b'])
   assert.equal(fault?.injectedAt, new Date(1_700_000_000_000 + 2_000).toISOString())
   assert.equal(fault?.revertedAt, new Date(1_700_000_000_000 + 5_000).toISOString())
+})
+
+test('fault.recovery events become the fault result recovery, in journal order; one not recovered fails the run', () => {
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run' },
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'fault.injected',
+        faultId: 'run.0',
+        stepId: 'run.0',
+        faultType: 'process-kill',
+        targets: ['orders-1'],
+      },
+      {
+        type: 'fault.recovery',
+        faultId: 'run.0',
+        workload: 'deployment/orders',
+        recovered: true,
+        ms: 4200,
+      },
+      {
+        type: 'fault.recovery',
+        faultId: 'run.0',
+        workload: 'statefulset/db',
+        recovered: false,
+        reason: 'not fully available within 2m (1 of 3 replicas available)',
+      },
+      { type: 'fault.reverted', faultId: 'run.0' },
+      { type: 'step.ended', stepId: 'run.0', status: 'ok' },
+      { type: 'step.ended', stepId: 'run', status: 'ok' },
+      { type: 'run.ended' },
+    ])
+  )
+  assert.deepEqual(r.faults[0]!.recovery, [
+    { workload: 'deployment/orders', recovered: true, ms: 4200 },
+    {
+      workload: 'statefulset/db',
+      recovered: false,
+      reason: 'not fully available within 2m (1 of 3 replicas available)',
+    },
+  ])
+  assert.equal(r.faults[0]!.targets[0], 'orders-1')
+  // A workload that never came back disproves the hypothesis, as a failed probe would, and
+  // scores like one: of the step's probe (not run here) and two recoveries, one passed.
+  assert.equal(r.verdict, 'fail')
+  assert.match(r.reason ?? '', /statefulset\/db was not fully available again after fault .*1 of 3/)
+  assert.equal(r.steps.find((s) => s.id === 'run.0')?.score, 33)
+})
+
+test('a recovery that could not be measured (API down) is an error, exit 3, not a disproved hypothesis', () => {
+  const r = deriveResult(
+    journal([
+      start,
+      { type: 'step.started', stepId: 'run' },
+      { type: 'step.started', stepId: 'run.0' },
+      {
+        type: 'fault.injected',
+        faultId: 'run.0',
+        stepId: 'run.0',
+        faultType: 'pod-delete',
+        targets: ['pod shop/orders-1'],
+      },
+      { type: 'fault.reverted', faultId: 'run.0' },
+      {
+        type: 'fault.recovery',
+        faultId: 'run.0',
+        workload: 'deployment/orders',
+        recovered: false,
+        reason: 'not fully available within 2m (connect ECONNREFUSED 127.0.0.1:6443)',
+        error: 'connect ECONNREFUSED 127.0.0.1:6443',
+      },
+      { type: 'step.ended', stepId: 'run.0', status: 'ok' },
+      { type: 'step.ended', stepId: 'run', status: 'ok' },
+      { type: 'run.ended' },
+    ])
+  )
+  assert.equal(r.faults[0]!.recovery?.[0]?.error, 'connect ECONNREFUSED 127.0.0.1:6443')
+  assert.equal(r.verdict, 'error')
+  assert.equal(EXIT_CODES[r.verdict], 3)
+  assert.equal(
+    r.reason,
+    'the recovery of deployment/orders after fault "kill" could not be measured: connect ECONNREFUSED 127.0.0.1:6443'
+  )
+})
+
+test('a fault without fault.recovery events has no recovery field (JSON unchanged for others)', () => {
+  const r = deriveResult(
+    journal([
+      start,
+      {
+        type: 'fault.injected',
+        faultId: 'run.0',
+        stepId: 'run.0',
+        faultType: 'process-kill',
+        targets: ['api-0 (pid 1)'],
+      },
+      { type: 'fault.reverted', faultId: 'run.0' },
+      { type: 'run.ended' },
+    ])
+  )
+  assert.equal('recovery' in r.faults[0]!, false)
 })

@@ -10,13 +10,17 @@ import type { LoadSummary } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 import type { HistoryOp } from '../load/contract.js'
 import { describeLost } from '../checks/windows.js'
+import type { BacklogCheckResult, RecoveryCheckResult } from '../shared/metrics.js'
+import { describeMetricCheck } from '../shared/metric-check-text.js'
 import { faultWindows } from './fault-windows.js'
 import { thresholdReason } from './threshold-reason.js'
+import type { CapacityResult } from '../shared/capacity.js'
 import type {
   CheckResult,
   FaultResult,
   LoadResult,
   ProbeResult,
+  RecoveryResult,
   RunResult,
   StepResult,
   Verdict,
@@ -64,6 +68,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const faults = new Map<string, FaultResult>()
   const loads = new Map<string, LoadResult>()
   const checks = new Map<string, CheckResult>()
+  const capacity: CapacityResult[] = []
   for (const c of started.checks ?? []) {
     checks.set(c.id, {
       id: c.id,
@@ -114,6 +119,10 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         const f = faultOf(faults, e.faultId, e.stepId, e.faultType, nameOf(e.stepId))
         faults.set(e.faultId, {
           ...f,
+          // An action may have come first, before its step and type were known.
+          stepId: e.stepId,
+          type: e.faultType,
+          name: nameOf(e.stepId),
           targets: f.injectedAt === undefined ? e.targets : [...f.targets, ...e.targets],
           injectedAt: f.injectedAt ?? iso(e.t),
         })
@@ -121,10 +130,35 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       }
       case 'fault.action': {
         // A driver may act (the first kill) before it reports the injection complete.
-        const type = started.plan.find((p) => p.id === e.faultId)?.faultType ?? 'unknown'
-        const f = faultOf(faults, e.faultId, e.faultId, type, nameOf(e.faultId))
+        const stepId = faultStepId(started.plan, e.faultId)
+        const type = started.plan.find((p) => p.id === stepId)?.faultType ?? 'unknown'
+        const f = faultOf(faults, e.faultId, stepId, type, nameOf(stepId))
         f.actions.push({ at: iso(e.t), detail: e.detail })
         faults.set(e.faultId, f)
+        break
+      }
+      case 'fault.recovery': {
+        // Kept in journal order, one per workload and settle: a fault repeating on an
+        // interval may report the same workload more than once.
+        const stepId = faultStepId(started.plan, e.faultId)
+        const type = started.plan.find((p) => p.id === stepId)?.faultType ?? 'unknown'
+        const f = faultOf(faults, e.faultId, stepId, type, nameOf(stepId))
+        f.recovery = [...(f.recovery ?? []), recoveryOf(e)]
+        faults.set(e.faultId, f)
+        // A recovery that could not be observed (API down, forbidden) proves nothing either
+        // way: the run errs. A workload seen not coming back disproves any hypothesis about
+        // it, probe or not (Litmus fails an experiment whose application is not healthy after).
+        if (e.error !== undefined) {
+          failures.push({
+            kind: 'error',
+            reason: `the recovery of ${e.workload} after fault "${nameOf(stepId)}" could not be measured: ${e.error}`,
+          })
+        } else if (!e.recovered) {
+          failures.push({
+            kind: 'probe-failed',
+            reason: `${e.workload} was not fully available again after fault "${nameOf(stepId)}": ${e.reason ?? 'no reason given'}`,
+          })
+        }
         break
       }
       case 'fault.reverted': {
@@ -209,7 +243,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
       case 'check.result': {
         const c = checks.get(e.checkId)
         if (c) {
-          Object.assign(c, checkVerdict(e.result, e.error))
+          Object.assign(c, checkVerdict(e.result, e.error, started.t))
           if (c.verdict === 'Failed') {
             failures.push({
               kind: 'probe-failed',
@@ -219,6 +253,15 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
+      case 'capacity.result':
+        capacity.push(e.result)
+        if (e.result.expectation?.met === false) {
+          failures.push({
+            kind: 'probe-failed',
+            reason: `capacity of "${nameOf(e.stepId)}": ${e.result.expectation.reason ?? 'expectation not met'}`,
+          })
+        }
+        break
       case 'system.failed':
         failures.push({ kind: 'system', reason: `system failed to start: ${e.error}` })
         break
@@ -288,15 +331,19 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     const input = {
       weight: s.weight,
       // A fault not injected, or reverted early by someone else, did not hold as planned.
+      // A capacity step whose `expect` was not met disproved the hypothesis: it scores 0.
       ran:
         s.status !== 'not-run' &&
+        !capacity.some((c) => c.stepId === s.id && c.expectation?.met === false) &&
         !(fault?.error?.startsWith('inject') ?? false) &&
         !(fault?.error?.startsWith('reverted early') ?? false),
-      probesTotal: own.length + thresholds + ownChecks.length,
+      // Each recovery a fault step measured scores like one of its probes.
+      probesTotal: own.length + thresholds + ownChecks.length + (fault?.recovery?.length ?? 0),
       probesPassed:
         own.filter((p) => p.verdict === 'Passed').length +
         thresholdsPassed +
-        ownChecks.filter((c) => c.verdict === 'Passed').length,
+        ownChecks.filter((c) => c.verdict === 'Passed').length +
+        (fault?.recovery?.filter((r) => r.recovered).length ?? 0),
     }
     s.score = stepScore(input)
     scored.push(input)
@@ -316,12 +363,14 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     checks: [...checks.values()],
     faults: [...faults.values()],
     loads: [...loads.values()],
+    ...(capacity.length === 0 ? {} : { capacity }),
   }
 }
 
 function checkVerdict(
-  result: QueueCheckResult | SetCheckResult | undefined,
-  error: string | undefined
+  result: QueueCheckResult | SetCheckResult | BacklogCheckResult | RecoveryCheckResult | undefined,
+  error: string | undefined,
+  runStartedAt: number
 ): Partial<CheckResult> {
   if (!result) {
     return {
@@ -329,6 +378,10 @@ function checkVerdict(
       message: `could not be evaluated: ${error ?? 'unknown error'}`,
       ...(error ? { error } : {}),
     }
+  }
+  if (result.type === 'backlog' || result.type === 'recovery') {
+    const verdict: ProbeVerdict = result.valid ? 'Passed' : 'Failed'
+    return { verdict, message: describeMetricCheck(result, runStartedAt), details: result }
   }
   const lost = result.lost.length
   const duplicated = result.duplicated.length
@@ -350,6 +403,28 @@ function checkVerdict(
     unexpected,
     details: result,
   }
+}
+
+function recoveryOf(e: Extract<JournalEvent, { type: 'fault.recovery' }>): RecoveryResult {
+  return {
+    workload: e.workload,
+    recovered: e.recovered,
+    ...(e.ms === undefined ? {} : { ms: e.ms }),
+    ...(e.reason === undefined ? {} : { reason: e.reason }),
+    ...(e.error === undefined ? {} : { error: e.error }),
+  }
+}
+
+/**
+ * The step a fault id belongs to: a fault step's id is its own; a capacity step's faults are
+ * `<step>/fault` (held) and `<step>/fault.N` (one per trial).
+ */
+function faultStepId(plan: readonly { id: string }[], faultId: string): string {
+  if (plan.some((p) => p.id === faultId)) {
+    return faultId
+  }
+  const step = faultId.replace(/\/fault(\.\d+)?$/, '')
+  return plan.some((p) => p.id === step) ? step : faultId
 }
 
 function faultOf(

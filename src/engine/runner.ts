@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, createWriteStream } from 'node:fs'
 import path from 'node:path'
 import { kScrubbedPolicy, launcherFor, type ExecPolicy } from '../platforms/local/exec-policy.js'
 import { runWorkDir, type WorkDir } from '../platforms/local/work-dir.js'
-import type { Experiment } from '../experiment/model.js'
+import type { Check, Experiment } from '../experiment/model.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import { describePick, selectTargetsFor } from '../faults/select.js'
 import { resolveAttach } from '../platforms/local/attach.js'
@@ -25,7 +25,11 @@ import { stepRunner } from './step-runner.js'
 import { runFaultStep } from './fault-step.js'
 import { notRunVerdicts } from './not-run.js'
 import { runLoadStep } from './load-step.js'
+import { runCapacity } from '../capacity/run.js'
 import { CheckRunner } from './check-runner.js'
+import { MetricSampler } from '../metrics/sampler.js'
+import { awaitMetricWindows } from '../metrics/settle.js'
+import { faultWindows } from './fault-windows.js'
 import { AbortMonitor } from './abort-monitor.js'
 import { deriveResult, type RunResult } from './result.js'
 import { undoEntry } from '../safety/undo.js'
@@ -40,6 +44,8 @@ import type { PartMode } from './part/channel.js'
 import { RunDeadline, watchdogAfterMs } from './part/deadline.js'
 import { servePart } from './part/serve.js'
 import { partSystem } from './part/system.js'
+import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
+import { connectRunCluster, type ClusterGrant } from './kubernetes-system.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -74,6 +80,18 @@ export interface RunOptions {
    * and instead of running the steps the runner serves its coordinator's commands (part/serve.ts).
    */
   part?: PartMode
+  /** `--kubeconfig`: the cluster of `spec.system.kubernetes`, over the manifest's kubeconfig. */
+  kubeconfig?: string
+  /** `--context`: wins over the manifest's `context`. */
+  kubeContext?: string
+  /**
+   * The manifest comes from someone who may not pick files on this host (a Chaos Center
+   * editor, a run placed on an agent): its `spec.system.kubernetes` `kubeconfig`, `context`
+   * and `allowNamespaces` are refused, and the cluster is `clusterGrant`'s alone.
+   */
+  untrustedManifest?: boolean
+  /** The cluster the agent or Chaos Center process resolved for its runs (kubernetes-system.ts). */
+  clusterGrant?: ClusterGrant
 }
 
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
@@ -284,6 +302,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   const deadline = new RunDeadline(experiment.deadlineMs, part !== undefined, () =>
     ctx.abort('deadline', `run deadline of ${experiment.deadlineMs}ms exceeded`)
   )
+  const deadlineAt = Date.now() + experiment.deadlineMs
+  let kubernetes: KubernetesRun | undefined
   try {
     journal.emit({
       type: 'system.starting',
@@ -318,6 +338,13 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     } else {
       started = true
       try {
+        // The cluster first: an unreachable API or a missing namespace fails before anything
+        // local exists (kubernetes-system.ts).
+        kubernetes = await connectRunCluster(experiment, {
+          ...ctx.options,
+          grant: ctx.options.clusterGrant,
+          warn: (message) => journal.emit({ type: 'run.warning', message }),
+        })
         // Hosts before the services placed on them; preconditions fail before anything exists.
         await network.create(experiment)
         if (network.topology && network.topology.hosts.length > 0) {
@@ -361,6 +388,14 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         launcherFor(ctx.policy)
       )
       checks.startReaders()
+      // spec.metrics: read from here (system ready) until the steps end and the metric checks'
+      // windows are covered.
+      const sampler = new MetricSampler({
+        metrics: experiment.metrics ?? [],
+        emit: (body) => journal.emit(body),
+        vars: () => supervisor.templateVars(),
+      })
+      sampler.start()
       const runStep = stepRunner({
         emit: (body) => journal.emit(body),
         signal: ctx.signal,
@@ -380,9 +415,36 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
                 signal: ctx.signal,
                 deadlineSlackMs: 5_000,
                 ledgerWatch: ctx.ledgerWatch,
+                ...(kubernetes === undefined ? {} : { kubernetes }),
               },
               hooks
             ),
+          capacity: async (step, hooks) => {
+            await runCapacity(step.id, step.name, step.capacity, {
+              emit: (body) => journal.emit(body),
+              signal: ctx.signal,
+              vars: () => supervisor.templateVars(),
+              hooks,
+              fault: (fault, faultHooks) =>
+                runFaultStep(
+                  step.id,
+                  fault,
+                  {
+                    runId: ctx.runId,
+                    baseDir: experiment.baseDir,
+                    journal,
+                    ledger,
+                    supervisor,
+                    selectTargets: select,
+                    signal: ctx.signal,
+                    deadlineSlackMs: 5_000,
+                    ledgerWatch: ctx.ledgerWatch,
+                    ...(kubernetes === undefined ? {} : { kubernetes }),
+                  },
+                  faultHooks
+                ),
+            })
+          },
           load: (step) =>
             runLoadStep(step.id, step.load, {
               journal,
@@ -394,10 +456,27 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
             vars: () => supervisor.templateVars(),
             baseDir: experiment.baseDir,
             launch: launcherFor(ctx.policy),
+            ...(kubernetes === undefined ? {} : { kubernetes }),
           },
         },
       })
-      await runStep(experiment.root, [])
+      try {
+        await runStep(experiment.root, [])
+        if (!ctx.signal.aborted) {
+          await awaitMetricWindows({
+            checks: experiment.checks,
+            metrics: experiment.metrics ?? [],
+            journal,
+            emit: (body) => journal.emit(body),
+            faults: () => faultWindows(journal),
+            // The other checks' drains and the teardown still fit before the deadline.
+            notAfter: deadlineAt - 5_000 - checksDrainMs(experiment.checks),
+            signal: ctx.signal,
+          })
+        }
+      } finally {
+        await sampler.stop()
+      }
       if (ctx.checksSignal.aborted) {
         await checks.cancel() // interrupted: checks stay not evaluated rather than half-drained
       } else {
@@ -417,6 +496,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         })
       )
     }
+    kubernetes?.close()
     await supervisor.stop()
     // Process groups are gone; whatever left its group (setsid, double fork) is still here.
     if ('entry' in ctx.cgroup) {
@@ -436,13 +516,22 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       })
     )
     ctx.work.remove()
-    await ctx.lease.release()
-    if (ledger.pending().length === 0) {
+    const left = ledger.pending()
+    if (left.length > 0) {
+      // Not undone yet (an API server that is down): the watchdog keeps retrying on its own,
+      // so this run ends now instead of hanging until the undo can be done.
+      journal.emit({
+        type: 'run.warning',
+        message: `${left.length === 1 ? 'an undo is' : `${left.length} undos are`} still pending (${left.map((e) => e.undo.label).join('; ')}): the run's watchdog (pid ${ctx.lease.pid}) keeps retrying until it succeeds; \`ordeal recover\` shows it`,
+      })
+    }
+    await ctx.lease.release({ wait: left.length === 0 })
+    if (left.length === 0) {
       // Fully undone: nothing for `ordeal recover` to do, so do not make it read this again.
       rmSync(ledger.file, { force: true })
     }
-    // The watchdog is gone: closing our descriptor frees the lock, and a ledger left with
-    // pending entries becomes recoverable.
+    // Closing our descriptor frees the lock once the watchdog is gone too (it holds a copy):
+    // a ledger left with pending entries then becomes recoverable.
     ctx.lock.release()
     journal.emit({ type: 'system.stopped' })
     await new Promise<void>((resolve) => logFile.end(resolve))
@@ -457,4 +546,14 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     await journal.close()
     return deriveResult(journal.events)
   }
+}
+
+/** The longest the checks may drain or settle after the steps (queue drains, set settles). */
+function checksDrainMs(checks: readonly Check[]): number {
+  return Math.max(
+    0,
+    ...checks.map((c) =>
+      c.type === 'queue' ? c.drainTimeoutMs : c.type === 'set' ? c.settleMs : 0
+    )
+  )
 }

@@ -14,6 +14,7 @@ import { ProbeScheduler } from './probe-scheduler.js'
 
 export type FaultStep = Extract<Step, { kind: 'fault' }>
 export type LoadStep = Extract<Step, { kind: 'load' }>
+export type CapacityStep = Extract<Step, { kind: 'capacity' }>
 
 /** How the work of a step is done: here (the local runner) or on agents (the coordinator). */
 export interface StepActions {
@@ -24,6 +25,11 @@ export interface StepActions {
   fault(step: FaultStep, hooks: FaultHooks): Promise<string | undefined>
   /** Runs a load step to its end (or the run's abort). */
   load(step: LoadStep): Promise<void>
+  /**
+   * Runs a capacity search to its end (capacity/run.ts), calling the hooks as its fault's
+   * windows open and close. Absent where capacity steps are not supported (multi-host).
+   */
+  capacity?(step: CapacityStep, hooks: Pick<FaultHooks, 'injected' | 'reverted'>): Promise<void>
   /** How a probe's checks run: its template variables, base dir, launcher, or `check`. */
   probes: Omit<CheckEnv, 'signal' | 'onAttempt'>
 }
@@ -93,6 +99,15 @@ export function stepRunner(ctx: StepRunnerCtx) {
           break
         case 'load':
           await ctx.actions.load(step)
+          break
+        case 'capacity':
+          if (!ctx.actions.capacity) {
+            throw new Error('capacity steps are not supported in a multi-host run')
+          }
+          await ctx.actions.capacity(step, {
+            injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
+            reverted: () => scopes.forEach((s) => s.chaosEnded()),
+          })
           break
         case 'serial':
           for (const child of step.children) {

@@ -242,7 +242,7 @@ test('agent: on a step that is not a load step, duplicate agents, bad names', ()
   )
 })
 
-test('{{services.S.host}} is a value with agents declared, and without them (127.0.0.1 or the service\'s host address)', () => {
+test("{{services.S.host}} is a value with agents declared, and without them (127.0.0.1 or the service's host address)", () => {
   assert.deepEqual(issues(TWO_HOSTS), [])
   const one = `apiVersion: ordeal.dev/v1
 kind: Experiment

@@ -15,4 +15,6 @@ export interface Example<T> {
   system?: SystemInput
   /** Steps the example needs besides its own, e.g. the load whose history a check reads. */
   steps?: StepInputType[]
+  /** `spec.metrics` entries the example needs (a backlog check's queue depth). */
+  metrics?: NonNullable<ExperimentInput['spec']['metrics']>
 }

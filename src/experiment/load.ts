@@ -85,6 +85,20 @@ export function loadExperimentText(
 }
 
 /**
+ * The parsed data of a manifest that loaded (its `${NAME}` variables filled in the same way) and
+ * the lines of its fields: for checks made after loading that still report `file:line: path`
+ * (the cluster preflight of `ordeal run`).
+ */
+export async function readManifestDocument(
+  file: string,
+  options: Pick<LoadOptions, 'set' | 'env'> = {}
+): Promise<{ data: unknown; positions: YamlPositions }> {
+  const text = await readFile(file, 'utf8')
+  const interpolated = interpolate(text, file, options.set ?? {}, options.env ?? process.env)
+  return readYaml(interpolated.text, file)
+}
+
+/**
  * Parses YAML into data with the manifest bounds (nesting, keys, aliases) and a linear
  * duplicate-key check, without the schema: for callers that only need a field or two of a
  * manifest that may not validate yet (the Chaos Center's record route).

@@ -5,7 +5,9 @@
  */
 import type { FaultInput, ProbeInput, CheckInputType } from './schema.js'
 import type { LoadSpec } from '../load/contract.js'
+import type { CapacitySpec } from '../capacity/spec.js'
 import type { ProbeMode } from '../probes/common-schema.js'
+import type { MetricSpec } from '../metrics/contract.js'
 
 export interface Experiment {
   name: string
@@ -22,6 +24,8 @@ export interface Experiment {
   /** Checks over the history, evaluated after the steps while the system still runs. */
   checks: Check[]
   abort: AbortCondition[]
+  /** `spec.metrics`: sampled from system ready to the end of the steps; absent = none. */
+  metrics?: MetricSpec[]
 }
 
 export type AbortCondition =
@@ -66,6 +70,22 @@ export interface SystemSpec {
    * agent when the run is placed (`--agent a=edge-1`). Empty (the default) = a one-host run.
    */
   agents?: SystemAgent[]
+  /** A Kubernetes cluster whose workloads faults and probes act on (issue 15); absent = none. */
+  kubernetes?: KubernetesSystemSpec
+}
+
+export interface KubernetesSystemSpec {
+  /** The namespace faults and probes act in unless they name another. */
+  namespace: string
+  /** kubeconfig context; absent = the kubeconfig's current one (or `--context`). */
+  context?: string
+  /** Absolute path (resolved against the manifest); --kubeconfig wins over it; absent = $KUBECONFIG, ~/.kube/config, in-cluster. */
+  kubeconfig?: string
+  /** Every namespace refused: the default deny list plus `denyNamespaces`, minus `allowNamespaces`. */
+  deniedNamespaces: string[]
+  /** The manifest's `allowNamespaces` as written (an untrusted run refuses it: kubernetes-system.ts). */
+  allowNamespaces?: string[]
+  maxPodsPerFault: number
 }
 
 export interface SystemAgent {
@@ -184,6 +204,8 @@ export type Step =
   | (StepBase & { kind: 'wait'; ms: number })
   /** `agent`: multi-host, the logical agent the load runs from (required when agents are declared). */
   | (StepBase & { kind: 'load'; load: LoadSpec; agent?: string })
+  /** A capacity search (issue 17), optionally again under its fault. */
+  | (StepBase & { kind: 'capacity'; capacity: CapacitySpec })
   | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
 
 /** Visits a step and all its descendants, parents first. */

@@ -3,6 +3,7 @@
  * applied here, nowhere else (the values are in defaults.ts, which the schemas document).
  * @module
  */
+import { deniedNamespacesOf } from '../platforms/kubernetes/deny-list.js'
 import path from 'node:path'
 import { parseDuration } from '../shared/duration.js'
 import type {
@@ -13,10 +14,25 @@ import type {
   StepInputType,
 } from './schema.js'
 import { walkSteps } from './model.js'
-import type { AbortCondition, Check, Experiment, Probe, ServiceSpec, Step } from './model.js'
+import type {
+  AbortCondition,
+  Check,
+  Experiment,
+  KubernetesSystemSpec,
+  Probe,
+  ServiceSpec,
+  Step,
+} from './model.js'
+import {
+  DEFAULT_DENIED_NAMESPACES,
+  DEFAULT_MAX_PODS_PER_FAULT,
+  type KubernetesSystemInput,
+} from './kubernetes-schema.js'
 import { resolveLoad } from '../load/resolve.js'
+import { resolveCapacity } from '../capacity/resolve.js'
 import { stepNames } from './step-names.js'
 import { DEFAULTS } from './defaults.js'
+import { resolveMetric } from '../metrics/resolve.js'
 
 export { DEFAULTS }
 
@@ -60,9 +76,13 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
         port: p.port ?? 0,
       })),
       agents: (spec.system?.agents ?? []).map((a) => ({ name: a.name, labels: { ...a.labels } })),
+      ...(spec.system?.kubernetes === undefined
+        ? {}
+        : { kubernetes: resolveKubernetes(spec.system.kubernetes, options.baseDir) }),
     },
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
+    ...(spec.metrics?.length ? { metrics: spec.metrics.map(resolveMetric) } : {}),
     abort: (spec.abort ?? []).map((a, i): AbortCondition => {
       const path = `spec.abort[${i}]`
       if (a.probe !== undefined) {
@@ -87,7 +107,7 @@ function resolveCheck(input: CheckInputType, loadSteps: Step[]): Check {
     id: `check/${input.name}`,
     name: input.name,
     type: input.type,
-    ...(input.load === undefined
+    ...(!('load' in input) || input.load === undefined
       ? {}
       : { loadStepId: loadSteps.find((s) => s.name === input.load)?.id ?? input.load }),
     params: input,
@@ -145,6 +165,9 @@ function resolveStep(
       load: resolveLoad(input.load),
       ...(input.agent === undefined ? {} : { agent: input.agent }),
     }
+  }
+  if (input.capacity) {
+    return { ...base, kind: 'capacity', capacity: resolveCapacity(input.capacity, id) }
   }
   const kind = input.parallel ? 'parallel' : 'serial'
   const children = (input.parallel ?? input.serial ?? []).map((c, i) =>
@@ -206,5 +229,16 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
     gracePeriodMs: ms(input.gracePeriod, DEFAULTS.gracePeriod),
     ...(hosts === undefined ? {} : { hosts: [...hosts] }),
     ...(input.agent === undefined ? {} : { agent: input.agent }),
+  }
+}
+
+function resolveKubernetes(k: KubernetesSystemInput, baseDir: string): KubernetesSystemSpec {
+  return {
+    namespace: k.namespace,
+    ...(k.context === undefined ? {} : { context: k.context }),
+    ...(k.kubeconfig === undefined ? {} : { kubeconfig: path.resolve(baseDir, k.kubeconfig) }),
+    deniedNamespaces: deniedNamespacesOf(k, DEFAULT_DENIED_NAMESPACES),
+    ...(k.allowNamespaces === undefined ? {} : { allowNamespaces: k.allowNamespaces }),
+    maxPodsPerFault: k.maxPodsPerFault ?? DEFAULT_MAX_PODS_PER_FAULT,
   }
 }

@@ -61,6 +61,16 @@ function wrongTargetKind(key: string, known: string[], input: unknown): string {
     return ''
   }
   if (key === 'target' && !known.includes('target')) {
+    // Kubernetes faults: pods, nodes or a workload, through the cluster's API.
+    if (known.includes('pods')) {
+      return ` (${type} acts on pods: pods: { workload: deployment/NAME } or pods: { labels: { app: NAME } })`
+    }
+    if (known.includes('nodes')) {
+      return ` (${type} acts on nodes: nodes: { name: NODE } or nodes: { labels: { KEY: VALUE } })`
+    }
+    if (known.includes('workload')) {
+      return ` (${type} acts on a workload: workload: deployment/NAME)`
+    }
     const hosts = known.includes('host') || known.includes('between')
     const on = known.includes('host')
       ? 'a host of spec.system.hosts, named by host:'
@@ -74,7 +84,14 @@ function wrongTargetKind(key: string, known: string[], input: unknown): string {
       : ''
     return ` (${type} acts on ${on}${proxy})`
   }
-  if ((key === 'host' || key === 'proxy') && known.includes('target')) {
+  if (
+    (key === 'host' ||
+      key === 'proxy' ||
+      key === 'pods' ||
+      key === 'nodes' ||
+      key === 'workload') &&
+    known.includes('target')
+  ) {
     return ` (${type} acts on processes: target: { service: NAME } or target: { attach: NAME })`
   }
   return ''
@@ -151,6 +168,55 @@ export const SELECTION_MODES = [
   'random-max-percent',
 ] as const
 
+/**
+ * The selection fields every target selector shares (processes, pods, nodes): the mode, its
+ * value and the blast-radius caps, with one set of rules and messages; only the words differ.
+ */
+export function selectionFields(text: { mode: string; maxTargets: string; maxPercent: string }) {
+  return {
+    mode: z
+      .enum(SELECTION_MODES, { error: `must be one of ${SELECTION_MODES.join(', ')}` })
+      .optional()
+      .meta({ description: text.mode, default: 'one' }),
+    value: z
+      .number({ error: 'must be a number' })
+      .positive({ error: 'must be positive' })
+      .optional()
+      .describe(
+        'The count for mode fixed, the percentage (1-100) for fixed-percent and random-max-percent.'
+      ),
+    // A cap, not a request: the mode picks, the cap clamps (select-caps.ts).
+    maxTargets: z
+      .number({ error: 'must be a whole number of at least 1' })
+      .int({ error: 'must be a whole number of at least 1' })
+      .min(1, { error: 'must be a whole number of at least 1' })
+      .optional()
+      .describe(text.maxTargets),
+    // Rounded down because a cap must hold: 50% of 3 replicas allows 1, not 2.
+    maxPercent: z
+      .number({ error: 'must be a percentage (1-100)' })
+      .min(1, { error: 'must be a percentage (1-100)' })
+      .max(100, { error: 'must be a percentage (1-100)' })
+      .optional()
+      .describe(text.maxPercent),
+  }
+}
+
+/** A selection mode's `value`: required by the counted modes, a percentage for the percent ones. */
+export function refineSelection(
+  t: { mode?: string | undefined; value?: number | undefined },
+  ctx: z.RefinementCtx
+): void {
+  const needsValue =
+    t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
+  if (needsValue && t.value === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
+  }
+  if ((t.mode === 'fixed-percent' || t.mode === 'random-max-percent') && (t.value ?? 0) > 100) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a percentage (1-100)' })
+  }
+}
+
 /** Which processes a fault acts on: replicas of a launched service, or a declared attach entry. */
 export const targetSelector = () =>
   strictObject({
@@ -166,53 +232,20 @@ export const targetSelector = () =>
       .describe(
         "The processes of this `spec.system.attach` entry, which ordeal did not start (one of 'service' or 'attach')."
       ),
-    mode: z
-      .enum(SELECTION_MODES, { error: `must be one of ${SELECTION_MODES.join(', ')}` })
-      .optional()
-      .meta({
-        description:
-          'Which of the candidate processes are hit: one at random, all, a fixed number (`value`), a fixed percentage (rounded up, so any percentage picks one), or a random number up to a percentage.',
-        default: 'one',
-      }),
-    value: z
-      .number({ error: 'must be a number' })
-      .positive({ error: 'must be positive' })
-      .optional()
-      .describe(
-        'The count for mode fixed, the percentage (1-100) for fixed-percent and random-max-percent.'
-      ),
-    // A cap, not a request: the mode picks, the cap clamps (select-caps.ts).
-    maxTargets: z
-      .number({ error: 'must be a whole number of at least 1' })
-      .int({ error: 'must be a whole number of at least 1' })
-      .min(1, { error: 'must be a whole number of at least 1' })
-      .optional()
-      .describe(
-        'Blast-radius cap: never more than this many targets. An attach `match` that finds more is clamped to it; a mode the manifest shows picks more (mode all on 3 replicas, maxTargets 2) is an error.'
-      ),
-    // Rounded down because a cap must hold: 50% of 3 replicas allows 1, not 2.
-    maxPercent: z
-      .number({ error: 'must be a percentage (1-100)' })
-      .min(1, { error: 'must be a percentage (1-100)' })
-      .max(100, { error: 'must be a percentage (1-100)' })
-      .optional()
-      .describe(
-        'Blast-radius cap: never more than this percentage of the candidates, rounded down (50% of 3 replicas allows 1); when that allows none the fault fails.'
-      ),
+    ...selectionFields({
+      mode: 'Which of the candidate processes are hit: one at random, all, a fixed number (`value`), a fixed percentage (rounded up, so any percentage picks one), or a random number up to a percentage.',
+      maxTargets:
+        'Blast-radius cap: never more than this many targets. An attach `match` that finds more is clamped to it; a mode the manifest shows picks more (mode all on 3 replicas, maxTargets 2) is an error.',
+      maxPercent:
+        'Blast-radius cap: never more than this percentage of the candidates, rounded down (50% of 3 replicas allows 1); when that allows none the fault fails.',
+    }),
   })
     .describe('Which processes the fault acts on.')
     .superRefine((t, ctx) => {
       if ((t.service === undefined) === (t.attach === undefined)) {
         ctx.addIssue({ code: 'custom', message: "needs exactly one of 'service' or 'attach'" })
       }
-      const needsValue =
-        t.mode === 'fixed' || t.mode === 'fixed-percent' || t.mode === 'random-max-percent'
-      if (needsValue && t.value === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for mode ${t.mode}` })
-      }
-      if ((t.mode === 'fixed-percent' || t.mode === 'random-max-percent') && (t.value ?? 0) > 100) {
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be a percentage (1-100)' })
-      }
+      refineSelection(t, ctx)
     })
 export type TargetSelectorInput = z.input<ReturnType<typeof targetSelector>>
 

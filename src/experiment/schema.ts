@@ -10,8 +10,13 @@ import { faultSchemas, FAULT_TYPES } from '../faults/schemas.js'
 import { probeSchemas, PROBE_TYPES } from '../probes/schemas.js'
 import { didYouMean } from './did-you-mean.js'
 import { loadSchema, type LoadInput } from '../load/schema.js'
+import { capacitySchema, type CapacityInput } from '../capacity/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
+import { metricSchema } from '../metrics/schema.js'
 import { DEFAULTS } from './defaults.js'
+import { kubernetesSystemSchema } from './kubernetes-schema.js'
+import { scheduleSchema } from './schedule-schema.js'
+import { triggerSchema } from './trigger-schema.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -307,6 +312,7 @@ type StepInput = {
   name?: string
   fault?: z.input<typeof faultSchema>
   load?: LoadInput
+  capacity?: CapacityInput
   agent?: string
   wait?: string
   serial?: StepInput[]
@@ -324,6 +330,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
       ),
     fault: faultSchema.optional().describe('Inject this fault; `type` picks the driver.'),
     load: loadSchema.optional(),
+    capacity: capacitySchema(faultSchema).optional(),
     agent: logicalAgent()
       .optional()
       .meta({
@@ -357,10 +364,10 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
       }),
   })
     .describe(
-      "A step of the timeline: exactly one of 'fault', 'load', 'wait', 'serial' or 'parallel', with optional probes and weight."
+      "A step of the timeline: exactly one of 'fault', 'load', 'capacity', 'wait', 'serial' or 'parallel', with optional probes and weight."
     )
     .superRefine((s, ctx) => {
-      const kinds = (['fault', 'load', 'wait', 'serial', 'parallel'] as const).filter(
+      const kinds = (['fault', 'load', 'capacity', 'wait', 'serial', 'parallel'] as const).filter(
         (k) => s[k] !== undefined
       )
       if (kinds.length !== 1) {
@@ -368,7 +375,7 @@ export const stepSchema: z.ZodType<StepInput, StepInput> = z.lazy(() =>
           code: 'custom',
           message:
             kinds.length === 0
-              ? "needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'"
+              ? "needs one of 'fault', 'load', 'capacity', 'wait', 'serial' or 'parallel'"
               : `has both '${kinds[0]}' and '${kinds[1]}'; a step is exactly one kind`,
         })
       }
@@ -478,6 +485,7 @@ export const experimentSchema = strictObject({
         .describe(
           'Proxies the run starts before the services; point clients at `{{proxies.NAME.port}}` to put proxy faults between them and the upstream.'
         ),
+      kubernetes: kubernetesSystemSchema.optional(),
       agents: z
         .array(systemAgentSchema, { error: 'must be a list of logical agents' })
         .min(1, { error: 'needs at least one agent' })
@@ -492,6 +500,12 @@ export const experimentSchema = strictObject({
       .array(probeSchemaUnion, { error: 'must be a list of probes' })
       .optional()
       .describe('Probes over the whole run (SOT = before the first step, EOT = after the last).'),
+    metrics: z
+      .array(metricSchema, { error: 'must be a list of metrics' })
+      .optional()
+      .describe(
+        'Series sampled every `interval` from system ready to the end of the steps (a queue depth, a consumer rate), journaled and judged by `backlog` and `recovery` checks.'
+      ),
     steps: z
       .array(stepSchema, { error: 'must be a list of steps' })
       .min(1, { error: 'needs at least one step' })
@@ -500,13 +514,25 @@ export const experimentSchema = strictObject({
       .array(checkSchemaUnion, { error: 'must be a list of checks' })
       .optional()
       .describe(
-        'Verdicts over the recorded load history, evaluated after the steps (e.g. nothing lost).'
+        'Verdicts evaluated after the steps: over the recorded load history (nothing lost) or over a metric series (the backlog drains, the rate recovers).'
       ),
     abort: z
       .array(abortConditionSchema, { error: 'must be a list of abort conditions' })
       .optional()
       .describe(
         'Stop conditions: when one trips, every fault is rolled back and the run ends `fail` with the condition as its reason (like AWS FIS stop conditions).'
+      ),
+    schedules: z
+      .array(scheduleSchema, { error: 'must be a list of schedules' })
+      .optional()
+      .describe(
+        'When the Chaos Center runs this experiment by itself (cron, time zone, jitter, concurrency, excluded windows); `ordeal run` ignores them.'
+      ),
+    triggers: z
+      .array(triggerSchema, { error: 'must be a list of triggers' })
+      .optional()
+      .describe(
+        'Events that make the Chaos Center run this experiment (webhooks, Argo CD, Flux, GitHub deployments, changed Kubernetes workloads); `ordeal run` ignores them.'
       ),
   }).describe('What the experiment does: hypothesis, system, steps, probes, checks.'),
 })
@@ -516,6 +542,7 @@ export type StepInputType = StepInput
 export type FaultInput = z.input<typeof faultSchema>
 export type ProbeInput = z.input<typeof probeSchemaUnion>
 export type CheckInputType = z.input<typeof checkSchemaUnion>
+export type { MetricInput } from '../metrics/schema.js'
 export type AbortConditionInput = z.input<typeof abortConditionSchema>
 export type ServiceInput = z.input<typeof serviceSchema>
 export type AttachInput = z.input<typeof attachSchema>

@@ -7,6 +7,7 @@ import type { ExperimentInput, StepInputType } from './schema.js'
 import { didYouMean } from './did-you-mean.js'
 import { parseDuration } from '../shared/duration.js'
 import { loadIssues } from '../load/resolve.js'
+import { capacityIssues } from '../capacity/resolve.js'
 import { parseThreshold, type Aggregation } from '../load/thresholds.js'
 import { capConflict } from '../faults/select-caps.js'
 import { faultNetworkIssues, networkIssues } from './network-semantics.js'
@@ -15,6 +16,10 @@ import { templateIssues } from './template-semantics.js'
 import { urlIssues } from './url-semantics.js'
 import { stepNameIssues } from './step-names.js'
 import { agentIssues, isAgentPartition } from './agent-semantics.js'
+import { isKubernetesFaultType, kubernetesIssues } from './kubernetes-semantics.js'
+import { scheduleIssues } from './schedule-semantics.js'
+import { triggerIssues } from './trigger-semantics.js'
+import { metricIssues } from '../metrics/semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -31,6 +36,10 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...urlIssues(input),
     ...stepNameIssues(input.spec.steps),
     ...agentIssues(input),
+    ...kubernetesIssues(input),
+    ...scheduleIssues(input),
+    ...triggerIssues(input),
+    ...metricIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []
@@ -92,26 +101,42 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
         issues.push({ path: [...p, 'load', ...issue.path], message: issue.message })
       }
     }
-    const fault = step.fault
+    if (step.capacity) {
+      for (const issue of capacityIssues(step.capacity)) {
+        issues.push({ path: [...p, 'capacity', ...issue.path], message: issue.message })
+      }
+      if (multiHost) {
+        issues.push({
+          path: [...p, 'capacity'],
+          message: 'is not supported in a multi-host experiment (spec.system.agents) yet',
+        })
+      }
+    }
+    // A capacity step's fault is checked like a fault step's, under `capacity`.
+    const fault = step.fault ?? (step.capacity?.fault as StepInputType['fault'])
+    const fp = step.capacity?.fault ? [...p, 'capacity'] : p
     if (fault) {
       // Multi-host network faults and `agent:` partitions are agent-semantics.ts's: they name
       // logical hosts, not spec.system.hosts.
       const agentPartition = fault.type === 'network-partition' && isAgentPartition(fault.between)
-      const onHosts = fault.type.startsWith('network-') || fault.type === 'port-blackhole'
+      // network-isolate is a Kubernetes fault (a NetworkPolicy), not one on spec.system.hosts.
+      const onHosts =
+        (fault.type.startsWith('network-') || fault.type === 'port-blackhole') &&
+        !isKubernetesFaultType(fault.type)
       if (onHosts && !agentPartition && !multiHost) {
-        issues.push(...faultNetworkIssues(input, fault, p))
+        issues.push(...faultNetworkIssues(input, fault, fp))
       }
       if ('target' in fault && fault.target) {
         const t = fault.target
         if (t.service !== undefined && !serviceNames.includes(t.service)) {
           issues.push({
-            path: [...p, 'fault', 'target', 'service'],
+            path: [...fp, 'fault', 'target', 'service'],
             message: `no service named '${t.service}' in spec.system.services${didYouMean(t.service, serviceNames)}`,
           })
         }
         if (t.attach !== undefined && !attachNames.includes(t.attach)) {
           issues.push({
-            path: [...p, 'fault', 'target', 'attach'],
+            path: [...fp, 'fault', 'target', 'attach'],
             message: `no attach target named '${t.attach}' in spec.system.attach${didYouMean(t.attach, attachNames)}`,
           })
         }
@@ -123,11 +148,11 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
           service ? (service.replicas ?? service.hosts?.length ?? 1) : undefined
         )
         if (conflict !== undefined) {
-          issues.push({ path: [...p, 'fault', 'target'], message: conflict })
+          issues.push({ path: [...fp, 'fault', 'target'], message: conflict })
         }
         if (fault.type === 'process-restart' && t.attach !== undefined) {
           issues.push({
-            path: [...p, 'fault', 'target', 'attach'],
+            path: [...fp, 'fault', 'target', 'attach'],
             message:
               'process-restart needs a service ordeal launched (it cannot restart an attached process)',
           })
@@ -136,17 +161,17 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       const durationMs = parseDuration(fault.duration)
       if (durationMs !== undefined && durationMs <= 0) {
         issues.push({
-          path: [...p, 'fault', 'duration'],
+          path: [...fp, 'fault', 'duration'],
           message: 'must be longer than 0s; every fault needs a finite, positive duration',
         })
       }
       if (durationMs !== undefined && durationMs > kMaxFaultDurationMs) {
-        issues.push({ path: [...p, 'fault', 'duration'], message: 'must be at most 24h' })
+        issues.push({ path: [...fp, 'fault', 'duration'], message: 'must be at most 24h' })
       }
       if (fault.type === 'process-kill' && fault.interval !== undefined) {
         const iv = parseDuration(fault.interval)
         if (iv !== undefined && iv <= 0) {
-          issues.push({ path: [...p, 'fault', 'interval'], message: 'must be longer than 0s' })
+          issues.push({ path: [...fp, 'fault', 'interval'], message: 'must be longer than 0s' })
         }
       }
     }
@@ -164,6 +189,9 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       })
     }
     checkNames.add(check.name)
+    if (check.type === 'backlog' || check.type === 'recovery') {
+      return // over a metric, not a load's history: metrics/semantics.ts
+    }
     if (check.load !== undefined && !loadNames.includes(check.load)) {
       issues.push({
         path: ['spec', 'checks', i, 'load'],

@@ -65,6 +65,10 @@ function generatedName(step: StepInputType, childNames: string[]): string {
     const rate = step.load.rate !== undefined ? `${step.load.rate}/s` : 'ramp'
     return `load ${step.load.method ?? 'GET'} ${rate}`
   }
+  if (step.capacity) {
+    const fault = step.capacity.fault as FaultInput | undefined
+    return `capacity of ${step.capacity.load.method ?? 'GET'}${fault ? ` with ${faultName(fault)}` : ''}`
+  }
   const kind = step.parallel ? 'parallel' : 'serial'
   const joined = `${kind}: ${childNames.join(step.parallel ? ' + ' : ', then ')}`
   return childNames.length > 0 && joined.length <= kMaxGroupName

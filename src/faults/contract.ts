@@ -9,6 +9,7 @@ import type { FaultInput } from '../experiment/schema.js'
 import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import type { ProcessTarget } from '../platforms/local/targets.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
+import type { KubernetesRun, RecoveryOutcome } from '../platforms/kubernetes/contract.js'
 
 /** The params type of the fault whose `type` is T. */
 export type FaultParamsOf<T extends FaultInput['type']> = Extract<FaultInput, { type: T }>
@@ -30,6 +31,10 @@ export interface FaultContext<P extends FaultInput = FaultInput> {
   signal: AbortSignal
   /** Records a notable action in the journal (each kill, each restart). */
   action(detail: string): void
+  /** The run's cluster when `spec.system.kubernetes` is set; Kubernetes faults refuse without it. */
+  kubernetes?: KubernetesRun
+  /** Records how long a workload took to recover from this fault (journal `fault.recovery`). */
+  recovery(outcome: RecoveryOutcome): void
 }
 
 /** What an active fault hands back: its targets for the journal, and its revert. */
@@ -38,6 +43,15 @@ export interface Injection {
   targets: string[]
   /** Undo everything this injection did and mark its ledger entries undone. Idempotent. */
   revert(): Promise<void>
+  /**
+   * After the revert, wait for the system to recover (a workload fully available again) and
+   * report it. Separate from `revert` because waiting is not undoing: the fault window ends
+   * when the undo is done (`fault.reverted`), so results and OnChaos probes do not count the
+   * recovery as chaos; and the wait takes the run's abort signal, so a Ctrl+C stops it at
+   * once instead of holding up the revert (safety invariant 4). The step still awaits it
+   * before it ends, so end-of-test probes see the recovered system. Never throws.
+   */
+  settle?(signal: AbortSignal): Promise<void>
 }
 
 export interface FaultDriver<P extends FaultInput = FaultInput> {

@@ -24,3 +24,6 @@ export const THREE_HOSTS: SystemInput = {
     { name: 'n3', networks: ['lan'] },
   ],
 }
+
+/** A Kubernetes cluster, namespace `shop` (the kubeconfig's current context). */
+export const SHOP_CLUSTER: SystemInput = { kubernetes: { namespace: 'shop' } }

@@ -28,6 +28,23 @@ export class RecordedUndos {
   }
 
   /**
+   * Marks `entry` undone without running it: the action it would reverse was refused outright
+   * (the API answered 4xx), so there is nothing to undo, and an undo the same rules refuse
+   * would otherwise be retried by the watchdog forever.
+   */
+  discard(entry: LedgerEntry, reason: string): void {
+    this.#ledger.markUndone(entry.id, reason)
+    this.#pending.splice(this.#pending.indexOf(entry), 1)
+  }
+
+  /** {@link discard} for every entry still pending. */
+  discardAll(reason: string): void {
+    for (const entry of [...this.#pending]) {
+      this.discard(entry, reason)
+    }
+  }
+
+  /**
    * Undoes every entry not undone yet, newest first. An entry whose undo fails stays pending
    * (and in the ledger for `ordeal recover`); the others still run, then the first error is thrown.
    * Concurrent calls share one pass; calls after it completes are no-ops.

@@ -19,6 +19,11 @@ import { portBlackholeFault } from './port-blackhole/index.js'
 import { proxyToxicFault } from './proxy-toxic/index.js'
 import { proxyDownFault } from './proxy-down/index.js'
 import { httpFaultFault } from './http-fault/index.js'
+import { podDeleteFault } from './pod-delete/index.js'
+import { workloadScaleFault } from './workload-scale/index.js'
+import { nodeCordonFault } from './node-cordon/index.js'
+import { nodeDrainFault } from './node-drain/index.js'
+import { networkIsolateFault } from './network-isolate/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -36,6 +41,11 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(proxyToxicFault),
     erase(proxyDownFault),
     erase(httpFaultFault),
+    erase(podDeleteFault),
+    erase(workloadScaleFault),
+    erase(nodeCordonFault),
+    erase(nodeDrainFault),
+    erase(networkIsolateFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

@@ -15,6 +15,11 @@ import { portBlackholeExample, portBlackholeSchema } from './port-blackhole/sche
 import { proxyToxicExample, proxyToxicSchema } from './proxy-toxic/schema.js'
 import { proxyDownExample, proxyDownSchema } from './proxy-down/schema.js'
 import { httpFaultExample, httpFaultSchema } from './http-fault/schema.js'
+import { podDeleteExample, podDeleteSchema } from './pod-delete/schema.js'
+import { workloadScaleExample, workloadScaleSchema } from './workload-scale/schema.js'
+import { nodeCordonExample, nodeCordonSchema } from './node-cordon/schema.js'
+import { nodeDrainExample, nodeDrainSchema } from './node-drain/schema.js'
+import { networkIsolateExample, networkIsolateSchema } from './network-isolate/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -31,6 +36,11 @@ export const faultSchemas = [
   proxyToxicSchema,
   proxyDownSchema,
   httpFaultSchema,
+  podDeleteSchema,
+  workloadScaleSchema,
+  nodeCordonSchema,
+  nodeDrainSchema,
+  networkIsolateSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)
@@ -58,4 +68,9 @@ export const faultExamples: {
   'proxy-toxic': proxyToxicExample,
   'proxy-down': proxyDownExample,
   'http-fault': httpFaultExample,
+  'pod-delete': podDeleteExample,
+  'workload-scale': workloadScaleExample,
+  'node-cordon': nodeCordonExample,
+  'node-drain': nodeDrainExample,
+  'network-isolate': networkIsolateExample,
 }

@@ -31,12 +31,12 @@ export type SelectionMode = (typeof SELECTION_MODES)[number]
  * @returns the picked targets, in candidate order
  * @throws FaultInjectionError when there is no candidate, or `value` is missing or unusable
  */
-export function selectTargets(
-  candidates: ProcessTarget[],
+export function selectTargets<T = ProcessTarget>(
+  candidates: T[],
   mode: SelectionMode = 'one',
   value?: number,
   random: () => number = Math.random
-): ProcessTarget[] {
+): T[] {
   if (candidates.length === 0) {
     throw new FaultInjectionError(`no running targets for selection mode ${mode}`)
   }
@@ -170,8 +170,11 @@ function requirePercent(mode: SelectionMode, value: number | undefined): number 
   return percent
 }
 
-/** `count` distinct random candidates (partial Fisher-Yates), returned in candidate order. */
-function pick(candidates: ProcessTarget[], count: number, random: () => number): ProcessTarget[] {
+/**
+ * `count` distinct random candidates (partial Fisher-Yates), returned in candidate order.
+ * Generic: Kubernetes pods and nodes are picked the same way as processes.
+ */
+export function pick<T>(candidates: T[], count: number, random: () => number): T[] {
   const indexes = candidates.map((_, i) => i)
   for (let i = 0; i < count; i++) {
     const j = i + Math.min(indexes.length - i - 1, Math.floor(random() * (indexes.length - i)))

@@ -25,13 +25,19 @@ export class Aggregator {
   readonly lagMs: number[] = []
   readonly elu: number[] = []
   readonly #onTick: ((tick: LoadTick) => void) | undefined
+  readonly #onHistogram: ((second: number, response: Histogram) => void) | undefined
   readonly #pending = new Map<number, PendingSecond>()
   /** Per thread: the next second it has not reported yet, or Infinity once it is done. */
   readonly #frontier: number[]
 
-  constructor(threads: number, onTick?: (tick: LoadTick) => void) {
+  constructor(
+    threads: number,
+    onTick?: (tick: LoadTick) => void,
+    onHistogram?: (second: number, response: Histogram) => void
+  ) {
     this.#frontier = Array.from({ length: threads }, () => 0)
     this.#onTick = onTick
+    this.#onHistogram = onHistogram
   }
 
   get completed(): number {
@@ -87,6 +93,7 @@ export class Aggregator {
         inFlight: pending.inFlight,
         oldestInFlightMs: pending.oldestMs,
       }
+      this.#onHistogram?.(second, pending.response)
       pending.response.destroy()
       this.lagMs[second] ??= 0
       this.elu[second] ??= 0

@@ -3,6 +3,7 @@
  * `ordeal load` command both use `runLoad` from `./generator.ts` with these types.
  * @module
  */
+import type { Histogram } from './histograms.js'
 
 export interface LoadStage {
   durationMs: number
@@ -30,6 +31,13 @@ export interface LoadSpec {
   startRate: number
   stages?: LoadStage[]
   durationMs: number
+  /**
+   * Closed loop instead of an open model (no `rate`/`stages`): this many connections, each
+   * sending its next request as soon as the previous one is answered, for `durationMs`. It
+   * measures the most the system (or the generator) can do, not latency under a given load;
+   * maxInFlight and connections are this number.
+   */
+  concurrency?: number
   maxInFlight: number
   /**
    * Keep-alive connections the generator may open (default: `maxInFlight`, so a request never
@@ -138,10 +146,18 @@ export interface LoadSummary {
 export interface RunLoadOptions {
   /** Stops the load early (run abort); in-flight requests are awaited up to their timeout. */
   signal?: AbortSignal
-  /** Every history op, in order (invoke before its completion). Called on the main thread. */
+  /**
+   * Every history op, in order (invoke before its completion). Called on the main thread.
+   * Unset, no op is built or sent between threads at all.
+   */
   onOp?: (op: HistoryOp) => void
   /** Once per second of load. */
   onTick?: (tick: LoadTick) => void
+  /**
+   * Once per second, just before its onTick: the second's response-time histogram (µs), to
+   * merge exactly (`into.add(h)`) inside the call; it is destroyed right after.
+   */
+  onTickHistogram?: (second: number, response: Histogram) => void
   /** A threshold with abortOnFail failed during the run (evaluated every 2 s). */
   onAbort?: (result: ThresholdResult) => void
   /** Extra template variables for url/headers/body/id (system variables). */

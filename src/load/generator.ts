@@ -18,6 +18,7 @@ import type {
 import { Aggregator } from './aggregate.js'
 import { now } from './clock.js'
 import { aggregate, summarize } from './histograms.js'
+import { forEachOp } from './op-batch.js'
 import { prepareLoad } from './prepare.js'
 import { createSchedule } from './schedule.js'
 import { decodeReport } from './seconds.js'
@@ -68,8 +69,13 @@ export async function runLoad(spec: LoadSpec, options: RunLoadOptions = {}): Pro
             stopper.stop()
           }
         }
-  const onOp = guard(options.onOp) ?? (() => undefined)
-  const aggregator = new Aggregator(threadCount, guard(options.onTick))
+  // Unset, ops are neither built nor shipped from worker threads (most of a worker's cost).
+  const onOp = guard(options.onOp)
+  const aggregator = new Aggregator(
+    threadCount,
+    guard(options.onTick),
+    guard(options.onTickHistogram)
+  )
   const threads =
     threadCount === 1
       ? startMainThread(load, onOp, aggregator)
@@ -170,14 +176,14 @@ export async function runLoad(spec: LoadSpec, options: RunLoadOptions = {}): Pro
 
 function startMainThread(
   load: ReturnType<typeof prepareLoad>,
-  onOp: (op: HistoryOp) => void,
+  onOp: ((op: HistoryOp) => void) | undefined,
   aggregator: Aggregator
 ): Threads {
   const [config] = sliceConfigs(load, 1)
   const t0 = now()
   const runner = new SliceRunner(
     { ...config!, t0 },
-    { op: onOp, seconds: (reports) => aggregator.add(0, reports) }
+    { ...(onOp ? { op: onOp } : {}), seconds: (reports) => aggregator.add(0, reports) }
   )
   return { t0, stop: () => runner.stop(), done: [runner.run()] }
 }
@@ -185,13 +191,17 @@ function startMainThread(
 async function startWorkers(
   load: ReturnType<typeof prepareLoad>,
   count: number,
-  onOp: (op: HistoryOp) => void,
+  onOp: ((op: HistoryOp) => void) | undefined,
   aggregator: Aggregator
 ): Promise<Threads> {
   const started = await Promise.allSettled(
     sliceConfigs(load, count).map((config, w) =>
-      startWorker(config, {
-        ops: (ops) => ops.forEach(onOp),
+      startWorker(config, onOp !== undefined, {
+        ops: (batch) => {
+          if (onOp) {
+            forEachOp(batch, load.f, onOp)
+          }
+        },
         seconds: (reports) => aggregator.add(w, reports.map(decodeReport)),
       })
     )

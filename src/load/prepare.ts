@@ -11,6 +11,7 @@ import type { ScheduleSpec } from './schedule.js'
 import { compileTemplate, render, uses } from './template.js'
 import type { CompiledTemplate } from './template.js'
 import { parseThresholds } from './thresholds.js'
+import { RequestEncoder } from './http1/request-bytes.js'
 import type { ParsedThreshold } from './thresholds.js'
 
 export interface PreparedLoad {
@@ -73,6 +74,12 @@ export function prepareLoad(spec: LoadSpec, vars: Record<string, unknown> = {}):
     throw new LoadSpecError(thresholds.message)
   }
   checkNumbers(spec)
+  try {
+    // Static headers and a static URL are encoded once, here: a bad one fails before sending.
+    new RequestEncoder({ url, method: spec.method, headers, ...(body ? { body } : {}) })
+  } catch (err) {
+    throw new LoadSpecError((err as Error).message)
+  }
   return {
     url,
     method: spec.method,
@@ -82,14 +89,16 @@ export function prepareLoad(spec: LoadSpec, vars: Record<string, unknown> = {}):
     ...(spec.capture ? { capture: spec.capture } : {}),
     expectedStatus: spec.expectedStatus,
     timeoutMs: spec.timeoutMs,
-    maxInFlight: spec.maxInFlight,
-    connections: Math.min(spec.connections ?? spec.maxInFlight, spec.maxInFlight),
+    maxInFlight: spec.concurrency ?? spec.maxInFlight,
+    connections:
+      spec.concurrency ?? Math.min(spec.connections ?? spec.maxInFlight, spec.maxInFlight),
     f: `${spec.method} ${pathOf(spec.url)}`,
     schedule: {
       rate: spec.rate,
       startRate: spec.startRate,
       stages: spec.stages,
       durationMs: spec.durationMs,
+      ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
     },
     needsUuid: uses(templates, 'uuid'),
     needsNow: uses(templates, 'now'),
@@ -99,8 +108,12 @@ export function prepareLoad(spec: LoadSpec, vars: Record<string, unknown> = {}):
 
 function checkNumbers(spec: LoadSpec): void {
   const positiveInt = (n: number | undefined) => n === undefined || (Number.isInteger(n) && n >= 1)
-  if ((spec.rate === undefined) === (spec.stages === undefined)) {
-    throw new LoadSpecError("a load needs exactly one of 'rate' or 'stages'")
+  const models = [spec.rate, spec.stages, spec.concurrency].filter((m) => m !== undefined)
+  if (models.length !== 1) {
+    throw new LoadSpecError("a load needs exactly one of 'rate', 'stages' or 'concurrency'")
+  }
+  if (!positiveInt(spec.concurrency)) {
+    throw new LoadSpecError(`concurrency must be a whole number from 1, got ${spec.concurrency}`)
   }
   if (spec.rate !== undefined && !(spec.rate > 0 && Number.isFinite(spec.rate))) {
     throw new LoadSpecError(`rate must be a number above 0, got ${spec.rate}`)

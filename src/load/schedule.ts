@@ -11,7 +11,10 @@
  */
 import type { LoadSpec } from './contract.js'
 
-export type ScheduleSpec = Pick<LoadSpec, 'rate' | 'startRate' | 'stages' | 'durationMs'>
+export type ScheduleSpec = Pick<
+  LoadSpec,
+  'rate' | 'startRate' | 'stages' | 'durationMs' | 'concurrency'
+>
 
 export interface Schedule {
   /** How many requests the whole load sends (if nothing is dropped). */
@@ -40,6 +43,10 @@ interface Segment {
 const kEpsilon = 1e-9
 
 export function createSchedule(spec: ScheduleSpec): Schedule {
+  if (spec.concurrency !== undefined) {
+    // Closed loop: no due times; each connection sends again as soon as it is answered.
+    return { total: Number.POSITIVE_INFINITY, dueAt: () => 0, targetRate: 0, peakRate: 0 }
+  }
   if (spec.stages !== undefined) {
     return rampingSchedule(spec.startRate, spec.stages)
   }

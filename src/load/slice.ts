@@ -4,6 +4,9 @@
  * due, whatever happened to earlier ones; if `maxInFlight` requests are outstanding it is
  * dropped and counted, never queued and never sent later (k6's dropped_iterations).
  *
+ * Closed loop (`concurrency`): each slot sends its next request as soon as the previous one is
+ * answered, until the duration is over; a request's intended send is its actual send.
+ *
  * Each in-flight slot is a Jepsen process: a request takes a free slot's process id, and a slot
  * whose request ended `info` takes a fresh id (old + total slots), so an op of unknown outcome
  * never overlaps a later op of the same process.
@@ -14,14 +17,17 @@ import { now } from './clock.js'
 import { parseExpectedStatus } from './expected-status.js'
 import type { StatusPredicate } from './expected-status.js'
 import type { PreparedLoad } from './prepare.js'
-import { HttpClient } from './request.js'
-import type { RequestResult } from './request.js'
+import { Http1Client } from './http1/client.js'
+import type { Http1Result } from './http1/client.js'
+import { RequestEncoder } from './http1/request-bytes.js'
+import type { EncodedRequest } from './http1/request-bytes.js'
 import { createSchedule } from './schedule.js'
 import type { Schedule } from './schedule.js'
 import { SecondBook } from './seconds.js'
 import type { SecondReport } from './seconds.js'
 import { captureValue } from './capture.js'
 import { render, requestValues } from './template.js'
+import type { OpOutcome } from './contract.js'
 
 export interface SliceConfig {
   load: PreparedLoad
@@ -38,7 +44,8 @@ export interface SliceConfig {
 }
 
 export interface SliceSink {
-  op(op: HistoryOp): void
+  /** Absent: nobody listens, so no op object is made at all. */
+  op?: (op: HistoryOp) => void
   seconds(reports: SecondReport[]): void
 }
 
@@ -56,7 +63,9 @@ export class SliceRunner {
   readonly #config: SliceConfig
   readonly #sink: SliceSink
   readonly #schedule: Schedule
-  readonly #client: HttpClient
+  readonly #client: Http1Client
+  readonly #encoder: RequestEncoder
+  readonly #closedLoop: boolean
   readonly #expected: StatusPredicate
   readonly #book: SecondBook
   readonly #freeSlots: number[] = []
@@ -67,6 +76,8 @@ export class SliceRunner {
   #inFlight = 0
   #sendingEndedAt = 0
   #stopped = false
+  /** Closed loop: the duration is over, nothing more is sent. */
+  #closedOver = false
   #finished = false
   #dispatchTimer: NodeJS.Timeout | undefined
   #flushTimer: NodeJS.Timeout | undefined
@@ -78,12 +89,13 @@ export class SliceRunner {
     this.#schedule = createSchedule(config.load.schedule)
     const expected = parseExpectedStatus(config.load.expectedStatus)
     this.#expected = typeof expected === 'string' ? () => false : expected
-    this.#client = new HttpClient({
+    this.#client = new Http1Client({
       connections: config.connections,
       timeoutMs: config.load.timeoutMs,
-      expected: this.#expected,
-      readBody: config.load.capture !== undefined,
+      keepBodies: config.load.capture !== undefined,
     })
+    this.#encoder = new RequestEncoder(config.load)
+    this.#closedLoop = config.load.schedule.concurrency !== undefined
     this.#book = new SecondBook(config.t0)
     this.#next = config.offset
     // Popped from the end: slot 0 is used first, keeping process ids small when load is light.
@@ -96,7 +108,8 @@ export class SliceRunner {
 
   run(): Promise<SliceResult> {
     const result = new Promise<SliceResult>((resolve) => (this.#resolve = resolve))
-    this.#dispatchTimer = setTimeout(this.#tick, Math.max(0, this.#config.t0 - now()))
+    const wait = Math.max(0, this.#config.t0 - now())
+    this.#dispatchTimer = setTimeout(this.#closedLoop ? this.#startClosedLoop : this.#tick, wait)
     this.#scheduleFlush()
     return result
   }
@@ -145,6 +158,40 @@ export class SliceRunner {
     this.#maybeFinish()
   }
 
+  #startClosedLoop = (): void => {
+    const { t0, load } = this.#config
+    this.#dispatchTimer = setTimeout(
+      this.#endClosedLoop,
+      Math.max(0, t0 + load.schedule.durationMs - now())
+    )
+    for (let slot = 0; slot < this.#config.maxInFlight && !this.#stopped; slot++) {
+      this.#sendNextClosed()
+    }
+  }
+
+  #endClosedLoop = (): void => {
+    this.#dispatchTimer = undefined
+    this.#closedOver = true
+    if (this.#sendingEndedAt === 0) {
+      this.#sendingEndedAt = now()
+    }
+    this.#maybeFinish()
+  }
+
+  /** Closed loop: the next request now, unless the duration is over. */
+  #sendNextClosed(): void {
+    if (this.#stopped || this.#closedOver) {
+      return
+    }
+    const t = now()
+    if (t >= this.#config.t0 + this.#config.load.schedule.durationMs) {
+      this.#endClosedLoop()
+      return
+    }
+    this.#dispatch(this.#next, t, t)
+    this.#next += this.#config.stride
+  }
+
   #dispatch(seq: number, due: number, t: number): void {
     const lag = t - due
     if (this.#inFlight >= this.#config.maxInFlight) {
@@ -155,21 +202,19 @@ export class SliceRunner {
     const slot = this.#freeSlots.pop()!
     const process = this.#process[slot]!
     const values = requestValues(seq, load.needsUuid, load.needsNow)
-    const headers: Record<string, string> = {}
-    for (const [k, v] of load.headers) {
-      headers[render(k, values)] = render(v, values)
-    }
     const id = load.id ? render(load.id, values) : undefined
-    const target = {
-      url: render(load.url, values),
-      method: load.method,
-      headers,
-      ...(load.body ? { body: render(load.body, values) } : {}),
+    let request: EncodedRequest | undefined
+    let encodeError = ''
+    try {
+      request = this.#encoder.encode(values)
+    } catch (err) {
+      // e.g. a templated header value with a newline: nothing is sent.
+      encodeError = err instanceof Error ? err.message : String(err)
     }
     this.#inFlight++
     this.#sentAt[slot] = t
     this.#book.sent(t, lag)
-    this.#sink.op({
+    this.#sink.op?.({
       seq,
       process,
       type: 'invoke',
@@ -177,7 +222,13 @@ export class SliceRunner {
       ...(id !== undefined ? { value: id } : {}),
       time: t,
     })
-    this.#client.send(target, (result) => this.#complete(seq, slot, process, due, t, id, result))
+    const done = (result: Http1Result) => this.#complete(seq, slot, process, due, t, id, result)
+    if (request === undefined) {
+      const error = encodeError
+      setImmediate(() => done({ kind: 'error', definite: true, error, endAt: now() }))
+      return
+    }
+    this.#client.send(request, done)
   }
 
   #complete(
@@ -187,32 +238,48 @@ export class SliceRunner {
     due: number,
     issuedAt: number,
     id: string | undefined,
-    r: RequestResult
+    r: Http1Result
   ): void {
     this.#inFlight--
     this.#sentAt[slot] = Number.NaN
-    const type =
-      r.outcome === 'ok' ? 'ok' : r.outcome === 'http-error' || r.definite ? 'fail' : 'info'
+    const status = r.status
+    const outcome: OpOutcome =
+      r.kind === 'timeout'
+        ? 'timeout'
+        : r.kind === 'error'
+          ? 'connection-error'
+          : this.#expected(status!)
+            ? 'ok'
+            : 'http-error'
+    const type = outcome === 'ok' ? 'ok' : outcome === 'http-error' || r.definite ? 'fail' : 'info'
     if (type === 'info') {
       this.#process[slot] = process + this.#config.processStride
     }
     this.#freeSlots.push(slot)
-    const captured =
-      type === 'ok' && this.#config.load.capture && r.body !== undefined
-        ? captureValue(this.#config.load.capture, r.body)
-        : undefined
-    const value = captured ?? id
-    this.#book.completed(r.endAt, r.outcome, r.endAt - due, r.endAt - (r.sentAt ?? issuedAt))
-    this.#sink.op({
-      seq,
-      process,
-      type,
-      f: this.#config.load.f,
-      ...(value !== undefined ? { value } : {}),
-      time: r.endAt,
-      ...(r.error !== undefined ? { error: r.error } : {}),
-      ...(r.status !== undefined ? { status: r.status } : {}),
-    })
+    this.#book.completed(r.endAt, outcome, r.endAt - due, r.endAt - (r.sentAt ?? issuedAt))
+    const sinkOp = this.#sink.op
+    if (sinkOp) {
+      const capture = this.#config.load.capture
+      const captured =
+        type === 'ok' && capture && r.body !== undefined
+          ? captureValue(capture, r.body.toString('utf8'))
+          : undefined
+      const value = captured ?? id
+      const error = outcome === 'http-error' ? `status ${status}` : r.error
+      sinkOp({
+        seq,
+        process,
+        type,
+        f: this.#config.load.f,
+        ...(value !== undefined ? { value } : {}),
+        time: r.endAt,
+        ...(error !== undefined ? { error } : {}),
+        ...(status !== undefined ? { status } : {}),
+      })
+    }
+    if (this.#closedLoop) {
+      this.#sendNextClosed()
+    }
     this.#maybeFinish()
   }
 
@@ -245,7 +312,7 @@ export class SliceRunner {
   }
 
   #maybeFinish(): void {
-    const sendingOver = this.#stopped || this.#next >= this.#schedule.total
+    const sendingOver = this.#stopped || this.#closedOver || this.#next >= this.#schedule.total
     if (this.#finished || !sendingOver || this.#inFlight > 0) {
       return
     }

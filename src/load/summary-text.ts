@@ -123,7 +123,9 @@ export function formatLoadSummary(summary: LoadSummary): string {
   lines.push(
     row(
       'http_reqs',
-      `${summary.requests}  ${summary.rate.achieved.toFixed(2)}/s (target ${round(summary.rate.target)}/s)`
+      `${summary.requests}  ${summary.rate.achieved.toFixed(2)}/s` +
+        // A closed loop has no target: it sends as fast as it is answered.
+        (summary.rate.target > 0 ? ` (target ${round(summary.rate.target)}/s)` : ' (closed loop)')
     ),
     row(
       'http_req_failed',

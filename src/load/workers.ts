@@ -1,8 +1,8 @@
 /**
  * Generator threads. One thread runs the schedule on the main thread; N > 1 split it across
  * worker_threads, thread w taking requests w, w + N, w + 2N, ... with its share of maxInFlight
- * and of the connections, so the merged load is the same schedule. Ops from a worker arrive in
- * the order it produced them (one MessagePort is FIFO), so every invoke reaches `onOp` before
+ * and of the connections, so the merged load is the same schedule. Ops from a worker arrive
+ * (in batches of columns, op-batch.ts) in the order it produced them (one MessagePort is FIFO), so every invoke reaches `onOp` before
  * its completion.
  * @module
  */
@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
-import type { HistoryOp } from './contract.js'
+import type { OpBatch } from './op-batch.js'
 import type { PreparedLoad } from './prepare.js'
 import type { EncodedSecondReport } from './seconds.js'
 import type { SliceConfig, SliceResult } from './slice.js'
@@ -18,20 +18,20 @@ import type { SliceConfig, SliceResult } from './slice.js'
 export type ToWorker = { type: 'start'; t0: number } | { type: 'stop' }
 export type ToMain =
   | { type: 'ready' }
-  | { type: 'ops'; ops: HistoryOp[] }
+  | { type: 'ops'; batch: OpBatch }
   | { type: 'seconds'; reports: EncodedSecondReport[] }
   | { type: 'done'; result: SliceResult }
 
 /**
  * The rate one generator thread sustains with room to spare; above it `workers: 'auto'` adds
- * threads. Measured on the project machine (2 cores, Node 20, keep-alive node:http, a
- * hello-world server in another process on the same box, 3 s runs): one thread's event-loop
- * utilisation was 0.23 at 2,000 req/s, 0.29 at 4,000, 0.50 at 8,000 and 0.61 at 12,000, where
- * the first schedule lag appeared (~200 ms); at 16,000 it saturated (utilisation 100 %,
- * requests dropped). Two workers were slower than one at 8,000 and 16,000 there, because the
- * server needs the other core: threads only help when the system under test is elsewhere.
+ * threads. Measured on the project machine (2 cores, Node 20, a hello-world server pinned to the
+ * other core): ordeal's HTTP/1.1 client costs ~14 µs of CPU per request in a closed loop
+ * (bench/load-clients.ts; node:http cost ~41 µs, which capped a thread near 12,000 req/s), so one
+ * thread could send ~70,000 req/s; 30,000 leaves room for the open model's timers and GC. Extra
+ * threads only help when the system under test is elsewhere: on a 2-core box shared with the
+ * server, a second generator thread takes the server's core.
  */
-export const SINGLE_THREAD_RATE = 10_000
+export const SINGLE_THREAD_RATE = 30_000
 
 /** Threads for `workers`: 'auto' stays on the main thread until the peak rate needs more. */
 export function planThreads(
@@ -84,6 +84,12 @@ function sourceBootstrap(): string {
   return `import(${tsx}).then((api) => { api.register(); return import(${entry}) })`
 }
 
+export interface WorkerData {
+  config: Omit<SliceConfig, 't0'>
+  /** Someone listens to ops (`onOp`); otherwise the worker makes none and posts none. */
+  shipOps: boolean
+}
+
 export interface WorkerHandle {
   start(t0: number): void
   stop(): void
@@ -92,18 +98,20 @@ export interface WorkerHandle {
 }
 
 export interface WorkerEvents {
-  ops(ops: HistoryOp[]): void
+  ops(batch: OpBatch): void
   seconds(reports: EncodedSecondReport[]): void
 }
 
 /** Starts a worker and resolves once it is ready to be given t0. */
 export function startWorker(
   config: Omit<SliceConfig, 't0'>,
+  shipOps: boolean,
   events: WorkerEvents
 ): Promise<WorkerHandle> {
+  const workerData: WorkerData = { config, shipOps }
   const worker = fromSource
-    ? new Worker(sourceBootstrap(), { eval: true, execArgv: [], workerData: config })
-    : new Worker(kWorkerFile, { workerData: config })
+    ? new Worker(sourceBootstrap(), { eval: true, execArgv: [], workerData })
+    : new Worker(kWorkerFile, { workerData })
   let settled = false
   let resolveDone: (result: SliceResult) => void = () => undefined
   let rejectDone: (error: Error) => void = () => undefined
@@ -131,7 +139,7 @@ export function startWorker(
           resolveReady(handle)
           break
         case 'ops':
-          events.ops(message.ops)
+          events.ops(message.batch)
           break
         case 'seconds':
           events.seconds(message.reports)

@@ -6,6 +6,7 @@
 import type { ProbeInput } from '../experiment/schema.js'
 import type { TemplateVars } from '../shared/template.js'
 import type { Launcher } from '../platforms/local/exec-policy.js'
+import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 
 export type ProbeParamsOf<T extends ProbeInput['type']> = Extract<ProbeInput, { type: T }>
 
@@ -21,6 +22,8 @@ export interface ProbeContext {
    * @default scrubbed environment, as ordeal's own user
    */
   launch?: Launcher
+  /** The run's cluster when `spec.system.kubernetes` is set; the k8s probe fails without it. */
+  kubernetes?: KubernetesRun
 }
 
 export interface ProbeOutcome {

@@ -10,6 +10,7 @@ import { cmdProbe } from './cmd/index.js'
 import { tcpProbe } from './tcp/index.js'
 import { sqlProbe } from './sql/index.js'
 import { prometheusProbe } from './prometheus/index.js'
+import { k8sProbe } from './k8s/index.js'
 
 export const probeDrivers: Record<string, ProbeDriver<never>> = {
   http: erase(httpProbe),
@@ -17,6 +18,7 @@ export const probeDrivers: Record<string, ProbeDriver<never>> = {
   tcp: erase(tcpProbe),
   sql: erase(sqlProbe),
   prometheus: erase(prometheusProbe),
+  k8s: erase(k8sProbe),
 }
 
 /**

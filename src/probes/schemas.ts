@@ -6,6 +6,7 @@ import { cmdProbeExample, cmdProbeSchema } from './cmd/schema.js'
 import { tcpProbeExample, tcpProbeSchema } from './tcp/schema.js'
 import { sqlProbeExample, sqlProbeSchema } from './sql/schema.js'
 import { prometheusProbeExample, prometheusProbeSchema } from './prometheus/schema.js'
+import { k8sProbeExample, k8sProbeSchema } from './k8s/schema.js'
 
 export const probeSchemas = [
   httpProbeSchema,
@@ -13,6 +14,7 @@ export const probeSchemas = [
   tcpProbeSchema,
   sqlProbeSchema,
   prometheusProbeSchema,
+  k8sProbeSchema,
 ] as const
 
 export const PROBE_TYPES = probeSchemas.map((s) => s.shape.type.value)
@@ -31,4 +33,5 @@ export const probeExamples: {
   tcp: tcpProbeExample,
   sql: sqlProbeExample,
   prometheus: prometheusProbeExample,
+  k8s: k8sProbeExample,
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { stripVTControlCharacters } from 'node:util'
 import fc from 'fast-check'
 import type { RunResult } from '../engine/result.js'
 import { invalidManifestJunitXml, junitXml } from './junit.js'
@@ -97,4 +98,53 @@ test('the score reads the same in JUnit and the terminal as in JSON: 62.5, never
   assert.match(junitXml(r), /<property name="resilienceScore" value="62.5"\/>/)
   assert.match(formatSummary(r), /resilience score 62\.5\b/)
   assert.equal(JSON.parse(JSON.stringify(r)).resilienceScore, 62.5)
+})
+
+test('each workload recovery is a test case timed by its recovery; not recovered is a failure, not measured an error', async () => {
+  const { formatSummary } = await import('./terminal.js')
+  const r: RunResult = {
+    ...result('pass', ['Passed'], [], []),
+    loads: [],
+    faults: [
+      {
+        id: 'run.0',
+        name: 'delete an orders pod',
+        stepId: 'run.0',
+        type: 'pod-delete',
+        targets: ['shop/orders-1'],
+        actions: [],
+        recovery: [
+          { workload: 'deployment/orders', recovered: true, ms: 4200 },
+          { workload: 'statefulset/db', recovered: false, reason: 'not fully available within 2m' },
+          {
+            workload: 'deployment/cart',
+            recovered: false,
+            reason: 'stopped before it was fully available (forbidden)',
+            error: 'pods is forbidden',
+          },
+        ],
+      },
+    ],
+  }
+  const xml = junitXml(r)
+  assert.match(
+    xml,
+    /<testcase classname="x\.delete an orders pod" name="recovery of deployment\/orders" time="4\.200"\/>/
+  )
+  assert.match(
+    xml,
+    /<testcase classname="x\.delete an orders pod" name="recovery of statefulset\/db">\s*<failure message="statefulset\/db NOT recovered: not fully available within 2m" type="NotRecovered">/
+  )
+  assert.match(
+    xml,
+    /<testcase classname="x\.delete an orders pod" name="recovery of deployment\/cart">\s*<error message="deployment\/cart recovery could not be measured: pods is forbidden" type="NotMeasured">/
+  )
+  assert.match(xml, /<testsuite name="x" tests="4" failures="1" errors="1" skipped="0"/)
+  const plain = stripVTControlCharacters(formatSummary(r))
+  assert.match(plain, /\n {4}⟲ deployment\/orders recovered in 4\.2 s\n/)
+  assert.match(plain, /\n {4}⟲ statefulset\/db NOT recovered: not fully available within 2m\n/)
+  assert.match(
+    plain,
+    /\n {4}⟲ deployment\/cart recovery could not be measured: pods is forbidden\n/
+  )
 })

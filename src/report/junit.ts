@@ -1,6 +1,9 @@
 /**
  * `--junit FILE`: one test case per probe, load threshold and check, grouped in one suite per
- * experiment, so CI systems show which part of the hypothesis failed. A run that errored or
+ * experiment, so CI systems show which part of the hypothesis failed. Each workload recovery
+ * of a Kubernetes fault is a test case too, its recovery time as the case's `time`: CI viewers
+ * (Jenkins, GitLab, GitHub test reporters) list every case with its duration, while none shows
+ * a case's `<property>`; a workload that did not recover is a failure saying why. A run that errored or
  * was interrupted adds a `run` test case with the error; an invalid manifest is one failing
  * test case listing every issue, so CI never shows "no results".
  * @module
@@ -10,13 +13,17 @@ import { create } from 'xmlbuilder2'
 import type { RunResult } from '../engine/result.js'
 import { formatIssue, type ManifestIssue } from '../experiment/errors.js'
 import { describeLost } from '../checks/windows.js'
+import { capacityLine } from '../capacity/text.js'
 import { formatScore } from '../shared/units.js'
 import { observedText } from '../load/summary-text.js'
+import { recoveryText } from '../shared/recovery-text.js'
 
 /** One `<testcase>`; the counts on the suites are computed from these, so they always agree. */
 interface Case {
   classname: string
   name: string
+  /** Written as the case's `time`: a recovery's duration. */
+  seconds?: number
   outcome?: { kind: 'failure' | 'error' | 'skipped'; type?: string; message: string; text?: string }
 }
 
@@ -54,9 +61,29 @@ export function junitXml(result: RunResult): string {
       })
     }
   }
+  // A capacity step is one case: its answer, failed when its `expect` was not met.
+  for (const c of result.capacity ?? []) {
+    const met = c.expectation?.met !== false
+    cases.push({
+      classname: `${result.experiment}.${c.name}`,
+      name: capacityLine(c),
+      ...(met
+        ? {}
+        : {
+            outcome: {
+              kind: 'failure',
+              type: 'CapacityExpectationFailed',
+              message: c.expectation?.reason ?? 'expectation not met',
+            },
+          }),
+    })
+  }
   for (const check of result.checks) {
     const details = check.details
-    const lost = details?.lost.map((f) => describeLost(f, details.type)).join('\n') ?? ''
+    const lost =
+      details && 'lost' in details
+        ? details.lost.map((f) => describeLost(f, details.type)).join('\n')
+        : ''
     cases.push({
       classname: `${result.experiment}.checks`,
       name: `${check.name} (${check.type})`,
@@ -73,6 +100,20 @@ export function junitXml(result: RunResult): string {
           ? { outcome: { kind: 'skipped', message: check.message } }
           : {}),
     })
+  }
+  for (const fault of result.faults) {
+    for (const r of fault.recovery ?? []) {
+      cases.push({
+        classname: `${result.experiment}.${fault.name}`,
+        name: `recovery of ${r.workload}`,
+        ...(r.ms === undefined ? {} : { seconds: r.ms / 1000 }),
+        ...(r.recovered
+          ? {}
+          : r.error !== undefined
+            ? { outcome: { kind: 'error', type: 'NotMeasured', message: recoveryText(r) } }
+            : { outcome: { kind: 'failure', type: 'NotRecovered', message: recoveryText(r) } }),
+      })
+    }
   }
   if (result.verdict === 'error' || result.verdict === 'interrupted') {
     const message = result.reason ?? result.verdict
@@ -142,7 +183,11 @@ function suiteXml(
     properties.ele('property', { name: key, value })
   }
   for (const c of cases) {
-    const testcase = suite.ele('testcase', { classname: c.classname, name: c.name })
+    const testcase = suite.ele('testcase', {
+      classname: c.classname,
+      name: c.name,
+      ...(c.seconds === undefined ? {} : { time: c.seconds.toFixed(3) }),
+    })
     const o = c.outcome
     if (o?.kind === 'skipped') {
       testcase.ele('skipped', { message: o.message })

@@ -3,13 +3,16 @@
  * states), plain timestamped lines otherwise, and a final summary table either way.
  * @module
  */
+import { capacityLine, phaseDetail } from '../capacity/text.js'
 import pc from 'picocolors'
 import type { JournalEvent, PlannedStep } from '../engine/events.js'
 import type { RunResult } from '../engine/result.js'
 import { observedText } from '../load/summary-text.js'
 import { formatMs, formatOffset, formatRate, formatScore } from '../shared/units.js'
 import { describeLost } from '../checks/windows.js'
+import { describeMetricCheck } from '../shared/metric-check-text.js'
 import { liveLoadText } from '../load/live-text.js'
+import { recoveryText } from '../shared/recovery-text.js'
 
 export interface TerminalReporterOptions {
   stream: NodeJS.WriteStream
@@ -101,6 +104,10 @@ export class TerminalReporter {
       }
       case 'fault.action':
         return `${pc.magenta('⚡')} ${e.detail}`
+      case 'fault.recovery': {
+        const line = `${this.#name(e.faultId)}: ${recoveryText(e)}`
+        return e.recovered ? `${pc.green('⟲')} ${line}` : pc.red(`⟲ ${line}`)
+      }
       case 'fault.reverted':
         return e.early
           ? pc.red(`↺ ${this.#name(e.faultId)} reverted early by ${e.early.by} (${e.early.reason})`)
@@ -128,12 +135,16 @@ export class TerminalReporter {
         const s = e.summary
         return `${pc.blue('⇶')} load done: ${s.requests} sent (${formatRate(s.rate.achieved)} of ${formatRate(s.rate.target)}), ${s.ok} ok, ${s.failed} failed, ${s.dropped} dropped; response p99 ${formatMs(s.latency.response.p99)}, service p99 ${formatMs(s.latency.service.p99)}${s.warnings.map((w) => pc.yellow(`\n  warning: ${w}`)).join('')}`
       }
+      case 'metric.waiting':
+        return pc.dim(`${e.message}…`)
       case 'check.started':
         return `checking ${e.name}…`
       case 'check.result':
-        return e.result
-          ? `${e.result.valid === true ? pc.green('✓') : e.result.valid === false ? pc.red('✗') : pc.dim('–')} check ${e.name} (${e.checkType}): lost ${e.result.lost.length}, duplicated ${e.result.duplicated.length}${e.result.type === 'queue' ? `, unexpected ${e.result.unexpected.length}` : ''}`
-          : pc.red(`✗ check ${e.name} could not be evaluated: ${e.error}`)
+        return e.result?.type === 'backlog' || e.result?.type === 'recovery'
+          ? `${e.result.valid ? pc.green('✓') : pc.red('✗')} check ${e.name} (${e.checkType}): ${describeMetricCheck(e.result, this.#startedAt)}`
+          : e.result
+            ? `${e.result.valid === true ? pc.green('✓') : e.result.valid === false ? pc.red('✗') : pc.dim('–')} check ${e.name} (${e.checkType}): lost ${e.result.lost.length}, duplicated ${e.result.duplicated.length}${e.result.type === 'queue' ? `, unexpected ${e.result.unexpected.length}` : ''}`
+            : pc.red(`✗ check ${e.name} could not be evaluated: ${e.error}`)
       case 'run.aborted':
         return pc.yellow(`aborting (${e.kind}): ${e.reason}; rolling back`)
       case 'run.warning':
@@ -253,6 +264,18 @@ export function formatSummary(result: RunResult): string {
       }
     }
   }
+  for (const c of result.capacity ?? []) {
+    lines.push('', pc.bold(`  ${c.name}: ${capacityLine(c)}`))
+    for (const phase of c.fault ? [c.baseline, c.fault] : [c.baseline]) {
+      lines.push(`    ${pc.dim(phaseDetail(phase))}`)
+    }
+    if (c.expectation) {
+      const { met, reason } = c.expectation
+      lines.push(
+        `    ${met ? pc.green('✓ expectation met') : pc.red(`✗ ${reason ?? 'expectation not met'}`)}`
+      )
+    }
+  }
   if (result.checks.length) {
     lines.push('', pc.bold('  checks'))
     for (const c of result.checks) {
@@ -260,7 +283,7 @@ export function formatSummary(result: RunResult): string {
         `  ${verdictMark(c.verdict)} ${c.name} (${c.type}) ${c.verdict}: ${pc.dim(c.message)}`
       )
       const details = c.details
-      if (details && details.lost.length > 0) {
+      if (details && 'lost' in details && details.lost.length > 0) {
         const shown = details.lost
           .slice(0, 10)
           .map((f) => `        ${describeLost(f, details.type)}`)
@@ -284,6 +307,10 @@ export function formatSummary(result: RunResult): string {
       lines.push(
         `  ${f.name.padEnd(30).slice(0, 30)} ${window}  ${f.targets.join(', ')}${f.error ? pc.red(`  ${f.error}`) : ''}`
       )
+      for (const r of f.recovery ?? []) {
+        const line = `⟲ ${recoveryText(r)}`
+        lines.push(`    ${r.recovered ? line.replace('⟲', pc.green('⟲')) : pc.red(line)}`)
+      }
     }
   }
   lines.push('')

@@ -16,6 +16,7 @@ import {
 import os from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
+import type { KubeConnectionRef } from './kube-connection.js'
 
 /** What undoing one fault action means, as data. */
 export type UndoAction =
@@ -39,8 +40,25 @@ export type UndoAction =
    * missing rule, namespace, link or qdisc), so the undo is idempotent. Network faults, hosts.
    */
   | { kind: 'command'; argv: string[]; label: string }
+  /**
+   * A request to a Kubernetes API server (kube-undo.ts): patch back a replica count or a node's
+   * schedulability, delete a NetworkPolicy ordeal created. A 404 counts as already undone.
+   */
+  | { kind: 'kubernetes'; connection: KubeConnectionRef; request: KubeUndoRequest; label: string }
   /** Nothing to undo (a kill is healed by the supervisor); recorded so the ledger is complete. */
   | { kind: 'none'; label: string }
+
+/** One API call, by path (`/apis/apps/v1/namespaces/shop/deployments/orders/scale`). */
+export type KubeUndoRequest =
+  | {
+      op: 'patch'
+      path: string
+      /** merge: RFC 7386; json: RFC 6902 (a `test` op first makes it conditional). */
+      patchType: 'merge' | 'json'
+      body: unknown
+    }
+  /** Delete, only if the object is still the one ordeal created (`uid` precondition). */
+  | { op: 'delete'; path: string; uid?: string }
 
 export interface LedgerEntry {
   id: string

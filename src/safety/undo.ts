@@ -38,6 +38,12 @@ export async function executeUndo(action: UndoAction): Promise<void> {
       }
       return
     }
+    case 'kubernetes': {
+      // Loaded lazily: client-node is heavy and a local run never needs it.
+      const { executeKubeUndo } = await import('./kube-undo.js')
+      await executeKubeUndo(action)
+      return
+    }
     case 'none':
       return
   }

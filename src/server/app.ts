@@ -132,6 +132,10 @@ export function buildApp(
       // 2 MiB unauthenticated POSTs doubled the server's memory when auth ran after parsing).
       onRequest: async (request: FastifyRequest, reply: FastifyReply) => {
         await checkRateLimit(request, reply, rateClassOf(route), 'address')
+        if (route.tokenFromBody !== undefined && request.headers.authorization === undefined) {
+          // The token is in the body (a Flagger webhook): checked in preHandler, once read.
+          return
+        }
         const caller = await authenticate(request.headers.authorization, route.access)
         // A second guard beside authenticate's own rule (roles.ts: an agent token passes only
         // agent routes, and they take only agent tokens): the agents' socket must never be
@@ -146,6 +150,32 @@ export function buildApp(
         request.ordealCaller = caller
         await checkRateLimit(request, reply, rateClassOf(route), 'caller')
       },
+      ...(route.tokenFromBody !== undefined
+        ? {
+            preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+              if (request.headers.authorization !== undefined) {
+                return
+              }
+              const token = route.tokenFromBody!(request.body)
+              const caller = await authenticate(
+                token === undefined ? undefined : `Bearer ${token}`,
+                route.access
+              )
+              // The same second guard as onRequest's: an agent token never passes here, and
+              // an agent route never takes another token (defineRoute refuses tokenFromBody on
+              // agent routes; this holds whatever becomes of that check).
+              if ((route.access === 'agent') !== (caller?.role === 'agent')) {
+                throw new HttpError(
+                  403,
+                  'forbidden',
+                  `requires role ${route.access}; token has ${caller?.role ?? 'none'}`
+                )
+              }
+              request.ordealCaller = caller
+              await checkRateLimit(request, reply, rateClassOf(route), 'caller')
+            },
+          }
+        : {}),
       ...(websocket !== undefined
         ? {
             wsHandler: (socket: WebSocket, request: FastifyRequest) => {
@@ -186,6 +216,16 @@ export function buildApp(
       void app.register(async (scope) => {
         scope.route(options)
       })
+    } else if (route.rawBody) {
+      // A scope of its own, so that only this route reads any body as bytes (an HMAC is over
+      // the exact bytes sent; JSON.parse and stringify again would not give them back).
+      void app.register(async (scope) => {
+        scope.removeAllContentTypeParsers()
+        scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+          done(null, body)
+        })
+        scope.route(options)
+      })
     } else {
       app.route(options)
     }
@@ -196,7 +236,7 @@ export function buildApp(
   })
 
   app.setErrorHandler(async (error: unknown, request, reply) => {
-    const { status, body } = toApiError(error)
+    const { status, body } = toApiError(error, request.routeOptions.bodyLimit)
     if (status >= 500) {
       // The stack goes to the server log only, folded into one line; the client gets a line.
       const stack = error instanceof Error ? (error.stack ?? error.message) : String(error)
@@ -219,7 +259,11 @@ function notFoundError(request: FastifyRequest): HttpError {
 }
 
 /** Maps anything thrown to a status and an ApiError. */
-export function toApiError(error: unknown): { status: number; body: ApiError } {
+export function toApiError(
+  error: unknown,
+  /** The route's body limit, named when a body is too large. */
+  bodyLimit = BODY_LIMIT
+): { status: number; body: ApiError } {
   if (error instanceof ValidationError) {
     return {
       status: error.status,
@@ -234,7 +278,7 @@ export function toApiError(error: unknown): { status: number; body: ApiError } {
   }
   const fastifyStatus = statusOf(error)
   if (fastifyStatus !== undefined && fastifyStatus >= 400 && fastifyStatus < 500) {
-    return { status: fastifyStatus, body: fastifyClientError(fastifyStatus, error) }
+    return { status: fastifyStatus, body: fastifyClientError(fastifyStatus, error, bodyLimit) }
   }
   const message = error instanceof Error ? error.message : String(error)
   return {
@@ -244,14 +288,14 @@ export function toApiError(error: unknown): { status: number; body: ApiError } {
 }
 
 /** Fastify's own 4xx (bad JSON, body too large, wrong content type), in our words. */
-function fastifyClientError(status: number, error: unknown): ApiError {
+function fastifyClientError(status: number, error: unknown, bodyLimit: number): ApiError {
   const code = (error as { code?: unknown }).code
   const message = error instanceof Error ? error.message : String(error)
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         error: 'too_large',
-        message: `body: larger than the limit of ${BODY_LIMIT / 1024 / 1024} MiB`,
+        message: `body: larger than the limit of ${formatLimit(bodyLimit)}`,
       }
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { error: 'validation', message: 'body: Content-Type must be application/json' }
@@ -278,6 +322,13 @@ function fastifyClientError(status: number, error: unknown): ApiError {
                 ? 'rate_limited'
                 : 'validation'
   return { error: kind, message: oneLine(message) }
+}
+
+/** `2 MiB`, `256 KiB`. */
+function formatLimit(bytes: number): string {
+  return bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0
+    ? `${bytes / 1024 / 1024} MiB`
+    : `${Math.ceil(bytes / 1024)} KiB`
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -17,6 +17,13 @@ import type {
   StreamMessage,
 } from '../shared/api.js'
 import type { Store } from './store/contract.js'
+import type { Clock } from './continuous/clock.js'
+import type { ExperimentChanges } from './continuous/changes.js'
+import type { RunEndedHub } from './continuous/run-ended.js'
+import type { Schedules } from './schedules/contract.js'
+import type { GitSources } from './git/contract.js'
+import type { Triggers } from './triggers/contract.js'
+import type { Notifier } from './notifications/contract.js'
 
 /** Executes runs in this server process with the same engine as `ordeal run`. */
 export interface Agent {
@@ -136,6 +143,16 @@ export interface ServerContext {
   bus: RunBus
   metrics: ServerMetrics
   hub: readonly HubTemplate[]
+  /** The clock of schedules, debounce windows, polls and retries (injected in tests). */
+  clock: Clock
+  /** Experiment created, changed or deleted (routes and git sync publish; schedules and triggers listen). */
+  changes: ExperimentChanges
+  /** Every ended run, once (gates, notifications, schedules listen). */
+  runEnded: RunEndedHub
+  schedules: Schedules
+  gitSources: GitSources
+  triggers: Triggers
+  notifier: Notifier
   /** `http://127.0.0.1:7700`, for login links. */
   baseUrl(): string
   /** Server log lines (stderr), one event per line. */

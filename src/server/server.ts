@@ -6,6 +6,14 @@
  * start-up recovery here (startup-recovery.ts), before the server accepts work.
  * @module
  */
+import { systemClock, type Clock } from './continuous/clock.js'
+import { createExperimentChanges } from './continuous/changes.js'
+import { createRunEndedHub, withRunEnded } from './continuous/run-ended.js'
+import { createSchedules } from './schedules/index.js'
+import { createGitSources } from './git/index.js'
+import { createTriggers } from './triggers/index.js'
+import { createNotifier } from './notifications/index.js'
+import type { ContinuousDeps } from './continuous/deps.js'
 import type { RunUser } from '../platforms/local/run-user.js'
 import { secureDataDir, tighten } from './data-dir.js'
 import { createAgent, createRecorder, createRunBus } from './agent/index.js'
@@ -30,6 +38,7 @@ import { recoverOnStart } from './startup-recovery.js'
 import { lockDataDir, storeIdentity, type LockInfo } from './server-lock.js'
 import { redactUrl } from './store/open.js'
 import type { Store } from './store/contract.js'
+import type { ClusterGrant } from '../engine/kubernetes-system.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 7700
@@ -52,6 +61,8 @@ export interface ServerOptions {
   runAs?: RunUser
   /** Users/groups a service's `user:`/`group:` may name (`--allow-service-user`). @default [] */
   serviceUsers?: readonly string[]
+  /** The cluster runs with spec.system.kubernetes use (`--kubeconfig`); absent: none. */
+  cluster?: ClusterGrant
   /** A recorded run that sends nothing for this long is interrupted (default 10 min). */
   recordIdleMs?: number
   /** Events held past gaps over all recorded runs before out-of-order batches get 503. */
@@ -71,6 +82,11 @@ export interface ServerOptions {
    * against a real server without agent processes. Never set by `ordeal server`.
    */
   fleetForTests?: (ctx: ServerContext) => Fleet
+  /**
+   * Tests only: the clock of schedules, debounce windows, git polls and notification retries
+   * (test/support/manual-clock.ts moves it by hand). Default: the system clock.
+   */
+  clock?: Clock
 }
 
 export interface RunningServer {
@@ -133,13 +149,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tls = options.tls !== undefined
     let baseUrl = urlFor(host, port, tls)
     const bus = createRunBus()
-    const metrics = createServerMetrics()
+    const runEnded = createRunEndedHub(log)
+    const metrics = withRunEnded(createServerMetrics(), runEnded)
     const exec = {
       env: 'scrubbed' as const,
       ...(options.runAs !== undefined ? { user: options.runAs } : {}),
       serviceUsers: options.serviceUsers ?? [],
     }
-    const deps = { store, bus, metrics, exec, log }
+    const deps = {
+      store,
+      bus,
+      metrics,
+      exec,
+      log,
+      ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+    }
     const recorder = createRecorder({
       ...deps,
       ...(options.recordIdleMs !== undefined ? { idleMs: options.recordIdleMs } : {}),
@@ -159,9 +183,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         queueTimeoutMs: options.queueTimeoutMs ?? DEFAULT_QUEUE_TIMEOUT_MS,
       },
       coordinate,
+      // In-cluster agents' deploys (issue 16 §3); read lazily: ctx is built below.
+      onWorkloadChanged: (event) => ctx.triggers.deliver(event),
     })
     // Before listening: the queue and the agent runs' leases come back from the store.
     await fleet.start()
+    const clock = options.clock ?? systemClock
+    const changes = createExperimentChanges(log)
+    // Continuous chaos (issue 16): the services read the context lazily (never while being
+    // built), and start once the listener is up (a catch-up tick or a git sync may start runs).
+    const continuous: ContinuousDeps = {
+      get ctx() {
+        return ctx
+      },
+      clock,
+      changes,
+      runEnded,
+    }
     const ctx: ServerContext = {
       store,
       agent,
@@ -170,6 +208,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       bus,
       metrics,
       hub: loadHubTemplates(),
+      clock,
+      changes,
+      runEnded,
+      schedules: createSchedules(continuous),
+      gitSources: createGitSources(continuous, { dataDir: options.dataDir }),
+      triggers: createTriggers(continuous),
+      notifier: createNotifier(continuous),
       baseUrl: () => baseUrl,
       log,
       startedAt: Date.now(),
@@ -197,6 +242,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     listeningPort = typeof address === 'object' && address ? address.port : port
     baseUrl = urlFor(host, listeningPort, tls)
     lock.listening(baseUrl)
+    try {
+      await ctx.notifier.start()
+      await ctx.triggers.start()
+      await ctx.schedules.start()
+      await ctx.gitSources.start()
+    } catch (error) {
+      await stopContinuous(ctx)
+      await fleet.shutdown()
+      await agent.shutdown()
+      await app.close()
+      throw error
+    }
 
     let closing: Promise<void> | undefined
     return {
@@ -205,6 +262,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ctx,
       close() {
         closing ??= (async () => {
+          // No new tick, trigger, sync or retry starts a run while the rest shuts down.
+          await stopContinuous(ctx)
           // Faults first: a run's rollback must not wait behind HTTP connections. The agent
           // refuses new starts from here on (503) and awaits those already past startRun.
           await agent.shutdown()
@@ -224,6 +283,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     lock.release()
     throw error
   }
+}
+
+async function stopContinuous(ctx: ServerContext): Promise<void> {
+  await ctx.gitSources.stop()
+  await ctx.schedules.stop()
+  await ctx.triggers.stop()
+  await ctx.notifier.stop()
 }
 
 /** Another server holds the data directory (its lock): this one does not start. */

@@ -6,8 +6,10 @@
  */
 import type { JournalEvent } from '../engine/events.js'
 import type { RunResult, Verdict } from './result.js'
+import type { GitOrigin, RunCause } from './continuous.js'
 
 export type { JournalEvent, RunResult, Verdict }
+export type * from './continuous.js'
 
 /**
  * Secrets say what they are: one-time login codes are only exchanged at `/api/auth/login`,
@@ -145,6 +147,8 @@ export interface ExperimentSummary {
   lastRun?: ScorePoint
   /** The most recent runs' scores, oldest first (at most 20): the list's sparkline. */
   recentScores: ScorePoint[]
+  /** Managed by a git source: read-only here, changed in git (issue 16). */
+  origin?: GitOrigin
 }
 
 export interface Experiment extends ExperimentSummary {
@@ -162,6 +166,8 @@ export interface ExperimentVersionInfo {
   createdByName: string
   /** The API token's name when made with an API token (e.g. `ci-deploy`); absent for a UI session. */
   createdVia?: string
+  /** Synced from git: the source, path and commit (issue 16). */
+  origin?: GitOrigin
 }
 
 export interface ExperimentVersion extends ExperimentVersionInfo {
@@ -214,6 +220,10 @@ export interface Run extends RunSummary {
   eventCount: number
   /** A multi-host run's parts (Placement `parts`), in logical-host order; absent otherwise. */
   parts?: RunPart[]
+  /** What started it when no person did (a schedule's tick, a trigger, a gate). */
+  cause?: RunCause
+  /** The git origin of the version it ran: the commit. */
+  origin?: GitOrigin
 }
 
 /**

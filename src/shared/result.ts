@@ -7,6 +7,8 @@
 import type { PlannedStep, ProbeVerdict } from '../engine/events.js'
 import type { LoadSummary } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
+import type { BacklogCheckResult, RecoveryCheckResult } from './metrics.js'
+import type { CapacityResult } from './capacity.js'
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
 
@@ -48,6 +50,19 @@ export interface FaultResult {
   injectedAt?: string
   revertedAt?: string
   actions: { at: string; detail: string }[]
+  /** Kubernetes faults on workloads: the time until each was fully available again. */
+  recovery?: RecoveryResult[]
+  error?: string
+}
+
+export interface RecoveryResult {
+  /** `deployment/orders` */
+  workload: string
+  recovered: boolean
+  /** From the fault's last action on the workload until every replica was available again. */
+  ms?: number
+  reason?: string
+  /** The recovery could not be measured (the API failed): the run errs, no hypothesis fails. */
   error?: string
 }
 
@@ -74,7 +89,7 @@ export interface CheckResult {
   lost: number
   duplicated: number
   unexpected: number
-  details?: QueueCheckResult | SetCheckResult
+  details?: QueueCheckResult | SetCheckResult | BacklogCheckResult | RecoveryCheckResult
   error?: string
 }
 
@@ -93,4 +108,6 @@ export interface RunResult {
   checks: CheckResult[]
   faults: FaultResult[]
   loads: LoadResult[]
+  /** Capacity steps' answers (issue 17), in the order they ended; absent when there is none. */
+  capacity?: CapacityResult[]
 }

@@ -509,3 +509,53 @@ test('once the run has ended nothing stays pending: unstarted steps are not-run'
     [['N/A', 'not run: the run stopped before step kill-api started']]
   )
 })
+
+test('fault.recovery events attach to their fault, in order; a fault without them has none', () => {
+  const v = createRunView()
+  applyEvents(
+    v,
+    journal(
+      [0, started],
+      [
+        2001,
+        {
+          type: 'fault.injected',
+          faultId: 'kill',
+          stepId: 'kill',
+          faultType: 'pod-delete',
+          targets: ['shop/orders-1'],
+        },
+      ],
+      [
+        6200,
+        {
+          type: 'fault.recovery',
+          faultId: 'kill',
+          workload: 'deployment/orders',
+          recovered: true,
+          ms: 4200,
+        },
+      ],
+      [
+        9000,
+        {
+          type: 'fault.recovery',
+          faultId: 'kill',
+          workload: 'statefulset/db',
+          recovered: false,
+          reason: 'timed out',
+        },
+      ],
+      // For a fault never seen: nothing to attach to, nothing invented.
+      [
+        9001,
+        { type: 'fault.recovery', faultId: 'ghost', workload: 'deployment/x', recovered: true },
+      ]
+    )
+  )
+  assert.deepEqual(v.faults[0]!.recovery, [
+    { workload: 'deployment/orders', recovered: true, ms: 4200 },
+    { workload: 'statefulset/db', recovered: false, reason: 'timed out' },
+  ])
+  assert.equal(v.faults.length, 1)
+})

@@ -232,11 +232,11 @@ describe('Chaos Center UI for a team, in headless Chromium', () => {
     )
   })
 
-  test('[api §5] run page: JSON, JUnit and journal downloads, as the CLI writes them', async () => {
+  test('[api §5] run page: JSON, JUnit, HTML report and journal downloads, as the CLI writes them', async () => {
     await goto(`/runs/${loadRun.id}`)
     await page.locator('[data-testid="run-status"][data-status="finished"]').waitFor()
     const files: Record<string, string> = {}
-    for (const id of ['json', 'xml', 'jsonl', 'jsonl-ops']) {
+    for (const id of ['json', 'xml', 'html', 'jsonl', 'jsonl-ops']) {
       const [download] = await Promise.all([
         page.waitForEvent('download'),
         page.getByTestId(`download-${id}`).click(),
@@ -249,6 +249,8 @@ describe('Chaos Center UI for a team, in headless Chromium', () => {
     assert.equal(result.resilienceScore, 62.5)
     assert.equal(result.verdict, 'fail')
     assert.match(files['xml']!, /<testsuites?[\s>]/)
+    assert.match(files['html']!, /<script type="application\/json" id="ordeal-report-data">/)
+    assert.match(files['html']!, /data-testid="verdict">FAIL</)
     const run = await api<Run>(`/api/runs/${loadRun.id}`)
     // The journal leaves the load's op events out (most of the file); "with ops" is all of it.
     const types = (text: string) =>

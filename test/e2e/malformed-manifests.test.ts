@@ -133,7 +133,7 @@ const cases: Case[] = [
   {
     name: 'step with no kind',
     yaml: `${header}  steps:\n    - name: nothing\n`,
-    expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'load', 'wait', 'serial' or 'parallel'/]],
+    expect: [[8, 'spec.steps[0]', /needs one of 'fault', 'load', 'capacity', 'wait', 'serial' or 'parallel'/]],
   },
   {
     name: 'target names an unknown service',

@@ -25,6 +25,12 @@ test('every example manifest validates', async () => {
     'examples/quickstart/experiment-no-retries.yaml',
     'examples/etcd-partition/experiment.yaml',
     'examples/etcd-partition/experiment-weakened.yaml',
+    'examples/kubernetes/pod-delete/experiment.yaml',
+    'examples/kubernetes/order-delivery/experiment.yaml',
+    'examples/broker-database/latency.yaml',
+    'examples/broker-database/feeder-kill.yaml',
+    'examples/broker-database/mariadb-kill.yaml',
+    'examples/broker-database/capacity.yaml',
   ])
   assert.equal(r.exitCode, 0, r.stderr)
 })

@@ -35,6 +35,8 @@ const examples = [
   'examples/order-delivery/v2.yaml',
   'examples/etcd-partition/experiment.yaml',
   'examples/etcd-partition/experiment-weakened.yaml',
+  'examples/kubernetes/pod-delete/experiment.yaml',
+  'examples/kubernetes/order-delivery/experiment.yaml',
 ].map((file) => readFileSync(path.join(repoRoot, file), 'utf8'))
 
 const everything = `apiVersion: ordeal.dev/v1
@@ -130,7 +132,38 @@ metadata: { name: tiny }
 spec: { hypothesis: h, steps: [{ wait: 1s }] }
 `
 
-const seeds = [...examples, everything, minimal]
+/** A cluster experiment: reaches spec.system.kubernetes and the k8s probe's schema. */
+const cluster = `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: cluster }
+spec:
+  hypothesis: orders stay available
+  system: { kubernetes: { namespace: shop } }
+  steps:
+    - wait: 1s
+      probes:
+        - name: available
+          type: k8s
+          mode: Edge
+          resource: { group: apps, version: v1, resource: deployments, name: orders }
+          operation: compare
+          jsonPath: '{.status.availableReplicas}'
+          equalsJsonPath: spec.replicas
+        - name: nodes
+          type: k8s
+          mode: Continuous
+          resource: { version: v1, resource: nodes, labelSelector: type=kwok }
+          operation: present
+        - name: ready
+          type: k8s
+          mode: OnChaos
+          resource: { version: v1, resource: pods, labelSelector: app=orders, fieldSelector: status.phase=Running }
+          operation: compare
+          jsonPath: '{.status.conditions[?(@.type=="Ready")].status}'
+          comparator: { type: string, criteria: equal, value: 'True' }
+`
+
+const seeds = [...examples, everything, minimal, cluster]
 
 /** Words the schema knows, so random keys and values reach deeper than "unknown field". */
 const vocabulary = [

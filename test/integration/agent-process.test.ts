@@ -33,9 +33,11 @@ const me = os.userInfo().username
 before(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-agent-process-'))
   port = await freePort()
-  // A fixed port (the last --port wins), so a restarted server is where the agent dials.
+  // A fixed port (the last --port wins), so a restarted server is where the agent dials. The
+  // lease outlasts a server restart on a loaded machine (once over 4 s: the agent's dead-man
+  // switch then rightly aborted the run the restart test expects to survive).
   center = await startChaosCenter({
-    args: ['--port', String(port), '--agent-heartbeat', '500ms', '--agent-lease', '4s'],
+    args: ['--port', String(port), '--agent-heartbeat', '500ms', '--agent-lease', '20s'],
   })
 })
 after(async () => {
@@ -161,7 +163,7 @@ test('an agent connects, is listed, runs a placed run, and survives a server res
   assert.equal(ended.agent, 'a')
   await assertCompleteJournal(quick.id)
 
-  // Killed and restarted while the run waits (shorter than its 4 s lease): nothing is lost.
+  // Killed and restarted while the run waits (shorter than its 20 s lease): nothing is lost.
   const slow = await placeRun('slow', '3s', 'a')
   const deadline = Date.now() + 30_000
   while (

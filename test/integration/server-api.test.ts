@@ -21,6 +21,7 @@ import type {
 } from '../../src/shared/api.js'
 import type { RouteDef } from '../../src/server/http/route.js'
 import { allRoutes } from '../../src/server/routes/index.js'
+import { manifest } from '../support/git-repos.js'
 import { documented, openApiPath } from '../../src/server/openapi.js'
 import {
   apiFetch,
@@ -28,25 +29,6 @@ import {
   startChaosCenter,
   type ChaosCenter,
 } from '../support/chaos-center.js'
-
-const manifest = (
-  name: string,
-  hypothesis = 'The sleeper keeps sleeping.'
-) => `apiVersion: ordeal.dev/v1
-kind: Experiment
-metadata:
-  name: ${name}
-spec:
-  hypothesis: ${hypothesis}
-  system:
-    services:
-      - name: sleeper
-        command: node
-        args: ['-e', 'setInterval(() => {}, 1000)']
-  steps:
-    - name: nap
-      wait: 100ms
-`
 
 const RANK: Record<Role, number> = { agent: -1, viewer: 0, editor: 1, owner: 2 }
 
@@ -92,6 +74,7 @@ const ACCESS: Record<string, string> = {
   'GET /api/runs/:id/stream': 'viewer',
   'GET /api/runs/:id/result.json': 'viewer',
   'GET /api/runs/:id/junit.xml': 'viewer',
+  'GET /api/runs/:id/report.html': 'viewer',
   'GET /api/runs/:id/journal.jsonl': 'viewer',
   'POST /api/runs/record': 'editor',
   'POST /api/runs/:id/events': 'editor',
@@ -101,6 +84,37 @@ const ACCESS: Record<string, string> = {
   // The agents' WebSocket: agent tokens only, and nothing else takes an agent token.
   'GET /api/agents/connect': 'agent',
   'GET /metrics': 'public',
+  // Continuous chaos (issue 16). Schedules live in manifests: pausing is an editor's act.
+  'GET /api/schedules': 'viewer',
+  'GET /api/experiments/:id/schedules': 'viewer',
+  'GET /api/experiments/:id/schedules/:name/ticks': 'viewer',
+  'POST /api/experiments/:id/schedules/:name/pause': 'editor',
+  'POST /api/experiments/:id/schedules/:name/resume': 'editor',
+  // A git source holds a credential: only owners add or remove one.
+  'GET /api/git-sources': 'viewer',
+  'POST /api/git-sources': 'owner',
+  'GET /api/git-sources/:id': 'viewer',
+  'DELETE /api/git-sources/:id': 'owner',
+  'POST /api/git-sources/:id/sync': 'editor',
+  // The push webhook carries no token: its HMAC signature (the source's secret) is checked.
+  'POST /api/git-sources/:id/webhook': 'public',
+  'GET /api/hooks': 'viewer',
+  'POST /api/hooks': 'editor',
+  'DELETE /api/hooks/:id': 'editor',
+  'GET /api/hooks/:id/deliveries': 'viewer',
+  // Deliveries carry no token: the hook's signature (or secret) is checked, replays refused.
+  'POST /api/hooks/:id': 'public',
+  'GET /api/triggers': 'viewer',
+  'GET /api/experiments/:id/triggers': 'viewer',
+  // Gates read a verdict (viewer); `?run=true` starts a run and needs an editor's token.
+  'GET /api/gates/:experiment': 'viewer',
+  'POST /api/gates/:experiment': 'viewer',
+  // A notification URL is a secret (a Slack webhook's path): only owners add or remove one.
+  'GET /api/notifications/targets': 'viewer',
+  'POST /api/notifications/targets': 'owner',
+  'DELETE /api/notifications/targets/:id': 'owner',
+  'POST /api/notifications/targets/:id/test': 'owner',
+  'GET /api/notifications/deliveries': 'viewer',
   'GET /': 'public',
   'GET /*': 'public',
 }

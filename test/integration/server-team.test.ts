@@ -24,6 +24,9 @@ import type {
   StreamMessage,
   User,
 } from '../../src/shared/api.js'
+import { ReportCollector } from '../../src/report/html/collect.js'
+import { reportHtml } from '../../src/report/html/render.js'
+import { reportPageScript } from '../../src/report/html/page-asset.js'
 import { junitXml } from '../../src/report/junit.js'
 import {
   allRunEvents,
@@ -294,7 +297,7 @@ describe('downloads', () => {
       })
 
     // While it runs: no result yet, but the journal so far.
-    for (const file of ['result.json', 'junit.xml']) {
+    for (const file of ['result.json', 'junit.xml', 'report.html']) {
       const early = await download(file)
       assert.equal(early.status, 409, `${file} while running`)
       assert.match(((await early.json()) as ApiError).message, /still running/)
@@ -321,6 +324,19 @@ describe('downloads', () => {
       `attachment; filename="downloads-${runId}.xml"`
     )
     assert.equal(await junit.text(), `${junitXml(run.result)}\n`)
+
+    // The HTML report: the file `ordeal run --report` writes from the same journal and result.
+    const report = await download('report.html')
+    assert.equal(report.status, 200)
+    assert.match(report.headers.get('content-type') ?? '', /^text\/html/)
+    assert.equal(
+      report.headers.get('content-disposition'),
+      `attachment; filename="downloads-${runId}.html"`
+    )
+    const local = new ReportCollector()
+      .addAll(await allRunEvents(center, runId, 500))
+      .finish(run.result)
+    assert.equal(await report.text(), reportHtml(local, reportPageScript()))
 
     const journal = await download('journal.jsonl')
     assert.equal(journal.status, 200)

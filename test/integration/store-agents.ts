@@ -12,6 +12,9 @@ import type { JournalEvent } from '../../src/shared/api.js'
 import type { AgentRecord, NewRun, RunEnd, Store } from '../../src/server/store/contract.js'
 import { MIGRATIONS } from '../../src/server/store/migrations.js'
 import type { StoreFixture } from './store-suite.js'
+import { CONTINUOUS_TABLES } from '../../src/server/store/migrations/continuous.js'
+
+const DROP_CONTINUOUS = CONTINUOUS_TABLES.map((t) => `DROP TABLE ${t};`).join(' ')
 
 const T0 = Date.UTC(2025, 0, 1)
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString()
@@ -343,7 +346,7 @@ export function agentStoreTests(current: () => { fixture: StoreFixture; store: S
       const kind = store().kind
       await store().close()
       await fixture.exec(
-        `DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents; DROP TABLE run_events; DROP TABLE runs;
+        `${DROP_CONTINUOUS} DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents; DROP TABLE run_events; DROP TABLE runs;
          DROP TABLE experiment_versions; DROP TABLE experiments; DROP TABLE tokens;
          DROP TABLE users; DELETE FROM schema_migrations;`
       )

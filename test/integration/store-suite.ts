@@ -18,6 +18,9 @@ import type {
 import { MIGRATIONS } from '../../src/server/store/migrations.js'
 import { ingestProperty } from './store-ingest.js'
 import { agentStoreTests } from './store-agents.js'
+import { CONTINUOUS_TABLES } from '../../src/server/store/migrations/continuous.js'
+
+const DROP_CONTINUOUS = CONTINUOUS_TABLES.map((t) => `DROP TABLE ${t};`).join(' ')
 
 export interface StoreFixture {
   store: Store
@@ -888,7 +891,7 @@ export function storeSuite(name: string, open: () => Promise<StoreFixture>): voi
         const kind = store.kind
         await store.close()
         await fixture.exec(
-          `DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents;
+          `${DROP_CONTINUOUS} DROP TABLE run_parts; DROP TABLE run_bundles; DROP TABLE agents;
            DROP TABLE run_events; DROP TABLE runs; DROP TABLE experiment_versions;
            DROP TABLE experiments; DROP TABLE tokens; DROP TABLE users;
            DELETE FROM schema_migrations;`

@@ -173,6 +173,7 @@ export class FaultHarness {
         selectTargetsFor(selector, this.#candidates(selector), options.random),
       supervisor: this.supervisor,
       signal: controller.signal,
+      recovery: () => undefined,
       action: (detail: string) => {
         this.actions.push(detail)
       },

@@ -19,6 +19,13 @@ const ExperimentPage = lazy(() =>
 const RunsPage = lazy(() => import('./pages/RunsPage').then((m) => ({ default: m.RunsPage })))
 const RunPage = lazy(() => import('./pages/RunPage').then((m) => ({ default: m.RunPage })))
 const AgentsPage = lazy(() => import('./pages/AgentsPage').then((m) => ({ default: m.AgentsPage })))
+const SchedulesPage = lazy(() =>
+  import('./pages/SchedulesPage').then((m) => ({ default: m.SchedulesPage }))
+)
+const HooksPage = lazy(() => import('./pages/HooksPage').then((m) => ({ default: m.HooksPage })))
+const GitSourcesPage = lazy(() =>
+  import('./pages/GitSourcesPage').then((m) => ({ default: m.GitSourcesPage }))
+)
 
 export function App() {
   return (
@@ -38,6 +45,9 @@ export function App() {
           <Route path="runs" element={<RunsPage />} />
           <Route path="runs/:id" element={<RunPage />} />
           <Route path="agents" element={<AgentsPage />} />
+          <Route path="schedules" element={<SchedulesPage />} />
+          <Route path="hooks" element={<HooksPage />} />
+          <Route path="git" element={<GitSourcesPage />} />
           <Route path="settings" element={<SettingsPage />} />
           <Route path="*" element={<NotFound />} />
         </Route>

@@ -91,3 +91,10 @@ export function useCopy(): {
   }
   return { copied, copy, reset: () => setCopied(false) }
 }
+
+/** `Date.now()`, refreshed every `ms`: relative times ("in 4 min") stay true on an open page. */
+export function useNow(ms = 10_000): number {
+  const [now, setNow] = useState(() => Date.now())
+  useInterval(() => setNow(Date.now()), ms)
+  return now
+}

@@ -7,6 +7,11 @@
 #   node.sh --name ord0 --amqp-port 5672 --dist-port 25672 --epmd-port 4369 \
 #           --data-dir /path/to/replica/dir [--cookie-file FILE] \
 #           [--cluster ord0,ord1,ord2 --cluster-amqp-ports 5672,5673,5674]
+#           [--management-port 15672] [--prometheus-port 15692]
+#
+# --management-port / --prometheus-port enable the management plugin (HTTP API, queue depths
+# and rates; user guest/guest, loopback only) and the Prometheus plugin (/metrics), both bound
+# to 127.0.0.1. Without them the node loads no plugin: it boots faster.
 #
 # epmd: nodes find each other (and the CLI tools find a node) through epmd. `erl` would start
 # a shared `epmd -daemon` on 4369 that detaches, outlives every node and is left behind after
@@ -16,6 +21,7 @@
 set -euo pipefail
 
 name='' amqp_port='' dist_port='' epmd_port='' data_dir='' cluster='' cluster_ports='' cookie_file=''
+management_port='' prometheus_port=''
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2 ;;
@@ -26,6 +32,8 @@ while [ $# -gt 0 ]; do
     --cluster) cluster=$2 ;;
     --cluster-amqp-ports) cluster_ports=$2 ;;
     --cookie-file) cookie_file=$2 ;;
+    --management-port) management_port=$2 ;;
+    --prometheus-port) prometheus_port=$2 ;;
     *) echo "node.sh: unknown argument '$1'" >&2 && exit 2 ;;
   esac
   shift 2
@@ -64,6 +72,17 @@ mkdir -p "$conf" "$data_dir/mnesia" "$data_dir/log" "$data_dir/home"
   echo 'log.console.level = info'
   echo 'log.console.use_colors = off'
   echo 'log.file = false'
+  if [ -n "$management_port" ]; then
+    echo "management.tcp.ip = 127.0.0.1"
+    echo "management.tcp.port = $management_port"
+    # Queue depths and rates refresh every 5 s by default: a backlog check would read them
+    # up to 5 s late. Once a second matches a metric's default interval.
+    echo "collect_statistics_interval = 1000"
+  fi
+  if [ -n "$prometheus_port" ]; then
+    echo "prometheus.tcp.ip = 127.0.0.1"
+    echo "prometheus.tcp.port = $prometheus_port"
+  fi
   seed=${cluster%%,*}
   if [ -n "$cluster" ] && [ "$name" != "$seed" ]; then
     # classic_config: a blank node joins a listed node that is up, so the nodes form one
@@ -81,7 +100,11 @@ mkdir -p "$conf" "$data_dir/mnesia" "$data_dir/log" "$data_dir/home"
     done
   fi
 } >"$conf/rabbitmq.conf"
-echo '[].' >"$conf/enabled_plugins" # no plugins: faster boot, nothing listening but AMQP
+plugins=()
+[ -n "$management_port" ] && plugins+=(rabbitmq_management)
+[ -n "$prometheus_port" ] && plugins+=(rabbitmq_prometheus)
+# No plugin unless asked: faster boot, nothing listening but AMQP.
+(IFS=,; echo "[${plugins[*]}].") >"$conf/enabled_plugins"
 install -m 0400 "$cookie_file" "$data_dir/home/.erlang.cookie.new"
 mv -f "$data_dir/home/.erlang.cookie.new" "$data_dir/home/.erlang.cookie"
 

@@ -27,6 +27,11 @@ import {
 import { parseServerUrl } from '../../platforms/agent/connect-url.js'
 import { AgentState, defaultStateDir, lockStateDir } from '../../platforms/agent/state.js'
 import { Executor } from '../../platforms/agent/executor.js'
+import { agentCluster } from './agent-cluster.js'
+import { agentWatch } from './agent-watch.js'
+import { ownNamespace } from '../../platforms/kubernetes/own-namespace.js'
+import { WORKLOAD_WATCH_FEATURE } from '../../platforms/agent/protocol.js'
+import type { WorkloadWatch } from '../../platforms/agent/workload-watch/index.js'
 import { AgentClient } from '../../platforms/agent/client.js'
 
 export interface AgentCommandOptions {
@@ -40,6 +45,15 @@ export interface AgentCommandOptions {
   runAs?: string
   allowServiceUser?: string[]
   allowHostNetwork?: boolean
+  /** The cluster of runs' `spec.system.kubernetes` (a manifest may not name a kubeconfig). */
+  kubeconfig?: string
+  context?: string
+  /** Namespaces of the default deny list its runs may touch all the same. */
+  allowNamespace?: string[]
+  /** Watch annotated workloads and report their deploys (issue 16 §3). */
+  watchWorkloads?: boolean
+  /** Only these namespaces (default: the whole cluster minus the deny list). */
+  watchNamespace?: string[]
 }
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string }
@@ -61,6 +75,17 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   const config = checkFlags(options, (line) => process.stderr.write(`${line}\n`))
   if (typeof config === 'string') {
     fail(config)
+    return EXIT_USAGE
+  }
+  const cluster = agentCluster(options, process.env)
+  if (typeof cluster === 'string') {
+    fail(cluster)
+    return EXIT_USAGE
+  }
+  const own = ownNamespace()
+  const watchPlan = agentWatch(options, cluster, own)
+  if (typeof watchPlan === 'string') {
+    fail(watchPlan)
     return EXIT_USAGE
   }
   const runAs = resolveRunAs(options.runAs)
@@ -125,6 +150,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     log,
     send: (frame) => send(frame),
     allowHostNetwork: options.allowHostNetwork === true,
+    cluster,
     centerAddress: () => started.client?.centerAddress,
     agentName: () => started.client?.agentName,
   })
@@ -148,6 +174,7 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   }
   prewarmRunProcess()
   let connectedOnce = false
+  let watch: WorkloadWatch | undefined
   const client = new AgentClient({
     serverText: config.serverText,
     server: config.server,
@@ -158,6 +185,8 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
     version,
     ...(config.ca !== undefined ? { ca: config.ca } : {}),
     executor,
+    ...(watchPlan !== undefined ? { features: [WORKLOAD_WATCH_FEATURE] } : {}),
+    onWelcome: () => watch?.flush(),
     log,
     out: (line) => {
       // Said once it is connected, so a bad token or URL still gets exactly one line.
@@ -173,7 +202,24 @@ export async function agentCommand(options: AgentCommandOptions): Promise<number
   })
   started.client = client
   send = (frame) => client.send(frame)
+  if (watchPlan !== undefined) {
+    // client-node is loaded only by an agent that watches.
+    const { startWorkloadWatch } = await import('../../platforms/agent/workload-watch/index.js')
+    try {
+      watch = await startWorkloadWatch({
+        ...watchPlan,
+        ownNamespace: own,
+        log,
+        send: (frame) => client.send(frame),
+        serverFeatures: () => client.serverFeatures,
+      })
+    } catch (error) {
+      fail(`--watch-workloads: ${error instanceof Error ? error.message : String(error)}`)
+      return EXIT_USAGE
+    }
+  }
   const code = await client.run()
+  watch?.close()
   disposeSpareRunProcess()
   return code
 }

@@ -1,5 +1,7 @@
 /**
- * `ordeal load URL --rate N --duration D`: the open-model load generator on its own, with
+ * `ordeal load URL --rate N --duration D`: the open-model load generator on its own (or,
+ * with `--concurrency N` instead of `--rate`, a closed loop that measures the most a system
+ * serves), with
  * live progress, a k6-like summary and `--json`. Exit codes follow `ordeal run`: 0 every
  * threshold held, 1 a threshold failed (k6 uses 99; for ordeal a failed threshold is a
  * disproved hypothesis), 2 bad input (one line, before any request), 3 the load could not
@@ -21,6 +23,8 @@ import { EXIT_USAGE } from '../exit.js'
 /** Commander's parsed options: values as typed, repeatable options as arrays. */
 export interface LoadCommandOptions {
   rate?: string
+  /** Closed loop: this many connections, each sending again as soon as it is answered. */
+  concurrency?: string
   duration?: string
   method?: string
   body?: string
@@ -72,9 +76,14 @@ export async function loadCommand(url: string, options: LoadCommandOptions): Pro
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  const model =
+    spec.concurrency !== undefined
+      ? `closed loop on ${spec.concurrency} connections`
+      : `at ${spec.rate}/s`
+  const inFlight = spec.concurrency !== undefined ? '' : `max ${spec.maxInFlight} in flight, `
   out.write(
-    `load: ${spec.method} ${spec.url} at ${spec.rate}/s for ${formatDuration(spec.durationMs)} ` +
-      `(max ${spec.maxInFlight} in flight, timeout ${formatDuration(spec.timeoutMs)})\n`
+    `load: ${spec.method} ${spec.url} ${model} for ${formatDuration(spec.durationMs)} ` +
+      `(${inFlight}timeout ${formatDuration(spec.timeoutMs)})\n`
   )
   let summary: LoadSummary
   try {
@@ -124,11 +133,30 @@ export function parseLoadOptions(url: string, o: LoadCommandOptions): Parsed {
   if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url.replace(/\{\{[^}]*\}\}/g, 'x'))) {
     return fail(`'${url}' is not an http:// or https:// URL`)
   }
-  if (o.rate === undefined) {
-    return fail('--rate is required (requests per second, e.g. --rate 100)')
+  if (o.rate !== undefined && o.concurrency !== undefined) {
+    return fail('--rate (open model) and --concurrency (closed loop) exclude each other')
+  }
+  if (o.rate === undefined && o.concurrency === undefined) {
+    return fail(
+      '--rate is required (requests per second, e.g. --rate 100), or --concurrency N for a closed loop'
+    )
+  }
+  if (o.concurrency !== undefined && (o.maxInFlight !== undefined || o.connections !== undefined)) {
+    // A closed loop of N is N connections with one request each: the other two would be ignored.
+    return fail(
+      '--concurrency sets both the connections and the requests in flight; drop --max-in-flight and --connections'
+    )
+  }
+  const concurrency =
+    o.concurrency === undefined ? undefined : wholeNumber(o.concurrency, 1, 100_000)
+  if (o.concurrency !== undefined && concurrency === undefined) {
+    return fail(`--concurrency '${o.concurrency}' must be a whole number from 1 to 100000`)
   }
   const rate = Number(o.rate)
-  if (o.rate.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 100_000) {
+  if (
+    o.rate !== undefined &&
+    (o.rate.trim() === '' || !Number.isFinite(rate) || rate <= 0 || rate > 100_000)
+  ) {
     return fail(
       `--rate '${o.rate}' must be a number of requests per second above 0 (at most 100000)`
     )
@@ -197,7 +225,7 @@ export function parseLoadOptions(url: string, o: LoadCommandOptions): Parsed {
       method: method as LoadSpec['method'],
       headers,
       ...(o.body !== undefined ? { body: o.body } : {}),
-      rate,
+      ...(concurrency !== undefined ? { concurrency } : { rate }),
       startRate: 0,
       durationMs,
       maxInFlight,

@@ -12,6 +12,8 @@ import { EXIT_CODES, type RunResult } from '../../engine/result.js'
 import { TerminalReporter, formatSummary } from '../../report/terminal.js'
 import { writeJsonResult } from '../../report/json.js'
 import { writeJunit } from '../../report/junit.js'
+import { ReportCollector } from '../../report/html/collect.js'
+import { writeReport } from './report-flag.js'
 import type { RunSummary } from '../../shared/api.js'
 import { UsageError, exit } from '../exit.js'
 import { CenterClient, PlacedSetupError } from '../placed/client.js'
@@ -33,6 +35,8 @@ export interface PlacedRunOptions {
   json?: string
   junit?: string
   journal?: string
+  /** `--report DIR` (checked by runCommand before the run was placed). */
+  report?: string
   verbose?: boolean
   progress?: boolean
 }
@@ -111,6 +115,8 @@ async function follow(
   const journal: WriteStream | undefined = options.journal
     ? createWriteStream(options.journal, { flags: 'w' })
     : undefined
+  // The stream leaves op events out: the report counts them from the run's event total (below).
+  const collector = options.report ? new ReportCollector() : undefined
   const waiting = options.queueTimeout ?? '10m'
   let reason: string | undefined
   let announced = false
@@ -142,6 +148,7 @@ async function follow(
         for (const event of events) {
           reporter.onEvent(event)
           journal?.write(`${JSON.stringify(event)}\n`)
+          collector?.add(event)
         }
       },
       onStatus: (summary) => {
@@ -171,6 +178,14 @@ async function follow(
     }
     if (options.junit) {
       await writeJunit(options.junit, result)
+    }
+    if (options.report && collector) {
+      // Whatever the stream did not carry is the op events (as the Chaos Center's download);
+      // without the run's total (the server was lost at the end) they stay uncounted.
+      if ('eventCount' in final) {
+        collector.countOps(Math.max(0, final.eventCount - collector.eventCount))
+      }
+      await writeReport(options.report, collector, result)
     }
     if (cancelled || final.status === 'cancelled') {
       return 130

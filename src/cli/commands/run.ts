@@ -21,6 +21,7 @@ import { installSignalHandlers } from '../signals.js'
 import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
+import { checkAgainstCluster } from './cluster-preflight.js'
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../platforms/agent/protocol.js'
 import {
   checkPlacementAgainst,
@@ -29,6 +30,8 @@ import {
   type AgentFlags,
 } from '../placed/parts.js'
 import { UsageError } from '../exit.js'
+import { ReportCollector } from '../../report/html/collect.js'
+import { checkReportDir, writeReport } from './report-flag.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 import type { RunSummary } from '../../shared/api.js'
@@ -38,6 +41,8 @@ export interface RunCommandOptions {
   json?: string
   junit?: string
   journal?: string
+  /** `--report DIR`: DIR/report.html, the self-contained HTML report. */
+  report?: string
   verbose?: boolean
   progress?: boolean
   set?: Record<string, string>
@@ -61,6 +66,10 @@ export interface RunCommandOptions {
   queueTimeout?: string
   /** How long the agent runs on without the server before rolling back (`--lease 30s`). */
   lease?: string
+  /** `--kubeconfig FILE`: the cluster of `spec.system.kubernetes`, over the manifest's own. */
+  kubeconfig?: string
+  /** `--context NAME`: the kubeconfig context, over the manifest's. */
+  context?: string
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -69,12 +78,18 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     '--junit': options.junit,
     '--journal': options.journal,
   })
+  if (options.report && !options.dryRun) {
+    checkReportDir(options.report)
+  }
   // A dry run prints the plan here and sends nothing, wherever the run would go.
   const placed = options.dryRun ? undefined : placement(options)
-  const experiment = await loadOrReport(file, options)
+  const experiment = await loadOrReport(file, options, placed === undefined)
   if (options.dryRun) {
     // A multi-host manifest too: the plan is the whole experiment's, whoever runs its parts.
-    const plan = [...partsPlanLines(experiment), ...(await dryRunLines(experiment))]
+    const plan = [
+      ...partsPlanLines(experiment),
+      ...(await dryRunLines(experiment, clusterFlags(options))),
+    ]
     process.stdout.write(`${plan.join('\n')}\n`)
     return 0
   }
@@ -93,6 +108,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
       ...(options.json ? { json: options.json } : {}),
       ...(options.junit ? { junit: options.junit } : {}),
       ...(options.journal ? { journal: options.journal } : {}),
+      ...(options.report ? { report: options.report } : {}),
       ...(options.verbose ? { verbose: true } : {}),
       ...(options.progress === false ? { progress: false } : {}),
     })
@@ -108,18 +124,19 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     stream: process.stdout,
     live: Boolean(process.stdout.isTTY) && options.progress !== false,
   })
+  const collector = options.report ? new ReportCollector() : undefined
   const run = startRun(experiment, {
     ...(options.journal ? { journalFile: options.journal } : {}),
-    onEvent: recorder
-      ? (event) => {
-          reporter.onEvent(event)
-          recorder.push(event)
-        }
-      : reporter.onEvent,
+    onEvent: (event) => {
+      reporter.onEvent(event)
+      recorder?.push(event)
+      collector?.add(event)
+    },
     ...(options.verbose ? { onLog: reporter.onLog } : {}),
     // Your terminal, your user; but the same scrubbed environment as on a Chaos Center, so an
     // experiment behaves alike in both places and reads only what its manifest passes.
     exec: { env: options.inheritEnv ? 'inherit' : 'scrubbed' },
+    ...clusterFlags(options),
   })
   recorder?.begin(run.runId, await readFile(file, 'utf8'), path.resolve(file))
   const stopSignals = installSignalHandlers(run)
@@ -137,9 +154,20 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     if (options.junit) {
       await writeJunit(options.junit, result)
     }
+    if (options.report && collector) {
+      await writeReport(options.report, collector, result)
+    }
     return EXIT_CODES[result.verdict]
   } finally {
     stopSignals()
+  }
+}
+
+/** `--kubeconfig` / `--context`, as run options (absolute path: the run may change its cwd). */
+function clusterFlags(options: RunCommandOptions): { kubeconfig?: string; kubeContext?: string } {
+  return {
+    ...(options.kubeconfig ? { kubeconfig: path.resolve(options.kubeconfig) } : {}),
+    ...(options.context ? { kubeContext: options.context } : {}),
   }
 }
 
@@ -166,6 +194,11 @@ function placement(
   }
   if (agent && byLabel) {
     throw new UsageError('ordeal run: give --agent or --agent-label, not both')
+  }
+  if (options.kubeconfig || options.context) {
+    throw new UsageError(
+      `ordeal run: ${options.kubeconfig ? '--kubeconfig' : '--context'} is for a run on this machine; a run placed on an agent uses the agent's cluster (ordeal agent --kubeconfig)`
+    )
   }
   for (const [key, value] of Object.entries(labels)) {
     if (!LABEL_KEY_PATTERN.test(key) || !LABEL_VALUE_PATTERN.test(value)) {
@@ -235,9 +268,24 @@ async function noteVersion(recorder: RecordClient, run: RunSummary): Promise<voi
  * An invalid manifest is still a result for CI: `--junit` gets one failing test case naming
  * every issue and `--json` the issues, then the error goes on to exit 2 as before.
  */
-async function loadOrReport(file: string, options: RunCommandOptions): Promise<Experiment> {
+/**
+ * Loads the manifest; for a run on this machine, also checks its k8s probe resources and
+ * workloads against the cluster (cluster-preflight.ts), so a typo is exit 2 before any fault.
+ */
+async function loadOrReport(
+  file: string,
+  options: RunCommandOptions,
+  local: boolean
+): Promise<Experiment> {
   try {
-    return await loadExperimentFile(file, { set: options.set ?? {} })
+    const experiment = await loadExperimentFile(file, { set: options.set ?? {} })
+    if (local && !options.dryRun) {
+      await checkAgainstCluster(file, experiment, {
+        ...clusterFlags(options),
+        set: options.set ?? {},
+      })
+    }
+    return experiment
   } catch (error) {
     if (error instanceof ManifestError && !options.dryRun) {
       await Promise.all([

@@ -12,6 +12,7 @@ import path from 'node:path'
 import { parseRateLimits } from '../../server/http/rate-limits.js'
 import { isPostgresUrl, redactUrl } from '../../server/store/open.js'
 import { isLoopback, startServer } from '../../server/server.js'
+import { serverCluster } from './agent-cluster.js'
 import { resetLoginOfRunningServer, StoreMismatchError } from '../../server/reset-login.js'
 import type { RunningServer } from '../../server/server.js'
 import { EXIT_USAGE } from '../exit.js'
@@ -36,6 +37,9 @@ export interface ServerCommandOptions extends FleetFlags {
   allowServiceUser?: string[]
   /** `--record-idle-timeout`: a silent recorded run is interrupted after this long. */
   recordIdleTimeout?: string
+  /** `--kubeconfig` / `--context`: the cluster of runs with spec.system.kubernetes. */
+  kubeconfig?: string
+  context?: string
 }
 
 export function defaultDataDir(): string {
@@ -108,6 +112,11 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
     process.stderr.write(`ordeal server: ${runAs}\n`)
     return EXIT_USAGE
   }
+  const cluster = serverCluster(options)
+  if (typeof cluster === 'string') {
+    process.stderr.write(`ordeal server: ${cluster}\n`)
+    return EXIT_USAGE
+  }
   if (!isLoopback(options.host)) {
     process.stderr.write(
       `warning: --host ${options.host} is not loopback: the Chaos Center is reachable from the ` +
@@ -130,6 +139,7 @@ export async function serverCommand(options: ServerCommandOptions): Promise<numb
       rateLimits,
       ...(options.trustProxy !== undefined ? { trustProxy: options.trustProxy } : {}),
       runAs,
+      cluster,
       serviceUsers: (options.allowServiceUser ?? []).flatMap((list) =>
         list.split(',').filter((name) => name !== '')
       ),

@@ -46,6 +46,10 @@ export interface AgentClientOptions {
   /** PEM of `--ca-file`, added to Node's root certificates. */
   ca?: string
   executor: Executor
+  /** Features beyond `parts` this agent announces in its hello (`workload-watch`). */
+  features?: readonly string[]
+  /** Each welcome, with the features the server listed (workload changes waiting go out). */
+  onWelcome?: (serverFeatures: readonly string[]) => void
   log(line: string): void
   /** stdout: once per ready connection. */
   out(line: string): void
@@ -70,6 +74,7 @@ export class AgentClient {
   #lastLogAt = -Infinity
   #centerAddress: string | undefined
   #failures = 0
+  #serverFeatures: readonly string[] = []
 
   constructor(private readonly o: AgentClientOptions) {
     this.#name = o.name
@@ -89,6 +94,11 @@ export class AgentClient {
 
   get centerAddress(): string | undefined {
     return this.#centerAddress
+  }
+
+  /** What the server of the ready connection takes beyond protocol 1; undefined when not connected. */
+  get serverFeatures(): readonly string[] | undefined {
+    return this.#ready ? this.#serverFeatures : undefined
   }
 
   /** Sends on the ready connection; false when there is none. */
@@ -232,7 +242,7 @@ export class AgentClient {
           addresses: addresses(),
           maxRuns: this.o.maxRuns,
           // This agent runs parts of multi-host runs (run.part, command, reply, mark).
-          features: ['parts'],
+          features: ['parts', ...(this.o.features ?? [])],
           runs: this.o.executor.reports(),
         })
       })
@@ -251,6 +261,7 @@ export class AgentClient {
             clearTimeout(welcomeTimer)
             heartbeatMs = frame.heartbeatMs
             this.#name = frame.name
+            this.#serverFeatures = frame.features ?? []
             this.#ready = true
             this.#everReady = true
             this.#failures = 0
@@ -259,6 +270,7 @@ export class AgentClient {
               `agent ${frame.name} connected to ${this.o.serverText} (heartbeat ${formatDuration(frame.heartbeatMs)})`
             )
             this.o.executor.connected(frame.resume)
+            this.o.onWelcome?.(this.#serverFeatures)
             break
           case 'ping':
             raw({ type: 'pong', id: frame.id, t1: now, t2: Date.now() })

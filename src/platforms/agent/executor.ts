@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs'
 import { RUN_ID_PATTERN } from '../../engine/run-id.js'
 import type { ExecPolicy } from '../local/exec-policy.js'
 import { prewarmRunProcess, startRunChild, type RunChild } from '../local/run-process/child.js'
+import type { ClusterGrant } from '../local/run-process/messages.js'
 import type { AgentRunReport, FromAgent, Resume, ToAgent } from './protocol.js'
 import { Outbox } from './outbox.js'
 import type { AgentState, RunState } from './state.js'
@@ -42,6 +43,8 @@ export interface ExecutorOptions {
   centerAddress?: () => string | undefined
   /** This agent's registered name (its token's), for the lines a part refuses with. */
   agentName?: () => string | undefined
+  /** The cluster its runs' `spec.system.kubernetes` use (resolved from `ordeal agent --kubeconfig/--context`, $KUBECONFIG, in-cluster). */
+  cluster?: ClusterGrant
 }
 
 /** A part's outbox is pumped this often, so its marks keep coming while it is quiet. */
@@ -197,6 +200,7 @@ export class Executor {
       vars: message.vars,
       ...(message.bundle !== undefined ? { bundle: message.bundle } : {}),
       journalFile: state.journal,
+      ...(this.options.cluster !== undefined ? { cluster: this.options.cluster } : {}),
       onEvents: () => this.#runs.get(runId)?.outbox.pump(),
       ...(part !== undefined
         ? {

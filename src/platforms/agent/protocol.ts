@@ -15,6 +15,7 @@ import { z } from 'zod'
 import { journalEventSchema } from '../../server/routes/journal-event-schema.js'
 import type { JournalEvent } from '../../shared/api.js'
 import { partCommandSchema, partReplySchema, partSpecSchema } from './part.js'
+import { NAME_PATTERN } from '../../shared/names.js'
 
 export const AGENT_PROTOCOL = 1
 export const AGENT_PATH = '/api/agents/connect'
@@ -61,6 +62,35 @@ export const agentRunReportSchema = z.object({
 })
 export type AgentRunReport = z.infer<typeof agentRunReportSchema>
 
+/** Announced in `hello.features` by an agent that watches workloads, in `welcome.features` by a server that takes its frames. */
+export const WORKLOAD_WATCH_FEATURE = 'workload-watch'
+
+/**
+ * `workload-changed`: a Deployment, StatefulSet or DaemonSet annotated
+ * `ordeal.dev/experiment=NAME` got a new pod template (a deploy, not a scale) in a namespace
+ * the agent watches (`ordeal agent --watch-workloads`). The server turns it into a trigger
+ * event of source `kubernetes`, placed by default on this agent.
+ */
+export const workloadChangedSchema = z.strictObject({
+  type: z.literal('workload-changed'),
+  /** The experiment the annotation names. */
+  experiment: z.string().regex(NAME_PATTERN).max(128),
+  /** `deployment/orders`. */
+  workload: z
+    .string()
+    .regex(/^(deployment|statefulset|daemonset)\/[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/),
+  namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/),
+  /** The new template's container images (containers, then init containers), each once. */
+  images: z.array(z.string().min(1).max(512)).max(64),
+  /** metadata.generation of the workload as the agent saw it. */
+  generation: z.number().int().nonnegative(),
+  /** When the agent saw the change (ISO 8601, agent clock). */
+  observedAt: z.iso.datetime(),
+  /** The reporting agent's own name when it states one: it may report only for itself. */
+  agent: z.string().regex(AGENT_NAME_PATTERN).optional(),
+})
+export type WorkloadChanged = z.infer<typeof workloadChangedSchema>
+
 export const fromAgentSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -77,6 +107,7 @@ export const fromAgentSchema = z.discriminatedUnion('type', [
     /**
      * What this agent can do beyond protocol 1's placed runs: `parts` = it runs parts of
      * multi-host runs (run.part, command, reply, mark). A parts run goes only to agents saying so.
+     * `workload-watch` = it watches annotated Kubernetes workloads and sends `workload-changed`.
      */
     features: z.array(z.string().max(32)).max(32).optional(),
     runs: z.array(agentRunReportSchema).max(1000),
@@ -112,6 +143,12 @@ export const fromAgentSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('mark'), runId, seq, t: z.number() }),
   /** The answer to a part's `command` of the same id (part.ts). */
   z.object({ type: z.literal('reply'), runId, reply: partReplySchema }),
+  /**
+   * An annotated workload's pod template changed (workload-watch/frame.ts). Only the type is
+   * checked here: the fleet checks the rest with {@link workloadChangedSchema} and drops a bad
+   * one with a log line, so a buggy watch never costs the connection (and its runs).
+   */
+  z.looseObject({ type: z.literal('workload-changed') }),
 ])
 export type FromAgent = z.infer<typeof fromAgentSchema>
 export type Hello = Extract<FromAgent, { type: 'hello' }>
@@ -135,6 +172,11 @@ export const toAgentSchema = z.discriminatedUnion('type', [
     heartbeatMs: z.number().int().positive(),
     serverTime: z.number(),
     resume: z.array(resumeSchema),
+    /**
+     * What this server takes beyond protocol 1 (`workload-watch`): an agent sends a newer frame
+     * only to a server listing it. An older server sends none, and an older agent ignores it.
+     */
+    features: z.array(z.string().max(32)).max(32).optional(),
   }),
   /** t0 = server clock when sent; the agent answers `pong` at once. */
   z.object({ type: z.literal('ping'), id: z.number().int(), t0: z.number() }),

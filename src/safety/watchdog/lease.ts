@@ -13,8 +13,12 @@ const kHeartbeatMs = 500
 
 export interface Lease {
   pid: number
-  /** Clean end: the watchdog undoes anything still listed (nothing, normally) and exits. */
-  release(): Promise<void>
+  /**
+   * Clean end: the watchdog undoes anything still listed (nothing, normally) and exits. With
+   * `wait: false` (undos still pending, e.g. an API server that is down) the runner does not
+   * wait: the watchdog keeps retrying on its own for as long as it takes.
+   */
+  release(options?: { wait?: boolean }): Promise<void>
 }
 
 export function startWatchdog(options: {
@@ -57,12 +61,14 @@ export function startWatchdog(options: {
   )
   return {
     pid: child.pid ?? -1,
-    async release() {
+    async release({ wait = true } = {}) {
       clearInterval(heartbeat)
       if (!exited) {
-        child.ref() // keep this process alive until the watchdog has confirmed the clean end
         stdin.end('done\n')
-        await exit
+        if (wait) {
+          child.ref() // keep this process alive until the watchdog has confirmed the clean end
+          await exit
+        }
       }
     },
   }

@@ -135,13 +135,27 @@ function afterPendingInput(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
+/** Failed undos wait before their next try (100 ms doubling to 5 s): an API server that is
+ * down for minutes gets a try every few seconds, not ten a second, and the log stays short. */
+const retries = new Map<string, { failures: number; at: number }>()
+
 async function undo(entry: LedgerEntry, why: string): Promise<void> {
+  const retry = retries.get(entry.id)
+  if (retry && retry.at > Date.now()) {
+    return
+  }
   try {
     await executeUndo(entry.undo)
     ledger.markUndone(entry.id, why)
+    retries.delete(entry.id)
     log(`undone (${why}): ${entry.undo.label}`)
   } catch (error) {
-    log(`could not undo ${entry.undo.label}: ${(error as Error).message}; will retry`)
+    const failures = (retry?.failures ?? 0) + 1
+    const waitMs = Math.min(5_000, 100 * 2 ** (failures - 1))
+    retries.set(entry.id, { failures, at: Date.now() + waitMs })
+    log(
+      `could not undo ${entry.undo.label}: ${(error as Error).message}; will retry in ${waitMs} ms`
+    )
   }
 }
 

@@ -20,6 +20,7 @@ import type { RunRecorder } from './recorder.js'
 import { recoverDiedRun } from '../../platforms/local/run-process/died-run.js'
 import { removeRunTree } from '../../platforms/local/run-process/trees.js'
 import { multiHostHint } from '../../experiment/agent-semantics.js'
+import type { ClusterGrant } from '../../engine/kubernetes-system.js'
 import {
   disposeSpareRunProcess,
   prewarmRunProcess,
@@ -40,6 +41,8 @@ export interface EmbeddedAgentDeps {
    * Default: `ORDEAL_RUN_START_TIMEOUT_MS` (tests), else 30 s.
    */
   startTimeoutMs?: number
+  /** `ordeal server --kubeconfig/--context`: the cluster its runs use; absent: none. */
+  cluster?: ClusterGrant
 }
 
 const kStartTimeoutMs = 30_000
@@ -123,6 +126,10 @@ export function createEmbeddedAgent(deps: EmbeddedAgentDeps): Agent {
         exec,
         onEvents,
         runId,
+        // Only the cluster the operator gave (ordeal server --kubeconfig); without one, a run
+        // with spec.system.kubernetes is refused in one line rather than using the server
+        // user's ~/.kube/config.
+        cluster: deps.cluster ?? { owner: 'Chaos Center' },
       })
       prewarmRunProcess()
       child = running

@@ -7,6 +7,7 @@
 import type { Agent, Recorder, RunBus, ServerMetrics } from '../context.js'
 import type { Store } from '../store/contract.js'
 import type { ExecPolicy } from '../../platforms/local/exec-policy.js'
+import type { ClusterGrant } from '../../engine/kubernetes-system.js'
 import { createEmbeddedAgent } from './agent.js'
 import { createRecorder as recorder, type RecorderDeps, type RunRecorder } from './recorder.js'
 
@@ -19,6 +20,8 @@ export interface AgentDeps {
   /** How runs execute user-supplied commands (`ordeal server --run-as`). */
   exec?: ExecPolicy
   log(line: string): void
+  /** `ordeal server --kubeconfig`: the cluster its runs use; absent: none (they are refused). */
+  cluster?: ClusterGrant
 }
 
 export function createRecorder(

@@ -17,6 +17,7 @@ import { experimentNameSchema } from './names.js'
 import { ManifestError } from '../../experiment/errors.js'
 import { loadExperimentText, parseManifestYaml } from '../../experiment/load.js'
 import { packageRoot } from '../package-root.js'
+import { refuseIfGitManaged } from '../git/read-only.js'
 
 export interface ExperimentForOptions {
   /** `--update-experiment`: a manifest other than the current one becomes current. */
@@ -76,6 +77,8 @@ export async function experimentFor(
     return { experiment: current, version: current.version }
   }
   if (updateExperiment) {
+    // A git-managed experiment changes in git only (issue 16 §2).
+    await refuseIfGitManaged(store, current.id)
     const updated = await store.updateExperiment(current.id, {
       name,
       hypothesis,

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import { gitOriginSchema } from './continuous-schemas.js'
 import { ROLES } from '../../shared/api.js'
 import { displayNameSchema, idSchema } from './names.js'
 
@@ -152,6 +153,8 @@ export const experimentSummarySchema = z.object({
   runningRuns: z.number().int(),
   lastRun: scorePointSchema.optional(),
   recentScores: z.array(scorePointSchema),
+  /** Managed by a git source: read-only, shown with its path and commit. */
+  origin: gitOriginSchema.optional(),
 })
 
 export const experimentSchema = experimentSummarySchema.extend({ yaml: z.string() })
@@ -164,6 +167,8 @@ export const experimentVersionInfoSchema = z.object({
   createdByName: z.string(),
   /** The API token's name; absent for a UI session. */
   createdVia: z.string().optional(),
+  /** The version came from a git source: its file and commit. */
+  origin: gitOriginSchema.optional(),
 })
 
 export const experimentVersionSchema = experimentVersionInfoSchema.extend({ yaml: z.string() })

@@ -21,6 +21,7 @@ import { formatDuration } from '../../shared/duration.js'
 import {
   AGENT_PROTOCOL,
   CLOSE,
+  WORKLOAD_WATCH_FEATURE,
   type EventsFrame,
   type FromAgent,
   type Hello,
@@ -39,6 +40,10 @@ import { listen, type Pong } from './socket.js'
 import { loadPartsExperiment, type LoadPartsExperiment } from './part-manifest.js'
 import { PartsRuns, RESTARTED_REASON, type Coordinate } from './parts.js'
 import type { FleetPartLink } from './part-link.js'
+import { workloadTriggerEvent } from './workload-changed.js'
+import { UnmatchedCount } from './workload-unmatched.js'
+import { WorkloadRate } from './workload-rate.js'
+import type { TriggerEvent } from '../triggers/contract.js'
 
 export { DEFAULT_HEARTBEAT_MS, HEARTBEAT_MAX_MS, HEARTBEAT_MIN_MS } from './heartbeat.js'
 export { DEFAULT_LEASE_MS } from './leases.js'
@@ -78,6 +83,12 @@ export interface FleetDeps {
   coordinate: Coordinate
   /** Loads a multi-host run's manifest on the server (default: part-manifest.ts). */
   loadExperiment?: LoadPartsExperiment
+  /**
+   * An in-cluster agent saw an annotated workload's pod template change (`workload-changed`,
+   * checked and stamped with the agent's name): the server's wiring hands it to the triggers.
+   * Absent: the server does not offer `workload-watch`, so agents do not send the frame.
+   */
+  onWorkloadChanged?: (event: TriggerEvent) => Promise<unknown>
 }
 
 /** The fleet as the server holds it: the context's `Fleet` plus start-up. */
@@ -462,6 +473,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
       heartbeatMs: settings.heartbeatMs,
       serverTime: at,
       resume: [...ofParts.resume, ...plan.resume],
+      ...(deps.onWorkloadChanged !== undefined ? { features: [WORKLOAD_WATCH_FEATURE] } : {}),
     })
     parts.continued(conn, ofParts.continued)
     parts.missing(conn, hello.runs)
@@ -498,6 +510,10 @@ export function createFleet(deps: FleetDeps): FleetServer {
       conn.bye(CLOSE.protocol, `${frame.type} before hello`)
       return
     }
+    if (frame.type === 'workload-changed') {
+      onWorkloadChanged(conn, frame)
+      return
+    }
     const part = parts.part(frame.runId)
     if (part !== undefined) {
       return onPartFrame(conn, part, frame)
@@ -524,7 +540,7 @@ export function createFleet(deps: FleetDeps): FleetServer {
   const onPartFrame = async (
     conn: AgentConnection,
     part: FleetPartLink,
-    frame: Exclude<FromAgent, Pong | Hello>
+    frame: Exclude<FromAgent, Pong | Hello | { type: 'workload-changed' }>
   ) => {
     if (part.agent !== conn.name) {
       conn.send(notPlaced(frame.runId, conn.name)) // another agent's part
@@ -554,6 +570,45 @@ export function createFleet(deps: FleetDeps): FleetServer {
         parts.reply(part, frame.reply)
         return
     }
+  }
+
+  /**
+   * Not awaited: matching and launching must not hold up the connection's next frames (a run's
+   * events). A bad frame or a failed delivery is a log line; the connection stays.
+   */
+  const workloadRate = new WorkloadRate()
+  const workloadUnmatched = new UnmatchedCount()
+  const onWorkloadChanged = (conn: AgentConnection, frame: unknown) => {
+    const allowed = workloadRate.take(conn.name, now())
+    if (!allowed.ok) {
+      if (allowed.say !== undefined) {
+        log(`agent ${conn.name}: ${allowed.say}`)
+      }
+      return
+    }
+    const event = workloadTriggerEvent(conn.name, conn.hello, frame)
+    if ('dropped' in event) {
+      log(`agent ${conn.name}: ${event.dropped} (dropped)`)
+      return
+    }
+    if (deps.onWorkloadChanged === undefined) {
+      log(`agent ${conn.name}: ${event.summary}: this server takes no workload changes (dropped)`)
+      return
+    }
+    deps.onWorkloadChanged(event).then(
+      (matched) => {
+        if (Array.isArray(matched) && matched.length > 0) {
+          log(`agent ${conn.name}: ${event.summary}: triggers ${matched.join(', ')}`)
+          return
+        }
+        // Counted, not logged one by one (workload-unmatched.ts).
+        const say = workloadUnmatched.add(conn.name, now())
+        if (say !== undefined) {
+          log(`agent ${conn.name}: ${say}`)
+        }
+      },
+      failed(`agent ${conn.name}: ${event.summary}: delivering to the triggers`)
+    )
   }
 
   const onPong = (conn: AgentConnection, frame: Pong) => {

@@ -62,6 +62,18 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
    * authentication, so only a caller with the route's role can make the server buffer it.
    */
   bodyLimit?: number
+  /**
+   * Where a caller that cannot send headers puts its token in the JSON body (a Flagger
+   * webhook: `metadata.token`). Consulted only when no Authorization header is sent, and only
+   * for the routes that declare it: the body is then read (within `bodyLimit`) before the
+   * token is checked, so keep that limit small. The token is never logged nor echoed.
+   */
+  tokenFromBody?(body: unknown): string | undefined
+  /**
+   * The handler gets the body as a Buffer, unparsed, whatever its Content-Type (no `body`
+   * schema): signed webhooks, whose signature covers the exact bytes sent.
+   */
+  rawBody?: boolean
   /** `raw`: the handler writes the reply itself (SSE, Prometheus text, static files). */
   raw?: boolean
   handler(input: RouteInput<P, Q, B>): Promise<unknown>
@@ -74,9 +86,28 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
 }
 
 /** Keeps P/Q/B inferred from the schemas at the definition site. */
+/** The largest body a `tokenFromBody` route may read before its caller is known. */
+export const TOKEN_FROM_BODY_LIMIT = 64 * 1024
+const TOKEN_FROM_BODY_ACCESS: readonly Access[] = ['viewer', 'editor', 'owner']
+
 export function defineRoute<P = unknown, Q = unknown, B = unknown>(
   route: RouteDef<P, Q, B>
 ): RouteDef {
+  // The body of a tokenFromBody route is read before authentication: keep that to people's
+  // roles (never `public`, which needs no token, nor `agent`, whose socket takes only agent
+  // tokens) and to a small body, whatever a future route declares.
+  if (route.tokenFromBody !== undefined) {
+    if (!TOKEN_FROM_BODY_ACCESS.includes(route.access)) {
+      throw new Error(
+        `${route.method} ${route.url}: tokenFromBody needs access viewer, editor or owner (not ${route.access})`
+      )
+    }
+    if (route.bodyLimit === undefined || route.bodyLimit > TOKEN_FROM_BODY_LIMIT) {
+      throw new Error(
+        `${route.method} ${route.url}: tokenFromBody needs a bodyLimit of at most ${TOKEN_FROM_BODY_LIMIT} bytes`
+      )
+    }
+  }
   return route as unknown as RouteDef
 }
 

@@ -29,6 +29,8 @@ import {
 import { ValidationError } from '../api/validation.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { DEFAULT_VERSION_LIMIT } from '../store/contract.js'
+import { refuseIfGitManaged } from '../git/read-only.js'
+import { allOrigins, managerOf, versionOrigins } from '../git/sources-sql.js'
 
 export const experimentRoutes: RouteDef[] = [
   defineRoute({
@@ -45,7 +47,13 @@ export const experimentRoutes: RouteDef[] = [
       // Filtered here, not in SQL: the list is every experiment anyway (no paging), and the
       // same case folding then applies to both stores. The UI applies the same function.
       const filter = { q: query.q ?? '', labels }
-      return (await ctx.store.listExperiments()).filter((e) => matchesExperiment(e, filter))
+      const origins = await allOrigins(ctx.store.sql)
+      return (await ctx.store.listExperiments())
+        .filter((e) => matchesExperiment(e, filter))
+        .map((e) => {
+          const origin = origins.get(e.id)
+          return origin === undefined ? e : { ...e, origin }
+        })
     },
   }),
   defineRoute({
@@ -79,7 +87,7 @@ export const experimentRoutes: RouteDef[] = [
     status: 201,
     async handler({ body, caller, ctx }) {
       const manifest = loadManifest(body.yaml)
-      return ctx.store.createExperiment({
+      const created = await ctx.store.createExperiment({
         id: newId('exp'),
         name: manifest.name,
         hypothesis: manifest.hypothesis,
@@ -88,6 +96,9 @@ export const experimentRoutes: RouteDef[] = [
         ...authorOf(actorOf(caller!)),
         createdAt: new Date().toISOString(),
       })
+      // Its schedules and triggers start counting now.
+      await ctx.changes.publish(created.id)
+      return created
     },
   }),
   defineRoute({
@@ -103,7 +114,12 @@ export const experimentRoutes: RouteDef[] = [
       if (!experiment) {
         throw notFound(`experiment '${params.id}'`)
       }
-      return experiment
+      const manager = await managerOf(ctx.store.sql, experiment.id)
+      if (manager === undefined) {
+        return experiment
+      }
+      const { source, path, commit } = manager
+      return { ...experiment, origin: { source, path, commit } }
     },
   }),
   defineRoute({
@@ -116,6 +132,7 @@ export const experimentRoutes: RouteDef[] = [
     body: updateExperimentBody,
     response: experimentSchema,
     async handler({ params, body, caller, ctx }) {
+      await refuseIfGitManaged(ctx.store, params.id)
       const manifest = loadManifest(body.yaml)
       const updated = await ctx.store.updateExperiment(params.id, {
         name: manifest.name,
@@ -129,6 +146,7 @@ export const experimentRoutes: RouteDef[] = [
       if (!updated) {
         throw notFound(`experiment '${params.id}'`)
       }
+      await ctx.changes.publish(updated.id)
       return updated
     },
   }),
@@ -141,6 +159,7 @@ export const experimentRoutes: RouteDef[] = [
     params: idParams,
     status: 204,
     async handler({ params, ctx }) {
+      await refuseIfGitManaged(ctx.store, params.id)
       const running = await ctx.store.listRuns({
         experimentId: params.id,
         status: 'running',
@@ -156,6 +175,7 @@ export const experimentRoutes: RouteDef[] = [
       if (!(await ctx.store.deleteExperiment(params.id))) {
         throw notFound(`experiment '${params.id}'`)
       }
+      await ctx.changes.publish(params.id)
     },
   }),
   defineRoute({
@@ -178,7 +198,11 @@ export const experimentRoutes: RouteDef[] = [
         limit: limit + 1,
         ...(query.before !== undefined ? { before: query.before } : {}),
       })
-      const versions = rows.slice(0, limit)
+      const origins = await versionOrigins(ctx.store.sql, params.id)
+      const versions = rows.slice(0, limit).map((v) => {
+        const origin = origins.get(v.version)
+        return origin === undefined ? v : { ...v, origin }
+      })
       return rows.length > limit ? { versions, next: versions.at(-1)!.version } : { versions }
     },
   }),
@@ -195,7 +219,8 @@ export const experimentRoutes: RouteDef[] = [
       if (!version) {
         throw notFound(`version ${params.version} of experiment '${params.id}'`)
       }
-      return version
+      const origin = (await versionOrigins(ctx.store.sql, params.id)).get(version.version)
+      return origin === undefined ? version : { ...version, origin }
     },
   }),
 ]

@@ -20,6 +20,11 @@ import { streamRoutes } from './run-stream.js'
 import { tokenRoutes } from './tokens.js'
 import { uiStaticRoutes } from './ui-static.js'
 import { userRoutes } from './users.js'
+import { scheduleRoutes } from './schedules.js'
+import { gitSourceRoutes } from './git-sources.js'
+import { hookRoutes } from './hooks.js'
+import { gateRoutes } from './gates.js'
+import { notificationRoutes } from './notifications.js'
 
 export const allRoutes: RouteDef[] = [
   ...healthRoutes,
@@ -35,6 +40,11 @@ export const allRoutes: RouteDef[] = [
   ...recordRoutes,
   ...agentRoutes,
   ...metricsRoutes,
+  ...scheduleRoutes,
+  ...gitSourceRoutes,
+  ...hookRoutes,
+  ...gateRoutes,
+  ...notificationRoutes,
   agentConnectRoute,
   ...uiStaticRoutes,
 ]

@@ -24,7 +24,7 @@ const plannedProbe = z.looseObject({ id, name: id, type: id, mode: id })
 const plannedStep = z.looseObject({
   id,
   name,
-  kind: z.enum(['fault', 'load', 'wait', 'serial', 'parallel']),
+  kind: z.enum(['fault', 'load', 'capacity', 'wait', 'serial', 'parallel']),
   weight: z.number(),
   scored: z.boolean(),
   faultType: id.optional(),
@@ -49,6 +49,15 @@ const byType: Record<string, z.ZodType> = {
   }),
   'fault.action': z.looseObject({ faultId: id.optional() }),
   'fault.reverted': z.looseObject({ faultId: id }),
+  // The run page and the result show the workload and the reason as text.
+  'fault.recovery': z.looseObject({
+    faultId: id,
+    workload: id,
+    recovered: z.boolean(),
+    ms: z.number().nonnegative().optional(),
+    reason: text.optional(),
+    error: text.optional(),
+  }),
   'fault.failed': z.looseObject({ faultId: id, stepId: id, error: text }),
   'probe.attempt': z.looseObject({ probeId: id, passed: z.boolean() }),
   'probe.verdict': z.looseObject({

@@ -36,6 +36,10 @@ export const recordRoutes: RouteDef[] = [
       const { experiment, version } = await experimentFor(ctx.store, body.yaml, actor, {
         updateExperiment: body.updateExperiment ?? false,
       })
+      if (version === experiment.version) {
+        // Created, or made current (--update-experiment): its schedules and triggers follow.
+        await ctx.changes.publish(experiment.id)
+      }
       const run = await ctx.store.createRun({
         id: body.runId,
         experimentId: experiment.id,

@@ -3,7 +3,8 @@
  * CLI's `--json` writes it, the JUnit XML of `--junit`, and the journal as the CLI's journal
  * file (one JSON event per line; the load's op events only with `?ops=true`). Result and JUnit
  * exist once the run has ended (409 before); the journal streams what is stored so far, so a
- * running run's journal can be taken too.
+ * running run's journal can be taken too. The HTML report is `ordeal run --report`'s file, built
+ * from the stored journal (op events counted, not read).
  * @module
  */
 import { Readable } from 'node:stream'
@@ -16,6 +17,10 @@ import { idParams } from '../api/schemas.js'
 import type { ServerContext } from '../context.js'
 import { defineRoute, HttpError, notFound, type RouteDef } from '../http/route.js'
 import { readTurn } from './event-page.js'
+import { ReportCollector } from '../../report/html/collect.js'
+import { reportHtml } from '../../report/html/render.js'
+import { reportPageScript } from '../../report/html/page-asset.js'
+import type { JournalEvent } from '../../engine/events.js'
 
 /** `?ops=true` adds the load's history ops (left out by default: they are most of the file). */
 const journalDownloadQuery = z.object({ ops: z.enum(['true', 'false']).optional() })
@@ -78,6 +83,44 @@ export const runDownloadRoutes: RouteDef[] = [
       const run = await endedRun(ctx, params.id)
       const xml = junitFileText(run.result)
       return send(reply, 'application/xml; charset=utf-8', attachment(run, 'xml'), xml)
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    url: '/api/runs/:id/report.html',
+    access: 'viewer',
+    tag: 'runs',
+    summary:
+      "The run's self-contained HTML report, as `ordeal run --report` writes it (409 while running)",
+    params: idParams,
+    raw: true,
+    async handler({ params, ctx, reply }) {
+      const run = await endedRun(ctx, params.id)
+      const collector = new ReportCollector()
+      // Everything but the op events, a page at a time; those are only counted (the report
+      // never embeds them), so a 1M-op run costs its few thousand other events to read.
+      let after = -1
+      let read = 0
+      for (;;) {
+        await readTurn()
+        const rows = await ctx.store.listEventTexts(params.id, {
+          after,
+          limit: JOURNAL_PAGE,
+          excludeTypes: ['op'],
+        })
+        for (const row of rows) {
+          collector.add(JSON.parse(row.json) as JournalEvent)
+        }
+        read += rows.length
+        if (rows.length < JOURNAL_PAGE) {
+          break
+        }
+        after = rows[rows.length - 1]!.seq
+      }
+      collector.countOps((await ctx.store.countEvents(params.id)) - read)
+      const html = reportHtml(collector.finish(run.result), reportPageScript())
+      // Served as a download: opened from the API's origin it would run with the viewer's session.
+      return send(reply, 'text/html; charset=utf-8', attachment(run, 'html'), html)
     },
   }),
   defineRoute({

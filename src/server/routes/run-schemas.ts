@@ -3,6 +3,7 @@
  * Query strings arrive as text, hence the coercions.
  * @module
  */
+import { gitOriginSchema, runCauseSchema } from '../api/continuous-schemas.js'
 import { z } from 'zod'
 import { idSchema, plainTextSchema } from '../api/names.js'
 import { journalEventSchema } from './journal-event-schema.js'
@@ -217,6 +218,10 @@ export const runSchema = runSummarySchema.extend({
       })
     )
     .optional(),
+  /** What started it when no person did (a schedule's tick, a trigger, a gate). */
+  cause: runCauseSchema.optional(),
+  /** The git origin of the version it ran: the commit. */
+  origin: gitOriginSchema.optional(),
 })
 
 export const eventPageSchema = z.object({

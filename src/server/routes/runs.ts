@@ -26,6 +26,8 @@ import {
 import { declaredAgents, placementOf, queueRun } from './run-placement.js'
 import { loadManifest } from '../api/manifest.js'
 import { experimentFor } from '../api/experiment-for.js'
+import { causeOf } from '../continuous/launch.js'
+import { versionOrigin } from '../git/origin.js'
 
 const DEFAULT_PAGE = 500
 
@@ -92,6 +94,9 @@ export const runRoutes: RouteDef[] = [
       const { experiment, version } = await experimentFor(ctx.store, body.yaml, actor, {
         vars: body.vars,
       })
+      if (version === experiment.version) {
+        await ctx.changes.publish(experiment.id)
+      }
       return queueRun(ctx, {
         experiment,
         version,
@@ -162,11 +167,21 @@ export const runRoutes: RouteDef[] = [
       if (!run) {
         throw notFound(`run ${params.id}`)
       }
+      const cause = await causeOf(ctx, run.id)
+      const origin = await versionOrigin(ctx.store, run.experimentId, run.experimentVersion)
+      const context = {
+        ...(cause !== undefined ? { cause } : {}),
+        ...(origin !== undefined ? { origin } : {}),
+      }
       if (run.placement !== undefined && 'parts' in run.placement) {
         const parts = await ctx.store.listRunParts(run.id)
-        return { ...run, parts: parts.map(({ runId: _, lastSeq: __, ...part }) => part) }
+        return {
+          ...run,
+          ...context,
+          parts: parts.map(({ runId: _, lastSeq: __, ...part }) => part),
+        }
       }
-      return run
+      return { ...run, ...context }
     },
   }),
   defineRoute({

@@ -24,6 +24,7 @@ import type {
   ApiToken,
   Verdict,
 } from '../../shared/api.js'
+import type { Sql } from './sql.js'
 
 /** A unique name or an expected version did not hold: the API answers 409. */
 export class StoreConflictError extends Error {
@@ -183,6 +184,11 @@ export interface EventText {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
+  /**
+   * Plain SQL on the same database, for the features that keep their own tables and SQL
+   * (schedules, git sources, hooks, notifications; see sql.ts for the dialect rules).
+   */
+  readonly sql: Sql
   /** Applies pending migrations (idempotent); `openStore` calls it. */
   migrate(): Promise<void>
   /**

@@ -12,6 +12,13 @@
  * @module
  */
 import { manifestLabels } from '../api/labels.js'
+import {
+  gitTables,
+  hookTables,
+  notificationTables,
+  runCauses,
+  scheduleTables,
+} from './migrations/continuous.js'
 
 export interface Migration {
   version: number
@@ -432,4 +439,19 @@ export const MIGRATIONS: readonly Migration[] = [
     sqliteForeignKeysOff: true,
   },
   { version: 4, name: 'run parts', sqlite: runParts('sqlite'), postgres: runParts('postgres') },
+  { version: 5, name: 'run causes', sqlite: runCauses('sqlite'), postgres: runCauses('postgres') },
+  {
+    version: 6,
+    name: 'schedules',
+    sqlite: scheduleTables('sqlite'),
+    postgres: scheduleTables('postgres'),
+  },
+  { version: 7, name: 'git sources', sqlite: gitTables('sqlite'), postgres: gitTables('postgres') },
+  { version: 8, name: 'hooks', sqlite: hookTables('sqlite'), postgres: hookTables('postgres') },
+  {
+    version: 9,
+    name: 'notifications',
+    sqlite: notificationTables('sqlite'),
+    postgres: notificationTables('postgres'),
+  },
 ]

@@ -19,6 +19,7 @@ import type {
   ScorePoint,
   User,
 } from '../../shared/api.js'
+import { postgresSql, type Sql } from './sql.js'
 import { DEFAULT_VERSION_LIMIT, StoreConflictError } from './contract.js'
 import type {
   EventQuery,
@@ -174,6 +175,7 @@ async function backfillLabels(
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const
   readonly #pool: pg.Pool
+  readonly sql: Sql
   readonly #connectionString: string
   /** The connection holding the server lock: a session lock lives as long as its session. */
   #lockClient?: pg.Client
@@ -186,6 +188,7 @@ export class PostgresStore implements Store {
     // An idle client whose connection dropped: the pool discards it, and the next query either
     // reconnects or fails with the real error. Without a listener this would crash the server.
     this.#pool.on('error', () => undefined)
+    this.sql = postgresSql(this.#pool)
   }
 
   /** Runs `work` in one transaction on one client; rolls back on any error. */

@@ -68,6 +68,7 @@ import {
   toVersionInfo,
 } from './rows.js'
 import { LABELS_BACKFILL, MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js'
+import { sqliteSql, type Sql } from './sql.js'
 import type {
   AgentRow,
   BundleRow,
@@ -342,6 +343,7 @@ function parseEvents(bodies: string[]): JournalEvent[] {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const
   readonly #db: Db
+  readonly sql: Sql
   #statements?: Statements
   /** Statements built per query shape (listRuns filters, listEvents exclusions), by SQL. */
   readonly #shapes = new Map<string, Stmt<unknown[]>>()
@@ -356,6 +358,7 @@ export class SqliteStore implements Store {
     this.#db.pragma('synchronous = NORMAL')
     this.#db.pragma('foreign_keys = ON')
     this.#db.pragma('busy_timeout = 5000')
+    this.sql = sqliteSql(this.#db)
   }
 
   get #s(): Statements {

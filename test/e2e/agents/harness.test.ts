@@ -59,6 +59,10 @@ describe('the fleet harness', () => {
     })
     sleeper.unref()
     await until(() => alive(sleeper.pid!), 5000)
+    // `ip netns exec` enters the namespace a moment after it starts: wait for that, not a guess.
+    for (let i = 0; i < 100 && !(await f.pidsIn('b')).includes(sleeper.pid!); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     assert.deepEqual(await f.pidsIn('b'), [sleeper.pid])
     await f.cut('b')
     const serverPid = f.center.child.pid!

@@ -91,8 +91,14 @@ describe('runs placed on an agent', () => {
   test('placed by name: the same step lines as a local run, exit 0, recorded on the agent', async () => {
     const file = writeManifest(ws.dir, 'by-name', inHostA('by-name'))
     const json = path.join(ws.dir, 'by-name.json')
-    const r = await placed(file, ['--agent', 'a'], ['--json', json])
+    const report = path.join(ws.dir, 'by-name-report')
+    const r = await placed(file, ['--agent', 'a'], ['--json', json, '--report', report])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    // --report on a placed run: the same file, from the journal the run streams back.
+    assert.match(r.stdout, /^report: .*by-name-report\/report\.html$/m)
+    const html = readFileSync(path.join(report, 'report.html'), 'utf8')
+    assert.match(html, /data-testid="verdict">PASS</)
+    assert.match(html, /"faultType":"process-pause"/)
     assert.match(r.stderr + r.stdout, /running on agent a/)
     // The same experiment run locally prints the same steps (its probe fails locally: the
     // address is host a's), so compare the step lines up to the probe.

@@ -20,6 +20,7 @@ import { processPauseFault } from '../../../src/faults/process-pause/index.js'
 import { processRestartFault } from '../../../src/faults/process-restart/index.js'
 import { processState } from '../../../src/safety/proc.js'
 import type { FaultInput } from '../../../src/experiment/schema.js'
+import { KUBERNETES_FAULTS } from '../../../src/experiment/kubernetes-semantics.js'
 import { FaultHarness, type SpawnedTarget } from '../../support/fault-context.js'
 import { cpuTicks, isGone, rssBytes, waitUntil } from '../../support/fault-proc.js'
 
@@ -33,12 +34,16 @@ const NAMESPACE_TYPES = [
 ] as const
 /** Proxy faults act on the run's in-process proxies: their suite is test/integration/proxy-faults/. */
 const PROXY_TYPES = ['proxy-toxic', 'proxy-down', 'http-fault'] as const
+/** Kubernetes faults act through a real API server: their suite is test/integration/kubernetes/. */
+const KUBERNETES_TYPES = KUBERNETES_FAULTS
 type Type = Exclude<
   FaultInput['type'],
-  (typeof NAMESPACE_TYPES)[number] | (typeof PROXY_TYPES)[number]
+  | (typeof NAMESPACE_TYPES)[number]
+  | (typeof PROXY_TYPES)[number]
+  | (typeof KUBERNETES_TYPES)[number]
 >
 const LOCAL_TYPES = FAULT_TYPES.filter(
-  (t): t is Type => ![...NAMESPACE_TYPES, ...PROXY_TYPES].includes(t as never)
+  (t): t is Type => ![...NAMESPACE_TYPES, ...PROXY_TYPES, ...KUBERNETES_TYPES].includes(t as never)
 )
 
 interface Case<T extends Type, S> {

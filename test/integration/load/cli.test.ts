@@ -38,6 +38,31 @@ describe('ordeal load', () => {
     ['--rate abc', ['--rate', 'abc', '--duration', '1s'], /^ordeal load: --rate 'abc' must be/],
     ['no --rate', ['--duration', '1s'], /^ordeal load: --rate is required/],
     [
+      '--rate and --concurrency',
+      ['--rate', '10', '--concurrency', '2', '--duration', '1s'],
+      /^ordeal load: --rate \(open model\) and --concurrency \(closed loop\) exclude each other$/,
+    ],
+    [
+      '--concurrency 0',
+      ['--concurrency', '0', '--duration', '1s'],
+      /^ordeal load: --concurrency '0' must be a whole number from 1/,
+    ],
+    [
+      '--concurrency and --max-in-flight',
+      ['--concurrency', '2', '--max-in-flight', '10', '--duration', '1s'],
+      /^ordeal load: --concurrency sets both the connections and the requests in flight; drop --max-in-flight and --connections$/,
+    ],
+    [
+      '--concurrency and --connections',
+      ['--concurrency', '2', '--connections', '1', '--duration', '1s'],
+      /^ordeal load: --concurrency sets both/,
+    ],
+    [
+      'a header value outside Latin-1',
+      ['--rate', '10', '--duration', '1s', '--header', 'x-name: \u2713 ok'],
+      /^ordeal load: invalid character U\+2713 in header 'x-name'/,
+    ],
+    [
       '--duration 3x',
       ['--rate', '10', '--duration', '3x'],
       /^ordeal load: --duration '3x' must be a duration/,
@@ -119,6 +144,21 @@ describe('ordeal load', () => {
       /http_req_duration\.+: avg=\S+ min=\S+ med=\S+ max=\S+ p\(90\)=\S+ p\(95\)=\S+ p\(99\)=\S+/
     )
     assert.match(r.stdout, /http_req_service_duration\.+: avg=/)
+  })
+
+  test('--concurrency: a closed loop for --duration, the same summary', async () => {
+    const file = path.join(dir, 'closed.json')
+    const r = await ordealLoad([
+      `${server.base}/ok`,
+      ...['--concurrency', '4', '--duration', '1s', '--workers', '1', '--json', file],
+    ])
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    assert.match(r.stdout, /closed loop on 4 connections for 1s/)
+    assert.match(r.stdout, /http_reqs\.+: \d+ +\S+\/s \(closed loop\)/)
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as LoadSummary
+    assert.ok(summary.requests > 4)
+    assert.equal(summary.ok, summary.requests)
+    assert.equal(summary.rate.target, 0)
   })
 
   test('a failed threshold exits 1 and is marked ✗', async () => {

@@ -119,6 +119,7 @@ export class NetworkFixture {
       selectTargets: () => Promise.resolve([]),
       supervisor: undefined as never,
       signal: controller.signal,
+      recovery: () => undefined,
       action: () => {},
     }
     return faultDriver(params.type).inject(ctx as never)

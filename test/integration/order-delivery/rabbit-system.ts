@@ -16,6 +16,7 @@ import type { ServiceSpec } from '../../../src/experiment/model.js'
 import { LocalSupervisor } from '../../../src/platforms/local/local-supervisor.js'
 import { signalGroup } from '../../../src/platforms/local/process-group.js'
 import { groupMembers } from '../../support/processes.js'
+import { waitUntil } from '../../support/fault-proc.js'
 import { strayBrokerProcesses } from './stray-processes.js'
 
 const run = promisify(execFile)
@@ -244,8 +245,21 @@ export class RabbitSystem {
     const epmdPort = this.supervisor.replicas('epmd')[0]?.ports['epmd']
     await this.supervisor.stop()
     const launched = this.supervisor.launchedPids()
-    const inGroups = groupMembers(launched)
-    const strays = strayBrokerProcesses(this.dir, epmdPort)
+    // A SIGKILLed group member stays in /proc until the kernel has torn it down, which on a
+    // loaded machine can outlast stop(): give the leftovers a bounded time to go before judging.
+    const leftovers = () => ({
+      inGroups: groupMembers(launched),
+      strays: strayBrokerProcesses(this.dir, epmdPort),
+    })
+    await waitUntil(
+      'the launched processes to be gone',
+      () => {
+        const now = leftovers()
+        return now.inGroups.length === 0 && now.strays.length === 0
+      },
+      { timeoutMs: 10_000, intervalMs: 50 }
+    ).catch(() => undefined)
+    const { inGroups, strays } = leftovers()
     for (const pid of launched) {
       signalGroup(pid, 'SIGKILL') // safety net, so a failed assertion leaks nothing either
     }

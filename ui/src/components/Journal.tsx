@@ -8,6 +8,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { EventPage, JournalEvent } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import { formatOffset } from '../format'
+import { recoveryText } from '../../../src/shared/recovery-text'
 
 const PAGE = 200
 
@@ -175,6 +176,8 @@ export function describe(e: JournalEvent): string {
       return `${e.faultType} on ${e.targets.join(', ')}`
     case 'fault.action':
       return `${e.faultId}: ${e.detail}`
+    case 'fault.recovery':
+      return `${e.faultId}: ${recoveryText(e)}`
     case 'fault.reverted':
       return e.early ? `${e.faultId} early, by ${e.early.by}: ${e.early.reason}` : e.faultId
     case 'fault.failed':
@@ -206,6 +209,16 @@ export function describe(e: JournalEvent): string {
       return e.message
     case 'run.recovered':
       return `by ${e.by} (${e.reason}): ${e.undone.length} undone${e.failed.length ? `, ${e.failed.length} failed` : ''}`
+    case 'capacity.trial':
+      return `${e.trial.phase} ${e.trial.rate}/s: ${e.trial.passed ? 'held' : `failed${e.trial.reason ? ` (${e.trial.reason})` : ''}`}`
+    case 'capacity.result':
+      return `${e.result.name}: ${e.result.baseline.sustainable ?? 'none'}${e.result.fault ? ` → ${e.result.fault.sustainable ?? 'none'}` : ''} req/s`
+    case 'metric.sample':
+      return `${e.name}: ${e.sample.value}`
+    case 'metric.failed':
+      return `${e.name}: ${e.error}${e.count === undefined ? '' : ` (${e.count} readings in a row)`}`
+    case 'metric.waiting':
+      return e.message
     case 'system.ready':
     case 'system.stopped':
     case 'run.ended':

@@ -21,7 +21,18 @@ export function Layout() {
           <NavLink to="/agents" data-testid="nav-agents">
             Agents
           </NavLink>
-          <NavLink to="/settings">Settings</NavLink>
+          <NavLink to="/schedules" data-testid="nav-schedules">
+            Schedules
+          </NavLink>
+          <NavLink to="/hooks" data-testid="nav-hooks">
+            Hooks
+          </NavLink>
+          <NavLink to="/git" data-testid="nav-git">
+            Git
+          </NavLink>
+          <NavLink to="/settings" data-testid="nav-settings">
+            Settings
+          </NavLink>
         </nav>
         <div
           className="whoami"

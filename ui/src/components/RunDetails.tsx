@@ -3,6 +3,7 @@ import type { RunResult } from '../../../src/shared/api'
 import type { RunView, StepState } from '../../../src/shared/run-view'
 import { formatDuration, formatOffset, formatScore } from '../format'
 import { thresholdComparison } from '../../../src/shared/threshold-text'
+import { recoveryText } from '../../../src/shared/recovery-text'
 
 const STEP_ICON: Record<StepState['status'], string> = {
   pending: '○',
@@ -63,6 +64,16 @@ export function StepsList({ view, result }: { view: RunView; result: RunResult |
                     : 'active'}
                   {f.actions > 0 && ` · ${f.actions} action${f.actions === 1 ? '' : 's'}`}
                 </span>
+                {f.recovery?.map((r, i) => (
+                  <div
+                    key={`${r.workload}-${i}`}
+                    data-testid="fault-recovery"
+                    data-recovered={r.recovered}
+                    className={r.recovered ? 'fault-recovery' : 'fault-recovery not-recovered'}
+                  >
+                    {recoveryText(r)}
+                  </div>
+                ))}
                 {f.error && <div className="step-error">{f.error}</div>}
               </li>
             ))}
@@ -173,7 +184,10 @@ export function CheckFindings({ view }: { view: RunView }) {
             </span>
           </div>
           {c.error && <div className="step-error">could not be evaluated: {c.error}</div>}
-          {c.status === 'done' && !c.error && (
+          {c.status === 'done' && !c.error && c.message !== undefined && (
+            <div className="muted">{c.message}</div>
+          )}
+          {c.status === 'done' && !c.error && c.message === undefined && (
             <>
               <dl className="counts">
                 <Count label="attempted" value={c.attempted ?? 0} />

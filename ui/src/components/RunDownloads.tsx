@@ -1,6 +1,6 @@
 /**
  * The run's files, as the CLI writes them: the result JSON (`--json`), the JUnit XML
- * (`--junit`) and the journal (JSON lines, with or without the load's op events). The result and the JUnit exist once the run has
+ * (`--junit`), the self-contained HTML report (`--report`) and the journal (JSON lines, with or without the load's op events). The result and the JUnit exist once the run has
  * ended; the journal can be saved at any time (it holds what was written so far).
  */
 import { useState } from 'react'
@@ -12,6 +12,7 @@ import { downloadFile } from '../api/download'
 const FILES = [
   { id: 'json', ext: 'json', path: 'result.json', label: 'JSON', whileRunning: false },
   { id: 'xml', ext: 'xml', path: 'junit.xml', label: 'JUnit', whileRunning: false },
+  { id: 'html', ext: 'html', path: 'report.html', label: 'HTML report', whileRunning: false },
   { id: 'jsonl', ext: 'jsonl', path: 'journal.jsonl', label: 'Journal', whileRunning: true },
   {
     id: 'jsonl-ops',

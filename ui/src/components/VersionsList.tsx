@@ -11,6 +11,7 @@ import type {
 } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import { formatTime, formatWho } from '../format'
+import { shortCommit } from '../continuous-format'
 
 const PAGE = 20
 
@@ -18,8 +19,10 @@ export function VersionsList(props: {
   base: string
   current: number
   onLoad: (yaml: string) => void
+  /** Synced from git: each version is a commit, and none can be saved back from here. */
+  managed?: boolean
 }) {
-  const { base, current, onLoad } = props
+  const { base, current, onLoad, managed = false } = props
   const [versions, setVersions] = useState<ExperimentVersionInfo[]>([])
   const [next, setNext] = useState<number>()
   const [error, setError] = useState<string>()
@@ -72,6 +75,19 @@ export function VersionsList(props: {
               <span data-testid="version-by">
                 {formatWho(v.createdByName, v.createdBy, v.createdVia)}
               </span>
+              {v.origin && (
+                <>
+                  {' '}
+                  ·{' '}
+                  <span
+                    className="mono"
+                    data-testid="version-commit"
+                    title={`${v.origin.source}: ${v.origin.path} @ ${v.origin.commit}`}
+                  >
+                    {shortCommit(v.origin.commit)}
+                  </span>
+                </>
+              )}
             </span>
           </li>
         ))}
@@ -87,7 +103,11 @@ export function VersionsList(props: {
         </button>
       )}
       {error && <div className="error-box">{error}</div>}
-      <p className="muted small">Loading an old version and saving it makes it the newest.</p>
+      <p className="muted small">
+        {managed
+          ? 'Each version is a commit of its git source; load one to read it.'
+          : 'Loading an old version and saving it makes it the newest.'}
+      </p>
     </aside>
   )
 }

@@ -79,6 +79,9 @@ export function YamlEditor({
           lintGutter(),
           validate,
           EditorState.readOnly.of(readOnly),
+          // Read-only also means not focusable for typing (contenteditable=false): a git-managed
+          // manifest is read here, never edited, and the page says why.
+          EditorView.editable.of(!readOnly),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) {
               props.current.onValidity?.('checking')

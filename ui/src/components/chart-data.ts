@@ -23,8 +23,15 @@ export interface ChartSeries {
 /** Ticks come once a second; more than this between two means seconds are missing. */
 const GAP_SECONDS = 1.5
 
-/** `startMs`: the run's start (ms epoch); the first tick's time when unknown. */
-export function chartSeries(load: LoadSeries, startMs: number | undefined): ChartSeries {
+/**
+ * `startMs`: the run's start (ms epoch); the first tick's time when unknown. `gapSeconds`: a
+ * longer step between two points is a gap (the HTML report's bucketed series are wider apart).
+ */
+export function chartSeries(
+  load: LoadSeries,
+  startMs: number | undefined,
+  gapSeconds = GAP_SECONDS
+): ChartSeries {
   const out: ChartSeries = {
     x: [],
     ok: [],
@@ -39,7 +46,7 @@ export function chartSeries(load: LoadSeries, startMs: number | undefined): Char
   let previous: number | undefined
   for (let i = 0; i < load.time.length; i++) {
     const x = load.time[i]! - origin
-    if (previous !== undefined && x - previous > GAP_SECONDS) {
+    if (previous !== undefined && x - previous > gapSeconds) {
       pushRow(out, previous + 1, null)
     }
     const ok = load.ok[i] ?? 0

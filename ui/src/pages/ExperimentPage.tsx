@@ -11,6 +11,8 @@ import type { Validity } from '../components/YamlEditor'
 import { useInterval, useResource } from '../hooks'
 import { ValidityNote } from './NewExperimentPage'
 import { PlacementPicker, placementBody, type PlacementChoice } from '../components/PlacementPicker'
+import { ContinuousSections } from '../components/continuous/ContinuousSections'
+import { GitOriginBanner } from '../components/continuous/GitOriginBanner'
 
 export function ExperimentPage() {
   const { id = '' } = useParams()
@@ -60,7 +62,16 @@ export function ExperimentPage() {
       setNotice(`Saved as version ${saved.version}.`)
     } catch (err) {
       if (err instanceof ApiRequestError && err.status === 409) {
-        setConflict(true)
+        // A 409 is a newer version, or the experiment became git-managed meanwhile (a sync):
+        // the latter is no conflict to resolve here; the page turns read-only and says why.
+        const latest = await api.get<Experiment>(base).catch(() => undefined)
+        if (latest?.origin) {
+          experiment.set(latest)
+          setDraft(latest.yaml)
+          setError(errorMessage(err))
+        } else {
+          setConflict(true)
+        }
       } else {
         setError(errorMessage(err))
       }
@@ -111,6 +122,11 @@ export function ExperimentPage() {
   if (!e) {
     return <div className="muted">Loading…</div>
   }
+  // Git-managed: git is the source of truth; an edit here would be overwritten by the next sync.
+  const managed = e.origin !== undefined
+  const managedWhy = e.origin
+    ? `Managed by git source ${e.origin.source}: change ${e.origin.path} in git`
+    : undefined
   return (
     <section>
       <div className="page-head">
@@ -131,16 +147,26 @@ export function ExperimentPage() {
           >
             {starting ? 'Starting…' : '▶ Start run'}
           </button>
-          <button type="button" className="danger-outline" onClick={() => void remove()}>
+          <button
+            type="button"
+            className="danger-outline"
+            data-testid="delete-experiment"
+            disabled={managed}
+            title={managed ? `${managedWhy} (delete the file there)` : undefined}
+            onClick={() => void remove()}
+          >
             Delete
           </button>
         </div>
       </div>
+      {e.origin && <GitOriginBanner origin={e.origin} />}
       <ErrorBox error={error} />
 
       <h2>History</h2>
       <ScoreHistory runs={runs.data ?? []} />
       <RunsTable runs={runs.data ?? []} />
+
+      <ContinuousSections experimentId={e.id} />
 
       <h2>Manifest</h2>
       <div className="editor-layout">
@@ -150,7 +176,8 @@ export function ExperimentPage() {
               value={draft}
               onChange={setDraft}
               onValidity={setValidity}
-              fileName={`${e.name}.yaml`}
+              fileName={e.origin ? e.origin.path : `${e.name}.yaml`}
+              readOnly={managed}
             />
           )}
           {conflict && (
@@ -168,19 +195,26 @@ export function ExperimentPage() {
               type="button"
               className="primary"
               data-testid="save-experiment"
-              disabled={!dirty || saving || validity === 'invalid' || validity === 'checking'}
+              disabled={
+                managed || !dirty || saving || validity === 'invalid' || validity === 'checking'
+              }
+              title={managedWhy}
               onClick={() => void save()}
             >
               {saving ? 'Saving…' : `Save as v${e.version + 1}`}
             </button>
-            {dirty ? (
+            {managed ? (
+              <span className="muted small" data-testid="read-only-reason">
+                Read-only: {managedWhy} and push.
+              </span>
+            ) : dirty ? (
               <ValidityNote validity={validity} />
             ) : (
               <span className="muted small">no changes</span>
             )}
           </div>
         </div>
-        <VersionsList base={base} current={e.version} onLoad={setDraft} />
+        <VersionsList base={base} current={e.version} onLoad={setDraft} managed={managed} />
       </div>
     </section>
   )

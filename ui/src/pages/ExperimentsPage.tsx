@@ -13,6 +13,7 @@ import { Sparkline } from '../components/Sparkline'
 import { VerdictBadge } from '../components/VerdictBadge'
 import { formatScore, formatTime } from '../format'
 import { useDebounced, useInterval, useResource } from '../hooks'
+import { originLine, shortCommit } from '../continuous-format'
 
 /**
  * The experiments, with a search box and label filters kept in the URL (`?q=&label=k=v`), so a
@@ -138,6 +139,15 @@ export function ExperimentsPage() {
                       title={`${running} run${running === 1 ? '' : 's'} in progress`}
                     >
                       <span className="dot" /> {running} running
+                    </span>
+                  )}
+                  {e.origin && (
+                    <span
+                      className="tag tag-git"
+                      data-testid="git-managed"
+                      title={`${originLine(e.origin)} (read-only here)`}
+                    >
+                      git {shortCommit(e.origin.commit)}
                     </span>
                   )}
                   <div className="chips">

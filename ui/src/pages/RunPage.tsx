@@ -4,7 +4,7 @@
  * (most of a big run) are never fetched here: the stream only sends their count. A run placed
  * on an agent says which; while it waits for one, a banner says why and offers Cancel.
  */
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import {
   ENDED_STATUSES,
@@ -19,11 +19,14 @@ import { api, errorMessage } from '../api/client'
 import { followRun } from '../api/stream'
 import { ErrorBox } from '../components/Layout'
 import { RunChart } from '../components/RunChart'
+import { RunCurves, hasCurves } from '../components/RunCurves'
+import { ReportCollector } from '../../../src/report/html/collect'
 import { CheckFindings, ProbeTable, StepsList } from '../components/RunDetails'
 import { Journal, type LiveTail } from '../components/Journal'
 import { hasLoad } from '../components/chart-data'
 import { RunDownloads } from '../components/RunDownloads'
 import { RunStatusBadge } from '../components/RunStatus'
+import { RunContextLine } from '../components/continuous/RunContextLine'
 import {
   durationBetween,
   formatDuration,
@@ -59,6 +62,8 @@ function growTail(tail: LiveTail, events: readonly JournalEvent[]): LiveTail {
 export function RunPage() {
   const { id = '' } = useParams()
   const view = useRef(createRunView())
+  // Metric samples and capacity trials, which the run view does not keep (the HTML report's fold).
+  const curves = useRef(new ReportCollector())
   const [revision, setRevision] = useState(0)
   const [run, setRun] = useState<Run>()
   const [live, setLive] = useState(false)
@@ -72,6 +77,8 @@ export function RunPage() {
     const ctrl = new AbortController()
     const v = createRunView()
     view.current = v
+    const extra = new ReportCollector()
+    curves.current = extra
     setRevision(0)
     setRun(undefined)
     setOps(undefined)
@@ -90,6 +97,7 @@ export function RunPage() {
           ctrl.signal
         )
         applyEvents(v, page.events)
+        extra.addAll(page.events)
         setRevision(v.revision)
         // The journal list may have been loaded before these pages: the tail covers the gap.
         setTail((t) => growTail(t, page.events))
@@ -107,6 +115,7 @@ export function RunPage() {
         {
           journal: (events) => {
             applyEvents(v, events)
+            extra.addAll(events)
             setRevision(v.revision)
             setTail((t) => growTail(t, events))
           },
@@ -133,6 +142,11 @@ export function RunPage() {
 
   const running = run?.status === 'running'
   const queued = run?.status === 'queued'
+  const result = run?.result
+  const curveData = useMemo(
+    () => (result ? curves.current.finish(result) : undefined),
+    [result, revision]
+  )
   // The duration ticks while the run is live.
   useInterval(() => setNow(Date.now()), 1000, running || queued)
 
@@ -222,6 +236,7 @@ export function RunPage() {
               · {formatDuration(duration)}
             </span>
           </div>
+          <RunContextLine cause={run.cause} origin={run.origin} />
           {queued && (
             <div className="queued-banner" data-testid="queued-banner" role="status">
               <span>
@@ -298,6 +313,7 @@ export function RunPage() {
             ` · ${v.warnings.length} warning${v.warnings.length === 1 ? '' : 's'}`}
         </div>
       </div>
+      {hasCurves(curveData) && <RunCurves data={curveData} />}
       {v.warnings.length > 0 && (
         <ul className="warnings">
           {v.warnings.map((w, i) => (

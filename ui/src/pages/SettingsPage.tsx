@@ -6,6 +6,7 @@ import { api, errorMessage } from '../api/client'
 import { useAuth } from '../auth'
 import { ErrorBox } from '../components/Layout'
 import { UsersCard } from '../components/UsersCard'
+import { NotificationsCard } from '../components/continuous/NotificationsCard'
 import { formatTime } from '../format'
 import { useCopy, useResource } from '../hooks'
 
@@ -193,6 +194,8 @@ export function SettingsPage() {
       </div>
 
       {owner && user && <UsersCard users={users} me={user} onTokensChanged={tokens.reload} />}
+
+      <NotificationsCard owner={owner} />
     </section>
   )
 }

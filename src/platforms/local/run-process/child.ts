@@ -10,7 +10,7 @@ import type { AbortKind, JournalEvent } from '../../../engine/events.js'
 import type { PartCommand, PartReply } from '../../agent/part.js'
 import { childExecArgv, siblingScript } from '../../../safety/node-child.js'
 import { scrubbedEnv, type ExecPolicy } from '../exec-policy.js'
-import type { FromRun, PartStart, ToRun } from './messages.js'
+import type { ClusterGrant, FromRun, PartStart, ToRun } from './messages.js'
 
 /** ordeal's own settings a run process needs; nothing else of the server's environment. */
 const kPassedVars = ['ORDEAL_STATE_DIR', 'ORDEAL_LEASE_MS'] as const
@@ -133,6 +133,8 @@ export interface StartRunChildOptions {
   /** Run it as a part of a multi-host run; its replies come to `onReply`. */
   part?: PartStart
   onReply?: (reply: PartReply) => void
+  /** The cluster the agent or Chaos Center resolved (run-process/messages.ts). */
+  cluster?: ClusterGrant
 }
 
 export function startRunChild(options: StartRunChildOptions): RunChild {
@@ -190,6 +192,7 @@ export function startRunChild(options: StartRunChildOptions): RunChild {
         ...(options.bundle !== undefined ? { bundle: options.bundle } : {}),
         ...(options.journalFile !== undefined ? { journalFile: options.journalFile } : {}),
         ...(options.part !== undefined ? { part: options.part } : {}),
+        ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
       }),
     () => undefined // the exit above rejects `started`
   )

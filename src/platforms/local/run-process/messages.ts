@@ -6,6 +6,7 @@
 import type { JournalEvent, AbortKind } from '../../../engine/events.js'
 import type { ExecPolicy } from '../exec-policy.js'
 import type { PartCommand, PartReply } from '../../agent/part.js'
+import type { ClusterGrant } from '../../../engine/kubernetes-system.js'
 
 /** A part of a multi-host run (part.ts), as the agent starts it. */
 export interface PartStart {
@@ -35,10 +36,18 @@ export type ToRun =
       journalFile?: string
       /** Run as this part of a multi-host run: serve `command` messages. */
       part?: PartStart
+      /**
+       * The cluster the agent or Chaos Center resolved for `spec.system.kubernetes` (this
+       * process's environment is scrubbed: it resolves none itself). Absent: no cluster.
+       */
+      cluster?: ClusterGrant
     }
   | { type: 'abort'; kind: AbortKind; reason: string }
   /** A coordinator's command to the part; answered by one `reply` of the same id. */
   | { type: 'command'; id: number; command: PartCommand }
+
+/** Which cluster a run process uses: never one the manifest picks (trust model). */
+export type { ClusterGrant } from '../../../engine/kubernetes-system.js'
 
 /** Run process → server. */
 export type FromRun =

@@ -81,6 +81,12 @@ async function start(message: Extract<ToRun, { type: 'start' }>): Promise<void> 
       ...(message.part !== undefined && channel !== undefined
         ? { part: { ...message.part, channel } }
         : {}),
+      // A manifest from a Chaos Center may pick neither the cluster nor the blast radius: the
+      // agent or server resolved the cluster (trust model). Without one: no Kubernetes runs.
+      untrustedManifest: true,
+      clusterGrant: message.cluster ?? {
+        owner: message.journalFile !== undefined ? 'agent' : 'Chaos Center',
+      },
     })
   } catch (error) {
     tree.remove()
