@@ -284,6 +284,12 @@ export class SliceRunner {
   }
 
   #scheduleFlush(): void {
+    // The sink may stop the slice from inside a flush (an early-stopped capacity trial), and
+    // the slice may finish there: a timer scheduled after that would never be cleared and
+    // would keep the process alive for ever.
+    if (this.#finished) {
+      return
+    }
     const { t0 } = this.#config
     const t = now()
     const nextBoundary = t0 + (Math.max(0, Math.floor((t - t0) / 1000)) + 1) * 1000
