@@ -24,7 +24,7 @@ before(async () => {
 })
 after(async () => {
   await browser?.close()
-  await center?.stop()
+  await center?.dispose()
 })
 
 test('a run with metric samples and capacity trials shows both on its page', async () => {
