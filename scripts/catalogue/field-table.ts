@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { DURATION_PATTERN } from '../../src/shared/duration.js'
+import { TIMING_PATTERN } from '../../src/shared/timing-range.js'
 import { SIZE_PATTERN } from '../../src/experiment/schema-parts.js'
 
 type Json = Record<string, unknown>
@@ -170,7 +171,11 @@ function typeOf(node: Json, defs: Json): string {
   }
   switch (type) {
     case 'string':
-      return node['pattern'] === DURATION_PATTERN ? 'duration' : 'string'
+      return node['pattern'] === DURATION_PATTERN
+        ? 'duration'
+        : node['pattern'] === TIMING_PATTERN
+          ? 'duration or range'
+          : 'string'
     case 'array':
       return `list of ${plural(typeOf((node['items'] ?? {}) as Json, defs))}`
     case 'object':

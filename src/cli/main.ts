@@ -65,6 +65,10 @@ program
   .argument('<file>', 'experiment manifest (YAML)')
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
   .option(
+    '--seed <n>',
+    'seed of randomised fault timing (after: 5s..15s, interval: 1s..3s): the seed a run printed draws the same values again (default: random, printed at the start); with --dry-run, print the drawn values'
+  )
+  .option(
     '--set <name=value>',
     'value for a ${NAME} variable in the manifest (repeatable)',
     collectSet

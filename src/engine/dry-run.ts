@@ -19,6 +19,15 @@ import type { LoadSpec } from '../load/contract.js'
 import { kubernetesDryRunLines } from './dry-run-kubernetes.js'
 import { describeCapacity } from '../capacity/plan.js'
 import type { ClusterOptions } from './kubernetes-system.js'
+import type { Fault } from '../experiment/model.js'
+import { afterText, intervalLine, isRandomised } from './dry-run-timing.js'
+
+/** Capacity steps' faults: they repeat on an `interval` like a fault step's. */
+function capacityFaults(experiment: Experiment): Fault[] {
+  return [...walkSteps(experiment.root)].flatMap((s) =>
+    s.kind === 'capacity' && s.capacity.fault ? [s.capacity.fault] : []
+  )
+}
 
 function describeLoad(load: LoadSpec): string {
   const rate =
@@ -28,11 +37,15 @@ function describeLoad(load: LoadSpec): string {
   return `${load.method} ${load.url} at ${rate} for ${formatDuration(load.durationMs)} (max ${load.maxInFlight} in flight)`
 }
 
-/** @param cluster `--kubeconfig` / `--context`, for the read-only look at a cluster's pods */
+/**
+ * @param cluster `--kubeconfig` / `--context`, for the read-only look at a cluster's pods;
+ *   `seed` (`--seed N`): show the values randomised fault timing draws with it
+ */
 export async function dryRunLines(
   experiment: Experiment,
-  cluster: ClusterOptions = {}
+  options: ClusterOptions & { seed?: number } = {}
 ): Promise<string[]> {
+  const { seed, ...cluster } = options
   const lines: string[] = []
   const plan = new Map(planSteps(experiment).map((p) => [p.id, p]))
   lines.push(`experiment ${experiment.name}: ${experiment.hypothesis}`)
@@ -48,7 +61,7 @@ export async function dryRunLines(
     if (step.id !== 'run') {
       const what =
         step.kind === 'fault'
-          ? `fault ${step.fault.type}${step.fault.afterMs ? ` after ${formatDuration(step.fault.afterMs)}` : ''} for ${formatDuration(step.fault.durationMs)}`
+          ? `fault ${step.fault.type}${afterText(step.fault, seed)} for ${formatDuration(step.fault.durationMs)}`
           : step.kind === 'wait'
             ? `wait ${formatDuration(step.ms)}`
             : step.kind === 'load'
@@ -137,6 +150,10 @@ export async function dryRunLines(
     if (cluster !== undefined) {
       lines.push(`  ${step.name}: ${cluster}`)
     }
+    const waits = intervalLine(step.fault, seed)
+    if (waits !== undefined) {
+      lines.push(`  ${step.name}: ${waits}`)
+    }
   }
   // A capacity step's fault goes through the same driver as a fault step's.
   for (const step of walkSteps(experiment.root)) {
@@ -147,7 +164,22 @@ export async function dryRunLines(
       })) {
         lines.push(`  ${step.name}: ${line}`)
       }
+      const waits = intervalLine(fault, seed)
+      if (waits !== undefined) {
+        lines.push(`  ${step.name}: ${waits}`)
+      }
     }
+  }
+  const randomised = [...faults.map((s) => s.fault), ...capacityFaults(experiment)].some(
+    isRandomised
+  )
+  if (randomised) {
+    lines.push(
+      '',
+      seed === undefined
+        ? 'randomised timing: drawn from a seed the run picks and prints (--seed N draws the same values; with --dry-run it shows them)'
+        : `randomised timing: the values above are what a run with --seed ${seed} draws`
+    )
   }
   if (
     experiment.system.services.length === 0 &&

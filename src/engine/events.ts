@@ -51,6 +51,11 @@ export type JournalEventBody =
       file?: string
       plan: PlannedStep[]
       checks?: PlannedCheck[]
+      /**
+       * The seed of the run's randomised fault timing (`after: 5s..15s`): `ordeal run --seed`
+       * with it draws the same values again. Absent in journals older than issue 18.
+       */
+      seed?: number
     }
   | { type: 'system.starting'; services: string[] }
   | { type: 'system.ready' }
@@ -80,6 +85,20 @@ export type JournalEventBody =
       targets: string[]
     }
   | { type: 'fault.action'; faultId: string; detail: string }
+  /**
+   * A value of a randomised `after` or `interval` drawn from the run's seed, as the fault is
+   * scheduled (`after`, before the wait) or repeats (`interval`, the n-th wait).
+   */
+  | {
+      type: 'fault.timing'
+      faultId: string
+      field: 'after' | 'interval'
+      /** 1 for the field's first draw in the run. */
+      n: number
+      ms: number
+      minMs: number
+      maxMs: number
+    }
   /** A Kubernetes fault's workload fully available again (or not, with why): its recovery time. */
   | {
       type: 'fault.recovery'

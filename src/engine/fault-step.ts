@@ -17,6 +17,8 @@ import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 import type { Ledger } from '../safety/ledger.js'
 import type { ForeignUndo, LedgerWatch } from '../safety/ledger-watch.js'
 import { undoEntry } from '../safety/undo.js'
+import type { TimingRange } from '../shared/timing-range.js'
+import type { TimingDraws, TimingField } from './timing-draw.js'
 
 export interface FaultStepEnv {
   runId: string
@@ -36,6 +38,8 @@ export interface FaultStepEnv {
   ledgerWatch?: LedgerWatch
   /** The run's cluster, when `spec.system.kubernetes` is set. */
   kubernetes?: KubernetesRun
+  /** The run's seeded draws for randomised `after` / `interval` (timing-draw.ts). */
+  timing: TimingDraws
 }
 
 export interface FaultHooks {
@@ -58,7 +62,7 @@ export async function runFaultStep(
   env: FaultStepEnv,
   hooks: FaultHooks
 ): Promise<string | undefined> {
-  await sleep(fault.afterMs, env.signal)
+  await sleep(drawAfter(fault, env), env.signal)
   if (env.signal.aborted) {
     return undefined
   }
@@ -110,6 +114,7 @@ export async function runFaultStep(
     ...(env.kubernetes === undefined ? {} : { kubernetes: env.kubernetes }),
     recovery: (outcome) =>
       env.journal.emit({ type: 'fault.recovery', faultId: fault.id, ...outcome }),
+    nextInterval: (range) => drawTiming(fault.id, 'interval', range, env),
   }
 
   let injection: Injection
@@ -190,6 +195,33 @@ export async function runFaultStep(
     }
   }
   return failure
+}
+
+/** The wait before injecting: `after` as written, or drawn (and journaled) from its range. */
+export function drawAfter(fault: Fault, env: Pick<FaultStepEnv, 'timing' | 'journal'>): number {
+  return fault.afterRange === undefined
+    ? fault.afterMs
+    : drawTiming(fault.id, 'after', fault.afterRange, env)
+}
+
+/** One seeded draw, journaled where it is made so the run shows what it did (issue 18 §5). */
+function drawTiming(
+  faultId: string,
+  field: TimingField,
+  range: TimingRange,
+  env: Pick<FaultStepEnv, 'timing' | 'journal'>
+): number {
+  const { ms, n } = env.timing.next(faultId, field, range)
+  env.journal.emit({
+    type: 'fault.timing',
+    faultId,
+    field,
+    n,
+    ms,
+    minMs: range.minMs,
+    maxMs: range.maxMs,
+  })
+  return ms
 }
 
 /** Undoes whatever this fault still has pending in the ledger. */

@@ -46,7 +46,8 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
     let length = 0
     switch (step.kind) {
       case 'fault':
-        length = step.fault.afterMs + step.fault.durationMs
+        // A drawn `after` (5s..15s) plans at its high end: later steps start no later.
+        length = (step.fault.afterRange?.maxMs ?? step.fault.afterMs) + step.fault.durationMs
         break
       case 'wait':
         length = step.ms

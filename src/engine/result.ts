@@ -364,6 +364,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     faults: [...faults.values()],
     loads: [...loads.values()],
     ...(capacity.length === 0 ? {} : { capacity }),
+    ...(started.seed === undefined ? {} : { seed: started.seed }),
   }
 }
 

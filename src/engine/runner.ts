@@ -46,6 +46,7 @@ import { servePart } from './part/serve.js'
 import { partSystem } from './part/system.js'
 import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 import { connectRunCluster, type ClusterGrant } from './kubernetes-system.js'
+import { randomSeed, TimingDraws } from './timing-draw.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -92,6 +93,11 @@ export interface RunOptions {
   untrustedManifest?: boolean
   /** The cluster the agent or Chaos Center process resolved for its runs (kubernetes-system.ts). */
   clusterGrant?: ClusterGrant
+  /**
+   * `--seed N`: the seed of randomised fault timing (`after: 5s..15s`), to draw a run's values
+   * again. @default a random seed, journaled in `run.started` and printed
+   */
+  seed?: number
 }
 
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
@@ -254,6 +260,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   // A part's system is its own host's services; plan, probes and steps stay the whole manifest.
   const system = part ? partSystem(experiment.system, part.name) : experiment.system
   const layout: { address?: string; remote: TemplateVars } = { remote: {} }
+  // One seed per run; each fault draws from its own sub-stream of it (timing-draw.ts).
+  const timing = new TimingDraws(ctx.options.seed ?? randomSeed())
   journal.emit({
     type: 'run.started',
     runId: ctx.runId,
@@ -267,6 +275,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       type: c.type,
       stepId: c.loadStepId ?? 'run',
     })),
+    seed: timing.seed,
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const systemDeadline = ctx.systemDeadline
@@ -330,6 +339,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
               : selectTargetsFor(selector, supervisor.targets(selector.service)),
           deadlineSlackMs: 5_000,
           ledgerWatch: ctx.ledgerWatch,
+          timing,
         },
         launch: launcherFor(ctx.policy),
         signal: ctx.signal,
@@ -415,6 +425,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
                 signal: ctx.signal,
                 deadlineSlackMs: 5_000,
                 ledgerWatch: ctx.ledgerWatch,
+                timing,
                 ...(kubernetes === undefined ? {} : { kubernetes }),
               },
               hooks
@@ -439,6 +450,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
                     signal: ctx.signal,
                     deadlineSlackMs: 5_000,
                     ledgerWatch: ctx.ledgerWatch,
+                    timing,
                     ...(kubernetes === undefined ? {} : { kubernetes }),
                   },
                   faultHooks

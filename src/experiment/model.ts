@@ -4,6 +4,7 @@
  * @module
  */
 import type { FaultInput, ProbeInput, CheckInputType } from './schema.js'
+import type { TimingRange } from '../shared/timing-range.js'
 import type { LoadSpec } from '../load/contract.js'
 import type { CapacitySpec } from '../capacity/spec.js'
 import type { ProbeMode } from '../probes/common-schema.js'
@@ -179,7 +180,13 @@ export interface Fault {
   /** Unique in the run; the step's id. */
   id: string
   type: string
+  /** The wait before injecting; with `afterRange`, the range's low end (the earliest start). */
   afterMs: number
+  /**
+   * `after: 5s..15s` (or `10s±2s`): the wait is drawn from this range (ends included) each time
+   * the fault is injected, from the run's seed (engine/timing-draw.ts). Absent: `afterMs` holds.
+   */
+  afterRange?: TimingRange
   durationMs: number
   params: FaultInput
   /**

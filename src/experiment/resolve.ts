@@ -6,6 +6,7 @@
 import { deniedNamespacesOf } from '../platforms/kubernetes/deny-list.js'
 import path from 'node:path'
 import { parseDuration } from '../shared/duration.js'
+import { isFixed, timingOf, type TimingRange } from '../shared/timing-range.js'
 import type {
   CheckInputType,
   ExperimentInput,
@@ -148,7 +149,7 @@ function resolveStep(
       fault: {
         id,
         type: input.fault.type,
-        afterMs: ms(input.fault.after, '0s'),
+        ...afterOf(input.fault.after),
         durationMs: ms(input.fault.duration, '0s'),
         params: input.fault,
         ...(input.fault.agent === undefined ? {} : { agent: input.fault.agent }),
@@ -174,6 +175,12 @@ function resolveStep(
     resolveStep(c, `${id}.${i}`, `${manifestPath}.${kind}[${i}]`, names)
   )
   return { ...base, kind, children }
+}
+
+/** `after`: fixed, or a range whose low end is the planned start and whose value is drawn. */
+function afterOf(text: string | undefined): { afterMs: number; afterRange?: TimingRange } {
+  const range = timingOf(text ?? '0s')
+  return isFixed(range) ? { afterMs: range.minMs } : { afterMs: range.minMs, afterRange: range }
 }
 
 function resolveProbe(input: ProbeInput, stepId: string): Probe {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { DURATION_PATTERN } from '../shared/duration.js'
+import { parseTiming, TIMING_PATTERN, type TimingLimits } from '../shared/timing-range.js'
 import { didYouMean } from './did-you-mean.js'
 import { LOGICAL_AGENT_PATTERN } from '../shared/logical-agent.js'
 
@@ -13,6 +14,23 @@ export const duration = () =>
   z.string({ error: 'must be a duration like 30s' }).regex(new RegExp(DURATION_PATTERN), {
     error: 'must be a duration like 30s',
   })
+
+/**
+ * A fault's `after` or `interval`: a duration (`5s`), a range drawn uniformly per injection or
+ * repeat (`5s..15s`), or a duration with jitter (`10s±2s`, `10s+-2s`): shared/timing-range.ts.
+ * At most 24h; `positive` for a repeat's interval. The draws come from the run's seed.
+ */
+export const timing = (limits: TimingLimits = {}) =>
+  z
+    .string({ error: 'must be a duration like 5s, a range like 5s..15s, or a jitter like 10s±2s' })
+    .superRefine((text, ctx) => {
+      const parsed = parseTiming(text, limits)
+      if (!parsed.ok) {
+        ctx.addIssue({ code: 'custom', message: parsed.message })
+      }
+    })
+    // Editors complete and flag from the pattern; the messages above say what is wrong.
+    .meta({ pattern: TIMING_PATTERN })
 
 /** `agent: a`: a logical host of spec.system.agents (checked against them by agent-semantics.ts). */
 export const logicalAgent = () =>
@@ -254,12 +272,13 @@ export type TargetSelectorInput = z.input<ReturnType<typeof targetSelector>>
  * which logical agent carries it out.
  */
 export const faultTiming = {
-  after: duration()
+  after: timing()
     .optional()
     .meta({
-      description: 'Wait this long after the step starts before injecting.',
+      description:
+        "Wait this long after the step starts before injecting: a duration, or a range `5s..15s` (or `10s±2s`) drawn uniformly from the run's seed each time the fault is injected (printed at the start; `ordeal run --seed N` draws the same again). At most 24h.",
       default: '0s',
-      examples: ['5s'],
+      examples: ['5s', '5s..15s'],
     }),
   duration: duration().meta({
     description:

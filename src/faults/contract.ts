@@ -10,6 +10,7 @@ import type { TargetSelectorInput } from '../experiment/schema-parts.js'
 import type { ProcessTarget } from '../platforms/local/targets.js'
 import type { Supervisor } from '../platforms/local/supervisor.js'
 import type { KubernetesRun, RecoveryOutcome } from '../platforms/kubernetes/contract.js'
+import type { TimingRange } from '../shared/timing-range.js'
 
 /** The params type of the fault whose `type` is T. */
 export type FaultParamsOf<T extends FaultInput['type']> = Extract<FaultInput, { type: T }>
@@ -35,6 +36,11 @@ export interface FaultContext<P extends FaultInput = FaultInput> {
   kubernetes?: KubernetesRun
   /** Records how long a workload took to recover from this fault (journal `fault.recovery`). */
   recovery(outcome: RecoveryOutcome): void
+  /**
+   * The wait before the next repeat of an `interval: 300ms..900ms`, drawn from the run's seed
+   * for this fault and journaled (`fault.timing`). Absent (driver tests): see nextWait.
+   */
+  nextInterval?(range: TimingRange): number
 }
 
 /** What an active fault hands back: its targets for the journal, and its revert. */

@@ -58,7 +58,7 @@ export class TerminalReporter {
           this.#timer = setInterval(() => this.#status(), 250)
           this.#timer.unref()
         }
-        return `${pc.bold('run')} ${e.runId}\n  hypothesis: ${e.hypothesis}`
+        return `${pc.bold('run')} ${e.runId}\n  hypothesis: ${e.hypothesis}${e.seed === undefined ? '' : `\n  ${seedLine(e.seed)}`}`
       case 'system.starting':
         return e.services.length ? `starting system: ${e.services.join(', ')}` : undefined
       case 'system.ready':
@@ -206,6 +206,11 @@ function verdictMark(verdict: string): string {
 }
 
 /** The final summary: verdict, score, per-step terms, probes and faults. */
+/** The seed of randomised fault timing, and how to draw the same values again. */
+function seedLine(seed: number): string {
+  return `seed ${seed} ${pc.dim(`(reproduce with --seed ${seed})`)}`
+}
+
 export function formatSummary(result: RunResult): string {
   const lines: string[] = []
   const verdictColor = { pass: pc.green, fail: pc.red, error: pc.red, interrupted: pc.yellow }[
@@ -218,6 +223,9 @@ export function formatSummary(result: RunResult): string {
     )
   )
   lines.push(`  hypothesis: ${result.hypothesis}`)
+  if (result.seed !== undefined) {
+    lines.push(`  ${seedLine(result.seed)}`)
+  }
   if (result.reason) {
     lines.push(`  reason: ${result.reason}`)
   }

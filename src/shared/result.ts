@@ -110,4 +110,9 @@ export interface RunResult {
   loads: LoadResult[]
   /** Capacity steps' answers (issue 17), in the order they ended; absent when there is none. */
   capacity?: CapacityResult[]
+  /**
+   * The seed of the run's randomised fault timing: `ordeal run --seed` with it draws the same
+   * `after` / `interval` values again. Absent for runs recorded before issue 18.
+   */
+  seed?: number
 }

@@ -35,6 +35,7 @@ import { checkReportDir, writeReport } from './report-flag.js'
 import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 import type { RunSummary } from '../../shared/api.js'
+import { MAX_SEED, parseSeed } from '../../engine/timing-draw.js'
 
 export interface RunCommandOptions {
   dryRun?: boolean
@@ -70,6 +71,8 @@ export interface RunCommandOptions {
   kubeconfig?: string
   /** `--context NAME`: the kubeconfig context, over the manifest's. */
   context?: string
+  /** `--seed N`: the seed of randomised fault timing (engine/timing-draw.ts). */
+  seed?: string
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
@@ -81,6 +84,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   if (options.report && !options.dryRun) {
     checkReportDir(options.report)
   }
+  const seed = seedFlag(options)
   // A dry run prints the plan here and sends nothing, wherever the run would go.
   const placed = options.dryRun ? undefined : placement(options)
   const experiment = await loadOrReport(file, options, placed === undefined)
@@ -88,7 +92,10 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     // A multi-host manifest too: the plan is the whole experiment's, whoever runs its parts.
     const plan = [
       ...partsPlanLines(experiment),
-      ...(await dryRunLines(experiment, clusterFlags(options))),
+      ...(await dryRunLines(experiment, {
+        ...clusterFlags(options),
+        ...(seed === undefined ? {} : { seed }),
+      })),
     ]
     process.stdout.write(`${plan.join('\n')}\n`)
     return 0
@@ -137,6 +144,7 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     // experiment behaves alike in both places and reads only what its manifest passes.
     exec: { env: options.inheritEnv ? 'inherit' : 'scrubbed' },
     ...clusterFlags(options),
+    ...(seed === undefined ? {} : { seed }),
   })
   recorder?.begin(run.runId, await readFile(file, 'utf8'), path.resolve(file))
   const stopSignals = installSignalHandlers(run)
@@ -161,6 +169,20 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   } finally {
     stopSignals()
   }
+}
+
+/** `--seed N`, checked before anything is read: a whole number, else exit 2. */
+function seedFlag(options: RunCommandOptions): number | undefined {
+  if (options.seed === undefined) {
+    return undefined
+  }
+  const seed = parseSeed(options.seed)
+  if (seed === undefined) {
+    throw new UsageError(
+      `ordeal run: --seed '${options.seed}' must be a whole number from 0 to ${MAX_SEED} (the seed a run printed)`
+    )
+  }
+  return seed
 }
 
 /** `--kubeconfig` / `--context`, as run options (absolute path: the run may change its cwd). */
@@ -191,6 +213,13 @@ function placement(
       )
     }
     return undefined
+  }
+  if (options.seed !== undefined) {
+    // The Chaos Center's placement does not carry a seed yet: the agent picks one, and the
+    // run's result and journal record it (result.seed).
+    throw new UsageError(
+      'ordeal run: --seed is for a run on this machine; a run placed on an agent picks its seed there and records it in its result'
+    )
   }
   if (agent && byLabel) {
     throw new UsageError('ordeal run: give --agent or --agent-label, not both')

@@ -12,7 +12,8 @@ import type { Launcher } from '../../platforms/local/exec-policy.js'
 import type { Supervisor } from '../../platforms/local/supervisor.js'
 import type { TemplateVars } from '../../shared/template.js'
 import type { AbortKind } from '../events.js'
-import { runFaultStep, type FaultStepEnv } from '../fault-step.js'
+import { drawAfter, runFaultStep, type FaultStepEnv } from '../fault-step.js'
+import { TimingDraws } from '../timing-draw.js'
 import { runLoadStep } from '../load-step.js'
 import { checkOnce } from '../probe-check.js'
 import type { PartMode } from './channel.js'
@@ -123,6 +124,25 @@ function expectedPhase(command: PartCommand): Phase | undefined {
   }
 }
 
+/** Per part: the draws of the coordinator's seed, kept so each stream's count carries on. */
+const kCoordinatorDraws = new WeakMap<TimingDraws, TimingDraws>()
+
+/**
+ * The coordinator's seed, when it sent one, so every part draws what a local run with that
+ * seed would (and both sides of a cross-host partition the same `after`); else the part's own.
+ */
+function partTiming(own: TimingDraws, seed: number | undefined): TimingDraws {
+  if (seed === undefined || seed === own.seed) {
+    return own
+  }
+  let draws = kCoordinatorDraws.get(own)
+  if (draws?.seed !== seed) {
+    draws = new TimingDraws(seed)
+    kCoordinatorDraws.set(own, draws)
+  }
+  return draws
+}
+
 async function carryOut(
   command: Extract<PartCommand, { kind: 'fault' | 'probe' | 'load' }>,
   env: ServeEnv,
@@ -132,8 +152,12 @@ async function carryOut(
   switch (command.kind) {
     case 'fault': {
       const step = findStep(env.experiment, command.stepId, 'fault')
+      const faultEnv = { ...env.fault, timing: partTiming(env.fault.timing, command.seed) }
       if (command.rules !== undefined) {
-        return runHostPartition(step.id, step.fault, command.rules, {
+        // A ranged `after` is drawn (and journaled) here, as runFaultStep draws its own.
+        const { afterRange: _range, ...fixed } = step.fault
+        const fault = { ...fixed, afterMs: drawAfter(step.fault, faultEnv) }
+        return runHostPartition(step.id, fault, command.rules, {
           runId: env.fault.runId,
           journal: env.fault.journal,
           ledger: env.fault.ledger,
@@ -147,7 +171,7 @@ async function carryOut(
       const failure = await runFaultStep(
         step.id,
         step.fault,
-        { ...env.fault, signal },
+        { ...faultEnv, signal },
         { injected: () => undefined, reverted: () => undefined }
       )
       return failure === undefined ? {} : { failure }

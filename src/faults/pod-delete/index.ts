@@ -9,6 +9,7 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node'
 import { parseDuration, sleep } from '../../shared/duration.js'
+import { nextWait, parseTiming, type TimingRange } from '../../shared/timing-range.js'
 import type { KubernetesRun, PodTarget } from '../../platforms/kubernetes/contract.js'
 import {
   defineFault,
@@ -35,7 +36,7 @@ export const podDeleteFault = defineFault({
   },
   async inject(ctx) {
     const kube = needKubernetes(ctx)
-    const intervalMs = positiveMs(ctx.params.interval, 'interval')
+    const interval = intervalOf(ctx.params.interval)
     const gracePeriodSeconds = gracePeriodOf(ctx.params)
     const round = new DeleteRound(ctx, kube, gracePeriodSeconds)
     const stop = new AbortController()
@@ -49,10 +50,11 @@ export const podDeleteFault = defineFault({
     }
     // The first round runs before inject returns so a failure fails the fault; later rounds
     // only report, since the pods may be between deletion and re-creation.
-    const loop = intervalMs === undefined ? undefined : repeat(intervalMs)
-    async function repeat(ms: number): Promise<void> {
+    const loop = interval === undefined ? undefined : repeat(interval)
+    async function repeat(range: TimingRange): Promise<void> {
       for (;;) {
-        await sleep(ms, active)
+        // Drawn afresh per repeat (`10s..30s`): the n-th wait is the same for the same seed.
+        await sleep(nextWait(range, ctx.nextInterval), active)
         if (active.aborted) {
           return
         }
@@ -163,13 +165,14 @@ function graceText(params: Pick<Params, 'force' | 'gracePeriod'>): string {
   return grace === undefined ? '' : grace === 0 ? ' (force)' : ` (grace ${grace}s)`
 }
 
-function positiveMs(text: string | undefined, field: string): number | undefined {
+/** `interval` as the schema accepted it; refused here too for a caller that skipped the schema. */
+function intervalOf(text: string | undefined): TimingRange | undefined {
   if (text === undefined) {
     return undefined
   }
-  const ms = parseDuration(text)
-  if (ms === undefined || !(ms > 0)) {
-    throw new FaultInjectionError(`${field} must be a duration above 0, got '${text}'`)
+  const parsed = parseTiming(text, { positive: true })
+  if (!parsed.ok) {
+    throw new FaultInjectionError(`interval ${parsed.message}`)
   }
-  return ms
+  return parsed.range
 }

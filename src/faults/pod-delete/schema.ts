@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { duration, faultTiming, strictObject } from '../../experiment/schema-parts.js'
+import { duration, faultTiming, strictObject, timing } from '../../experiment/schema-parts.js'
 import { podSelector } from '../../experiment/kubernetes-schema.js'
 import type { Example } from '../../experiment/example.js'
 import { SHOP_CLUSTER } from '../example-systems.js'
@@ -17,12 +17,12 @@ export const podDeleteSchema = strictObject({
     .boolean({ error: 'must be true or false' })
     .optional()
     .meta({ description: 'Delete at once (grace period 0), like Litmus FORCE.', default: false }),
-  interval: duration()
+  interval: timing({ positive: true })
     .optional()
     .meta({
       description:
-        'Repeat: select and delete again every `interval` until `duration` ends (Litmus CHAOS_INTERVAL). Default: once.',
-      examples: ['10s'],
+        "Repeat: select and delete again every `interval` until `duration` ends (Litmus CHAOS_INTERVAL). Default: once. A range `10s..30s` or a jitter `20s±5s` draws each wait anew from the run's seed.",
+      examples: ['10s', '10s..30s'],
     }),
   ...faultTiming,
 }).describe(POD_DELETE)

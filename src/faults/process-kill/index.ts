@@ -1,11 +1,13 @@
 /**
  * process-kill: sends a signal (SIGKILL by default) to the selected processes, like Litmus
  * pod-delete / container-kill. With `interval` it re-selects and kills again every interval
- * until the fault's duration ends. A kill has nothing to undo: the supervisor re-creates the
- * replica; the ledger still gets a `none` entry per kill so it lists everything ordeal did.
+ * (a range's wait drawn anew each time from the run's seed) until the fault's duration ends.
+ * A kill has nothing to undo: the supervisor re-creates the replica; the ledger still gets a
+ * `none` entry per kill so it lists everything ordeal did.
  * @module
  */
-import { parseDuration, sleep } from '../../shared/duration.js'
+import { sleep } from '../../shared/duration.js'
+import { nextWait, parseTiming, type TimingRange } from '../../shared/timing-range.js'
 import { describeTarget } from '../../platforms/local/targets.js'
 import {
   defineFault,
@@ -22,19 +24,14 @@ type Params = FaultParamsOf<'process-kill'>
 export const processKillFault = defineFault({
   type: 'process-kill',
   describe(params) {
+    // A range reads as written (`every 300ms..900ms`); --dry-run --seed adds the drawn waits.
     const every =
       params.interval === undefined ? '' : `, every ${params.interval} for ${params.duration}`
     return [`${params.signal ?? 'SIGKILL'} ${describeSelector(params.target)}${every}`]
   },
   async inject(ctx) {
     const signal = toSignal(ctx.params.signal ?? 'SIGKILL')
-    const intervalMs =
-      ctx.params.interval === undefined ? undefined : parseDuration(ctx.params.interval)
-    if (intervalMs !== undefined && !(intervalMs > 0)) {
-      throw new FaultInjectionError(
-        `interval must be a duration above 0, got '${ctx.params.interval}'`
-      )
-    }
+    const interval = intervalOf(ctx.params.interval)
     const undos = new RecordedUndos(ctx.ledger, ctx.fault.id, ctx.deadline)
     const touched: string[] = []
     const stop = new AbortController()
@@ -43,11 +40,12 @@ export const processKillFault = defineFault({
     await killRound(ctx, signal, undos, touched, active)
     // The first round runs before inject returns, so a failure (no targets) fails the fault;
     // later rounds run in the background and only report, since a replica may be mid-restart.
-    const loop = intervalMs === undefined ? undefined : repeat(intervalMs)
+    const loop = interval === undefined ? undefined : repeat(interval)
 
-    async function repeat(ms: number): Promise<void> {
+    async function repeat(range: TimingRange): Promise<void> {
       for (;;) {
-        await sleep(ms, active)
+        // Drawn afresh per repeat (`300ms..900ms`): the n-th wait is the same for the same seed.
+        await sleep(nextWait(range, ctx.nextInterval), active)
         if (active.aborted) {
           return
         }
@@ -69,6 +67,18 @@ export const processKillFault = defineFault({
     }
   },
 })
+
+/** `interval` as the schema accepted it; refused here too for a caller that skipped the schema. */
+function intervalOf(text: string | undefined): TimingRange | undefined {
+  if (text === undefined) {
+    return undefined
+  }
+  const parsed = parseTiming(text, { positive: true })
+  if (!parsed.ok) {
+    throw new FaultInjectionError(`interval ${parsed.message}`)
+  }
+  return parsed.range
+}
 
 async function killRound(
   ctx: FaultContext<Params>,

@@ -1,10 +1,5 @@
 import { z } from 'zod'
-import {
-  duration,
-  faultTiming,
-  strictObject,
-  targetSelector,
-} from '../../experiment/schema-parts.js'
+import { faultTiming, strictObject, targetSelector, timing } from '../../experiment/schema-parts.js'
 import type { Example } from '../../experiment/example.js'
 import { APP_SERVICE } from '../example-systems.js'
 
@@ -19,12 +14,12 @@ export const processKillSchema = strictObject({
     .regex(/^SIG[A-Z0-9]+$/, { error: 'must be a signal name like SIGKILL' })
     .optional()
     .meta({ description: 'The signal to send.', default: 'SIGKILL', examples: ['SIGTERM'] }),
-  interval: duration()
+  interval: timing({ positive: true })
     .optional()
     .meta({
       description:
-        'Repeat the kill every `interval` until `duration` ends (default: once). A supervised service is restarted per its `restart` policy in between.',
-      examples: ['5s'],
+        "Repeat the kill every `interval` until `duration` ends (default: once). A range `300ms..900ms` or a jitter `10s±2s` draws each wait anew from the run's seed, so kills do not always land at the same point of the service's work. A supervised service is restarted per its `restart` policy in between.",
+      examples: ['5s', '3s..8s', '10s±2s'],
     }),
   ...faultTiming,
 }).describe(PROCESS_KILL)

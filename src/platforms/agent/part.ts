@@ -68,6 +68,8 @@ export const partCommandSchema = z.discriminatedUnion('kind', [
     kind: z.literal('fault'),
     stepId: id,
     rules: z.array(partRuleSchema).max(256).optional(),
+    /** The run's seed: the part draws a ranged `after` / `interval` from it (timing-draw.ts). */
+    seed: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
   }),
   /** One check of probe `probeId` (bounded by its timeout) from here. Reply: {@link ProbeValue}. */
   z.object({ kind: z.literal('probe'), probeId: id }),

@@ -38,6 +38,7 @@ const byType: Record<string, z.ZodType> = {
   'run.started': z.looseObject({
     plan: z.array(plannedStep),
     checks: z.array(plannedCheck).optional(),
+    seed: z.number().int().nonnegative().optional(),
   }),
   'step.started': z.looseObject({ stepId: id }),
   'step.ended': z.looseObject({ stepId: id, status: z.enum(['ok', 'error', 'aborted']) }),
@@ -48,6 +49,15 @@ const byType: Record<string, z.ZodType> = {
     targets: z.array(plainTextSchema(64 * 1024)),
   }),
   'fault.action': z.looseObject({ faultId: id.optional() }),
+  // The run page shows each drawn wait of a randomised `after` / `interval`.
+  'fault.timing': z.looseObject({
+    faultId: id,
+    field: z.enum(['after', 'interval']),
+    n: z.number().int().positive(),
+    ms: z.number().nonnegative(),
+    minMs: z.number().nonnegative(),
+    maxMs: z.number().nonnegative(),
+  }),
   'fault.reverted': z.looseObject({ faultId: id }),
   // The run page and the result show the workload and the reason as text.
   'fault.recovery': z.looseObject({

@@ -16,6 +16,7 @@ import { startRun } from '../../../src/engine/runner.js'
 import { PartChannel } from '../../../src/engine/part/channel.js'
 import type { PartCommand, PartReply } from '../../../src/platforms/agent/part.js'
 import { walkSteps } from '../../../src/experiment/model.js'
+import { TimingDraws } from '../../../src/engine/timing-draw.js'
 
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-part-serve-'))
 process.env['ORDEAL_STATE_DIR'] = stateDir
@@ -54,6 +55,7 @@ spec:
           fault:
             type: process-pause
             target: { service: api }
+            after: 10ms..200ms
             duration: 300ms
         - name: orders
           load: { url: 'http://127.0.0.1:{{services.api.ports.http}}/', rate: 5, duration: 1s }
@@ -105,12 +107,19 @@ test('a part starts its own services and serves its coordinator until stop', asy
 
   // Concurrently: a fault, a load and probes (the remote service's vars reach them).
   const [fault, load, up, db] = await Promise.all([
-    command({ kind: 'fault', stepId: stepOf('fault') }),
+    command({ kind: 'fault', stepId: stepOf('fault'), seed: 7 }),
     command({ kind: 'load', stepId: stepOf('load') }),
     command({ kind: 'probe', probeId: probeId('api-up') }),
     command({ kind: 'probe', probeId: probeId('db-known') }),
   ])
   assert.deepEqual(fault.ok && fault.value, {})
+  // The `after` came from the coordinator's seed, not the part's own (issue 18 §5).
+  const drawnAfter = run.journal.events.find((e) => e.type === 'fault.timing')
+  const expected = new TimingDraws(7).next(stepOf('fault'), 'after', { minMs: 10, maxMs: 200 })
+  assert.deepEqual(
+    drawnAfter?.type === 'fault.timing' && [drawnAfter.field, drawnAfter.n, drawnAfter.ms],
+    ['after', 1, expected.ms]
+  )
   assert.deepEqual(load.ok && load.value, {})
   assert.ok(up.ok && (up.value as { passed: boolean }).passed, JSON.stringify(up))
   assert.ok(db.ok && (db.value as { passed: boolean }).passed, JSON.stringify(db))

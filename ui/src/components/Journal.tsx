@@ -154,7 +154,7 @@ function hostTitle(e: JournalEvent): string {
 export function describe(e: JournalEvent): string {
   switch (e.type) {
     case 'run.started':
-      return `${e.experiment}: ${e.hypothesis}`
+      return `${e.experiment}: ${e.hypothesis}${e.seed === undefined ? '' : ` (seed ${e.seed})`}`
     case 'system.starting':
       return e.services.join(', ')
     case 'network.created':
@@ -176,6 +176,8 @@ export function describe(e: JournalEvent): string {
       return `${e.faultType} on ${e.targets.join(', ')}`
     case 'fault.action':
       return `${e.faultId}: ${e.detail}`
+    case 'fault.timing':
+      return `${e.faultId}: ${e.field}${e.field === 'interval' ? ` #${e.n}` : ''} ${e.ms}ms (drawn from ${e.minMs}..${e.maxMs}ms)`
     case 'fault.recovery':
       return `${e.faultId}: ${recoveryText(e)}`
     case 'fault.reverted':

@@ -205,7 +205,7 @@ function parts() {
   ] as const
 }
 
-function start(exp: Experiment, links: readonly FakePart[], stopGraceMs?: number) {
+function start(exp: Experiment, links: readonly FakePart[], stopGraceMs?: number, seed?: number) {
   const events: JournalEvent[] = []
   const run = coordinate({
     runId: 'r1',
@@ -213,6 +213,7 @@ function start(exp: Experiment, links: readonly FakePart[], stopGraceMs?: number
     parts: [...links],
     onEvent: (e) => events.push(e),
     ...(stopGraceMs === undefined ? {} : { stopGraceMs }),
+    ...(seed === undefined ? {} : { seed }),
   })
   return { events, run }
 }
@@ -295,6 +296,28 @@ describe('coordinate', { timeout: 30_000 }, () => {
     assert.equal(result.verdict, 'fail')
     assert.equal(result.probes[0]?.verdict, 'Failed')
     assert.equal(result.faults.length, 1)
+  })
+
+  test("the run's seed is journaled and sent with the fault to every part (issue 18 §5)", async () => {
+    for (const given of [7, undefined]) {
+      const [a, b] = parts()
+      const { events, run } = start(experiment(), [a, b], undefined, given)
+      await run.result
+      const started = events.find((e) => e.type === 'run.started')
+      const seed = started?.type === 'run.started' ? started.seed : undefined
+      assert.ok(Number.isInteger(seed), 'a seed even when none was given')
+      if (given !== undefined) {
+        assert.equal(seed, given)
+      }
+      // Both sides draw the partition's `after` from it: the same value on each host.
+      for (const part of [a, b]) {
+        const faults = part.commands.filter((c) => c.kind === 'fault')
+        assert.deepEqual(
+          faults.map((c) => c.seed),
+          [seed]
+        )
+      }
+    }
   })
 
   test('a part lost mid-fault aborts the run and the other part is stopped', async () => {

@@ -13,6 +13,7 @@ import { AbortMonitor } from '../../../engine/abort-monitor.js'
 import type { FaultHooks } from '../../../engine/fault-step.js'
 import { notRunVerdicts } from '../../../engine/not-run.js'
 import { planSteps } from '../../../engine/plan.js'
+import { randomSeed } from '../../../engine/timing-draw.js'
 import { deriveResult, type RunResult } from '../../../engine/result.js'
 import { stepRunner, type FaultStep, type LoadStep } from '../../../engine/step-runner.js'
 import { walkSteps, type Probe } from '../../../experiment/model.js'
@@ -33,6 +34,8 @@ const stopped = Symbol('stopped')
 export function coordinate(args: CoordinateArgs): Coordination {
   const { experiment } = args
   const now = args.now ?? Date.now
+  // One seed for the whole run: each part draws its faults' timing from it (timing-draw.ts).
+  const seed = args.seed ?? randomSeed()
   const links = new Map(args.parts.map((p) => [p.logical, p]))
   const controller = new AbortController()
   let aborted = false
@@ -133,6 +136,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
         ...(experiment.file === undefined ? {} : { file: experiment.file }),
         plan: planSteps(experiment),
         checks: [],
+        seed,
       })
       emit({ type: 'system.starting', services: experiment.system.services.map((s) => s.name) })
       if ((await startParts()) && !controller.signal.aborted) {
@@ -295,6 +299,7 @@ export function coordinate(args: CoordinateArgs): Coordination {
               kind: 'fault',
               stepId: step.id,
               ...(rules ? { rules } : {}),
+              seed,
             }).then((value) => {
               const failure = (value as FaultValue | undefined)?.failure
               return failure === undefined

@@ -77,6 +77,11 @@ export interface CoordinateArgs {
    * @default 30_000
    */
   stopGraceMs?: number
+  /**
+   * The seed of the run's randomised fault timing, sent with each fault so every part draws
+   * the values a local run with this seed would. @default a random seed, journaled
+   */
+  seed?: number
 }
 
 export interface Coordination {
