@@ -35,6 +35,7 @@ test=(
   etcd-server     # real three-node etcd cluster for the etcd partition example
   etcd-client     # etcdctl, used by that example's probes to move leadership and write
   chromium        # headless browser for the Chaos Center e2e test and the run-page benchmark
+  tcpdump         # spec.capture records each host's packets with it (tests read the pcap back)
 )
 
 sets=("$@")

@@ -10,6 +10,7 @@ import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
 import { faultDriver } from '../faults/registry.js'
 import { probeDriver } from '../probes/registry.js'
 import { describeMetric } from '../metrics/registry.js'
+import { describeCapture } from '../capture/describe.js'
 import { describeServices } from '../platforms/local/local-supervisor.js'
 import { describeAttach } from '../platforms/local/attach.js'
 import { formatDuration } from '../shared/duration.js'
@@ -125,6 +126,11 @@ export async function dryRunLines(
   for (const host of experiment.system.hosts) {
     const links = host.networks.map((n, i) => `eth${i} on ${n}`).join(', ')
     lines.push(`  host ${host.name}: namespace ord-<id>-${host.name}, lo up, ${links} (veth)`)
+  }
+  if (experiment.capture) {
+    lines.push(
+      ...describeCapture(experiment.capture, path.join(runDir, 'capture')).map((l) => `  ${l}`)
+    )
   }
   for (const line of describeServices(experiment.system.services, workDir)) {
     lines.push(`  launch ${line}`)

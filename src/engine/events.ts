@@ -8,6 +8,7 @@ import type { HistoryOp, LoadSummary, LoadTick } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 import type { CapacityResult, CapacityTrial } from '../shared/capacity.js'
 import type { BacklogCheckResult, MetricSample, RecoveryCheckResult } from '../shared/metrics.js'
+import type { CaptureResult } from '../shared/result.js'
 
 /** A step as planned, carried in `run.started` so the journal alone can rebuild the result. */
 export interface PlannedStep {
@@ -182,6 +183,10 @@ export type JournalEventBody =
       result?: QueueCheckResult | SetCheckResult | BacklogCheckResult | RecoveryCheckResult
       error?: string
     }
+  /** `spec.capture`: tcpdump listens on these hosts (capture/run-capture.ts). */
+  | { type: 'capture.started'; captures: { host: string; file: string }[] }
+  /** One host's pcap file is complete (capture stopped at the end of the steps). */
+  | { type: 'capture.saved'; capture: CaptureResult }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }
   | { type: 'run.warning'; message: string }
   /**

@@ -16,6 +16,7 @@ import { faultWindows } from './fault-windows.js'
 import { thresholdReason } from './threshold-reason.js'
 import type { CapacityResult } from '../shared/capacity.js'
 import type {
+  CaptureResult,
   CheckResult,
   FaultResult,
   LoadResult,
@@ -69,6 +70,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const loads = new Map<string, LoadResult>()
   const checks = new Map<string, CheckResult>()
   const capacity: CapacityResult[] = []
+  const captures: CaptureResult[] = []
   for (const c of started.checks ?? []) {
     checks.set(c.id, {
       id: c.id,
@@ -253,6 +255,9 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
+      case 'capture.saved':
+        captures.push(e.capture)
+        break
       case 'capacity.result':
         capacity.push(e.result)
         if (e.result.expectation?.met === false) {
@@ -365,6 +370,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     loads: [...loads.values()],
     ...(capacity.length === 0 ? {} : { capacity }),
     ...(started.seed === undefined ? {} : { seed: started.seed }),
+    ...(captures.length === 0 ? {} : { captures }),
   }
 }
 

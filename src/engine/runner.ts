@@ -47,6 +47,7 @@ import { partSystem } from './part/system.js'
 import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 import { connectRunCluster, type ClusterGrant } from './kubernetes-system.js'
 import { randomSeed, TimingDraws } from './timing-draw.js'
+import { RunCapture } from '../capture/run-capture.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -98,6 +99,8 @@ export interface RunOptions {
    * again. @default a random seed, journaled in `run.started` and printed
    */
   seed?: number
+  /** Where `spec.capture` writes `<host>.pcap` (`--report DIR/capture`). @default `<runDir>/capture` */
+  captureDir?: string
 }
 
 /** A durable journal syncs at most this often for ordinary events (journal.ts). */
@@ -313,6 +316,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   )
   const deadlineAt = Date.now() + experiment.deadlineMs
   let kubernetes: KubernetesRun | undefined
+  let capture: RunCapture | undefined
   try {
     journal.emit({
       type: 'system.starting',
@@ -368,6 +372,18 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         await supervisor.prepare()
         await proxies.start(supervisor.templateVars())
         await supervisor.start()
+        if (experiment.capture) {
+          // Listening on every host before the system counts as ready: the steps are all in it.
+          capture = new RunCapture({
+            spec: experiment.capture,
+            topology: network.topology,
+            dir: ctx.options.captureDir ?? path.join(ctx.runDir, 'capture'),
+            ledger,
+            deadline: systemDeadline,
+            emit: (body) => journal.emit(body),
+          })
+          await capture.start()
+        }
         journal.emit({ type: 'system.ready' })
       } catch (error) {
         journal.emit({
@@ -474,6 +490,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       })
       try {
         await runStep(experiment.root, [])
+        // The steps are over: the capture ends here, flushed, before checks drain.
+        await capture?.stop()
         if (!ctx.signal.aborted) {
           await awaitMetricWindows({
             checks: experiment.checks,
@@ -499,6 +517,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
     deadline.clear()
     // From here the runner undoes everything itself; foreign marks are reported up to now.
     ctx.ledgerWatch.close()
+    // Steps that threw or a failed start: tcpdump still ends cleanly, before the sweep kills it.
+    await capture?.stop()
     // Safety net: anything a driver recorded but did not revert is undone from the ledger.
     for (const entry of ledger.pending().filter((e) => e.faultId !== SYSTEM_LEDGER_ID)) {
       await undoEntry(ledger, entry).catch((error: unknown) =>

@@ -9,6 +9,7 @@ import type { LoadSpec } from '../load/contract.js'
 import type { CapacitySpec } from '../capacity/spec.js'
 import type { ProbeMode } from '../probes/common-schema.js'
 import type { MetricSpec } from '../metrics/contract.js'
+import type { CaptureSpec } from '../capture/contract.js'
 
 export interface Experiment {
   name: string
@@ -27,6 +28,8 @@ export interface Experiment {
   abort: AbortCondition[]
   /** `spec.metrics`: sampled from system ready to the end of the steps; absent = none. */
   metrics?: MetricSpec[]
+  /** `spec.capture`: pcap files per host from system ready to the end of the steps. */
+  capture?: CaptureSpec
 }
 
 export type AbortCondition =

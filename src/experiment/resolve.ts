@@ -34,6 +34,7 @@ import { resolveCapacity } from '../capacity/resolve.js'
 import { stepNames } from './step-names.js'
 import { DEFAULTS } from './defaults.js'
 import { resolveMetric } from '../metrics/resolve.js'
+import { resolveCapture } from '../capture/resolve.js'
 
 export { DEFAULTS }
 
@@ -84,6 +85,14 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
     ...(spec.metrics?.length ? { metrics: spec.metrics.map(resolveMetric) } : {}),
+    ...(spec.capture === undefined
+      ? {}
+      : {
+          capture: resolveCapture(
+            spec.capture,
+            (spec.system?.hosts ?? []).map((h) => h.name)
+          ),
+        }),
     abort: (spec.abort ?? []).map((a, i): AbortCondition => {
       const path = `spec.abort[${i}]`
       if (a.probe !== undefined) {

@@ -13,6 +13,7 @@ import { loadSchema, type LoadInput } from '../load/schema.js'
 import { capacitySchema, type CapacityInput } from '../capacity/schema.js'
 import { checkSchemas, CHECK_TYPES } from '../checks/schema.js'
 import { metricSchema } from '../metrics/schema.js'
+import { captureSchema } from '../capture/schema.js'
 import { DEFAULTS } from './defaults.js'
 import { kubernetesSystemSchema } from './kubernetes-schema.js'
 import { scheduleSchema } from './schedule-schema.js'
@@ -506,6 +507,7 @@ export const experimentSchema = strictObject({
       .describe(
         'Series sampled every `interval` from system ready to the end of the steps (a queue depth, a consumer rate), journaled and judged by `backlog` and `recovery` checks.'
       ),
+    capture: captureSchema.optional(),
     steps: z
       .array(stepSchema, { error: 'must be a list of steps' })
       .min(1, { error: 'needs at least one step' })

@@ -20,6 +20,7 @@ import { isKubernetesFaultType, kubernetesIssues } from './kubernetes-semantics.
 import { scheduleIssues } from './schedule-semantics.js'
 import { triggerIssues } from './trigger-semantics.js'
 import { metricIssues } from '../metrics/semantics.js'
+import { captureIssues } from '../capture/semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -40,6 +41,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...scheduleIssues(input),
     ...triggerIssues(input),
     ...metricIssues(input),
+    ...captureIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []

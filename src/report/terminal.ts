@@ -13,6 +13,7 @@ import { describeLost } from '../checks/windows.js'
 import { describeMetricCheck } from '../shared/metric-check-text.js'
 import { liveLoadText } from '../load/live-text.js'
 import { recoveryText } from '../shared/recovery-text.js'
+import { captureSummary, captureWindows, captureWindowText } from '../shared/capture-text.js'
 
 export interface TerminalReporterOptions {
   stream: NodeJS.WriteStream
@@ -137,6 +138,10 @@ export class TerminalReporter {
       }
       case 'metric.waiting':
         return pc.dim(`${e.message}…`)
+      case 'capture.started':
+        return `${pc.cyan('◉')} capturing packets on ${e.captures.map((c) => c.host).join(', ')}`
+      case 'capture.saved':
+        return `${pc.cyan('◉')} capture of ${e.capture.host}: ${captureSummary(e.capture)} → ${e.capture.file}`
       case 'check.started':
         return `checking ${e.name}…`
       case 'check.result':
@@ -321,6 +326,25 @@ export function formatSummary(result: RunResult): string {
       }
     }
   }
+  lines.push(...captureLines(result))
   lines.push('')
   return lines.join('\n')
+}
+
+/** Each pcap file, and when each fault happened in it (to jump there in Wireshark). */
+function captureLines(result: RunResult): string[] {
+  const lines: string[] = []
+  for (const c of result.captures ?? []) {
+    if (lines.length === 0) {
+      lines.push('', pc.bold('  captures'))
+    }
+    const summary = captureSummary(c)
+    lines.push(
+      `  ${c.host}  ${c.file}  ${c.truncated ? pc.yellow(summary) : pc.dim(summary)}${c.error ? pc.red(`  ${c.error}`) : ''}`
+    )
+    for (const w of captureWindows(c, result.faults)) {
+      lines.push(`    ${pc.dim(captureWindowText(w))}`)
+    }
+  }
+  return lines
 }

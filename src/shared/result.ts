@@ -115,4 +115,25 @@ export interface RunResult {
    * `after` / `interval` values again. Absent for runs recorded before issue 18.
    */
   seed?: number
+  /** `spec.capture`'s pcap files, one per host; absent when the run captured nothing. */
+  captures?: CaptureResult[]
+}
+
+/** One host's pcap file (`spec.capture`). */
+export interface CaptureResult {
+  host: string
+  /** Where the file is, on the machine that ran the run. */
+  file: string
+  bytes: number
+  /** Whole packets in the file. */
+  packets?: number
+  /** The cap was reached: the file holds the start of the capture, not the end. */
+  truncated: boolean
+  /** When tcpdump was listening on every recorded host. */
+  startedAt: string
+  endedAt: string
+  /** The first packet's time: where Wireshark's "seconds since beginning of capture" start. */
+  firstPacketAt?: string
+  /** tcpdump failed or its output was not a pcap stream: the file may be short. */
+  error?: string
 }

@@ -145,6 +145,8 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
     exec: { env: options.inheritEnv ? 'inherit' : 'scrubbed' },
     ...clusterFlags(options),
     ...(seed === undefined ? {} : { seed }),
+    // spec.capture's pcap files go beside the HTML report, which links them as capture/<host>.pcap.
+    ...(options.report ? { captureDir: path.resolve(options.report, 'capture') } : {}),
   })
   recorder?.begin(run.runId, await readFile(file, 'utf8'), path.resolve(file))
   const stopSignals = installSignalHandlers(run)

@@ -5,6 +5,7 @@
  * does not keep (every probe attempt, metric samples, capacity trials).
  * @module
  */
+import { captureWindows } from '../../shared/capture-text.js'
 import type { JournalEvent } from '../../engine/events.js'
 import type { Finding } from '../../checks/contract.js'
 import type { CapacityResult, CapacityTrial } from '../../shared/capacity.js'
@@ -178,6 +179,14 @@ export class ReportCollector {
         trials: c.trials,
         ...(c.result ? { result: c.result } : {}),
       })),
+      ...(result.captures?.length
+        ? {
+            captures: result.captures.map((c) => ({
+              ...c,
+              windows: captureWindows(c, result.faults),
+            })),
+          }
+        : {}),
       ops: v.opCount,
       events: v.eventCount,
       warnings: v.warnings.map((w) => `${formatRel(rel(w.t))} ${w.message}`),

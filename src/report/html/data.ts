@@ -6,7 +6,8 @@
  */
 import type { CapacityResult, CapacityTrial } from '../../shared/capacity.js'
 import type { LoadSeries, StepStatus } from '../../shared/run-view.js'
-import type { Verdict } from '../../shared/result.js'
+import type { CaptureResult, Verdict } from '../../shared/result.js'
+import type { CaptureWindow } from '../../shared/capture-text.js'
 
 /** Bump when the embedded shape changes, so a page can tell an old file apart. */
 export const REPORT_DATA_VERSION = 1
@@ -113,7 +114,13 @@ export interface ReportData {
   checks: ReportCheck[]
   metrics: ReportMetric[]
   capacity: ReportCapacity[]
+  /** `spec.capture`'s files, each with the fault windows in its own time (absent: none). */
+  captures?: ReportCapture[]
   ops: number
   events: number
   warnings: string[]
+}
+
+export interface ReportCapture extends CaptureResult {
+  windows: CaptureWindow[]
 }

@@ -221,6 +221,10 @@ export function describe(e: JournalEvent): string {
       return `${e.name}: ${e.error}${e.count === undefined ? '' : ` (${e.count} readings in a row)`}`
     case 'metric.waiting':
       return e.message
+    case 'capture.started':
+      return e.captures.map((c) => c.host).join(', ')
+    case 'capture.saved':
+      return `${e.capture.host}: ${e.capture.packets ?? '?'} packets, ${e.capture.bytes} bytes${e.capture.truncated ? ' (cap reached)' : ''} → ${e.capture.file}`
     case 'system.ready':
     case 'system.stopped':
     case 'run.ended':

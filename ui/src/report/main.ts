@@ -8,6 +8,7 @@ import reportCss from './report.css?inline'
 import type { ReportData } from '../../../src/report/html/data'
 import { capacityCharts } from './capacity-chart'
 import { checksTable } from './checks'
+import { capturesTable } from './captures'
 import { readout } from './readout'
 import { findingsChart, loadCharts, metricCharts } from './series-charts'
 import { el, timeline } from './timeline'
@@ -43,6 +44,9 @@ function main(): void {
     const s = section('Checks')
     findingsChart(s, report)
     checksTable(s, report)
+  }
+  if ((report.captures?.length ?? 0) > 0) {
+    capturesTable(section('Captures'), report)
   }
   const foot = el(
     'footer',
