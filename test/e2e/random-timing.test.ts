@@ -79,7 +79,7 @@ function assertRanges(run: ManifestRun): void {
   }
 }
 
-/** The kills were real: the service's own file lists one start more than the kills that hit. */
+/** The kills were real: the service's own file lists the restarts they caused. */
 function assertKilled(ws: Workspace, run: ManifestRun, name: string): void {
   assert.equal(run.exitCode, 0, run.stdout + run.stderr)
   const starts = readFileSync(path.join(ws.dir, `${name}.starts`), 'utf8')
@@ -92,7 +92,12 @@ function assertKilled(ws: Workspace, run: ManifestRun, name: string): void {
       !/already gone/.test(e.detail)
   )
   assert.ok(kills.length >= 2, `repeated kills: ${kills.length}`)
-  assert.equal(starts.length, kills.length + 1, `starts ${starts.join(',')}`)
+  // At most one start per kill, plus the first. Not exactly: a kill can hit a replica before
+  // it wrote its start line, and the last restart races the end of the run.
+  assert.ok(
+    starts.length >= 2 && starts.length <= kills.length + 1,
+    `${starts.length} starts for ${kills.length} kills: ${starts.join(',')}`
+  )
   // The first kill came no sooner than the drawn `after` from the fault step's start.
   const step = run.events.find((e) => e.type === 'step.started' && e.stepId === 'run.0')!
   const afterMs = drawn(run.events).find((d) => d.field === 'after')!.ms
