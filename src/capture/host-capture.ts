@@ -6,7 +6,7 @@
  * @module
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { constants, createWriteStream, openSync, type WriteStream } from 'node:fs'
 import { processStartTime } from '../safety/proc.js'
 import type { Ledger, LedgerEntry } from '../safety/ledger.js'
 import { PcapCutter } from './pcap.js'
@@ -58,12 +58,12 @@ export class HostCapture {
 
   /** Resolves once tcpdump listens; throws (with tcpdump's message) when it cannot. */
   async start(): Promise<void> {
-    const out = createWriteStream(this.options.file, { mode: 0o640 })
+    // O_NOFOLLOW: the runner is root and --report may name a directory others can write to; a
+    // <host>.pcap planted there as a symlink must not make it truncate the link's target.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_NOFOLLOW } = constants
+    const fd = openSync(this.options.file, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o640)
+    const out = createWriteStream(this.options.file, { fd })
     this.#out = out
-    await new Promise<void>((resolve, reject) => {
-      out.once('open', () => resolve())
-      out.once('error', reject)
-    })
     // A full disk: the capture ends short, said in the result; the run goes on.
     out.on('error', (error) => (this.#error ??= `writing ${this.options.file}: ${error.message}`))
     // Detached: tcpdump leads its own group, which the `terminate` undo kills.
