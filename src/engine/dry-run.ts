@@ -5,6 +5,7 @@
  * @module
  */
 import os from 'node:os'
+import { describeRunResolver, hasDnsFault } from '../dns/host-config.js'
 import path from 'node:path'
 import { walkSteps, type Experiment, type Step } from '../experiment/model.js'
 import { faultDriver } from '../faults/registry.js'
@@ -131,6 +132,11 @@ export async function dryRunLines(
     lines.push(
       ...describeCapture(experiment.capture, path.join(runDir, 'capture')).map((l) => `  ${l}`)
     )
+  }
+  if (hasDnsFault(experiment.root)) {
+    for (const line of describeRunResolver(experiment.system.hosts.map((h) => h.name))) {
+      lines.push(`  ${line}`)
+    }
   }
   for (const line of describeServices(experiment.system.services, workDir)) {
     lines.push(`  launch ${line}`)

@@ -37,6 +37,8 @@ import { createLockedLedger, type RunLock } from '../safety/run-lock.js'
 import { LedgerWatch } from '../safety/ledger-watch.js'
 import { writeRunInfo } from '../safety/run-info.js'
 import { LocalNetwork } from '../platforms/local/network/local-network.js'
+import { startRunResolver, type RunResolverHandle } from '../dns/run-resolver.js'
+import { hasDnsFault } from '../dns/host-config.js'
 import type { PreflightChecks } from '../platforms/local/network/preflight.js'
 import { RunProxies } from '../proxy/run-proxies.js'
 import { newRunId, RUN_ID_PATTERN } from './run-id.js'
@@ -317,6 +319,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   const deadlineAt = Date.now() + experiment.deadlineMs
   let kubernetes: KubernetesRun | undefined
   let capture: RunCapture | undefined
+  let dns: RunResolverHandle | undefined
   try {
     journal.emit({
       type: 'system.starting',
@@ -366,6 +369,18 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
             type: 'network.created',
             netId: network.topology.netId,
             namespaces: network.topology.hosts.map((h) => h.namespace),
+          })
+        }
+        // The hosts' resolver before any service starts on them (src/dns/run-resolver.ts),
+        // only for a dns-fault: without one, hosts resolve exactly as they did before it existed.
+        if (hasDnsFault(experiment.root)) {
+          dns = await startRunResolver({
+            runId: ctx.runId,
+            ledger,
+            deadline: systemDeadline,
+            topology: network.topology,
+            services: system.services,
+            warn: (message) => journal.emit({ type: 'run.warning', message }),
           })
         }
         // Ports first, so proxy upstreams can name services; proxies before their users.
@@ -541,6 +556,12 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       )
     }
     proxies.close()
+    await dns?.stop().catch((error: unknown) =>
+      journal.emit({
+        type: 'run.warning',
+        message: `could not remove the hosts' resolv.conf files: ${String(error)}`,
+      })
+    )
     await network.remove().catch((error: unknown) =>
       journal.emit({
         type: 'run.warning',

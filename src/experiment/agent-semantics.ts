@@ -144,7 +144,11 @@ export function agentIssues(input: ExperimentInput): SemanticIssue[] {
     if (!multi) {
       return found
     }
-    if (fault.type.startsWith('network-') || fault.type === 'port-blackhole') {
+    if (
+      fault.type.startsWith('network-') ||
+      fault.type === 'port-blackhole' ||
+      fault.type === 'dns-fault'
+    ) {
       found.push({
         path: [...at, 'type'],
         message: `${fault.type} acts on spec.system.hosts, which a multi-host experiment (spec.system.agents) does not support yet; a cross-host partition names agent: groups (between: [[agent:${names[0]}], ...])`,

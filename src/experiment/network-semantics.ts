@@ -90,6 +90,18 @@ export function faultNetworkIssues(
     }
   }
   const record = fault as unknown as Record<string, unknown>
+  if (fault.type === 'dns-fault') {
+    // The resolver serves spec.system.hosts: without hosts there is nothing to answer.
+    if (hosts.length === 0) {
+      issues.push({
+        path: [...at, 'fault', 'type'],
+        message:
+          'dns-fault acts on lookups made on spec.system.hosts; declare hosts and place services on them',
+      })
+    }
+    fault.hosts?.forEach((name, i) => hosts.length > 0 && host(name, ['hosts', i]))
+    return issues
+  }
   if (fault.type === 'network-partition') {
     const seen = new Set<string>()
     fault.between.forEach((group, g) =>

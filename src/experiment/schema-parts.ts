@@ -96,7 +96,9 @@ function wrongTargetKind(key: string, known: string[], input: unknown): string {
         ? 'groups of spec.system.hosts, named by between:'
         : known.includes('proxy')
           ? 'a proxy of spec.system.proxies, named by proxy:'
-          : 'the whole machine, not one process'
+          : known.includes('names') && known.includes('hosts')
+            ? "the name lookups of spec.system.hosts (the run's resolver), named by hosts: and names:"
+            : 'the whole machine, not one process'
     const proxy = hosts
       ? '; for a service or attached process, put a proxy in front of it in spec.system.proxies and use proxy-toxic or http-fault'
       : ''

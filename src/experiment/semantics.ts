@@ -123,7 +123,9 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
       const agentPartition = fault.type === 'network-partition' && isAgentPartition(fault.between)
       // network-isolate is a Kubernetes fault (a NetworkPolicy), not one on spec.system.hosts.
       const onHosts =
-        (fault.type.startsWith('network-') || fault.type === 'port-blackhole') &&
+        (fault.type.startsWith('network-') ||
+          fault.type === 'port-blackhole' ||
+          fault.type === 'dns-fault') &&
         !isKubernetesFaultType(fault.type)
       if (onHosts && !agentPartition && !multiHost) {
         issues.push(...faultNetworkIssues(input, fault, fp))

@@ -24,6 +24,7 @@ import { workloadScaleFault } from './workload-scale/index.js'
 import { nodeCordonFault } from './node-cordon/index.js'
 import { nodeDrainFault } from './node-drain/index.js'
 import { networkIsolateFault } from './network-isolate/index.js'
+import { dnsFaultFault } from './dns-fault/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -46,6 +47,7 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(nodeCordonFault),
     erase(nodeDrainFault),
     erase(networkIsolateFault),
+    erase(dnsFaultFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

@@ -20,6 +20,7 @@ import { workloadScaleExample, workloadScaleSchema } from './workload-scale/sche
 import { nodeCordonExample, nodeCordonSchema } from './node-cordon/schema.js'
 import { nodeDrainExample, nodeDrainSchema } from './node-drain/schema.js'
 import { networkIsolateExample, networkIsolateSchema } from './network-isolate/schema.js'
+import { dnsFaultExample, dnsFaultSchema } from './dns-fault/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -41,6 +42,7 @@ export const faultSchemas = [
   nodeCordonSchema,
   nodeDrainSchema,
   networkIsolateSchema,
+  dnsFaultSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)
@@ -73,4 +75,5 @@ export const faultExamples: {
   'node-cordon': nodeCordonExample,
   'node-drain': nodeDrainExample,
   'network-isolate': networkIsolateExample,
+  'dns-fault': dnsFaultExample,
 }

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
 import { netIdOf } from '../../src/platforms/local/network/names.js'
 import { ordealNetworkObjects } from '../../src/platforms/local/network/stray.js'
@@ -78,6 +78,11 @@ const scenarios: Scenario[] = [
         - fault: { type: cpu-stress, workers: 1, load: 20, duration: 10m }`,
     injected: /(injected[\s\S]*){3}/,
   },
+  {
+    name: 'dns-fault',
+    step: 'fault: { type: dns-fault, names: [h2], answer: timeout, duration: 10m }',
+    injected: /dns-fault injected/,
+  },
 ]
 
 /** Pids of live processes whose command line contains `token`. */
@@ -138,7 +143,9 @@ spec:
           readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0${runnerPid}\0`)
         ).length === 0 &&
         state(external.pid!) !== 'T' &&
-        readdirSync(fillDir).length === 0
+        readdirSync(fillDir).length === 0 &&
+        // The run's resolver's per-host resolv.conf files (only dns-fault's scenario has them).
+        !(existsSync('/etc/netns') && readdirSync('/etc/netns').some((n) => netIdOf(n) === netId))
       try {
         times.push(await until(clean, kLeaseMs + 2000))
       } catch {

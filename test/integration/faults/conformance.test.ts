@@ -31,6 +31,7 @@ const NAMESPACE_TYPES = [
   'network-bandwidth',
   'network-latency',
   'port-blackhole',
+  'dns-fault', // the run's resolver on hosts: its suite is test/integration/dns/
 ] as const
 /** Proxy faults act on the run's in-process proxies: their suite is test/integration/proxy-faults/. */
 const PROXY_TYPES = ['proxy-toxic', 'proxy-down', 'http-fault'] as const
