@@ -9,14 +9,10 @@
  */
 import { CoreV1Api } from '@kubernetes/client-node'
 import { parseDuration, sleep } from '../../shared/duration.js'
-import { nextWait, parseTiming, type TimingRange } from '../../shared/timing-range.js'
+import { nextWait, type TimingRange } from '../../shared/timing-range.js'
+import { intervalOf } from '../interval.js'
 import type { KubernetesRun, PodTarget } from '../../platforms/kubernetes/contract.js'
-import {
-  defineFault,
-  FaultInjectionError,
-  type FaultContext,
-  type FaultParamsOf,
-} from '../contract.js'
+import { defineFault, type FaultContext, type FaultParamsOf } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
 import { kubeErrorStatus } from '../../safety/kube-request.js'
 import { apiFailure } from '../kubernetes/api-error.js'
@@ -163,16 +159,4 @@ export function gracePeriodOf(params: Pick<Params, 'force' | 'gracePeriod'>): nu
 function graceText(params: Pick<Params, 'force' | 'gracePeriod'>): string {
   const grace = gracePeriodOf(params)
   return grace === undefined ? '' : grace === 0 ? ' (force)' : ` (grace ${grace}s)`
-}
-
-/** `interval` as the schema accepted it; refused here too for a caller that skipped the schema. */
-function intervalOf(text: string | undefined): TimingRange | undefined {
-  if (text === undefined) {
-    return undefined
-  }
-  const parsed = parseTiming(text, { positive: true })
-  if (!parsed.ok) {
-    throw new FaultInjectionError(`interval ${parsed.message}`)
-  }
-  return parsed.range
 }

@@ -7,14 +7,10 @@
  * @module
  */
 import { sleep } from '../../shared/duration.js'
-import { nextWait, parseTiming, type TimingRange } from '../../shared/timing-range.js'
+import { nextWait, type TimingRange } from '../../shared/timing-range.js'
+import { intervalOf } from '../interval.js'
 import { describeTarget } from '../../platforms/local/targets.js'
-import {
-  defineFault,
-  FaultInjectionError,
-  type FaultContext,
-  type FaultParamsOf,
-} from '../contract.js'
+import { defineFault, type FaultContext, type FaultParamsOf } from '../contract.js'
 import { RecordedUndos } from '../recorded-undos.js'
 import { describeSelector } from '../select.js'
 import { signalTarget, toSignal } from '../signal.js'
@@ -67,18 +63,6 @@ export const processKillFault = defineFault({
     }
   },
 })
-
-/** `interval` as the schema accepted it; refused here too for a caller that skipped the schema. */
-function intervalOf(text: string | undefined): TimingRange | undefined {
-  if (text === undefined) {
-    return undefined
-  }
-  const parsed = parseTiming(text, { positive: true })
-  if (!parsed.ok) {
-    throw new FaultInjectionError(`interval ${parsed.message}`)
-  }
-  return parsed.range
-}
 
 async function killRound(
   ctx: FaultContext<Params>,
