@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { ENV_ALLOWLIST, dropTo, launcherFor, scrubbedEnv } from './exec-policy.js'
+import { afterDrop, ENV_ALLOWLIST, dropTo, launcherFor, scrubbedEnv } from './exec-policy.js'
 
 test('a scrubbed environment holds only allowlisted names, whatever ordeal had', () => {
   fc.assert(
@@ -44,4 +44,43 @@ test('another user: the argv goes through setpriv with that user and its own gro
   const launch = launcherFor({ env: 'scrubbed', fallbackHome: '/tmp/w' }, user)(['true'])
   assert.equal(launch.env['HOME'], '/tmp/w')
   assert.equal(launch.env['USER'], 'nobody')
+})
+
+test("wrapped: the manifest's variables reach the command after the drop, never the root wrappers", () => {
+  const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' }
+  const own = { PATH: '/tmp/evil', LD_PRELOAD: '/tmp/evil.so', MINE: '1' }
+  const launch = launcherFor({ env: 'scrubbed', fallbackHome: '/tmp/w' }, user)(
+    ['server', '-v'],
+    own
+  )
+  // setpriv is found and run by root with ordeal's own PATH, and loads nothing of the author's.
+  assert.equal(launch.command, 'setpriv')
+  assert.notEqual(launch.env['PATH'], '/tmp/evil')
+  assert.equal(launch.env['LD_PRELOAD'], undefined)
+  assert.equal(launch.env['MINE'], undefined)
+  const drop = launch.args.indexOf('--')
+  assert.deepEqual(launch.args.slice(drop + 1), [
+    'env',
+    'PATH=/tmp/evil',
+    'LD_PRELOAD=/tmp/evil.so',
+    'MINE=1',
+    'server',
+    '-v',
+  ])
+  // Inside a cgroup and a namespace too: the variables come last, after every wrapper.
+  const placed = launcherFor({ env: 'scrubbed', cgroup: '/sys/fs/cgroup/x' }, user)(
+    ['server'],
+    own,
+    (argv) => ['ip', 'netns', 'exec', 'ns1', ...argv]
+  )
+  assert.equal(placed.command, '/bin/sh')
+  assert.equal(placed.env['PATH'] === '/tmp/evil', false)
+  const all = [placed.command, ...placed.args]
+  assert.ok(all.indexOf('env') > all.indexOf('setpriv'))
+  assert.ok(all.indexOf('setpriv') > all.indexOf('ip'))
+  // A bare command (no wrapper) gets them in its own environment, as before.
+  const bare = launcherFor({ env: 'scrubbed' })(['server'], own)
+  assert.equal(bare.command, 'server')
+  assert.equal(bare.env['PATH'], '/tmp/evil')
+  assert.throws(() => afterDrop({ A: '1' }, ['/opt/a=b']), /contains '='/)
 })

@@ -77,13 +77,38 @@ export function launcherFor(policy: ExecPolicy, as: RunUser | undefined = policy
     place: (argv: string[]) => string[] = (placed) => placed
   ): Launch => {
     const env = policy.env === 'inherit' ? { ...process.env } : userEnv(as, homeOf(as, policy))
-    Object.assign(env, own)
-    const placed = place(dropTo(as, argv))
-    const full = policy.cgroup === undefined ? placed : joinCgroupArgv(policy.cgroup, placed)
+    const wrap = (inner: readonly string[]): string[] => {
+      const placed = place(dropTo(as, inner))
+      return policy.cgroup === undefined ? placed : joinCgroupArgv(policy.cgroup, placed)
+    }
+    const bare = wrap(argv)
+    if (bare.length === argv.length || Object.keys(own).length === 0) {
+      const full = bare
+      return { command: full[0]!, args: full.slice(1), env: { ...env, ...own } }
+    }
+    // Wrapped: the cgroup join's sh, `ip netns exec` and `setpriv` run as ordeal's user (root)
+    // before the drop, and must not see the manifest's variables: a PATH naming the run
+    // author's own `setpriv` or `ip`, or an LD_PRELOAD, would run their code as root. `env`,
+    // the last link, sets them for the command alone (it execs it: the pid stays the command's).
+    const full = wrap(afterDrop(own, argv))
     return { command: full[0]!, args: full.slice(1), env }
   }
   const foreign = as !== undefined && dropTo(as, []).length > 0
   return foreign ? Object.assign(launch, { foreignUser: as }) : launch
+}
+
+/** `env K=V … argv`: `vars` set by the last link before the command, after any privilege drop. */
+export function afterDrop(vars: Record<string, string>, argv: readonly string[]): string[] {
+  const [command] = argv
+  if (command === undefined || command.includes('=')) {
+    // `env` would read a program path with '=' in it as one more variable.
+    throw new Error(`cannot launch '${command ?? ''}' with its variables: its path contains '='`)
+  }
+  const bad = Object.keys(vars).find((key) => key === '' || key.includes('='))
+  if (bad !== undefined) {
+    throw new Error(`cannot set the variable '${bad}' for '${command}': a name cannot contain '='`)
+  }
+  return ['env', ...Object.entries(vars).map(([key, value]) => `${key}=${value}`), ...argv]
 }
 
 /** `argv` prefixed with the privilege drop to `user`, when ordeal is not that user already. */
