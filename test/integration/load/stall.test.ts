@@ -1,12 +1,12 @@
 /**
- * Coordinated omission, as in wrk2's README: the server is stopped (SIGSTOP) for 1 s mid-run.
+ * Coordinated omission, as in wrk2's README: the server is stopped (SIGSTOP) for 1.5 s mid-run.
  * The generator keeps a fixed pool of 2 keep-alive connections (wrk2-style), so during the
  * stall both connections hold one request each and every other request that falls due waits
  * client-side for a connection. When the server resumes, those requests go out and are
  * answered in about a millisecond: measured from their actual send (service time, what a
  * closed-loop tool reports) they look fast; measured from when they were due (response time)
- * they waited up to the whole second. Only 2 of 2,000 requests have a long service time (the
- * two caught on the connections), far fewer than the 1% that p99 looks past; about a quarter
+ * they waited up to the whole stall. Only 2 of 2,000 requests have a long service time (the
+ * two caught on the connections), far fewer than the 1% that p99 looks past; over a third
  * of all requests were due during the stall, so response-time p99 lands in it.
  */
 import { after, before, describe, test } from 'node:test'
@@ -15,7 +15,7 @@ import { runLoad } from '../../../src/load/generator.js'
 import { spec, startTestServer } from './helpers.js'
 import type { TestServer } from './helpers.js'
 
-describe('a server that stalls for 1 s', () => {
+describe('a server that stalls for 1.5 s', () => {
   let server: TestServer
   before(async () => {
     server = await startTestServer()
@@ -42,11 +42,13 @@ describe('a server that stalls for 1 s', () => {
       }),
       {
         onTick(tick) {
-          // Stop the server right after the first second of load, for one second.
+          // Stop the server right after the first second of load, for 1.5 s: the stall then
+          // spans the end of second 1 (a resume that fell on that boundary could let the
+          // second end with nothing outstanding on a loaded machine).
           if (tick.second === 0 && !stalled) {
             stalled = true
             process.kill(server.pid, 'SIGSTOP')
-            resume = setTimeout(() => process.kill(server.pid, 'SIGCONT'), 1000)
+            resume = setTimeout(() => process.kill(server.pid, 'SIGCONT'), 1500)
           }
         },
       }

@@ -129,7 +129,14 @@ describe('metric sources against a real RabbitMQ and Prometheus', { timeout: 240
   })
 
   test('prometheus: several series are an error naming the count', async () => {
-    // `up` has one series per scrape job: prometheus itself and the node.
+    // `up` has one series per scrape job: prometheus itself and the node, once both were
+    // scraped (the node's may be in before prometheus's own first scrape).
+    await waitUntil(
+      'both scrape jobs to report up',
+      async () =>
+        (await prometheusSource.read({ url: prometheus!.url, query: 'count(up)' }, ctx())) === 2,
+      { timeoutMs: 30_000, intervalMs: 200 }
+    )
     await assert.rejects(
       prometheusSource.read({ url: prometheus!.url, query: 'up' }, ctx()),
       /the query returned 2 series, not one/
