@@ -36,6 +36,10 @@ test=(
   etcd-client     # etcdctl, used by that example's probes to move leadership and write
   chromium        # headless browser for the Chaos Center e2e test and the run-page benchmark
   tcpdump         # spec.capture records each host's packets with it (tests read the pcap back)
+  libfiu0         # syscall-error: the libfiu preloads (fiu_run_preload.so, fiu_posix_preload.so)
+  fiu-utils       # syscall-error: fiu-ctrl, libfiu's remote control, switches failures on and off
+  libfaketime     # the preload behind clock-skew (services with preload: [libfaketime])
+  faketime        # its CLI, to try a skew on a command by hand (docs/clock-skew.md)
 )
 
 sets=("$@")

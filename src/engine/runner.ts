@@ -50,6 +50,7 @@ import type { KubernetesRun } from '../platforms/kubernetes/contract.js'
 import { connectRunCluster, type ClusterGrant } from './kubernetes-system.js'
 import { randomSeed, TimingDraws } from './timing-draw.js'
 import { RunCapture } from '../capture/run-capture.js'
+import { preloadPreflight } from '../platforms/local/preload/preflight.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -362,6 +363,11 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
           grant: ctx.options.clusterGrant,
           warn: (message) => journal.emit({ type: 'run.warning', message }),
         })
+        // A preload's library missing fails here, one line, before any host or service exists.
+        const missing = preloadPreflight(experiment.system.services)
+        if (missing !== undefined) {
+          throw new Error(missing)
+        }
         // Hosts before the services placed on them; preconditions fail before anything exists.
         await network.create(experiment)
         if (network.topology && network.topology.hosts.length > 0) {

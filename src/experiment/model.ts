@@ -3,6 +3,7 @@
  * This is what the engine runs and what the TypeScript API produces after validation.
  * @module
  */
+import type { PreloadName } from '../platforms/local/preload/contract.js'
 import type { FaultInput, ProbeInput, CheckInputType } from './schema.js'
 import type { TimingRange } from '../shared/timing-range.js'
 import type { LoadSpec } from '../load/contract.js'
@@ -141,6 +142,8 @@ export interface ServiceSpec {
   group?: string
   /** Multi-host: the logical agent (spec.system.agents) this service runs on. */
   agent?: string
+  /** Shared objects put in LD_PRELOAD (libfiu, libfaketime) for the faults that act through them. */
+  preload?: PreloadName[]
 }
 
 export interface Readiness {

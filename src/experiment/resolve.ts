@@ -3,6 +3,7 @@
  * applied here, nowhere else (the values are in defaults.ts, which the schemas document).
  * @module
  */
+import { PRELOAD_NAMES } from '../platforms/local/preload/contract.js'
 import { deniedNamespacesOf } from '../platforms/kubernetes/deny-list.js'
 import path from 'node:path'
 import { parseDuration } from '../shared/duration.js'
@@ -245,6 +246,10 @@ function resolveService(input: ServiceInput, baseDir: string): ServiceSpec {
     gracePeriodMs: ms(input.gracePeriod, DEFAULTS.gracePeriod),
     ...(hosts === undefined ? {} : { hosts: [...hosts] }),
     ...(input.agent === undefined ? {} : { agent: input.agent }),
+    // In PRELOAD_NAMES order whatever the manifest's, without repeats: LD_PRELOAD's order.
+    ...(input.preload === undefined || input.preload.length === 0
+      ? {}
+      : { preload: PRELOAD_NAMES.filter((n) => input.preload!.includes(n)) }),
   }
 }
 

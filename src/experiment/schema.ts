@@ -3,6 +3,7 @@
  * JSON Schema that `ordeal schema` prints for editors.
  * @module
  */
+import { PRELOAD_NAMES } from '../platforms/local/preload/contract.js'
 import { z } from 'zod'
 import { NAME_PATTERN } from '../shared/names.js'
 import { duration, logicalAgent, strictObject } from './schema-parts.js'
@@ -177,6 +178,21 @@ export const serviceSchema = strictObject({
     .describe(
       "Primary group of the service's processes, a name or gid (default: the user's own group)."
     ),
+  preload: z
+    .array(
+      z.enum(PRELOAD_NAMES, {
+        error: `must be one of ${PRELOAD_NAMES.map((n) => `'${n}'`).join(', ')}`,
+      }),
+      {
+        error: 'must be a list of preload names',
+      }
+    )
+    .optional()
+    .meta({
+      description:
+        "Shared objects put in the service's LD_PRELOAD so that faults act inside it at run time: `libfiu` for `syscall-error`, `libfaketime` for `clock-skew`. Without it those faults refuse the service. Dynamically linked programs only (not static Go binaries).",
+      examples: [['libfiu', 'libfaketime']],
+    }),
   host: name()
     .optional()
     .describe(

@@ -21,6 +21,7 @@ import { scheduleIssues } from './schedule-semantics.js'
 import { triggerIssues } from './trigger-semantics.js'
 import { metricIssues } from '../metrics/semantics.js'
 import { captureIssues } from '../capture/semantics.js'
+import { faultPreloadIssues } from './preload-semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -154,6 +155,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
         if (conflict !== undefined) {
           issues.push({ path: [...fp, 'fault', 'target'], message: conflict })
         }
+        issues.push(...faultPreloadIssues(fault, services, fp))
         if (fault.type === 'process-restart' && t.attach !== undefined) {
           issues.push({
             path: [...fp, 'fault', 'target', 'attach'],

@@ -25,6 +25,8 @@ import { nodeCordonFault } from './node-cordon/index.js'
 import { nodeDrainFault } from './node-drain/index.js'
 import { networkIsolateFault } from './network-isolate/index.js'
 import { dnsFaultFault } from './dns-fault/index.js'
+import { syscallErrorFault } from './syscall-error/index.js'
+import { clockSkewFault } from './clock-skew/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -48,6 +50,8 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(nodeDrainFault),
     erase(networkIsolateFault),
     erase(dnsFaultFault),
+    erase(syscallErrorFault),
+    erase(clockSkewFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

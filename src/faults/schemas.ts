@@ -21,6 +21,8 @@ import { nodeCordonExample, nodeCordonSchema } from './node-cordon/schema.js'
 import { nodeDrainExample, nodeDrainSchema } from './node-drain/schema.js'
 import { networkIsolateExample, networkIsolateSchema } from './network-isolate/schema.js'
 import { dnsFaultExample, dnsFaultSchema } from './dns-fault/schema.js'
+import { syscallErrorExample, syscallErrorSchema } from './syscall-error/schema.js'
+import { clockSkewExample, clockSkewSchema } from './clock-skew/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -43,6 +45,8 @@ export const faultSchemas = [
   nodeDrainSchema,
   networkIsolateSchema,
   dnsFaultSchema,
+  syscallErrorSchema,
+  clockSkewSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)
@@ -76,4 +80,6 @@ export const faultExamples: {
   'node-drain': nodeDrainExample,
   'network-isolate': networkIsolateExample,
   'dns-fault': dnsFaultExample,
+  'syscall-error': syscallErrorExample,
+  'clock-skew': clockSkewExample,
 }

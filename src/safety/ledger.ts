@@ -45,6 +45,13 @@ export type UndoAction =
    * schedulability, delete a NetworkPolicy ordeal created. A 404 counts as already undone.
    */
   | { kind: 'kubernetes'; connection: KubeConnectionRef; request: KubeUndoRequest; label: string }
+  /**
+   * Put back the content of a control file ordeal made (clock-skew: "+0 x1" in libfaketime's
+   * timestamp file). Only ordeal's own regular file is written (control-file.ts); one that is
+   * gone is already undone (its process is gone with its run's dir), and so is one the
+   * service's user replaced (a symlink, fifo, hard link): left alone, said in the undo's note.
+   */
+  | { kind: 'write-file'; path: string; content: string; label: string }
   /** Nothing to undo (a kill is healed by the supervisor); recorded so the ledger is complete. */
   | { kind: 'none'; label: string }
 

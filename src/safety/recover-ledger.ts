@@ -62,9 +62,9 @@ export async function recoverLockedLedger(
     // service is ended. A file removed since the lock was taken reads as empty.
     for (const entry of pendingEntries(file).reverse()) {
       try {
-        await executeUndo(entry.undo)
+        const note = await executeUndo(entry.undo)
         ledger.markUndone(entry.id, options.reason)
-        run.undone.push(entry.undo.label)
+        run.undone.push(`${entry.undo.label}${note === undefined ? '' : ` (${note})`}`)
         options.onUndo?.(entry)
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error)

@@ -31,6 +31,7 @@ test('every example manifest validates', async () => {
     'examples/broker-database/feeder-kill.yaml',
     'examples/broker-database/mariadb-kill.yaml',
     'examples/broker-database/capacity.yaml',
+    'examples/deeper-faults/syscall-error.yaml',
   ])
   assert.equal(r.exitCode, 0, r.stderr)
 })

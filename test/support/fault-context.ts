@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { readdirSync, readFileSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Ledger, type LedgerEntry, type UndoAction } from '../../src/safety/ledger.js'
@@ -21,6 +21,12 @@ import { isSameProcess, processStartTime } from '../../src/safety/proc.js'
 import type { ReplicaInfo, Supervisor } from '../../src/platforms/local/supervisor.js'
 import type { ProcessTarget } from '../../src/platforms/local/targets.js'
 import { waitUntil } from './fault-proc.js'
+import type { PreloadName } from '../../src/platforms/local/preload/contract.js'
+import {
+  preloadControlDir,
+  preloadEnv,
+  preloadsOf,
+} from '../../src/platforms/local/preload/launch.js'
 
 /** A target process the harness started. */
 export interface SpawnedTarget extends ProcessTarget {
@@ -28,6 +34,8 @@ export interface SpawnedTarget extends ProcessTarget {
   exited: Promise<void>
   /** With `withChild`: a second process in the target's process group. */
   groupChildPid?: number
+  /** With `preload`: its control dir, as the supervisor would make it. */
+  controlDir?: string
 }
 
 /** A Ledger that lets a test look at each entry as it is recorded (before the fault acts). */
@@ -108,18 +116,55 @@ export class FaultHarness {
    * Starts an idle node process, detached (its own process group, as replicas are), as a
    * replica of `service` (default `api`) or as the attached process `attach`. `withChild` also
    * starts a second process inside the same group, to show group signalling reaches it.
+   * `argv` runs that program instead of the idle node, with `env` added to the environment
+   * (a preload's, as the launcher would give it) and its stdout in `stdoutFile`.
+   * `preload` launches it as the supervisor launches a replica under those preloads (the real
+   * launch hook: LD_PRELOAD, control variables, control files), running `program` (a script
+   * file, with `env`) instead of the idle loop.
    */
   async spawnTarget(
-    options: { service?: string; replica?: number; attach?: string; withChild?: boolean } = {}
+    options: {
+      service?: string
+      replica?: number
+      attach?: string
+      withChild?: boolean
+      argv?: string[]
+      env?: Record<string, string>
+      stdoutFile?: string
+      preload?: PreloadName[]
+      program?: string
+    } = {}
   ): Promise<SpawnedTarget> {
     const idle = 'setInterval(() => {}, 1000)'
     const script = options.withChild
       ? `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(idle)}], { stdio: 'ignore' }); console.log(c.pid); ${idle}`
       : idle
-    const child = spawn(process.execPath, ['-e', script], {
+    let env: NodeJS.ProcessEnv = { ...process.env, ...options.env }
+    let controlDir: string | undefined
+    if (options.preload !== undefined) {
+      const spec = { preload: options.preload }
+      const service = options.service ?? 'api'
+      const replica = options.replica ?? this.#targets.length + 1
+      // The launch hook's own naming (`<dir>/preload/<service>-<replica>`): the fault checks it.
+      const at = { service, replica, controlDir: preloadControlDir(this.baseDir, service, replica) }
+      controlDir = at.controlDir
+      mkdirSync(controlDir, { recursive: true })
+      preloadsOf(spec).forEach((driver) => driver.setup?.(at))
+      env = { ...env, ...preloadEnv(spec, at, options.env ?? {}) }
+    }
+    const [command, ...args] = options.argv ?? [
+      process.execPath,
+      ...(options.program !== undefined ? [options.program] : ['-e', script]),
+    ]
+    const out = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w')
+    const child = spawn(command!, args, {
       detached: true,
-      stdio: ['ignore', options.withChild ? 'pipe' : 'ignore', 'ignore'],
+      env,
+      stdio: ['ignore', out ?? (options.withChild ? 'pipe' : 'ignore'), 'ignore'],
     })
+    if (out !== undefined) {
+      closeSync(out)
+    }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     child.unref()
     const pid = child.pid!
@@ -143,6 +188,7 @@ export class FaultHarness {
       child,
       exited,
       groupChildPid,
+      controlDir,
     }
     this.#targets.push(target)
     return target

@@ -38,7 +38,12 @@ after(() => {
   ws.cleanup()
 })
 
-type Scenario = { name: string; step: string; injected: RegExp }
+type Scenario = {
+  name: string
+  step: string
+  injected: RegExp
+  services?: (token: string) => string
+}
 const scenarios: Scenario[] = [
   {
     name: 'pause a launched service',
@@ -71,6 +76,14 @@ const scenarios: Scenario[] = [
     injected: /cpu-stress injected/,
   },
   {
+    // The watchdog writes "+0 x1" back into the service's libfaketime timestamp file.
+    name: 'clock-skew',
+    step: 'fault: { type: clock-skew, target: { service: clocked }, offset: +2h, duration: 10m }',
+    injected: /clock-skew injected/,
+    services: (token) =>
+      `\n      - { name: clocked, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never, preload: [libfaketime] }`,
+  },
+  {
     name: 'pause + disk-fill + cpu-stress at once',
     step: `parallel:
         - fault: { type: process-pause, target: { service: app }, duration: 10m }
@@ -84,6 +97,17 @@ const scenarios: Scenario[] = [
     injected: /dns-fault injected/,
   },
 ]
+
+/** Every libfaketime timestamp file of the runs (`<state>/runs/<id>/preload/<replica>/faketime.rc`). */
+function faketimeFiles(stateDir: string): string[] {
+  const runs = path.join(stateDir, 'runs')
+  if (!existsSync(runs)) {
+    return []
+  }
+  return readdirSync(runs, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name === 'faketime.rc')
+    .map((e) => path.join(e.parentPath, e.name))
+}
 
 /** Pids of live processes whose command line contains `token`. */
 function processesWith(token: string): number[] {
@@ -112,7 +136,7 @@ spec:
     networks: [{ name: lan }]
     hosts: [{ name: h1, networks: [lan] }, { name: h2, networks: [lan] }]
     services:
-      - { name: app, host: h1, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never }
+      - { name: app, host: h1, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never }${scenario.services?.(token) ?? ''}
     attach: [{ name: outsider, pid: ${external.pid} }]
   steps:
     - ${scenario.step}
@@ -143,6 +167,7 @@ spec:
           readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`\0${runnerPid}\0`)
         ).length === 0 &&
         state(external.pid!) !== 'T' &&
+        faketimeFiles(ws.stateDir).every((f) => readFileSync(f, 'utf8') === '+0 x1\n') &&
         readdirSync(fillDir).length === 0 &&
         // The run's resolver's per-host resolv.conf files (only dns-fault's scenario has them).
         !(existsSync('/etc/netns') && readdirSync('/etc/netns').some((n) => netIdOf(n) === netId))

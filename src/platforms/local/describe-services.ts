@@ -6,6 +6,7 @@
 import type { ServiceSpec } from '../../experiment/model.js'
 import { renderTemplate, type TemplateVars } from '../../shared/template.js'
 import { fixedPort } from './ports.js'
+import { preloadControlDir, preloadEnv, preloadsOf } from './preload/launch.js'
 import {
   dataDirFor,
   replicaTemplateVars,
@@ -45,15 +46,41 @@ export function describeServices(services: ServiceSpec[], runDir: string): strin
   return services.flatMap((spec) =>
     (layouts.get(spec.name) ?? []).map((layout) => {
       const vars = replicaTemplateVars(spec.name, layout, all)
-      const env = Object.entries(spec.env).map(([k, v]) => `${k}=${shellQuote(tryRender(v, vars))}`)
+      const own = Object.fromEntries(
+        Object.entries(spec.env).map(([k, v]) => [k, tryRender(v, vars)])
+      )
+      const preload = describePreload(spec, layout.index, runDir, own)
+      const env = Object.entries({ ...own, ...preload }).map(([k, v]) => `${k}=${shellQuote(v)}`)
       const argv = [spec.command, ...spec.args.map((arg) => tryRender(arg, vars))].map(shellQuote)
       const ready = spec.readiness
         ? `  # ready: ${spec.readiness.kind} ${tryRender(spec.readiness.target, vars)}`
         : ''
       const cwd = shellQuote(tryRender(spec.cwd, vars))
-      return `${spec.name}-${layout.index}: cd ${cwd} && ${[...env, ...argv].join(' ')}${ready}`
+      const names = preloadsOf(spec).map((driver) => driver.name)
+      const under = names.length > 0 ? `  # preload: ${names.join(', ')}` : ''
+      return `${spec.name}-${layout.index}: cd ${cwd} && ${[...env, ...argv].join(' ')}${ready}${under}`
     })
   )
+}
+
+/** The preload's variables as the launch sets them; a driver that cannot say shows none of its own. */
+function describePreload(
+  spec: ServiceSpec,
+  replica: number,
+  runDir: string,
+  own: Record<string, string>
+): Record<string, string> {
+  const at = {
+    service: spec.name,
+    replica,
+    controlDir: preloadControlDir(runDir, spec.name, replica),
+  }
+  try {
+    return preloadEnv(spec, at, own)
+  } catch {
+    const libraries = preloadsOf(spec).flatMap((driver) => driver.libraries)
+    return { LD_PRELOAD: [...libraries, own['LD_PRELOAD'] ?? ''].filter(Boolean).join(':') }
+  }
 }
 
 function tryRender(text: string, vars: TemplateVars): string {

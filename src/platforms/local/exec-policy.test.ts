@@ -84,3 +84,44 @@ test("wrapped: the manifest's variables reach the command after the drop, never 
   assert.equal(bare.env['PATH'], '/tmp/evil')
   assert.throws(() => afterDrop({ A: '1' }, ['/opt/a=b']), /contains '='/)
 })
+
+test('loader variables reach a wrapped command after the drop, never the wrappers', () => {
+  const user = { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent' }
+  const launch = launcherFor({ env: 'scrubbed', cgroup: '/sys/fs/cgroup/x' }, user)(
+    ['srv', '-p', '1'],
+    { MINE: '1', LD_LIBRARY_PATH: '/theirs' },
+    (argv) => ['ip', 'netns', 'exec', 'ns1', ...argv],
+    { LD_PRELOAD: '/lib/a.so', FIU_CTRL_FIFO: '/run/x/fiu' }
+  )
+  assert.equal(launch.env['MINE'], undefined)
+  for (const key of ['LD_PRELOAD', 'LD_LIBRARY_PATH', 'FIU_CTRL_FIFO']) {
+    assert.equal(launch.env[key], undefined, key)
+  }
+  const argv = [launch.command, ...launch.args]
+  const drop = argv.indexOf('setpriv')
+  assert.ok(drop > argv.indexOf('ip') && argv.indexOf('ip') > 0, argv.join(' '))
+  assert.deepEqual(argv.slice(argv.indexOf('--', drop) + 1), [
+    'env',
+    'MINE=1',
+    'LD_LIBRARY_PATH=/theirs',
+    'LD_PRELOAD=/lib/a.so',
+    'FIU_CTRL_FIFO=/run/x/fiu',
+    'srv',
+    '-p',
+    '1',
+  ])
+})
+
+test('a bare command (no drop, namespace or cgroup) gets loader variables in its environment', () => {
+  const launch = launcherFor({ env: 'scrubbed' })(['srv'], { LD_LIBRARY_PATH: '/t' }, undefined, {
+    LD_PRELOAD: '/lib/a.so',
+  })
+  assert.deepEqual([launch.command, ...launch.args], ['srv'])
+  assert.equal(launch.env['LD_PRELOAD'], '/lib/a.so')
+  assert.equal(launch.env['LD_LIBRARY_PATH'], '/t')
+})
+
+test("a wrapped command whose path has '=' cannot go through env: refused", () => {
+  const launch = launcherFor({ env: 'scrubbed', cgroup: '/sys/fs/cgroup/x' })
+  assert.throws(() => launch(['./a=b'], {}, undefined, { LD_PRELOAD: '/x.so' }), /contains '='/)
+})

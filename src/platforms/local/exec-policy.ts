@@ -49,13 +49,16 @@ export interface Launch {
 /**
  * Turns `argv` (program first) and the manifest's own variables into what to spawn. `place`
  * wraps the argv after the privilege drop and inside the cgroup join: `ip netns exec` for a
- * replica on a host (entering a namespace needs root; its fresh /sys has no cgroups).
+ * replica on a host (entering a namespace needs root; its fresh /sys has no cgroups). `late`
+ * are variables for the command only, never for a wrapper: a preload's LD_PRELOAD and control
+ * variables (see {@link launcherFor}).
  */
 export interface Launcher {
   (
     argv: readonly string[],
     own?: Record<string, string>,
-    place?: (argv: string[]) => string[]
+    place?: (argv: string[]) => string[],
+    late?: Record<string, string>
   ): Launch
   /** The user commands run as, when it is not ordeal's own (files are then read as it). */
   readonly foreignUser?: RunUser
@@ -69,28 +72,38 @@ export interface Launcher {
  * which needs root to enter the namespace, so the drop must happen after it, inside the argv;
  * and `--init-groups` gives the user its own supplementary groups, never root's. `setpriv` execs
  * the command, so the pid ordeal recorded is the command's.
+ *
+ * The loader's variables (the manifest's own `LD_*` and everything in `late`) must not reach
+ * the wrappers that run before the drop (the cgroup join's `sh`, `ip netns exec`, `setpriv`,
+ * as ordeal's user, root): they would load the run author's objects, or libfiu/libfaketime,
+ * as root. When the command is wrapped they go in the argv after the drop instead
+ * (`setpriv … -- env K=V … cmd args`; `env` execs the command, so the pid stays the command's).
+ * A bare command gets them in its spawn environment.
  */
 export function launcherFor(policy: ExecPolicy, as: RunUser | undefined = policy.user): Launcher {
   const launch = (
     argv: readonly string[],
     own: Record<string, string> = {},
-    place: (argv: string[]) => string[] = (placed) => placed
+    place: (argv: string[]) => string[] = (placed) => placed,
+    late: Record<string, string> = {}
   ): Launch => {
     const env = policy.env === 'inherit' ? { ...process.env } : userEnv(as, homeOf(as, policy))
+    const vars = { ...own, ...late }
     const wrap = (inner: readonly string[]): string[] => {
       const placed = place(dropTo(as, inner))
       return policy.cgroup === undefined ? placed : joinCgroupArgv(policy.cgroup, placed)
     }
     const bare = wrap(argv)
-    if (bare.length === argv.length || Object.keys(own).length === 0) {
+    if (bare.length === argv.length || Object.keys(vars).length === 0) {
       const full = bare
-      return { command: full[0]!, args: full.slice(1), env: { ...env, ...own } }
+      return { command: full[0]!, args: full.slice(1), env: { ...env, ...vars } }
     }
     // Wrapped: the cgroup join's sh, `ip netns exec` and `setpriv` run as ordeal's user (root)
     // before the drop, and must not see the manifest's variables: a PATH naming the run
     // author's own `setpriv` or `ip`, or an LD_PRELOAD, would run their code as root. `env`,
-    // the last link, sets them for the command alone (it execs it: the pid stays the command's).
-    const full = wrap(afterDrop(own, argv))
+    // the last link, sets them for the command alone (it execs it: the pid stays the command's),
+    // with the preloads' variables (`late`), which must not load into the root wrappers either.
+    const full = wrap(afterDrop(vars, argv))
     return { command: full[0]!, args: full.slice(1), env }
   }
   const foreign = as !== undefined && dropTo(as, []).length > 0

@@ -41,6 +41,10 @@ import type { Ledger } from '../../safety/ledger.js'
 import { processStartTime } from '../../safety/proc.js'
 import { hostPlan, hostsTemplateVars, hostVars, type Topology } from './network/topology.js'
 import { nsExec } from './network/commands.js'
+import { preloadControlDir, preloadEnv, preloadRoot, preloadsOf } from './preload/launch.js'
+import type { PreloadReplica } from './preload/contract.js'
+import { preloadPreflight } from './preload/preflight.js'
+import { readEnviron } from './preload/environ.js'
 
 export { describeServices } from './describe-services.js'
 
@@ -89,6 +93,7 @@ export class LocalSupervisor implements Supervisor {
   readonly #part: LocalSupervisorOptions['part']
   readonly #exec: ExecPolicy
   readonly #dataRoot: string
+  readonly #runDir: string
   /** Per service: who its commands run as (resolved in prepare; absent = the run user). */
   readonly #users = new Map<string, RunUser>()
   readonly #slots = new Map<string, ReplicaSlot[]>()
@@ -114,6 +119,7 @@ export class LocalSupervisor implements Supervisor {
     this.#part = options.part
     this.#exec = options.exec ?? kScrubbedPolicy
     this.#dataRoot = path.join(options.runDir, 'data')
+    this.#runDir = options.runDir
     for (const spec of options.services) {
       const replicas = Array.from({ length: spec.replicas }, (_, i) =>
         slots.createSlot(spec, i, dataDirFor(options.runDir, spec.name, i))
@@ -226,6 +232,54 @@ export class LocalSupervisor implements Supervisor {
     for (const slot of all) {
       this.#own(slot.dataDir, this.#users.get(slot.spec.name) ?? this.#exec.user)
     }
+    this.#preparePreloads(all)
+  }
+
+  /**
+   * `<runDir>/preload/<service>-<replica>` for each replica under a preload, made like its
+   * data dir (ordeal's parent, the leaf the service user's: libfiu's FIFOs are made by the
+   * process), then each driver's control files in it, before any spawn.
+   */
+  #preparePreloads(all: ReplicaSlot[]): void {
+    const under = all.filter((slot) => preloadsOf(slot.spec).length > 0)
+    if (under.length === 0) {
+      return
+    }
+    // The runner checked already; a multi-host part (part/serve.ts) prepares without it.
+    const missing = preloadPreflight(this.#services)
+    if (missing !== undefined) {
+      throw new SystemStartError(missing)
+    }
+    const root = preloadRoot(this.#runDir)
+    try {
+      makeOwnDir(root, 0o711)
+    } catch (error) {
+      throw new SystemStartError(`cannot create ${root}: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+    for (const slot of under) {
+      const replica = this.#preloadReplica(slot)
+      this.#own(replica.controlDir, this.#users.get(slot.spec.name) ?? this.#exec.user)
+      for (const driver of preloadsOf(slot.spec)) {
+        try {
+          driver.setup?.(replica)
+        } catch (error) {
+          throw new SystemStartError(
+            `service ${slot.spec.name}: preload ${driver.name}: ${(error as Error).message}`,
+            { cause: error }
+          )
+        }
+      }
+    }
+  }
+
+  #preloadReplica(slot: ReplicaSlot): PreloadReplica {
+    return {
+      service: slot.spec.name,
+      replica: slot.index,
+      controlDir: preloadControlDir(this.#runDir, slot.spec.name, slot.index),
+    }
   }
 
   /** A service's `user:`/`group:` resolved, or undefined for the run user. */
@@ -320,12 +374,20 @@ export class LocalSupervisor implements Supervisor {
     }
     let launch: ReturnType<typeof renderLaunch>
     let proc: ReplicaProcess
+    let preload: Record<string, string> = {}
     const launcher = this.#launcher(slot.spec)
     try {
       launch = renderLaunch(slot.spec, this.#replicaVars(slot))
+      // The preload goes to the replica only, not to its readiness command (which gets
+      // `launch.env` below): a `cmd` readiness must not run under a skewed clock or failing calls.
+      // It is `late`: set after the privilege drop, never in the root wrappers (exec-policy.ts).
+      preload = preloadEnv(slot.spec, this.#preloadReplica(slot), launch.env)
       // The privilege drop goes inside `ip netns exec` (entering a namespace needs root).
-      const built = launcher([launch.command, ...launch.args], launch.env, (argv) =>
-        this.#placed(slot, argv)
+      const built = launcher(
+        [launch.command, ...launch.args],
+        launch.env,
+        (argv) => this.#placed(slot, argv),
+        preload
       )
       const spawnSpec = { ...launch, ...built }
       // Synchronous from here to `slot.proc = proc`, so no other launch can interleave.
@@ -361,6 +423,9 @@ export class LocalSupervisor implements Supervisor {
     })
     void proc.exited.then((exit) => this.#onExit(slot, proc, exit))
     this.#changed()
+    if (preload['LD_PRELOAD'] !== undefined) {
+      await untilPreloaded(proc, preload['LD_PRELOAD'])
+    }
     if (launch.readiness) {
       const own = launch.env
       const signal = this.#stopSignal.signal
@@ -584,4 +649,20 @@ export class LocalSupervisor implements Supervisor {
 function ownUser(): RunUser {
   const uid = process.getuid?.() ?? 0
   return { name: String(uid), uid, gid: process.getgid?.() ?? 0, home: process.env['HOME'] ?? '/' }
+}
+
+/**
+ * Set after the privilege drop (exec-policy.ts), a replica's preload shows in its environ
+ * only once the wrappers before it (`setpriv`, `env`) have exec'd the command. A fault reads
+ * it there, so the replica counts as started only then (bounded: a stuck exec is left to the
+ * fault's own refusal, which names what is missing).
+ */
+async function untilPreloaded(proc: ReplicaProcess, ldPreload: string): Promise<void> {
+  const deadline = Date.now() + 2000
+  while (proc.alive && Date.now() < deadline) {
+    if (readEnviron(proc.pid)?.['LD_PRELOAD'] === ldPreload) {
+      return
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
 }

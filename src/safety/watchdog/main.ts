@@ -145,10 +145,10 @@ async function undo(entry: LedgerEntry, why: string): Promise<void> {
     return
   }
   try {
-    await executeUndo(entry.undo)
+    const note = await executeUndo(entry.undo)
     ledger.markUndone(entry.id, why)
     retries.delete(entry.id)
-    log(`undone (${why}): ${entry.undo.label}`)
+    log(`undone (${why}): ${entry.undo.label}${note === undefined ? '' : ` (${note})`}`)
   } catch (error) {
     const failures = (retry?.failures ?? 0) + 1
     const waitMs = Math.min(5_000, 100 * 2 ** (failures - 1))

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { LedgerEntry } from '../../../src/safety/ledger.js'
 import type { FaultDriver, FaultParamsOf, Injection } from '../../../src/faults/contract.js'
@@ -18,11 +18,20 @@ import { memoryStressFault } from '../../../src/faults/memory-stress/index.js'
 import { processKillFault } from '../../../src/faults/process-kill/index.js'
 import { processPauseFault } from '../../../src/faults/process-pause/index.js'
 import { processRestartFault } from '../../../src/faults/process-restart/index.js'
+import { syscallErrorFault } from '../../../src/faults/syscall-error/index.js'
+import { clockSkewFault } from '../../../src/faults/clock-skew/index.js'
+import { readEnviron } from '../../../src/platforms/local/preload/environ.js'
+import {
+  FAKETIME_FILE_VAR,
+  FAKETIME_NEUTRAL,
+} from '../../../src/platforms/local/preload/libfaketime.js'
+import { spawnClockTarget, waitForSkew, type ClockTarget } from '../../support/clock-program.js'
 import { processState } from '../../../src/safety/proc.js'
 import type { FaultInput } from '../../../src/experiment/schema.js'
 import { KUBERNETES_FAULTS } from '../../../src/experiment/kubernetes-semantics.js'
 import { FaultHarness, type SpawnedTarget } from '../../support/fault-context.js'
 import { cpuTicks, isGone, rssBytes, waitUntil } from '../../support/fault-proc.js'
+import { fiuEnv, fiuWriterBinary, tally, writerLines } from '../../support/fiu-writer.js'
 
 /** Network faults need hosts (namespaces): their suite is test/integration/network/. */
 const NAMESPACE_TYPES = [
@@ -183,6 +192,79 @@ const cases: { [T in Type]: Case<T, unknown> } = {
     reverted: async (_state, entries) => {
       assert.ok(!existsSync(fileOf(entries[0]!)))
     },
+  }),
+  'syscall-error': defineCase({
+    driver: syscallErrorFault,
+    // A C program under the libfiu preload loops write + fsync and prints each result.
+    setup: async (h) => {
+      const out = path.join(h.baseDir, 'writer.out')
+      if (h.liveTargets().length === 0) {
+        await h.spawnTarget({
+          service: 'api',
+          argv: [fiuWriterBinary(), path.join(h.baseDir, 'writer.data'), '1000'],
+          env: fiuEnv(h.baseDir),
+          stdoutFile: out,
+        })
+      }
+      await waitUntil('the writer to report', () => writerLines(out).length > 0)
+      return { out, from: writerLines(out).length }
+    },
+    params: () => ({
+      type: 'syscall-error',
+      target: { service: 'api' },
+      calls: ['posix/io/rw/write'],
+      errno: 'EIO',
+      probability: 1,
+      duration: '30s',
+    }),
+    atRecord: (entry, { out, from }: { out: string; from: number }) => {
+      assert.equal(entry.undo.kind, 'command')
+      assert.equal(tally(writerLines(out).slice(from), 'write').failed, 0, 'failing before record')
+    },
+    effect: ({ out, from }: { out: string; from: number }) =>
+      waitUntil('a write to fail with EIO', () =>
+        writerLines(out).slice(from).includes('write EIO')
+      ),
+    reverted: async ({ out }: { out: string }) => {
+      // A write that failed just before the disable may print just after: skip one round.
+      const mark = writerLines(out).length + 2
+      await waitUntil(
+        '20 writes after the revert',
+        () => tally(writerLines(out).slice(mark), 'write').calls >= 20
+      )
+      assert.equal(
+        tally(writerLines(out).slice(mark), 'write').failed,
+        0,
+        'writes fail after revert'
+      )
+    },
+  }),
+  'clock-skew': defineCase({
+    driver: clockSkewFault,
+    // A replica launched under libfaketime (the real launch hook) that writes its own clock.
+    setup: async (h) => (h.liveTargets()[0] as ClockTarget | undefined) ?? spawnClockTarget(h),
+    params: () => ({
+      type: 'clock-skew',
+      target: { service: 'api' },
+      offset: '-90s',
+      duration: '30s',
+    }),
+    atRecord: (entry, target: ClockTarget) => {
+      assert.equal(entry.undo.kind, 'write-file')
+      // The file itself, found as the fault finds it (the target's environment): libfaketime
+      // reads it at most once a second, so the program's clock could not tell a write that
+      // came just before the record.
+      const file = readEnviron(target.pid)?.[FAKETIME_FILE_VAR]
+      assert.ok(file !== undefined, 'the target has no timestamp file')
+      assert.equal(entry.undo.kind === 'write-file' && entry.undo.path, file)
+      assert.equal(
+        readFileSync(file, 'utf8'),
+        `${FAKETIME_NEUTRAL}\n`,
+        'clock skewed before its reset was recorded'
+      )
+    },
+    effect: (target: ClockTarget) => waitForSkew(target, -90_000),
+    reverted: (target: ClockTarget) => waitForSkew(target, 0),
   }),
 }
 
