@@ -7,7 +7,7 @@
  * @module
  */
 import { execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { libfiuPreload } from '../../src/platforms/local/preload/libfiu.js'
@@ -56,6 +56,9 @@ let compiled: string | undefined
 export function fiuWriterBinary(): string {
   if (compiled === undefined || !existsSync(compiled)) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-fiu-writer-'))
+    // One compile per test process, removed when it exits (the test runner's leftover check
+    // looks for /tmp/ordeal-*).
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
     writeFileSync(path.join(dir, 'writer.c'), SOURCE)
     execFileSync('cc', ['-O1', '-o', path.join(dir, 'writer'), path.join(dir, 'writer.c')])
     // Other users run it too (a service's own user): mkdtemp made the directory 0700.

@@ -84,6 +84,14 @@ const scenarios: Scenario[] = [
       `\n      - { name: clocked, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never, preload: [libfaketime] }`,
   },
   {
+    // The watchdog runs fiu-ctrl's disable on the service (gone by then, or still up): both succeed.
+    name: 'syscall-error',
+    step: 'fault: { type: syscall-error, target: { service: fiu }, calls: [posix/io/sync/fsync], errno: EIO, duration: 10m }',
+    injected: /syscall-error injected/,
+    services: (token) =>
+      `\n      - { name: fiu, command: node, args: ['-e', 'setInterval(() => {}, 1000)', '${token}'], restart: never, preload: [libfiu] }`,
+  },
+  {
     name: 'pause + disk-fill + cpu-stress at once',
     step: `parallel:
         - fault: { type: process-pause, target: { service: app }, duration: 10m }
