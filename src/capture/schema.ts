@@ -51,7 +51,7 @@ export const captureSchema = strictObject({
     .optional()
     .meta({
       description:
-        'A pcap-filter(7) expression, given to tcpdump as one argument (no shell ever reads it); a filter tcpdump rejects fails the run before the steps start.',
+        'A pcap-filter(7) expression, given to tcpdump as one argument (no shell ever reads it); a filter tcpdump cannot compile is bad input (exit 2), found when the manifest loads.',
       examples: ['tcp port 8080'],
     }),
   snaplen: z

@@ -10,7 +10,8 @@ import { LineCounter, parseDocument, type Document } from 'yaml'
 import type { z } from 'zod'
 import { experimentSchema, type ExperimentInput } from './schema.js'
 import { ManifestError, formatPath, type ManifestIssue } from './errors.js'
-import { semanticIssues } from './semantics.js'
+import { semanticIssues, type SemanticIssue } from './semantics.js'
+import { captureFilterProblem } from '../capture/filter-check.js'
 import { resolveExperiment } from './resolve.js'
 import { interpolate, unusedSetIssues } from './interpolate.js'
 import type { Experiment } from './model.js'
@@ -179,7 +180,7 @@ export function parseManifest(text: string, file: string): ExperimentInput {
   const parsed = experimentSchema.safeParse(data)
   const issues: ManifestIssue[] = parsed.success ? [] : zodIssues(parsed.error, positions, file)
   if (parsed.success) {
-    for (const issue of semanticIssues(parsed.data)) {
+    for (const issue of [...semanticIssues(parsed.data), ...machineIssues(parsed.data)]) {
       issues.push({
         file,
         line: positions.lineOfPath(issue.path),
@@ -272,4 +273,14 @@ function dedupe(issues: ManifestIssue[]): ManifestIssue[] {
     const k = `${i.line}:${i.path}:${i.message}`
     return seen.has(k) ? false : (seen.add(k), true)
   })
+}
+
+/**
+ * Checks that need a program of this machine, so they stay out of the pure semantics the UI
+ * bundles: a capture filter tcpdump cannot compile (src/capture/filter-check.ts).
+ */
+function machineIssues(input: ExperimentInput): SemanticIssue[] {
+  const filter = input.spec.capture?.filter
+  const problem = filter === undefined ? undefined : captureFilterProblem(filter)
+  return problem === undefined ? [] : [{ path: ['spec', 'capture', 'filter'], message: problem }]
 }
