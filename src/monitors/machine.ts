@@ -56,6 +56,8 @@ export type Transitions<S extends string, O> = { readonly [K in S]: StateEntry<S
 export interface MonitorOptions<O> {
   /** One line per observation in transition records. @default JSON, cut at 200 characters */
   describe?: (observation: O) => string
+  /** Which observations it sees; the others only move its clock. @default all */
+  sees?: (observation: O) => boolean
 }
 
 /** A timeout loop (a → b → a, each a timeout) stops here rather than spinning. */
@@ -88,7 +90,8 @@ export function monitor<S extends string, O>(
   return {
     name,
     states,
-    start: (at, startOptions = {}) => new Machine(name, initial, specs, describe, at, startOptions),
+    start: (at, startOptions = {}) =>
+      new Machine(name, initial, specs, describe, options.sees, at, startOptions),
   }
 }
 
@@ -108,6 +111,7 @@ class Machine<S extends string, O> implements MonitorInstance<O> {
   #verdict: MonitorVerdict | undefined
   readonly #specs: Map<string, StateSpec<S, O>>
   readonly #describe: (o: O) => string
+  readonly #sees: ((o: O) => boolean) | undefined
   readonly #onTransition: ((r: TransitionRecord) => void) | undefined
   readonly #label: string
 
@@ -116,6 +120,7 @@ class Machine<S extends string, O> implements MonitorInstance<O> {
     initial: S,
     specs: Map<string, StateSpec<S, O>>,
     describe: (o: O) => string,
+    sees: ((o: O) => boolean) | undefined,
     at: number,
     options: StartOptions
   ) {
@@ -123,6 +128,7 @@ class Machine<S extends string, O> implements MonitorInstance<O> {
     this.#label = options.prefix === undefined ? name : `${options.prefix}/${name}`
     this.#specs = specs
     this.#describe = describe
+    this.#sees = sees
     this.#onTransition = options.onTransition
     this.#state = initial
     this.#arm(initial, undefined, at)
@@ -142,7 +148,7 @@ class Machine<S extends string, O> implements MonitorInstance<O> {
 
   observe(observation: O, at: number): void {
     this.advance(at)
-    if (this.#verdict) {
+    if (this.#verdict || (this.#sees && !this.#sees(observation))) {
       return
     }
     const on = this.#specs.get(this.#state)?.on
