@@ -29,4 +29,4 @@ export { defineProbe, type ProbeDriver } from './probes/contract.js'
 // Monitors (issue 19): state machines over observations; docs/monitors.md.
 export * from './monitors/index.js'
 export { MonitorFeed, type MonitorFeedOptions } from './engine/monitor-feed.js'
-export type { Observation } from './monitors/observation.js'
+export type { Observation, ObservationFeed } from './monitors/observation.js'

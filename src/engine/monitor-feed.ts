@@ -9,7 +9,11 @@ import type { Experiment, Probe } from '../experiment/model.js'
 import { walkSteps } from '../experiment/model.js'
 import type { MonitorDef, MonitorInstance } from '../monitors/contract.js'
 import { compileMonitor } from '../monitors/compile.js'
-import { OBSERVABLE_EVENTS, type Observation } from '../monitors/observation.js'
+import {
+  OBSERVABLE_EVENTS,
+  type Observation,
+  type ObservationFeed,
+} from '../monitors/observation.js'
 import type { ProbeOutcome } from '../probes/contract.js'
 import { sleep } from '../shared/duration.js'
 import type { JournalEvent, JournalEventBody, PlannedMonitor } from './events.js'
@@ -29,7 +33,7 @@ export interface MonitorFeedOptions {
 
 const kObservable = new Set<string>(OBSERVABLE_EVENTS)
 
-export class MonitorFeed {
+export class MonitorFeed implements ObservationFeed {
   readonly #options: MonitorFeedOptions
   readonly #running: MonitorInstance<Observation>[] = []
   readonly #reported = new Set<MonitorInstance<Observation>>()

@@ -9,6 +9,14 @@ export type Observation =
   | { kind: 'event'; name: string; fields: Readonly<Record<string, unknown>> }
   | { kind: 'value'; name: string; value: string | number | boolean }
 
+/**
+ * Where observations go: the run's journal feeds it, and so can code (the TypeScript form pushes
+ * its own, e.g. a cluster view it read). `at` defaults to now.
+ */
+export interface ObservationFeed {
+  push(observation: Observation, at?: number): void
+}
+
 /** Journal event types a monitor may observe (`observe: [fault.injected]`, `on: service.exited`). */
 export const OBSERVABLE_EVENTS = [
   'fault.injected',

@@ -8,7 +8,8 @@
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import http from 'node:http'
-import { workspace, type Workspace } from '../support/cli.js'
+import path from 'node:path'
+import { repoRoot, workspace, type Workspace } from '../support/cli.js'
 import { freePort } from '../support/free-port.js'
 import { assertAllGone, launchedPids } from '../support/processes.js'
 
@@ -163,6 +164,15 @@ describe('spec.monitors through ordeal run', () => {
     assert.match(r.stdout, /✗ comes-back\s+fail/)
     assert.match(r.stdout, /comes-back: down → fail on timeout/)
     assertAllGone(launchedPids(r.events))
+  })
+
+  test('the examples validate', async () => {
+    const r = await ws.run([
+      'validate',
+      path.join(repoRoot, 'examples/monitors/comes-back.yaml'),
+      path.join(repoRoot, 'examples/monitors/never-back.yaml'),
+    ])
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr)
   })
 
   test('a typo in a state is exit 2 with file, line and field', async () => {
