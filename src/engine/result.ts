@@ -264,26 +264,21 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         break
       }
       case 'monitor.transition': {
-        const m = monitors.get(e.monitor)
-        if (m) {
-          m.transitions.push({ ...e.transition, at: iso(e.transition.at) })
-          if (e.transition.monitor === e.monitor && !['accept', 'fail'].includes(e.transition.to)) {
-            m.state = e.transition.to
-          }
+        const m = monitorOf(monitors, e.monitor, e.transition.from)
+        m.transitions.push({ ...e.transition, at: iso(e.transition.at) })
+        if (e.transition.monitor === e.monitor && !['accept', 'fail'].includes(e.transition.to)) {
+          m.state = e.transition.to
         }
         break
       }
       case 'monitor.ended': {
-        const m = monitors.get(e.monitor)
-        if (m) {
-          Object.assign(m, {
-            verdict: e.verdict,
-            reason: e.reason,
-            state: e.state,
-            endedAt: iso(e.transition.at),
-            decidedBy: { ...e.transition, at: iso(e.transition.at) },
-          })
-        }
+        Object.assign(monitorOf(monitors, e.monitor, e.state), {
+          verdict: e.verdict,
+          reason: e.reason,
+          state: e.state,
+          endedAt: iso(e.transition.at),
+          decidedBy: { ...e.transition, at: iso(e.transition.at) },
+        })
         if (e.verdict === 'fail') {
           // Which transition failed on which observation: the failure says it in one line.
           const how = describeTransition(e.transition, started.t)
@@ -480,6 +475,17 @@ function faultStepId(plan: readonly { id: string }[], faultId: string): string {
   }
   const step = faultId.replace(/\/fault(\.\d+)?$/, '')
   return plan.some((p) => p.id === step) ? step : faultId
+}
+
+/** A monitor not planned in `run.started` (one code started) still gets its result. */
+function monitorOf(
+  monitors: Map<string, MonitorResult>,
+  name: string,
+  state: string
+): MonitorResult {
+  const m = monitors.get(name) ?? { name, verdict: 'not-run', state, states: [], transitions: [] }
+  monitors.set(name, m)
+  return m
 }
 
 function faultOf(
