@@ -223,3 +223,47 @@ describe('monitor: the end of the steps', () => {
     assert.match(cycle.verdict!.reason, /loop at the end of the steps/)
   })
 })
+
+describe('monitor: the shape of issue 19 part 5 (split brain)', () => {
+  /** Each side's view of the cluster membership, and whether it accepts writes. */
+  interface Sides {
+    left: string[]
+    right: string[]
+  }
+  const same = (s: Sides) => s.left.join() === s.right.join()
+  const splitBrain = monitor<'whole' | 'split' | 'healed', Sides>('no-split-brain', 'whole', {
+    whole: [when((s) => !same(s), goto('split', '2s'), 'memberships differ')],
+    split: {
+      on: [when(same, goto('healed'), 'one membership again')],
+      timeout: fail('both sides reported a different membership for longer than 2s'),
+    },
+    healed: { accepting: true },
+  })
+  const one = { left: ['a', 'b', 'c'], right: ['a', 'b', 'c'] }
+  const two = { left: ['a', 'b'], right: ['c'] }
+
+  it('a short disagreement that heals accepts', () => {
+    const m = splitBrain.start(0)
+    m.observe(one, 100)
+    m.observe(two, 1000)
+    m.observe(one, 2500)
+    m.finish(10_000)
+    assert.equal(m.verdict?.verdict, 'accept')
+  })
+
+  it('a disagreement longer than T fails at T, naming the state it timed out in', () => {
+    const m = splitBrain.start(0)
+    m.observe(two, 1000)
+    m.observe(two, 2000)
+    m.observe(one, 3500)
+    assert.equal(m.verdict?.verdict, 'fail')
+    assert.equal(m.verdict?.at, 3000)
+    assert.deepEqual(
+      m.transitions.map((t) => [t.from, t.to, t.trigger, t.rule]),
+      [
+        ['whole', 'split', 'observation', 'memberships differ'],
+        ['split', 'fail', 'timeout', 'timeout'],
+      ]
+    )
+  })
+})

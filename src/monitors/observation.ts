@@ -7,7 +7,8 @@
 export type Observation =
   | { kind: 'probe'; name: string; passed: boolean; value?: string | number; message: string }
   | { kind: 'event'; name: string; fields: Readonly<Record<string, unknown>> }
-  | { kind: 'value'; name: string; value: string | number | boolean }
+  /** Pushed by code: any value (a cluster view, a count); conditions compare scalars only. */
+  | { kind: 'value'; name: string; value: unknown }
 
 /**
  * Where observations go: the run's journal feeds it, and so can code (the TypeScript form pushes
@@ -45,7 +46,7 @@ export function describeObservation(o: Observation): string {
     case 'probe':
       return `${o.name} ${o.passed ? 'passed' : 'failed'}: ${cut(o.message, 120)}`
     case 'value':
-      return `${o.name} = ${cut(JSON.stringify(o.value), 120)}`
+      return `${o.name} = ${cut(String(JSON.stringify(o.value)), 120)}`
     case 'event': {
       const fields = Object.entries(o.fields)
         .filter(([k, v]) => !kHidden.has(k) && v !== undefined && typeof v !== 'object')
@@ -79,9 +80,11 @@ export function fieldOf(o: Observation, field: string | undefined): string | num
         ? o.message
         : o.value
       : o.kind === 'value'
-        ? field === undefined || field === 'value'
+        ? field === undefined
           ? o.value
-          : undefined
+          : typeof o.value === 'object' && o.value !== null
+            ? (o.value as Record<string, unknown>)[field]
+            : undefined
         : field === undefined
           ? undefined
           : o.fields[field]
