@@ -173,6 +173,16 @@ describe('spec.monitors through ordeal run', () => {
       path.join(repoRoot, 'examples/monitors/never-back.yaml'),
     ])
     assert.equal(r.exitCode, 0, r.stdout + r.stderr)
+    const dry = await ws.run([
+      'run',
+      '--dry-run',
+      path.join(repoRoot, 'examples/monitors/comes-back.yaml'),
+    ])
+    assert.equal(dry.exitCode, 0, dry.stdout + dry.stderr)
+    assert.match(
+      dry.stdout,
+      /monitor comes-back \(states up, killed, down, back; starts in up, polls api-up every 100ms\)/
+    )
   })
 
   test('a typo in a state is exit 2 with file, line and field', async () => {
