@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { accept, fail, goto } from './decision.js'
-import { monitor, when } from './machine.js'
+import { monitor, when, type StateEntry } from './machine.js'
 import { all, any, sequence } from './compose.js'
 import type { MonitorDef, MonitorInstance, TransitionRecord } from './contract.js'
 
@@ -30,7 +30,7 @@ describe('all / any / sequence', () => {
   it('all: accepts when every part accepted, at the last', () => {
     const m = all(part('a', 'x', '-'), part('b', 'y', '-')).start(0)
     m.observe('x', 1)
-    assert.equal(m.verdict, undefined)
+    assert.equal(m.verdict?.verdict, undefined)
     assert.equal(m.state, 'a=accept b=wait')
     m.observe('y', 2)
     assert.equal(m.verdict?.verdict, 'accept')
@@ -70,7 +70,7 @@ describe('all / any / sequence', () => {
     assert.equal(m.verdict?.reason, 'b: b saw y')
     const n = any(part('a', 'x', 'bad'), part('b', 'y', 'worse')).start(0)
     n.observe('bad', 1)
-    assert.equal(n.verdict, undefined)
+    assert.equal(n.verdict?.verdict, undefined)
     n.observe('worse', 2)
     assert.equal(n.verdict?.reason, 'every part failed (a: a saw bad; b: b saw worse)')
   })
@@ -82,7 +82,7 @@ describe('all / any / sequence', () => {
     assert.equal(m.state, 'second=wait')
     assert.equal(m.nextDeadline(), 150, "second's timeout runs from first's accept")
     m.advance(149)
-    assert.equal(m.verdict, undefined)
+    assert.equal(m.verdict?.verdict, undefined)
     m.observe('y', 149)
     assert.equal(m.verdict?.verdict, 'accept')
   })
@@ -157,7 +157,7 @@ function build(spec: Spec, name: string): MonitorDef<number> {
       : to.kind === 'accept'
         ? accept()
         : fail('rule')
-  const table: Parameters<typeof monitor<string, number>>[2] = {}
+  const table: Record<string, StateEntry<string, number>> = {}
   for (let i = 0; i < spec.n; i++) {
     const t = spec.timeouts[i]
     const within = spec.within[i]

@@ -94,7 +94,7 @@ describe('monitor: state timeouts (injected clock)', () => {
     const m = inCluster.start(0)
     m.observe(allUp, 1000)
     m.advance(3999)
-    assert.equal(m.verdict, undefined)
+    assert.equal(m.verdict?.verdict, undefined)
     m.advance(10_000)
     assert.equal(m.verdict?.verdict, 'accept')
     assert.equal(m.verdict?.at, 4000, 'fired at its deadline, not when the clock was read')
@@ -131,12 +131,12 @@ describe('monitor: state timeouts (injected clock)', () => {
     })
     const started = m.start(0)
     started.advance(60_000)
-    assert.equal(started.verdict, undefined, 'no timeout set: waits')
+    assert.equal(started.verdict?.verdict, undefined, 'no timeout set: waits')
     const timed = monitor<'down', boolean>('back', 'down', {
       down: { on: (ok) => (ok ? accept() : undefined), within: '1.5s' },
     }).start(10)
     timed.advance(1509)
-    assert.equal(timed.verdict, undefined)
+    assert.equal(timed.verdict?.verdict, undefined)
     timed.advance(1510)
     assert.equal(timed.verdict?.reason, "no transition left state 'down' within 1.5s")
   })

@@ -162,7 +162,7 @@ class Machine<S extends string, O> implements MonitorInstance<O> {
     }
     try {
       if (typeof on === 'function') {
-        decision = on(observation) ?? undefined
+        decision = (on(observation) as Decision<S> | undefined) ?? undefined
       } else if (on) {
         for (const [i, c] of on.entries()) {
           if (c.guard(observation)) {

@@ -51,8 +51,8 @@ export function describeObservation(o: Observation): string {
       const fields = Object.entries(o.fields)
         .filter(([k, v]) => !kHidden.has(k) && v !== undefined && typeof v !== 'object')
         .map(([k, v]) => `${k}=${String(v)}`)
-      const targets = Array.isArray(o.fields.targets)
-        ? [`targets=${o.fields.targets.join(',')}`]
+      const targets = Array.isArray(o.fields['targets'])
+        ? [`targets=${o.fields['targets'].join(',')}`]
         : []
       return cut(
         `${o.name}${fields.length + targets.length ? ` (${[...fields, ...targets].join(', ')})` : ''}`,

@@ -66,8 +66,12 @@ describe('spec.monitors (YAML)', () => {
     const m = e.monitors![0]!
     assert.deepEqual(m.sources, ['fault.injected', 'api-up'])
     assert.deepEqual(m.poll, [{ probe: 'api-up', everyMs: 100 }])
-    assert.deepEqual(m.states.up!.when[0]!.then, { kind: 'goto', state: 'killed', withinMs: 2000 })
-    assert.equal(m.states.back!.accepting, true)
+    assert.deepEqual(m.states['up']!.when[0]!.then, {
+      kind: 'goto',
+      state: 'killed',
+      withinMs: 2000,
+    })
+    assert.equal(m.states['back']!.accepting, true)
     assert.equal(m.path, 'spec.monitors[0]')
   })
 
@@ -102,7 +106,7 @@ describe('spec.monitors (YAML)', () => {
     m.observe(injected, 100)
     m.observe(probe(false), 200)
     m.observe(probe(false), 3000)
-    assert.equal(m.verdict, undefined, 'down has 5s')
+    assert.equal(m.verdict?.verdict, undefined, 'down has 5s')
     m.finish(4000)
     assert.equal(m.verdict?.verdict, 'fail')
     assert.equal(m.verdict?.reason, "still in state 'down' when the steps ended")
@@ -134,7 +138,7 @@ describe('spec.monitors (YAML)', () => {
     const m = compileMonitor(e.monitors![0]!).start(0)
     m.observe({ kind: 'probe', name: 'other', passed: true, message: '', value: 503 }, 1)
     m.observe(probe(true, 200), 2)
-    assert.equal(m.verdict, undefined)
+    assert.equal(m.verdict?.verdict, undefined)
     m.observe(probe(false, 503), 3)
     assert.equal(m.verdict?.reason, 'server error')
   })
