@@ -49,6 +49,8 @@ export function describeObservation(o: Observation): string {
       return `${o.name} = ${cut(String(JSON.stringify(o.value)), 120)}`
     case 'event': {
       const fields = Object.entries(o.fields)
+        // A fault step's faultId is its stepId: said once.
+        .filter(([k, v]) => !(k === 'faultId' && v === o.fields['stepId']))
         .filter(([k, v]) => !kHidden.has(k) && v !== undefined && typeof v !== 'object')
         .map(([k, v]) => `${k}=${String(v)}`)
       const targets = Array.isArray(o.fields['targets'])

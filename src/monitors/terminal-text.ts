@@ -10,7 +10,8 @@ import { describeTransition } from './text.js'
 
 type MonitorEvent = Extract<JournalEvent, { type: 'monitor.transition' | 'monitor.ended' }>
 
-export function monitorLiveLine(e: MonitorEvent, startedAt: number): string | undefined {
+/** The line's own timestamp says when: the transition's time is not repeated. */
+export function monitorLiveLine(e: MonitorEvent): string | undefined {
   if (e.type === 'monitor.ended') {
     return e.verdict === 'accept'
       ? `${pc.green('◆')} monitor ${e.monitor} accepted: ${e.reason}`
@@ -21,7 +22,7 @@ export function monitorLiveLine(e: MonitorEvent, startedAt: number): string | un
   if (r.monitor === e.monitor && (r.to === 'accept' || r.to === 'fail')) {
     return undefined
   }
-  return `${pc.cyan('◆')} monitor ${r.monitor}: ${describeTransition(r, startedAt || undefined)}`
+  return `${pc.cyan('◆')} monitor ${r.monitor}: ${describeTransition(r)}`
 }
 
 export function monitorLines(result: RunResult): string[] {

@@ -141,7 +141,7 @@ export class TerminalReporter {
         return pc.dim(`${e.message}…`)
       case 'monitor.transition':
       case 'monitor.ended':
-        return monitorLiveLine(e, this.#startedAt)
+        return monitorLiveLine(e)
       case 'capture.started':
         return `${pc.cyan('◉')} capturing packets on ${e.captures.map((c) => c.host).join(', ')}`
       case 'capture.saved':
