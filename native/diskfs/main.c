@@ -11,6 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <pwd.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +45,45 @@ static bool parse_u64(const char *s, uint64_t *out) {
   if (errno != 0 || end == s || *end != '\0' || s[0] == '-') return false;
   *out = v;
   return true;
+}
+
+/*
+ * DIR without following any symlink on the way (openat2 RESOLVE_NO_SYMLINKS): ordeal checked
+ * the real path it passes, and a user who owns a parent must not swap a component for a
+ * symlink to /etc between that check and this open.
+ */
+static int open_backing(const char *dir) {
+  struct open_how how = {
+      .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+      .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+  };
+  return (int)syscall(SYS_openat2, AT_FDCWD, dir, &how, sizeof how);
+}
+
+/*
+ * Serve as the directory's owner, not as root, once the mount (which needs root) is made: every
+ * backing operation is then one the owner could make anyway, so a service racing a symlink
+ * into a path the helper is about to open gains nothing. A root-owned directory keeps root
+ * (callers' files are then chowned to them, ops.c). 0 on success, -1 with errno.
+ */
+static int serve_as_owner(uid_t uid, gid_t dir_gid) {
+  if (geteuid() != 0 || uid == 0) return 0;
+  struct passwd *pw = getpwuid(uid);
+  gid_t gid = pw != NULL ? pw->pw_gid : dir_gid;
+  if ((pw != NULL ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) != 0) return -1;
+  if (setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) return -1;
+  return 0;
+}
+
+/*
+ * libfuse would unmount the /proc/self/fd path it was given, which names the covered directory,
+ * not the mount: detach DIR (the path ordeal checked) while still root, then let libfuse close
+ * its session. Served as the owner, the helper cannot unmount: ordeal's undo (`umount -l`,
+ * after checking mountinfo) does, and a helper that dies leaves the same to it.
+ */
+static void unmount_dir(struct fuse *fuse, const char *dir, bool as_root) {
+  if (as_root) umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
+  fuse_unmount(fuse);
 }
 
 /* A socket file left by a helper that died: nobody answers on it, so it may be replaced. */
@@ -96,8 +140,10 @@ int main(int argc, char **argv) {
     die(2, "--name '%s': only letters, digits, '.', '_' and '-'", name);
   if (have_seed) rules_seed(seed);
 
-  g_cfg.backing_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (g_cfg.backing_fd < 0) die(2, "--dir %s: %s", dir, strerror(errno));
+  g_cfg.backing_fd = open_backing(dir);
+  if (g_cfg.backing_fd < 0)
+    die(2, "--dir %s: %s", dir,
+        errno == ELOOP ? "a component is a symlink (give the real path)" : strerror(errno));
   struct stat self;
   if (fstat(g_cfg.backing_fd, &self) != 0) die(2, "--dir %s: %s", dir, strerror(errno));
   g_cfg.backing_dev = self.st_dev;
@@ -114,11 +160,6 @@ int main(int argc, char **argv) {
   remove_stale_socket(control);
   int listen_fd = control_listen(control);
   if (listen_fd < 0) die(2, "--control %s: %s", control, strerror(-listen_fd));
-  if (g_cfg.lazy && lazy_setup() != 0) {
-    int e = errno;
-    unlink(control);
-    die(1, "--dir %s: cannot prepare the stash: %s", dir, strerror(e));
-  }
 
   char opts[512];
   snprintf(opts, sizeof opts,
@@ -126,20 +167,37 @@ int main(int argc, char **argv) {
   char *fargv[] = {argv[0], "-o", opts, NULL};
   struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
   struct fuse *fuse = fuse_new(&args, &diskfs_operations, sizeof diskfs_operations, NULL);
-  if (fuse == NULL || fuse_mount(fuse, dir) != 0) {
-    if (g_cfg.lazy) lazy_shutdown(); /* removes the stash: nothing was served */
+  /* On the directory the fd holds, not on the path: mount(2) resolves the magic link to that
+   * very directory, whatever the path names by now. */
+  char mountpoint[64];
+  snprintf(mountpoint, sizeof mountpoint, "/proc/self/fd/%d", g_cfg.backing_fd);
+  if (fuse == NULL || fuse_mount(fuse, mountpoint) != 0) {
     unlink(control);
     die(1, "cannot mount on %s (is /dev/fuse there, and are we root?)", dir);
   }
+  bool as_root = self.st_uid == 0;
+  if (serve_as_owner(self.st_uid, self.st_gid) != 0) {
+    int e = errno;
+    unmount_dir(fuse, dir, true);
+    unlink(control);
+    die(1, "cannot serve %s as its owner (uid %u): %s", dir, (unsigned)self.st_uid, strerror(e));
+  }
+  /* The stash is made by whoever serves, so that it can use it. */
+  if (g_cfg.lazy && lazy_setup() != 0) {
+    int e = errno;
+    unmount_dir(fuse, dir, as_root);
+    unlink(control);
+    die(1, "--dir %s: cannot prepare the stash: %s", dir, strerror(e));
+  }
   struct fuse_session *se = fuse_get_session(fuse);
   if (fuse_set_signal_handlers(se) != 0) {
-    fuse_unmount(fuse);
+    unmount_dir(fuse, dir, as_root);
     unlink(control);
     die(1, "cannot install signal handlers");
   }
   int r = control_start(listen_fd);
   if (r != 0) {
-    fuse_unmount(fuse);
+    unmount_dir(fuse, dir, as_root);
     unlink(control);
     die(1, "cannot start the control thread: %s", strerror(-r));
   }
@@ -149,7 +207,7 @@ int main(int argc, char **argv) {
 
   /* SIGTERM / SIGINT (or the kernel ending the session): unmount, then tidy the backing. */
   fuse_remove_signal_handlers(se);
-  fuse_unmount(fuse);
+  unmount_dir(fuse, dir, as_root);
   if (g_cfg.lazy) lazy_shutdown();
   close(listen_fd);
   unlink(control);

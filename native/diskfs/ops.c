@@ -36,8 +36,10 @@ static bool is_stash(const char *path) {
   return path != NULL && path[0] == '/' && strcmp(path + 1, STASH_NAME) == 0;
 }
 
-/* Files and directories a caller creates belong to the caller, as on a local file system (the
- * helper runs as root, so the backing would otherwise make them root's). */
+/* Files and directories a caller creates belong to the caller, as on a local file system (over
+ * a root-owned directory the helper serves as root, so the backing would otherwise make them
+ * root's). Over a directory a user owns it serves as that user (main.c) and cannot give an
+ * entry away: what others create there is the owner's. */
 static void give_to_caller(const char *rel) {
   struct fuse_context *ctx = fuse_get_context();
   gid_t gid = ctx->gid;
@@ -48,7 +50,7 @@ static void give_to_caller(const char *rel) {
   struct stat dir;
   if (fstatat(BFD, parent, &dir, 0) == 0 && (dir.st_mode & S_ISGID)) gid = (gid_t)-1;
   if (fchownat(BFD, rel, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
-    /* The entry exists; a failed chown leaves it root's, which default_permissions reports. */
+    /* The entry exists; a failed chown leaves it the server's, which default_permissions reports. */
   }
 }
 

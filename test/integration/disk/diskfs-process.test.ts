@@ -6,7 +6,15 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { waitUntil } from '../../support/fault-proc.js'
@@ -31,7 +39,19 @@ describe('ordeal-diskfs process', () => {
     const file = path.join(base, 'a-file')
     writeFileSync(file, '')
     const sock = path.join(base, 'bad.sock')
+    // A symlink anywhere on the path is refused (openat2 RESOLVE_NO_SYMLINKS): ordeal checks a
+    // real path, and nobody may swap a component for a link to /etc after that check.
+    mkdirSync(path.join(base, 'real/sub'), { recursive: true })
+    symlinkSync(path.join(base, 'real'), path.join(base, 'link'))
     const cases: [string[], RegExp][] = [
+      [
+        ['--dir', path.join(base, 'link'), '--control', sock, '--name', 'n'],
+        /^ordeal-diskfs: --dir .*link: a component is a symlink \(give the real path\)$/,
+      ],
+      [
+        ['--dir', path.join(base, 'link/sub'), '--control', sock, '--name', 'n'],
+        /^ordeal-diskfs: --dir .*link\/sub: a component is a symlink/,
+      ],
       [
         ['--dir', path.join(base, 'missing'), '--control', sock, '--name', 'n'],
         /^ordeal-diskfs: --dir .*missing: No such file or directory$/,
@@ -105,5 +125,30 @@ describe('ordeal-diskfs process', () => {
     execFileSync('umount', ['-l', dir])
     assert.deepEqual(mountsNamed(fs.name), [])
     assert.equal(readFileSync(path.join(dir, 'kept'), 'utf8'), 'backing')
+  })
+
+  test("a directory uid 999 owns is served as uid 999: root's files in it become 999's, and ordeal's undo unmounts it", async () => {
+    const dir = path.join(base, 'owned')
+    mkdirSync(dir)
+    chownSync(dir, 999, 999)
+    const fs = await startDiskfs(dir)
+    const status = readFileSync(`/proc/${fs.child.pid}/status`, 'utf8')
+    assert.match(status, /^Uid:\t999\t999\t999\t999$/m)
+    // The owner's own primary group (passwd), not the directory's; no capability left.
+    const gid = execFileSync('id', ['-g', '999'], { encoding: 'utf8' }).trim()
+    assert.match(status, new RegExp(`^Gid:\\t${gid}\\t${gid}\\t${gid}\\t${gid}$`, 'm'))
+    assert.match(status, /^CapEff:\t0+$/m)
+    // Written by this (root) process through the mount: the helper made it as 999, the owner,
+    // and could not give it to root (it holds no privilege to).
+    writeFileSync(path.join(dir, 'from-root'), 'x')
+    assert.equal(statSync(path.join(dir, 'from-root')).uid, 999)
+    const exited = new Promise((resolve) => fs.child.once('exit', resolve))
+    fs.child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    // Served as 999, it cannot unmount: the mount waits for ordeal's undo (src/safety/unmount.ts).
+    assert.deepEqual(mountsNamed(fs.name), [dir])
+    execFileSync('umount', ['-l', dir])
+    assert.deepEqual(mountsNamed(fs.name), [])
+    assert.equal(statSync(path.join(dir, 'from-root')).uid, 999)
   })
 })
