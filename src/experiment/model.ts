@@ -11,6 +11,7 @@ import type { CapacitySpec } from '../capacity/spec.js'
 import type { ProbeMode } from '../probes/common-schema.js'
 import type { MetricSpec } from '../metrics/contract.js'
 import type { CaptureSpec } from '../capture/contract.js'
+import type { ScriptFunction } from './script-types.js'
 
 export interface Experiment {
   name: string
@@ -220,6 +221,11 @@ export type Step =
   /** A capacity search (issue 17), optionally again under its fault. */
   | (StepBase & { kind: 'capacity'; capacity: CapacitySpec })
   | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
+  /**
+   * An imperative step of the TypeScript form (issue 19): an async function whose faults go
+   * through the fault step's code path (engine/script-step.ts). Never in a YAML manifest.
+   */
+  | (StepBase & { kind: 'script'; script: ScriptFunction })
 
 /** Visits a step and all its descendants, parents first. */
 export function* walkSteps(step: Step): Generator<Step> {
