@@ -27,7 +27,11 @@ test('declared names type-check and keep runtime identity', () => {
     spec: {
       hypothesis: 'h',
       system,
-      probes: [{ name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 }],
+      probes: [
+        { name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 },
+        // A probe's host is an address, not one of spec.system.hosts.
+        { name: 'db-up', type: 'tcp', mode: 'EOT', host: '127.0.0.1', port: 2 },
+      ],
       abort: [{ probe: 'api-up' }],
       steps: [
         { fault: { type: 'process-pause', target: { service: 'api' }, duration: '1s' } },
