@@ -15,7 +15,12 @@ import {
   type FaultInput,
   type ProbeInput,
 } from '../experiment/schema.js'
-import type { FaultHandle, ScriptContext, ScriptProbeOutcome } from '../experiment/script-types.js'
+import type {
+  FaultHandle,
+  ScriptContext,
+  ScriptProbeOutcome,
+  ScriptProbeSpec,
+} from '../experiment/script-types.js'
 import { DEFAULTS } from '../experiment/defaults.js'
 import { oneLine } from '../experiment/load-guards.js'
 import { parseDuration, sleep } from '../shared/duration.js'
@@ -142,7 +147,7 @@ export async function runScriptStep(
     },
     probe: async (spec) => {
       probes += 1
-      const probe = probeOf(`${step.id}/probe.${probes}`, spec as ProbeInput)
+      const probe = probeOf(`${step.id}/probe.${probes}`, spec)
       const outcome = await evaluateProbe(probe, {
         ...env.probes,
         signal,
@@ -190,8 +195,8 @@ function faultOf(id: string, input: FaultInput): Fault {
 }
 
 /** A probe of `probe(...)`, its run properties defaulted as a manifest's are. */
-function probeOf(id: string, spec: ProbeInput): Probe {
-  const input = { mode: 'SOT', ...spec } as ProbeInput
+function probeOf(id: string, spec: ScriptProbeSpec): Probe {
+  const input = { ...spec, mode: spec.mode ?? 'SOT' } as ProbeInput
   const parsed = probeSchemaUnion.safeParse(input)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!

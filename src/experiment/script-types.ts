@@ -54,6 +54,13 @@ export type ScriptFaults<S extends string, A extends string> = ((
     restart: FaultMethods<S, A>['processRestart']
   }
 
+/** A probe for `probe(...)`: any probe type, `mode` optional (it is evaluated once, now). */
+export type ScriptProbeSpec = ProbeInput extends infer P
+  ? P extends { mode: unknown }
+    ? Omit<P, 'mode'> & { mode?: P['mode'] }
+    : never
+  : never
+
 /** One probe evaluation's outcome (its runProperties apply: attempts, timeout). */
 export interface ScriptProbeOutcome {
   passed: boolean
@@ -69,7 +76,7 @@ export interface ScriptContext<S extends string = string, A extends string = str
   /** Waits (a duration like `5s`, or ms); rejects when the run is aborted. */
   wait(duration: string | number): Promise<void>
   /** Evaluates a probe once now, e.g. `probe({ name: 'up', type: 'tcp', port: 8080 })`. */
-  probe(spec: Omit<ProbeInput, 'mode'> & { mode?: ProbeInput['mode'] }): Promise<ScriptProbeOutcome>
+  probe(spec: ScriptProbeSpec): Promise<ScriptProbeOutcome>
   /** Aborted when the run stops (Ctrl+C, deadline, a failed stop condition). */
   signal: AbortSignal
 }

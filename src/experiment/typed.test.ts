@@ -17,7 +17,8 @@ const system = {
     { name: 'h1', networks: ['n'] },
     { name: 'h2', networks: ['n'] },
   ],
-}
+  // Declared apart from defineExperiment: `as const` keeps the names literal (else `string`).
+} as const
 
 test('declared names type-check and keep runtime identity', () => {
   const experiment = defineExperiment({
