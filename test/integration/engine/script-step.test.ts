@@ -76,7 +76,10 @@ test('a fault of a script is a real fault: injected, noted, reverted early, in t
   const events = run.journal.events
   const types = events
     .filter(
-      (e) => e.type.startsWith('fault.') || e.type === 'script.note' || e.type === 'observation'
+      (e) =>
+        (e.type.startsWith('fault.') && e.type !== 'fault.action') ||
+        e.type === 'script.note' ||
+        e.type === 'observation'
     )
     .map((e) => e.type)
   assert.deepEqual(types.slice(0, 1), ['fault.injected'])
