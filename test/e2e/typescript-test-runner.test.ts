@@ -16,6 +16,11 @@ import { collect, repoRoot } from '../support/cli.js'
 const stateDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-test-runner-'))
 after(() => rmSync(stateDir, { recursive: true, force: true }))
 
+function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_TEST_CONTEXT: _context, ...rest } = env
+  return rest
+}
+
 /** The <testsuite> element named `name` (the test), as text. */
 function suite(xml: string, name: string): string {
   const start = xml.indexOf(`<testsuite name="${name}"`)
@@ -36,7 +41,8 @@ test('node --test --test-reporter=junit shows the experiments, their steps and t
     ],
     {
       cwd: repoRoot,
-      env: { ...process.env, ORDEAL_STATE_DIR: stateDir, NO_COLOR: '1' },
+      // Not a subprocess of this runner (NODE_TEST_CONTEXT would make it skip its files).
+      env: { ...withoutTestContext(process.env), ORDEAL_STATE_DIR: stateDir, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     }
   )
