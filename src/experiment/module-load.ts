@@ -37,13 +37,14 @@ export async function loadAnyExperimentFile(
 /** Imports the module and resolves its default export. Throws ManifestError. */
 export async function loadExperimentModule(
   file: string,
-  options: Pick<LoadOptions, 'set' | 'baseDir'> = {}
+  options: Pick<LoadOptions, 'set' | 'baseDir' | 'allowUnusedSet'> = {}
 ): Promise<Experiment> {
   const fail = (message: string, line = 0): never => {
     throw new ManifestError([{ file, line, path: '', message: oneLine(message) }])
   }
   const names = Object.keys(options.set ?? {})
-  if (names.length > 0) {
+  // With several files (`ordeal validate a.yaml b.ts --set X=1`) the values are for the YAML.
+  if (names.length > 0 && !options.allowUnusedSet) {
     // `${NAME}` is YAML's interpolation; a module reads its own inputs (process.env, imports).
     fail(`--set ${names[0]}: a TypeScript experiment reads its inputs itself (process.env)`)
   }
