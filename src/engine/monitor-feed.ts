@@ -17,6 +17,7 @@ import {
 import type { ProbeOutcome } from '../probes/contract.js'
 import { sleep } from '../shared/duration.js'
 import type { JournalEvent, JournalEventBody, PlannedMonitor } from './events.js'
+import { scriptObservation } from './script-observation.js'
 
 export interface MonitorFeedOptions {
   monitors: readonly MonitorDef<Observation>[]
@@ -105,6 +106,11 @@ export class MonitorFeed implements ObservationFeed {
   }
 
   #fromEvent(e: JournalEvent): Observation | undefined {
+    // A script step's `observe(name, value)` (script-observation.ts): a named value.
+    const script = scriptObservation(e)
+    if (script !== undefined) {
+      return script
+    }
     if (e.type === 'probe.attempt') {
       const name = this.#options.probeNames?.get(e.probeId)
       return name === undefined

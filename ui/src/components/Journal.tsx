@@ -225,6 +225,10 @@ export function describe(e: JournalEvent): string {
       return e.captures.map((c) => c.host).join(', ')
     case 'capture.saved':
       return `${e.capture.host}: ${e.capture.packets ?? '?'} packets, ${e.capture.bytes} bytes${e.capture.truncated ? ' (cap reached)' : ''} → ${e.capture.file}`
+    case 'script.note':
+      return e.text
+    case 'observation':
+      return `${e.name} = ${JSON.stringify(e.value)}`
     case 'system.ready':
     case 'system.stopped':
     case 'run.ended':
