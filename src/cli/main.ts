@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { ManifestError } from '../experiment/errors.js'
 import { EXIT_USAGE, UsageError, dropOutputOnBrokenPipe, exit } from './exit.js'
 import { runCommand } from './commands/run.js'
+import { convertCommand } from './commands/convert.js'
 import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
@@ -119,7 +120,23 @@ program
     '--context <name>',
     "the kubeconfig context (default: the manifest's, else the current one)"
   )
+  .option(
+    '--rollback-strategy <s>',
+    'a Chaos Toolkit experiment: when its rollbacks run, default|always|never|deviated (as chaos run)'
+  )
+  .option(
+    '--journal-format <f>',
+    'chaostoolkit: a Chaos Toolkit experiment writes a chaos journal.json (to --journal, default ./journal.json)'
+  )
   .action(async (file: string, options) => exit(await runCommand(file, options)))
+
+program
+  .command('convert')
+  .description(
+    'print a Chaos Toolkit experiment as an ordeal manifest; exit 2 naming what has no equivalent'
+  )
+  .argument('<file>', 'Chaos Toolkit experiment (.json, .yaml)')
+  .action(async (file: string) => exit(await convertCommand(file)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
 
