@@ -18,6 +18,7 @@ import type {
   CtkValues,
   RollbackStrategy,
 } from './model.js'
+import { substitute } from './substitute.js'
 import { withinTolerance } from './tolerance.js'
 
 export interface ExecuteOptions {
@@ -178,7 +179,12 @@ async function runHypothesis(experiment: CtkExperiment, ctx: ActivityContext): P
       return state
     }
     run.tolerance_met = true
-    const met = await withinTolerance(probe.tolerance, run.output, ctx.values, (activity) =>
+    // chaoslib substitutes a string tolerance first: `${wanted}` may become an integer.
+    const tolerance =
+      typeof probe.tolerance === 'string'
+        ? substitute(probe.tolerance, ctx.values)
+        : probe.tolerance
+    const met = await withinTolerance(tolerance, run.output, ctx.values, (activity) =>
       runActivity(activity, ctx)
     )
     if (!met) {
