@@ -51,7 +51,12 @@ export function parseCtkText(
     try {
       JSON.parse(text)
     } catch (error) {
-      throw new ManifestError([{ file, line: 1, path: '', message: (error as Error).message }])
+      // One line, on the line of the fault: V8's message may span lines and name no position;
+      // the YAML parser (JSON is YAML 1.2) usually finds where it breaks.
+      const message = `invalid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}`
+      const at = /position (\d+)/.exec(message)?.[1] ?? jsonErrorOffset(text)
+      const line = at === undefined ? 1 : text.slice(0, Number(at)).split('\n').length
+      throw new ManifestError([{ file, line, path: '', message }])
     }
   }
   const lineCounter = new LineCounter()
@@ -59,6 +64,9 @@ export function parseCtkText(
   const doc = parseDocument(text, {
     lineCounter,
     version: json ? '1.2' : '1.1',
+    // PyYAML's 1.1 booleans are yes/no/on/off/true/false; unlike the yaml library's 1.1
+    // schema, a bare y or n stays a string (a key `n:` is not `false:`).
+    customTags: (tags) => tags.map(pyYamlBool),
     prettyErrors: false,
     logLevel: 'error',
   })
@@ -415,6 +423,20 @@ function checkTolerance(t: unknown, at: Path, issue: (p: Path, m: string) => voi
         `hypothesis probe tolerance type '${String(t['type'])}' is unsupported`
       )
   }
+}
+
+function jsonErrorOffset(text: string): number | undefined {
+  const doc = parseDocument(text, { version: '1.2', prettyErrors: false, logLevel: 'silent' })
+  return doc.errors[0]?.pos[0]
+}
+
+function pyYamlBool<T>(tag: T): T {
+  const t = tag as { tag?: string; test?: RegExp }
+  if (t.tag !== 'tag:yaml.org,2002:bool' || !t.test) {
+    return tag
+  }
+  const source = t.test.source.replace(/^\^\(\?:[YN]\|[yn]\|/, '^(?:')
+  return { ...tag, test: new RegExp(source) }
 }
 
 function controlNames(controls: unknown): string {

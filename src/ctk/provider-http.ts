@@ -96,6 +96,8 @@ export function runHttp(call: HttpCall, signal?: AbortSignal): Promise<HttpOutpu
     const req = lib.request(url, {
       method: call.method,
       headers: { 'User-Agent': 'ordeal (chaostoolkit import)', ...headers },
+      // A fresh connection per activity, as chaoslib's one requests.Session per call.
+      agent: false,
       ...(url.protocol === 'https:' ? { rejectUnauthorized: call.verifyTls } : {}),
       ...(signal ? { signal } : {}),
     })
@@ -107,7 +109,11 @@ export function runHttp(call: HttpCall, signal?: AbortSignal): Promise<HttpOutpu
             req.destroy()
           }, connectS * 1000)
     req.on('socket', (socket) => {
-      socket.once('connect', () => clearTimeout(connectTimer))
+      if (socket.connecting) {
+        socket.once('connect', () => clearTimeout(connectTimer))
+      } else {
+        clearTimeout(connectTimer)
+      }
       if (readS !== undefined) {
         // requests' read timeout: the longest wait for the next byte once connected.
         req.setTimeout(readS * 1000, () => {
