@@ -69,7 +69,8 @@ export function convertExperiment(experiment: CtkExperiment, values: CtkValues):
       `rollback '${a?.name ?? String((entry as { ref?: string }).ref)}': ordeal's rollbacks are the undo of its own faults`
     )
   }
-  const text = JSON.stringify([probes, steps])
+  // Any use in what would be converted, whether or not that part converts.
+  const text = JSON.stringify([experiment.hypothesis ?? null, experiment.method])
   for (const name of secretNames) {
     if (text.includes(`\${${name}}`) || text.includes(`$${name}`)) {
       unsupported.push(`secret '${name}': pass it with --set or a service env, not in the manifest`)
