@@ -64,19 +64,22 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
     out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   }
   log(`Running Chaos Toolkit experiment: ${title}`)
-  const controller = new AbortController()
-  let signals = 0
+  // The first signal interrupts the method (rollbacks then play by strategy), a signal during
+  // the rollbacks skips the remaining ones, as chaos does; one more ends ordeal at once.
+  const method = new AbortController()
+  const rollbacks = new AbortController()
+  let phase: 'method' | 'rollbacks' = 'method'
   const onSignal = (sig: NodeJS.Signals): void => {
-    signals++
-    if (signals > 1) {
-      // A second signal ends ordeal at once: without our handler the signal's default applies.
+    const current = phase === 'method' ? method : rollbacks
+    if (current.signal.aborted) {
+      // Without our handler the signal's default applies.
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       process.kill(process.pid, sig)
       return
     }
-    log(`${sig} received: interrupting (again to exit at once)`)
-    controller.abort()
+    log(`${sig} received: interrupting the ${phase} (again to exit at once)`)
+    current.abort()
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
@@ -85,7 +88,11 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
     outcome = await executeExperiment(experiment, {
       values,
       ...(rollbackStrategy ? { rollbackStrategy } : {}),
-      signal: controller.signal,
+      signal: method.signal,
+      rollbackSignal: rollbacks.signal,
+      onRollbacks: () => {
+        phase = 'rollbacks'
+      },
       log,
     })
   } catch (error) {

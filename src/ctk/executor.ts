@@ -25,8 +25,12 @@ export interface ExecuteOptions {
   values: CtkValues
   /** `--rollback-strategy`, over the experiment's `runtime.rollbacks.strategy`. */
   rollbackStrategy?: RollbackStrategy
-  /** Aborted on SIGINT/SIGTERM: the run ends `interrupted`. */
+  /** Aborted on SIGINT/SIGTERM before the rollbacks: the run ends `interrupted`. */
   signal?: AbortSignal
+  /** Aborted on a signal during the rollbacks: the remaining ones are skipped. */
+  rollbackSignal?: AbortSignal
+  /** Called as the rollbacks start, so a signal from then on aborts them instead. */
+  onRollbacks?: () => void
   log?: (line: string) => void
 }
 
@@ -110,8 +114,11 @@ export async function executeExperiment(
   const rollbackStrategy = options.rollbackStrategy ?? experiment.rollbackStrategy ?? 'default'
   if (playRollbacks(rollbackStrategy, status, out.deviated)) {
     ctx.log("Let's rollback...")
-    await runRollbacks(experiment, ctx, out.rollbacks)
-    if (interrupted()) {
+    options.onRollbacks?.()
+    // Their own signal: under `always`, rollbacks play after an interrupt of the method.
+    const rollbackSignal = options.rollbackSignal ?? new AbortController().signal
+    await runRollbacks(experiment, { ...ctx, signal: rollbackSignal }, out.rollbacks)
+    if (rollbackSignal.aborted) {
       status = 'interrupted'
     }
   }
