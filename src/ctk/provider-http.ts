@@ -66,13 +66,18 @@ export function runHttp(call: HttpCall, signal?: AbortSignal): Promise<HttpOutpu
     }
   } else if (args !== undefined && args !== null) {
     if (headers['Content-Type'] === 'application/json') {
-      body = JSON.stringify(args)
+      body = pythonJson(args)
     } else if (typeof args === 'string') {
       body = args
     } else if (typeof args === 'object') {
+      // requests' form encoding: a list value repeats its key, None values are dropped.
       const form = new URLSearchParams()
       for (const [k, v] of Object.entries(args)) {
-        form.append(k, pythonStr(v))
+        for (const item of Array.isArray(v) ? v : [v]) {
+          if (item !== null && item !== undefined) {
+            form.append(k, pythonStr(item))
+          }
+        }
       }
       body = form.toString()
       headers['Content-Type'] ??= 'application/x-www-form-urlencoded'
@@ -156,4 +161,23 @@ export function runHttp(call: HttpCall, signal?: AbortSignal): Promise<HttpOutpu
     })
     req.end(body)
   })
+}
+
+/** `json.dumps(value)` as requests sends a JSON body: `, ` and `: ` separators, ASCII only. */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(pythonJson).join(', ')}]`
+  }
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`
+  }
+  if (typeof value === 'string') {
+    return JSON.stringify(value).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+    )
+  }
+  return JSON.stringify(value ?? null)
 }

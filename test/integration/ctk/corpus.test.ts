@@ -119,6 +119,10 @@ const cases: { file: string; args?: string[]; expect: Expected }[] = [
     file: '20-no-hypothesis.yaml',
     expect: { status: 'completed', deviated: false, rollbacks: ['unpoke:succeeded'] },
   },
+  {
+    file: '21-http-arguments.json',
+    expect: { status: 'completed', deviated: false, rollbacks: [] },
+  },
   // --rollback-strategy from the command line, over the default and the runtime block.
   {
     file: '01-pass-http.json',

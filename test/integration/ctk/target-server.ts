@@ -58,8 +58,18 @@ export async function startTargetServer(): Promise<TargetServer> {
     const text = (status: number, body: string): void => {
       res.writeHead(status, { 'Content-Type': 'text/plain' }).end(body)
     }
-    req.resume()
+    const chunks: Buffer[] = []
+    req.on('data', (b: Buffer) => chunks.push(b))
     req.on('end', () => {
+      if (route === '/args') {
+        // How the arguments were encoded, byte for byte: the two tools must agree.
+        const query = (req.url ?? '').split('?')[1] ?? ''
+        s.calls.push(
+          `ARGS ${req.method} ?${query} ${req.headers['content-type'] ?? '-'} ${Buffer.concat(chunks).toString()}`
+        )
+        json(200, { ok: true })
+        return
+      }
       const status = /^\/status\/(\d{3})$/.exec(route)
       if (status) {
         text(Number(status[1]), `status ${status[1]}`)
