@@ -123,6 +123,7 @@ const cases: { file: string; args?: string[]; expect: Expected }[] = [
     file: '21-http-arguments.json',
     expect: { status: 'completed', deviated: false, rollbacks: [] },
   },
+  { file: '22-verify-tls.yaml', expect: { status: 'completed', deviated: false, rollbacks: [] } },
   // --rollback-strategy from the command line, over the default and the runtime block.
   {
     file: '01-pass-http.json',
@@ -158,8 +159,8 @@ before(async () => {
     // reported below as a skip
   }
   available = existsSync(chaos)
-  server = await startTargetServer()
   work = mkdtempSync(path.join(os.tmpdir(), 'ordeal-ctk-'))
+  server = await startTargetServer(work)
   writeFileSync(path.join(work, 'settings.yaml'), '{}\n')
 })
 
@@ -209,6 +210,7 @@ function env(run: string): NodeJS.ProcessEnv {
     ...e,
     NO_PROXY: '*',
     CTK_BASE: server.base(run),
+    CTK_TLS_BASE: server.tlsBase(run),
     // Port 1 on loopback: nothing listens there, a connection is refused at once.
     CTK_CLOSED_URL: 'http://127.0.0.1:1',
     CTK_TOKEN: TOKEN,

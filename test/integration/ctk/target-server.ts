@@ -5,7 +5,11 @@
  * what each tool did to the system, observed here, independently of both tools' journals.
  * @module
  */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
+import https from 'node:https'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 
 interface RunState {
@@ -19,13 +23,15 @@ interface RunState {
 export interface TargetServer {
   port: number
   base(run: string): string
+  /** The same routes over HTTPS with a self-signed certificate (for verify_tls). */
+  tlsBase(run: string): string
   calls(run: string): string[]
   close(): Promise<void>
 }
 
 export const TOKEN = 'tok-ctk-123'
 
-export async function startTargetServer(): Promise<TargetServer> {
+export async function startTargetServer(certDir: string): Promise<TargetServer> {
   const runs = new Map<string, RunState>()
   const state = (run: string): RunState => {
     let s = runs.get(run)
@@ -43,7 +49,7 @@ export async function startTargetServer(): Promise<TargetServer> {
     }, ms)
     timers.add(t)
   }
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const match = /^\/r\/([^/]+)(\/[^?]*)/.exec(req.url ?? '')
     if (!match) {
       res.writeHead(404).end()
@@ -141,19 +147,49 @@ export async function startTargetServer(): Promise<TargetServer> {
           text(404, 'no such route')
       }
     })
-  })
+  }
+  const server = http.createServer(handler)
+  const key = path.join(certDir, 'key.pem')
+  const cert = path.join(certDir, 'cert.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+    ],
+    { stdio: 'ignore' }
+  )
+  const tls = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, handler)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
+  const tlsPort = (tls.address() as AddressInfo).port
   return {
     port,
     base: (run) => `http://127.0.0.1:${port}/r/${run}`,
+    tlsBase: (run) => `https://127.0.0.1:${tlsPort}/r/${run}`,
     calls: (run) => [...state(run).calls],
     close: async () => {
       for (const t of timers) {
         clearTimeout(t)
       }
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const srv of [server, tls]) {
+        srv.closeAllConnections()
+        await new Promise<void>((resolve) => srv.close(() => resolve()))
+      }
     },
   }
 }
