@@ -63,7 +63,7 @@ program
   .description(
     'run an experiment; exit 0 held, 1 disproved, 2 invalid, 3 could not run, 130 interrupted'
   )
-  .argument('<file>', 'experiment manifest (YAML)')
+  .argument('<file>', 'experiment manifest (YAML), or a Chaos Toolkit experiment (.json, .yaml)')
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
   .option(
     '--seed <n>',

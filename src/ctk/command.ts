@@ -69,7 +69,14 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
   const method = new AbortController()
   const rollbacks = new AbortController()
   let phase: 'method' | 'rollbacks' = 'method'
+  let last = 0
   const onSignal = (sig: NodeJS.Signals): void => {
+    // npm forwards a second SIGINT of its own right after the first (as in cli/signals.ts).
+    const now = Date.now()
+    if (now - last < 1000) {
+      return
+    }
+    last = now
     const current = phase === 'method' ? method : rollbacks
     if (current.signal.aborted) {
       // Without our handler the signal's default applies.
