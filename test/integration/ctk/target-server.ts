@@ -84,7 +84,8 @@ export async function startTargetServer(certDir: string): Promise<TargetServer> 
       switch (`${req.method} ${route}`) {
         case 'GET /health':
           if (s.slow) {
-            later(2000, () => text(200, 'late'))
+            // Far past any probe timeout of the corpus (1.5 s at most), even on a loaded machine.
+            later(5000, () => text(200, 'late'))
           } else {
             text(s.broken ? 500 : 200, s.broken ? 'broken' : 'healthy')
           }
