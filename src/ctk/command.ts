@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { UsageError } from '../cli/exit.js'
+import { loadDynamicConfiguration } from './dynamic-configuration.js'
 import { executeExperiment } from './executor.js'
 import { ctkJournal, writeCtkJournal } from './journal.js'
 import { ROLLBACK_STRATEGIES, type CtkOutcome, type RollbackStrategy } from './model.js'
@@ -55,14 +56,19 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
     options.journalFormat === 'chaostoolkit' || options.journal
       ? path.resolve(options.journal ?? 'journal.json')
       : undefined
-  const { experiment, values } = await parseCtkFile(file)
+  const parsed = await parseCtkFile(file)
+  const { experiment } = parsed
   for (const warning of experiment.warnings) {
     process.stderr.write(`warning: ${warning}\n`)
   }
-  const title = String(substitute(experiment.title, values))
   const log = (line: string): void => {
     out.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`)
   }
+  const values = await loadDynamicConfiguration(parsed.values, {
+    signal: new AbortController().signal,
+    log,
+  })
+  const title = String(substitute(experiment.title, values))
   log(`Running Chaos Toolkit experiment: ${title}`)
   // The first signal interrupts the method (rollbacks then play by strategy), a signal during
   // the rollbacks skips the remaining ones, as chaos does; one more ends ordeal at once.

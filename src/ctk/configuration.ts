@@ -1,7 +1,8 @@
 /**
  * Configuration and secrets as chaoslib loads them before the run: `{type: env, key,
  * default?, env_var_type?}` reads the environment (with its default), anything else is kept as
- * written; env secrets have no default. A missing variable is a validation error (exit 2).
+ * written (a `type: probe` is run when the run starts: dynamic-configuration.ts); env secrets
+ * have no default. A missing variable is a validation error (exit 2).
  * @module
  */
 import type { CtkObject, CtkValues } from './model.js'
@@ -39,12 +40,9 @@ export function loadValues(
             message: `Configuration makes reference to an environment key that does not exist: ${name}`,
           })
         }
-      } else if (isObject(value) && value['type'] === 'probe') {
-        issues.push({
-          path: ['configuration', key],
-          message: 'dynamic configuration (type: probe) is not supported by ordeal',
-        })
       } else {
+        // Dynamic configuration (`type: probe`) stays as written until the run starts
+        // (dynamic-configuration.ts).
         configuration[key] = value
       }
     }

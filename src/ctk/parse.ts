@@ -3,7 +3,7 @@
  * the way chaoslib's `ensure_experiment_is_valid` does, but reporting every problem at once as
  * ordeal does: `file:line: field: message`, exit 2, before anything runs. ordeal's own limits
  * are validation errors too: `python` providers (named with their activity and module),
- * dynamic configuration, vault secrets, continuous hypothesis strategies.
+ * vault secrets, continuous hypothesis strategies.
  * @module
  */
 import { readFile } from 'node:fs/promises'
@@ -133,6 +133,13 @@ export function validateCtk(
           issue(['tags', i], 'experiment tags must be a non-empty string')
         }
       })
+    }
+  }
+  if (isObject(raw['configuration'])) {
+    for (const [key, value] of Object.entries(raw['configuration'])) {
+      if (isObject(value) && value['type'] === 'probe') {
+        checkActivity(value, ['configuration', key], issue)
+      }
     }
   }
   const loaded = loadValues(raw, env)

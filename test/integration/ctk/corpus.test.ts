@@ -124,6 +124,10 @@ const cases: { file: string; args?: string[]; expect: Expected }[] = [
     expect: { status: 'completed', deviated: false, rollbacks: [] },
   },
   { file: '22-verify-tls.yaml', expect: { status: 'completed', deviated: false, rollbacks: [] } },
+  {
+    file: '23-dynamic-configuration.yaml',
+    expect: { status: 'completed', deviated: false, rollbacks: [] },
+  },
   // --rollback-strategy from the command line, over the default and the runtime block.
   {
     file: '01-pass-http.json',
