@@ -29,7 +29,7 @@ interface Expected {
 
 // What each experiment is in the corpus for: guards the corpus itself (both tools agreeing
 // on a wrong outcome would still pass the comparison).
-const cases: { file: string; args?: string[]; expect: Expected }[] = [
+const cases: { file: string; args?: string[]; expect: Expected; warns?: RegExp }[] = [
   {
     file: '01-pass-http.json',
     expect: { status: 'completed', deviated: false, rollbacks: ['unpoke:succeeded'] },
@@ -117,7 +117,12 @@ const cases: { file: string; args?: string[]; expect: Expected }[] = [
   },
   {
     file: '20-no-hypothesis.yaml',
-    expect: { status: 'completed', deviated: false, rollbacks: ['unpoke:succeeded'] },
+    expect: {
+      status: 'completed',
+      deviated: false,
+      rollbacks: ['unpoke:succeeded'],
+    },
+    warns: /controls are Python hooks; ordeal ignores them \(tracing\)/,
   },
   {
     file: '21-http-arguments.json',
@@ -331,6 +336,9 @@ test(
           assert.deepEqual(records(theirs.journal.rollbacks), c.expect.rollbacks)
           // chaos exits 0 only for completed and not deviated; ordeal too (and 1 for the rest here).
           assert.equal(ours.code, theirs.code === 0 ? 0 : 1)
+          if (c.warns) {
+            assert.match(ours.stderr, c.warns)
+          }
           // What the system saw, independently of both journals.
           assert.deepEqual(server.calls(`${id}-ordeal`).sort(), server.calls(`${id}-chaos`).sort())
           const shape = execFileSync(
