@@ -13,6 +13,7 @@ import { executeExperiment } from './executor.js'
 import { ctkJournal, writeCtkJournal } from './journal.js'
 import { ROLLBACK_STRATEGIES, type CtkOutcome, type RollbackStrategy } from './model.js'
 import { parseCtkFile, parseCtkText } from './parse.js'
+import { ctkPlanLines } from './plan.js'
 import { isCtkExperiment } from './recognise.js'
 import { substitute } from './substitute.js'
 import { CtkCrash } from './tolerance.js'
@@ -22,6 +23,8 @@ export interface CtkRunOptions {
   /** Where the CTK journal goes (`--journal`); default ./journal.json as chaos writes it. */
   journal?: string
   journalFormat?: string
+  /** `--dry-run`: print what would run (plan.ts) and exit 0. */
+  dryRun?: boolean
   out?: NodeJS.WritableStream
 }
 
@@ -58,6 +61,10 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
       : undefined
   const parsed = await parseCtkFile(file)
   const { experiment } = parsed
+  if (options.dryRun) {
+    out.write(`${ctkPlanLines(experiment, parsed.values, rollbackStrategy).join('\n')}\n`)
+    return 0
+  }
   for (const warning of experiment.warnings) {
     process.stderr.write(`warning: ${warning}\n`)
   }
@@ -179,7 +186,6 @@ export function checkCtkFlags(
   }
   checkRollbackStrategy(options.rollbackStrategy)
   const other = Object.entries({
-    '--dry-run': options.dryRun,
     '--json': options.json,
     '--junit': options.junit,
     '--report': options.report,

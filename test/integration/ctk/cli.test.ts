@@ -170,3 +170,29 @@ test('ordeal convert: a manifest ordeal validate accepts, or exit 2 naming what 
     ws.cleanup()
   }
 })
+
+test('--dry-run prints the plan, secrets as written, and runs nothing', async () => {
+  const ws = workspace()
+  try {
+    const file = path.join(repoRoot, 'test/ctk/corpus/18-env-config-secrets.yaml')
+    const r = await ws.run(['run', file, '--dry-run'], {
+      env: {
+        CTK_BASE: 'http://127.0.0.1:1/x',
+        CTK_TOKEN: 'do-not-print',
+        CTK_WANTED_STATUS: '200',
+      },
+    })
+    assert.equal(r.exitCode, 0, r.stderr)
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      'Chaos Toolkit experiment: Configuration and secrets from the environment',
+      'steady-state hypothesis "the token opens the door", before and after the method:',
+      '  probe secure-with-token: http GET http://127.0.0.1:1/x/secure (tolerance "${wanted}")',
+      'method:',
+      '  action post-json-with-token: http POST http://127.0.0.1:1/x/echo',
+      'rollbacks (strategy default): none',
+    ])
+    assert.doesNotMatch(r.stdout + r.stderr, /do-not-print/)
+  } finally {
+    ws.cleanup()
+  }
+})
