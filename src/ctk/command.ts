@@ -194,7 +194,7 @@ export function checkCtkFlags(
     '--agent-label':
       options.agentLabel && Object.keys(options.agentLabel).length ? options.agentLabel : undefined,
     '--seed': options.seed,
-  }).find(([, v]) => v !== undefined && v !== false)
+  }).find(([, v]) => v !== undefined)
   if (other) {
     throw new UsageError(
       `ordeal run: ${other[0]} is not available for a Chaos Toolkit experiment yet (convert it with ordeal convert)`
