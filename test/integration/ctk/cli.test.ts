@@ -60,7 +60,7 @@ test('a python provider is exit 2, one line naming file, line, activity and modu
     assert.equal(r.exitCode, 2)
     assert.equal(
       r.stderr.trim(),
-      `${file}:21: method[1].provider.type: activity 'kill-pod': unsupported provider 'python' (chaosk8s.pod.actions.terminate_pods); ordeal runs http and process providers`
+      `${file}:20: method[1].provider.type: activity 'kill-pod': unsupported provider 'python' (chaosk8s.pod.actions.terminate_pods); ordeal runs http and process providers`
     )
     assert.equal(existsSync(path.join(ws.dir, 'ran')), false)
   } finally {
