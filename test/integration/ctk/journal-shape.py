@@ -1,8 +1,9 @@
-# Does ordeal's journal read as chaoslib's? Run by the corpus test with the venv's Python:
-# argv[1] ordeal's journal, argv[2] chaos's journal of the same experiment. Checks that
-# chaoslib itself accepts the journal's experiment (ensure_experiment_is_valid) and that both
-# journals have the same keys in the same order and the same JSON types at every level
-# (outputs, exceptions and probe-tolerance values are compared by type only). Prints "ok".
+# Does ordeal's journal read as chaoslib's? Run once by the corpus test with the venv's Python
+# over pairs of paths: ordeal's journal, then chaos's journal of the same experiment. For each
+# pair, checks that chaoslib itself accepts the journal's experiment (ensure_experiment_is_valid)
+# and that both journals have the same keys in the same order and the same JSON types at every
+# level (outputs, exceptions, headers and probe-tolerance values by type only). Prints one line
+# per pair: "ok", or where they differ.
 import json
 import sys
 
@@ -25,16 +26,22 @@ def shape(x, key=None):
     return type(x).__name__
 
 
-ours = json.load(open(sys.argv[1], encoding="utf-8"))
-theirs = json.load(open(sys.argv[2], encoding="utf-8"))
-ensure_experiment_is_valid(ours["experiment"])
-if shape(ours) != shape(theirs):
+def check(ours_path, theirs_path):
+    ours = json.load(open(ours_path, encoding="utf-8"))
+    theirs = json.load(open(theirs_path, encoding="utf-8"))
+    try:
+        ensure_experiment_is_valid(ours["experiment"])
+    except Exception as e:  # noqa: BLE001 - the message is the verdict
+        return f"chaoslib rejects the experiment: {e}"
     a, b = shape(ours), shape(theirs)
+    if a == b:
+        return "ok"
     for (ka, va), (kb, vb) in zip(a, b):
         if ka != kb or va != vb:
-            print(f"differs at {ka!r}/{kb!r}:\n ordeal {va}\n chaos  {vb}")
-            break
-    else:
-        print(f"differs in keys: {[k for k, _ in a]} vs {[k for k, _ in b]}")
-    sys.exit(1)
-print("ok")
+            return f"differs at {ka!r}/{kb!r}: ordeal {va} chaos {vb}"
+    return f"differs in keys: {[k for k, _ in a]} vs {[k for k, _ in b]}"
+
+
+args = sys.argv[1:]
+for i in range(0, len(args), 2):
+    print(check(args[i], args[i + 1]).replace("\n", " "))
