@@ -49,6 +49,8 @@ test=(
   fiu-utils       # syscall-error: fiu-ctrl, libfiu's remote control, switches failures on and off
   libfaketime     # the preload behind clock-skew (services with preload: [libfaketime])
   faketime        # its CLI, to try a skew on a command by hand (docs/clock-skew.md)
+  python3-venv    # scripts/ctk-venv.sh: the real chaostoolkit the CTK corpus test compares with
+  openssl         # the CTK corpus's self-signed HTTPS server (verify_tls)
 )
 
 sets=("$@")

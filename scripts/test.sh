@@ -25,6 +25,7 @@ npm run build --silent
 # The Kubernetes tests' control plane (kube-apiserver & co., built from Go modules): built once
 # per machine before the tests, so that no test file pays for it inside its timeout.
 bash scripts/k8s-test-cluster.sh build >/dev/null
+bash scripts/ctk-venv.sh # the real chaos run that test/integration/ctk compares ordeal with
 mapfile -t files < <(find src test ui/src -name '*.test.ts' -not -path '*/node_modules/*' | sort)
 # The Kubernetes files each start a control plane (etcd, kube-apiserver and three more
 # processes): run after the others, so its CPU never starves the timing-sensitive agent and

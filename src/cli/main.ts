@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { ManifestError } from '../experiment/errors.js'
 import { EXIT_USAGE, UsageError, dropOutputOnBrokenPipe, exit } from './exit.js'
 import { runCommand } from './commands/run.js'
+import { convertCommand } from './commands/convert.js'
 import { validateCommand } from './commands/validate.js'
 import { schemaCommand } from './commands/schema.js'
 import { recoverCommand } from './commands/recover.js'
@@ -62,7 +63,10 @@ program
   .description(
     'run an experiment; exit 0 held, 1 disproved, 2 invalid, 3 could not run, 130 interrupted'
   )
-  .argument('<file>', 'experiment manifest (YAML) or module (.ts, .mts, .js, .mjs)')
+  .argument(
+    '<file>',
+    'experiment manifest (YAML), module (.ts, .mts, .js, .mjs), or a Chaos Toolkit experiment (.json, .yaml)'
+  )
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
   .option(
     '--seed <n>',
@@ -119,7 +123,23 @@ program
     '--context <name>',
     "the kubeconfig context (default: the manifest's, else the current one)"
   )
+  .option(
+    '--rollback-strategy <s>',
+    'a Chaos Toolkit experiment: when its rollbacks run, default|always|never|deviated (as chaos run)'
+  )
+  .option(
+    '--journal-format <f>',
+    'chaostoolkit: a Chaos Toolkit experiment writes a chaos journal.json (to --journal, default ./journal.json)'
+  )
   .action(async (file: string, options) => exit(await runCommand(file, options)))
+
+program
+  .command('convert')
+  .description(
+    'print a Chaos Toolkit experiment as an ordeal manifest; exit 2 naming what has no equivalent'
+  )
+  .argument('<file>', 'Chaos Toolkit experiment (.json, .yaml)')
+  .action(async (file: string) => exit(await convertCommand(file)))
 
 const collect = (value: string, previous: string[]) => [...previous, value]
 

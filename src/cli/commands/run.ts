@@ -36,6 +36,7 @@ import { checkOutputPaths } from '../output-paths.js'
 import { RecordClient, RecordSetupError } from '../../server/client/record-client.js'
 import type { RunSummary } from '../../shared/api.js'
 import { MAX_SEED, parseSeed } from '../../engine/timing-draw.js'
+import { checkCtkFlags, isCtkFile, runCtkCommand } from '../../ctk/command.js'
 
 export interface RunCommandOptions {
   dryRun?: boolean
@@ -73,9 +74,19 @@ export interface RunCommandOptions {
   context?: string
   /** `--seed N`: the seed of randomised fault timing (engine/timing-draw.ts). */
   seed?: string
+  /** `--rollback-strategy`: a Chaos Toolkit experiment's rollbacks (src/ctk/). */
+  rollbackStrategy?: string
+  /** `--journal-format chaostoolkit`: a Chaos Toolkit journal.json (src/ctk/journal.ts). */
+  journalFormat?: string
 }
 
 export async function runCommand(file: string, options: RunCommandOptions): Promise<number> {
+  // A Chaos Toolkit experiment (no apiVersion/kind; title and method) runs unchanged (src/ctk/).
+  const ctk = await isCtkFile(file)
+  checkCtkFlags(ctk, options)
+  if (ctk) {
+    return runCtkCommand(file, options)
+  }
   checkOutputPaths('run', {
     '--json': options.json,
     '--junit': options.junit,
