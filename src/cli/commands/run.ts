@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
 import { checkAgainstCluster } from './cluster-preflight.js'
+import { checkDiskFaultPaths } from '../../disk/manifest-check.js'
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../platforms/agent/protocol.js'
 import {
   checkPlacementAgainst,
@@ -310,6 +311,10 @@ async function loadOrReport(
 ): Promise<Experiment> {
   try {
     const experiment = await loadExperimentFile(file, { set: options.set ?? {} })
+    if (local) {
+      // A disk-fault's directory that does not exist is a manifest error (src/disk).
+      await checkDiskFaultPaths(file, experiment, { set: options.set })
+    }
     if (local && !options.dryRun) {
       await checkAgainstCluster(file, experiment, {
         ...clusterFlags(options),
