@@ -5,6 +5,7 @@
 #   scripts/system-deps.sh demo         + RabbitMQ for `ordeal demo`
 #   scripts/system-deps.sh server       + the unprivileged `ordeal` user that runs a Chaos
 #                                         Center's experiments (ordeal server --run-as)
+#   scripts/system-deps.sh disk         + FUSE and a C compiler for ordeal-diskfs (disk-fault)
 #   scripts/system-deps.sh test         everything the test suite and benchmarks use (default)
 #
 # Several sets may be given at once. Idempotent: packages already present are skipped and the
@@ -20,6 +21,14 @@ quickstart=(
 demo=(
   rabbitmq-server # real RabbitMQ nodes for the order/delivery demo
   stress-ng       # CPU pressure beside the demo in its no-flake benchmark
+)
+# disk-fault's helper ordeal-diskfs: FUSE at run time (fuse3), built from native/diskfs by
+# scripts/build-native.sh (libfuse3-dev, gcc, pkg-config).
+disk=(
+  fuse3
+  libfuse3-dev
+  gcc
+  pkg-config
 )
 test=(
   procps          # ps/pgrep for attach-mode tests
@@ -51,9 +60,10 @@ for set in "${sets[@]}"; do
     quickstart) ;;
     demo) packages+=("${demo[@]}") ;;
     server) want_user=1 ;;
-    test) packages+=("${test[@]}") && want_user=1 ;;
+    disk) packages+=("${disk[@]}") ;;
+    test) packages+=("${test[@]}" "${disk[@]}") && want_user=1 ;;
     *)
-      echo "usage: scripts/system-deps.sh [quickstart|demo|server|test]... (unknown set '$set')" >&2
+      echo "usage: scripts/system-deps.sh [quickstart|demo|server|disk|test]... (unknown set '$set')" >&2
       exit 2
       ;;
   esac
