@@ -124,6 +124,33 @@ describe('disk-fault: the example store', { skip: unavailable }, () => {
   })
 })
 
+describe('disk-fault: latency, seen by a program writing there', { skip: unavailable }, () => {
+  test('a write and its fsync take 2 x 150 ms during the fault, and not after (exit 0)', async () => {
+    const dir = path.join(ws.dir, 'slow')
+    mkdirSync(dir)
+    // The program's own clock: how long one create + write + fsync takes, in ms.
+    const timed = `python3 -c 'import os,time; t=time.monotonic(); f=open("${dir}/p","w"); f.write("x"); f.flush(); os.fsync(f.fileno()); print(int((time.monotonic()-t)*1000))'`
+    const file = ws.write(
+      'slow.yaml',
+      `apiVersion: ordeal.dev/v1
+kind: Experiment
+metadata: { name: disk-slow }
+spec:
+  hypothesis: writes are slow only during the fault
+  steps:
+    - fault: { type: disk-fault, path: slow, latency: 150ms, operations: [write, fsync], duration: 3s }
+      probes:
+        - { name: slow-during, type: cmd, mode: OnChaos, command: '${timed.replaceAll("'", "''")}', comparator: { type: int, criteria: '>=', value: 300 }, runProperties: { initialDelay: 200ms } }
+        - { name: fast-after, type: cmd, mode: EOT, command: '${timed.replaceAll("'", "''")}', comparator: { type: int, criteria: '<', value: 150 } }
+`
+    )
+    const r = await ws.run(['run', file])
+    assert.equal(r.exitCode, 0, `${r.stdout}${r.stderr}`)
+    assert.match(r.stdout, /delay write, fsync on \S+slow by 150ms/)
+    assert.deepEqual(ownMounts(), [])
+  })
+})
+
 /** Every disk-fault mount on this machine (sources `ordeal-disk-<runId>-<n>`). */
 function ownMounts(): string[] {
   return readMountInfo()
