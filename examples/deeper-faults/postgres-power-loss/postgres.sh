@@ -6,9 +6,9 @@
 #
 #   postgres.sh --port 5432 --data-dir /path/to/replica/dir --fsync on|off
 #
-# First start: initdb (it fsyncs what it made), then the `acked` table is created in single-user
-# mode with fsync on (its shutdown checkpoint makes it durable), and the marker and the `pg`
-# entry are fsynced too: whatever a power loss drops later, the table itself is there. After a
+# First start: initdb, then the `acked` table is created in single-user mode, then everything
+# (files and directories) is fsynced, and the marker and the `pg` entry too: whatever a power
+# loss drops later, the empty table itself is there. After a
 # power loss the server starts on what is left and runs crash recovery from its WAL.
 set -euo pipefail
 
@@ -33,9 +33,12 @@ bin=/usr/lib/postgresql/15/bin
 pgdata="$data_dir/pg"
 if [ ! -e "$data_dir/installed" ]; then
   rm -rf "$pgdata"
-  "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 >/dev/null
+  "$bin/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   echo 'CREATE TABLE acked (id text PRIMARY KEY);' |
     "$bin/postgres" --single -D "$pgdata" -c fsync=on postgres >/dev/null
+  # Every file AND directory of the cluster, as initdb does at its end: the table's new files
+  # are entries of base/<db>, which a power loss would revert until that directory is fsynced.
+  "$bin/initdb" -D "$pgdata" --sync-only >/dev/null
   : >"$data_dir/installed"
   # coreutils sync FILE fsyncs each one: the marker's data, then the directory's entries.
   sync "$data_dir/installed" "$data_dir"
