@@ -181,10 +181,17 @@ export async function startDiskMounts(options: {
     for (const helper of helpers) {
       signal(helper.pid, 'SIGTERM')
     }
+    // A ref'd timer: the helpers are unref'd, and an event loop with nothing else to wait for
+    // would end the runner here (exit 13) before they are gone.
     await Promise.all(
-      helpers.map((h) =>
-        Promise.race([h.exited, new Promise((resolve) => setTimeout(resolve, kStopMs).unref())])
-      )
+      helpers.map(async (h) => {
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          h.exited,
+          new Promise((resolve) => (timer = setTimeout(resolve, kStopMs))),
+        ])
+        clearTimeout(timer)
+      })
     )
     // Newest first: a helper still alive is killed, then its mount (if left) is detached.
     const failures: unknown[] = []

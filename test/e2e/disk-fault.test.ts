@@ -128,7 +128,8 @@ describe('disk-fault: latency, seen by a program writing there', { skip: unavail
   test('a write and its fsync take 2 x 150 ms during the fault, and not after (exit 0)', async () => {
     const dir = path.join(ws.dir, 'slow')
     mkdirSync(dir)
-    // The program's own clock: how long one create + write + fsync takes, in ms.
+    // The program's own clock: how long one create + write + fsync takes, in ms. Measured once
+    // inside the window (the next poll would come after it).
     const timed = `python3 -c 'import os,time; t=time.monotonic(); f=open("${dir}/p","w"); f.write("x"); f.flush(); os.fsync(f.fileno()); print(int((time.monotonic()-t)*1000))'`
     const file = ws.write(
       'slow.yaml',
@@ -140,7 +141,7 @@ spec:
   steps:
     - fault: { type: disk-fault, path: slow, latency: 150ms, operations: [write, fsync], duration: 3s }
       probes:
-        - { name: slow-during, type: cmd, mode: OnChaos, command: '${timed.replaceAll("'", "''")}', comparator: { type: int, criteria: '>=', value: 300 }, runProperties: { initialDelay: 200ms } }
+        - { name: slow-during, type: cmd, mode: OnChaos, command: '${timed.replaceAll("'", "''")}', comparator: { type: int, criteria: '>=', value: 300 }, runProperties: { initialDelay: 200ms, pollingInterval: 10s } }
         - { name: fast-after, type: cmd, mode: EOT, command: '${timed.replaceAll("'", "''")}', comparator: { type: int, criteria: '<', value: 150 } }
 `
     )
@@ -151,10 +152,10 @@ spec:
   })
 })
 
-/** Every disk-fault mount on this machine (sources `ordeal-disk-<runId>-<n>`). */
+/** Every disk-fault mount of this test's runs (sources `ordeal-disk-<runId>-<n>`). */
 function ownMounts(): string[] {
   return readMountInfo()
-    .filter((m) => m.source.startsWith('ordeal-disk-'))
+    .filter((m) => m.source.startsWith('ordeal-disk-') && m.mountPoint.startsWith(ws.dir))
     .map((m) => `${m.source} at ${m.mountPoint}`)
 }
 
