@@ -46,11 +46,14 @@ export const diskFaultFault = defineFault({
     const mount = mountOf(ctx)
     const undos = new RecordedUndos(ctx.ledger, ctx.fault.id, ctx.deadline)
     const targets = [`${mount.dir} (${mount.name})`]
+    let settle: ((signal: AbortSignal) => Promise<void>) | undefined
     if (ctx.params.powerLoss !== undefined) {
-      targets.push(...(await powerLoss(ctx, mount, undos)))
+      const loss = await powerLoss(ctx, mount, undos)
+      targets.push(...loss.labels)
+      settle = loss.restarted
     }
     if (ctx.params.latency === undefined && ctx.params.errno === undefined) {
-      return { targets, revert: () => undos.revert() }
+      return { targets, revert: () => undos.revert(), ...(settle ? { settle } : {}) }
     }
     if (held.has(mount.name)) {
       throw new FaultInjectionError(
@@ -74,6 +77,7 @@ export const diskFaultFault = defineFault({
           release()
         }
       },
+      ...(settle ? { settle } : {}),
     }
   },
 })
@@ -129,13 +133,15 @@ async function setRules(ctx: FaultContext<Params>, mount: DiskMount, undos: Reco
 
 /**
  * Kills every target replica's group, drops the unsynced writes once all are down, then lets
- * each start again. Returns the replicas' labels.
+ * each start again. Resolves once the drop is done (the fault's effect); the starts and their
+ * readiness (a database's crash recovery can take many seconds) go on, awaited by `settle`:
+ * the recovery is not the fault, and the fault's deadline must not count it.
  */
 async function powerLoss(
   ctx: FaultContext<Params>,
   mount: DiskMount,
   undos: RecordedUndos
-): Promise<string[]> {
+): Promise<{ labels: string[]; restarted: (signal: AbortSignal) => Promise<void> }> {
   const selector = ctx.params.powerLoss!.target
   if (!mount.lazy) {
     throw new FaultInjectionError(`disk-fault: ${mount.dir} was not mounted in lazy mode`)
@@ -152,46 +158,68 @@ async function powerLoss(
     // Nothing to undo: the replica is started again by the fault itself, its data is what it is.
     undos.record({ kind: 'none', label: `power loss of ${label} on ${mount.dir}` })
   }
+  if (replicas.length === 0) {
+    ctx.action(`power loss: no replica of ${selector.service} running; nothing dropped`)
+    return { labels: [], restarted: async () => {} }
+  }
   // One power loss for all: every replica down first (a survivor would keep writing), then the
-  // drop, then each starts again.
+  // drop, then each starts again, also when the drop failed (the service must come back).
   let down = 0
   let markDown = () => {}
   const allDown = new Promise<void>((resolve) => {
     markDown = () => {
       down++
-      if (down === replicas.length) {
+      if (down >= replicas.length) {
         resolve()
       }
     }
   })
-  let dropped: Promise<void> | undefined
-  const drop = () =>
-    (dropped ??= allDown.then(async () => {
-      const counts = parseCounts(await diskControl(mount.socket, 'power-loss'))
-      ctx.action(`${powerLossText(counts)} under ${mount.dir}`)
-    }))
-  await Promise.all(
-    replicas.map(async ({ label, service, replica }) => {
-      ctx.action(`power loss: SIGKILL ${label}`)
-      try {
-        await ctx.supervisor.restartReplica(service, replica, 0, {
-          kill: true,
-          beforeStart: () => {
-            markDown()
-            return drop()
-          },
-        })
-      } catch (error) {
-        markDown() // a replica that failed before going down must not hold the others
-        throw new FaultInjectionError(
-          `disk-fault: power loss of ${label}: ${(error as Error).message}`,
-          { cause: error }
-        )
+  const dropped = allDown.then(async () => {
+    const counts = parseCounts(await diskControl(mount.socket, 'power-loss'))
+    ctx.action(`${powerLossText(counts)} under ${mount.dir}`)
+  })
+  dropped.catch(() => undefined)
+  const restarts = replicas.map(async ({ label, service, replica }) => {
+    ctx.action(`power loss: SIGKILL ${label}`)
+    try {
+      await ctx.supervisor.restartReplica(service, replica, 0, {
+        kill: true,
+        beforeStart: () => {
+          markDown()
+          return dropped.catch(() => undefined)
+        },
+      })
+    } catch (error) {
+      markDown() // one that failed before going down must not hold the others
+      throw new Error(`${label}: ${(error as Error).message}`, { cause: error })
+    }
+  })
+  const outcomes = Promise.allSettled(restarts)
+  try {
+    await dropped
+  } catch (error) {
+    throw new FaultInjectionError(
+      `disk-fault: power loss on ${mount.dir}: ${(error as Error).message}`,
+      {
+        cause: error,
       }
-    })
-  )
-  if (replicas.length === 0) {
-    ctx.action(`power loss: no replica of ${selector.service} running; nothing dropped`)
+    )
   }
-  return replicas.map((r) => r.label)
+  return {
+    labels: replicas.map((r) => r.label),
+    restarted: async (signal) => {
+      const aborted = new Promise<'aborted'>((resolve) =>
+        signal.addEventListener('abort', () => resolve('aborted'), { once: true })
+      )
+      const settled = await Promise.race([outcomes, aborted])
+      if (settled === 'aborted') {
+        return
+      }
+      for (const outcome of settled) {
+        if (outcome.status === 'rejected') {
+          ctx.action(`power loss: not started again: ${(outcome.reason as Error).message}`)
+        }
+      }
+    },
+  }
 }

@@ -34,7 +34,7 @@ describe(
       ['off', 'fail', 1],
       ['on', 'pass', 0],
     ] as const) {
-      test(`fsync=${fsync}: verdict ${verdict}`, { timeout: 120_000 }, async () => {
+      test(`fsync=${fsync}: verdict ${verdict}`, { timeout: 120_000 }, async (t) => {
         const json = path.join(ws.dir, `pg-${fsync}.json`)
         const journal = path.join(ws.dir, `pg-${fsync}.ndjson`)
         const r = await ws.run([
@@ -67,6 +67,7 @@ describe(
             e.detail.includes('dropped')
         )
         assert.ok(dropped, 'the power loss happened and was journaled')
+        t.diagnostic(`${dropped.type === 'fault.action' ? dropped.detail : ''}; ${check.message}`)
         // Rows were acknowledged one by one (50/s for 3 s), and read back after the power loss.
         assert.ok((check.details?.acknowledged ?? 0) >= 50, JSON.stringify(check.details))
         if (fsync === 'off') {
