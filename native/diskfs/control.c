@@ -78,6 +78,11 @@ static void handle(char *line, char *out, size_t cap) {
         snprintf(out, cap, "ok\n");
       }
     }
+  } else if ((strcmp(cmd, "clear") == 0 || strcmp(cmd, "stats") == 0 ||
+              strcmp(cmd, "power-loss") == 0) && a1 != NULL) {
+    snprintf(out, cap, "error usage: %s takes no argument\n", cmd);
+  } else if (strcmp(cmd, "seed") == 0 && (a1 == NULL || a2 != NULL)) {
+    snprintf(out, cap, "error usage: seed <n>\n");
   } else if (strcmp(cmd, "clear") == 0 && a1 == NULL) {
     rules_clear();
     snprintf(out, cap, "ok\n");

@@ -111,12 +111,14 @@ int main(int argc, char **argv) {
     rl.rlim_cur = rl.rlim_max;
     setrlimit(RLIMIT_NOFILE, &rl);
   }
-  if (g_cfg.lazy && lazy_setup() != 0) die(1, "--dir %s: cannot prepare the stash: %s", dir,
-                                           strerror(errno));
-
   remove_stale_socket(control);
   int listen_fd = control_listen(control);
   if (listen_fd < 0) die(2, "--control %s: %s", control, strerror(-listen_fd));
+  if (g_cfg.lazy && lazy_setup() != 0) {
+    int e = errno;
+    unlink(control);
+    die(1, "--dir %s: cannot prepare the stash: %s", dir, strerror(e));
+  }
 
   char opts[512];
   snprintf(opts, sizeof opts,
@@ -124,11 +126,8 @@ int main(int argc, char **argv) {
   char *fargv[] = {argv[0], "-o", opts, NULL};
   struct fuse_args args = FUSE_ARGS_INIT(3, fargv);
   struct fuse *fuse = fuse_new(&args, &diskfs_operations, sizeof diskfs_operations, NULL);
-  if (fuse == NULL) {
-    unlink(control);
-    die(1, "cannot create the FUSE file system");
-  }
-  if (fuse_mount(fuse, dir) != 0) {
+  if (fuse == NULL || fuse_mount(fuse, dir) != 0) {
+    if (g_cfg.lazy) lazy_shutdown(); /* removes the stash: nothing was served */
     unlink(control);
     die(1, "cannot mount on %s (is /dev/fuse there, and are we root?)", dir);
   }

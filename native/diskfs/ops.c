@@ -40,7 +40,14 @@ static bool is_stash(const char *path) {
  * helper runs as root, so the backing would otherwise make them root's). */
 static void give_to_caller(const char *rel) {
   struct fuse_context *ctx = fuse_get_context();
-  if (fchownat(BFD, rel, ctx->uid, ctx->gid, AT_SYMLINK_NOFOLLOW) != 0) {
+  gid_t gid = ctx->gid;
+  /* In a set-group-ID directory the new entry keeps the directory's group (the backing gave it). */
+  char parent[4096];
+  const char *slash = strrchr(rel, '/');
+  snprintf(parent, sizeof parent, "%.*s", slash ? (int)(slash - rel) : 1, slash ? rel : ".");
+  struct stat dir;
+  if (fstatat(BFD, parent, &dir, 0) == 0 && (dir.st_mode & S_ISGID)) gid = (gid_t)-1;
+  if (fchownat(BFD, rel, ctx->uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
     /* The entry exists; a failed chown leaves it root's, which default_permissions reports. */
   }
 }
