@@ -54,6 +54,8 @@ import { RunCapture } from '../capture/run-capture.js'
 import { preloadPreflight } from '../platforms/local/preload/preflight.js'
 import { plannedMonitors, yamlMonitorFeed } from './monitor-feed.js'
 import { checkOnce } from './probe-check.js'
+import { diskFaults, startDiskMounts, type DiskMountsHandle } from '../disk/run-mounts.js'
+import { mountOwners } from '../disk/owners.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -325,6 +327,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
   let kubernetes: KubernetesRun | undefined
   let capture: RunCapture | undefined
   let dns: RunResolverHandle | undefined
+  let disk: DiskMountsHandle | undefined
   try {
     journal.emit({
       type: 'system.starting',
@@ -396,6 +399,23 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         // Ports first, so proxy upstreams can name services; proxies before their users.
         await supervisor.prepare()
         await proxies.start(supervisor.templateVars())
+        // disk-fault paths are mounted over once the data dirs exist, before any service
+        // starts on them (src/disk/run-mounts.ts); without a disk-fault nothing is mounted.
+        const diskFaultList = diskFaults(experiment.root)
+        if (diskFaultList.length > 0) {
+          disk = await startDiskMounts({
+            runId: ctx.runId,
+            ledger,
+            deadline: systemDeadline,
+            faults: diskFaultList,
+            baseDir: experiment.baseDir,
+            vars: supervisor.templateVars(),
+            seed: timing.seed,
+            runDir: ctx.runDir,
+            workDir: ctx.work.dir,
+            ...mountOwners(ctx.policy, system.services),
+          })
+        }
         await supervisor.start()
         if (experiment.capture) {
           // Listening on every host before the system counts as ready: the steps are all in it.
@@ -610,6 +630,13 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         })
       )
     }
+    // After every process of the run is gone: nothing holds a file under the mounts.
+    await disk?.stop().catch((error: unknown) =>
+      journal.emit({
+        type: 'run.warning',
+        message: `could not unmount the disk-fault mounts: ${String(error)}`,
+      })
+    )
     proxies.close()
     await dns?.stop().catch((error: unknown) =>
       journal.emit({

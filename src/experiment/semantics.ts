@@ -23,6 +23,7 @@ import { metricIssues } from '../metrics/semantics.js'
 import { captureIssues } from '../capture/semantics.js'
 import { faultPreloadIssues } from './preload-semantics.js'
 import { monitorIssues } from '../monitors/semantics.js'
+import { diskFaultIssues } from '../faults/disk-fault/semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -45,6 +46,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...metricIssues(input),
     ...captureIssues(input),
     ...monitorIssues(input),
+    ...diskFaultIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []

@@ -27,6 +27,7 @@ import { networkIsolateFault } from './network-isolate/index.js'
 import { dnsFaultFault } from './dns-fault/index.js'
 import { syscallErrorFault } from './syscall-error/index.js'
 import { clockSkewFault } from './clock-skew/index.js'
+import { diskFaultFault } from './disk-fault/index.js'
 
 export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntries(
   [
@@ -52,6 +53,7 @@ export const faultDrivers: Record<string, FaultDriver<never>> = Object.fromEntri
     erase(dnsFaultFault),
     erase(syscallErrorFault),
     erase(clockSkewFault),
+    erase(diskFaultFault),
   ].map((driver) => [driver.type as string, driver])
 )
 

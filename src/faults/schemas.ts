@@ -23,6 +23,7 @@ import { networkIsolateExample, networkIsolateSchema } from './network-isolate/s
 import { dnsFaultExample, dnsFaultSchema } from './dns-fault/schema.js'
 import { syscallErrorExample, syscallErrorSchema } from './syscall-error/schema.js'
 import { clockSkewExample, clockSkewSchema } from './clock-skew/schema.js'
+import { diskFaultExample, diskFaultSchema } from './disk-fault/schema.js'
 
 export const faultSchemas = [
   processKillSchema,
@@ -47,6 +48,7 @@ export const faultSchemas = [
   dnsFaultSchema,
   syscallErrorSchema,
   clockSkewSchema,
+  diskFaultSchema,
 ] as const
 
 export const FAULT_TYPES = faultSchemas.map((s) => s.shape.type.value)
@@ -82,4 +84,5 @@ export const faultExamples: {
   'dns-fault': dnsFaultExample,
   'syscall-error': syscallErrorExample,
   'clock-skew': clockSkewExample,
+  'disk-fault': diskFaultExample,
 }

@@ -52,6 +52,18 @@ export type UndoAction =
    * service's user replaced (a symlink, fifo, hard link): left alone, said in the undo's note.
    */
   | { kind: 'write-file'; path: string; content: string; label: string }
+  /**
+   * Unmount a disk-fault's FUSE mount (`umount -l dir`), only while /proc/self/mountinfo shows
+   * the mount named `source` (`ordeal-disk-<runId>-<n>`) on top at `dir` (mountinfo.ts): never
+   * another run's mount or the user's. Already gone is done; covered by a later mount stays
+   * pending (unmounting would take the wrong one).
+   */
+  | { kind: 'unmount'; dir: string; source: string; label: string }
+  /**
+   * Send `clear` to a disk-fault mount's control socket: its latency and error rules end. A
+   * helper that is gone has no rules left (its mount went with it): done.
+   */
+  | { kind: 'disk-clear'; socket: string; label: string }
   /** Nothing to undo (a kill is healed by the supervisor); recorded so the ledger is complete. */
   | { kind: 'none'; label: string }
 

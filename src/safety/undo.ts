@@ -8,6 +8,8 @@ import { ForeignControlFile, writeControlFile } from './control-file.js'
 import { isSameProcess, processState } from './proc.js'
 import { isAlreadyGone, runArgv } from './exec.js'
 import { killCgroup } from './run-cgroup.js'
+import { unmountOwn } from './unmount.js'
+import { clearDiskRules } from './disk-control.js'
 import type { Ledger, LedgerEntry, UndoAction } from './ledger.js'
 
 /**
@@ -69,6 +71,12 @@ export async function executeUndo(action: UndoAction): Promise<string | undefine
       await executeKubeUndo(action)
       return
     }
+    case 'disk-clear':
+      await clearDiskRules(action.socket)
+      return
+    case 'unmount':
+      await unmountOwn(action.dir, action.source)
+      return
     case 'none':
       return
   }

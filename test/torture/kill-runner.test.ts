@@ -7,7 +7,9 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readMountInfo } from '../../src/safety/mountinfo.js'
+import { diskfsUnavailable } from '../../src/disk/helper-path.js'
 import { ledgerFiles, pendingEntries } from '../../src/safety/ledger.js'
 import { netIdOf } from '../../src/platforms/local/network/names.js'
 import { ordealNetworkObjects } from '../../src/platforms/local/network/stray.js'
@@ -104,6 +106,16 @@ const scenarios: Scenario[] = [
     step: 'fault: { type: dns-fault, names: [h2], answer: timeout, duration: 10m }',
     injected: /dns-fault injected/,
   },
+  // The watchdog ends the ordeal-diskfs helper and unmounts the run's own mount (by its name).
+  ...(diskfsUnavailable() === undefined
+    ? [
+        {
+          name: 'disk-fault',
+          step: 'fault: { type: disk-fault, path: disk, latency: 1ms, errno: EIO, probability: 0.01, duration: 10m }',
+          injected: /disk-fault injected/,
+        },
+      ]
+    : []),
 ]
 
 /** Every libfaketime timestamp file of the runs (`<state>/runs/<id>/preload/<replica>/faketime.rc`). */
@@ -128,6 +140,9 @@ test(
   async () => {
     const fillDir = path.join(ws.dir, 'fill')
     mkdirSync(fillDir)
+    const diskDir = path.join(ws.dir, 'disk')
+    mkdirSync(diskDir)
+    writeFileSync(path.join(diskDir, 'keep'), 'kept\n')
     const times: number[] = []
     const dirty: string[] = []
     for (let i = 0; i < kRuns; i++) {
@@ -177,6 +192,10 @@ spec:
         state(external.pid!) !== 'T' &&
         faketimeFiles(ws.stateDir).every((f) => readFileSync(f, 'utf8') === '+0 x1\n') &&
         readdirSync(fillDir).length === 0 &&
+        // disk-fault: nothing mounted over its directory, no helper, the directory's file intact.
+        !readMountInfo().some((m) => m.mountPoint === diskDir) &&
+        processesWith(diskDir).length === 0 &&
+        readFileSync(path.join(diskDir, 'keep'), 'utf8') === 'kept\n' &&
         // The run's resolver's per-host resolv.conf files (only dns-fault's scenario has them).
         !(existsSync('/etc/netns') && readdirSync('/etc/netns').some((n) => netIdOf(n) === netId))
       try {

@@ -22,6 +22,7 @@ import { readFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { runPlacedCommand } from './run-placed.js'
 import { checkAgainstCluster } from './cluster-preflight.js'
+import { checkDiskFaultPaths } from '../../disk/manifest-check.js'
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../../platforms/agent/protocol.js'
 import {
   checkPlacementAgainst,
@@ -328,6 +329,11 @@ async function loadOrReport(
 ): Promise<Experiment> {
   try {
     const experiment = await loadAnyExperimentFile(file, { set: options.set ?? {} })
+    if (local && !isModuleFile(file)) {
+      // A disk-fault's directory that does not exist is a manifest error (src/disk); a
+      // module's paths are checked when its run mounts them.
+      await checkDiskFaultPaths(file, experiment, { set: options.set })
+    }
     // The cluster preflight reads the YAML's lines; a module's references are checked at run.
     if (local && !options.dryRun && !isModuleFile(file)) {
       await checkAgainstCluster(file, experiment, {

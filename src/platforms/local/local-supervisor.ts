@@ -34,7 +34,12 @@ import {
   servicesTemplateVars,
   withRemoteServices,
 } from './service-vars.js'
-import { SystemStartError, type ReplicaInfo, type Supervisor } from './supervisor.js'
+import {
+  SystemStartError,
+  type ReplicaInfo,
+  type RestartOptions,
+  type Supervisor,
+} from './supervisor.js'
 import type { ProcessTarget } from './targets.js'
 import { settleWithin } from './timing.js'
 import type { Ledger } from '../../safety/ledger.js'
@@ -172,9 +177,14 @@ export class LocalSupervisor implements Supervisor {
     return this.#replicasOf(service).flatMap((slot) => slots.slotTarget(slot) ?? [])
   }
 
-  restartReplica(service: string, index: number, graceMs: number): Promise<void> {
+  restartReplica(
+    service: string,
+    index: number,
+    graceMs: number,
+    options: RestartOptions = {}
+  ): Promise<void> {
     const slot = this.#slot(service, index)
-    const run = slot.queue.then(() => this.#restartNow(slot, graceMs))
+    const run = slot.queue.then(() => this.#restartNow(slot, graceMs, options))
     slot.queue = run.catch(() => undefined)
     return run
   }
@@ -510,16 +520,31 @@ export class LocalSupervisor implements Supervisor {
     }
   }
 
-  async #restartNow(slot: ReplicaSlot, graceMs: number): Promise<void> {
+  async #restartNow(slot: ReplicaSlot, graceMs: number, options: RestartOptions): Promise<void> {
     clearTimeout(slot.restartTimer)
     slot.restartTimer = undefined
     const proc = slot.proc
     if (proc) {
       proc.stopReason = 'restart'
-      await terminateGroup(proc.pid, graceMs, proc.exited)
+      if (options.kill) {
+        await killGroup(proc.pid)
+      } else {
+        await terminateGroup(proc.pid, graceMs, proc.exited)
+      }
       await settleWithin(proc.exited, kSettleMs)
     }
     slot.lastDelayMs = undefined
+    if (options.beforeStart) {
+      try {
+        await options.beforeStart()
+      } catch (error) {
+        slot.state = 'exited'
+        this.#changed()
+        throw new Error(`${slot.label} was not started again: ${(error as Error).message}`, {
+          cause: error,
+        })
+      }
+    }
     try {
       await this.#launch(slot)
     } catch (error) {

@@ -21,6 +21,16 @@ export interface ReplicaInfo {
   dataDir: string
 }
 
+export interface RestartOptions {
+  /** SIGKILL to the group at once, no SIGTERM first: a crash, not a shutdown (power loss). */
+  kill?: boolean
+  /**
+   * Runs while the replica is down (its group empty), before the fresh start: a disk-fault's
+   * power loss drops the unsynced writes here. A throw fails the restart (not started again).
+   */
+  beforeStart?: () => Promise<void>
+}
+
 export interface Supervisor {
   /**
    * Resolves ports (picking free ones for base 0) and data dirs without starting anything.
@@ -35,7 +45,12 @@ export interface Supervisor {
   /** Running replicas of `service` as fault targets. */
   targets(service: string): ProcessTarget[]
   /** Graceful stop (SIGTERM to the group, SIGKILL after `graceMs`) then a fresh start. */
-  restartReplica(service: string, index: number, graceMs: number): Promise<void>
+  restartReplica(
+    service: string,
+    index: number,
+    graceMs: number,
+    options?: RestartOptions
+  ): Promise<void>
   /** Resolves when the replica is running with a generation above `afterGeneration`. */
   waitForRestart(
     service: string,

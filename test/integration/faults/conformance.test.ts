@@ -41,6 +41,7 @@ const NAMESPACE_TYPES = [
   'network-latency',
   'port-blackhole',
   'dns-fault', // the run's resolver on hosts: its suite is test/integration/dns/
+  'disk-fault', // the run's FUSE mount (not a namespace): its suite is test/e2e/disk-fault*.test.ts
 ] as const
 /** Proxy faults act on the run's in-process proxies: their suite is test/integration/proxy-faults/. */
 const PROXY_TYPES = ['proxy-toxic', 'proxy-down', 'http-fault'] as const
