@@ -1,0 +1,59 @@
+// The first step's probe: the cluster has formed (node a sees a, b, c running), queue `orders`
+// exists with its master on node a (the majority side) and is mirrored to every node, all
+// mirrors synchronised. Classic mirrored queues are the ones that can split: each side of a
+// partition promotes its own master. Prints what it set up; exit 1 (with why) if it could not.
+//
+//   MANAGEMENT=http://198.18.1.1:15672 node setup.mjs
+const base = process.env.MANAGEMENT
+const queue = process.env.QUEUE ?? 'orders'
+const budgetMs = Number(process.env.SETUP_BUDGET_MS ?? 60_000)
+const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }
+const deadline = Date.now() + budgetMs
+
+async function api(method, path, body) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...auth, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(3000),
+  })
+  if (!res.ok) {
+    throw new Error(`${method} ${path}: HTTP ${res.status} ${await res.text()}`)
+  }
+  return res.status === 204 || res.status === 201 ? undefined : res.json()
+}
+
+/** Polls `check` (a real condition) until it returns a value, within the budget. */
+async function until(what, check) {
+  let last = ''
+  while (Date.now() < deadline) {
+    try {
+      const value = await check()
+      if (value) {
+        return value
+      }
+    } catch (err) {
+      last = String(err)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  console.error(`setup: ${what} not within ${budgetMs} ms ${last}`)
+  process.exit(1)
+}
+
+await until('a, b and c running', async () => {
+  const nodes = await api('GET', '/api/nodes?columns=name,running')
+  return nodes.filter((n) => n.running).length === 3
+})
+await api('PUT', '/api/policies/%2F/mirror-orders', {
+  pattern: `^${queue}$`,
+  definition: { 'ha-mode': 'all', 'ha-sync-mode': 'automatic' },
+  'apply-to': 'queues',
+})
+await api('PUT', `/api/queues/%2F/${queue}`, { durable: true, node: 'rabbit@a' })
+const q = await until('the queue mirrored and synchronised on b and c', async () => {
+  const q = await api('GET', `/api/queues/%2F/${queue}`)
+  const synced = (q.synchronised_slave_nodes ?? []).map(String).sort()
+  return q.node === 'rabbit@a' && synced.join() === 'rabbit@b,rabbit@c' ? q : undefined
+})
+console.log(`${queue}: master on ${q.node}, synchronised mirrors on ${q.synchronised_slave_nodes}`)
