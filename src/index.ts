@@ -26,3 +26,7 @@ export { deriveResult, EXIT_CODES, type RunResult, type Verdict } from './engine
 export type { JournalEvent } from './engine/events.js'
 export { defineFault, type FaultDriver } from './faults/contract.js'
 export { defineProbe, type ProbeDriver } from './probes/contract.js'
+// Monitors (issue 19): state machines over observations; docs/monitors.md.
+export * from './monitors/index.js'
+export { MonitorFeed, type MonitorFeedOptions } from './engine/monitor-feed.js'
+export type { Observation, ObservationFeed } from './monitors/observation.js'

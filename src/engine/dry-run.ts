@@ -97,6 +97,14 @@ export async function dryRunLines(
       `  from system ready to the end of the steps: metric ${metric.name} every ${formatDuration(metric.intervalMs)}: ${describeMetric(metric)}`
     )
   }
+  for (const m of experiment.monitors ?? []) {
+    const polls = m.poll
+      .map((p) => `, polls ${p.probe} every ${formatDuration(p.everyMs)}`)
+      .join('')
+    lines.push(
+      `  from system ready to the end of the steps: monitor ${m.name} (states ${Object.keys(m.states).join(', ')}; starts in ${m.initial}${polls})`
+    )
+  }
   for (const check of experiment.checks) {
     const over =
       'metric' in check.params

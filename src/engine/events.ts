@@ -9,6 +9,7 @@ import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 import type { CapacityResult, CapacityTrial } from '../shared/capacity.js'
 import type { BacklogCheckResult, MetricSample, RecoveryCheckResult } from '../shared/metrics.js'
 import type { CaptureResult } from '../shared/result.js'
+import type { TransitionRecord } from '../monitors/contract.js'
 
 /** A step as planned, carried in `run.started` so the journal alone can rebuild the result. */
 export interface PlannedStep {
@@ -27,6 +28,13 @@ export interface PlannedStep {
   plannedStartMs: number
   plannedDurationMs: number
   parent?: string
+}
+
+/** A monitor as planned, carried in `run.started` (issue 19). */
+export interface PlannedMonitor {
+  name: string
+  initial: string
+  states: string[]
 }
 
 export type ProbeVerdict = 'Passed' | 'Failed' | 'N/A'
@@ -57,6 +65,8 @@ export type JournalEventBody =
        * with it draws the same values again. Absent in journals older than issue 18.
        */
       seed?: number
+      /** `spec.monitors` (issue 19): each monitor's states, for its lane before it moves. */
+      monitors?: PlannedMonitor[]
     }
   | { type: 'system.starting'; services: string[] }
   | { type: 'system.ready' }
@@ -134,6 +144,8 @@ export type JournalEventBody =
       phase: 'pre' | 'during' | 'post'
       passed: boolean
       message: string
+      /** The observed value (a status, a query result), when the probe has one: monitors compare it. */
+      value?: string | number
     }
   | {
       type: 'probe.verdict'
@@ -187,6 +199,20 @@ export type JournalEventBody =
   | { type: 'capture.started'; captures: { host: string; file: string }[] }
   /** One host's pcap file is complete (capture stopped at the end of the steps). */
   | { type: 'capture.saved'; capture: CaptureResult }
+  /**
+   * A monitor moved (issue 19): a change of state, or its stop (`to` is `accept` / `fail`).
+   * `monitor` is the top-level monitor; `transition.monitor` the part that moved (`a/b`).
+   */
+  | { type: 'monitor.transition'; monitor: string; transition: TransitionRecord }
+  /** A monitor stopped: its verdict, why, and the transition that decided (a part's, for a composite). */
+  | {
+      type: 'monitor.ended'
+      monitor: string
+      verdict: 'accept' | 'fail'
+      reason: string
+      state: string
+      transition: TransitionRecord
+    }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }
   | { type: 'run.warning'; message: string }
   /**

@@ -24,7 +24,8 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
         step.kind === 'capacity' ||
         step.probes.length > 0 ||
         (step.kind === 'load' && step.load.thresholds.length > 0) ||
-        experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id),
+        experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id) ||
+        (step.id === 'run' && (experiment.monitors?.length ?? 0) > 0),
       ...(step.kind === 'fault' ? { faultType: step.fault.type } : {}),
       ...(step.kind === 'capacity' && step.capacity.fault
         ? { faultType: step.capacity.fault.type }

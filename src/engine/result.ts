@@ -15,9 +15,11 @@ import { describeMetricCheck } from '../shared/metric-check-text.js'
 import { faultWindows } from './fault-windows.js'
 import { thresholdReason } from './threshold-reason.js'
 import type { CapacityResult } from '../shared/capacity.js'
+import { describeTransition } from '../monitors/text.js'
 import type {
   CaptureResult,
   CheckResult,
+  MonitorResult,
   FaultResult,
   LoadResult,
   ProbeResult,
@@ -71,6 +73,12 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
   const checks = new Map<string, CheckResult>()
   const capacity: CapacityResult[] = []
   const captures: CaptureResult[] = []
+  const monitors = new Map<string, MonitorResult>(
+    (started.monitors ?? []).map((m) => [
+      m.name,
+      { name: m.name, verdict: 'not-run', state: m.initial, states: m.states, transitions: [] },
+    ])
+  )
   for (const c of started.checks ?? []) {
     checks.set(c.id, {
       id: c.id,
@@ -255,6 +263,32 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         }
         break
       }
+      case 'monitor.transition': {
+        const m = monitorOf(monitors, e.monitor, e.transition.from)
+        m.transitions.push({ ...e.transition, at: iso(e.transition.at) })
+        if (e.transition.monitor === e.monitor && !['accept', 'fail'].includes(e.transition.to)) {
+          m.state = e.transition.to
+        }
+        break
+      }
+      case 'monitor.ended': {
+        Object.assign(monitorOf(monitors, e.monitor, e.state), {
+          verdict: e.verdict,
+          reason: e.reason,
+          state: e.state,
+          endedAt: iso(e.transition.at),
+          decidedBy: { ...e.transition, at: iso(e.transition.at) },
+        })
+        if (e.verdict === 'fail') {
+          // Which transition failed on which observation: the failure says it in one line.
+          const how = describeTransition(e.transition, started.t)
+          failures.push({
+            kind: 'probe-failed',
+            reason: `monitor ${e.monitor} failed: ${e.reason} (${e.transition.monitor}: ${how})`,
+          })
+        }
+        break
+      }
       case 'capture.saved':
         captures.push(e.capture)
         break
@@ -333,6 +367,8 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     const ownChecks = (started.checks ?? [])
       .filter((c) => c.stepId === s.id)
       .map((c) => checks.get(c.id)!)
+    // Monitors score like probes of the run's root step.
+    const ownMonitors = s.id === 'run' ? [...monitors.values()] : []
     const input = {
       weight: s.weight,
       // A fault not injected, or reverted early by someone else, did not hold as planned.
@@ -343,12 +379,18 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
         !(fault?.error?.startsWith('inject') ?? false) &&
         !(fault?.error?.startsWith('reverted early') ?? false),
       // Each recovery a fault step measured scores like one of its probes.
-      probesTotal: own.length + thresholds + ownChecks.length + (fault?.recovery?.length ?? 0),
+      probesTotal:
+        own.length +
+        thresholds +
+        ownChecks.length +
+        (fault?.recovery?.length ?? 0) +
+        ownMonitors.length,
       probesPassed:
         own.filter((p) => p.verdict === 'Passed').length +
         thresholdsPassed +
         ownChecks.filter((c) => c.verdict === 'Passed').length +
-        (fault?.recovery?.filter((r) => r.recovered).length ?? 0),
+        (fault?.recovery?.filter((r) => r.recovered).length ?? 0) +
+        ownMonitors.filter((m) => m.verdict === 'accept').length,
     }
     s.score = stepScore(input)
     scored.push(input)
@@ -371,6 +413,7 @@ export function deriveResult(events: readonly JournalEvent[]): RunResult {
     ...(capacity.length === 0 ? {} : { capacity }),
     ...(started.seed === undefined ? {} : { seed: started.seed }),
     ...(captures.length === 0 ? {} : { captures }),
+    ...(monitors.size === 0 ? {} : { monitors: [...monitors.values()] }),
   }
 }
 
@@ -432,6 +475,17 @@ function faultStepId(plan: readonly { id: string }[], faultId: string): string {
   }
   const step = faultId.replace(/\/fault(\.\d+)?$/, '')
   return plan.some((p) => p.id === step) ? step : faultId
+}
+
+/** A monitor not planned in `run.started` (one code started) still gets its result. */
+function monitorOf(
+  monitors: Map<string, MonitorResult>,
+  name: string,
+  state: string
+): MonitorResult {
+  const m = monitors.get(name) ?? { name, verdict: 'not-run', state, states: [], transitions: [] }
+  monitors.set(name, m)
+  return m
 }
 
 function faultOf(

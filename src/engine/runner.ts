@@ -51,6 +51,8 @@ import { connectRunCluster, type ClusterGrant } from './kubernetes-system.js'
 import { randomSeed, TimingDraws } from './timing-draw.js'
 import { RunCapture } from '../capture/run-capture.js'
 import { preloadPreflight } from '../platforms/local/preload/preflight.js'
+import { plannedMonitors, yamlMonitorFeed } from './monitor-feed.js'
+import { checkOnce } from './probe-check.js'
 
 export interface RunOptions {
   /** Also write the journal as NDJSON here, as it happens. */
@@ -282,6 +284,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       stepId: c.loadStepId ?? 'run',
     })),
     seed: timing.seed,
+    ...(experiment.monitors ? { monitors: plannedMonitors(experiment) } : {}),
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const systemDeadline = ctx.systemDeadline
@@ -443,6 +446,20 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         vars: () => supervisor.templateVars(),
       })
       sampler.start()
+      // spec.monitors: fed from here (system ready) until the steps end (monitor-feed.ts).
+      const monitors = yamlMonitorFeed(experiment, {
+        emit: (body) => journal.emit(body),
+        check: (probe, signal) =>
+          checkOnce(probe, {
+            vars: () => supervisor.templateVars(),
+            baseDir: experiment.baseDir,
+            launch: launcherFor(ctx.policy),
+            signal,
+            ...(kubernetes === undefined ? {} : { kubernetes }),
+          }),
+      })
+      const unsubscribe = monitors && journal.subscribe(monitors.onEvent)
+      monitors?.start()
       const runStep = stepRunner({
         emit: (body) => journal.emit(body),
         signal: ctx.signal,
@@ -511,6 +528,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       })
       try {
         await runStep(experiment.root, [])
+        await monitors?.stop()
         // The steps are over: the capture ends here, flushed, before checks drain.
         await capture?.stop()
         if (!ctx.signal.aborted) {
@@ -526,6 +544,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
           })
         }
       } finally {
+        await monitors?.stop()
+        unsubscribe?.()
         await sampler.stop()
       }
       if (ctx.checksSignal.aborted) {

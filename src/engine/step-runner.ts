@@ -61,6 +61,7 @@ export function stepRunner(ctx: StepRunnerCtx) {
           phase,
           passed: outcome.passed,
           message: outcome.message,
+          ...(outcome.value === undefined ? {} : { value: outcome.value }),
         }),
       verdict: (probe: Probe, verdict, message) =>
         emit({

@@ -11,6 +11,7 @@ import type { CapacitySpec } from '../capacity/spec.js'
 import type { ProbeMode } from '../probes/common-schema.js'
 import type { MetricSpec } from '../metrics/contract.js'
 import type { CaptureSpec } from '../capture/contract.js'
+import type { MonitorSpec } from '../monitors/spec.js'
 
 export interface Experiment {
   name: string
@@ -31,6 +32,8 @@ export interface Experiment {
   metrics?: MetricSpec[]
   /** `spec.capture`: pcap files per host from system ready to the end of the steps. */
   capture?: CaptureSpec
+  /** `spec.monitors`: fed from system ready to the end of the steps; absent = none. */
+  monitors?: MonitorSpec[]
 }
 
 export type AbortCondition =

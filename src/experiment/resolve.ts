@@ -36,6 +36,7 @@ import { stepNames } from './step-names.js'
 import { DEFAULTS } from './defaults.js'
 import { resolveMetric } from '../metrics/resolve.js'
 import { resolveCapture } from '../capture/resolve.js'
+import { resolveMonitor } from '../monitors/resolve.js'
 
 export { DEFAULTS }
 
@@ -86,6 +87,7 @@ export function resolveExperiment(input: ExperimentInput, options: ResolveOption
     root,
     checks: (spec.checks ?? []).map((c) => resolveCheck(c, loadSteps)),
     ...(spec.metrics?.length ? { metrics: spec.metrics.map(resolveMetric) } : {}),
+    ...(spec.monitors?.length ? { monitors: spec.monitors.map(resolveMonitor) } : {}),
     ...(spec.capture === undefined
       ? {}
       : {

@@ -19,6 +19,7 @@ import { DEFAULTS } from './defaults.js'
 import { kubernetesSystemSchema } from './kubernetes-schema.js'
 import { scheduleSchema } from './schedule-schema.js'
 import { triggerSchema } from './trigger-schema.js'
+import { monitorsSchema } from '../monitors/schema.js'
 
 export const API_VERSION = 'ordeal.dev/v1'
 
@@ -528,6 +529,7 @@ export const experimentSchema = strictObject({
       .array(stepSchema, { error: 'must be a list of steps' })
       .min(1, { error: 'needs at least one step' })
       .describe('The timeline, run in order: faults, loads, waits and serial / parallel groups.'),
+    monitors: monitorsSchema,
     checks: z
       .array(checkSchemaUnion, { error: 'must be a list of checks' })
       .optional()

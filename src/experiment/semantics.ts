@@ -22,6 +22,7 @@ import { triggerIssues } from './trigger-semantics.js'
 import { metricIssues } from '../metrics/semantics.js'
 import { captureIssues } from '../capture/semantics.js'
 import { faultPreloadIssues } from './preload-semantics.js'
+import { monitorIssues } from '../monitors/semantics.js'
 
 export interface SemanticIssue {
   path: (string | number)[]
@@ -43,6 +44,7 @@ export function semanticIssues(input: ExperimentInput): SemanticIssue[] {
     ...triggerIssues(input),
     ...metricIssues(input),
     ...captureIssues(input),
+    ...monitorIssues(input),
   ]
   const services = input.spec.system?.services ?? []
   const attach = input.spec.system?.attach ?? []

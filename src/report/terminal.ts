@@ -14,6 +14,7 @@ import { describeMetricCheck } from '../shared/metric-check-text.js'
 import { liveLoadText } from '../load/live-text.js'
 import { recoveryText } from '../shared/recovery-text.js'
 import { captureSummary, captureWindows, captureWindowText } from '../shared/capture-text.js'
+import { monitorLines, monitorLiveLine } from '../monitors/terminal-text.js'
 
 export interface TerminalReporterOptions {
   stream: NodeJS.WriteStream
@@ -138,6 +139,9 @@ export class TerminalReporter {
       }
       case 'metric.waiting':
         return pc.dim(`${e.message}…`)
+      case 'monitor.transition':
+      case 'monitor.ended':
+        return monitorLiveLine(e, this.#startedAt)
       case 'capture.started':
         return `${pc.cyan('◉')} capturing packets on ${e.captures.map((c) => c.host).join(', ')}`
       case 'capture.saved':
@@ -327,6 +331,7 @@ export function formatSummary(result: RunResult): string {
     }
   }
   lines.push(...captureLines(result))
+  lines.push(...monitorLines(result))
   lines.push('')
   return lines.join('\n')
 }

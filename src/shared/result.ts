@@ -9,6 +9,7 @@ import type { LoadSummary } from '../load/contract.js'
 import type { QueueCheckResult, SetCheckResult } from '../checks/contract.js'
 import type { BacklogCheckResult, RecoveryCheckResult } from './metrics.js'
 import type { CapacityResult } from './capacity.js'
+import type { TransitionRecord } from '../monitors/contract.js'
 
 export type Verdict = 'pass' | 'fail' | 'error' | 'interrupted'
 
@@ -117,7 +118,28 @@ export interface RunResult {
   seed?: number
   /** `spec.capture`'s pcap files, one per host; absent when the run captured nothing. */
   captures?: CaptureResult[]
+  /** `spec.monitors` (issue 19): each monitor's verdict and transitions; absent when none. */
+  monitors?: MonitorResult[]
 }
+
+/** A monitor of the run: where it ended, why, and every transition it (and its parts) made. */
+export interface MonitorResult {
+  name: string
+  /** `not-run`: the steps never started (the system failed), or the journal ended first. */
+  verdict: 'accept' | 'fail' | 'not-run'
+  reason?: string
+  /** The state it ended in (or is in). */
+  state: string
+  /** Its states as planned, for the UI's lane. */
+  states: string[]
+  endedAt?: string
+  /** The transition that decided, for a failure the one that failed (a part's, in a composite). */
+  decidedBy?: MonitorTransitionResult
+  transitions: MonitorTransitionResult[]
+}
+
+/** A {@link TransitionRecord} with its time as an ISO string, like the result's other times. */
+export type MonitorTransitionResult = Omit<TransitionRecord, 'at'> & { at: string }
 
 /** One host's pcap file (`spec.capture`). */
 export interface CaptureResult {
