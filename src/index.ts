@@ -12,6 +12,14 @@
  */
 export { defineExperiment, resolve } from './experiment/define.js'
 export { loadExperimentFile, loadExperimentText } from './experiment/load.js'
+export { loadExperimentModule, loadAnyExperimentFile } from './experiment/module-load.js'
+export type { TypedExperiment, DefinedExperiment } from './experiment/typed.js'
+export type {
+  ScriptContext,
+  ScriptFunction,
+  FaultHandle,
+  ScriptTarget,
+} from './experiment/script-types.js'
 export { ManifestError, formatIssue, type ManifestIssue } from './experiment/errors.js'
 export type {
   ExperimentInput,

@@ -70,7 +70,9 @@ export async function dryRunLines(
               ? `load ${describeLoad(step.load)}`
               : step.kind === 'capacity'
                 ? describeCapacity(step.capacity)
-                : `${step.kind} group`
+                : step.kind === 'script'
+                  ? 'script (TypeScript function: its faults are known when it runs)'
+                  : `${step.kind} group`
       lines.push(`  ${at}${pad}${step.name}: ${what}${weight}`)
     }
     if (step.kind === 'load' || step.kind === 'capacity') {

@@ -15,7 +15,7 @@ import type { TransitionRecord } from '../monitors/contract.js'
 export interface PlannedStep {
   id: string
   name: string
-  kind: 'fault' | 'load' | 'capacity' | 'wait' | 'serial' | 'parallel'
+  kind: 'fault' | 'load' | 'capacity' | 'wait' | 'serial' | 'parallel' | 'script'
   path: string
   weight: number
   /** Scored steps count in the resilience score: fault steps and steps with probes. */
@@ -215,6 +215,13 @@ export type JournalEventBody =
     }
   | { type: 'run.aborted'; kind: AbortKind; reason: string }
   | { type: 'run.warning'; message: string }
+  /** `note(text)` in a script step of the TypeScript form (issue 19): shown like a step's line. */
+  | { type: 'script.note'; stepId: string; text: string }
+  /**
+   * `observe(name, value)` in a script step: a value for the run's monitors (issue 19 §2 reads
+   * it as an observation `{ kind: 'value', name, value }`).
+   */
+  | { type: 'observation'; stepId: string; name: string; value: string | number | boolean }
   /**
    * Appended to a dead run's journal by whoever undid what its ledger still listed (start-up
    * recovery of `ordeal server` / `ordeal run`, `ordeal recover`): the run did not end by itself.

@@ -22,6 +22,7 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
       scored:
         step.kind === 'fault' ||
         step.kind === 'capacity' ||
+        step.kind === 'script' ||
         step.probes.length > 0 ||
         (step.kind === 'load' && step.load.thresholds.length > 0) ||
         experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id) ||
@@ -52,6 +53,9 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
         break
       case 'wait':
         length = step.ms
+        break
+      case 'script':
+        // Unknown until it runs: later steps are planned as if it took no time.
         break
       case 'load':
         length = step.load.durationMs

@@ -23,6 +23,7 @@ import { Ledger, runDirFor } from '../safety/ledger.js'
 import { planSteps } from './plan.js'
 import { stepRunner } from './step-runner.js'
 import { runFaultStep } from './fault-step.js'
+import { runScriptStep } from './script-step.js'
 import { notRunVerdicts } from './not-run.js'
 import { runLoadStep } from './load-step.js'
 import { runCapacity } from '../capacity/run.js'
@@ -511,6 +512,34 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
                 ),
             })
           },
+          // A script step of the TypeScript form: its faults take the fault step's path.
+          script: (step, hooks) =>
+            runScriptStep(
+              step,
+              {
+                fault: {
+                  runId: ctx.runId,
+                  baseDir: experiment.baseDir,
+                  journal,
+                  ledger,
+                  supervisor,
+                  selectTargets: select,
+                  signal: ctx.signal,
+                  deadlineSlackMs: 5_000,
+                  ledgerWatch: ctx.ledgerWatch,
+                  timing,
+                  ...(kubernetes === undefined ? {} : { kubernetes }),
+                },
+                emit: (body) => journal.emit(body),
+                probes: {
+                  vars: () => supervisor.templateVars(),
+                  baseDir: experiment.baseDir,
+                  launch: launcherFor(ctx.policy),
+                  ...(kubernetes === undefined ? {} : { kubernetes }),
+                },
+              },
+              hooks
+            ),
           load: (step) =>
             runLoadStep(step.id, step.load, {
               journal,

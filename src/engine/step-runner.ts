@@ -15,6 +15,7 @@ import { ProbeScheduler } from './probe-scheduler.js'
 export type FaultStep = Extract<Step, { kind: 'fault' }>
 export type LoadStep = Extract<Step, { kind: 'load' }>
 export type CapacityStep = Extract<Step, { kind: 'capacity' }>
+export type ScriptStep = Extract<Step, { kind: 'script' }>
 
 /** How the work of a step is done: here (the local runner) or on agents (the coordinator). */
 export interface StepActions {
@@ -30,6 +31,14 @@ export interface StepActions {
    * windows open and close. Absent where capacity steps are not supported (multi-host).
    */
   capacity?(step: CapacityStep, hooks: Pick<FaultHooks, 'injected' | 'reverted'>): Promise<void>
+  /**
+   * Runs a script step of the TypeScript form (script-step.ts) to its end, its faults opening
+   * and closing windows like a fault step's. Absent where scripts are not supported (multi-host).
+   */
+  script?(
+    step: ScriptStep,
+    hooks: Pick<FaultHooks, 'injected' | 'reverted'>
+  ): Promise<string | undefined>
   /** How a probe's checks run: its template variables, base dir, launcher, or `check`. */
   probes: Omit<CheckEnv, 'signal' | 'onAttempt'>
 }
@@ -110,6 +119,21 @@ export function stepRunner(ctx: StepRunnerCtx) {
             reverted: () => scopes.forEach((s) => s.chaosEnded()),
           })
           break
+        case 'script': {
+          if (!ctx.actions.script) {
+            throw new Error('script steps are not supported in a multi-host run')
+          }
+          const failure = await ctx.actions.script(step, {
+            injected: (windowMs) => scopes.forEach((s) => s.chaosStarted(windowMs)),
+            reverted: () => scopes.forEach((s) => s.chaosEnded()),
+          })
+          if (failure !== undefined) {
+            status = 'error'
+            error = failure
+            ctx.abort('error', `script "${step.name}" could not be carried out: ${failure}`)
+          }
+          break
+        }
         case 'serial':
           for (const child of step.children) {
             await runStep(child, scopes)

@@ -1,7 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { defineExperiment, resolve } from './define.js'
-import { loadExperimentText } from './load.js'
+import { loadExperimentFile, loadExperimentText } from './load.js'
+import { loadExperimentModule } from './module-load.js'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ManifestError } from './errors.js'
 
 const yaml = `apiVersion: ordeal.dev/v1
@@ -69,4 +74,43 @@ test('the TypeScript API validates with the same messages', () => {
       error instanceof ManifestError &&
       /spec\.steps\[0\]\.wait: must be a duration like 30s/.test(error.message)
   )
+})
+
+test('a TypeScript module (ordeal run x.ts) produces the same model as its YAML manifest', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-define-'))
+  try {
+    // An ES module package, as a project's would be; it imports the API from this checkout.
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
+    writeFileSync(path.join(dir, 'same.yaml'), yaml)
+    const api = pathToFileURL(path.resolve('src/index.ts')).href
+    writeFileSync(
+      path.join(dir, 'same.ts'),
+      `import { defineExperiment } from '${api}'
+export default defineExperiment({
+  apiVersion: 'ordeal.dev/v1',
+  kind: 'Experiment',
+  metadata: { name: 'same' },
+  spec: {
+    hypothesis: 'both paths agree',
+    system: { services: [{ name: 'api', command: 'node', args: ['server.js'], ports: { http: 0 }, replicas: 2 }] },
+    steps: [
+      {
+        name: 'pause-api',
+        fault: { type: 'process-pause', target: { service: 'api', mode: 'one' }, after: '1s', duration: '5s' },
+        probes: [{ name: 'up', type: 'tcp', mode: 'Continuous', port: '{{services.api.ports.http}}' }],
+      },
+      { wait: '2s' },
+    ],
+  },
+})
+`
+    )
+    const { file: tsFile, ...fromTs } = await loadExperimentModule(path.join(dir, 'same.ts'))
+    const { file: yamlFile, ...fromYaml } = await loadExperimentFile(path.join(dir, 'same.yaml'))
+    assert.deepEqual(fromTs, fromYaml)
+    assert.equal(tsFile, path.join(dir, 'same.ts'))
+    assert.equal(yamlFile, path.join(dir, 'same.yaml'))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

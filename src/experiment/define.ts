@@ -1,7 +1,9 @@
 /**
  * The TypeScript API: `defineExperiment` is an identity function for type inference (like
- * Vitest's `defineConfig`); `resolve` runs the same validation as a YAML manifest, so both
- * paths produce the same model and the same error messages.
+ * Vitest's `defineConfig`): it infers the experiment's names (typed.ts) so that a reference to
+ * an undeclared service is a type error. `resolve` runs the same validation as a YAML manifest,
+ * so both paths produce the same model and the same error messages; script steps (functions)
+ * are set aside for the validation and put back as `script` steps (script-steps.ts).
  * @module
  */
 import path from 'node:path'
@@ -10,8 +12,15 @@ import { semanticIssues } from './semantics.js'
 import { ManifestError, formatPath, type ManifestIssue } from './errors.js'
 import { resolveExperiment } from './resolve.js'
 import type { Experiment } from './model.js'
+import type { DefinedExperiment, TypedExperiment } from './typed.js'
+import { attachScripts, setScriptsAside } from './script-steps.js'
 
-export function defineExperiment(experiment: ExperimentInput): ExperimentInput {
+export function defineExperiment<
+  S extends string = never,
+  A extends string = never,
+  H extends string = never,
+  P extends string = never,
+>(experiment: TypedExperiment<S, A, H, P>): TypedExperiment<S, A, H, P> {
   return experiment
 }
 
@@ -20,10 +29,11 @@ export function defineExperiment(experiment: ExperimentInput): ExperimentInput {
  * description) and no line (line 0, never printed), since objects have no lines.
  */
 export function resolve(
-  input: ExperimentInput,
-  options: { baseDir?: string; source?: string } = {}
+  experiment: ExperimentInput | DefinedExperiment,
+  options: { baseDir?: string; source?: string; file?: string } = {}
 ): Experiment {
   const source = options.source ?? '<typescript>'
+  const { input, scripts } = setScriptsAside(experiment)
   const parsed = experimentSchema.safeParse(input)
   const issues: ManifestIssue[] = parsed.success
     ? semanticIssues(parsed.data).map((i) => ({
@@ -41,5 +51,11 @@ export function resolve(
   if (issues.length > 0) {
     throw new ManifestError(issues)
   }
-  return resolveExperiment(input, { baseDir: path.resolve(options.baseDir ?? '.') })
+  return attachScripts(
+    resolveExperiment(input, {
+      baseDir: path.resolve(options.baseDir ?? '.'),
+      ...(options.file === undefined ? {} : { file: options.file }),
+    }),
+    scripts
+  )
 }

@@ -12,6 +12,7 @@ import type { ProbeMode } from '../probes/common-schema.js'
 import type { MetricSpec } from '../metrics/contract.js'
 import type { CaptureSpec } from '../capture/contract.js'
 import type { MonitorSpec } from '../monitors/spec.js'
+import type { ScriptFunction } from './script-types.js'
 
 export interface Experiment {
   name: string
@@ -223,6 +224,11 @@ export type Step =
   /** A capacity search (issue 17), optionally again under its fault. */
   | (StepBase & { kind: 'capacity'; capacity: CapacitySpec })
   | (StepBase & { kind: 'serial' | 'parallel'; children: Step[] })
+  /**
+   * An imperative step of the TypeScript form (issue 19): an async function whose faults go
+   * through the fault step's code path (engine/script-step.ts). Never in a YAML manifest.
+   */
+  | (StepBase & { kind: 'script'; script: ScriptFunction })
 
 /** Visits a step and all its descendants, parents first. */
 export function* walkSteps(step: Step): Generator<Step> {

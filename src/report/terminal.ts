@@ -158,6 +158,8 @@ export class TerminalReporter {
         return pc.yellow(`aborting (${e.kind}): ${e.reason}; rolling back`)
       case 'run.warning':
         return pc.yellow(`warning: ${e.message}`)
+      case 'script.note':
+        return `${pc.cyan('✎')} ${this.#name(e.stepId)}: ${e.text}`
       case 'run.recovered':
         return pc.yellow(`recovered by ${e.by}: ${e.reason}`)
       case 'run.ended':
@@ -175,7 +177,13 @@ export class TerminalReporter {
 
   /** A step's name in quotes (`"process-kill of api"`), never its id. */
   #name(stepId: string): string {
-    return `"${this.#step(stepId)?.name ?? stepId}"`
+    // A script step's faults are `<step>/fault.<n>` (engine/script-step.ts).
+    const script = /^(.+)\/fault\.(\d+)$/.exec(stepId)
+    const name = this.#step(stepId)?.name
+    if (name === undefined && script && this.#step(script[1]!)) {
+      return `"${this.#step(script[1]!)!.name}" fault ${script[2]}`
+    }
+    return `"${name ?? stepId}"`
   }
 
   #clock(t: number): string {

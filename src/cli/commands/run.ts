@@ -3,7 +3,7 @@
  * write the requested reports, and map the verdict to the exit code.
  * @module
  */
-import { loadExperimentFile } from '../../experiment/load.js'
+import { isModuleFile, loadAnyExperimentFile } from '../../experiment/module-load.js'
 import { startRun } from '../../engine/runner.js'
 import { EXIT_CODES } from '../../engine/result.js'
 import { findLeftovers } from '../../engine/leftovers.js'
@@ -87,6 +87,13 @@ export async function runCommand(file: string, options: RunCommandOptions): Prom
   const seed = seedFlag(options)
   // A dry run prints the plan here and sends nothing, wherever the run would go.
   const placed = options.dryRun ? undefined : placement(options)
+  // A TypeScript experiment runs here: its code (script steps) cannot be sent elsewhere yet.
+  const server = options.server ?? process.env['ORDEAL_SERVER']
+  if (isModuleFile(file) && !options.dryRun && (placed || server)) {
+    throw new UsageError(
+      `ordeal run: ${file} is a TypeScript/JavaScript experiment: it runs on this machine only (no --server, --agent)`
+    )
+  }
   const experiment = await loadOrReport(file, options, placed === undefined)
   if (options.dryRun) {
     // A multi-host manifest too: the plan is the whole experiment's, whoever runs its parts.
@@ -309,8 +316,9 @@ async function loadOrReport(
   local: boolean
 ): Promise<Experiment> {
   try {
-    const experiment = await loadExperimentFile(file, { set: options.set ?? {} })
-    if (local && !options.dryRun) {
+    const experiment = await loadAnyExperimentFile(file, { set: options.set ?? {} })
+    // The cluster preflight reads the YAML's lines; a module's references are checked at run.
+    if (local && !options.dryRun && !isModuleFile(file)) {
       await checkAgainstCluster(file, experiment, {
         ...clusterFlags(options),
         set: options.set ?? {},

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { loadExperimentFile } from '../../experiment/load.js'
+import { isModuleFile, loadAnyExperimentFile } from '../../experiment/module-load.js'
 import { interpolate, unusedSetIssues } from '../../experiment/interpolate.js'
 
 /** `ordeal validate FILE...`: all errors of all files, one line each; exit 2 if any. */
@@ -13,13 +13,14 @@ export async function validateCommand(
   const used = new Set<string>()
   for (const file of files) {
     try {
-      const experiment = await loadExperimentFile(file, { set, allowUnusedSet: several })
+      const experiment = await loadAnyExperimentFile(file, { set, allowUnusedSet: several })
       process.stdout.write(`${file}: ok (experiment '${experiment.name}')\n`)
     } catch (error) {
       process.stderr.write(`${(error as Error).message}\n`)
       code = 2
     }
-    if (several) {
+    // A module has no `${NAME}` variables (a template literal is code, not one).
+    if (several && !isModuleFile(file)) {
       const text = await readFile(file, 'utf8').catch(() => '')
       interpolate(text, file, {}, {}).used.forEach((name) => used.add(name))
     }

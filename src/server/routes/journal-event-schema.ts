@@ -24,7 +24,7 @@ const plannedProbe = z.looseObject({ id, name: id, type: id, mode: id })
 const plannedStep = z.looseObject({
   id,
   name,
-  kind: z.enum(['fault', 'load', 'capacity', 'wait', 'serial', 'parallel']),
+  kind: z.enum(['fault', 'load', 'capacity', 'wait', 'serial', 'parallel', 'script']),
   weight: z.number(),
   scored: z.boolean(),
   faultType: id.optional(),
