@@ -50,7 +50,12 @@ async function viewOf(base) {
 async function membership() {
   const nodes = pairs(process.env.NODES)
   const views = await Promise.all(
-    nodes.map(([name, base]) => viewOf(base).then((v) => ({ name, ...v }), () => ({ name })))
+    nodes.map(([name, base]) =>
+      viewOf(base).then(
+        (v) => ({ name, ...v }),
+        () => ({ name })
+      )
+    )
   )
   const answered = views.filter((v) => v.running !== undefined)
   const key = (v) => v.running.join(',')
@@ -64,10 +69,7 @@ async function membership() {
   let word
   if (answered.length === 0) {
     word = 'none'
-  } else if (
-    new Set(answered.map(key)).size > 1 ||
-    answered.some((v) => v.partitions.length > 0)
-  ) {
+  } else if (new Set(answered.map(key)).size > 1 || answered.some((v) => v.partitions.length > 0)) {
     word = 'split'
   } else if (answered.length === nodes.length && answered[0].running.length === nodes.length) {
     word = 'one'
