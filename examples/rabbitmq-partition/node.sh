@@ -65,14 +65,14 @@ fi
 install -m 0400 "$cookie_file" "$data_dir/home/.erlang.cookie.new"
 mv -f "$data_dir/home/.erlang.cookie.new" "$data_dir/home/.erlang.cookie"
 
-# This node's host table: `{host, {198,18,1,2}, ["b"]}.` per peer; the file first, so a name
-# never leaks to the machine's resolver.
+# This node's host table: `{host, {198,18,1,2}, ["b"]}.` per peer. The file is asked first, so
+# a peer's name never reaches the machine's resolver; anything else (localhost) still does.
 {
   for peer in "${peers[@]}"; do
     host=${peer%%=*} address=${peer#*=}
     echo "{host, {${address//./,}}, [\"$host\"]}."
   done
-  echo '{lookup, [file]}.'
+  echo '{lookup, [file, native]}.'
 } >"$conf/inetrc"
 
 {
