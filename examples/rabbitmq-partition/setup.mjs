@@ -53,7 +53,10 @@ await api('PUT', '/api/policies/%2F/mirror-orders', {
 await api('PUT', `/api/queues/%2F/${queue}`, { durable: true, node: 'rabbit@a' })
 const q = await until('the queue mirrored and synchronised on b and c', async () => {
   const q = await api('GET', `/api/queues/%2F/${queue}`)
-  const synced = (q.synchronised_slave_nodes ?? []).map(String).sort()
+  // 3.10 names the field after "slaves"; later versions after "mirrors".
+  const synced = (q.synchronised_slave_nodes ?? q.synchronised_mirror_nodes ?? [])
+    .map(String)
+    .sort()
   return q.node === 'rabbit@a' && synced.join() === 'rabbit@b,rabbit@c' ? q : undefined
 })
-console.log(`${queue}: master on ${q.node}, synchronised mirrors on ${q.synchronised_slave_nodes}`)
+console.log(`${queue}: master on ${q.node}, mirrors synchronised on b and c`)
