@@ -15,6 +15,8 @@ export type Handling = 'ignore' | 'pause_minority'
 
 export interface Options {
   handling: Handling
+  /** `orders` as a classic mirrored queue or a quorum queue (setup.mjs). @default 'mirrored' */
+  queueType?: 'mirrored' | 'quorum'
   /** Messages/s each publisher sends. @default 20 */
   rate?: number
   partitionAfter?: string
@@ -126,7 +128,10 @@ export function rabbitmqPartition(options: Options) {
               type: 'cmd',
               mode: 'EOT',
               command: 'node setup.mjs',
-              env: { MANAGEMENT: `http://${client('a')}:15672` },
+              env: {
+                MANAGEMENT: `http://${client('a')}:15672`,
+                QUEUE_TYPE: options.queueType ?? 'mirrored',
+              },
               runProperties: { timeout: '70s' },
             },
           ],
