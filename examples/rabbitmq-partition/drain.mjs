@@ -47,9 +47,18 @@ async function held(url) {
   }
 }
 
+/** A read that does not answer in time (a queue whose master is out of reach) is unreadable. */
+function bounded(promise, ms) {
+  let timer
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 const reads = {}
 for (const [node, url] of pairs(process.env.READ)) {
-  reads[node] = await held(url).catch((err) => err)
+  reads[node] = await bounded(held(url), 20_000).catch((err) => err)
 }
 const [first] = pairs(process.env.READ)
 const survivor = reads[first[0]]
