@@ -62,7 +62,7 @@ program
   .description(
     'run an experiment; exit 0 held, 1 disproved, 2 invalid, 3 could not run, 130 interrupted'
   )
-  .argument('<file>', 'experiment manifest (YAML)')
+  .argument('<file>', 'experiment manifest (YAML) or module (.ts, .mts, .js, .mjs)')
   .option('--dry-run', 'print the resolved timeline and everything the run would touch, then exit')
   .option(
     '--seed <n>',
@@ -358,7 +358,7 @@ program
 program
   .command('validate')
   .description('check manifests and print every error as file:line: field: message')
-  .argument('<files...>', 'experiment manifests')
+  .argument('<files...>', 'experiment manifests (YAML) or modules (.ts, .mts, .js, .mjs)')
   .option(
     '--set <name=value>',
     'value for a ${NAME} variable in the manifest (repeatable)',

@@ -89,9 +89,13 @@ export async function runScriptStep(
         `fault ${fault.type} could not be injected: ${failure ?? 'the run is stopping'}`
       )
     }
+    const reverted = done.then(() => undefined)
+    // Rejects for a script that awaits it; one that does not must not crash the run (the
+    // step's own wait for its faults reports the error).
+    reverted.catch(() => undefined)
     return {
       id: fault.id,
-      reverted: done.then(() => undefined),
+      reverted,
       revert: async () => {
         release.abort()
         await done

@@ -27,7 +27,11 @@ test('declared names type-check and keep runtime identity', () => {
     spec: {
       hypothesis: 'h',
       system,
-      probes: [{ name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 }],
+      probes: [
+        { name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 },
+        // A probe's host is an address, not one of spec.system.hosts.
+        { name: 'db-up', type: 'tcp', mode: 'EOT', host: '127.0.0.1', port: 2 },
+      ],
       abort: [{ probe: 'api-up' }],
       steps: [
         { fault: { type: 'process-pause', target: { service: 'api' }, duration: '1s' } },
@@ -48,31 +52,80 @@ test('declared names type-check and keep runtime identity', () => {
 })
 
 test('a reference to an undeclared name is a type error', () => {
-  const experiment = () =>
-    defineExperiment({
-      apiVersion: 'ordeal.dev/v1',
-      kind: 'Experiment',
-      metadata: { name: 'typos' },
-      spec: {
-        hypothesis: 'h',
-        system,
-        probes: [{ name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 }],
-        // @ts-expect-error -- no probe 'api-upp'
-        abort: [{ probe: 'api-upp' }],
-        steps: [
-          // @ts-expect-error -- no service 'ap1': only 'api' and 'db' are declared
-          { fault: { type: 'process-pause', target: { service: 'ap1' }, duration: '1s' } },
-          // @ts-expect-error -- no attach entry 'legacyy'
-          { fault: { type: 'process-kill', target: { attach: 'legacyy' }, duration: '1s' } },
-          // @ts-expect-error -- no host 'h3'
-          { fault: { type: 'network-bandwidth', host: 'h3', rate: '1mbit', duration: '1s' } },
-          async ({ fault }) => {
-            // @ts-expect-error -- no service 'ap1' in a script either
-            await fault.pause('ap1', '1s')
-          },
-        ],
-      },
-    })
+  // One typo per call: each `@ts-expect-error` must meet exactly its own error.
+  const base = {
+    apiVersion: 'ordeal.dev/v1',
+    kind: 'Experiment',
+    metadata: { name: 'typos' },
+  } as const
+  const probes = [{ name: 'api-up', type: 'tcp', mode: 'Continuous', port: 1 }] as const
+  const calls = [
+    () =>
+      defineExperiment({
+        ...base,
+        spec: {
+          hypothesis: 'h',
+          system,
+          steps: [
+            // @ts-expect-error -- no service 'ap1': only 'api' and 'db' are declared
+            { fault: { type: 'process-pause', target: { service: 'ap1' }, duration: '1s' } },
+          ],
+        },
+      }),
+    () =>
+      defineExperiment({
+        ...base,
+        spec: {
+          hypothesis: 'h',
+          system,
+          steps: [
+            // @ts-expect-error -- no attach entry 'legacyy'
+            { fault: { type: 'process-kill', target: { attach: 'legacyy' }, duration: '1s' } },
+          ],
+        },
+      }),
+    () =>
+      defineExperiment({
+        ...base,
+        spec: {
+          hypothesis: 'h',
+          system,
+          steps: [
+            // @ts-expect-error -- no host 'h3'
+            { fault: { type: 'network-bandwidth', host: 'h3', rate: '1mbit', duration: '1s' } },
+          ],
+        },
+      }),
+    () =>
+      defineExperiment({
+        ...base,
+        spec: {
+          hypothesis: 'h',
+          system,
+          probes: [...probes],
+          // @ts-expect-error -- no probe 'api-upp'
+          abort: [{ probe: 'api-upp' }],
+          steps: [{ wait: '1s' }],
+        },
+      }),
+    () =>
+      defineExperiment({
+        ...base,
+        spec: {
+          hypothesis: 'h',
+          system,
+          steps: [
+            async ({ fault }) => {
+              // @ts-expect-error -- no service 'ap1' in a script either
+              await fault.pause('ap1', '1s')
+            },
+          ],
+        },
+      }),
+  ]
   // Typos are still caught at run time, with the YAML messages, for JavaScript users.
-  assert.throws(() => resolve(experiment()), /ap1/)
+  assert.throws(() => resolve(calls[0]!()), /ap1/)
+  assert.throws(() => resolve(calls[1]!()), /legacyy/)
+  assert.throws(() => resolve(calls[2]!()), /h3/)
+  assert.throws(() => resolve(calls[3]!()), /api-upp/)
 })

@@ -57,8 +57,14 @@ export type Typed<T, N extends Names> = T extends Leaf
                   : Typed<T[K], N>
         }
 
-/** A probe: its `name` is where probe names are inferred from. */
-export type TypedProbe<N extends Names, P extends string> = Typed<ProbeInput, N> & { name: P }
+/**
+ * A probe: its `name` is where probe names are inferred from. A probe's `host` is an address to
+ * connect to (`tcp`), not a declared host: left a string.
+ */
+export type TypedProbe<N extends Names, P extends string> = Typed<
+  ProbeInput,
+  Omit<N, 'host'> & { host: string }
+> & { name: P }
 
 /** A step of the TypeScript form: a manifest step, or an imperative script (only here). */
 export type TypedStep<N extends Names, P extends string> =

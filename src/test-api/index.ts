@@ -100,7 +100,10 @@ export const chaos = {
   },
 }
 
-/** One subtest per step (not the root), failing with what failed in it: JUnit test cases. */
+/**
+ * One subtest per step (not the root), failing with what failed in it, then one for the
+ * verdict: JUnit test cases.
+ */
 async function reportSteps(t: NodeTestContext, result: RunResult): Promise<void> {
   for (const step of result.steps) {
     if (step.id === 'run') {
@@ -114,6 +117,12 @@ async function reportSteps(t: NodeTestContext, result: RunResult): Promise<void>
       }
     })
   }
+  // A test with subtests shows no message of its own in JUnit: the run's reason gets a case.
+  await t.test(`verdict: ${result.verdict} (score ${result.resilienceScore})`, () => {
+    if (result.verdict !== 'pass') {
+      throw new AssertionError({ message: result.reason ?? result.verdict, operator: 'verdict' })
+    }
+  })
 }
 
 function isResolved(value: DefinedExperiment | Experiment): value is Experiment {
