@@ -181,7 +181,7 @@ export function rabbitmqPartition(options: Options) {
               command: 'node observe.mjs membership',
               env: { NODES: kNodes },
               comparator: { type: 'string', criteria: 'matches', value: '^one ' },
-              runProperties: { attempts: 45, interval: '1s', timeout: '5s' },
+              runProperties: { attempts: 25, interval: '1s', timeout: '5s' },
             },
           ],
         },

@@ -72,7 +72,7 @@ export function oneCluster(
   options: { splitAtMost?: string; healWithin?: string } = {}
 ): MonitorDef<Observation> {
   const splitAtMost = options.splitAtMost ?? '8s'
-  const healWithin = options.healWithin ?? '45s'
+  const healWithin = options.healWithin ?? '30s'
   const machine = monitor<State, O>(
     'one-cluster',
     'forming',
