@@ -38,7 +38,7 @@ async function runWithMonitor(handling: Handling, t: TestContext) {
   const onEvent = (e: JournalEvent) => {
     events.push(e)
     if (e.type === 'run.started') {
-      for (const step of e.steps) {
+      for (const step of e.plan) {
         step.probes.forEach((p) => probeNames.set(p.id, p.name))
       }
     }

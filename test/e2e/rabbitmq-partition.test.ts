@@ -106,7 +106,7 @@ describe('rabbitmq partition example (the seed split-brain scenario)', () => {
     assert.equal(r.result.verdict, 'fail')
     const m = monitorOf(r.result)
     assert.equal(m.verdict, 'fail')
-    assert.match(m.reason, /split brain|within/)
+    assert.match(m.reason ?? '', /split brain|within/)
     // The deciding observation: the nodes' views differed (c alone against a and b).
     const split = m.transitions.find((t) => t.to === 'split')
     assert.ok(split, m.transitions.map((t) => t.to).join(' → '))
