@@ -103,10 +103,11 @@ export async function startDiskfs(dir: string, options: DiskfsOptions = {}): Pro
   let socket: net.Socket | undefined
   let buffered = ''
   const waiting: ((line: string) => void)[] = []
-  async function connect(): Promise<net.Socket> {
-    if (socket) {
-      return socket
-    }
+  let connecting: Promise<net.Socket> | undefined
+  // One connection, whoever asks first: commands sent at once share it, so their replies come
+  // back in the order they were sent (one socket each would race).
+  const connect = () => (connecting ??= open())
+  async function open(): Promise<net.Socket> {
     const s = net.createConnection(control)
     await new Promise<void>((resolve, reject) => {
       s.once('connect', resolve)
