@@ -218,3 +218,6 @@ export function monitorFor(options: Options) {
 }
 
 export default rabbitmqPartition({ handling: 'pause_minority' })
+
+/** `ordeal run experiment.ts` feeds these to the run, as `spec.monitors` are. */
+export const monitors = [monitorFor({ handling: 'pause_minority' })]

@@ -107,6 +107,12 @@ export async function dryRunLines(
       `  from system ready to the end of the steps: monitor ${m.name} (states ${Object.keys(m.states).join(', ')}; starts in ${m.initial}${polls})`
     )
   }
+  for (const m of experiment.codeMonitors ?? []) {
+    const start = m.initial === undefined ? '' : `; starts in ${m.initial}`
+    lines.push(
+      `  from system ready to the end of the steps: monitor ${m.name} (code; states ${m.states.join(', ')}${start})`
+    )
+  }
   for (const check of experiment.checks) {
     const over =
       'metric' in check.params

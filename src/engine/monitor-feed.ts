@@ -208,14 +208,15 @@ export function yamlMonitorFeed(
   options: Pick<MonitorFeedOptions, 'emit' | 'check' | 'now'>
 ): MonitorFeed | undefined {
   const specs = experiment.monitors ?? []
-  if (specs.length === 0) {
+  const code = experiment.codeMonitors ?? []
+  if (specs.length === 0 && code.length === 0) {
     return undefined
   }
   const probes = [...walkSteps(experiment.root)].flatMap((s) => s.probes)
   const byName = new Map(probes.map((p) => [p.name, p]))
   return new MonitorFeed({
     ...options,
-    monitors: specs.map(compileMonitor),
+    monitors: [...specs.map(compileMonitor), ...code],
     probeNames: new Map(probes.map((p) => [p.id, p.name])),
     polls: specs.flatMap((m) =>
       m.poll.flatMap((p) => {
@@ -229,7 +230,11 @@ export function yamlMonitorFeed(
 /** For `run.started`: each YAML monitor's states. */
 export function plannedMonitors(experiment: Experiment): PlannedMonitor[] | undefined {
   const specs = experiment.monitors ?? []
-  return specs.length === 0
+  const code = experiment.codeMonitors ?? []
+  return specs.length === 0 && code.length === 0
     ? undefined
-    : specs.map((m) => ({ name: m.name, initial: m.initial, states: Object.keys(m.states) }))
+    : [
+        ...specs.map((m) => ({ name: m.name, initial: m.initial, states: Object.keys(m.states) })),
+        ...code.map((m) => ({ name: m.name, initial: m.initial ?? '', states: [...m.states] })),
+      ]
 }

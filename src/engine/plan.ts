@@ -26,7 +26,7 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
         step.probes.length > 0 ||
         (step.kind === 'load' && step.load.thresholds.length > 0) ||
         experiment.checks.some((c) => (c.loadStepId ?? 'run') === step.id) ||
-        (step.id === 'run' && (experiment.monitors?.length ?? 0) > 0),
+        (step.id === 'run' && hasMonitors(experiment)),
       ...(step.kind === 'fault' ? { faultType: step.fault.type } : {}),
       ...(step.kind === 'capacity' && step.capacity.fault
         ? { faultType: step.capacity.fault.type }
@@ -78,4 +78,9 @@ export function planSteps(experiment: Experiment): PlannedStep[] {
     entry.plannedDurationMs = length
     return length
   }
+}
+
+/** YAML or code monitors: either makes the root step a scored one (its monitors' verdicts). */
+export function hasMonitors(experiment: Experiment): boolean {
+  return (experiment.monitors?.length ?? 0) + (experiment.codeMonitors?.length ?? 0) > 0
 }

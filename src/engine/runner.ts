@@ -53,6 +53,7 @@ import { randomSeed, TimingDraws } from './timing-draw.js'
 import { RunCapture } from '../capture/run-capture.js'
 import { preloadPreflight } from '../platforms/local/preload/preflight.js'
 import { plannedMonitors, yamlMonitorFeed } from './monitor-feed.js'
+import { hasMonitors } from './plan.js'
 import { checkOnce } from './probe-check.js'
 import { diskFaults, startDiskMounts, type DiskMountsHandle } from '../disk/run-mounts.js'
 import { mountOwners } from '../disk/owners.js'
@@ -287,7 +288,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       stepId: c.loadStepId ?? 'run',
     })),
     seed: timing.seed,
-    ...(experiment.monitors ? { monitors: plannedMonitors(experiment) } : {}),
+    ...(hasMonitors(experiment) ? { monitors: plannedMonitors(experiment) } : {}),
   })
   const logFile = createWriteStream(path.join(ctx.runDir, 'services.log'))
   const systemDeadline = ctx.systemDeadline
@@ -467,7 +468,8 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
         vars: () => supervisor.templateVars(),
       })
       sampler.start()
-      // spec.monitors: fed from here (system ready) until the steps end (monitor-feed.ts).
+      // spec.monitors and code monitors: fed from here (system ready) until the steps end
+      // (monitor-feed.ts).
       const monitors = yamlMonitorFeed(experiment, {
         emit: (body) => journal.emit(body),
         check: (probe, signal) =>

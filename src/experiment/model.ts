@@ -12,6 +12,8 @@ import type { ProbeMode } from '../probes/common-schema.js'
 import type { MetricSpec } from '../metrics/contract.js'
 import type { CaptureSpec } from '../capture/contract.js'
 import type { MonitorSpec } from '../monitors/spec.js'
+import type { MonitorDef } from '../monitors/contract.js'
+import type { Observation } from '../monitors/observation.js'
 import type { ScriptFunction } from './script-types.js'
 
 export interface Experiment {
@@ -35,6 +37,11 @@ export interface Experiment {
   capture?: CaptureSpec
   /** `spec.monitors`: fed from system ready to the end of the steps; absent = none. */
   monitors?: MonitorSpec[]
+  /**
+   * Monitors written in code (`monitor(...)`): a TypeScript module's `export const monitors`,
+   * or `chaos.run(experiment, { monitors })`. Fed, journaled and judged as `monitors` are.
+   */
+  codeMonitors?: MonitorDef<Observation>[]
 }
 
 export type AbortCondition =

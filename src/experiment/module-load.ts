@@ -13,6 +13,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ManifestError, type ManifestIssue } from './errors.js'
 import { resolve } from './define.js'
+import { withCodeMonitors } from './code-monitors.js'
 import type { Experiment } from './model.js'
 import { loadExperimentFile, type LoadOptions } from './load.js'
 import { oneLine } from './load-guards.js'
@@ -79,11 +80,15 @@ export async function loadExperimentModule(
     )
   }
   try {
-    return resolve(experiment as never, {
+    const resolved = resolve(experiment as never, {
       source: file,
       file: absolute,
       baseDir: options.baseDir ?? path.dirname(absolute),
     })
+    // `export const monitors = [monitor(...)]`: the module's code monitors (code-monitors.ts).
+    return namespace['monitors'] === undefined
+      ? resolved
+      : withCodeMonitors(resolved, namespace['monitors'], file)
   } catch (error) {
     if (error instanceof ManifestError) {
       throw error

@@ -62,5 +62,7 @@ export interface MonitorDef<O> {
   readonly name: string
   /** Its states, for plans and the UI's lane (a composite: its parts' names). */
   readonly states: readonly string[]
+  /** The state it starts in (a composite: none of its own). */
+  readonly initial?: string
   start(at: number, options?: StartOptions): MonitorInstance<O>
 }

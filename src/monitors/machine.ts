@@ -90,6 +90,7 @@ export function monitor<S extends string, O>(
   return {
     name,
     states,
+    initial,
     start: (at, startOptions = {}) =>
       new Machine(name, initial, specs, describe, options.sees, at, startOptions),
   }

@@ -18,6 +18,9 @@
  */
 import { AssertionError } from 'node:assert'
 import { resolve } from '../experiment/define.js'
+import { withCodeMonitors } from '../experiment/code-monitors.js'
+import type { MonitorDef } from '../monitors/contract.js'
+import type { Observation } from '../monitors/observation.js'
 import type { Experiment } from '../experiment/model.js'
 import type { DefinedExperiment } from '../experiment/typed.js'
 import { startRun, type RunOptions } from '../engine/runner.js'
@@ -44,6 +47,11 @@ export interface ChaosRunOptions extends Pick<
   baseDir?: string
   /** Return the result instead of throwing when the verdict is not `pass`. @default false */
   allowFailure?: boolean
+  /**
+   * Monitors written with `monitor(...)` / `all(...)`: fed by the run from system ready to the
+   * end of the steps, in its journal and result, and a failed one fails the run.
+   */
+  monitors?: MonitorDef<Observation>[]
 }
 
 export const chaos = {
@@ -52,12 +60,15 @@ export const chaos = {
     experiment: DefinedExperiment | Experiment,
     options: ChaosRunOptions = {}
   ): Promise<RunResult> {
-    const resolved = isResolved(experiment)
+    const base = isResolved(experiment)
       ? experiment
       : resolve(experiment, {
           baseDir: options.baseDir ?? process.cwd(),
           source: `experiment ${String(experiment.metadata?.name ?? '')}`.trim(),
         })
+    const resolved = options.monitors
+      ? withCodeMonitors(base, options.monitors, 'chaos.run monitors')
+      : base
     const { t, signal } = options
     const run = startRun(resolved, {
       ...(options.journalFile ? { journalFile: options.journalFile } : {}),
