@@ -58,6 +58,19 @@ export async function runScriptStep(
   const running: { release: AbortController; done: Promise<string | undefined> }[] = []
   let faults = 0
   let probes = 0
+  // A call the script does not await (`fault.pause('a', '5s'); fault.pause('b', '5s')`) must
+  // not crash the runner with an unhandled rejection: every promise handed to the script is
+  // marked handled (awaiting it still throws), and a misuse (bad fault spec, bad duration) is
+  // kept here to fail the step even when nobody awaited it.
+  const misuses: Error[] = []
+  const handed = <T>(promise: Promise<T>): Promise<T> => {
+    promise.catch((error: unknown) => {
+      if (error instanceof TypeError) {
+        misuses.push(error)
+      }
+    })
+    return promise
+  }
 
   const inject = async (spec: unknown): Promise<FaultHandle> => {
     if (signal.aborted) {
@@ -108,7 +121,10 @@ export async function runScriptStep(
     }
   }
 
-  const faultFn = Object.assign((spec: FaultInput) => inject(spec), {}) as ScriptContext['fault']
+  const faultFn = Object.assign(
+    (spec: FaultInput) => handed(inject(spec)),
+    {}
+  ) as ScriptContext['fault']
   const fault = new Proxy(faultFn, {
     get(target, key) {
       if (typeof key !== 'string' || key in target) {
@@ -116,12 +132,14 @@ export async function runScriptStep(
       }
       const type = kAliases[key] ?? kebab(key)
       return (selector: unknown, duration: string, params: object = {}) =>
-        inject({
-          ...params,
-          type,
-          target: typeof selector === 'string' ? { service: selector } : selector,
-          duration,
-        })
+        handed(
+          inject({
+            ...params,
+            type,
+            target: typeof selector === 'string' ? { service: selector } : selector,
+            duration,
+          })
+        )
     },
   })
 
@@ -129,44 +147,64 @@ export async function runScriptStep(
     fault,
     note: (text) => env.emit({ type: 'script.note', stepId: step.id, text: oneLine(String(text)) }),
     observe: (name, value) => {
+      if (signal.aborted) {
+        return // the run stopped: its monitors are done
+      }
       if (!['string', 'number', 'boolean'].includes(typeof value)) {
         throw new TypeError(`observe('${name}'): the value must be a string, number or boolean`)
       }
       env.emit({ type: 'observation', stepId: step.id, name: oneLine(String(name)), value })
     },
-    wait: async (duration) => {
-      const ms = typeof duration === 'number' ? duration : parseDuration(duration)
-      if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-        throw new TypeError(`wait('${String(duration)}'): expected a duration like 5s`)
-      }
-      await sleep(ms, signal)
-      if (signal.aborted) {
-        // The script must not go on acting after the run stopped.
-        throw new Error('the run is stopping')
-      }
-    },
-    probe: async (spec) => {
-      probes += 1
-      const probe = probeOf(`${step.id}/probe.${probes}`, spec)
-      const outcome = await evaluateProbe(probe, {
-        ...env.probes,
-        signal,
-        onAttempt: () => undefined,
-      })
-      const result: ScriptProbeOutcome = { passed: outcome.passed, message: outcome.message }
-      context.note(
-        `probe ${probe.name} ${outcome.passed ? 'passed' : 'failed'}: ${outcome.message}`
-      )
-      return result
-    },
+    wait: (duration) => handed(waitFor(duration)),
+    probe: (spec) => handed(probeOnce(spec)),
     signal,
+  }
+
+  async function waitFor(duration: string | number): Promise<void> {
+    const ms = typeof duration === 'number' ? duration : parseDuration(duration)
+    if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
+      throw new TypeError(`wait('${String(duration)}'): expected a duration like 5s`)
+    }
+    await sleep(ms, signal)
+    if (signal.aborted) {
+      // The script must not go on acting after the run stopped.
+      throw new Error('the run is stopping')
+    }
+  }
+
+  async function probeOnce(spec: ScriptProbeSpec): Promise<ScriptProbeOutcome> {
+    probes += 1
+    const probe = probeOf(`${step.id}/probe.${probes}`, spec)
+    const outcome = await evaluateProbe(probe, {
+      ...env.probes,
+      signal,
+      onAttempt: () => undefined,
+    })
+    const result: ScriptProbeOutcome = { passed: outcome.passed, message: outcome.message }
+    context.note(`probe ${probe.name} ${outcome.passed ? 'passed' : 'failed'}: ${outcome.message}`)
+    return result
   }
 
   let thrown: { error: unknown } | undefined
   try {
-    await step.script(context)
+    // Bounded once the run stops: a script awaiting something that ignores the signal (a fetch
+    // without it, a long timer) must not hold the run open (safety invariant 4).
+    const script = Promise.resolve().then(() => step.script(context))
+    script.catch(() => undefined)
+    const outlived = await Promise.race([
+      script.then(() => false),
+      afterAbort(signal, kScriptGraceMs).then(() => true),
+    ])
+    if (outlived) {
+      throw new Error(
+        `the script did not end within ${kScriptGraceMs / 1000}s of the run stopping; left behind`
+      )
+    }
   } catch (error) {
     thrown = { error }
+  }
+  if (!thrown && misuses.length > 0) {
+    thrown = { error: misuses[0] }
   }
   if (thrown || signal.aborted) {
     // Nothing the script started outlives it: what still holds is reverted now.
@@ -225,4 +263,19 @@ function probeOf(id: string, spec: ScriptProbeSpec): Probe {
 /** `networkPartition` → `network-partition`. */
 function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)
+}
+
+/** How long a script may go on after the run stops before the step leaves it behind. */
+const kScriptGraceMs = 5_000
+
+/** Resolves `graceMs` after `signal` aborts; never before. */
+function afterAbort(signal: AbortSignal, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const arm = () => setTimeout(resolve, graceMs).unref()
+    if (signal.aborted) {
+      arm()
+    } else {
+      signal.addEventListener('abort', arm, { once: true })
+    }
+  })
 }

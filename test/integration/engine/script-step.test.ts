@@ -173,3 +173,40 @@ test('a fault a script cannot inject rejects in the script with the reason', asy
   // A fault that was never injected is an error of the run, as in YAML.
   assert.equal(result.verdict, 'error')
 })
+
+test('a call the script does not await: a bad fault fails the step, not the runner', async () => {
+  const { run } = start(
+    experimentWith(async ({ fault, wait }) => {
+      // Not awaited: its rejection must not be an unhandled one (it would end the process).
+      void fault({ type: 'process-pause', target: { service: 'app' } } as never)
+      await wait('100ms')
+    })
+  )
+  const result = await run.result
+  assert.equal(result.verdict, 'error', result.reason)
+  assert.match(result.reason ?? '', /fault: /)
+})
+
+test('a script that ignores the run stopping is left behind after a grace, and the run ends', async () => {
+  const { run } = start(
+    experimentWith(async ({ fault }) => {
+      await fault.pause('app', '30s')
+      // Something that does not take the run's signal.
+      await new Promise(() => undefined)
+    }),
+    (e) => {
+      if (e.type === 'fault.injected') {
+        run.abort('signal', 'the test stops it')
+      }
+    }
+  )
+  const result = await run.result
+  assert.notEqual(result.verdict, 'pass')
+  const stepEnded = run.journal.events.find((e) => e.type === 'step.ended' && e.stepId === 'run.0')
+  assert.ok(stepEnded, 'the script step ended')
+  assert.deepEqual(
+    run.journal.events.filter((e) => e.type === 'fault.reverted').length,
+    1,
+    "the script's fault was undone"
+  )
+})
