@@ -18,9 +18,10 @@ export async function loadDynamicConfiguration(
       conf[key] = value
       continue
     }
-    // chaoslib hands the probe the secrets by writing them into its provider: the journal's
-    // copy of the experiment shows them there, as chaos's does.
-    value.provider['secrets'] = structuredClone(values.secrets)
+    // chaoslib hands the probe the secrets by writing them into its provider, so chaos's
+    // journal shows them there in clear. Ours keeps the shape (the same keys, as chaos's
+    // tooling expects) with every value masked: a secret never reaches a file.
+    value.provider['secrets'] = masked(values.secrets)
     let output: unknown
     try {
       output = await runActivity(value, {
@@ -47,4 +48,14 @@ export async function loadDynamicConfiguration(
 
 function isProbe(v: unknown): v is CtkActivity {
   return v !== null && typeof v === 'object' && (v as Record<string, unknown>)['type'] === 'probe'
+}
+
+/** The secret scopes with every value replaced by `***`. */
+function masked(secrets: CtkValues['secrets']): CtkValues['secrets'] {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([scope, keys]) => [
+      scope,
+      Object.fromEntries(Object.keys(keys).map((key) => [key, '***'])),
+    ])
+  )
 }

@@ -38,5 +38,6 @@ export async function writeCtkJournal(
   journal: Record<string, unknown>
 ): Promise<void> {
   // chaoslib: json.dump(journal, indent=2, ensure_ascii=False)
-  await writeFile(file, `${JSON.stringify(journal, null, 2)}`)
+  // 0600: activities' outputs (a body, a process's stdout) may hold what only the runner saw.
+  await writeFile(file, `${JSON.stringify(journal, null, 2)}`, { mode: 0o600 })
 }

@@ -11,7 +11,15 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { promisify } from 'node:util'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { cliPath, repoRoot } from '../../support/cli.js'
@@ -343,6 +351,13 @@ async function runCase(c: Case, i: number): Promise<void> {
       path.join(dir, 'ordeal.json')
     ),
   ])
+  // Secrets are masked where chaos writes them in clear (a dynamic configuration's provider),
+  // and the journal (which holds activities' outputs) is its owner's alone.
+  const ourFile = path.join(dir, 'ordeal.json')
+  for (const secrets of secretObjects(ours.journal)) {
+    assert.ok(!JSON.stringify(secrets).includes(TOKEN), `${c.file}: a secret in the journal`)
+  }
+  assert.equal(statSync(ourFile).mode & 0o777, 0o600)
   const expected = summary(theirs.journal)
   assert.deepEqual(
     summary(ours.journal),
@@ -401,3 +416,16 @@ test(
     t.diagnostic(`${cases.length} experiments × 2 tools in ${seconds} s`)
   }
 )
+
+/** Every value under a `secrets` key, anywhere in a journal. */
+function secretObjects(value: unknown): unknown[] {
+  if (Array.isArray(value)) {
+    return value.flatMap(secretObjects)
+  }
+  if (value === null || typeof value !== 'object') {
+    return []
+  }
+  return Object.entries(value).flatMap(([key, v]) =>
+    key === 'secrets' ? [v, ...secretObjects(v)] : secretObjects(v)
+  )
+}
