@@ -72,6 +72,9 @@ export class RecordingSupervisorDouble implements Supervisor {
   targets(service: string): ProcessTarget[] {
     return this.#harness.liveTargets().filter((t) => t.service === service)
   }
+  preloadDir(service: string, replica: number): string {
+    return preloadControlDir(this.#harness.baseDir, service, replica)
+  }
   async prepare(): Promise<void> {}
   async start(): Promise<void> {}
   async stop(): Promise<void> {}

@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describeTarget, type ProcessTarget } from '../../platforms/local/targets.js'
 import { hasPreload, readEnviron } from '../../platforms/local/preload/environ.js'
-import { PRELOAD_DIR_NAME } from '../../platforms/local/preload/launch.js'
 import {
   FAKETIME_FILE_NAME,
   FAKETIME_FILE_VAR,
@@ -61,7 +60,9 @@ export const clockSkewFault = defineFault({
     const jumps = jumpsOf(params)
     const targets = await ctx.selectTargets(params.target)
     // Every target is checked before any clock moves: a refusal leaves nothing half done.
-    const skewed = targets.map((target) => faketimeTarget(target))
+    const skewed = targets.map((target) =>
+      faketimeTarget(target, (service, replica) => ctx.supervisor.preloadDir(service, replica))
+    )
     const busy = skewed.find((target) => held.has(target.file))
     if (busy !== undefined) {
       throw new FaultInjectionError(
@@ -149,7 +150,10 @@ function skewClocks(
 }
 
 /** The target's timestamp file, or a one-line refusal naming the service and the field. */
-function faketimeTarget(target: ProcessTarget): Skewed {
+function faketimeTarget(
+  target: ProcessTarget,
+  preloadDir: (service: string, replica: number) => string
+): Skewed {
   const label = describeTarget(target)
   const env = readEnviron(target.pid)
   if (env === undefined) {
@@ -163,18 +167,16 @@ function faketimeTarget(target: ProcessTarget): Skewed {
         : `clock-skew: ${label} was not started under libfaketime (LD_PRELOAD with ${FAKETIME_FILE_VAR}); ordeal can only give a preload to a service it launches (spec.system.services[].preload)`
     )
   }
-  // The path comes from the target's memory, which the target can rewrite: only a file named as
-  // the launch hook names one (`…/preload/<service>-<replica>/faketime.rc`), not a symlink, a
-  // regular file of ordeal's own with one link (checkControlFile) is written, so a service
-  // cannot make ordeal (root) overwrite a file of its choosing: only ordeal makes such files.
-  const expected = target.service !== undefined ? `${target.service}-${target.replica}` : undefined
-  const where = path.dirname(file)
-  if (
-    !path.isAbsolute(file) ||
-    path.basename(file) !== FAKETIME_FILE_NAME ||
-    path.basename(path.dirname(where)) !== PRELOAD_DIR_NAME ||
-    (expected !== undefined && path.basename(where) !== expected)
-  ) {
+  // The path comes from the target's memory, which the target can rewrite: only the very file
+  // this run's launch hook made for this replica (`<runDir>/preload/<service>-<replica>/
+  // faketime.rc`), not a symlink, a regular file of ordeal's own with one link
+  // (checkControlFile), is written. So a service can make ordeal (root) write neither a file of
+  // its choosing nor another replica's or another run's clock.
+  const expected =
+    target.service !== undefined && target.replica !== undefined
+      ? path.join(preloadDir(target.service, target.replica), FAKETIME_FILE_NAME)
+      : undefined
+  if (expected === undefined || path.resolve(file) !== expected) {
     throw new FaultInjectionError(
       `clock-skew: ${label}: its ${FAKETIME_FILE_VAR} (${file}) is not the timestamp file ordeal made for it: left alone`
     )

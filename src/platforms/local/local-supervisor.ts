@@ -173,6 +173,10 @@ export class LocalSupervisor implements Supervisor {
     return this.#replicasOf(service).map(slots.slotInfo)
   }
 
+  preloadDir(service: string, replica: number): string {
+    return preloadControlDir(this.#runDir, service, replica)
+  }
+
   targets(service: string): ProcessTarget[] {
     return this.#replicasOf(service).flatMap((slot) => slots.slotTarget(slot) ?? [])
   }

@@ -44,6 +44,11 @@ export interface Supervisor {
   replicas(service: string): ReplicaInfo[]
   /** Running replicas of `service` as fault targets. */
   targets(service: string): ProcessTarget[]
+  /**
+   * `<runDir>/preload/<service>-<replica>`: where this run keeps a replica's preload control
+   * files. A fault compares the path a target's environment names with this one, exactly.
+   */
+  preloadDir(service: string, replica: number): string
   /** Graceful stop (SIGTERM to the group, SIGKILL after `graceMs`) then a fresh start. */
   restartReplica(
     service: string,

@@ -9,7 +9,11 @@ import path from 'node:path'
 import { clockSkewFault } from '../../../src/faults/clock-skew/index.js'
 import { FaultInjectionError } from '../../../src/faults/contract.js'
 import { executeUndo } from '../../../src/safety/undo.js'
-import { LIBFAKETIME_SO } from '../../../src/platforms/local/preload/libfaketime.js'
+import {
+  FAKETIME_FILE_VAR,
+  LIBFAKETIME_SO,
+} from '../../../src/platforms/local/preload/libfaketime.js'
+import { readEnviron } from '../../../src/platforms/local/preload/environ.js'
 import { FaultHarness } from '../../support/fault-context.js'
 import {
   programSample,
@@ -210,6 +214,28 @@ describe('clock-skew on a program under libfaketime', { skip }, () => {
     assert.equal(h.ledger.pending().length, before)
     assert.equal(readFileSync(victim, 'utf8'), '+0 x1\nprecious\n')
     await stop(target)
+  })
+
+  test("a target naming another replica's real timestamp file is refused: no skew by proxy", async () => {
+    // The file is ordeal's own, well named, under a preload dir: only its path is someone else's
+    // (another service here; another run's is the same case).
+    const other = await spawnClockTarget(h)
+    const othersFile = readEnviron(other.pid)![FAKETIME_FILE_VAR]!
+    const before = readFileSync(othersFile, 'utf8')
+    const target = await h.spawnTarget({
+      service: 'spoofed',
+      env: { LD_PRELOAD: LIBFAKETIME_SO, FAKETIME_TIMESTAMP_FILE: othersFile },
+    })
+    const ctx = h.context({
+      type: 'clock-skew',
+      target: { service: 'spoofed' },
+      offset: '+2h',
+      duration: '30s',
+    })
+    await assert.rejects(clockSkewFault.inject(ctx), /is not the timestamp file ordeal made/)
+    assert.equal(readFileSync(othersFile, 'utf8'), before)
+    await stop(target)
+    await stop(other)
   })
 
   test('a timestamp file swapped for a symlink is refused, and its target left alone', async () => {
