@@ -110,6 +110,14 @@ export function checkMountDir(
   if (refused !== undefined) {
     throw new Error(`disk-fault cannot mount over ${real}: ${refused}`)
   }
+  // A Chaos Center run mounts only inside its own work tree (its services' data dirs, what its
+  // commands made there): not the run user's home, not a directory other runs share.
+  const work = path.resolve(own.workDir)
+  if (own.owners !== undefined && !real.startsWith(`${work}/`)) {
+    throw new Error(
+      `disk-fault path ${real} is outside this run's work dir (${work}): a Chaos Center run mounts only over its own directories, such as {{services.NAME.dataDir}}`
+    )
+  }
   if (own.owners !== undefined && !own.owners.includes(info.uid)) {
     throw new Error(
       `disk-fault path ${real} belongs to uid ${info.uid}, not to the run's user: a Chaos Center run mounts only over its own directories`

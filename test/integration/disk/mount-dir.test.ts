@@ -44,16 +44,23 @@ describe('checkMountDir', () => {
   })
 
   test(
-    'a Chaos Center run mounts only over a directory of its users',
+    'a Chaos Center run mounts only over a directory of its users, inside its own work dir',
     { skip: process.getuid?.() !== 0 ? 'needs root' : undefined },
     () => {
+      const data = path.join(dir, 'run', 'data', 'db-0')
+      chownSync(data, 999, 999)
+      assert.equal(checkMountDir(data, { ...own(), owners: [999] }), data)
+      chownSync(data, 0, 0)
+      assert.throws(
+        () => checkMountDir(data, { ...own(), owners: [999] }),
+        /belongs to uid 0, not to the run's user/
+      )
+      // The user's own, but outside this run's work dir (a home, a dir other runs share).
       const mine = path.join(dir, 'mine')
       chownSync(mine, 999, 999)
-      assert.equal(checkMountDir(mine, { ...own(), owners: [999] }), mine)
-      chownSync(mine, 0, 0)
       assert.throws(
         () => checkMountDir(mine, { ...own(), owners: [999] }),
-        /belongs to uid 0, not to the run's user/
+        /is outside this run's work dir/
       )
     }
   )
