@@ -127,6 +127,9 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
     process.off('SIGTERM', onSignal)
   }
   log(`Experiment ended with status: ${outcome.deviated ? 'deviated' : outcome.status}`)
+  if (outcome.status === 'completed' && outcome.steadyStates.before?.steady_state_met === false) {
+    log('the steady state was not met before the method: the hypothesis did not hold (exit 1)')
+  }
   log(
     `rollbacks: ${outcome.rollbacks.length === 0 ? 'none played' : outcome.rollbacks.map((r) => `${r.activity.name} ${r.status ?? 'aborted'}`).join(', ')}`
   )
@@ -137,10 +140,19 @@ export async function runCtkCommand(file: string, options: CtkRunOptions): Promi
   return exitCode(outcome)
 }
 
-export function exitCode(outcome: Pick<CtkOutcome, 'status' | 'deviated'>): number {
+/**
+ * ordeal's verdict for a CTK outcome (the reference's §12): as chaos's exit code, except that a
+ * steady state not met before the method (chaos: "completed", exit 0, the method skipped) is a
+ * failure, exit 1: the hypothesis did not hold, and a CI job must not pass on it.
+ */
+export function exitCode(
+  outcome: Pick<CtkOutcome, 'status' | 'deviated'> & {
+    steadyStates?: Pick<CtkOutcome['steadyStates'], 'before'>
+  }
+): number {
   switch (outcome.status) {
     case 'completed':
-      return outcome.deviated ? 1 : 0
+      return outcome.deviated || outcome.steadyStates?.before?.steady_state_met === false ? 1 : 0
     case 'failed':
       return 1
     case 'aborted':

@@ -31,6 +31,9 @@ test('rollback strategies decide as chaoslib run_rollback does', () => {
 test("exit codes are ordeal's: 0 completed and not deviated, 1 deviated or failed, 3 aborted, 130 interrupted", () => {
   assert.equal(exitCode({ status: 'completed', deviated: false }), 0)
   assert.equal(exitCode({ status: 'completed', deviated: true }), 1)
+  // The gate missed: chaos says completed (exit 0); ordeal says the hypothesis did not hold.
+  const missed = { before: { steady_state_met: false, probes: [] } }
+  assert.equal(exitCode({ status: 'completed', deviated: false, steadyStates: missed }), 1)
   assert.equal(exitCode({ status: 'failed', deviated: false }), 1)
   assert.equal(exitCode({ status: 'aborted', deviated: false }), 3)
   assert.equal(exitCode({ status: 'interrupted', deviated: true }), 130)
