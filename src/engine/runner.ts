@@ -483,55 +483,34 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
       })
       const unsubscribe = monitors && journal.subscribe(monitors.onEvent)
       monitors?.start()
+      // What every fault of the run acts through: fault steps, a capacity step's fault, and the
+      // faults a script step injects.
+      const faultEnv = {
+        runId: ctx.runId,
+        baseDir: experiment.baseDir,
+        journal,
+        ledger,
+        supervisor,
+        selectTargets: select,
+        signal: ctx.signal,
+        deadlineSlackMs: 5_000,
+        ledgerWatch: ctx.ledgerWatch,
+        timing,
+        ...(kubernetes === undefined ? {} : { kubernetes }),
+      }
       const runStep = stepRunner({
         emit: (body) => journal.emit(body),
         signal: ctx.signal,
         abort: ctx.abort,
         actions: {
-          fault: (step, hooks) =>
-            runFaultStep(
-              step.id,
-              step.fault,
-              {
-                runId: ctx.runId,
-                baseDir: experiment.baseDir,
-                journal,
-                ledger,
-                supervisor,
-                selectTargets: select,
-                signal: ctx.signal,
-                deadlineSlackMs: 5_000,
-                ledgerWatch: ctx.ledgerWatch,
-                timing,
-                ...(kubernetes === undefined ? {} : { kubernetes }),
-              },
-              hooks
-            ),
+          fault: (step, hooks) => runFaultStep(step.id, step.fault, faultEnv, hooks),
           capacity: async (step, hooks) => {
             await runCapacity(step.id, step.name, step.capacity, {
               emit: (body) => journal.emit(body),
               signal: ctx.signal,
               vars: () => supervisor.templateVars(),
               hooks,
-              fault: (fault, faultHooks) =>
-                runFaultStep(
-                  step.id,
-                  fault,
-                  {
-                    runId: ctx.runId,
-                    baseDir: experiment.baseDir,
-                    journal,
-                    ledger,
-                    supervisor,
-                    selectTargets: select,
-                    signal: ctx.signal,
-                    deadlineSlackMs: 5_000,
-                    ledgerWatch: ctx.ledgerWatch,
-                    timing,
-                    ...(kubernetes === undefined ? {} : { kubernetes }),
-                  },
-                  faultHooks
-                ),
+              fault: (fault, faultHooks) => runFaultStep(step.id, fault, faultEnv, faultHooks),
             })
           },
           // A script step of the TypeScript form: its faults take the fault step's path.
@@ -539,19 +518,7 @@ async function execute(experiment: Experiment, ctx: Ctx): Promise<RunResult> {
             runScriptStep(
               step,
               {
-                fault: {
-                  runId: ctx.runId,
-                  baseDir: experiment.baseDir,
-                  journal,
-                  ledger,
-                  supervisor,
-                  selectTargets: select,
-                  signal: ctx.signal,
-                  deadlineSlackMs: 5_000,
-                  ledgerWatch: ctx.ledgerWatch,
-                  timing,
-                  ...(kubernetes === undefined ? {} : { kubernetes }),
-                },
+                fault: faultEnv,
                 emit: (body) => journal.emit(body),
                 probes: {
                   vars: () => supervisor.templateVars(),
