@@ -5,6 +5,7 @@
  * page streams (`tail`) are appended live; ops are not streamed, so "load more" fetches those.
  */
 import { useCallback, useEffect, useState } from 'react'
+import { describeTransition } from '../../../src/monitors/text'
 import type { EventPage, JournalEvent } from '../../../src/shared/api'
 import { api, errorMessage } from '../api/client'
 import { formatOffset } from '../format'
@@ -229,6 +230,10 @@ export function describe(e: JournalEvent): string {
       return e.text
     case 'observation':
       return `${e.name} = ${JSON.stringify(e.value)}`
+    case 'monitor.transition':
+      return `${e.monitor}: ${describeTransition(e.transition)}`
+    case 'monitor.ended':
+      return `${e.monitor}: ${e.verdict}, ${e.reason}`
     case 'system.ready':
     case 'system.stopped':
     case 'run.ended':
