@@ -240,10 +240,14 @@ static int write_back_page(struct page *p) {
   return 0;
 }
 
-static void enforce_cap(void) {
+/* 0, or the write-back's error when the cap cannot be held: the caller then refuses to cache
+ * more (a failing disk must not turn into a helper that grows without bound). */
+static int enforce_cap(void) {
   while (dirty_bytes > g_cfg.lazy_cap && oldest != NULL) {
-    if (write_back_page(oldest) != 0) break; /* keep the data; the next fsync reports */
+    int r = write_back_page(oldest);
+    if (r != 0) return r; /* keep the data; the next fsync reports too */
   }
+  return 0;
 }
 
 static void free_file(struct lazy_file *lf) {
@@ -344,6 +348,13 @@ out:
 
 int lazy_write(struct lazy_file *lf, const char *buf, size_t size, off_t off, bool append) {
   pthread_mutex_lock(&lk);
+  /* Over the cap because a write-back failed (the disk is full, or failing): this write fails
+   * with that error, as the kernel's would once it cannot write back, instead of growing. */
+  int capped = enforce_cap();
+  if (capped != 0) {
+    pthread_mutex_unlock(&lk);
+    return capped;
+  }
   if (append) off = lf->size;
   int err = 0;
   size_t done = 0;
@@ -360,7 +371,7 @@ int lazy_write(struct lazy_file *lf, const char *buf, size_t size, off_t off, bo
     lf->size = off + (off_t)done;
     lf->size_dirty = true;
   }
-  enforce_cap();
+  (void)enforce_cap(); /* this write is held; if the cap cannot be kept, the next one fails */
   pthread_mutex_unlock(&lk);
   return done > 0 || err == 0 ? (int)done : err;
 }

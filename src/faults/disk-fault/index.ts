@@ -166,13 +166,15 @@ async function powerLoss(
   // drop, then each starts again, also when the drop failed (the service must come back).
   let down = 0
   let markDown = () => {}
-  const allDown = new Promise<void>((resolve) => {
+  let cancelDrop: (error: Error) => void = () => {}
+  const allDown = new Promise<void>((resolve, reject) => {
     markDown = () => {
       down++
       if (down >= replicas.length) {
         resolve()
       }
     }
+    cancelDrop = reject
   })
   const dropped = allDown.then(async () => {
     const counts = parseCounts(await diskControl(mount.socket, 'power-loss'))
@@ -190,7 +192,10 @@ async function powerLoss(
         },
       })
     } catch (error) {
-      markDown() // one that failed before going down must not hold the others
+      // Failed before it went down (its beforeStart never ran): it may still be writing, so no
+      // drop at all, and the others are not held (they start again without one). After it went
+      // down, the drop already had its turn and this changes nothing.
+      cancelDrop(new Error(`${label} did not go down: ${(error as Error).message}`))
       throw new Error(`${label}: ${(error as Error).message}`, { cause: error })
     }
   })
