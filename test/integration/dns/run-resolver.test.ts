@@ -121,7 +121,7 @@ test('normal end: the service sees the fault, the journal sums it up, nothing is
 test('hosts without a dns-fault: no resolver, no /etc/netns file, no port 53, no ledger entry', async () => {
   const events: JournalEvent[] = []
   const logs: string[] = []
-  let seen: { files: string[]; port53: string[]; entries: string[] } | undefined
+  let seen: { files: string[]; gateways: boolean; port53: string[]; entries: string[] } | undefined
   const experiment = loadExperimentText(
     manifest(
       'dns-none',
@@ -138,9 +138,12 @@ test('hosts without a dns-fault: no resolver, no /etc/netns file, no port 53, no
         const netId = (events.find((x) => x.type === 'network.created') as { netId: string }).netId
         seen = {
           files: leftFiles(netId),
+          // Its bridges carry the gateways a resolver would listen on (else the next is vacuous).
+          gateways: ownGateways(netId).length > 0,
+          // This run's gateways only: another test's run may serve DNS on its own meanwhile.
           port53: execFileSync('ss', ['-Hlntu'], { encoding: 'utf8' })
             .split('\n')
-            .filter((l) => /198\.1[89]\.\d+\.\d+:53\s/.test(l)),
+            .filter((l) => ownGateways(netId).some((a) => l.includes(`${a}:53 `))),
           entries: ledgerFiles(path.join(ws.stateDir, 'ledgers'))
             .flatMap(pendingEntries)
             .map((entry) => entry.undo.label)
@@ -153,7 +156,7 @@ test('hosts without a dns-fault: no resolver, no /etc/netns file, no port 53, no
     },
   })
   assert.equal(result.verdict, 'pass', JSON.stringify(result))
-  assert.deepEqual(seen, { files: [], port53: [], entries: [] })
+  assert.deepEqual(seen, { files: [], gateways: true, port53: [], entries: [] })
   // The host's process reads the machine's resolv.conf, not one of ordeal's.
   assert.ok(
     logs.some((l) => l.includes('ordeal-lines: 0')),
@@ -198,4 +201,13 @@ for (const ending of ['SIGINT', 'SIGKILL'] as const) {
     }
     assert.deepEqual(await resolverSockets(gateway), [])
   })
+}
+
+/** The IPv4 addresses on this run's links in the root namespace (its bridges: `ord-<netId>-…`). */
+function ownGateways(netId: string): string[] {
+  return execFileSync('ip', ['-o', '-4', 'addr', 'show'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.split(/\s+/)[1]?.includes(netId))
+    .map((l) => /inet (\d+\.\d+\.\d+\.\d+)\//.exec(l)?.[1])
+    .filter((a): a is string => a !== undefined)
 }
