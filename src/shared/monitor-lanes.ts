@@ -19,6 +19,8 @@ export interface LaneSegment {
 
 export interface MonitorLane {
   name: string
+  /** Its planned states (those it visited, when the plan did not say): what colours a state. */
+  states: string[]
   segments: LaneSegment[]
   /** Absent while the monitor runs (or when the journal ended before it stopped). */
   verdict?: 'accept' | 'fail'
@@ -78,7 +80,8 @@ export function monitorLane(m: MonitorView, times: LaneTimes): MonitorLane {
     })
     stoppedAt = end
   }
-  const lane: MonitorLane = { name: m.name, segments }
+  const states = m.states.length > 0 ? m.states : [...new Set(segments.map((s) => s.state))]
+  const lane: MonitorLane = { name: m.name, states, segments }
   // The stop transition says the verdict before monitor.ended arrives (the next live message).
   const verdict = m.verdict ?? stop
   if (verdict !== undefined) {
