@@ -3,6 +3,8 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import type { JournalEvent, JournalEventBody } from '../engine/events.js'
 import type { TransitionRecord } from '../monitors/contract.js'
+import { deriveResult } from '../engine/result.js'
+import { ReportCollector } from '../report/html/collect.js'
 import { laneFailureText, monitorLane, monitorLanes } from './monitor-lanes.js'
 import { applyEvents, createRunView, type MonitorView } from './run-view.js'
 
@@ -84,6 +86,19 @@ describe('monitor lanes from the journal', () => {
     assert.equal(
       laneFailureText(lane!),
       "no transition left state 'down' within 3s — down → fail on timeout at +4.2s"
+    )
+  })
+
+  test('the HTML report embeds the same lane the run page draws', () => {
+    const view = applyEvents(createRunView(), neverBack)
+    const data = new ReportCollector().addAll(neverBack).finish(deriveResult(neverBack))
+    assert.deepEqual(
+      data.monitors,
+      monitorLanes(view.monitors, { origin: T0, since: view.readyAt, until: view.endedAt! })
+    )
+    assert.deepEqual(
+      data.monitors![0]!.segments.map((s) => s.state),
+      ['up', 'killed', 'down']
     )
   })
 
