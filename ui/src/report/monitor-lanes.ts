@@ -8,7 +8,6 @@ import type { MonitorLane } from '../../../src/shared/monitor-lanes'
 import { laneFailureText } from '../../../src/shared/monitor-lanes'
 import { formatAxisSeconds } from '../format'
 import { laneStateColor } from '../components/lane-colors'
-import { el } from './timeline'
 
 /** A timeline row: its label and title in, its track out (timeline.ts's `row`). */
 type Row = (label: string, title: string) => HTMLElement
@@ -22,7 +21,7 @@ export function monitorRows(lanes: readonly MonitorLane[], row: Row, pct: (s: nu
     track.dataset['monitor'] = lane.name
     track.dataset['verdict'] = lane.verdict ?? 'running'
     for (const s of lane.segments) {
-      const seg = el('div', 'lane-segment', s.state)
+      const seg = div('lane-segment', s.state)
       seg.dataset['state'] = s.state
       seg.style.left = pct(s.start)
       seg.style.width = width(s.start, s.end)
@@ -31,7 +30,7 @@ export function monitorRows(lanes: readonly MonitorLane[], row: Row, pct: (s: nu
       track.append(seg)
     }
     if (lane.verdict !== undefined && lane.endAt !== undefined) {
-      const mark = el('div', `lane-marker ${lane.verdict}`, lane.verdict === 'fail' ? '✗' : '✓')
+      const mark = div(`lane-marker ${lane.verdict}`, lane.verdict === 'fail' ? '✗' : '✓')
       mark.style.left = pct(lane.endAt)
       mark.title = failure ?? `accepted at ${formatAxisSeconds(lane.endAt)}: ${lane.reason ?? ''}`
       track.append(mark)
@@ -42,4 +41,12 @@ export function monitorRows(lanes: readonly MonitorLane[], row: Row, pct: (s: nu
       text.textContent = `${lane.name} failed: ${failure}`
     }
   }
+}
+
+/** timeline.ts's `el`, not imported: timeline.ts imports this module. */
+function div(className: string, text: string): HTMLElement {
+  const e = document.createElement('div')
+  e.className = className
+  e.textContent = text
+  return e
 }
