@@ -73,10 +73,10 @@ async function assertLane(page: Page, track: Locator, axisSeconds: number) {
   assert.equal(await track.getAttribute('data-verdict'), 'fail')
   const segments = track.locator('.lane-segment')
   assert.deepEqual(await segments.allTextContents(), j.states)
-  assert.deepEqual(
-    await segments.evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset['state'])),
-    j.states
+  const states = await Promise.all(
+    j.states.map((_, i) => segments.nth(i).getAttribute('data-state'))
   )
+  assert.deepEqual(states, j.states)
   const width = (await track.boundingBox())!.width
   const px = (s: number) => (s / axisSeconds) * width
   for (const [i, start] of j.starts.entries()) {
