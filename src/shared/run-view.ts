@@ -19,6 +19,7 @@ import type { Finding, QueueCheckResult, SetCheckResult } from '../checks/contra
 import type { BacklogCheckResult, RecoveryCheckResult } from './metrics.js'
 import { describeMetricCheck } from './metric-check-text.js'
 import type { RecoveryResult } from './result.js'
+import type { TransitionRecord } from '../monitors/contract.js'
 
 /** `not-run`: the run ended before the step started. */
 export type StepStatus = 'pending' | 'running' | 'ok' | 'error' | 'aborted' | 'not-run'
@@ -136,6 +137,23 @@ export interface CheckView {
   error?: string
 }
 
+/**
+ * A monitor of the run (issue 19), as its journal events arrive: what its lane on the timeline
+ * is drawn from (monitor-lanes.ts). Times in ms epoch.
+ */
+export interface MonitorView {
+  name: string
+  /** From `run.started.monitors`; undefined for a monitor only seen moving. */
+  initial?: string
+  states: string[]
+  /** Every transition, in journal order, its parts' (`name/part`) included. */
+  transitions: TransitionRecord[]
+  verdict?: 'accept' | 'fail'
+  reason?: string
+  /** The transition that decided (for a failure, the one that failed). */
+  decidedBy?: TransitionRecord
+}
+
 export interface AbortView {
   kind: AbortKind
   reason: string
@@ -154,6 +172,9 @@ export interface RunView {
   loads: LoadView[]
   probes: ProbeRow[]
   checks: CheckView[]
+  monitors: MonitorView[]
+  /** `system.ready`: when the monitors started (monitor-feed.ts starts them there). */
+  readyAt?: number
   abort?: AbortView
   systemError?: string
   warnings: { t: number; message: string }[]
@@ -172,6 +193,7 @@ export interface RunView {
     faults: Map<string, number>
     probes: Map<string, number>
     checks: Map<string, number>
+    monitors: Map<string, number>
     loads: Map<string, number>
     /** Load bucket (whole epoch second) → position in `load`. */
     seconds: Map<number, number>
@@ -200,6 +222,7 @@ export function createRunView(): RunView {
     loads: [],
     probes: [],
     checks: [],
+    monitors: [],
     warnings: [],
     lastSeq: -1,
     opCount: 0,
@@ -210,6 +233,7 @@ export function createRunView(): RunView {
       faults: new Map(),
       probes: new Map(),
       checks: new Map(),
+      monitors: new Map(),
       loads: new Map(),
       seconds: new Map(),
       buckets: [],
@@ -243,6 +267,22 @@ function applyOne(view: RunView, e: JournalEvent): void {
       view.hypothesis = e.hypothesis
       view.startedAt = e.t
       planned(view, e.plan, e.checks ?? [])
+      for (const m of e.monitors ?? []) {
+        Object.assign(monitor(view, m.name), { initial: m.initial, states: m.states })
+      }
+      break
+    case 'system.ready':
+      view.readyAt = e.t
+      break
+    case 'monitor.transition':
+      monitor(view, e.monitor).transitions.push(e.transition)
+      break
+    case 'monitor.ended':
+      Object.assign(monitor(view, e.monitor), {
+        verdict: e.verdict,
+        reason: e.reason,
+        decidedBy: e.transition,
+      })
       break
     case 'run.ended':
       view.endedAt = e.t
@@ -515,6 +555,17 @@ function check(view: RunView, id: string, name: string): CheckView {
   view.index.checks.set(id, view.checks.length)
   view.checks.push(c)
   return c
+}
+
+function monitor(view: RunView, name: string): MonitorView {
+  const i = view.index.monitors.get(name)
+  if (i !== undefined) {
+    return view.monitors[i]!
+  }
+  const m: MonitorView = { name, states: [], transitions: [] }
+  view.index.monitors.set(name, view.monitors.length)
+  view.monitors.push(m)
+  return m
 }
 
 function addFault(view: RunView, f: FaultWindowView): void {

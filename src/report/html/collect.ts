@@ -11,6 +11,7 @@ import type { Finding } from '../../checks/contract.js'
 import type { CapacityResult, CapacityTrial } from '../../shared/capacity.js'
 import type { RunResult } from '../../shared/result.js'
 import { applyEvents, createRunView, type RunView } from '../../shared/run-view.js'
+import { monitorLanes } from '../../shared/monitor-lanes.js'
 import { MAX_FINDINGS, MAX_PROBE_ATTEMPTS, bucketLoad, bucketMinMax, capKeeping } from './bounds.js'
 import {
   REPORT_DATA_VERSION,
@@ -186,6 +187,9 @@ export class ReportCollector {
               windows: captureWindows(c, result.faults),
             })),
           }
+        : {}),
+      ...(v.monitors.length > 0
+        ? { monitors: monitorLanes(v.monitors, { origin, since: v.readyAt, until: end }) }
         : {}),
       ops: v.opCount,
       events: v.eventCount,

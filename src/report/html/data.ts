@@ -8,6 +8,7 @@ import type { CapacityResult, CapacityTrial } from '../../shared/capacity.js'
 import type { LoadSeries, StepStatus } from '../../shared/run-view.js'
 import type { CaptureResult, Verdict } from '../../shared/result.js'
 import type { CaptureWindow } from '../../shared/capture-text.js'
+import type { MonitorLane } from '../../shared/monitor-lanes.js'
 
 /** Bump when the embedded shape changes, so a page can tell an old file apart. */
 export const REPORT_DATA_VERSION = 1
@@ -116,6 +117,8 @@ export interface ReportData {
   capacity: ReportCapacity[]
   /** `spec.capture`'s files, each with the fault windows in its own time (absent: none). */
   captures?: ReportCapture[]
+  /** A lane per monitor (issue 19), in seconds since the run started (absent: no monitors). */
+  monitors?: MonitorLane[]
   ops: number
   events: number
   warnings: string[]

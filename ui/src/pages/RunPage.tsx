@@ -19,6 +19,7 @@ import { api, errorMessage } from '../api/client'
 import { followRun } from '../api/stream'
 import { ErrorBox } from '../components/Layout'
 import { RunChart } from '../components/RunChart'
+import { MonitorLanes } from '../components/MonitorLanes'
 import { RunCurves, hasCurves } from '../components/RunCurves'
 import { ReportCollector } from '../../../src/report/html/collect'
 import { CheckFindings, ProbeTable, StepsList } from '../components/RunDetails'
@@ -302,6 +303,8 @@ export function RunPage() {
             No load in this run: nothing to chart. Faults and probes are below.
           </div>
         )}
+        {/* A lane per monitor (issue 19), on the chart's x axis. */}
+        <MonitorLanes view={v} revision={revision} running={running} />
         <div
           className="muted small chart-foot"
           data-testid="run-progress"

@@ -7,13 +7,20 @@ import type { ReportData } from '../../../src/report/html/data'
 import { formatAxisSeconds } from '../format'
 import { faultColor } from '../components/colors'
 import { readout } from './readout'
+import { monitorRows } from './monitor-lanes'
 
 export function timeline(host: HTMLElement, report: ReportData): void {
   const total = Math.max(report.duration, 1)
   const pct = (s: number) => `${Math.min(100, Math.max(0, (100 * s) / total)).toFixed(3)}%`
   const section = el('section', 'timeline')
   section.dataset['chart'] = 'timeline'
-  section.append(el('h3', '', 'Steps, faults and probes'))
+  section.append(
+    el(
+      'h3',
+      '',
+      report.monitors?.length ? 'Steps, faults, probes and monitors' : 'Steps, faults and probes'
+    )
+  )
   const rows = el('div', 'rows')
   section.append(rows)
   const row = (label: string, title: string, depth = 0) => {
@@ -71,6 +78,8 @@ export function timeline(host: HTMLElement, report: ReportData): void {
     const verdict = el('span', `probe-verdict v-${p.verdict}`, p.verdict)
     track.append(verdict)
   }
+  // A lane per monitor (issue 19), under the probes, on the same axis.
+  monitorRows(report.monitors ?? [], row, pct)
   const axis = row('', '')
   axis.classList.add('axis')
   for (let i = 0; i <= 8; i++) {
