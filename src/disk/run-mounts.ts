@@ -13,11 +13,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { walkSteps, type Step } from '../experiment/model.js'
 import type { FaultParamsOf } from '../faults/contract.js'
-import type { Ledger, LedgerEntry } from '../safety/ledger.js'
+import type { Ledger } from '../safety/ledger.js'
 import { stateDir } from '../safety/ledger.js'
 import { processStartTime } from '../safety/proc.js'
 import { readMountInfo } from '../safety/mountinfo.js'
-import { executeUndo } from '../safety/undo.js'
+import { RecordedUndos } from '../faults/recorded-undos.js'
 import { packageRoot } from '../server/package-root.js'
 import { renderTemplate, type TemplateVars } from '../shared/template.js'
 import { diskfsUnavailable } from './helper-path.js'
@@ -172,13 +172,12 @@ export async function startDiskMounts(options: {
     })
   }
   const socketDir = mkdtempSync(path.join(os.tmpdir(), 'ordeal-disk-'))
-  const entries: LedgerEntry[] = [
-    options.ledger.record(
-      SYSTEM,
-      { kind: 'command', argv: ['rm', '-rf', '--', socketDir], label: `remove ${socketDir}` },
-      options.deadline
-    ),
-  ]
+  const undos = new RecordedUndos(options.ledger, SYSTEM, options.deadline)
+  undos.record({
+    kind: 'command',
+    argv: ['rm', '-rf', '--', socketDir],
+    label: `remove ${socketDir}`,
+  })
   const mounts: DiskMount[] = []
   const helpers: RunningHelper[] = []
   const byDir = new Map<string, DiskMount>()
@@ -202,18 +201,7 @@ export async function startDiskMounts(options: {
       })
     )
     // Newest first: a helper still alive is killed, then its mount (if left) is detached.
-    const failures: unknown[] = []
-    for (const entry of [...entries].reverse()) {
-      try {
-        await executeUndo(entry.undo)
-        options.ledger.markUndone(entry.id)
-      } catch (error) {
-        failures.push(error)
-      }
-    }
-    if (failures.length > 0) {
-      throw failures[0]
-    }
+    await undos.revert()
   }
   const handle = { mounts, stop: () => (stopped ??= stop()) }
   try {
@@ -221,13 +209,7 @@ export async function startDiskMounts(options: {
     for (const [dir, { lazy }] of wanted) {
       const name = `ordeal-disk-${options.runId}-${n}`
       const socket = path.join(socketDir, `${n}.sock`)
-      entries.push(
-        options.ledger.record(
-          SYSTEM,
-          { kind: 'unmount', dir, source: name, label: `unmount ${name} from ${dir}` },
-          options.deadline
-        )
-      )
+      undos.record({ kind: 'unmount', dir, source: name, label: `unmount ${name} from ${dir}` })
       const helper = await startHelper(
         {
           dir,
@@ -238,18 +220,12 @@ export async function startDiskMounts(options: {
           logFile: path.join(options.runDir, `diskfs-${n}.log`),
         },
         (pid) =>
-          entries.push(
-            options.ledger.record(
-              SYSTEM,
-              {
-                kind: 'terminate',
-                pid,
-                startTime: processStartTime(pid),
-                label: `ordeal-diskfs ${name} (pid ${pid})`,
-              },
-              options.deadline
-            )
-          )
+          undos.record({
+            kind: 'terminate',
+            pid,
+            startTime: processStartTime(pid),
+            label: `ordeal-diskfs ${name} (pid ${pid})`,
+          })
       )
       helpers.push(helper)
       const mount = { dir, name, socket, lazy }

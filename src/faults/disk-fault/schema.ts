@@ -8,7 +8,7 @@ import {
 import type { Example } from '../../experiment/example.js'
 import { parseDuration } from '../../shared/duration.js'
 import { DISK_OPERATIONS, isDiskOperation, unknownOperationMessage } from '../../disk/operations.js'
-import { isErrnoName, unknownErrnoMessage } from '../syscall-error/errnos.js'
+import { errnoNameField } from '../syscall-error/errnos.js'
 
 const DISK_FAULT =
   "disk-fault: a FUSE pass-through file system (ordeal-diskfs) mounted over a service's directory for the run: adds latency to chosen operations, fails them with an errno at a probability, or simulates a power loss of a service (SIGKILL, then every write not fsynced is dropped, as Jepsen's LazyFS). Needs root and fuse3."
@@ -53,13 +53,7 @@ export const diskFaultSchema = strictObject({
       description: `The operations \`latency\` and \`errno\` apply to: ${DISK_OPERATIONS.join(', ')} (fsync covers fdatasync; create covers mknod, symlink, link). Default: all.`,
       examples: [['write', 'fsync'], ['open']],
     }),
-  errno: z
-    .string({ error: 'must be an errno name like EIO' })
-    .superRefine((name, ctx) => {
-      if (!isErrnoName(name)) {
-        ctx.addIssue({ code: 'custom', message: unknownErrnoMessage(name) })
-      }
-    })
+  errno: errnoNameField()
     .optional()
     .meta({
       description:

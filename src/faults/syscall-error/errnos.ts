@@ -5,6 +5,7 @@
  * against Node's os.constants.errno on the machine.
  * @module
  */
+import { z } from 'zod'
 import { didYouMean } from '../../experiment/did-you-mean.js'
 
 export const ERRNOS = {
@@ -98,4 +99,13 @@ export function isErrnoName(name: string): name is ErrnoName {
 
 export function unknownErrnoMessage(name: string): string {
   return `unknown errno '${name}'${didYouMean(name, ERRNO_NAMES)}: a name like EIO, ENOSPC or EAGAIN`
+}
+
+/** A manifest field naming an errno (`EIO`): unknown names get the did-you-mean message. */
+export function errnoNameField() {
+  return z.string({ error: 'must be an errno name like EIO' }).superRefine((name, ctx) => {
+    if (!isErrnoName(name)) {
+      ctx.addIssue({ code: 'custom', message: unknownErrnoMessage(name) })
+    }
+  })
 }

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { faultTiming, strictObject, targetSelector } from '../../experiment/schema-parts.js'
 import type { Example } from '../../experiment/example.js'
 import { APP_SERVICE } from '../example-systems.js'
-import { isErrnoName, unknownErrnoMessage } from './errnos.js'
+import { errnoNameField } from './errnos.js'
 import { isKnownCall, unknownCallMessage } from './points.js'
 
 const SYSCALL_ERROR =
@@ -26,13 +26,7 @@ export const syscallErrorSchema = strictObject({
         'The libfiu failure points to make fail: a call (`posix/io/rw/write`, `posix/io/sync/fsync`, `posix/io/oc/open`, `libc/mm/malloc`) or a family ending in `/*` (`posix/io/net/*`). A `…/reduce` point makes reads and writes short instead of failing. See docs/syscall-errors.md for the list.',
       examples: [['posix/io/rw/write', 'posix/io/sync/fsync'], ['posix/io/net/*']],
     }),
-  errno: z
-    .string({ error: 'must be an errno name like EIO' })
-    .superRefine((name, ctx) => {
-      if (!isErrnoName(name)) {
-        ctx.addIssue({ code: 'custom', message: unknownErrnoMessage(name) })
-      }
-    })
+  errno: errnoNameField()
     .optional()
     .meta({
       description:
